@@ -1,0 +1,24 @@
+/**
+ * The latchkey GATT service: one service, two characteristics, Read and Write only.
+ *
+ * Why only Read/Write: Chromium's Web Bluetooth emulation (and some phone stacks in the
+ * background) cannot push notifications, and an ATT Write Response carries no data. So the lock
+ * hands out its challenge on a Read, the phone streams its request with Write Without Response
+ * chunks closed by one Write Request (whose response is held until the lock has decided), and the
+ * phone reads the lock's signed result afterwards. See docs/PROTOCOL.md.
+ */
+
+/** 128-bit UUIDs, lower case with dashes, as Web Bluetooth, bleno and noble all accept them. */
+export const latchkeyServiceUuid = '6c6b0001-5b1e-4a3c-9d2f-6c61746368b1' as const;
+/** Read: the lock's current challenge message (fits one ATT_READ_RSP even at MTU 23). */
+export const challengeCharacteristicUuid = '6c6b0002-5b1e-4a3c-9d2f-6c61746368b1' as const;
+/** Write / Write Without Response: request chunks. Read: the result of the last request. */
+export const exchangeCharacteristicUuid = '6c6b0003-5b1e-4a3c-9d2f-6c61746368b1' as const;
+
+/** Short form (no dashes) used by bleno and noble. */
+export function shortUuid(uuid: string): string {
+  return uuid.replaceAll('-', '');
+}
+
+/** Bluetooth SIG company id placed in manufacturer data (0xFFFF: reserved for testing). */
+export const manufacturerCompanyId = 0xffff;
