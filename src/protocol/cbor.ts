@@ -1,0 +1,215 @@
+/**
+ * Deterministic CBOR (RFC 8949 §4.2.1) on top of cbor-x.
+ *
+ * cbor-x is fast but has no canonical mode and is lenient on input, so this module states and
+ * enforces the guarantees latchkey needs:
+ * - `decodeStrict` first walks the bytes (`validateDeterministic`) and rejects anything that is not
+ *   exactly one well-formed, definite-length, shortest-form item with sorted unique map keys, no
+ *   tags, no floats and no simple values other than false/true/null, within depth/item/size bounds.
+ *   Only then does cbor-x decode it, maps as `Map`, byte strings copied (never aliasing input).
+ * - `encodeDeterministic` encodes with cbor-x from values whose maps were built by `cborMap`
+ *   (keys sorted by their encoded bytes), then asserts the output passes the same walk.
+ * Integers are limited to ±(2^32−1): cbor-x would turn larger ones into floats.
+ */
+import { Decoder, Encoder } from 'cbor-x';
+import { compareBytes, copyBytes } from './bytes.ts';
+import { LatchkeyError, assert } from './errors.ts';
+import { limits } from './limits.ts';
+
+export type CborValue = number | string | boolean | null | Uint8Array | CborValue[] | Map<number | string, CborValue>;
+
+const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true, tagUint8Array: false, pack: false });
+const decoder = new Decoder({ useRecords: false, mapsAsObjects: false, copyBuffers: true } as ConstructorParameters<typeof Decoder>[0]);
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+export interface CborBounds {
+  bytesMax: number;
+  depthMax: number;
+  itemsMax: number;
+}
+const defaultBounds: CborBounds = { bytesMax: limits.cborBytesMax, depthMax: limits.cborDepthMax, itemsMax: limits.cborItemsMax };
+
+/** Walks one item; returns the offset after it. Throws LatchkeyError with a cbor_* code. */
+class Walker {
+  offset = 0;
+  items = 0;
+  readonly bytes: Uint8Array;
+  readonly bounds: CborBounds;
+  constructor(bytes: Uint8Array, bounds: CborBounds) {
+    this.bytes = bytes;
+    this.bounds = bounds;
+  }
+
+  private byte(): number {
+    if (this.offset >= this.bytes.length) throw new LatchkeyError('cbor_malformed', 'truncated');
+    return this.bytes[this.offset++]!;
+  }
+
+  /** Reads the argument of an initial byte, enforcing shortest form (§4.2.1 "preferred serialization"). */
+  private argument(info: number): number {
+    if (info < 24) return info;
+    if (info === 31) throw new LatchkeyError('cbor_indefinite_length');
+    if (info > 27) throw new LatchkeyError('cbor_malformed', `reserved additional info ${info}`);
+    const size = 1 << (info - 24);
+    if (info === 27) throw new LatchkeyError('cbor_unsupported_type', '64-bit arguments are outside the latchkey profile');
+    let value = 0;
+    for (let i = 0; i < size; i++) value = value * 256 + this.byte();
+    const minimum = info === 24 ? 24 : info === 25 ? 0x100 : 0x10000;
+    if (value < minimum) throw new LatchkeyError('cbor_non_canonical', `argument ${value} not in shortest form`);
+    return value;
+  }
+
+  private take(length: number): Uint8Array {
+    if (length > this.bytes.length - this.offset) throw new LatchkeyError('cbor_malformed', 'truncated string');
+    const slice = this.bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return slice;
+  }
+
+  item(depth: number): void {
+    if (depth > this.bounds.depthMax) throw new LatchkeyError('cbor_too_large', `depth over ${this.bounds.depthMax}`);
+    if (++this.items > this.bounds.itemsMax) throw new LatchkeyError('cbor_too_large', `more than ${this.bounds.itemsMax} items`);
+    const initial = this.byte();
+    const major = initial >> 5;
+    const info = initial & 31;
+    switch (major) {
+      case 0:
+      case 1:
+        this.argument(info);
+        return;
+      case 2:
+        this.take(this.argument(info));
+        return;
+      case 3:
+        try {
+          fatalUtf8.decode(this.take(this.argument(info)));
+        } catch (error) {
+          if (error instanceof LatchkeyError) throw error;
+          throw new LatchkeyError('cbor_malformed', 'invalid UTF-8 in text string');
+        }
+        return;
+      case 4: {
+        const count = this.argument(info);
+        for (let i = 0; i < count; i++) this.item(depth + 1);
+        return;
+      }
+      case 5: {
+        const count = this.argument(info);
+        let previousKey: Uint8Array | undefined;
+        for (let i = 0; i < count; i++) {
+          const start = this.offset;
+          this.item(depth + 1);
+          const key = this.bytes.subarray(start, this.offset);
+          if (previousKey !== undefined) {
+            const order = compareBytes(previousKey, key);
+            if (order === 0) throw new LatchkeyError('cbor_non_canonical', 'duplicate map key');
+            if (order > 0) throw new LatchkeyError('cbor_non_canonical', 'map keys not in bytewise order');
+          }
+          previousKey = key;
+          this.item(depth + 1);
+        }
+        return;
+      }
+      case 6:
+        throw new LatchkeyError('cbor_unsupported_type', 'tags are outside the latchkey profile');
+      default:
+        if (info === 31) throw new LatchkeyError('cbor_malformed', 'break outside an indefinite item');
+        if (info === 20 || info === 21 || info === 22) return; // false, true, null
+        if (info >= 25 && info <= 27) throw new LatchkeyError('cbor_unsupported_type', 'floats are outside the latchkey profile');
+        throw new LatchkeyError('cbor_unsupported_type', `simple value ${info}`);
+    }
+  }
+}
+
+/** Throws unless `bytes` is exactly one item in the latchkey deterministic profile. */
+export function validateDeterministic(bytes: Uint8Array, bounds: CborBounds = defaultBounds): void {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('validateDeterministic: expected Uint8Array');
+  if (bytes.length > bounds.bytesMax) throw new LatchkeyError('cbor_too_large', `${bytes.length} bytes over ${bounds.bytesMax}`);
+  if (bytes.length === 0) throw new LatchkeyError('cbor_malformed', 'empty input');
+  const walker = new Walker(bytes, bounds);
+  walker.item(0);
+  if (walker.offset !== bytes.length) throw new LatchkeyError('cbor_trailing_bytes', `${bytes.length - walker.offset} bytes after the item`);
+}
+
+/** Validates, then decodes. Byte strings come back as fresh Uint8Arrays; maps as Map. */
+export function decodeStrict(bytes: Uint8Array, bounds: CborBounds = defaultBounds): CborValue {
+  validateDeterministic(bytes, bounds);
+  return normalize(decoder.decode(bytes));
+}
+
+/** cbor-x gives Buffers in Node: turn them into plain Uint8Arrays so equality and hex are uniform. */
+function normalize(value: unknown): CborValue {
+  if (value instanceof Uint8Array) return copyBytes(value);
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value instanceof Map) {
+    const out = new Map<number | string, CborValue>();
+    for (const [k, v] of value) out.set(k as number | string, normalize(v));
+    return out;
+  }
+  return value as CborValue;
+}
+
+/** Builds a map whose insertion order is the deterministic key order. */
+export function cborMap(entries: Iterable<readonly [number | string, CborValue | undefined]>): Map<number | string, CborValue> {
+  const keyed: { key: number | string; encodedKey: Uint8Array; value: CborValue }[] = [];
+  for (const [key, value] of entries) {
+    if (value === undefined) continue; // optional fields are omitted, never encoded as undefined
+    keyed.push({ key, encodedKey: encoder.encode(key), value });
+  }
+  keyed.sort((a, b) => compareBytes(a.encodedKey, b.encodedKey));
+  return new Map(keyed.map((entry) => [entry.key, entry.value]));
+}
+
+/** Encodes a value built from cborMap/arrays/ints/strings/bytes; output is deterministic. */
+export function encodeDeterministic(value: CborValue): Uint8Array {
+  const out = copyBytes(encoder.encode(value));
+  // Our own encoder producing a non-deterministic item is a bug, not bad input.
+  try {
+    validateDeterministic(out, { bytesMax: Number.MAX_SAFE_INTEGER, depthMax: 64, itemsMax: Number.MAX_SAFE_INTEGER });
+  } catch (error) {
+    assert(false, `encodeDeterministic produced non-deterministic CBOR: ${(error as Error).message}`);
+  }
+  return out;
+}
+
+// -- typed field readers for decoded structures (each names the field in its error) --
+
+export type FieldCode = 'claim_invalid' | 'claim_missing' | 'message_malformed' | 'cose_bad_structure' | 'cose_bad_key';
+
+export function asMap(value: CborValue | undefined, title: string, code: FieldCode): Map<number | string, CborValue> {
+  if (!(value instanceof Map)) throw new LatchkeyError(code, `${title}: expected a map`);
+  return value;
+}
+
+export function asArray(value: CborValue | undefined, title: string, code: FieldCode, lengthMin: number, lengthMax: number): CborValue[] {
+  if (!Array.isArray(value)) throw new LatchkeyError(code, `${title}: expected an array`);
+  if (value.length < lengthMin || value.length > lengthMax) throw new LatchkeyError(code, `${title}: ${value.length} elements outside ${lengthMin}..${lengthMax}`);
+  return value;
+}
+
+export function asUint(value: CborValue | undefined, title: string, code: FieldCode, max = 0xffffffff): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) throw new LatchkeyError(code, `${title}: expected an unsigned integer ≤ ${max}`);
+  return value;
+}
+
+export function asInt(value: CborValue | undefined, title: string, code: FieldCode): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new LatchkeyError(code, `${title}: expected an integer`);
+  return value;
+}
+
+export function asText(value: CborValue | undefined, title: string, code: FieldCode, lengthMax: number): string {
+  if (typeof value !== 'string') throw new LatchkeyError(code, `${title}: expected text`);
+  if (value.length === 0 || new TextEncoder().encode(value).length > lengthMax) throw new LatchkeyError(code, `${title}: length outside 1..${lengthMax}`);
+  return value;
+}
+
+export function asBytes(value: CborValue | undefined, title: string, code: FieldCode, lengthMin: number, lengthMax: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new LatchkeyError(code, `${title}: expected bytes`);
+  if (value.length < lengthMin || value.length > lengthMax) throw new LatchkeyError(code, `${title}: length ${value.length} outside ${lengthMin}..${lengthMax}`);
+  return value;
+}
+
+/** Rejects map keys other than the known ones (unknown fields are not silently carried). */
+export function onlyKeys(map: Map<number | string, CborValue>, allowed: readonly (number | string)[], title: string, code: FieldCode): void {
+  for (const key of map.keys()) if (!allowed.includes(key)) throw new LatchkeyError(code, `${title}: unknown key ${String(key)}`);
+}

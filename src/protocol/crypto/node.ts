@@ -1,0 +1,106 @@
+/**
+ * Native provider over node:crypto (OpenSSL). Public keys are imported once into KeyObjects and
+ * cached. ES256 *signing* goes through @noble/curves because node:crypto on Node 20 has no
+ * deterministic (RFC 6979) ECDSA, and simulations must replay byte for byte; verification,
+ * ECDH, Ed25519, hashing and AES-GCM are native.
+ */
+import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, hkdfSync, sign as nodeSign, verify as nodeVerify, ECDH, type KeyObject } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import { LatchkeyError } from '../errors.ts';
+import { BoundedCache, type CryptoProvider, type SignatureAlgorithm } from './provider.ts';
+
+const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+
+export function createNodeProvider(): CryptoProvider {
+  const publicKeys = new BoundedCache<KeyObject>(4096);
+  const edSecretKeys = new BoundedCache<KeyObject>(256);
+
+  function p256PublicKey(publicKey: Uint8Array): KeyObject {
+    const cacheKey = `p256:${hex(publicKey)}`;
+    let keyObject = publicKeys.get(cacheKey);
+    if (keyObject === undefined) {
+      const uncompressed = ECDH.convertKey(publicKey, 'prime256v1', undefined, undefined, 'uncompressed') as Buffer;
+      keyObject = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64url(uncompressed.subarray(1, 33)), y: b64url(uncompressed.subarray(33, 65)) }, format: 'jwk' });
+      publicKeys.set(cacheKey, keyObject);
+    }
+    return keyObject;
+  }
+  function edPublicKey(publicKey: Uint8Array): KeyObject {
+    const cacheKey = `ed:${hex(publicKey)}`;
+    let keyObject = publicKeys.get(cacheKey);
+    if (keyObject === undefined) {
+      keyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(publicKey) }, format: 'jwk' });
+      publicKeys.set(cacheKey, keyObject);
+    }
+    return keyObject;
+  }
+  function edSecretKey(secretKey: Uint8Array): KeyObject {
+    const cacheKey = hex(secretKey);
+    let keyObject = edSecretKeys.get(cacheKey);
+    if (keyObject === undefined) {
+      const x = ed25519.getPublicKey(secretKey);
+      keyObject = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(secretKey), x: b64url(x) }, format: 'jwk' });
+      edSecretKeys.set(cacheKey, keyObject);
+    }
+    return keyObject;
+  }
+  const view = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+
+  return Object.freeze({
+    name: 'node' as const,
+    sha256: (data: Uint8Array) => view(createHash('sha256').update(data).digest()),
+    hmacSha256: (key: Uint8Array, data: Uint8Array) => view(createHmac('sha256', key).update(data).digest()),
+    hkdfSha256: (inputKey: Uint8Array, salt: Uint8Array, info: Uint8Array, lengthBytes: number) => new Uint8Array(hkdfSync('sha256', inputKey, salt, info, lengthBytes)),
+    publicKeyOf(algorithm: SignatureAlgorithm, secretKey: Uint8Array): Uint8Array {
+      if (algorithm === 'EdDSA') return ed25519.getPublicKey(secretKey);
+      const ecdh = createECDH('prime256v1');
+      ecdh.setPrivateKey(secretKey);
+      return view(ecdh.getPublicKey(undefined, 'compressed') as Buffer);
+    },
+    sign(algorithm: SignatureAlgorithm, secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+      if (algorithm === 'ES256') return p256.sign(message, secretKey);
+      return view(nodeSign(null, message, edSecretKey(secretKey)));
+    },
+    verify(algorithm: SignatureAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+      try {
+        if (signature.length !== 64) return false;
+        if (algorithm === 'ES256') return nodeVerify('sha256', message, { key: p256PublicKey(publicKey), dsaEncoding: 'ieee-p1363' }, signature);
+        if (publicKey.length !== 32) return false;
+        return nodeVerify(null, message, edPublicKey(publicKey), signature);
+      } catch {
+        return false;
+      }
+    },
+    ecdhP256(secretKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array {
+      const ecdh = createECDH('prime256v1');
+      ecdh.setPrivateKey(secretKey);
+      try {
+        return view(ecdh.computeSecret(peerPublicKey));
+      } catch {
+        throw new LatchkeyError('cose_bad_key', 'peer P-256 key is not a valid point');
+      }
+    },
+    aesGcmSeal(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      cipher.setAAD(aad);
+      const body = cipher.update(plaintext);
+      cipher.final();
+      return view(Buffer.concat([body, cipher.getAuthTag()]));
+    },
+    aesGcmOpen(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined {
+      if (sealed.length < 16) return undefined;
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, iv);
+        decipher.setAAD(aad);
+        decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+        const body = decipher.update(sealed.subarray(0, sealed.length - 16));
+        decipher.final();
+        return view(body);
+      } catch {
+        return undefined;
+      }
+    },
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * Lock certificate: the issuer vouches for a lock's two static keys, so a phone can tell the real
+ * lock from a fake one. It travels to phones with their credentials (not over the air).
+ *
+ *   COSE_Sign1 { 1 iss, 6 iat, 4 exp, -65538 lock: { 1 lock id, 2 signing key (Ed25519 COSE_Key),
+ *                                                    3 key-agreement key (P-256 COSE_Key) } }
+ *
+ * Two keys, not one: the P-256 key only does ECDH (the phone encrypts its request to it, so a
+ * passive listener or fake lock never sees the credential), the Ed25519 key only signs results.
+ */
+import { asBytes, asMap, asText, asUint, cborMap, decodeStrict, encodeDeterministic, onlyKeys } from './cbor.ts';
+import { decodeEd25519CoseKey, decodeP256CoseKey, encodeEd25519CoseKey, encodeP256CoseKey, parseSign1, signSign1, verifySign1Signature } from './cose.ts';
+import type { CryptoProvider } from './crypto/provider.ts';
+import { LatchkeyError } from './errors.ts';
+import { findIssuer, issuerAlgorithms, type IssuerSigningKey, type TrustedIssuerKey } from './issuer-keys.ts';
+import { limits } from './limits.ts';
+
+const certLabel = { iss: 1, exp: 4, iat: 6, lock: -65538 } as const;
+const lockLabel = { lockId: 1, signingKey: 2, agreementKey: 3 } as const;
+export const lockCertBytesMax = 400;
+
+export interface LockCertificate {
+  issuer: string;
+  lockId: Uint8Array;
+  /** Ed25519 public key that signs unlock results. */
+  signingKey: Uint8Array;
+  /** 33-byte P-256 public key for ECDH with the phone's ephemeral key. */
+  agreementKey: Uint8Array;
+  issuedAtS: number;
+  expiresAtS: number;
+}
+
+export function issueLockCertificate(crypto: CryptoProvider, issuer: IssuerSigningKey, cert: LockCertificate): Uint8Array {
+  const payload = encodeDeterministic(
+    cborMap([
+      [certLabel.iss, cert.issuer],
+      [certLabel.exp, cert.expiresAtS],
+      [certLabel.iat, cert.issuedAtS],
+      [
+        certLabel.lock,
+        cborMap([
+          [lockLabel.lockId, cert.lockId],
+          [lockLabel.signingKey, encodeEd25519CoseKey(cert.signingKey)],
+          [lockLabel.agreementKey, encodeP256CoseKey(cert.agreementKey)],
+        ]),
+      ],
+    ]),
+  );
+  return signSign1(crypto, issuer.algorithm, issuer.secretKey, issuer.kid, payload);
+}
+
+/** Verifies a lock certificate against trusted issuers and the current time (seconds). */
+export function verifyLockCertificate(crypto: CryptoProvider, bytes: Uint8Array, trusted: readonly TrustedIssuerKey[], nowS: number): LockCertificate {
+  try {
+    const sign1 = parseSign1(bytes, issuerAlgorithms, lockCertBytesMax);
+    verifySign1Signature(crypto, sign1, findIssuer(trusted, sign1.kid, sign1.algorithm).publicKey);
+    const map = asMap(decodeStrict(sign1.payload), 'lock certificate', 'claim_invalid');
+    onlyKeys(map, Object.values(certLabel), 'lock certificate', 'claim_invalid');
+    const lock = asMap(map.get(certLabel.lock), 'lock', 'claim_invalid');
+    onlyKeys(lock, Object.values(lockLabel), 'lock', 'claim_invalid');
+    const cert: LockCertificate = {
+      issuer: asText(map.get(certLabel.iss), 'iss', 'claim_invalid', limits.textBytesMax),
+      expiresAtS: asUint(map.get(certLabel.exp), 'exp', 'claim_invalid'),
+      issuedAtS: asUint(map.get(certLabel.iat), 'iat', 'claim_invalid'),
+      lockId: asBytes(lock.get(lockLabel.lockId), 'lock id', 'claim_invalid', 1, limits.idBytesMax),
+      signingKey: decodeEd25519CoseKey(lock.get(lockLabel.signingKey)),
+      agreementKey: decodeP256CoseKey(lock.get(lockLabel.agreementKey)),
+    };
+    if (nowS >= cert.expiresAtS) throw new LatchkeyError('lock_cert_invalid', 'lock certificate expired');
+    return cert;
+  } catch (error) {
+    if (error instanceof LatchkeyError && error.code !== 'lock_cert_invalid') throw new LatchkeyError('lock_cert_invalid', error.message);
+    throw error;
+  }
+}
