@@ -1,0 +1,43 @@
+/**
+ * Applying a signed lock update (revocations, supersede floor, issuer rotation, time sync).
+ * Returns undefined when applied, else the refusal code; a refused update changes nothing.
+ */
+import { equalBytes, toHex } from '../src/protocol/bytes.ts';
+import { isLatchkeyError, type ErrorCode } from '../src/protocol/errors.ts';
+import { limits } from '../src/protocol/limits.ts';
+import { verifyLockUpdate, type LockUpdate } from '../src/protocol/lock-update.ts';
+import type { Lock } from './lock.ts';
+
+export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, trueNowMs: number | undefined): ErrorCode | undefined {
+  let update: LockUpdate;
+  try {
+    update = verifyLockUpdate(lock.crypto, bytes, lock.state.trustedIssuers);
+  } catch (error) {
+    if (!isLatchkeyError(error)) throw error;
+    return error.code;
+  }
+  if (!equalBytes(update.lockId, lock.identity.lockId)) return 'update_wrong_lock';
+  if (update.version <= lock.state.updateVersion) return 'update_rollback';
+  const nowS = Math.floor(nowMs / 1000);
+  // Keep unexpired entries; merge the new ones; bounded (oldest-expiring dropped last resort).
+  const merged = new Map<string, { credentialId: Uint8Array; expiresAtS: number }>();
+  for (const entry of [...lock.state.revoked, ...update.revoked]) {
+    if (entry.expiresAtS + lock.config.skewToleranceS > nowS) merged.set(toHex(entry.credentialId), entry);
+  }
+  const revoked = [...merged.values()].sort((a, b) => b.expiresAtS - a.expiresAtS).slice(0, limits.lockRevocationsMax);
+  if (update.timeS !== undefined && trueNowMs !== undefined) {
+    // A maintenance sync sets the clock; a rollback beyond the tolerance is refused (the rest applies).
+    lock.setClock(trueNowMs, update.timeS * 1000);
+  }
+  lock.replacePersistent(
+    {
+      ...lock.state,
+      updateVersion: update.version,
+      revoked,
+      sequenceFloor: Math.max(lock.state.sequenceFloor, update.sequenceFloor),
+      trustedIssuers: update.issuers ?? lock.state.trustedIssuers,
+    },
+    nowMs,
+  );
+  return undefined;
+}

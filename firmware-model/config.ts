@@ -1,0 +1,47 @@
+/** Lock configuration (with defaults) and identity (its static keys). */
+import { supportedVersions } from '../src/protocol/unlock/versions.ts';
+
+export interface LockIdentity {
+  lockId: Uint8Array;
+  /** Ed25519 secret that signs results (certified by the issuer). */
+  signingSecret: Uint8Array;
+  /** P-256 secret for ECDH with the phone's ephemeral key (certified by the issuer). */
+  agreementSecret: Uint8Array;
+}
+
+export interface LockConfig {
+  /** How long the bolt stays open after an unlock. */
+  unlockMs: number;
+  /** A challenge older than this is refused. */
+  challengeLifetimeMs: number;
+  /** Relay guard: the final request must arrive within this of the challenge being handed out. */
+  relayBoundMs: number;
+  /** Grace at credential validity boundaries for issuer/lock clock skew. */
+  skewToleranceS: number;
+  /** Failed attempts allowed per window before rate limiting (battery, DoS). */
+  failuresMax: number;
+  failureWindowMs: number;
+  connectionsMax: number;
+  /** Lifetime of a resumption ticket (bounded also by the credential's expiry). */
+  ticketLifetimeS: number;
+  lockVersions: number;
+  clockDriftPpm: number;
+  clockRollbackToleranceMs: number;
+  /** Offset of the lock's clock from the simulator's time (which is ms since the Unix epoch). */
+  clockOffsetMs: number;
+}
+
+export const lockConfigDefaults: LockConfig = {
+  unlockMs: 5_000,
+  challengeLifetimeMs: 10_000,
+  relayBoundMs: 500,
+  skewToleranceS: 30,
+  failuresMax: 5,
+  failureWindowMs: 60_000,
+  connectionsMax: 2,
+  ticketLifetimeS: 24 * 3600,
+  lockVersions: supportedVersions,
+  clockDriftPpm: 0,
+  clockRollbackToleranceMs: 120_000,
+  clockOffsetMs: 0,
+};

@@ -1,0 +1,361 @@
+/**
+ * LocalLink: the simulated LE air between virtual controllers (Bumble's LocalLink).
+ *
+ * Why: a host only ever talks HCI to its own controller; everything that involves two devices —
+ * an advertiser's PDUs reaching scanners, a scan response, an initiator catching an advertiser,
+ * data PDUs on a connection, a terminate — happens here, on an injected clock, with loss and
+ * extra latency drawn from the run's seed. Model (stated, not hidden):
+ * - advertising events every Advertising_Interval_Min plus the spec's 0–10 ms advDelay; each
+ *   scanner hears the ADV PDU with probability 1 − loss, and when scanning actively also the
+ *   SCAN_RSP (one more loss draw for the SCAN_REQ/SCAN_RSP exchange); scan windows are ignored;
+ * - a pending LE Create Connection completes at the target's next heard connectable advertising
+ *   event; advertising then stops on the peripheral (Vol 6, Part B, §4.4.2);
+ * - data PDUs: see connection.ts (FIFO, retransmission delay, supervision timeout);
+ * - connection handles are unique across the whole link, so a merged capture stays readable.
+ */
+import { AdvertisingReportEventType, AdvertisingType, connectionHandleMax, ConnectionRole, HciStatus, LeScanType, TimeUnitMicroseconds } from '../codec/constants.ts';
+import { formatBdAddr } from '../codec/fields.ts';
+import type { CommandParameters } from '../codec/commands.ts';
+import { advertisingDelayMsMax, advertisingIntervalMsMax, advertisingIntervalMsMin, connectionsMax, duplicateFilterEntriesMax, hostsMax, latencyMsMax } from '../limits.ts';
+import { assertRatio, assertSeed, chance, createRng, uniformBelow } from '../rng.ts';
+import type { Ratio, Rng } from '../rng.ts';
+import type { Cancel, Scheduler } from '../scheduler.ts';
+import type { CommandTarget, LinkPort } from './command-handlers.ts';
+import { Connection } from './connection.ts';
+import type { AirConditions } from './connection.ts';
+import { Controller } from './controller.ts';
+import type { HciTap } from './controller.ts';
+
+export interface LocalLinkOptions {
+  readonly seed: number;
+  /** Probability that one radio PDU is lost. */
+  readonly lossRatio: Ratio;
+  /** Extra one-way latency added to every PDU, ms. */
+  readonly latencyMs: number;
+  readonly scheduler: Scheduler;
+  /** Sees every HCI packet of every controller (btsnoop capture). */
+  readonly tap?: HciTap | null;
+}
+
+export interface LinkStats {
+  advertisingEvents: number;
+  reportsDelivered: number;
+  reportsLost: number;
+  connectionsCreated: number;
+  connectionsLost: number;
+  disconnections: number;
+  aclDelivered: number;
+}
+
+const firstConnectionHandle = 0x0040;
+
+export class LocalLink implements LinkPort {
+  readonly stats: LinkStats = { advertisingEvents: 0, reportsDelivered: 0, reportsLost: 0, connectionsCreated: 0, connectionsLost: 0, disconnections: 0, aclDelivered: 0 };
+  readonly #air: AirConditions;
+  readonly #tap: HciTap | null;
+  readonly #controllers: Controller[] = [];
+  readonly #advertisingTimers = new Map<Controller, Cancel>();
+  readonly #connections = new Map<number, Connection>(); // by each end's handle
+  readonly #pairRngs = new Map<string, Rng>();
+  readonly #timingRng: Rng;
+  #attachedCount = 0;
+  #nextConnectionId = 1;
+  #nextHandle = firstConnectionHandle;
+  #closed = false;
+
+  constructor(options: LocalLinkOptions) {
+    assertSeed(options.seed);
+    assertRatio(options.lossRatio, 'lossRatio');
+    if (!Number.isFinite(options.latencyMs) || options.latencyMs < 0 || options.latencyMs > latencyMsMax) {
+      throw new RangeError(`latencyMs: expected 0..${latencyMsMax}, got ${options.latencyMs}`);
+    }
+    this.#air = { seed: options.seed, lossRatio: options.lossRatio, latencyMs: options.latencyMs, scheduler: options.scheduler };
+    this.#tap = options.tap ?? null;
+    this.#timingRng = createRng(options.seed, 'advertising_delay');
+  }
+
+  get controllers(): readonly Controller[] {
+    return this.#controllers;
+  }
+
+  /** Creates a controller on this link with a BD_ADDR unique on the link and stable per seed. */
+  attach(label: string): Controller {
+    if (this.#closed) throw new Error('link closed');
+    if (this.#controllers.length >= hostsMax) throw new RangeError(`at most ${hostsMax} controllers per link`);
+    this.#attachedCount += 1;
+    const controller = new Controller({ label, publicAddress: this.#addressFor(this.#attachedCount), link: this, tap: this.#tap });
+    this.#controllers.push(controller);
+    return controller;
+  }
+
+  /** Powers a controller off: its connections drop (peers see Connection Timeout). */
+  detach(controller: Controller): void {
+    this.resetController(controller);
+    controller.attachHost(null);
+    const index = this.#controllers.indexOf(controller);
+    if (index >= 0) this.#controllers.splice(index, 1);
+  }
+
+  /** Stops every timer; no event is delivered afterwards. */
+  close(): void {
+    this.#closed = true;
+    for (const connection of new Set(this.#connections.values())) connection.open = false;
+    this.#connections.clear();
+    this.#advertisingTimers.clear();
+    this.#air.scheduler.cancelAll();
+  }
+
+  advertisingChanged(target: CommandTarget): void {
+    const controller = this.#own(target);
+    const running = this.#advertisingTimers.has(controller);
+    if (controller.state.advertising.enabled && !running) this.#scheduleAdvertisingEvent(controller, 0);
+    if (!controller.state.advertising.enabled && running) {
+      this.#advertisingTimers.get(controller)?.();
+      this.#advertisingTimers.delete(controller);
+    }
+  }
+
+  initiatingChanged(_target: CommandTarget): void {
+    // Initiators are matched at the advertiser's next advertising event.
+  }
+
+  sendAcl(target: CommandTarget, handle: number, packetBoundaryFlag: number, data: Uint8Array): boolean {
+    const controller = this.#own(target);
+    const found = this.#endsOf(controller, handle);
+    if (found === null) return false;
+    const { connection, remote } = found;
+    const outcome = connection.send(controller, () => {
+      this.stats.aclDelivered += 1;
+      remote.controller.deliverAcl(remote.handle, packetBoundaryFlag, data);
+      controller.completePacket(handle);
+    });
+    if (outcome === 'link_lost') {
+      this.stats.connectionsLost += 1;
+      this.#close(connection, controller, HciStatus.ConnectionTimeout, HciStatus.ConnectionTimeout);
+    }
+    return true;
+  }
+
+  disconnect(target: CommandTarget, handle: number, reason: number): boolean {
+    const controller = this.#own(target);
+    const found = this.#endsOf(controller, handle);
+    if (found === null) return false;
+    // LL_TERMINATE_IND travels after the data already queued in this direction.
+    found.connection.send(controller, () => this.#close(found.connection, controller, HciStatus.ConnectionTerminatedByLocalHost, reason), true);
+    return true;
+  }
+
+  updateConnection(target: CommandTarget, handle: number, parameters: CommandParameters<'HCI_LE_Connection_Update'>): boolean {
+    const controller = this.#own(target);
+    const found = this.#endsOf(controller, handle);
+    if (found === null) return false;
+    const { connection } = found;
+    found.connection.send(controller, () => {
+      connection.interval = parameters.Connection_Interval_Max;
+      connection.peripheralLatency = parameters.Max_Latency;
+      connection.supervisionTimeout = parameters.Supervision_Timeout;
+      for (const end of [connection.central, connection.peripheral]) {
+        end.controller.emit('HCI_LE_Connection_Update_Complete', {
+          Status: HciStatus.Success,
+          Connection_Handle: end.handle,
+          Connection_Interval: connection.interval,
+          Peripheral_Latency: connection.peripheralLatency,
+          Supervision_Timeout: connection.supervisionTimeout,
+        });
+      }
+    }, true);
+    return true;
+  }
+
+  rssiOf(target: CommandTarget, handle: number): number | null {
+    const found = this.#endsOf(this.#own(target), handle);
+    return found === null ? null : found.connection.rssi;
+  }
+
+  resetController(target: CommandTarget): void {
+    const controller = this.#own(target);
+    this.#advertisingTimers.get(controller)?.();
+    this.#advertisingTimers.delete(controller);
+    for (const connection of new Set(this.#connections.values())) {
+      const ends = connection.ends(controller);
+      if (ends === null) continue;
+      this.#forget(connection);
+      controller.closeHandle(ends.local.handle);
+      ends.remote.controller.closeHandle(ends.remote.handle);
+      ends.remote.controller.emit('HCI_Disconnection_Complete', { Status: HciStatus.Success, Connection_Handle: ends.remote.handle, Reason: HciStatus.ConnectionTimeout });
+    }
+  }
+
+  #own(target: CommandTarget): Controller {
+    if (!(target instanceof Controller) || !this.#controllers.includes(target)) throw new Error('controller not attached to this link');
+    return target;
+  }
+
+  #endsOf(controller: Controller, handle: number): { connection: Connection; remote: { controller: Controller; handle: number } } | null {
+    const connection = this.#connections.get(handle);
+    const ends = connection?.ends(controller);
+    if (connection === undefined || !connection.open || !ends || ends.local.handle !== handle) return null;
+    return { connection, remote: ends.remote };
+  }
+
+  #addressFor(index: number): string {
+    const rng = createRng(this.#air.seed, 'bd_addr');
+    const prefix = rng.nextUint32();
+    // Wire order: two octets of index (unique), then four octets of the seeded prefix.
+    return formatBdAddr(Uint8Array.of(index & 0xff, (index >> 8) & 0xff, prefix & 0xff, (prefix >> 8) & 0xff, (prefix >> 16) & 0xff, (prefix >>> 24) & 0xff));
+  }
+
+  #pairRng(from: Controller, to: Controller, purpose: string): Rng {
+    const key = `${purpose}:${from.publicAddress}>${to.publicAddress}`;
+    let rng = this.#pairRngs.get(key);
+    if (rng === undefined) {
+      rng = createRng(this.#air.seed, key);
+      this.#pairRngs.set(key, rng);
+    }
+    return rng;
+  }
+
+  #rssiBetween(a: Controller, b: Controller): number {
+    const [first, second] = a.publicAddress < b.publicAddress ? [a, b] : [b, a];
+    return -40 - uniformBelow(createRng(this.#air.seed, `rssi:${first.publicAddress}-${second.publicAddress}`), 41);
+  }
+
+  #scheduleAdvertisingEvent(controller: Controller, intervalMs: number): void {
+    const delayMs = intervalMs + uniformBelow(this.#timingRng, advertisingDelayMsMax + 1);
+    const cancel = this.#air.scheduler.schedule(delayMs, () => {
+      this.#advertisingTimers.delete(controller);
+      if (!controller.state.advertising.enabled || !this.#controllers.includes(controller)) return;
+      this.#advertisingEvent(controller);
+      if (controller.state.advertising.enabled && !this.#advertisingTimers.has(controller)) {
+        const units = controller.state.advertising.parameters.Advertising_Interval_Min;
+        const nextMs = Math.min(advertisingIntervalMsMax, Math.max(advertisingIntervalMsMin, (units * TimeUnitMicroseconds.advertising) / 1000));
+        this.#scheduleAdvertisingEvent(controller, nextMs);
+      }
+    });
+    this.#advertisingTimers.set(controller, cancel);
+  }
+
+  #advertisingEvent(advertiser: Controller): void {
+    this.stats.advertisingEvents += 1;
+    const { parameters, data, scanResponseData } = advertiser.state.advertising;
+    const type = parameters.Advertising_Type;
+    const own = advertiser.ownAddress(parameters.Own_Address_Type);
+    const directed = type === AdvertisingType.AdvDirectIndHighDuty || type === AdvertisingType.AdvDirectIndLowDuty;
+    const reportType = directed ? AdvertisingReportEventType.AdvDirectInd : type; // 0x00, 0x02, 0x03 coincide.
+    const scannable = type === AdvertisingType.AdvInd || type === AdvertisingType.AdvScanInd;
+    for (const scanner of this.#controllers) {
+      if (scanner === advertiser || !scanner.state.scanning.enabled) continue;
+      const rng = this.#pairRng(advertiser, scanner, 'advertising');
+      if (!this.#hear(rng)) continue;
+      this.#report(scanner, advertiser, reportType, own, directed ? new Uint8Array(0) : data);
+      if (scannable && scanner.state.scanning.scanType === LeScanType.Active && this.#hear(rng)) {
+        this.#report(scanner, advertiser, AdvertisingReportEventType.ScanRsp, own, scanResponseData);
+      }
+    }
+    if (type === AdvertisingType.AdvScanInd || type === AdvertisingType.AdvNonconnInd) return;
+    for (const initiator of this.#controllers) {
+      const pending = initiator.state.initiating;
+      if (initiator === advertiser || pending === null) continue;
+      if (pending.Peer_Address !== own.address || (pending.Peer_Address_Type & 1) !== own.addressType) continue;
+      if (directed && parameters.Peer_Address !== initiator.ownAddress(pending.Own_Address_Type).address) continue;
+      if (!this.#hear(this.#pairRng(initiator, advertiser, 'connect_ind'))) continue;
+      if (this.#connect(initiator, advertiser)) return;
+    }
+  }
+
+  #hear(rng: Rng): boolean {
+    const lost = chance(rng, this.#air.lossRatio);
+    if (lost) this.stats.reportsLost += 1;
+    return !lost;
+  }
+
+  #report(scanner: Controller, advertiser: Controller, eventType: number, own: { address: string; addressType: number }, payload: Uint8Array): void {
+    const rssi = this.#rssiBetween(scanner, advertiser);
+    this.#air.scheduler.schedule(this.#air.latencyMs, () => {
+      const scanning = scanner.state.scanning;
+      if (!scanning.enabled) return;
+      if (scanning.filterDuplicates) {
+        const key = `${own.address}/${eventType}/${Buffer.from(payload).toString('hex')}`;
+        if (scanning.reported.has(key)) return;
+        if (scanning.reported.size >= duplicateFilterEntriesMax) scanning.reported.clear();
+        scanning.reported.add(key);
+      }
+      this.stats.reportsDelivered += 1;
+      scanner.emit('HCI_LE_Advertising_Report', {
+        Num_Reports: 1,
+        Event_Type: eventType,
+        Address_Type: own.addressType,
+        Address: own.address,
+        Data_Length: payload.length,
+        Data: payload,
+        RSSI: rssi,
+      });
+    });
+  }
+
+  #allocateHandle(): number {
+    for (let attempt = 0; attempt < connectionHandleMax; attempt += 1) {
+      const handle = this.#nextHandle;
+      this.#nextHandle = handle >= connectionHandleMax ? 1 : handle + 1;
+      if (!this.#connections.has(handle)) return handle;
+    }
+    throw new Error('no free connection handle');
+  }
+
+  #connect(central: Controller, peripheral: Controller): boolean {
+    const pending = central.state.initiating;
+    if (pending === null || this.#connections.size / 2 >= connectionsMax) return false;
+    central.state.initiating = null;
+    peripheral.state.advertising.enabled = false;
+    this.#advertisingTimers.get(peripheral)?.();
+    this.#advertisingTimers.delete(peripheral);
+    const connection = new Connection({
+      id: this.#nextConnectionId++,
+      central: { controller: central, handle: this.#allocateHandle() },
+      peripheral: { controller: peripheral, handle: this.#allocateHandle() },
+      interval: pending.Connection_Interval_Min,
+      peripheralLatency: pending.Max_Latency,
+      supervisionTimeout: pending.Supervision_Timeout,
+      rssi: this.#rssiBetween(central, peripheral),
+      air: this.#air,
+    });
+    this.#connections.set(connection.central.handle, connection);
+    this.#connections.set(connection.peripheral.handle, connection);
+    central.openHandle(connection.central.handle);
+    peripheral.openHandle(connection.peripheral.handle);
+    this.stats.connectionsCreated += 1;
+    const centralAddress = central.ownAddress(pending.Own_Address_Type);
+    const peripheralAddress = peripheral.ownAddress(peripheral.state.advertising.parameters.Own_Address_Type);
+    this.#air.scheduler.schedule(this.#air.latencyMs, () => {
+      if (!connection.open) return;
+      const common = {
+        Status: HciStatus.Success,
+        Connection_Interval: connection.interval,
+        Peripheral_Latency: connection.peripheralLatency,
+        Supervision_Timeout: connection.supervisionTimeout,
+        Central_Clock_Accuracy: 0,
+      };
+      central.emit('HCI_LE_Connection_Complete', { ...common, Connection_Handle: connection.central.handle, Role: ConnectionRole.Central, Peer_Address_Type: peripheralAddress.addressType, Peer_Address: peripheralAddress.address });
+      peripheral.emit('HCI_LE_Connection_Complete', { ...common, Connection_Handle: connection.peripheral.handle, Role: ConnectionRole.Peripheral, Peer_Address_Type: centralAddress.addressType, Peer_Address: centralAddress.address });
+    });
+    return true;
+  }
+
+  #forget(connection: Connection): void {
+    connection.open = false;
+    this.#connections.delete(connection.central.handle);
+    this.#connections.delete(connection.peripheral.handle);
+  }
+
+  /** Ends a connection: Disconnection_Complete to both hosts, buffers freed. */
+  #close(connection: Connection, initiator: Controller, initiatorReason: number, remoteReason: number): void {
+    if (!connection.open) return;
+    this.#forget(connection);
+    this.stats.disconnections += 1;
+    for (const end of [connection.central, connection.peripheral]) {
+      end.controller.closeHandle(end.handle);
+      const reason = end.controller === initiator ? initiatorReason : remoteReason;
+      end.controller.emit('HCI_Disconnection_Complete', { Status: HciStatus.Success, Connection_Handle: end.handle, Reason: reason });
+    }
+  }
+}

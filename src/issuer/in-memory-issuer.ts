@@ -1,0 +1,122 @@
+/**
+ * An in-memory issuer: keys, lock provisioning, credential grants with per-door supersede
+ * sequences, revocation, and signed per-lock updates. The demo and tests use it directly; the API
+ * server (src/server) keeps the same bookkeeping in SQLite.
+ */
+import { toHex } from '../protocol/bytes.ts';
+import { issueCredential, type CredentialClaims } from '../protocol/credential.ts';
+import { p256SecretFromSeed, type CryptoProvider, type SignatureAlgorithm } from '../protocol/crypto/provider.ts';
+import { makeIssuerKey, publicPart, type IssuerSigningKey, type TrustedIssuerKey } from '../protocol/issuer-keys.ts';
+import { issueLockCertificate } from '../protocol/lock-cert.ts';
+import { issueLockUpdate, type RevocationEntry } from '../protocol/lock-update.ts';
+import type { RandomSource } from '../protocol/random.ts';
+import type { LockIdentity } from '../../firmware-model/config.ts';
+
+export interface ProvisionedLock {
+  identity: LockIdentity;
+  certificate: Uint8Array;
+  name: string;
+}
+
+export interface GrantRequest {
+  subject: string;
+  holderKey: Uint8Array;
+  lockIds: Uint8Array[];
+  notBeforeS: number;
+  expiresAtS: number;
+  /** A new occupant: bump each door's supersede sequence so earlier credentials die. */
+  supersede?: boolean;
+}
+
+export class InMemoryIssuer {
+  readonly name: string;
+  readonly key: IssuerSigningKey;
+  private readonly crypto: CryptoProvider;
+  private readonly random: RandomSource;
+  private readonly doorSequences = new Map<string, number>();
+  private readonly updateVersions = new Map<string, number>();
+  private readonly revocations: RevocationEntry[] = [];
+  private readonly credentialDoors = new Map<string, string[]>();
+
+  constructor(options: { crypto: CryptoProvider; random: RandomSource; name?: string; algorithm?: SignatureAlgorithm }) {
+    this.crypto = options.crypto;
+    this.random = options.random;
+    this.name = options.name ?? 'https://latchkey.invalid/issuer';
+    const algorithm = options.algorithm ?? 'EdDSA';
+    const secret = algorithm === 'EdDSA' ? this.random(32) : p256SecretFromSeed(this.random(48));
+    this.key = makeIssuerKey(this.crypto, algorithm, secret, this.random(8));
+  }
+
+  get trusted(): TrustedIssuerKey[] {
+    return [publicPart(this.key)];
+  }
+
+  provisionLock(name: string, nowS: number, lockId: Uint8Array = this.random(8)): ProvisionedLock {
+    const identity: LockIdentity = { lockId, signingSecret: this.random(32), agreementSecret: p256SecretFromSeed(this.random(48)) };
+    const certificate = issueLockCertificate(this.crypto, this.key, {
+      issuer: this.name,
+      lockId,
+      signingKey: this.crypto.publicKeyOf('EdDSA', identity.signingSecret),
+      agreementKey: this.crypto.publicKeyOf('ES256', identity.agreementSecret),
+      issuedAtS: nowS,
+      expiresAtS: nowS + 5 * 365 * 86400,
+    });
+    this.doorSequences.set(toHex(lockId), 1);
+    return { identity, certificate, name };
+  }
+
+  grant(request: GrantRequest, nowS: number): { credential: Uint8Array; claims: CredentialClaims } {
+    const doors = request.lockIds.map((lockId) => {
+      const key = toHex(lockId);
+      const sequence = (this.doorSequences.get(key) ?? 1) + (request.supersede ? 1 : 0);
+      this.doorSequences.set(key, sequence);
+      return { lockId, sequence };
+    });
+    const claims: CredentialClaims = {
+      issuer: this.name,
+      subject: request.subject,
+      credentialId: this.random(16),
+      notBeforeS: request.notBeforeS,
+      expiresAtS: request.expiresAtS,
+      issuedAtS: nowS,
+      holderKey: request.holderKey,
+      grantId: this.random(16),
+      doors,
+    };
+    this.credentialDoors.set(toHex(claims.credentialId), request.lockIds.map(toHex));
+    return { credential: issueCredential(this.crypto, this.key, claims), claims };
+  }
+
+  revoke(claims: CredentialClaims): void {
+    this.revocations.push({ credentialId: claims.credentialId, expiresAtS: claims.expiresAtS });
+    for (const door of claims.doors) this.bumpVersion(toHex(door.lockId));
+  }
+
+  private bumpVersion(lockHex: string): number {
+    const version = (this.updateVersions.get(lockHex) ?? 0) + 1;
+    this.updateVersions.set(lockHex, version);
+    return version;
+  }
+
+  /** The current signed update for one lock (what phones carry and maintenance syncs push). */
+  updateFor(lockId: Uint8Array, nowS: number, options: { timeS?: number; version?: number } = {}): Uint8Array {
+    const lockHex = toHex(lockId);
+    const version = options.version ?? this.updateVersions.get(lockHex) ?? this.bumpVersion(lockHex);
+    const revoked = this.revocations.filter((entry) => entry.expiresAtS > nowS && (this.credentialDoors.get(toHex(entry.credentialId)) ?? []).includes(lockHex));
+    return issueLockUpdate(this.crypto, this.key, {
+      issuer: this.name,
+      issuedAtS: nowS,
+      lockId,
+      version,
+      revoked,
+      sequenceFloor: 0,
+      ...(options.timeS !== undefined ? { timeS: options.timeS } : {}),
+    });
+  }
+
+  /** A fresh version with a time sync (maintenance path). */
+  timeSync(lockId: Uint8Array, nowS: number, timeS: number): Uint8Array {
+    return this.updateFor(lockId, nowS, { timeS, version: this.bumpVersion(toHex(lockId)) });
+  }
+}
+

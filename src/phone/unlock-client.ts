@@ -1,0 +1,173 @@
+/**
+ * The phone's unlock client: pick the eligible lock, connect, run the repeat (resume) path when it
+ * holds a ticket or the full exchange otherwise, and return a typed outcome with the round trips,
+ * bytes on air and the virtual latency it took. Every transport call has a timeout (the transport's).
+ */
+import { toHex } from '../protocol/bytes.ts';
+import type { CryptoProvider } from '../protocol/crypto/provider.ts';
+import { isLatchkeyError, type ErrorCode } from '../protocol/errors.ts';
+import type { RandomSource } from '../protocol/random.ts';
+import { splitIntoChunks } from '../protocol/unlock/chunking.ts';
+import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult } from '../protocol/unlock/phone-exchange.ts';
+import { AttError, TransportError, type Advertisement, type GattConnection, type LinkStats, type Transport } from '../radio/transport.ts';
+import type { Wallet } from './wallet.ts';
+
+export type UnlockOutcomeKind = 'unlocked' | 'refused' | 'out_of_range' | 'timeout' | 'disconnected' | 'unsupported' | 'error';
+
+export interface UnlockOutcome {
+  outcome: UnlockOutcomeKind;
+  code: ErrorCode | undefined;
+  /** Whether the lock authenticated the outcome (signature or MAC). */
+  authenticated: boolean;
+  path: 'full' | 'resume' | 'none';
+  deviceId: string | undefined;
+  /** ATT round trips from an established connection to the lock's decision (write response). */
+  roundTripsToDecision: number;
+  /** … and to the phone holding the lock's signed result. */
+  roundTripsTotal: number;
+  bytesOnAir: number;
+  /** Virtual ms from connection established to decision / to verified result. */
+  decisionMs: number;
+  verifiedMs: number;
+  /** Scan + connect + MTU exchange before the exchange. */
+  setupMs: number;
+}
+
+export interface UnlockOptions {
+  /** Target a specific lock id (else: the strongest eligible one). */
+  lockId?: Uint8Array;
+  mtu: number;
+  scanMs: number;
+  timeoutMs: number;
+  /** Minimum RSSI to consider a lock in range. */
+  rssiMinDbm: number;
+  /** Use the resume path when a ticket exists. */
+  allowResume: boolean;
+}
+
+export const unlockDefaults: UnlockOptions = { mtu: 247, scanMs: 300, timeoutMs: 3000, rssiMinDbm: -85, allowResume: true };
+
+export class UnlockClient {
+  readonly wallet: Wallet;
+  private readonly crypto: CryptoProvider;
+  private readonly random: RandomSource;
+  private readonly transport: Transport;
+
+  constructor(options: { wallet: Wallet; crypto: CryptoProvider; random: RandomSource; transport: Transport }) {
+    this.wallet = options.wallet;
+    this.crypto = options.crypto;
+    this.random = options.random;
+    this.transport = options.transport;
+  }
+
+  private nowS(): number {
+    return Math.floor(this.transport.now() / 1000);
+  }
+
+  /** Eligible = we hold a credential naming it and its certificate; strongest RSSI first. */
+  pickLock(adverts: Advertisement[], options: UnlockOptions): Advertisement | undefined {
+    const eligible = adverts
+      .filter((advert) => advert.rssiDbm >= options.rssiMinDbm)
+      .filter((advert) => (options.lockId ? toHex(advert.lockId) === toHex(options.lockId) : this.wallet.credentialFor(advert.lockId) !== undefined))
+      .sort((a, b) => b.rssiDbm - a.rssiDbm || a.deviceId.localeCompare(b.deviceId));
+    return eligible[0];
+  }
+
+  async unlock(partial: Partial<UnlockOptions> = {}): Promise<UnlockOutcome> {
+    const options = { ...unlockDefaults, ...partial };
+    const started = this.transport.now();
+    const base: UnlockOutcome = { outcome: 'error', code: undefined, authenticated: false, path: 'none', deviceId: undefined, roundTripsToDecision: 0, roundTripsTotal: 0, bytesOnAir: 0, decisionMs: 0, verifiedMs: 0, setupMs: 0 };
+    let connection: GattConnection | undefined;
+    try {
+      const advert = this.pickLock(await this.transport.scan(options.scanMs), options);
+      if (advert === undefined) return { ...base, outcome: 'out_of_range', code: 'lock_not_found' };
+      base.deviceId = advert.deviceId;
+      connection = await this.transport.connect(advert.deviceId, { mtu: options.mtu, timeoutMs: options.timeoutMs });
+      base.setupMs = this.transport.now() - started;
+      const outcome = await this.exchange(connection, advert.lockId, options, base);
+      return outcome;
+    } catch (error) {
+      return { ...base, ...classify(error), ...(connection ? measure(connection.stats()) : {}) };
+    } finally {
+      await connection?.disconnect();
+    }
+  }
+
+  private async exchange(connection: GattConnection, lockId: Uint8Array, options: UnlockOptions, base: UnlockOutcome): Promise<UnlockOutcome> {
+    const established = this.transport.now();
+    const lockHex = toHex(lockId);
+    const ticket = this.wallet.tickets.get(lockHex);
+    const updates = this.wallet.updatesFor(lockId);
+    let decisionMs = 0;
+    let roundTripsToDecision = 0;
+    const send = async (message: Uint8Array): Promise<void> => {
+      const chunks = splitIntoChunks(message, connection.mtu);
+      for (let i = 0; i < chunks.length - 1; i++) await connection.write('exchange', chunks[i]!, false);
+      try {
+        await connection.write('exchange', chunks[chunks.length - 1]!, true);
+      } catch (error) {
+        if (!(error instanceof AttError)) throw error; // a refusal: its reason is in the result
+      } finally {
+        decisionMs = this.transport.now() - established;
+        roundTripsToDecision = connection.stats().roundTrips;
+      }
+    };
+    const finish = (status: { status: 'unlocked' | 'refused'; code: ErrorCode | undefined; authenticated: boolean }, path: 'full' | 'resume'): UnlockOutcome => ({
+      ...base,
+      outcome: status.status,
+      code: status.code,
+      authenticated: status.authenticated,
+      path,
+      roundTripsToDecision,
+      decisionMs,
+      verifiedMs: this.transport.now() - established,
+      ...measure(connection.stats()),
+    });
+
+    if (ticket !== undefined && options.allowResume && ticket.expiresAtS > this.nowS()) {
+      const { message, pending } = buildResumeRequest(this.crypto, ticket, await connection.read('challenge'), updates);
+      this.wallet.tickets.set(lockHex, pending.ticket);
+      await send(message);
+      const status = openResumeResult(this.crypto, pending, await connection.read('exchange'));
+      if (status.code !== 'ticket_unknown' && status.code !== 'credential_unknown') return finish(status, 'resume');
+      this.wallet.tickets.delete(lockHex); // the lock forgot us (e.g. rebooted): fall back to the full exchange
+    }
+
+    const credential = this.wallet.credentialFor(lockId);
+    const cert = this.wallet.lockCertificate(lockId, this.nowS());
+    if (credential === undefined || cert === undefined) return { ...base, outcome: 'refused', code: credential ? 'lock_cert_invalid' : 'credential_wrong_door', path: 'none' };
+    const hash = toHex(this.crypto.sha256(credential.bytes));
+    const { message, pending } = await buildFullRequest({
+      crypto: this.crypto,
+      random: this.random,
+      lock: cert,
+      challengeBytes: await connection.read('challenge'),
+      credential: credential.bytes,
+      sendHashOnly: this.wallet.cachedAt.get(lockHex) === hash,
+      holder: this.wallet.holder,
+      updates,
+    });
+    await send(message);
+    const status = openFullResult(this.crypto, pending, cert, await connection.read('exchange'), this.nowS());
+    if (status.status === 'unlocked') {
+      this.wallet.cachedAt.set(lockHex, hash);
+      if (status.ticket) this.wallet.tickets.set(lockHex, status.ticket);
+    } else if (status.code === 'credential_unknown') this.wallet.cachedAt.delete(lockHex);
+    return finish(status, 'full');
+  }
+}
+
+function measure(stats: LinkStats): Pick<UnlockOutcome, 'roundTripsTotal' | 'bytesOnAir'> {
+  return { roundTripsTotal: stats.roundTrips, bytesOnAir: stats.bytesOnAir };
+}
+
+function classify(error: unknown): Pick<UnlockOutcome, 'outcome' | 'code'> {
+  if (error instanceof TransportError) {
+    if (error.code === 'transport_timeout') return { outcome: 'timeout', code: error.code };
+    if (error.code === 'transport_disconnected') return { outcome: 'disconnected', code: error.code };
+    if (error.code === 'transport_unsupported') return { outcome: 'unsupported', code: error.code };
+    return { outcome: 'error', code: error.code };
+  }
+  if (isLatchkeyError(error)) return { outcome: 'error', code: error.code };
+  throw error;
+}

@@ -1,0 +1,483 @@
+/**
+ * A seeded BLE simulation in virtual time. Locks (firmware-model instances) advertise; phones scan,
+ * connect, exchange MTU, read and write. Every connection runs connection events on a grid of
+ * `connIntervalMs`; in each event the central sends up to `packetsPerEventMax` LL packets, then the
+ * peripheral does; a response is ready at the earliest in the next event (plus any injected
+ * latency), so one ATT round trip costs one interval and a request right after a response waits
+ * for the following event. ATT PDUs are fragmented into LL packets (L2CAP header included); lost
+ * packets are retransmitted in the next event; bytes on air count every packet, empty ones too.
+ *
+ * Phone code is ordinary async code against `Transport`; the run loop fires one event, then lets
+ * all promise continuations settle (one macrotask) before the next, so the same seed gives the same
+ * trace byte for byte.
+ */
+import type { Lock, LockOutput } from '../../firmware-model/lock.ts';
+import { toHex } from '../protocol/bytes.ts';
+import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
+import { attPduBytes, isRequest, l2capHeaderBytes, llOverheadBytes, type AttPdu } from './att.ts';
+import { EventQueue } from './event-queue.ts';
+import { radioDefaults, type RadioOptions } from './options.ts';
+import { AttError, TransportError, type Advertisement, type CharacteristicName, type GattConnection, type LinkStats, type Transport } from './transport.ts';
+
+export interface Position {
+  xM: number;
+  yM: number;
+}
+
+interface LockNode {
+  deviceId: string;
+  lock: Lock;
+  position: Position;
+  advPhaseMs: number;
+}
+
+interface Packet {
+  pdu: AttPdu;
+  payloadBytes: number;
+  last: boolean;
+  eligibleEvent: number;
+}
+
+interface Pending {
+  resolve: (pdu: AttPdu) => void;
+  reject: (error: Error) => void;
+}
+
+export type RadioObserver = (event: { timeMs: number; deviceId: string; output: LockOutput }) => void;
+
+const barrier: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve));
+
+export class VirtualRadio {
+  readonly options: RadioOptions;
+  private readonly queue = new EventQueue();
+  private readonly random: SeededRandom;
+  private readonly locks = new Map<string, LockNode>();
+  private readonly phones = new Map<string, Position>();
+  private nowMs: number;
+  private nextLinkId = 1;
+  private traceHash = 0x811c9dc5;
+  readonly trace: string[] = [];
+  private readonly observers: RadioObserver[] = [];
+  /** Links to drop after the central has sent this many more packets (fault injection). */
+  private readonly disconnectAfterPackets = new Map<string, number>();
+
+  constructor(options: Partial<RadioOptions> = {}) {
+    this.options = { ...radioDefaults, ...options };
+    this.random = createSeededRandom(this.options.seed).fork('radio');
+    this.nowMs = this.options.epochMs;
+  }
+
+  now(): number {
+    return this.nowMs;
+  }
+
+  addLock(deviceId: string, lock: Lock, position: Position): void {
+    this.locks.set(deviceId, { deviceId, lock, position, advPhaseMs: this.random.below(this.options.advIntervalMs) });
+  }
+  lockNode(deviceId: string): Lock {
+    const node = this.locks.get(deviceId);
+    if (node === undefined) throw new Error(`no lock ${deviceId}`);
+    return node.lock;
+  }
+  placePhone(phoneId: string, position: Position): void {
+    this.phones.set(phoneId, position);
+  }
+  observe(observer: RadioObserver): void {
+    this.observers.push(observer);
+  }
+  /** Fault: drop `deviceId`'s next link after the phone has sent `packets` LL packets on it. */
+  injectDisconnect(deviceId: string, packets: number): void {
+    this.disconnectAfterPackets.set(deviceId, packets);
+  }
+
+  /** FNV-1a over the trace lines: equal hashes ⇔ equal traces (for determinism checks). */
+  get traceDigest(): string {
+    return (this.traceHash >>> 0).toString(16).padStart(8, '0');
+  }
+
+  record(line: string): void {
+    const full = `${(this.nowMs - this.options.epochMs).toFixed(3)} ${line}`;
+    for (let i = 0; i < full.length; i++) this.traceHash = Math.imul(this.traceHash ^ full.charCodeAt(i), 0x01000193);
+    if (this.options.trace) this.trace.push(full);
+  }
+
+  schedule(atMs: number, fire: () => void): void {
+    this.queue.push(Math.max(atMs, this.nowMs), fire);
+  }
+
+  /** Feeds an input to a lock now and routes its outputs. */
+  stepLock(deviceId: string, input: Parameters<Lock['step']>[0]): LockOutput[] {
+    const node = this.locks.get(deviceId)!;
+    const outputs = node.lock.step(input, this.nowMs);
+    for (const output of outputs) {
+      if (output.type === 'actuate') {
+        this.record(`${deviceId} ACTUATE`);
+        this.schedule(this.nowMs + node.lock.config.unlockMs, () => this.stepLock(deviceId, { type: 'tick' }));
+      } else if (output.type === 'relock') this.record(`${deviceId} relock`);
+      else if (output.type === 'audit') this.record(`${deviceId} audit ${output.record.event}${output.record.code ? ` ${output.record.code}` : ''}`);
+      for (const observer of this.observers) observer({ timeMs: this.nowMs, deviceId, output });
+    }
+    if (!node.lock.isPowered) for (const link of this.links.values()) if (link.deviceId === deviceId) link.drop('lock lost power');
+    return outputs;
+  }
+
+  /** Runs events until `promise` settles (or the queue drains: then the promise is stuck — a bug). */
+  async runUntil<T>(promise: Promise<T>): Promise<T> {
+    let settled = false;
+    const tracked = promise.finally(() => {
+      settled = true;
+    });
+    tracked.catch(() => undefined);
+    await barrier();
+    while (!settled) {
+      const event = this.queue.pop();
+      if (event === undefined) throw new Error('virtual radio: no events left but the operation is still pending');
+      this.nowMs = Math.max(this.nowMs, event.timeMs);
+      const fired = event.fire() as unknown;
+      if (fired instanceof Promise) await fired;
+      await barrier();
+    }
+    return tracked;
+  }
+
+  /** Advances virtual time, firing everything due on the way. */
+  async advance(durationMs: number): Promise<void> {
+    const target = this.nowMs + durationMs;
+    await this.runUntil(new Promise<void>((resolve) => this.schedule(target, resolve)));
+  }
+
+  transportFor(phoneId: string): Transport {
+    return {
+      now: () => this.nowMs,
+      scan: (durationMs) => this.scan(phoneId, durationMs),
+      connect: (deviceId, options) => this.connect(phoneId, deviceId, options),
+    };
+  }
+
+  // -- advertising and scanning --
+
+  rssiDbm(phoneId: string, deviceId: string): number {
+    const phone = this.phones.get(phoneId) ?? { xM: 0, yM: 0 };
+    const lock = this.locks.get(deviceId)!.position;
+    const distanceM = Math.max(0.1, Math.hypot(phone.xM - lock.xM, phone.yM - lock.yM));
+    const noise = this.options.rssiNoiseDb === 0 ? 0 : this.random.below(2 * this.options.rssiNoiseDb + 1) - this.options.rssiNoiseDb;
+    return Math.round(this.options.rssiAt1mDbm - (this.options.pathLossExponentTenths / 10) * 10 * Math.log10(distanceM)) + noise;
+  }
+
+  private nextAdvertisingMs(node: LockNode, afterMs: number): number {
+    const interval = this.options.advIntervalMs;
+    const k = Math.ceil((afterMs - this.options.epochMs - node.advPhaseMs) / interval);
+    return this.options.epochMs + node.advPhaseMs + Math.max(0, k) * interval;
+  }
+
+  private scan(phoneId: string, durationMs: number): Promise<Advertisement[]> {
+    return new Promise((resolve) => {
+      const start = this.nowMs;
+      this.schedule(start + durationMs, () => {
+        const heard: Advertisement[] = [];
+        for (const node of this.locks.values()) {
+          if (!node.lock.isPowered) continue;
+          let best: number | undefined;
+          for (let t = this.nextAdvertisingMs(node, start); t <= start + durationMs; t += this.options.advIntervalMs) {
+            if (this.random.chance(this.options.lossNumerator, this.options.lossDenominator)) continue;
+            const rssi = this.rssiDbm(phoneId, node.deviceId);
+            if (rssi >= this.options.sensitivityDbm && (best === undefined || rssi > best)) best = rssi;
+          }
+          if (best !== undefined) heard.push({ deviceId: node.deviceId, lockId: node.lock.identity.lockId, rssiDbm: best });
+        }
+        this.record(`${phoneId} scan heard ${heard.map((a) => `${a.deviceId}@${a.rssiDbm}`).join(',')}`);
+        resolve(heard);
+      });
+    });
+  }
+
+  // -- connections --
+
+  private readonly links = new Map<number, Link>();
+
+  private async connect(phoneId: string, deviceId: string, options: { mtu: number; timeoutMs: number }): Promise<GattConnection> {
+    const node = this.locks.get(deviceId);
+    if (node === undefined || !node.lock.isPowered) throw new TransportError('transport_timeout', `no lock ${deviceId} advertising`);
+    if (this.rssiDbm(phoneId, deviceId) < this.options.sensitivityDbm) throw new TransportError('transport_timeout', `${deviceId} out of range`);
+    // CONNECT_IND answers the next advertisement; the first connection event follows the transmit window.
+    const establishedMs = this.nextAdvertisingMs(node, this.nowMs) + 1.25 + this.options.connIntervalMs;
+    await new Promise<void>((resolve) => this.schedule(establishedMs, resolve));
+    const link = new Link(this, this.nextLinkId++, phoneId, deviceId, this.nowMs, options.timeoutMs);
+    const budget = this.disconnectAfterPackets.get(deviceId);
+    if (budget !== undefined) {
+      link.centralPacketBudget = budget;
+      this.disconnectAfterPackets.delete(deviceId);
+    }
+    this.links.set(link.id, link);
+    this.record(`${phoneId} connected ${deviceId} link ${link.id}`);
+    const refused = this.stepLock(deviceId, { type: 'connect', connectionId: link.id }).some((output) => output.type === 'disconnect');
+    if (refused) {
+      link.drop('lock refused the connection');
+      throw new TransportError('transport_disconnected', 'lock busy');
+    }
+    if (options.mtu > 23) {
+      const response = await link.request({ op: 'exchange_mtu_req', mtu: options.mtu });
+      if (response.op === 'exchange_mtu_rsp') link.mtu = Math.min(options.mtu, response.mtu);
+    }
+    link.resetStats();
+    return link.connection();
+  }
+
+  forgetLink(id: number): void {
+    this.links.delete(id);
+  }
+
+  // Used by Link:
+  get rng(): SeededRandom {
+    return this.random;
+  }
+  lockNodeOf(deviceId: string): LockNode {
+    return this.locks.get(deviceId)!;
+  }
+}
+
+/** One BLE connection between a phone (central) and a lock (peripheral). */
+class Link {
+  mtu = 23;
+  connected = true;
+  centralPacketBudget: number | undefined;
+  private readonly central: Packet[] = [];
+  private readonly peripheral: Packet[] = [];
+  private pending: Pending | undefined;
+  private lastEventIndex = -1;
+  private sentThisEvent = 0;
+  private inEvent = false;
+  private eventScheduled = false;
+  private lastHeardMs: number;
+  private stats: LinkStats = { roundTrips: 0, commands: 0, bytesOnAir: 0, packets: 0 };
+  readonly radio: VirtualRadio;
+  readonly id: number;
+  readonly phoneId: string;
+  readonly deviceId: string;
+  readonly anchorMs: number;
+  readonly timeoutMs: number;
+
+  constructor(radio: VirtualRadio, id: number, phoneId: string, deviceId: string, anchorMs: number, timeoutMs: number) {
+    this.radio = radio;
+    this.id = id;
+    this.phoneId = phoneId;
+    this.deviceId = deviceId;
+    this.anchorMs = anchorMs;
+    this.timeoutMs = timeoutMs;
+    this.lastHeardMs = anchorMs;
+  }
+
+  private get intervalMs(): number {
+    return this.radio.options.connIntervalMs;
+  }
+  resetStats(): void {
+    this.stats = { roundTrips: 0, commands: 0, bytesOnAir: 0, packets: 0 };
+  }
+
+  connection(): GattConnection {
+    return {
+      deviceId: this.deviceId,
+      mtu: this.mtu,
+      read: (characteristic) => this.longRead(characteristic),
+      write: async (characteristic, data, withResponse) => {
+        if (data.length > this.mtu - 3) throw new RangeError(`write of ${data.length} bytes over MTU ${this.mtu}`);
+        if (!withResponse) {
+          this.send('central', { op: 'write_cmd', characteristic, value: data.slice() });
+          return;
+        }
+        const response = await this.request({ op: 'write_req', characteristic, value: data.slice() });
+        if (response.op === 'error_rsp') throw new AttError(response.attError);
+      },
+      disconnect: async () => this.drop('phone disconnected'),
+      stats: () => ({ ...this.stats }),
+    };
+  }
+
+  private async longRead(characteristic: CharacteristicName): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let offset = 0;
+    for (;;) {
+      const response = await this.request(offset === 0 ? { op: 'read_req', characteristic } : { op: 'read_blob_req', characteristic, offset });
+      if (response.op === 'error_rsp') throw new AttError(response.attError);
+      if (response.op !== 'read_rsp') throw new Error('unexpected response to a read');
+      parts.push(response.value);
+      offset += response.value.length;
+      if (response.value.length < this.mtu - 1) break;
+    }
+    const out = new Uint8Array(offset);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+
+  request(pdu: AttPdu): Promise<AttPdu> {
+    if (!this.connected) return Promise.reject(new TransportError('transport_disconnected'));
+    if (this.pending !== undefined) throw new Error('ATT allows one outstanding request per bearer');
+    return new Promise<AttPdu>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.stats.roundTrips++;
+      this.send('central', pdu);
+      const started = this.radio.now();
+      this.radio.schedule(started + this.timeoutMs, () => {
+        if (this.pending?.resolve === resolve) {
+          this.pending = undefined;
+          this.radio.record(`link ${this.id} timeout`);
+          reject(new TransportError('transport_timeout', `no response in ${this.timeoutMs} ms`));
+        }
+      });
+    });
+  }
+
+  private send(side: 'central' | 'peripheral', pdu: AttPdu): void {
+    if (!this.connected) return;
+    if (side === 'central' && !isRequest(pdu)) this.stats.commands++;
+    const total = attPduBytes(pdu) + l2capHeaderBytes;
+    const fragment = this.radio.options.llPayloadBytesMax;
+    const count = Math.ceil(total / fragment);
+    const extraEvents = side === 'peripheral' ? Math.ceil((this.radio.options.extraLatencyMs + this.radio.options.lockComputeMs) / this.intervalMs) : 0;
+    const eligibleEvent = this.nextEventIndex(side) + extraEvents;
+    const queue = side === 'central' ? this.central : this.peripheral;
+    for (let i = 0; i < count; i++) queue.push({ pdu, payloadBytes: Math.min(fragment, total - i * fragment), last: i === count - 1, eligibleEvent });
+    this.scheduleEvent();
+  }
+
+  /** The first connection event a packet queued now can still go out in. */
+  private nextEventIndex(side: 'central' | 'peripheral' = 'peripheral'): number {
+    const byTime = Math.ceil((this.radio.now() - this.anchorMs) / this.intervalMs);
+    const open = side === 'central' && this.radio.options.centralContinuesEvent && this.inEvent ? this.lastEventIndex : this.lastEventIndex + 1;
+    return Math.max(byTime, open);
+  }
+
+  private scheduleEvent(): void {
+    if (this.eventScheduled || !this.connected) return;
+    const pendingPackets = [...this.central, ...this.peripheral];
+    if (pendingPackets.length === 0) return;
+    const index = Math.max(this.nextEventIndex(), Math.min(...pendingPackets.map((p) => p.eligibleEvent)));
+    this.eventScheduled = true;
+    this.radio.schedule(this.anchorMs + index * this.intervalMs, () => this.connectionEvent(index));
+  }
+
+  private async connectionEvent(index: number): Promise<void> {
+    if (!this.connected) return;
+    // eventScheduled stays true while the event runs, so packets queued meanwhile do not schedule
+    // a duplicate event; scheduleEvent() at the end picks them up.
+    this.lastEventIndex = index;
+    this.sentThisEvent = 0;
+    let heard = this.transmit('central', index) && this.transmit('peripheral', index);
+    if (heard && this.radio.options.centralContinuesEvent) {
+      // The central reacts to what it just received and keeps the event open (MD bit, Core v5.4
+      // Vol 6 Part B §4.5.6): its follow-up request still goes out in this event.
+      this.inEvent = true;
+      await barrier();
+      this.inEvent = false;
+      heard = this.transmit('central', index, true);
+    }
+    this.eventScheduled = false;
+    if (!this.connected) return;
+    if (heard) this.lastHeardMs = this.radio.now();
+    else if (this.radio.now() - this.lastHeardMs > this.radio.options.supervisionTimeoutMs) {
+      this.drop('supervision timeout');
+      return;
+    }
+    this.scheduleEvent();
+  }
+
+  /** Sends one side's eligible packets in this event; false when a packet was lost (event ends). */
+  private transmit(side: 'central' | 'peripheral', index: number, continuation = false): boolean {
+    const queue = side === 'central' ? this.central : this.peripheral;
+    const options = this.radio.options;
+    let sent = continuation ? this.sentThisEvent : 0;
+    const start = sent;
+    while (sent < options.packetsPerEventMax && queue.length > 0 && queue[0]!.eligibleEvent <= index && this.connected) {
+      const packet = queue[0]!;
+      this.stats.packets++;
+      this.stats.bytesOnAir += llOverheadBytes + packet.payloadBytes;
+      if (this.radio.rng.chance(options.lossNumerator, options.lossDenominator)) {
+        this.radio.record(`link ${this.id} ${side} lost ${packet.pdu.op}`);
+        return false;
+      }
+      queue.shift();
+      sent++;
+      if (side === 'central' && this.centralPacketBudget !== undefined && --this.centralPacketBudget < 0) {
+        this.drop('injected disconnect');
+        return false;
+      }
+      if (packet.last) this.deliver(side, packet.pdu);
+    }
+    if (side === 'central') this.sentThisEvent = sent;
+    if (sent === start && !continuation) {
+      this.stats.packets++;
+      this.stats.bytesOnAir += llOverheadBytes; // empty PDU keeps the event going
+    }
+    return true;
+  }
+
+  private deliver(from: 'central' | 'peripheral', pdu: AttPdu): void {
+    this.radio.record(`link ${this.id} ${from === 'central' ? '>' : '<'} ${describe(pdu)}`);
+    if (from === 'peripheral') {
+      const pending = this.pending;
+      this.pending = undefined;
+      pending?.resolve(pdu);
+      return;
+    }
+    const response = this.serve(pdu);
+    if (response !== undefined) this.send('peripheral', response);
+  }
+
+  /** The lock's GATT server: turns an ATT PDU into a firmware-model input and back. */
+  private serve(pdu: AttPdu): AttPdu | undefined {
+    const step = (input: Parameters<Lock['step']>[0]): LockOutput[] => this.radio.stepLock(this.deviceId, input);
+    switch (pdu.op) {
+      case 'exchange_mtu_req':
+        return { op: 'exchange_mtu_rsp', mtu: this.radio.options.lockMtuMax };
+      case 'read_req':
+      case 'read_blob_req': {
+        const outputs = step({ type: 'read', connectionId: this.id, characteristic: pdu.characteristic, offset: pdu.op === 'read_req' ? 0 : pdu.offset });
+        for (const output of outputs) {
+          if (output.type === 'read_response') return { op: 'read_rsp', value: output.value.slice(0, this.mtu - 1) };
+          if (output.type === 'read_error') return { op: 'error_rsp', attError: output.attError };
+        }
+        return this.connected ? { op: 'error_rsp', attError: 0x0e } : undefined;
+      }
+      case 'write_req':
+      case 'write_cmd': {
+        const outputs = step({ type: 'write', connectionId: this.id, characteristic: pdu.characteristic, data: pdu.value, withResponse: pdu.op === 'write_req' });
+        if (pdu.op === 'write_cmd') return undefined;
+        const response = outputs.find((output) => output.type === 'write_response');
+        if (response === undefined || response.type !== 'write_response') return this.connected ? { op: 'error_rsp', attError: 0x0e } : undefined;
+        return response.attError === 0 ? { op: 'write_rsp' } : { op: 'error_rsp', attError: response.attError };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  drop(reason: string): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.central.length = 0;
+    this.peripheral.length = 0;
+    this.radio.record(`link ${this.id} down: ${reason}`);
+    this.radio.forgetLink(this.id);
+    if (this.radio.lockNode(this.deviceId).isPowered) this.radio.stepLock(this.deviceId, { type: 'disconnect', connectionId: this.id });
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.reject(new TransportError('transport_disconnected', reason));
+  }
+}
+
+function describe(pdu: AttPdu): string {
+  switch (pdu.op) {
+    case 'read_rsp':
+    case 'write_req':
+    case 'write_cmd':
+      return `${pdu.op} ${toHex(pdu.value)}`;
+    case 'error_rsp':
+      return `${pdu.op} 0x${pdu.attError.toString(16)}`;
+    default:
+      return pdu.op;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * A small world builder shared by the demo, tests and benchmarks: one seed → an issuer, locks on
+ * a virtual radio, and phones with wallets. Every random stream is forked from the seed by label.
+ */
+import { Lock } from '../../firmware-model/lock.ts';
+import type { LockConfig } from '../../firmware-model/config.ts';
+import type { CryptoProvider } from '../protocol/crypto/provider.ts';
+import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
+import { InMemoryIssuer, type ProvisionedLock } from '../issuer/in-memory-issuer.ts';
+import { softwareHolder, Wallet } from '../phone/wallet.ts';
+import { UnlockClient } from '../phone/unlock-client.ts';
+import { VirtualRadio, type Position } from '../radio/virtual-radio.ts';
+import type { RadioOptions } from '../radio/options.ts';
+
+export interface WorldLock {
+  deviceId: string;
+  name: string;
+  provisioned: ProvisionedLock;
+  lock: Lock;
+}
+
+export interface WorldPhone {
+  id: string;
+  wallet: Wallet;
+  client: UnlockClient;
+}
+
+export class World {
+  readonly seed: number;
+  readonly random: SeededRandom;
+  readonly crypto: CryptoProvider;
+  readonly radio: VirtualRadio;
+  readonly issuer: InMemoryIssuer;
+  readonly locks = new Map<string, WorldLock>();
+  readonly phones = new Map<string, WorldPhone>();
+
+  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions> }) {
+    this.seed = options.seed;
+    this.crypto = options.crypto;
+    this.random = createSeededRandom(options.seed);
+    this.radio = new VirtualRadio({ ...options.radio, seed: options.seed });
+    const issuerRandom = this.random.fork('issuer');
+    this.issuer = new InMemoryIssuer({ crypto: this.crypto, random: (n) => issuerRandom.bytes(n) });
+  }
+
+  nowS(): number {
+    return Math.floor(this.radio.now() / 1000);
+  }
+
+  addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}): WorldLock {
+    const provisioned = this.issuer.provisionLock(name, this.nowS());
+    const lockRandom = this.random.fork(`lock:${deviceId}`);
+    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config });
+    this.radio.addLock(deviceId, lock, position);
+    const entry = { deviceId, name, provisioned, lock };
+    this.locks.set(deviceId, entry);
+    return entry;
+  }
+
+  addPhone(id: string, position: Position): WorldPhone {
+    const phoneRandom = this.random.fork(`phone:${id}`);
+    const random = (n: number): Uint8Array => phoneRandom.bytes(n);
+    const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted });
+    const client = new UnlockClient({ wallet, crypto: this.crypto, random, transport: this.radio.transportFor(id) });
+    this.radio.placePhone(id, position);
+    const phone = { id, wallet, client };
+    this.phones.set(id, phone);
+    return phone;
+  }
+
+  /** Issues a credential for `deviceIds` to a phone and hands it the lock certificates. */
+  grant(phone: WorldPhone, deviceIds: string[], options: { subject: string; fromS?: number; untilS?: number; supersede?: boolean }) {
+    const locks = deviceIds.map((id) => this.locks.get(id)!);
+    const issued = this.issuer.grant(
+      {
+        subject: options.subject,
+        holderKey: phone.wallet.holder.publicKey,
+        lockIds: locks.map((entry) => entry.provisioned.identity.lockId),
+        notBeforeS: options.fromS ?? this.nowS() - 60,
+        expiresAtS: options.untilS ?? this.nowS() + 86400,
+        supersede: options.supersede ?? false,
+      },
+      this.nowS(),
+    );
+    phone.wallet.addCredential(issued.credential);
+    for (const entry of locks) phone.wallet.addLockCertificate(entry.provisioned.certificate, entry.provisioned.identity.lockId);
+    return issued;
+  }
+
+  movePhone(phone: WorldPhone, position: Position): void {
+    this.radio.placePhone(phone.id, position);
+  }
+}
