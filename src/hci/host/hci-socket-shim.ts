@@ -5,9 +5,10 @@
  * (`bindRaw`, `start`, `setFilter`, `write`, event `data`). This class offers the same surface
  * but moves the packets through a backend — normally a MessagePort to a virtual controller — so
  * the unmodified packages run where the kernel has no Bluetooth. Which backend the next socket
- * gets is set with `bindNextHciSocket()` just before bleno/noble construct their socket
- * (bleno at require time, noble in `withCustomBinding()`), because their constructors take no
- * arguments. The raw-socket filter (type mask, event mask, opcode) is applied as the Linux
+ * gets is set with `bindNextHciSocket()` before bleno/noble bind their socket, because their
+ * constructors take no arguments; the socket claims it in `bindRaw`/`bindUser`, not in its
+ * constructor, because bleno also opens a management socket (`bindControl`, used only to load
+ * pairing keys) at require time — that one gets no backend and stays silent. The raw-socket filter (type mask, event mask, opcode) is applied as the Linux
  * kernel's hci_sock filter does, so hosts see what they would see on a real adapter.
  */
 import { EventEmitter } from 'node:events';
@@ -64,23 +65,18 @@ function passesFilter(filter: SocketFilter | null, h4: Uint8Array): boolean {
   return true;
 }
 
+/** Management-channel sockets (bindControl) carry no HCI traffic. */
+const silentBackend: HciSocketBackend = { open() {}, send() {}, pause() {}, close() {} };
+
 export class VirtualBluetoothHciSocket extends EventEmitter {
-  readonly #backend: HciSocketBackend;
+  #backend: HciSocketBackend | null = null;
   #filter: SocketFilter | null = null;
   #started = false;
   #deviceId = 0;
 
-  constructor() {
-    super();
-    if (nextBackend === null) {
-      throw new Error('latchkey hci: no virtual HCI backend bound; create bleno/noble through src/hci (bindNextHciSocket)');
-    }
-    this.#backend = nextBackend;
-    nextBackend = null;
-  }
-
-  get backend(): HciSocketBackend {
-    return this.#backend;
+  /** The transport this socket was bound to (undefined before bindRaw/bindUser/bindControl). */
+  get backend(): HciSocketBackend | undefined {
+    return this.#backend ?? undefined;
   }
 
   getDeviceList(): HciDevice[] {
@@ -92,6 +88,13 @@ export class VirtualBluetoothHciSocket extends EventEmitter {
   }
 
   bindRaw(deviceId?: number): number {
+    if (this.#backend === null) {
+      if (nextBackend === null) {
+        throw new Error('latchkey hci: no virtual HCI backend bound; create bleno/noble through src/hci (bindNextHciSocket)');
+      }
+      this.#backend = nextBackend;
+      nextBackend = null;
+    }
     this.#deviceId = deviceId ?? 0;
     return this.#deviceId;
   }
@@ -101,6 +104,7 @@ export class VirtualBluetoothHciSocket extends EventEmitter {
   }
 
   bindControl(): number {
+    this.#backend ??= silentBackend;
     return 0;
   }
 
@@ -115,7 +119,7 @@ export class VirtualBluetoothHciSocket extends EventEmitter {
   }
 
   start(): void {
-    if (this.#started) return;
+    if (this.#started || this.#backend === null) return;
     this.#started = true;
     this.#backend.open((h4) => {
       if (!passesFilter(this.#filter, h4)) return;
@@ -126,7 +130,7 @@ export class VirtualBluetoothHciSocket extends EventEmitter {
   stop(): void {
     if (!this.#started) return;
     this.#started = false;
-    this.#backend.pause();
+    this.#backend?.pause();
   }
 
   reset(): void {
@@ -134,7 +138,7 @@ export class VirtualBluetoothHciSocket extends EventEmitter {
   }
 
   write(data: Buffer): void {
-    this.#backend.send(Uint8Array.from(data));
+    this.#backend?.send(Uint8Array.from(data));
   }
 
   cleanup(): void {

@@ -39,8 +39,12 @@ interface Bleno {
   disconnect(): void;
 }
 
-const port = parentPort;
-if (port === null) throw new Error('peripheral worker must run in a worker thread');
+function requireParentPort(): MessagePort {
+  if (parentPort === null) throw new Error('peripheral worker must run in a worker thread');
+  return parentPort;
+}
+
+const port = requireParentPort();
 const data = workerData as PeripheralWorkerData;
 const post = (message: PeripheralWorkerMessage): void => port.postMessage(message);
 let peerAddress: string | null = null;
