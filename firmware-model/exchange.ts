@@ -120,6 +120,8 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
   let holderSignature: Uint8Array;
   try {
     const inner = decodeSealedInner(innerBytes);
+    // TH2 binds the credential hash exactly as the phone computed it, even when we refuse it.
+    credentialHash = inner.credentialOrHash.length === 32 ? inner.credentialOrHash : crypto.sha256(inner.credentialOrHash);
     holderSignature = inner.holderSignature;
     if (inner.action !== actions.unlock) return sign('action_unsupported');
     context.applyUpdates(inner.updates);

@@ -43,9 +43,14 @@ export interface UnlockOptions {
   rssiMinDbm: number;
   /** Use the resume path when a ticket exists. */
   allowResume: boolean;
+  /**
+   * Testing aid: with `lockId`, present a credential even if none names that door, so that the
+   * lock (not the phone) does the refusing. A real wallet never does this.
+   */
+  presentOutOfScope: boolean;
 }
 
-export const unlockDefaults: UnlockOptions = { mtu: 247, scanMs: 300, timeoutMs: 3000, rssiMinDbm: -85, allowResume: true };
+export const unlockDefaults: UnlockOptions = { mtu: 247, scanMs: 300, timeoutMs: 3000, rssiMinDbm: -85, allowResume: true, presentOutOfScope: false };
 
 export class UnlockClient {
   readonly wallet: Wallet;
@@ -133,7 +138,7 @@ export class UnlockClient {
       this.wallet.tickets.delete(lockHex); // the lock forgot us (e.g. rebooted): fall back to the full exchange
     }
 
-    const credential = this.wallet.credentialFor(lockId);
+    const credential = this.wallet.credentialFor(lockId) ?? (options.presentOutOfScope ? this.wallet.credentials[0] : undefined);
     const cert = this.wallet.lockCertificate(lockId, this.nowS());
     if (credential === undefined || cert === undefined) return { ...base, outcome: 'refused', code: credential ? 'lock_cert_invalid' : 'credential_wrong_door', path: 'none' };
     const hash = toHex(this.crypto.sha256(credential.bytes));

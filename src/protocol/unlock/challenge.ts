@@ -1,10 +1,11 @@
 /**
- * Challenge message (lock → phone, one ATT Read). Fixed 22-byte layout so it fits one
- * ATT_READ_RSP at the default MTU of 23 (MTU − 1 = 22 bytes of value):
+ * Challenge message (lock → phone, one ATT Read). Fixed 21-byte layout: *shorter* than the 22
+ * bytes an ATT_READ_RSP carries at the default MTU of 23, because a client that receives a full
+ * MTU − 1 response cannot know the value ended and must spend a Read Blob round trip to find out:
  *
- *   [0] 0x01 message type   [1] lock versions bitmask   [2..22) commitment
+ *   [0] 0x01 message type   [1] lock versions bitmask   [2..21) commitment
  *
- * The commitment is SHA-256("latchkey/1 commit" ‖ lockEphemeralPublicKey)[0..20): a fresh
+ * The commitment is SHA-256("latchkey/1 commit" ‖ lockEphemeralPublicKey)[0..19) (152 bits): a fresh
  * ephemeral key is generated per challenge, so the commitment is the fresh challenge and also
  * binds the lock's ephemeral key into the phone's signature before the key itself is revealed
  * (in the result). This is what makes the first unlock 2 round trips even at MTU 23.
@@ -14,7 +15,7 @@ import type { CryptoProvider } from '../crypto/provider.ts';
 import { LatchkeyError } from '../errors.ts';
 
 export const challengeMessageType = 0x01;
-export const commitmentBytes = 20;
+export const commitmentBytes = 19;
 export const challengeMessageBytes = 2 + commitmentBytes;
 
 export interface Challenge {

@@ -1,0 +1,56 @@
+/**
+ * The `latchkey` CLI: wiring only. Logs go to stderr through pino (--log-level), results to stdout
+ * (a readable table, or one JSON object with --json). Exit codes: see context.ts.
+ */
+import pino from 'pino';
+import { parseArgs, UsageError } from './args.ts';
+import { exitCodes, type CommandContext } from './context.ts';
+import { demoCommand } from './demo.ts';
+import { benchCommand } from './bench.ts';
+
+const usage = `latchkey — lock hardware simulator and BLE protocol test harness
+
+Usage:
+  latchkey demo [--seed N] [--doors N] [--mtu 23..517] [--interval MS] [--provider node|noble] [--json]
+  latchkey bench [--quick] [--json] [--out bench/results.json]
+  latchkey help
+
+Common options:
+  --log-level trace|debug|info|warn|error|silent   (default: warn; logs go to stderr)
+  --json                                           one JSON object on stdout
+
+Exit codes: 0 every outcome as expected, 1 an outcome differed, 2 usage error, 3 crash.`;
+
+const booleanFlags = ['json', 'quick', 'help'] as const;
+const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export async function main(argv: string[], out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<number> {
+  let context: CommandContext | undefined;
+  try {
+    const args = parseArgs(argv, booleanFlags);
+    const level = (args.flags.get('log-level') as string | undefined) ?? 'warn';
+    if (!logLevels.includes(level)) throw new UsageError(`--log-level must be one of ${logLevels.join(', ')}`);
+    context = { log: pino({ level, base: undefined }, pino.destination(2)), out };
+    const [command, ...rest] = args.positionals;
+    const sub = { positionals: rest, flags: args.flags };
+    switch (command) {
+      case 'demo':
+        return await demoCommand(sub, context);
+      case 'bench':
+        return await benchCommand(sub, context);
+      case undefined:
+      case 'help':
+        out(usage);
+        return command === undefined && !args.flags.has('help') ? exitCodes.usage : exitCodes.ok;
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof RangeError) {
+      process.stderr.write(`latchkey: ${error.message}\n\n${usage}\n`);
+      return exitCodes.usage;
+    }
+    process.stderr.write(`latchkey: crashed: ${(error as Error).stack ?? String(error)}\n`);
+    return exitCodes.crash;
+  }
+}

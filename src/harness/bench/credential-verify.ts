@@ -1,0 +1,67 @@
+/**
+ * Full credential verify, the lock's public-key hot path for a first unlock: parse (canonical
+ * CBOR, COSE rules, claims) + issuer signature + holder proof-of-possession (ES256 over a
+ * transcript). Inputs vary in door count and subject length; measured per crypto provider.
+ */
+import { parseCredential, verifyCredentialSignature, issueCredential } from '../../protocol/credential.ts';
+import { p256SecretFromSeed, type CryptoProvider, type SignatureAlgorithm } from '../../protocol/crypto/provider.ts';
+import { makeIssuerKey, publicPart } from '../../protocol/issuer-keys.ts';
+import { createSeededRandom } from '../../protocol/random.ts';
+import { holderSignedBytes } from '../../protocol/unlock/key-schedule.ts';
+
+export interface VerifyCase {
+  credential: Uint8Array;
+  transcript: Uint8Array;
+  holderSignature: Uint8Array;
+}
+
+export function makeVerifyCases(crypto: CryptoProvider, issuerAlgorithm: SignatureAlgorithm, count: number, seed: number): { cases: VerifyCase[]; trusted: ReturnType<typeof publicPart>[] } {
+  const random = createSeededRandom(seed);
+  const issuerSecret = issuerAlgorithm === 'EdDSA' ? random.bytes(32) : p256SecretFromSeed(random.bytes(48));
+  const issuer = makeIssuerKey(crypto, issuerAlgorithm, issuerSecret, random.bytes(8));
+  const cases: VerifyCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const holderSecret = p256SecretFromSeed(random.bytes(48));
+    const doors = Array.from({ length: 1 + random.below(8) }, () => ({ lockId: random.bytes(8), sequence: random.below(1000) }));
+    const credential = issueCredential(crypto, issuer, {
+      issuer: 'https://latchkey.invalid/issuer',
+      subject: `user-${random.bytes(1 + random.below(20)).join('')}`.slice(0, 64),
+      credentialId: random.bytes(16),
+      notBeforeS: 1_790_000_000,
+      expiresAtS: 1_790_000_000 + 86400 * (1 + random.below(30)),
+      issuedAtS: 1_790_000_000,
+      holderKey: crypto.publicKeyOf('ES256', holderSecret),
+      grantId: random.bytes(16),
+      doors,
+    });
+    const transcript = holderSignedBytes(random.bytes(32), crypto.sha256(credential), 1);
+    cases.push({ credential, transcript, holderSignature: crypto.sign('ES256', holderSecret, transcript) });
+  }
+  return { cases, trusted: [publicPart(issuer)] };
+}
+
+/** One full verify; throws if anything fails (a benchmark of a failing path would be meaningless). */
+export function verifyOnce(crypto: CryptoProvider, trusted: ReturnType<typeof publicPart>[], input: VerifyCase): void {
+  const credential = parseCredential(input.credential);
+  verifyCredentialSignature(crypto, credential, trusted);
+  if (!crypto.verify('ES256', credential.claims.holderKey, input.transcript, input.holderSignature)) throw new Error('holder proof failed in benchmark');
+}
+
+/** Repeat unlock with the issuer check cached: only the holder proof is verified. */
+export function verifyHolderOnly(crypto: CryptoProvider, holderKey: Uint8Array, input: VerifyCase): void {
+  if (!crypto.verify('ES256', holderKey, input.transcript, input.holderSignature)) throw new Error('holder proof failed in benchmark');
+}
+
+/** Ops per second of `operation` over `cases`, run for at least `durationMs` of wall time. */
+export function opsPerSecond<T>(cases: T[], durationMs: number, operation: (input: T) => void): number {
+  for (const input of cases.slice(0, Math.min(cases.length, 20))) operation(input); // warm-up
+  let ops = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < durationMs) {
+    for (const input of cases) operation(input);
+    ops += cases.length;
+    elapsed = performance.now() - start;
+  }
+  return (ops * 1000) / elapsed;
+}
