@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { runDemo } from '../../src/harness/demo.ts';
+import { createNodeProvider } from '../../src/protocol/crypto/node.ts';
+
+async function run(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await main(argv, (text) => {
+    out += `${text}\n`;
+  });
+  return { code, out };
+}
+
+describe('latchkey demo', () => {
+  it('exits 0 with every expected outcome, and the same seed prints the same output', async () => {
+    const first = await run(['demo', '--seed', '1']);
+    const second = await run(['demo', '--seed', '1']);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('13 passed, 0 failed');
+    expect(second.out).toBe(first.out);
+  });
+
+  it('--json is one JSON object whose attempts cover unlocks and every refusal kind', async () => {
+    const { code, out } = await run(['demo', '--seed', '5', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    const codes = report.attempts.map((a: { actual: { code?: string } }) => a.actual.code).filter(Boolean);
+    for (const expected of ['credential_wrong_door', 'decrypt_failed', 'credential_revoked', 'credential_superseded', 'credential_expired']) expect(codes).toContain(expected);
+    const unlocks = report.attempts.filter((a: { actual: { outcome: string } }) => a.actual.outcome === 'unlocked');
+    expect(unlocks.length).toBeGreaterThanOrEqual(6);
+    for (const attempt of report.attempts) {
+      expect(attempt.pass).toBe(true);
+      expect(attempt.roundTripsToDecision).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('different seeds give different traces', async () => {
+    const crypto = createNodeProvider();
+    const a = await runDemo({ seed: 1, doors: 6, crypto });
+    const b = await runDemo({ seed: 2, doors: 6, crypto });
+    expect(a.traceDigest).not.toBe(b.traceDigest);
+    expect(a.failed + b.failed).toBe(0);
+  });
+
+  it('works at MTU 23 with the noble provider (the decision still within 2 round trips)', async () => {
+    const { code, out } = await run(['demo', '--seed', '3', '--mtu', '23', '--provider', 'noble', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.provider).toBe('noble');
+    for (const attempt of report.attempts) expect(attempt.roundTripsToDecision).toBeLessThanOrEqual(2);
+  });
+
+  it('rejects bad usage with exit code 2', async () => {
+    expect((await run(['demo', '--doors', '2'])).code).toBe(2);
+    expect((await run(['demo', '--seed', 'x'])).code).toBe(2);
+    expect((await run(['demo', '--bogus'])).code).toBe(2);
+    expect((await run(['nope'])).code).toBe(2);
+  });
+});
+
+describe('latchkey bench --quick (smoke; figures are not asserted)', () => {
+  it('writes a results file with verify and latency rows', async () => {
+    const { code, out } = await run(['bench', '--quick', '--json', '--out', 'artifacts/bench-smoke.json']);
+    expect(code).toBe(0);
+    const results = JSON.parse(out);
+    expect(results.verify).toHaveLength(4);
+    for (const row of results.verify) expect(row.fullVerifyPerS).toBeGreaterThan(0);
+    expect(results.latency[0].first.roundTripsToDecision).toBe(2);
+  });
+});
