@@ -1,8 +1,9 @@
 /** Small byte helpers with labelled input checks (noble style). Never mutate caller bytes. */
 import { LatchkeyError } from './errors.ts';
 
+/** A real Uint8Array (or Buffer): `ArrayBuffer.isView` rejects fakes built on Uint8Array.prototype. */
 export function isBytes(value: unknown): value is Uint8Array {
-  return value instanceof Uint8Array;
+  return value instanceof Uint8Array && ArrayBuffer.isView(value);
 }
 
 /** Checks a field is a byte string within a length range; throws claim_invalid-style codes via the caller's code. */

@@ -12,7 +12,7 @@
  * Integers are limited to ±(2^32−1): cbor-x would turn larger ones into floats.
  */
 import { Decoder, Encoder } from 'cbor-x';
-import { compareBytes, copyBytes } from './bytes.ts';
+import { compareBytes, copyBytes, isBytes } from './bytes.ts';
 import { LatchkeyError, assert } from './errors.ts';
 import { limits } from './limits.ts';
 
@@ -123,7 +123,8 @@ class Walker {
 
 /** Throws unless `bytes` is exactly one item in the latchkey deterministic profile. */
 export function validateDeterministic(bytes: Uint8Array, bounds: CborBounds = defaultBounds): void {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('validateDeterministic: expected Uint8Array');
+  // Outside input may be anything (JSON, a fake typed array): refuse it with a code, not a TypeError.
+  if (!isBytes(bytes)) throw new LatchkeyError('cbor_malformed', 'expected a Uint8Array');
   if (bytes.length > bounds.bytesMax) throw new LatchkeyError('cbor_too_large', `${bytes.length} bytes over ${bounds.bytesMax}`);
   if (bytes.length === 0) throw new LatchkeyError('cbor_malformed', 'empty input');
   const walker = new Walker(bytes, bounds);

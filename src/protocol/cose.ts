@@ -4,7 +4,7 @@
  * unprotected header must be empty (so `alg` can never sit there); any `crit` is unknown and
  * rejected; alg must be in the caller's allowlist; attached payload only.
  */
-import { concatBytes, utf8 } from './bytes.ts';
+import { concatBytes, isBytes, utf8 } from './bytes.ts';
 import { asArray, asBytes, asInt, asMap, cborMap, decodeStrict, encodeDeterministic, type CborValue } from './cbor.ts';
 import { algorithmOfId, signatureAlgorithms, type CryptoProvider, type SignatureAlgorithm } from './crypto/provider.ts';
 import { LatchkeyError } from './errors.ts';
@@ -44,6 +44,7 @@ export function signSign1(crypto: CryptoProvider, algorithm: SignatureAlgorithm,
  * the signature: the caller picks the key by kid, then calls `verifySign1Signature`.
  */
 export function parseSign1(bytes: Uint8Array, allowedAlgorithms: readonly SignatureAlgorithm[], bytesMax: number): Sign1 {
+  if (!isBytes(bytes)) throw new LatchkeyError('cose_bad_structure', 'COSE_Sign1: expected a Uint8Array');
   if (bytes.length > bytesMax) throw new LatchkeyError('cbor_too_large', `COSE_Sign1 of ${bytes.length} bytes over ${bytesMax}`);
   const top = decodeStrict(bytes, { bytesMax, depthMax: limits.cborDepthMax, itemsMax: limits.cborItemsMax });
   const [protectedBytesValue, unprotected, payloadValue, signatureValue] = asArray(top, 'COSE_Sign1', 'cose_bad_structure', 4, 4);

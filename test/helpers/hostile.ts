@@ -5,10 +5,13 @@
  * A parser fed any of these must throw a LatchkeyError with a code from the shared table.
  */
 import { errorCodes, LatchkeyError } from '../../src/protocol/errors.ts';
+import { challengeMessageBytes } from '../../src/protocol/unlock/challenge.ts';
 
 export interface HostileInput {
   name: string;
   value: unknown;
+  /** Well-formed deterministic CBOR (a generic decoder may accept it; typed parsers must not). */
+  wellFormedCbor?: boolean;
 }
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
@@ -19,15 +22,15 @@ const fakeUint8Array: unknown = Object.create(Uint8Array.prototype);
 /** A plain object that claims a length. */
 const lengthLiar = { length: 22, 0: 1, 1: 1, byteLength: 22 };
 /** A number array shaped like a challenge message (type 1, versions 1, 20-byte commitment). */
-const challengeLookAlike = [1, 1, ...repeat(20, 7)];
+const challengeLookAlike = [1, 1, ...repeat(challengeMessageBytes - 2, 7)];
 
 export const hostileInputs: readonly HostileInput[] = [
   // -- byte strings --
   { name: 'empty', value: bytes() },
-  { name: 'one zero byte', value: bytes(0x00) },
+  { name: 'one zero byte', value: bytes(0x00), wellFormedCbor: true },
   { name: 'one 0xff byte (break)', value: bytes(0xff) },
-  { name: 'one 0x80 byte (empty array)', value: bytes(0x80) },
-  { name: 'one 0xa0 byte (empty map)', value: bytes(0xa0) },
+  { name: 'one 0x80 byte (empty array)', value: bytes(0x80), wellFormedCbor: true },
+  { name: 'one 0xa0 byte (empty map)', value: bytes(0xa0), wellFormedCbor: true },
   { name: 'bstr with 2^32-1 length prefix', value: bytes(0x5a, 0xff, 0xff, 0xff, 0xff, 0x00) },
   { name: 'bstr with 64-bit length prefix', value: bytes(0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff) },
   { name: 'tstr with 2^32-1 length prefix', value: bytes(0x7a, 0xff, 0xff, 0xff, 0xff, 0x61) },
@@ -46,9 +49,9 @@ export const hostileInputs: readonly HostileInput[] = [
   { name: 'non-shortest zero', value: bytes(0x18, 0x00) },
   { name: 'deep nesting (100 arrays)', value: new Uint8Array([...repeat(100, 0x81), 0x00]) },
   { name: 'over the size bound (5000 bytes)', value: new Uint8Array([0x59, 0x13, 0x85, ...repeat(4997, 0x00)]) },
-  { name: 'array of 4 zeros (wrong shapes everywhere)', value: bytes(0x84, 0x00, 0x00, 0x00, 0x00) },
-  { name: 'array of 4 empty bstrs', value: bytes(0x84, 0x40, 0x40, 0x40, 0x40) },
-  { name: 'COSE_Sign1 look-alike with empty parts', value: bytes(0x84, 0x40, 0xa0, 0x40, 0x40) },
+  { name: 'array of 4 zeros (wrong shapes everywhere)', value: bytes(0x84, 0x00, 0x00, 0x00, 0x00), wellFormedCbor: true },
+  { name: 'array of 4 empty bstrs', value: bytes(0x84, 0x40, 0x40, 0x40, 0x40), wellFormedCbor: true },
+  { name: 'COSE_Sign1 look-alike with empty parts', value: bytes(0x84, 0x40, 0xa0, 0x40, 0x40), wellFormedCbor: true },
   { name: '22 zero bytes', value: new Uint8Array(22) },
   { name: '4 KiB of 0xff', value: new Uint8Array(4096).fill(0xff) },
   { name: 'invalid UTF-8 text', value: bytes(0x62, 0xc3, 0x28) },

@@ -10,7 +10,7 @@
  * binds the lock's ephemeral key into the phone's signature before the key itself is revealed
  * (in the result). This is what makes the first unlock 2 round trips even at MTU 23.
  */
-import { concatBytes, utf8 } from '../bytes.ts';
+import { concatBytes, isBytes, utf8 } from '../bytes.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { LatchkeyError } from '../errors.ts';
 
@@ -34,6 +34,7 @@ export function encodeChallenge(challenge: Challenge): Uint8Array {
 }
 
 export function decodeChallenge(bytes: Uint8Array): Challenge {
+  if (!isBytes(bytes)) throw new LatchkeyError('message_malformed', 'challenge: expected a Uint8Array');
   if (bytes.length < challengeMessageBytes) throw new LatchkeyError('message_truncated', `challenge of ${bytes.length} bytes`);
   if (bytes.length > challengeMessageBytes) throw new LatchkeyError('message_too_large', `challenge of ${bytes.length} bytes`);
   if (bytes[0] !== challengeMessageType) throw new LatchkeyError('message_malformed', `challenge type ${bytes[0]}`);
