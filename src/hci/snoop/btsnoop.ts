@@ -80,7 +80,7 @@ export function readBtsnoop(bytes: Uint8Array): BtsnoopReadResult {
       commandOrEvent: (flags & 2) === 2,
       cumulativeDrops: view.getUint32(offset + 12),
       timestampUnixMicroseconds: view.getBigInt64(offset + 16) - btsnoopEpochOffsetMicroseconds,
-      packet: bytes.slice(offset + 24, offset + 24 + included),
+      packet: new Uint8Array(bytes.subarray(offset + 24, offset + 24 + included)),
     });
     offset += 24 + included;
   }
