@@ -25,6 +25,12 @@ export interface LockConfig {
   /** Lifetime of a resumption ticket (bounded also by the credential's expiry). */
   ticketLifetimeS: number;
   lockVersions: number;
+  /**
+   * Extended advertising (BLE 5) carries the current challenge, so a native phone can skip the
+   * challenge read: 1 round trip to the decision. Browsers see no advertisement data.
+   */
+  advertiseChallenge: boolean;
+  advertisedChallengeLifetimeMs: number;
   clockDriftPpm: number;
   clockRollbackToleranceMs: number;
   /** Offset of the lock's clock from the simulator's time (which is ms since the Unix epoch). */
@@ -41,6 +47,8 @@ export const lockConfigDefaults: LockConfig = {
   connectionsMax: 2,
   ticketLifetimeS: 24 * 3600,
   lockVersions: supportedVersions,
+  advertiseChallenge: false,
+  advertisedChallengeLifetimeMs: 2_000,
   clockDriftPpm: 0,
   clockRollbackToleranceMs: 120_000,
   clockOffsetMs: 0,

@@ -73,9 +73,8 @@ function checkGate(context: ExchangeContext, request: FullRequest | ResumeReques
   if (challenge === undefined) return 'challenge_missing';
   if (challenge.used) return 'challenge_used';
   challenge.used = true;
-  const ageMs = nowMs - challenge.createdAtMs;
-  if (ageMs > lock.config.challengeLifetimeMs) return 'challenge_expired';
-  if (ageMs > lock.config.relayBoundMs) return 'relay_suspected';
+  if (nowMs - challenge.createdAtMs > lock.config.challengeLifetimeMs) return 'challenge_expired';
+  if (nowMs - challenge.relayAnchorMs > lock.config.relayBoundMs) return 'relay_suspected';
   let common: number;
   try {
     common = highestCommonVersion(lock.config.lockVersions, request.phoneVersions);

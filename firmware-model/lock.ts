@@ -34,6 +34,8 @@ export type Characteristic = 'challenge' | 'exchange';
 
 export type LockInput =
   | { type: 'tick' }
+  /** Advertising event: with extended advertising on, the lock puts its current challenge in the advert. */
+  | { type: 'advertise' }
   | { type: 'connect'; connectionId: number }
   | { type: 'disconnect'; connectionId: number }
   | { type: 'read'; connectionId: number; characteristic: Characteristic; offset: number }
@@ -53,6 +55,7 @@ export type LockOutput =
   | { type: 'actuate'; unlockUntilMs: number }
   | { type: 'relock' }
   | { type: 'audit'; record: AuditRecord }
+  | { type: 'advertisement'; lockId: Uint8Array; challenge: Uint8Array | undefined }
   | { type: 'disconnect'; connectionId: number };
 
 export interface OutstandingChallenge {
@@ -60,10 +63,13 @@ export interface OutstandingChallenge {
   ephemeralSecret: Uint8Array;
   ephemeralKey: Uint8Array;
   createdAtMs: number;
+  /** The relay bound is measured from here: the read for a read challenge, the connection for an advertised one. */
+  relayAnchorMs: number;
   used: boolean;
 }
 
 interface Connection {
+  connectedAtMs: number;
   challenge: OutstandingChallenge | undefined;
   reassembler: Reassembler;
   result: Uint8Array;
@@ -100,6 +106,7 @@ export class Lock {
   readonly tickets = new Map<string, Ticket>();
   private failureTimesMs: number[] = [];
   private unlockedUntilMs: number | undefined;
+  private advertised: OutstandingChallenge | undefined;
   /** Simulator time of the input being handled (time syncs need it). */
   private trueNowMs = 0;
   /** Count of actuations (for invariants in tests). */
@@ -155,9 +162,12 @@ export class Lock {
     switch (input.type) {
       case 'tick':
         return;
+      case 'advertise':
+        outputs.push({ type: 'advertisement', lockId: this.identity.lockId, challenge: this.config.advertiseChallenge ? this.currentAdvertisedChallenge(nowMs) : undefined });
+        return;
       case 'connect':
         if (this.connections.size >= this.config.connectionsMax) outputs.push({ type: 'disconnect', connectionId: input.connectionId });
-        else this.connections.set(input.connectionId, { challenge: undefined, reassembler: new Reassembler(), result: idleResult });
+        else this.connections.set(input.connectionId, { connectedAtMs: nowMs, challenge: undefined, reassembler: new Reassembler(), result: idleResult });
         return;
       case 'disconnect':
         this.connections.delete(input.connectionId); // partial reassembly and challenge die with the link
@@ -198,7 +208,26 @@ export class Lock {
   private newChallenge(nowMs: number): OutstandingChallenge {
     const ephemeralSecret = p256SecretFromSeed(this.random(48));
     const ephemeralKey = this.crypto.publicKeyOf('ES256', ephemeralSecret);
-    return { commitment: commitToEphemeral(this.crypto, ephemeralKey), ephemeralSecret, ephemeralKey, createdAtMs: nowMs, used: false };
+    return { commitment: commitToEphemeral(this.crypto, ephemeralKey), ephemeralSecret, ephemeralKey, createdAtMs: nowMs, relayAnchorMs: nowMs, used: false };
+  }
+
+  /** The advertised challenge, renewed once used or older than its lifetime. */
+  private currentAdvertisedChallenge(nowMs: number): Uint8Array {
+    const current = this.advertised;
+    if (current === undefined || current.used || nowMs - current.createdAtMs >= this.config.advertisedChallengeLifetimeMs) this.advertised = this.newChallenge(nowMs);
+    return encodeChallenge({ lockVersions: this.config.lockVersions, commitment: this.advertised!.commitment });
+  }
+
+  /**
+   * A request on a connection that read no challenge answers the advertised one (1 round trip).
+   * Single use across all connections; its relay bound runs from this connection's start.
+   */
+  private advertisedFor(connection: Connection, nowMs: number): OutstandingChallenge | undefined {
+    const advertised = this.advertised;
+    if (advertised === undefined || nowMs - advertised.createdAtMs > this.config.advertisedChallengeLifetimeMs + this.config.relayBoundMs) return undefined;
+    const alreadyUsed = advertised.used;
+    advertised.used = true; // consumed by this attempt whatever its outcome; the next advert carries a new one
+    return { ...advertised, relayAnchorMs: Math.max(advertised.createdAtMs, connection.connectedAtMs), used: alreadyUsed };
   }
 
   private handleWrite(input: Extract<LockInput, { type: 'write' }>, nowMs: number, outputs: LockOutput[]): void {
@@ -224,7 +253,7 @@ export class Lock {
       this.recordFailure(nowMs, 'message_malformed', outputs);
       return;
     }
-    const challenge = connection.challenge;
+    const challenge = connection.challenge ?? this.advertisedFor(connection, nowMs);
     connection.challenge = undefined; // single use, whatever the outcome
     const decision = this.decide(message, challenge, nowMs, outputs);
     connection.result = decision.result;
@@ -287,6 +316,7 @@ export class Lock {
   private powerDown(): void {
     this.powered = false;
     this.connections.clear();
+    this.advertised = undefined;
     this.credentialCache.clear();
     this.tickets.clear();
     this.failureTimesMs = [];

@@ -50,7 +50,10 @@ export async function benchCommand(args: ParsedArgs, context: CommandContext): P
   for (const connIntervalMs of quick ? [15] : [7.5, 15, 30, 50]) {
     for (const mtu of quick ? [23] : [23, 247, 517]) latency.push(await measureUnlockLatency(node, connIntervalMs, mtu));
   }
-  if (!quick) latency.push(await measureUnlockLatency(node, 15, 247, false), await measureUnlockLatency(node, 15, 23, false));
+  if (!quick) {
+    for (const mtu of [23, 247]) latency.push(await measureUnlockLatency(node, 15, mtu, { centralContinuesEvent: false }));
+    for (const mtu of [23, 247]) latency.push(await measureUnlockLatency(node, 15, mtu, { advertisedChallenge: true }));
+  }
 
   const results = { quick, measuredAt: new Date().toISOString(), node: process.version, openssl, verify, latency };
   mkdirSync(dirname(outPath), { recursive: true });
@@ -70,10 +73,10 @@ function formatBench(results: { openssl: unknown; verify: Record<string, unknown
     lines.push(`${String(row.provider).padEnd(8)}  ${String(row.issuerAlgorithm).padEnd(6)}  ${String(row.fullVerifyPerS).padStart(13)}  ${String(row.ratioToTwoVerifyBound ?? '-').padStart(30)}  ${String(row.cachedRepeatVerifyPerS).padStart(15)}  ${String(row.ratioToOneVerifyBound ?? '-').padStart(23)}`);
   }
   lines.push('', 'Unlock latency, virtual time from connection established (MTU exchanged):', '');
-  lines.push('interval ms  MTU  LL bytes  same-event  first: RT→decision/total  decision ms  verified ms  bytes   repeat: RT  decision ms  verified ms  bytes');
+  lines.push('interval ms  MTU  LL bytes  same-event  adv-chal  first: RT→decision/total  decision ms  verified ms  bytes   repeat: RT  decision ms  verified ms  bytes');
   for (const row of results.latency) {
     lines.push(
-      `${String(row.connIntervalMs).padStart(11)}  ${String(row.mtu).padStart(3)}  ${String(row.llPayloadBytesMax).padStart(8)}  ${String(row.centralContinuesEvent).padStart(10)}  ${`${row.first.roundTripsToDecision}/${row.first.roundTripsTotal}`.padStart(24)}  ${row.first.decisionMs.toFixed(1).padStart(11)}  ${row.first.verifiedMs.toFixed(1).padStart(11)}  ${String(row.first.bytesOnAir).padStart(5)}   ${`${row.repeat.roundTripsToDecision}/${row.repeat.roundTripsTotal}`.padStart(10)}  ${row.repeat.decisionMs.toFixed(1).padStart(11)}  ${row.repeat.verifiedMs.toFixed(1).padStart(11)}  ${String(row.repeat.bytesOnAir).padStart(5)}`,
+      `${String(row.connIntervalMs).padStart(11)}  ${String(row.mtu).padStart(3)}  ${String(row.llPayloadBytesMax).padStart(8)}  ${String(row.centralContinuesEvent).padStart(10)}  ${String(row.advertisedChallenge).padStart(8)}  ${`${row.first.roundTripsToDecision}/${row.first.roundTripsTotal}`.padStart(24)}  ${row.first.decisionMs.toFixed(1).padStart(11)}  ${row.first.verifiedMs.toFixed(1).padStart(11)}  ${String(row.first.bytesOnAir).padStart(5)}   ${`${row.repeat.roundTripsToDecision}/${row.repeat.roundTripsTotal}`.padStart(10)}  ${row.repeat.decisionMs.toFixed(1).padStart(11)}  ${row.repeat.verifiedMs.toFixed(1).padStart(11)}  ${String(row.repeat.bytesOnAir).padStart(5)}`,
     );
   }
   lines.push('', `written to ${outPath}`);

@@ -48,9 +48,11 @@ export interface UnlockOptions {
    * lock (not the phone) does the refusing. A real wallet never does this.
    */
   presentOutOfScope: boolean;
+  /** Answer a challenge heard in the advertisement instead of reading one (1 round trip). */
+  useAdvertisedChallenge: boolean;
 }
 
-export const unlockDefaults: UnlockOptions = { mtu: 247, scanMs: 300, timeoutMs: 3000, rssiMinDbm: -85, allowResume: true, presentOutOfScope: false };
+export const unlockDefaults: UnlockOptions = { mtu: 247, scanMs: 300, timeoutMs: 3000, rssiMinDbm: -85, allowResume: true, presentOutOfScope: false, useAdvertisedChallenge: true };
 
 export class UnlockClient {
   readonly wallet: Wallet;
@@ -89,7 +91,7 @@ export class UnlockClient {
       base.deviceId = advert.deviceId;
       connection = await this.transport.connect(advert.deviceId, { mtu: options.mtu, timeoutMs: options.timeoutMs });
       base.setupMs = this.transport.now() - started;
-      const outcome = await this.exchange(connection, advert.lockId, options, base);
+      const outcome = await this.exchange(connection, advert, options, base);
       return outcome;
     } catch (error) {
       return { ...base, ...classify(error), ...(connection ? measure(connection.stats()) : {}) };
@@ -98,8 +100,18 @@ export class UnlockClient {
     }
   }
 
-  private async exchange(connection: GattConnection, lockId: Uint8Array, options: UnlockOptions, base: UnlockOutcome): Promise<UnlockOutcome> {
+  private async exchange(connection: GattConnection, advert: Advertisement, options: UnlockOptions, base: UnlockOutcome): Promise<UnlockOutcome> {
     const established = this.transport.now();
+    const lockId = advert.lockId;
+    // The advertised challenge is good for one attempt; a refusal of it (used by someone else,
+    // expired) falls back to reading a fresh one.
+    let advertisedChallenge = options.useAdvertisedChallenge ? advert.challenge : undefined;
+    const challenge = async (): Promise<Uint8Array> => {
+      const heard = advertisedChallenge;
+      advertisedChallenge = undefined;
+      return heard ?? (await connection.read('challenge'));
+    };
+    const staleAdvertised = (code: ErrorCode | undefined, usedAdvertised: boolean): boolean => usedAdvertised && (code === 'challenge_used' || code === 'challenge_expired' || code === 'challenge_missing' || code === 'relay_suspected');
     const lockHex = toHex(lockId);
     const ticket = this.wallet.tickets.get(lockHex);
     const updates = this.wallet.updatesFor(lockId);
@@ -129,31 +141,43 @@ export class UnlockClient {
       ...measure(connection.stats()),
     });
 
-    if (ticket !== undefined && options.allowResume && ticket.expiresAtS > this.nowS()) {
-      const { message, pending } = buildResumeRequest(this.crypto, ticket, await connection.read('challenge'), updates);
+    for (let attempt = 0; attempt < 2 && ticket !== undefined && options.allowResume && ticket.expiresAtS > this.nowS(); attempt++) {
+      const usedAdvertised = advertisedChallenge !== undefined;
+      const current = this.wallet.tickets.get(lockHex)!;
+      const { message, pending } = buildResumeRequest(this.crypto, current, await challenge(), updates);
       this.wallet.tickets.set(lockHex, pending.ticket);
       await send(message);
       const status = openResumeResult(this.crypto, pending, await connection.read('exchange'));
+      if (staleAdvertised(status.code, usedAdvertised)) {
+        this.wallet.tickets.set(lockHex, current); // refused before the ticket was checked: it did not move
+        continue;
+      }
       if (status.code !== 'ticket_unknown' && status.code !== 'credential_unknown') return finish(status, 'resume');
       this.wallet.tickets.delete(lockHex); // the lock forgot us (e.g. rebooted): fall back to the full exchange
+      break;
     }
 
     const credential = this.wallet.credentialFor(lockId) ?? (options.presentOutOfScope ? this.wallet.credentials[0] : undefined);
     const cert = this.wallet.lockCertificate(lockId, this.nowS());
     if (credential === undefined || cert === undefined) return { ...base, outcome: 'refused', code: credential ? 'lock_cert_invalid' : 'credential_wrong_door', path: 'none' };
     const hash = toHex(this.crypto.sha256(credential.bytes));
-    const { message, pending } = await buildFullRequest({
-      crypto: this.crypto,
-      random: this.random,
-      lock: cert,
-      challengeBytes: await connection.read('challenge'),
-      credential: credential.bytes,
-      sendHashOnly: this.wallet.cachedAt.get(lockHex) === hash,
-      holder: this.wallet.holder,
-      updates,
-    });
-    await send(message);
-    const status = openFullResult(this.crypto, pending, cert, await connection.read('exchange'), this.nowS());
+    let status: ReturnType<typeof openFullResult>;
+    for (;;) {
+      const usedAdvertised = advertisedChallenge !== undefined;
+      const { message, pending } = await buildFullRequest({
+        crypto: this.crypto,
+        random: this.random,
+        lock: cert,
+        challengeBytes: await challenge(),
+        credential: credential.bytes,
+        sendHashOnly: this.wallet.cachedAt.get(lockHex) === hash,
+        holder: this.wallet.holder,
+        updates,
+      });
+      await send(message);
+      status = openFullResult(this.crypto, pending, cert, await connection.read('exchange'), this.nowS());
+      if (!staleAdvertised(status.code, usedAdvertised)) break;
+    }
     if (status.status === 'unlocked') {
       this.wallet.cachedAt.set(lockHex, hash);
       if (status.ticket) this.wallet.tickets.set(lockHex, status.ticket);

@@ -11,6 +11,8 @@ export interface Advertisement {
   deviceId: string;
   lockId: Uint8Array;
   rssiDbm: number;
+  /** The lock's current challenge, when it uses extended advertising (native phones only). */
+  challenge?: Uint8Array;
 }
 
 export interface LinkStats {

@@ -183,7 +183,10 @@ export class VirtualRadio {
             const rssi = this.rssiDbm(phoneId, node.deviceId);
             if (rssi >= this.options.sensitivityDbm && (best === undefined || rssi > best)) best = rssi;
           }
-          if (best !== undefined) heard.push({ deviceId: node.deviceId, lockId: node.lock.identity.lockId, rssiDbm: best });
+          if (best === undefined) continue;
+          const advert = this.stepLock(node.deviceId, { type: 'advertise' }).find((output) => output.type === 'advertisement');
+          const challenge = advert?.type === 'advertisement' ? advert.challenge : undefined;
+          heard.push({ deviceId: node.deviceId, lockId: node.lock.identity.lockId, rssiDbm: best, ...(challenge ? { challenge } : {}) });
         }
         this.record(`${phoneId} scan heard ${heard.map((a) => `${a.deviceId}@${a.rssiDbm}`).join(',')}`);
         resolve(heard);

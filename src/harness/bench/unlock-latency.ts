@@ -7,15 +7,18 @@ export interface LatencyRow {
   mtu: number;
   llPayloadBytesMax: number;
   centralContinuesEvent: boolean;
+  advertisedChallenge: boolean;
   first: { roundTripsToDecision: number; roundTripsTotal: number; decisionMs: number; verifiedMs: number; bytesOnAir: number };
   repeat: { roundTripsToDecision: number; roundTripsTotal: number; decisionMs: number; verifiedMs: number; bytesOnAir: number };
 }
 
-export async function measureUnlockLatency(crypto: CryptoProvider, connIntervalMs: number, mtu: number, centralContinuesEvent = true): Promise<LatencyRow> {
+export async function measureUnlockLatency(crypto: CryptoProvider, connIntervalMs: number, mtu: number, options: { centralContinuesEvent?: boolean; advertisedChallenge?: boolean } = {}): Promise<LatencyRow> {
+  const centralContinuesEvent = options.centralContinuesEvent ?? true;
+  const advertisedChallenge = options.advertisedChallenge ?? false;
   // Without Data Length Extension (typical at MTU 23) an LL packet carries 27 bytes.
   const llPayloadBytesMax = mtu <= 23 ? 27 : 251;
   const world = new World({ seed: 7, crypto, radio: { connIntervalMs, llPayloadBytesMax, centralContinuesEvent, rssiNoiseDb: 0 } });
-  world.addLock('door', 'Door', { xM: 0, yM: 0 });
+  world.addLock('door', 'Door', { xM: 0, yM: 0 }, { advertiseChallenge: advertisedChallenge });
   const phone = world.addPhone('phone', { xM: 1, yM: 0 });
   world.grant(phone, ['door'], { subject: 'bench' });
   const pick = (o: Awaited<ReturnType<typeof phone.client.unlock>>) => {
@@ -25,5 +28,5 @@ export async function measureUnlockLatency(crypto: CryptoProvider, connIntervalM
   const first = pick(await world.radio.runUntil(phone.client.unlock({ mtu })));
   await world.radio.advance(6000);
   const repeat = pick(await world.radio.runUntil(phone.client.unlock({ mtu })));
-  return { connIntervalMs, mtu, llPayloadBytesMax, centralContinuesEvent, first, repeat };
+  return { connIntervalMs, mtu, llPayloadBytesMax, centralContinuesEvent, advertisedChallenge, first, repeat };
 }
