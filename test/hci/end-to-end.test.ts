@@ -119,7 +119,7 @@ describe('unmodified bleno and noble over the virtual controller', () => {
     expect(ble.link?.stats.connectionsCreated).toBe(rounds * labels.length);
   });
 
-  it(`measures read + write exchanges on one connection (${benchExchanges} attempts)`, async () => {
+  it(`measures read + write exchanges on one connection (${benchExchanges} attempts), then a refused write`, async () => {
     const [peripheral] = await scanForPeripherals(central.noble, { serviceUuids: [serviceUuid], count: 1 });
     if (peripheral === undefined) throw new Error('no peripheral');
     const label = labelOf(peripheral);
@@ -137,6 +137,10 @@ describe('unmodified bleno and noble over the virtual controller', () => {
     }
     const elapsedMs = performance.now() - started;
     console.log(`read + write exchanges: ${(benchExchanges / (elapsedMs / 1000)).toFixed(0)} attempts/s (${(elapsedMs / benchExchanges).toFixed(2)} ms each, latency 1 ms, loss 1/50)`);
+    // noble never calls back a write answered by an ATT Error Response: only the deadline ends it.
+    await expect(writeCharacteristic(exchangeCharacteristic, Buffer.from('reject me'), false, 300)).rejects.toMatchObject({ code: 'central_timeout' });
+    made.writesWithResponse.push(hex('reject me'));
+    made.challengeValues.push(Buffer.from(await readCharacteristic(challenge)).toString()); // the bearer still works
     await disconnectPeripheral(peripheral);
   });
 
