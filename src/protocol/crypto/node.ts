@@ -31,6 +31,11 @@ export function createNodeProvider(): CryptoProvider {
     const cacheKey = `ed:${hex(publicKey)}`;
     let keyObject = publicKeys.get(cacheKey);
     if (keyObject === undefined) {
+      // OpenSSL accepts small-order keys (e.g. the identity point, for which R = identity, S = 0
+      // verifies every message) and does not reject non-canonical encodings; noble (zip215: false)
+      // does. Refuse both here so the two providers agree (the import is cached, so this runs once).
+      const point = ed25519.Point.fromBytes(publicKey, false);
+      if (point.isSmallOrder()) throw new RangeError('Ed25519 public key of small order');
       keyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(publicKey) }, format: 'jwk' });
       publicKeys.set(cacheKey, keyObject);
     }
