@@ -10,6 +10,7 @@
  * path for everything above; untested here (no kernel Bluetooth on this machine).
  */
 import Module, { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { VirtualBluetoothHciSocket } from './hci-socket-shim.ts';
 
 export const hciSocketModuleName = '@abandonware/bluetooth-hci-socket';
@@ -32,9 +33,16 @@ function alreadyLoaded(): string[] {
   return Object.keys(require.cache).filter((path) => /@abandonware[\\/](bleno|noble)[\\/]lib[\\/]hci-socket[\\/]hci\.js$/.test(path));
 }
 
-function nativeClassFor(setting: `hci${number}`, originalLoad: Load): unknown {
+/** The real native module, resolved from where bleno/noble would find it; loaded by absolute
+ * path so the hook (which matches the bare name only) lets it through. */
+function loadNativeModule(): unknown {
+  const hosts = ['@abandonware/noble/package.json', '@abandonware/bleno/package.json'].map((name) => dirname(require.resolve(name)));
+  return require(require.resolve(hciSocketModuleName, { paths: hosts }));
+}
+
+function nativeClassFor(setting: `hci${number}`): unknown {
   const deviceId = Number(setting.slice(3));
-  const Native = originalLoad(hciSocketModuleName, null, false) as new () => {
+  const Native = loadNativeModule() as new () => {
     bindRaw(deviceId?: number, parameters?: unknown): number;
     bindUser(deviceId?: number, parameters?: unknown): number;
   };
@@ -57,7 +65,7 @@ export function installHciSocketHook(setting: ControllerSetting = 'virtual'): vo
   const loaded = alreadyLoaded();
   if (loaded.length > 0) throw new Error(`bleno/noble HCI layer loaded before the hook was installed: ${loaded.join(', ')}`);
   const originalLoad = moduleInternals._load;
-  const exported = setting === 'virtual' ? VirtualBluetoothHciSocket : nativeClassFor(setting, originalLoad);
+  const exported = setting === 'virtual' ? VirtualBluetoothHciSocket : nativeClassFor(setting);
   installed = { setting, exported };
   moduleInternals._load = function load(this: unknown, request, parent, isMain) {
     if (request === hciSocketModuleName) return exported;
