@@ -9,11 +9,10 @@ import type { CryptoProvider } from '../protocol/crypto/provider.ts';
 import { decodeResult } from '../protocol/unlock/messages.ts';
 import { codeOfWire, type ErrorCode } from '../protocol/errors.ts';
 import type { UnlockOutcome, UnlockOptions } from '../phone/unlock-client.ts';
-import { UnlockClient } from '../phone/unlock-client.ts';
 import { World, type WorldPhone } from '../sim/world.ts';
 import type { RadioOptions } from '../radio/options.ts';
 import type { LinkStats } from '../radio/transport.ts';
-import { RecordingTransport, replayWrites } from './recording-transport.ts';
+import { replayWrites } from '../radio/recording-transport.ts';
 
 export interface DemoAttempt {
   step: number;
@@ -72,11 +71,9 @@ export async function runDemo(options: { seed: number; doors: number; crypto: Cr
   };
 
   // Guest A: two rooms for three nights; the phone records its writes so they can be replayed.
-  const guestA = world.addPhone('guest-a', { xM: 0, yM: 10 });
-  const recorder = new RecordingTransport(world.radio.transportFor('guest-a'));
-  const clientRandom = world.random.fork('guest-a-client');
-  const clientA = new UnlockClient({ wallet: guestA.wallet, crypto: world.crypto, random: (n) => clientRandom.bytes(n), transport: recorder });
-  const guestAPhone: WorldPhone = { ...guestA, client: clientA };
+  const guestAPhone = world.addPhone('guest-a', { xM: 0, yM: 10 });
+  const guestA = guestAPhone;
+  const recorder = guestAPhone.recorder;
   world.grant(guestAPhone, [roomA, roomB], { subject: 'guest-a', untilS: world.nowS() + 3 * 86400 });
   guestA.wallet.addLockCertificate(world.locks.get(roomC)!.provisioned.certificate, world.locks.get(roomC)!.provisioned.identity.lockId);
 

@@ -2,7 +2,7 @@
  * Wraps a Transport and records every GATT write a phone makes, so an attacker can replay,
  * reorder, truncate or mutate a real exchange later (demo, scenarios, fuzzer).
  */
-import type { CharacteristicName, GattConnection, LinkStats, Transport } from '../radio/transport.ts';
+import type { CharacteristicName, GattConnection, LinkStats, Transport } from './transport.ts';
 
 export interface RecordedWrite {
   characteristic: CharacteristicName;

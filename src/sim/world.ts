@@ -11,6 +11,7 @@ import { softwareHolder, Wallet } from '../phone/wallet.ts';
 import { UnlockClient } from '../phone/unlock-client.ts';
 import { VirtualRadio, type Position } from '../radio/virtual-radio.ts';
 import type { RadioOptions } from '../radio/options.ts';
+import { RecordingTransport } from '../radio/recording-transport.ts';
 
 export interface WorldLock {
   deviceId: string;
@@ -23,6 +24,8 @@ export interface WorldPhone {
   id: string;
   wallet: Wallet;
   client: UnlockClient;
+  /** Records every write the phone makes (scenarios replay and mutate them). */
+  recorder: RecordingTransport;
 }
 
 export class World {
@@ -61,9 +64,10 @@ export class World {
     const phoneRandom = this.random.fork(`phone:${id}`);
     const random = (n: number): Uint8Array => phoneRandom.bytes(n);
     const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted });
-    const client = new UnlockClient({ wallet, crypto: this.crypto, random, transport: this.radio.transportFor(id) });
+    const recorder = new RecordingTransport(this.radio.transportFor(id));
+    const client = new UnlockClient({ wallet, crypto: this.crypto, random, transport: recorder });
     this.radio.placePhone(id, position);
-    const phone = { id, wallet, client };
+    const phone = { id, wallet, client, recorder };
     this.phones.set(id, phone);
     return phone;
   }
