@@ -64,7 +64,7 @@ const codecs: Codec<never>[] = [
   { name: 'sealed inner', arbitrary: sealedInner, encode: encodeSealedInner, decode: decodeSealedInner },
   { name: 'result', arbitrary: result, encode: encodeResult, decode: decodeResult },
   { name: 'sealed result', arbitrary: sealedResult, encode: (value: { lockSignature: Uint8Array; ticketLifetimeS: number }) => encodeSealedResult(value.lockSignature, value.ticketLifetimeS), decode: decodeSealedResult },
-] as Codec<never>[];
+] as unknown as Codec<never>[];
 
 describe.each(codecs)('$name codec', (codec) => {
   it('encode → decode → encode is byte-identical and value-preserving', () => {
