@@ -1,0 +1,44 @@
+/**
+ * The Fastify application: body parsing (JSON, and the empty form body the SDK sends for a bare
+ * `list()`), a body size bound, the `seam-request-id` header, route registration, and the error
+ * mapping: ApiError → its envelope; any Fastify 4xx (bad JSON, body too large, wrong content type)
+ * → 400 invalid_input; 404 for unknown endpoints; anything else is our bug → logged 500.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { ServerContext } from './context.ts';
+import { ApiError, invalidInput } from './http/errors.ts';
+import { registerDirectoryRoutes } from './routes/directory.ts';
+import { registerGrantRoutes } from './routes/grants.ts';
+import { registerIdentityRoutes } from './routes/identities.ts';
+import { registerInstantKeyAppRoutes } from './routes/instant-key-app.ts';
+
+export const bodyBytesMax = 64 * 1024;
+
+export function buildApp(context: ServerContext): FastifyInstance {
+  const app: FastifyInstance = Fastify({ loggerInstance: context.log as FastifyInstance['log'], bodyLimit: bodyBytesMax, genReqId: () => randomUUID() });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('seam-request-id', request.id);
+  });
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.status).send(error.toBody());
+    const status = (error as FastifyError).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const mapped = invalidInput(`${(error as FastifyError).code ?? 'bad_request'}: ${error.message}`);
+      return reply.code(mapped.status).send(mapped.toBody());
+    }
+    request.log.error({ err: error, url: request.url }, 'unhandled error');
+    return reply.code(500).send({ error: { type: 'internal_server_error', message: 'internal server error' }, ok: false });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: { type: 'not_found', message: `no endpoint ${request.method} ${request.url.split('?')[0]}` }, ok: false });
+  });
+  registerDirectoryRoutes(app, context);
+  registerIdentityRoutes(app, context);
+  registerGrantRoutes(app, context);
+  registerInstantKeyAppRoutes(app, context);
+  return app;
+}

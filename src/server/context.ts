@@ -1,0 +1,27 @@
+/**
+ * What every handler and service receives: repository, issuer, secrets, an injected clock (the
+ * end-to-end test runs the server on the virtual radio's time) and the public base URL that
+ * Instant Key links are built on (known only after the listener is bound).
+ */
+import type { Logger } from 'pino';
+import type { Repository } from './repository/index.ts';
+import type { Issuer } from './issuance/issuer.ts';
+import type { ServerSecrets } from './issuance/key-file.ts';
+
+export interface ServerContext {
+  repo: Repository;
+  issuer: Issuer;
+  secrets: ServerSecrets;
+  /** ms since the Unix epoch. */
+  clock: () => number;
+  config: { publicBaseUrl: string };
+  log: Logger;
+}
+
+export function nowIso(context: ServerContext): string {
+  return new Date(context.clock()).toISOString();
+}
+
+export function nowS(context: ServerContext): number {
+  return Math.floor(context.clock() / 1000);
+}

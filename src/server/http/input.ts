@@ -1,0 +1,121 @@
+/**
+ * Request input: GET query and POST/PATCH/PUT/DELETE body are merged into one object (the SDK
+ * uses both), then checked against a small declarative spec. Every problem is collected as a
+ * `validation_errors` entry naming the field; nothing is written before input passed.
+ * Unknown fields are ignored (the SDK may send fields we do not implement).
+ */
+import { invalidInput, type ValidationError } from './errors.ts';
+
+export type FieldKind = 'uuid' | 'string' | 'email' | 'phone' | 'datetime' | 'int' | 'bool' | 'uuid_array' | 'object' | 'object_array';
+
+export interface FieldSpec {
+  kind: FieldKind;
+  required?: boolean;
+  nullable?: boolean;
+  /** string: length; int: value; arrays: items. */
+  min?: number;
+  max?: number;
+}
+
+export type InputSpec = Record<string, FieldSpec>;
+
+interface KindTypes {
+  uuid: string;
+  string: string;
+  email: string;
+  phone: string;
+  datetime: string;
+  int: number;
+  bool: boolean;
+  uuid_array: string[];
+  object: Record<string, unknown>;
+  object_array: Record<string, unknown>[];
+}
+
+type FieldType<F extends FieldSpec> = KindTypes[F['kind']] | (F extends { nullable: true } ? null : never);
+export type Input<S extends InputSpec> = { [K in keyof S]: S[K] extends { required: true } ? FieldType<S[K]> : FieldType<S[K]> | undefined };
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@]{2,63}$/;
+/** E.164: a plus, 8 to 15 digits, no leading zero. */
+const phonePattern = /^\+[1-9][0-9]{7,14}$/;
+const datetimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+export const stringBytesMax = 1000;
+export const arrayItemsMax = 100;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && uuidPattern.test(value);
+}
+
+/** Normalises an accepted ISO-8601 timestamp to `YYYY-MM-DDTHH:mm:ss.sssZ`; undefined if invalid. */
+export function normaliseDatetime(value: string): string | undefined {
+  if (!datetimePattern.test(value)) return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) return undefined;
+  const date = new Date(ms);
+  if (date.getUTCFullYear() < 1970 || date.getUTCFullYear() > 9999) return undefined;
+  return date.toISOString();
+}
+
+function checkField(name: string, value: unknown, spec: FieldSpec, fromQuery: boolean, errors: ValidationError[]): unknown {
+  const fail = (message: string): undefined => {
+    errors.push({ path: name, message });
+    return undefined;
+  };
+  if (value === null) return spec.nullable ? null : fail('must not be null');
+  if (fromQuery && typeof value === 'string' && spec.kind === 'int') value = /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+  if (fromQuery && typeof value === 'string' && spec.kind === 'bool') value = value === 'true' ? true : value === 'false' ? false : value;
+  switch (spec.kind) {
+    case 'uuid':
+      return isUuid(value) ? value.toLowerCase() : fail('must be a UUID');
+    case 'string':
+    case 'email':
+    case 'phone': {
+      if (typeof value !== 'string') return fail('must be a string');
+      const min = spec.min ?? 0;
+      if (value.length < min || value.length > (spec.max ?? stringBytesMax)) return fail(`length must be between ${min} and ${spec.max ?? stringBytesMax}`);
+      if (spec.kind === 'email' && !emailPattern.test(value)) return fail('must be an email address');
+      if (spec.kind === 'phone' && !phonePattern.test(value)) return fail('must be a phone number in E.164 format (+15555550100)');
+      return value;
+    }
+    case 'datetime':
+      return typeof value === 'string' ? (normaliseDatetime(value) ?? fail('must be an ISO-8601 date-time')) : fail('must be an ISO-8601 date-time string');
+    case 'int':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return fail('must be an integer');
+      if (value < (spec.min ?? 0) || value > (spec.max ?? Number.MAX_SAFE_INTEGER)) return fail(`must be between ${spec.min ?? 0} and ${spec.max ?? Number.MAX_SAFE_INTEGER}`);
+      return value;
+    case 'bool':
+      return typeof value === 'boolean' ? value : fail('must be a boolean');
+    case 'object':
+      return isPlainObject(value) ? value : fail('must be an object');
+    case 'uuid_array':
+    case 'object_array': {
+      if (!Array.isArray(value)) return fail('must be an array');
+      if (value.length < (spec.min ?? 0) || value.length > (spec.max ?? arrayItemsMax)) return fail(`must have between ${spec.min ?? 0} and ${spec.max ?? arrayItemsMax} items`);
+      const good = spec.kind === 'uuid_array' ? value.every(isUuid) : value.every(isPlainObject);
+      if (!good) return fail(spec.kind === 'uuid_array' ? 'items must be UUIDs' : 'items must be objects');
+      return spec.kind === 'uuid_array' ? [...new Set((value as string[]).map((id) => id.toLowerCase()))] : value;
+    }
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** Checks `raw` (already an object) against `spec`; throws 400 invalid_input listing every problem. */
+export function checkInput<S extends InputSpec>(raw: Record<string, unknown>, spec: S, fromQuery = false): Input<S> {
+  const errors: ValidationError[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(spec)) {
+    const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
+    if (value === undefined) {
+      if (field.required) errors.push({ path: name, message: 'is required' });
+      continue;
+    }
+    const checked = checkField(name, value, field, fromQuery, errors);
+    if (checked !== undefined) out[name] = checked;
+  }
+  if (errors.length > 0) throw invalidInput(errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
+  return out as Input<S>;
+}

@@ -1,0 +1,75 @@
+/**
+ * Route registration in the Seam style: every endpoint accepts the HTTP methods the SDK may use
+ * (GET with a query string, POST/PUT/PATCH/DELETE with a JSON or empty form body), input is the
+ * merged query + body object, and the handler returns the response fields; `ok: true` is added here.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServerContext } from '../context.ts';
+import { hashToken } from '../issuance/tokens.ts';
+import { invalidInput, unauthorized } from './errors.ts';
+import { isPlainObject } from './input.ts';
+
+export interface ApiRequest {
+  workspaceId: string;
+  input: Record<string, unknown>;
+  fromQuery: boolean;
+}
+
+export type ApiHandler = (request: ApiRequest) => Record<string, unknown>;
+
+const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S{1,512})$/i.exec(header.trim());
+  return match?.[1];
+}
+
+/** API keys only (`seam_…`, not a client-session token or other kind). */
+export function workspaceOfRequest(context: ServerContext, request: FastifyRequest): string {
+  const token = bearerToken(request);
+  if (token === undefined) throw unauthorized('missing Authorization: Bearer <api key>');
+  if (!token.startsWith('seam_') || token.startsWith('seam_cst') || token.startsWith('seam_at') || token.startsWith('seam_pk')) throw unauthorized('an API key (seam_…) is required');
+  const workspaceId = context.repo.directory.workspaceIdOfKey(hashToken(token));
+  if (workspaceId === undefined) throw unauthorized('unknown API key');
+  return workspaceId;
+}
+
+export function inputOf(request: FastifyRequest): { input: Record<string, unknown>; fromQuery: boolean } {
+  const query = isPlainObject(request.query) ? request.query : {};
+  const body: unknown = request.body;
+  if (body === undefined || body === null || body === '') return { input: { ...query }, fromQuery: Object.keys(query).length > 0 };
+  if (!isPlainObject(body)) throw invalidInput('the request body must be a JSON object');
+  return { input: { ...query, ...body }, fromQuery: false };
+}
+
+export function apiRoute(app: FastifyInstance, context: ServerContext, path: string, handler: ApiHandler): void {
+  app.route({
+    method: [...methods],
+    url: path,
+    handler: async (request, reply) => {
+      const workspaceId = workspaceOfRequest(context, request);
+      const { input, fromQuery } = inputOf(request);
+      const result = handler({ workspaceId, input, fromQuery });
+      return reply.code(200).send({ ...result, ok: true });
+    },
+  });
+}
+
+/** Seam pagination object + cursor decoding (cursor = base64url of the next offset). */
+export function pageRequest(input: { limit?: number | undefined; page_cursor?: string | null | undefined }): { limit: number; offset: number } {
+  const limit = input.limit ?? 500;
+  let offset = 0;
+  if (input.page_cursor !== undefined && input.page_cursor !== null) {
+    const decoded = Buffer.from(input.page_cursor, 'base64url').toString('utf8');
+    if (!/^\d{1,9}$/.test(decoded)) throw invalidInput('page_cursor is not valid', [{ path: 'page_cursor', message: 'not a cursor from this server' }]);
+    offset = Number(decoded);
+  }
+  return { limit, offset };
+}
+
+export function paginationJson(nextOffset: number | undefined) {
+  const cursor = nextOffset === undefined ? null : Buffer.from(String(nextOffset), 'utf8').toString('base64url');
+  return { has_next_page: cursor !== null, next_page_cursor: cursor, next_page_url: null };
+}

@@ -1,0 +1,86 @@
+/**
+ * `latchkey up`: open (or create) the database, load the issuer keys, provision the demo hotel on
+ * first start, start its virtual locks, and listen. Returns the endpoint, a fresh API key for the
+ * demo workspace (keys are stored hashed, so each start mints one; earlier keys stay valid) and the
+ * demo guest's Instant Key URL. `createServerContext` is the same wiring without a listener (tests).
+ */
+import pino, { type Level } from 'pino';
+import { createNodeProvider } from '../protocol/crypto/node.ts';
+import { buildApp } from './app.ts';
+import type { ServerContext } from './context.ts';
+import { instantKeyUrl } from './http/serialize.ts';
+import { createIssuer } from './issuance/issuer.ts';
+import { loadServerSecrets } from './issuance/key-file.ts';
+import { demoGuestKey, mintApiKey, provisionDemoHotel } from './provision.ts';
+import { openRepository } from './repository/index.ts';
+import { startVirtualProperty, type VirtualProperty } from './virtual-property.ts';
+
+export interface StartServerOptions {
+  /** 0 = an ephemeral port. Default 3000. */
+  port?: number;
+  /** Default './latchkey.db'; ':memory:' for a throwaway server. */
+  dbPath?: string;
+  /** pino level or 'silent'. Default 'info'. */
+  logLevel?: Level | 'silent';
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Injected clock (ms since the epoch); default Date.now. */
+  clock?: () => number;
+  /** Provision the demo hotel when the database has no workspace. Default true. */
+  provisionDemo?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  apiKey: string | undefined;
+  workspaceId: string | undefined;
+  instantKeyUrl: string | undefined;
+  context: ServerContext;
+  property: VirtualProperty;
+  close(): Promise<void>;
+}
+
+export function createServerContext(options: { dbPath: string; logLevel?: Level | 'silent'; clock?: () => number; publicBaseUrl?: string }): ServerContext {
+  const log = pino({ level: options.logLevel ?? 'info' });
+  const crypto = createNodeProvider();
+  const secrets = loadServerSecrets(crypto, options.dbPath);
+  const repo = openRepository(options.dbPath);
+  log.debug({ keySource: secrets.source, dbPath: options.dbPath }, 'issuer keys loaded');
+  return { repo, issuer: createIssuer(crypto, secrets.issuer), secrets, clock: options.clock ?? Date.now, config: { publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1' }, log };
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const dbPath = options.dbPath ?? './latchkey.db';
+  const host = options.host ?? '127.0.0.1';
+  const context = createServerContext({ dbPath, logLevel: options.logLevel ?? 'info', ...(options.clock ? { clock: options.clock } : {}) });
+  let apiKey: string | undefined;
+  let workspaceId = context.repo.directory.firstWorkspace()?.workspace_id;
+  if (workspaceId === undefined && options.provisionDemo !== false) {
+    ({ workspaceId, apiKey } = provisionDemoHotel(context));
+  } else if (workspaceId !== undefined) {
+    apiKey = mintApiKey(context, workspaceId);
+  }
+  const property = startVirtualProperty(context, { seed: 1 });
+  const app = buildApp(context);
+  await app.listen({ port: options.port ?? 3000, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 3000);
+  const url = `http://${host}:${port}`;
+  context.config.publicBaseUrl = url;
+  const guest = workspaceId === undefined ? undefined : context.repo.identities.getUserIdentityByKey(workspaceId, demoGuestKey);
+  const guestKey = guest === undefined ? undefined : context.repo.identities.latestInstantKeyOf(guest.user_identity_id);
+  const running: RunningServer = {
+    url, port, apiKey, workspaceId, context, property,
+    instantKeyUrl: guestKey === undefined ? undefined : instantKeyUrl(context, guestKey.instant_key_id),
+    async close() {
+      await app.close();
+      context.repo.close();
+    },
+  };
+  context.log.info({ url, workspaceId }, 'latchkey API listening');
+  return running;
+}
+
+export { buildApp } from './app.ts';
+export type { ServerContext } from './context.ts';

@@ -1,0 +1,36 @@
+/**
+ * The repository: the only door between services and storage. Services call `transaction(fn)` for
+ * every write so that a request either commits all its rows or none (never a partial write).
+ * The shape (not SQL) is the contract: another backend implements the same three stores.
+ */
+import { openDatabase, type SqliteDatabase } from './database.ts';
+import { createSql } from './sqlite-base.ts';
+import { createDirectoryStore, type DirectoryStore } from './sqlite-directory.ts';
+import { createGrantStore, type GrantStore } from './sqlite-grants.ts';
+import { createIdentityStore, type IdentityStore } from './sqlite-identities.ts';
+
+export interface Repository {
+  directory: DirectoryStore;
+  identities: IdentityStore;
+  grants: GrantStore;
+  /** Runs `fn` in one IMMEDIATE transaction; an exception rolls everything back. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+export function openRepository(path: string): Repository {
+  return createRepository(openDatabase(path));
+}
+
+export function createRepository(db: SqliteDatabase): Repository {
+  const sql = createSql(db);
+  return {
+    directory: createDirectoryStore(sql),
+    identities: createIdentityStore(sql),
+    grants: createGrantStore(sql),
+    transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+    close: () => db.close(),
+  };
+}
+
+export type * from './types.ts';

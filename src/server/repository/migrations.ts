@@ -1,0 +1,185 @@
+/**
+ * Versioned schema migrations. Each entry runs once, in order, inside one transaction together
+ * with the bump of `PRAGMA user_version`, so a crash mid-migration leaves the previous version.
+ * Never edit a shipped migration: append a new one.
+ *
+ * Rows are soft-deleted (`deleted_at`) where revocation needs history: a deleted grant's
+ * credentials must still be found to revoke them, and ids must never be reused.
+ */
+
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE workspaces (
+  workspace_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  company_name TEXT NOT NULL,
+  is_sandbox INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE api_keys (
+  key_hash TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  created_at TEXT NOT NULL
+);
+CREATE TABLE acs_systems (
+  acs_system_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  connected_account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  time_zone TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE acs_entrances (
+  acs_entrance_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  acs_system_id TEXT NOT NULL REFERENCES acs_systems(acs_system_id),
+  display_name TEXT NOT NULL,
+  is_shared INTEGER NOT NULL,
+  lock_id BLOB NOT NULL UNIQUE,
+  certificate BLOB NOT NULL,
+  door_sequence INTEGER NOT NULL DEFAULT 1,
+  update_version INTEGER NOT NULL DEFAULT 0,
+  update_bytes BLOB,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX acs_entrances_workspace ON acs_entrances(workspace_id, created_at);
+CREATE TABLE virtual_lock_secrets (
+  acs_entrance_id TEXT PRIMARY KEY REFERENCES acs_entrances(acs_entrance_id),
+  signing_secret BLOB NOT NULL,
+  agreement_secret BLOB NOT NULL
+);
+CREATE TABLE spaces (
+  space_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  name TEXT NOT NULL,
+  space_key TEXT,
+  created_at TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE TABLE space_entrances (
+  space_id TEXT NOT NULL REFERENCES spaces(space_id),
+  acs_entrance_id TEXT NOT NULL REFERENCES acs_entrances(acs_entrance_id),
+  PRIMARY KEY (space_id, acs_entrance_id)
+);
+CREATE TABLE user_identities (
+  user_identity_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  user_identity_key TEXT,
+  email_address TEXT,
+  phone_number TEXT,
+  full_name TEXT,
+  created_at TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE UNIQUE INDEX user_identities_key ON user_identities(workspace_id, user_identity_key)
+  WHERE user_identity_key IS NOT NULL AND deleted_at IS NULL;
+CREATE INDEX user_identities_workspace ON user_identities(workspace_id, created_at);
+CREATE TABLE client_sessions (
+  client_session_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  token_hash TEXT NOT NULL UNIQUE,
+  user_identity_id TEXT REFERENCES user_identities(user_identity_id),
+  user_identifier_key TEXT,
+  customer_key TEXT,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE TABLE instant_keys (
+  instant_key_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  user_identity_id TEXT NOT NULL REFERENCES user_identities(user_identity_id),
+  client_session_id TEXT NOT NULL REFERENCES client_sessions(client_session_id),
+  code_hash TEXT NOT NULL UNIQUE,
+  customization_profile_id TEXT,
+  max_use_count INTEGER,
+  use_count INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  default_expires_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE INDEX instant_keys_identity ON instant_keys(user_identity_id, created_at);
+CREATE TABLE access_grants (
+  access_grant_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  user_identity_id TEXT NOT NULL REFERENCES user_identities(user_identity_id),
+  instant_key_id TEXT REFERENCES instant_keys(instant_key_id),
+  name TEXT,
+  access_grant_key TEXT,
+  reservation_key TEXT,
+  starts_at TEXT NOT NULL,
+  ends_at TEXT,
+  revision INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE INDEX access_grants_workspace ON access_grants(workspace_id, created_at);
+CREATE INDEX access_grants_identity ON access_grants(user_identity_id);
+CREATE TABLE access_grant_entrances (
+  access_grant_id TEXT NOT NULL REFERENCES access_grants(access_grant_id),
+  acs_entrance_id TEXT NOT NULL REFERENCES acs_entrances(acs_entrance_id),
+  door_sequence INTEGER NOT NULL,
+  PRIMARY KEY (access_grant_id, acs_entrance_id)
+);
+CREATE TABLE access_grant_spaces (
+  access_grant_id TEXT NOT NULL REFERENCES access_grants(access_grant_id),
+  space_id TEXT NOT NULL REFERENCES spaces(space_id),
+  PRIMARY KEY (access_grant_id, space_id)
+);
+CREATE TABLE access_methods (
+  access_method_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  access_grant_id TEXT NOT NULL REFERENCES access_grants(access_grant_id),
+  mode TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  issued_at TEXT,
+  deleted_at TEXT
+);
+CREATE INDEX access_methods_grant ON access_methods(access_grant_id);
+CREATE TABLE phones (
+  device_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  user_identity_id TEXT NOT NULL REFERENCES user_identities(user_identity_id),
+  instant_key_id TEXT REFERENCES instant_keys(instant_key_id),
+  public_key BLOB NOT NULL,
+  display_name TEXT NOT NULL,
+  device_type TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  deactivated_at TEXT
+);
+CREATE INDEX phones_identity ON phones(user_identity_id);
+CREATE TABLE credentials (
+  credential_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  device_id TEXT NOT NULL REFERENCES phones(device_id),
+  access_grant_id TEXT NOT NULL REFERENCES access_grants(access_grant_id),
+  grant_revision INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  expires_at_s INTEGER NOT NULL,
+  issued_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE INDEX credentials_device ON credentials(device_id);
+CREATE INDEX credentials_grant ON credentials(access_grant_id);
+CREATE TABLE credential_doors (
+  credential_id TEXT NOT NULL REFERENCES credentials(credential_id),
+  acs_entrance_id TEXT NOT NULL REFERENCES acs_entrances(acs_entrance_id),
+  PRIMARY KEY (credential_id, acs_entrance_id)
+);
+CREATE TABLE lock_revocations (
+  revocation_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  acs_entrance_id TEXT NOT NULL REFERENCES acs_entrances(acs_entrance_id),
+  credential_id TEXT NOT NULL REFERENCES credentials(credential_id),
+  expires_at_s INTEGER NOT NULL
+);
+CREATE INDEX lock_revocations_entrance ON lock_revocations(acs_entrance_id, expires_at_s);
+`,
+  },
+];

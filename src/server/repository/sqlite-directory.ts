@@ -1,0 +1,99 @@
+/**
+ * Workspaces, API keys, ACS systems, entrances (with their locks) and spaces. Every read takes the
+ * workspace id: isolation is enforced here, in the WHERE clause, not left to handlers.
+ */
+import { escapeLike, placeholders, type Sql } from './sqlite-base.ts';
+import type { AcsSystemRow, EntranceRow, LockSecretsRow, Page, PageRequest, SpaceRow, WorkspaceRow } from './types.ts';
+
+export interface EntranceFilter {
+  acs_system_id?: string | undefined;
+  space_id?: string | undefined;
+  acs_entrance_ids?: string[] | undefined;
+  search?: string | undefined;
+}
+
+export function createDirectoryStore(sql: Sql) {
+  return {
+    insertWorkspace(row: WorkspaceRow): void {
+      sql.run('INSERT INTO workspaces VALUES (?, ?, ?, ?, ?)', row.workspace_id, row.name, row.company_name, row.is_sandbox, row.created_at);
+    },
+    getWorkspace: (workspaceId: string) => sql.get<WorkspaceRow>('SELECT * FROM workspaces WHERE workspace_id = ?', workspaceId),
+    firstWorkspace: () => sql.get<WorkspaceRow>('SELECT * FROM workspaces ORDER BY created_at, rowid LIMIT 1'),
+    insertApiKey(keyHash: string, workspaceId: string, createdAt: string): void {
+      sql.run('INSERT INTO api_keys VALUES (?, ?, ?)', keyHash, workspaceId, createdAt);
+    },
+    workspaceIdOfKey: (keyHash: string) => sql.get<{ workspace_id: string }>('SELECT workspace_id FROM api_keys WHERE key_hash = ?', keyHash)?.workspace_id,
+
+    insertAcsSystem(row: AcsSystemRow): void {
+      sql.run('INSERT INTO acs_systems VALUES (?, ?, ?, ?, ?, ?)', row.acs_system_id, row.workspace_id, row.connected_account_id, row.name, row.time_zone, row.created_at);
+    },
+    getAcsSystem: (workspaceId: string, id: string) => sql.get<AcsSystemRow>('SELECT * FROM acs_systems WHERE workspace_id = ? AND acs_system_id = ?', workspaceId, id),
+    listAcsSystems: (workspaceId: string) => sql.all<AcsSystemRow>('SELECT * FROM acs_systems WHERE workspace_id = ? ORDER BY created_at, rowid', workspaceId),
+
+    insertEntrance(row: EntranceRow, secrets: LockSecretsRow | undefined): void {
+      sql.run(
+        'INSERT INTO acs_entrances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        row.acs_entrance_id, row.workspace_id, row.acs_system_id, row.display_name, row.is_shared, row.lock_id, row.certificate,
+        row.door_sequence, row.update_version, row.update_bytes, row.created_at,
+      );
+      if (secrets) sql.run('INSERT INTO virtual_lock_secrets VALUES (?, ?, ?)', secrets.acs_entrance_id, secrets.signing_secret, secrets.agreement_secret);
+    },
+    getEntrance: (workspaceId: string, id: string) => sql.get<EntranceRow>('SELECT * FROM acs_entrances WHERE workspace_id = ? AND acs_entrance_id = ?', workspaceId, id),
+    entranceById: (id: string) => sql.get<EntranceRow>('SELECT * FROM acs_entrances WHERE acs_entrance_id = ?', id),
+    listEntrances(workspaceId: string, filter: EntranceFilter, page: PageRequest): Page<EntranceRow> {
+      const where = ['e.workspace_id = ?'];
+      const params: unknown[] = [workspaceId];
+      if (filter.acs_system_id !== undefined) (where.push('e.acs_system_id = ?'), params.push(filter.acs_system_id));
+      if (filter.space_id !== undefined) (where.push('e.acs_entrance_id IN (SELECT acs_entrance_id FROM space_entrances WHERE space_id = ?)'), params.push(filter.space_id));
+      if (filter.acs_entrance_ids !== undefined) {
+        if (filter.acs_entrance_ids.length === 0) return { rows: [], nextOffset: undefined };
+        where.push(`e.acs_entrance_id IN (${placeholders(filter.acs_entrance_ids.length)})`);
+        params.push(...filter.acs_entrance_ids);
+      }
+      if (filter.search !== undefined) (where.push("e.display_name LIKE ? ESCAPE '\\'"), params.push(`%${escapeLike(filter.search)}%`));
+      return sql.page<EntranceRow>(`SELECT e.* FROM acs_entrances e WHERE ${where.join(' AND ')} ORDER BY e.created_at, e.rowid`, params, page);
+    },
+    /** Space ids of live spaces holding each entrance. */
+    spaceIdsOfEntrance: (entranceId: string) =>
+      sql.all<{ space_id: string }>('SELECT se.space_id FROM space_entrances se JOIN spaces s USING (space_id) WHERE se.acs_entrance_id = ? AND s.deleted_at IS NULL ORDER BY s.created_at, s.rowid', entranceId).map((r) => r.space_id),
+    lockSecrets: (entranceId: string) => sql.get<LockSecretsRow>('SELECT * FROM virtual_lock_secrets WHERE acs_entrance_id = ?', entranceId),
+    allVirtualLocks: () => sql.all<EntranceRow & LockSecretsRow>('SELECT e.*, v.signing_secret, v.agreement_secret FROM acs_entrances e JOIN virtual_lock_secrets v USING (acs_entrance_id) ORDER BY e.created_at, e.rowid'),
+    bumpDoorSequence(entranceId: string): number {
+      sql.run('UPDATE acs_entrances SET door_sequence = door_sequence + 1 WHERE acs_entrance_id = ?', entranceId);
+      return sql.get<{ door_sequence: number }>('SELECT door_sequence FROM acs_entrances WHERE acs_entrance_id = ?', entranceId)!.door_sequence;
+    },
+    setLockUpdate(entranceId: string, version: number, bytes: Uint8Array): void {
+      sql.run('UPDATE acs_entrances SET update_version = ?, update_bytes = ? WHERE acs_entrance_id = ?', version, bytes, entranceId);
+    },
+
+    insertSpace(row: SpaceRow): void {
+      sql.run('INSERT INTO spaces (space_id, workspace_id, name, space_key, created_at) VALUES (?, ?, ?, ?, ?)', row.space_id, row.workspace_id, row.name, row.space_key, row.created_at);
+    },
+    getSpace: (workspaceId: string, id: string) => sql.get<SpaceRow>('SELECT space_id, workspace_id, name, space_key, created_at FROM spaces WHERE workspace_id = ? AND space_id = ? AND deleted_at IS NULL', workspaceId, id),
+    listSpaces(workspaceId: string, filter: { search?: string | undefined; space_key?: string | undefined }): SpaceRow[] {
+      const where = ['workspace_id = ?', 'deleted_at IS NULL'];
+      const params: unknown[] = [workspaceId];
+      if (filter.space_key !== undefined) (where.push('space_key = ?'), params.push(filter.space_key));
+      if (filter.search !== undefined) (where.push("name LIKE ? ESCAPE '\\'"), params.push(`%${escapeLike(filter.search)}%`));
+      return sql.all<SpaceRow>(`SELECT space_id, workspace_id, name, space_key, created_at FROM spaces WHERE ${where.join(' AND ')} ORDER BY created_at, rowid`, ...params);
+    },
+    updateSpace(spaceId: string, changes: { name?: string | undefined; space_key?: string | undefined }): void {
+      if (changes.name !== undefined) sql.run('UPDATE spaces SET name = ? WHERE space_id = ?', changes.name, spaceId);
+      if (changes.space_key !== undefined) sql.run('UPDATE spaces SET space_key = ? WHERE space_id = ?', changes.space_key, spaceId);
+    },
+    deleteSpace(spaceId: string, at: string): void {
+      sql.run('UPDATE spaces SET deleted_at = ? WHERE space_id = ?', at, spaceId);
+      sql.run('DELETE FROM space_entrances WHERE space_id = ?', spaceId);
+    },
+    addSpaceEntrances(spaceId: string, entranceIds: string[]): void {
+      for (const id of entranceIds) sql.run('INSERT OR IGNORE INTO space_entrances VALUES (?, ?)', spaceId, id);
+    },
+    removeSpaceEntrances(spaceId: string, entranceIds: string[]): void {
+      for (const id of entranceIds) sql.run('DELETE FROM space_entrances WHERE space_id = ? AND acs_entrance_id = ?', spaceId, id);
+    },
+    entranceIdsOfSpace: (spaceId: string) =>
+      sql.all<{ acs_entrance_id: string }>('SELECT se.acs_entrance_id FROM space_entrances se JOIN acs_entrances e USING (acs_entrance_id) WHERE se.space_id = ? ORDER BY e.created_at, e.rowid', spaceId).map((r) => r.acs_entrance_id),
+  };
+}
+
+export type DirectoryStore = ReturnType<typeof createDirectoryStore>;

@@ -1,0 +1,105 @@
+/**
+ * User identities, client sessions, instant keys and phones (the devices that opened a link).
+ * Tokens and link codes are stored only as hashes; lookups go by hash.
+ */
+import { escapeLike, placeholders, type Sql } from './sqlite-base.ts';
+import type { ClientSessionRow, InstantKeyRow, Page, PageRequest, PhoneRow, UserIdentityRow } from './types.ts';
+
+const live = 'deleted_at IS NULL';
+const identityColumns = 'user_identity_id, workspace_id, user_identity_key, email_address, phone_number, full_name, created_at';
+
+export interface IdentityFilter {
+  search?: string | undefined;
+  user_identity_ids?: string[] | undefined;
+  created_before?: string | undefined;
+}
+
+export function createIdentityStore(sql: Sql) {
+  return {
+    insertUserIdentity(row: UserIdentityRow): void {
+      sql.run(
+        `INSERT INTO user_identities (${identityColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        row.user_identity_id, row.workspace_id, row.user_identity_key, row.email_address, row.phone_number, row.full_name, row.created_at,
+      );
+    },
+    getUserIdentity: (workspaceId: string, id: string) => sql.get<UserIdentityRow>(`SELECT ${identityColumns} FROM user_identities WHERE workspace_id = ? AND user_identity_id = ? AND ${live}`, workspaceId, id),
+    getUserIdentityByKey: (workspaceId: string, key: string) => sql.get<UserIdentityRow>(`SELECT ${identityColumns} FROM user_identities WHERE workspace_id = ? AND user_identity_key = ? AND ${live}`, workspaceId, key),
+    listUserIdentities(workspaceId: string, filter: IdentityFilter, page: PageRequest): Page<UserIdentityRow> {
+      const where = ['workspace_id = ?', live];
+      const params: unknown[] = [workspaceId];
+      if (filter.created_before !== undefined) (where.push('created_at < ?'), params.push(filter.created_before));
+      if (filter.user_identity_ids !== undefined) {
+        if (filter.user_identity_ids.length === 0) return { rows: [], nextOffset: undefined };
+        where.push(`user_identity_id IN (${placeholders(filter.user_identity_ids.length)})`);
+        params.push(...filter.user_identity_ids);
+      }
+      if (filter.search !== undefined) {
+        where.push("(full_name LIKE ? ESCAPE '\\' OR email_address LIKE ? ESCAPE '\\' OR phone_number LIKE ? ESCAPE '\\' OR user_identity_key LIKE ? ESCAPE '\\')");
+        const pattern = `%${escapeLike(filter.search)}%`;
+        params.push(pattern, pattern, pattern, pattern);
+      }
+      return sql.page<UserIdentityRow>(`SELECT ${identityColumns} FROM user_identities WHERE ${where.join(' AND ')} ORDER BY created_at, rowid`, params, page);
+    },
+    updateUserIdentity(id: string, changes: Partial<Pick<UserIdentityRow, 'user_identity_key' | 'email_address' | 'phone_number' | 'full_name'>>): void {
+      for (const column of ['user_identity_key', 'email_address', 'phone_number', 'full_name'] as const) {
+        const value = changes[column];
+        if (value !== undefined) sql.run(`UPDATE user_identities SET ${column} = ? WHERE user_identity_id = ?`, value, id);
+      }
+    },
+    deleteUserIdentity(id: string, at: string): void {
+      sql.run('UPDATE user_identities SET deleted_at = ? WHERE user_identity_id = ?', at, id);
+    },
+
+    insertClientSession(row: ClientSessionRow): void {
+      sql.run(
+        'INSERT INTO client_sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        row.client_session_id, row.workspace_id, row.token_hash, row.user_identity_id, row.user_identifier_key, row.customer_key, row.created_at, row.expires_at,
+      );
+    },
+    getClientSession: (workspaceId: string, id: string) => sql.get<ClientSessionRow>('SELECT * FROM client_sessions WHERE workspace_id = ? AND client_session_id = ?', workspaceId, id),
+    clientSessionByTokenHash: (hash: string) => sql.get<ClientSessionRow>('SELECT * FROM client_sessions WHERE token_hash = ?', hash),
+    phoneCountOfSession: (identityId: string | null) =>
+      identityId === null ? 0 : sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM phones WHERE user_identity_id = ? AND deactivated_at IS NULL', identityId)!.n,
+
+    insertInstantKey(row: InstantKeyRow): void {
+      sql.run(
+        'INSERT INTO instant_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        row.instant_key_id, row.workspace_id, row.user_identity_id, row.client_session_id, row.code_hash, row.customization_profile_id,
+        row.max_use_count, row.use_count, row.created_at, row.default_expires_at, row.revoked_at,
+      );
+    },
+    getInstantKey: (workspaceId: string, id: string) => sql.get<InstantKeyRow>('SELECT * FROM instant_keys WHERE workspace_id = ? AND instant_key_id = ? AND revoked_at IS NULL', workspaceId, id),
+    instantKeyByCodeHash: (hash: string) => sql.get<InstantKeyRow>('SELECT * FROM instant_keys WHERE code_hash = ?', hash),
+    instantKeyById: (id: string) => sql.get<InstantKeyRow>('SELECT * FROM instant_keys WHERE instant_key_id = ?', id),
+    listInstantKeys(workspaceId: string, userIdentityId: string | undefined): InstantKeyRow[] {
+      if (userIdentityId === undefined) return sql.all<InstantKeyRow>('SELECT * FROM instant_keys WHERE workspace_id = ? AND revoked_at IS NULL ORDER BY created_at, rowid', workspaceId);
+      return sql.all<InstantKeyRow>('SELECT * FROM instant_keys WHERE workspace_id = ? AND user_identity_id = ? AND revoked_at IS NULL ORDER BY created_at, rowid', workspaceId, userIdentityId);
+    },
+    latestInstantKeyOf: (userIdentityId: string) => sql.get<InstantKeyRow>('SELECT * FROM instant_keys WHERE user_identity_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, rowid DESC LIMIT 1', userIdentityId),
+    countInstantKeyUse(id: string): void {
+      sql.run('UPDATE instant_keys SET use_count = use_count + 1 WHERE instant_key_id = ?', id);
+    },
+    revokeInstantKeysOf(userIdentityId: string, at: string): void {
+      sql.run('UPDATE instant_keys SET revoked_at = ? WHERE user_identity_id = ? AND revoked_at IS NULL', at, userIdentityId);
+    },
+
+    insertPhone(row: PhoneRow): void {
+      sql.run(
+        'INSERT INTO phones VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        row.device_id, row.workspace_id, row.user_identity_id, row.instant_key_id, row.public_key, row.display_name, row.device_type, row.created_at, row.deactivated_at,
+      );
+    },
+    getPhone: (workspaceId: string, id: string) => sql.get<PhoneRow>('SELECT * FROM phones WHERE workspace_id = ? AND device_id = ? AND deactivated_at IS NULL', workspaceId, id),
+    phoneById: (id: string) => sql.get<PhoneRow>('SELECT * FROM phones WHERE device_id = ?', id),
+    listPhones(workspaceId: string, ownerId: string | undefined): PhoneRow[] {
+      if (ownerId === undefined) return sql.all<PhoneRow>('SELECT * FROM phones WHERE workspace_id = ? AND deactivated_at IS NULL ORDER BY created_at, rowid', workspaceId);
+      return sql.all<PhoneRow>('SELECT * FROM phones WHERE workspace_id = ? AND user_identity_id = ? AND deactivated_at IS NULL ORDER BY created_at, rowid', workspaceId, ownerId);
+    },
+    activePhonesOf: (userIdentityId: string) => sql.all<PhoneRow>('SELECT * FROM phones WHERE user_identity_id = ? AND deactivated_at IS NULL', userIdentityId),
+    deactivatePhone(id: string, at: string): void {
+      sql.run('UPDATE phones SET deactivated_at = ? WHERE device_id = ?', at, id);
+    },
+  };
+}
+
+export type IdentityStore = ReturnType<typeof createIdentityStore>;

@@ -1,0 +1,155 @@
+/**
+ * Row shapes the repository hands to services. Column names match the SQL (and mostly the Seam
+ * JSON), times are ISO-8601 strings with `Z`, binary columns are Uint8Array. Handlers and services
+ * only see these types and the `Repository` methods, never SQL.
+ */
+
+export interface WorkspaceRow {
+  workspace_id: string;
+  name: string;
+  company_name: string;
+  is_sandbox: number;
+  created_at: string;
+}
+
+export interface AcsSystemRow {
+  acs_system_id: string;
+  workspace_id: string;
+  connected_account_id: string;
+  name: string;
+  time_zone: string | null;
+  created_at: string;
+}
+
+export interface EntranceRow {
+  acs_entrance_id: string;
+  workspace_id: string;
+  acs_system_id: string;
+  display_name: string;
+  is_shared: number;
+  lock_id: Uint8Array;
+  certificate: Uint8Array;
+  door_sequence: number;
+  update_version: number;
+  update_bytes: Uint8Array | null;
+  created_at: string;
+}
+
+export interface LockSecretsRow {
+  acs_entrance_id: string;
+  signing_secret: Uint8Array;
+  agreement_secret: Uint8Array;
+}
+
+export interface SpaceRow {
+  space_id: string;
+  workspace_id: string;
+  name: string;
+  space_key: string | null;
+  created_at: string;
+}
+
+export interface UserIdentityRow {
+  user_identity_id: string;
+  workspace_id: string;
+  user_identity_key: string | null;
+  email_address: string | null;
+  phone_number: string | null;
+  full_name: string | null;
+  created_at: string;
+}
+
+export interface ClientSessionRow {
+  client_session_id: string;
+  workspace_id: string;
+  token_hash: string;
+  user_identity_id: string | null;
+  user_identifier_key: string | null;
+  customer_key: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface InstantKeyRow {
+  instant_key_id: string;
+  workspace_id: string;
+  user_identity_id: string;
+  client_session_id: string;
+  code_hash: string;
+  customization_profile_id: string | null;
+  max_use_count: number | null;
+  use_count: number;
+  created_at: string;
+  default_expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface AccessGrantRow {
+  access_grant_id: string;
+  workspace_id: string;
+  user_identity_id: string;
+  instant_key_id: string | null;
+  name: string | null;
+  access_grant_key: string | null;
+  reservation_key: string | null;
+  starts_at: string;
+  ends_at: string | null;
+  revision: number;
+  created_at: string;
+}
+
+export interface GrantEntranceRow {
+  access_grant_id: string;
+  acs_entrance_id: string;
+  door_sequence: number;
+}
+
+export interface AccessMethodRow {
+  access_method_id: string;
+  workspace_id: string;
+  access_grant_id: string;
+  mode: string;
+  display_name: string;
+  created_at: string;
+  issued_at: string | null;
+}
+
+export interface PhoneRow {
+  device_id: string;
+  workspace_id: string;
+  user_identity_id: string;
+  instant_key_id: string | null;
+  public_key: Uint8Array;
+  display_name: string;
+  device_type: string;
+  created_at: string;
+  deactivated_at: string | null;
+}
+
+export interface CredentialRow {
+  credential_id: string;
+  workspace_id: string;
+  device_id: string;
+  access_grant_id: string;
+  grant_revision: number;
+  bytes: Uint8Array;
+  expires_at_s: number;
+  issued_at: string;
+  revoked_at: string | null;
+}
+
+export interface RevocationRow {
+  credential_id: string;
+  expires_at_s: number;
+}
+
+/** Offset pagination: `cursor` is opaque to clients (base64url of the offset). */
+export interface PageRequest {
+  limit: number;
+  offset: number;
+}
+
+export interface Page<T> {
+  rows: T[];
+  nextOffset: number | undefined;
+}

@@ -1,0 +1,98 @@
+/** Seam endpoints: workspaces/get, acs/systems/*, acs/entrances/*, spaces/*. */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { nowIso, type ServerContext } from '../context.ts';
+import { notFound } from '../http/errors.ts';
+import { checkInput } from '../http/input.ts';
+import { apiRoute, pageRequest, paginationJson } from '../http/route.ts';
+import { acsSystemJson, entranceJson, spaceJson, workspaceJson } from '../http/serialize.ts';
+
+const pageSpec = { limit: { kind: 'int', min: 1, max: 1000 }, page_cursor: { kind: 'string', max: 64, nullable: true } } as const;
+
+export function registerDirectoryRoutes(app: FastifyInstance, context: ServerContext): void {
+  const { directory } = context.repo;
+  const entrancesOf = (workspaceId: string, ids: string[]): void => {
+    for (const id of ids) if (directory.getEntrance(workspaceId, id) === undefined) throw notFound(`acs_entrance ${id}`);
+  };
+
+  apiRoute(app, context, '/workspaces/get', ({ workspaceId }) => ({ workspace: workspaceJson(directory.getWorkspace(workspaceId)!) }));
+
+  apiRoute(app, context, '/acs/systems/list', ({ workspaceId }) => ({ acs_systems: directory.listAcsSystems(workspaceId).map(acsSystemJson) }));
+  apiRoute(app, context, '/acs/systems/get', ({ workspaceId, input, fromQuery }) => {
+    const { acs_system_id } = checkInput(input, { acs_system_id: { kind: 'uuid', required: true } }, fromQuery);
+    const row = directory.getAcsSystem(workspaceId, acs_system_id);
+    if (row === undefined) throw notFound(`acs_system ${acs_system_id}`);
+    return { acs_system: acsSystemJson(row) };
+  });
+
+  apiRoute(app, context, '/acs/entrances/list', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, { ...pageSpec, acs_system_id: { kind: 'uuid' }, space_id: { kind: 'uuid' }, acs_entrance_ids: { kind: 'uuid_array' }, search: { kind: 'string', max: 200 } }, fromQuery);
+    const page = directory.listEntrances(workspaceId, q, pageRequest(q));
+    return { acs_entrances: page.rows.map((row) => entranceJson(context, row)), pagination: paginationJson(page.nextOffset) };
+  });
+  apiRoute(app, context, '/acs/entrances/get', ({ workspaceId, input, fromQuery }) => {
+    const { acs_entrance_id } = checkInput(input, { acs_entrance_id: { kind: 'uuid', required: true } }, fromQuery);
+    const row = directory.getEntrance(workspaceId, acs_entrance_id);
+    if (row === undefined) throw notFound(`acs_entrance ${acs_entrance_id}`);
+    return { acs_entrance: entranceJson(context, row) };
+  });
+
+  apiRoute(app, context, '/spaces/create', ({ workspaceId, input }) => {
+    const q = checkInput(input, { name: { kind: 'string', required: true, min: 1, max: 200 }, space_key: { kind: 'string', min: 1, max: 200 }, acs_entrance_ids: { kind: 'uuid_array' }, device_ids: { kind: 'uuid_array', max: 0 } });
+    const row = context.repo.transaction(() => {
+      entrancesOf(workspaceId, q.acs_entrance_ids ?? []);
+      const space = { space_id: randomUUID(), workspace_id: workspaceId, name: q.name, space_key: q.space_key ?? null, created_at: nowIso(context) };
+      directory.insertSpace(space);
+      directory.addSpaceEntrances(space.space_id, q.acs_entrance_ids ?? []);
+      return space;
+    });
+    return { space: spaceJson(context, row) };
+  });
+  const spaceOf = (workspaceId: string, spaceId: string) => {
+    const row = directory.getSpace(workspaceId, spaceId);
+    if (row === undefined) throw notFound(`space ${spaceId}`);
+    return row;
+  };
+  apiRoute(app, context, '/spaces/get', ({ workspaceId, input, fromQuery }) => {
+    const { space_id } = checkInput(input, { space_id: { kind: 'uuid', required: true } }, fromQuery);
+    return { space: spaceJson(context, spaceOf(workspaceId, space_id)) };
+  });
+  apiRoute(app, context, '/spaces/list', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, { search: { kind: 'string', max: 200 }, space_key: { kind: 'string', max: 200 } }, fromQuery);
+    return { spaces: directory.listSpaces(workspaceId, q).map((row) => spaceJson(context, row)) };
+  });
+  apiRoute(app, context, '/spaces/update', ({ workspaceId, input }) => {
+    const q = checkInput(input, { space_id: { kind: 'uuid', required: true }, name: { kind: 'string', min: 1, max: 200 }, space_key: { kind: 'string', min: 1, max: 200 }, acs_entrance_ids: { kind: 'uuid_array' } });
+    const row = context.repo.transaction(() => {
+      spaceOf(workspaceId, q.space_id);
+      directory.updateSpace(q.space_id, q);
+      if (q.acs_entrance_ids !== undefined) {
+        entrancesOf(workspaceId, q.acs_entrance_ids);
+        directory.removeSpaceEntrances(q.space_id, directory.entranceIdsOfSpace(q.space_id));
+        directory.addSpaceEntrances(q.space_id, q.acs_entrance_ids);
+      }
+      return spaceOf(workspaceId, q.space_id);
+    });
+    return { space: spaceJson(context, row) };
+  });
+  apiRoute(app, context, '/spaces/delete', ({ workspaceId, input }) => {
+    const { space_id } = checkInput(input, { space_id: { kind: 'uuid', required: true } });
+    context.repo.transaction(() => {
+      spaceOf(workspaceId, space_id);
+      directory.deleteSpace(space_id, nowIso(context));
+    });
+    return {};
+  });
+  for (const [path, add] of [['/spaces/add_acs_entrances', true], ['/spaces/remove_acs_entrances', false]] as const) {
+    apiRoute(app, context, path, ({ workspaceId, input }) => {
+      const q = checkInput(input, { space_id: { kind: 'uuid', required: true }, acs_entrance_ids: { kind: 'uuid_array', required: true, min: 1 } });
+      context.repo.transaction(() => {
+        spaceOf(workspaceId, q.space_id);
+        entrancesOf(workspaceId, q.acs_entrance_ids);
+        if (add) directory.addSpaceEntrances(q.space_id, q.acs_entrance_ids);
+        else directory.removeSpaceEntrances(q.space_id, q.acs_entrance_ids);
+      });
+      return {};
+    });
+  }
+}

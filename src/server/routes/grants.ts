@@ -1,0 +1,97 @@
+/** Seam endpoints: access_grants/*, access_methods/*. */
+import type { FastifyInstance } from 'fastify';
+import { nowIso, type ServerContext } from '../context.ts';
+import { invalidInput, notFound } from '../http/errors.ts';
+import { checkInput } from '../http/input.ts';
+import { apiRoute, pageRequest, paginationJson } from '../http/route.ts';
+import { accessGrantJson, accessMethodJson } from '../http/serialize.ts';
+import { createGrant, deleteGrant, updateGrant } from '../services/grants.ts';
+import { revokeCredentials } from '../services/revocation.ts';
+import { identitySpec } from './identities.ts';
+
+const pageSpec = { limit: { kind: 'int', min: 1, max: 1000 }, page_cursor: { kind: 'string', max: 64, nullable: true } } as const;
+
+export function registerGrantRoutes(app: FastifyInstance, context: ServerContext): void {
+  const { grants } = context.repo;
+
+  apiRoute(app, context, '/access_grants/create', ({ workspaceId, input }) => {
+    const q = checkInput(input, {
+      user_identity_id: { kind: 'uuid' },
+      user_identity: { kind: 'object' },
+      acs_entrance_ids: { kind: 'uuid_array' },
+      space_ids: { kind: 'uuid_array' },
+      requested_access_methods: { kind: 'object_array', required: true, min: 1, max: 3 },
+      starts_at: { kind: 'datetime' },
+      ends_at: { kind: 'datetime' },
+      name: { kind: 'string', max: 200 },
+      access_grant_key: { kind: 'string', min: 1, max: 200 },
+      reservation_key: { kind: 'string', min: 1, max: 200 },
+    });
+    if ((q.user_identity_id === undefined) === (q.user_identity === undefined)) {
+      throw invalidInput('give exactly one of user_identity_id and user_identity', [{ path: 'user_identity_id', message: 'exactly one of user_identity_id, user_identity' }]);
+    }
+    const modes = q.requested_access_methods.map((method, index) => {
+      const { mode } = checkInput(method, { mode: { kind: 'string', required: true, max: 20 } });
+      if (!['code', 'card', 'mobile_key'].includes(mode)) throw invalidInput(`requested_access_methods[${index}].mode is invalid`, [{ path: `requested_access_methods.${index}.mode`, message: 'must be code, card or mobile_key' }]);
+      return mode;
+    });
+    const userIdentity = q.user_identity === undefined ? undefined : checkInput(q.user_identity, identitySpec);
+    const row = createGrant(context, workspaceId, {
+      userIdentityId: q.user_identity_id, userIdentity, acsEntranceIds: q.acs_entrance_ids ?? [], spaceIds: q.space_ids ?? [], modes,
+      startsAt: q.starts_at, endsAt: q.ends_at, name: q.name, accessGrantKey: q.access_grant_key, reservationKey: q.reservation_key,
+    });
+    return { access_grant: accessGrantJson(context, row) };
+  });
+
+  apiRoute(app, context, '/access_grants/get', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, { access_grant_id: { kind: 'uuid' }, access_grant_key: { kind: 'string', min: 1, max: 200 } }, fromQuery);
+    if (q.access_grant_id === undefined && q.access_grant_key === undefined) throw invalidInput('access_grant_id is required', [{ path: 'access_grant_id', message: 'is required' }]);
+    const row = q.access_grant_id !== undefined ? grants.getGrant(workspaceId, q.access_grant_id) : grants.getGrantByKey(workspaceId, q.access_grant_key!);
+    if (row === undefined) throw notFound('access_grant');
+    return { access_grant: accessGrantJson(context, row) };
+  });
+
+  apiRoute(app, context, '/access_grants/list', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, {
+      ...pageSpec, user_identity_id: { kind: 'uuid' }, acs_entrance_id: { kind: 'uuid' }, acs_system_id: { kind: 'uuid' }, space_id: { kind: 'uuid' },
+      access_grant_ids: { kind: 'uuid_array' }, access_grant_key: { kind: 'string', max: 200 }, reservation_key: { kind: 'string', max: 200 },
+    }, fromQuery);
+    const page = grants.listGrants(workspaceId, q, pageRequest(q));
+    return { access_grants: page.rows.map((row) => accessGrantJson(context, row)), pagination: paginationJson(page.nextOffset) };
+  });
+
+  apiRoute(app, context, '/access_grants/update', ({ workspaceId, input }) => {
+    const q = checkInput(input, { access_grant_id: { kind: 'uuid', required: true }, name: { kind: 'string', max: 200 }, starts_at: { kind: 'datetime' }, ends_at: { kind: 'datetime' } });
+    updateGrant(context, workspaceId, q.access_grant_id, { name: q.name, startsAt: q.starts_at, endsAt: q.ends_at });
+    return {};
+  });
+
+  apiRoute(app, context, '/access_grants/delete', ({ workspaceId, input }) => {
+    const { access_grant_id } = checkInput(input, { access_grant_id: { kind: 'uuid', required: true } });
+    deleteGrant(context, workspaceId, access_grant_id);
+    return {};
+  });
+
+  apiRoute(app, context, '/access_methods/list', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, { access_grant_id: { kind: 'uuid', required: true }, acs_entrance_id: { kind: 'uuid' } }, fromQuery);
+    if (grants.getGrant(workspaceId, q.access_grant_id) === undefined) throw notFound(`access_grant ${q.access_grant_id}`);
+    return { access_methods: grants.accessMethodsOf(q.access_grant_id).map((row) => accessMethodJson(context, row)) };
+  });
+  apiRoute(app, context, '/access_methods/get', ({ workspaceId, input, fromQuery }) => {
+    const { access_method_id } = checkInput(input, { access_method_id: { kind: 'uuid', required: true } }, fromQuery);
+    const row = grants.getAccessMethod(workspaceId, access_method_id);
+    if (row === undefined) throw notFound(`access_method ${access_method_id}`);
+    return { access_method: accessMethodJson(context, row) };
+  });
+  apiRoute(app, context, '/access_methods/delete', ({ workspaceId, input }) => {
+    const { access_method_id } = checkInput(input, { access_method_id: { kind: 'uuid', required: true } });
+    context.repo.transaction(() => {
+      const row = grants.getAccessMethod(workspaceId, access_method_id);
+      if (row === undefined) throw notFound(`access_method ${access_method_id}`);
+      grants.deleteAccessMethod(access_method_id, nowIso(context));
+      // Without a mobile key method the grant's phone credentials must die too.
+      if (!grants.accessMethodsOf(row.access_grant_id).some((m) => m.mode === 'mobile_key')) revokeCredentials(context, grants.liveCredentialsOfGrant(row.access_grant_id));
+    });
+    return {};
+  });
+}

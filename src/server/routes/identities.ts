@@ -1,0 +1,119 @@
+/** Seam endpoints: user_identities/*, instant_keys/*, client_sessions/*, phones/*. */
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../context.ts';
+import { invalidInput, notFound } from '../http/errors.ts';
+import { checkInput } from '../http/input.ts';
+import { apiRoute, pageRequest, paginationJson } from '../http/route.ts';
+import { clientSessionJson, instantKeyJson, phoneJson, userIdentityJson } from '../http/serialize.ts';
+import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
+import { createUserIdentity, deleteUserIdentity, updateUserIdentity } from '../services/identities.ts';
+import { createClientSession, createInstantKey } from '../services/instant-keys.ts';
+import { deactivatePhone } from '../services/phones.ts';
+
+export const identitySpec = {
+  full_name: { kind: 'string', min: 1, max: 200, nullable: true },
+  email_address: { kind: 'email', max: 320, nullable: true },
+  phone_number: { kind: 'phone', nullable: true },
+  user_identity_key: { kind: 'string', min: 1, max: 200, nullable: true },
+} as const;
+
+export function registerIdentityRoutes(app: FastifyInstance, context: ServerContext): void {
+  const { identities } = context.repo;
+  const identityOf = (workspaceId: string, id: string) => {
+    const row = identities.getUserIdentity(workspaceId, id);
+    if (row === undefined) throw notFound(`user_identity ${id}`);
+    return row;
+  };
+
+  apiRoute(app, context, '/user_identities/create', ({ workspaceId, input }) => {
+    const q = checkInput(input, { ...identitySpec, acs_system_ids: { kind: 'uuid_array' } });
+    const row = context.repo.transaction(() => {
+      for (const id of q.acs_system_ids ?? []) if (context.repo.directory.getAcsSystem(workspaceId, id) === undefined) throw notFound(`acs_system ${id}`);
+      return createUserIdentity(context, workspaceId, q);
+    });
+    return { user_identity: userIdentityJson(row) };
+  });
+  apiRoute(app, context, '/user_identities/get', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, { user_identity_id: { kind: 'uuid' }, user_identity_key: { kind: 'string', min: 1, max: 200 } }, fromQuery);
+    if (q.user_identity_id === undefined && q.user_identity_key === undefined) throw invalidInput('user_identity_id is required', [{ path: 'user_identity_id', message: 'is required' }]);
+    const row = q.user_identity_id !== undefined ? identities.getUserIdentity(workspaceId, q.user_identity_id) : identities.getUserIdentityByKey(workspaceId, q.user_identity_key!);
+    if (row === undefined) throw notFound('user_identity');
+    return { user_identity: userIdentityJson(row) };
+  });
+  apiRoute(app, context, '/user_identities/list', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, {
+      limit: { kind: 'int', min: 1, max: 1000 }, page_cursor: { kind: 'string', max: 64, nullable: true }, search: { kind: 'string', max: 200 },
+      user_identity_ids: { kind: 'uuid_array' }, created_before: { kind: 'datetime' }, credential_manager_acs_system_id: { kind: 'uuid' },
+    }, fromQuery);
+    const page = identities.listUserIdentities(workspaceId, q, pageRequest(q));
+    return { user_identities: page.rows.map(userIdentityJson), pagination: paginationJson(page.nextOffset) };
+  });
+  apiRoute(app, context, '/user_identities/update', ({ workspaceId, input }) => {
+    const q = checkInput(input, { ...identitySpec, user_identity_id: { kind: 'uuid', required: true } });
+    updateUserIdentity(context, workspaceId, q.user_identity_id, q);
+    return {};
+  });
+  apiRoute(app, context, '/user_identities/delete', ({ workspaceId, input }) => {
+    const { user_identity_id } = checkInput(input, { user_identity_id: { kind: 'uuid', required: true } });
+    deleteUserIdentity(context, workspaceId, user_identity_id);
+    return {};
+  });
+  apiRoute(app, context, '/user_identities/generate_instant_key', ({ workspaceId, input }) => {
+    const q = checkInput(input, { user_identity_id: { kind: 'uuid', required: true }, max_use_count: { kind: 'int', min: 1, max: 1000 }, customization_profile_id: { kind: 'uuid' } });
+    const row = context.repo.transaction(() => {
+      identityOf(workspaceId, q.user_identity_id);
+      return createInstantKey(context, workspaceId, q.user_identity_id, { maxUseCount: q.max_use_count, customizationProfileId: q.customization_profile_id });
+    });
+    return { instant_key: instantKeyJson(context, row) };
+  });
+
+  apiRoute(app, context, '/instant_keys/get', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, { instant_key_id: { kind: 'uuid' }, instant_key_url: { kind: 'string', min: 1, max: 500 } }, fromQuery);
+    if (q.instant_key_id === undefined && q.instant_key_url === undefined) throw invalidInput('instant_key_id or instant_key_url is required', [{ path: 'instant_key_id', message: 'is required' }]);
+    const byUrl = q.instant_key_url !== undefined ? identities.instantKeyByCodeHash(hashToken(codeFromInstantKeyUrl(q.instant_key_url))) : undefined;
+    const row = q.instant_key_id !== undefined ? identities.getInstantKey(workspaceId, q.instant_key_id) : byUrl && identities.getInstantKey(workspaceId, byUrl.instant_key_id);
+    if (row === undefined) throw notFound('instant_key');
+    return { instant_key: instantKeyJson(context, row) };
+  });
+  apiRoute(app, context, '/instant_keys/list', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, { user_identity_id: { kind: 'uuid' } }, fromQuery);
+    return { instant_keys: identities.listInstantKeys(workspaceId, q.user_identity_id).map((row) => instantKeyJson(context, row)) };
+  });
+
+  apiRoute(app, context, '/client_sessions/create', ({ workspaceId, input }) => {
+    const q = checkInput(input, {
+      user_identity_id: { kind: 'uuid' }, user_identity_ids: { kind: 'uuid_array', max: 1 }, user_identifier_key: { kind: 'string', min: 1, max: 200 },
+      customer_key: { kind: 'string', min: 1, max: 200 }, expires_at: { kind: 'datetime' },
+      connected_account_ids: { kind: 'uuid_array', max: 0 }, connect_webview_ids: { kind: 'uuid_array', max: 0 },
+    });
+    const identityId = q.user_identity_id ?? q.user_identity_ids?.[0];
+    if (q.expires_at !== undefined && Date.parse(q.expires_at) <= context.clock()) throw invalidInput('expires_at must be in the future', [{ path: 'expires_at', message: 'must be in the future' }]);
+    const row = context.repo.transaction(() => {
+      if (identityId !== undefined) identityOf(workspaceId, identityId);
+      return createClientSession(context, workspaceId, { userIdentityId: identityId ?? null, userIdentifierKey: q.user_identifier_key ?? null, customerKey: q.customer_key ?? null, ...(q.expires_at ? { expiresAt: q.expires_at } : {}) });
+    });
+    return { client_session: clientSessionJson(context, row) };
+  });
+  apiRoute(app, context, '/client_sessions/get', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, { client_session_id: { kind: 'uuid', required: true } }, fromQuery);
+    const row = identities.getClientSession(workspaceId, q.client_session_id);
+    if (row === undefined) throw notFound(`client_session ${q.client_session_id}`);
+    return { client_session: clientSessionJson(context, row) };
+  });
+
+  apiRoute(app, context, '/phones/list', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, { owner_user_identity_id: { kind: 'uuid' }, acs_credential_id: { kind: 'uuid' } }, fromQuery);
+    return { phones: identities.listPhones(workspaceId, q.owner_user_identity_id).map(phoneJson) };
+  });
+  apiRoute(app, context, '/phones/get', ({ workspaceId, input, fromQuery }) => {
+    const { device_id } = checkInput(input, { device_id: { kind: 'uuid', required: true } }, fromQuery);
+    const row = identities.getPhone(workspaceId, device_id);
+    if (row === undefined) throw notFound(`phone ${device_id}`);
+    return { phone: phoneJson(row) };
+  });
+  apiRoute(app, context, '/phones/deactivate', ({ workspaceId, input }) => {
+    const { device_id } = checkInput(input, { device_id: { kind: 'uuid', required: true } });
+    deactivatePhone(context, workspaceId, device_id);
+    return {};
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * Endpoints for the Instant Key app on the guest's device (documented in docs/API.md):
+ *   POST /instant_key_app/open            { instant_key_url }  → client session token (no auth: the link is the capability)
+ *   POST /instant_key_app/phones/register { public_key, display_name?, device_type? }  (Bearer seam_cst…) → phone + bundle
+ *   POST /instant_key_app/sync            { device_id }  (Bearer seam_cst…) → bundle
+ * A client-session token reaches only its own identity's phones and credentials.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../context.ts';
+import { checkInput } from '../http/input.ts';
+import { bearerToken, inputOf } from '../http/route.ts';
+import { phoneJson } from '../http/serialize.ts';
+import { clientSessionToken } from '../issuance/tokens.ts';
+import { openInstantKey, parseHolderKey, registerPhone, sessionFromToken, syncPhone } from '../services/phones.ts';
+
+export function registerInstantKeyAppRoutes(app: FastifyInstance, context: ServerContext): void {
+  app.post('/instant_key_app/open', async (request) => {
+    const q = checkInput(inputOf(request).input, { instant_key_url: { kind: 'string', required: true, min: 1, max: 500 } });
+    const key = openInstantKey(context, q.instant_key_url);
+    return {
+      client_session_token: clientSessionToken(context.secrets.tokenSecret, key.client_session_id),
+      instant_key_id: key.instant_key_id,
+      user_identity_id: key.user_identity_id,
+      ok: true,
+    };
+  });
+
+  app.post('/instant_key_app/phones/register', async (request) => {
+    const session = sessionFromToken(context, bearerToken(request));
+    const q = checkInput(inputOf(request).input, {
+      public_key: { kind: 'string', required: true, min: 1, max: 100 },
+      display_name: { kind: 'string', min: 1, max: 100 },
+      device_type: { kind: 'string', min: 1, max: 20 },
+    });
+    const deviceType = q.device_type === 'android_phone' ? 'android_phone' : 'ios_phone';
+    const { phone, bundle } = registerPhone(context, session, { publicKey: parseHolderKey(q.public_key), displayName: q.display_name, deviceType });
+    return { phone: phoneJson(phone), bundle, ok: true };
+  });
+
+  app.post('/instant_key_app/sync', async (request) => {
+    const session = sessionFromToken(context, bearerToken(request));
+    const q = checkInput(inputOf(request).input, { device_id: { kind: 'uuid', required: true } });
+    return { bundle: syncPhone(context, session, q.device_id), ok: true };
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * Access grant lifecycle with its issuance effects, each call inside one transaction:
+ * create (identity inline or by id, entrances from ids and spaces, per-door supersede sequence
+ * bump for exclusive doors, access methods, Instant Key), update (a new validity window bumps the
+ * grant revision and revokes its credentials; phones get fresh ones on their next sync), delete
+ * (revokes every credential issued for it → signed lock updates).
+ */
+import { randomUUID } from 'node:crypto';
+import { nowIso, type ServerContext } from '../context.ts';
+import { invalidInput, notFound } from '../http/errors.ts';
+import type { AccessGrantRow, GrantEntranceRow } from '../repository/index.ts';
+import { instantKeyForGrant } from './instant-keys.ts';
+import { revokeCredentials } from './revocation.ts';
+import { createUserIdentity, type IdentityFields } from './identities.ts';
+
+export interface CreateGrantInput {
+  userIdentityId?: string | undefined;
+  userIdentity?: IdentityFields | undefined;
+  acsEntranceIds: string[];
+  spaceIds: string[];
+  modes: string[];
+  startsAt?: string | undefined;
+  endsAt?: string | undefined;
+  name?: string | undefined;
+  accessGrantKey?: string | undefined;
+  reservationKey?: string | undefined;
+}
+
+export const supportedModes = ['mobile_key'] as const;
+
+export function createGrant(context: ServerContext, workspaceId: string, input: CreateGrantInput): AccessGrantRow {
+  const { directory, grants, identities } = context.repo;
+  const now = nowIso(context);
+  const startsAt = input.startsAt ?? now;
+  checkWindow(startsAt, input.endsAt);
+  for (const mode of input.modes) if (mode !== 'mobile_key') throw invalidInput(`requested_access_methods: mode '${mode}' is not supported by latchkey (only mobile_key)`, [{ path: 'requested_access_methods', message: 'only mobile_key is supported' }]);
+  return context.repo.transaction(() => {
+    if (input.accessGrantKey !== undefined && grants.getGrantByKey(workspaceId, input.accessGrantKey) !== undefined) {
+      throw invalidInput('access_grant_key is already in use', [{ path: 'access_grant_key', message: 'already in use' }]);
+    }
+    const entranceIds = new Set<string>();
+    for (const id of input.acsEntranceIds) {
+      if (directory.getEntrance(workspaceId, id) === undefined) throw notFound(`acs_entrance ${id}`);
+      entranceIds.add(id);
+    }
+    for (const id of input.spaceIds) {
+      if (directory.getSpace(workspaceId, id) === undefined) throw notFound(`space ${id}`);
+      for (const entranceId of directory.entranceIdsOfSpace(id)) entranceIds.add(entranceId);
+    }
+    if (entranceIds.size === 0) throw invalidInput('the grant names no entrance (acs_entrance_ids and space_ids are empty or the spaces hold no entrance)', [{ path: 'acs_entrance_ids', message: 'no entrance' }]);
+    let userIdentityId = input.userIdentityId;
+    if (userIdentityId !== undefined) {
+      if (identities.getUserIdentity(workspaceId, userIdentityId) === undefined) throw notFound(`user_identity ${userIdentityId}`);
+    } else {
+      userIdentityId = createUserIdentity(context, workspaceId, input.userIdentity ?? {}).user_identity_id;
+    }
+    const doors: GrantEntranceRow[] = [];
+    const accessGrantId = randomUUID();
+    for (const entranceId of entranceIds) {
+      const entrance = directory.entranceById(entranceId)!;
+      // A new occupant of an exclusive door (a room) supersedes earlier credentials for it;
+      // shared doors (lobby, gym) keep one sequence so guests never knock each other out.
+      const sequence = entrance.is_shared === 1 ? entrance.door_sequence : directory.bumpDoorSequence(entranceId);
+      doors.push({ access_grant_id: accessGrantId, acs_entrance_id: entranceId, door_sequence: sequence });
+    }
+    const instantKey = input.modes.includes('mobile_key') ? instantKeyForGrant(context, workspaceId, userIdentityId) : undefined;
+    const row: AccessGrantRow = {
+      access_grant_id: accessGrantId,
+      workspace_id: workspaceId,
+      user_identity_id: userIdentityId,
+      instant_key_id: instantKey?.instant_key_id ?? null,
+      name: input.name ?? null,
+      access_grant_key: input.accessGrantKey ?? null,
+      reservation_key: input.reservationKey ?? null,
+      starts_at: startsAt,
+      ends_at: input.endsAt ?? null,
+      revision: 1,
+      created_at: now,
+    };
+    grants.insertGrant(row, doors, input.spaceIds);
+    for (const mode of new Set(input.modes)) {
+      grants.insertAccessMethod({ access_method_id: randomUUID(), workspace_id: workspaceId, access_grant_id: accessGrantId, mode, display_name: 'Mobile Key', created_at: now, issued_at: now });
+    }
+    return row;
+  });
+}
+
+export function checkWindow(startsAt: string, endsAt: string | null | undefined): void {
+  if (endsAt !== undefined && endsAt !== null && Date.parse(endsAt) <= Date.parse(startsAt)) {
+    throw invalidInput('ends_at must be after starts_at', [{ path: 'ends_at', message: 'must be after starts_at' }]);
+  }
+}
+
+export function updateGrant(context: ServerContext, workspaceId: string, id: string, changes: { name?: string | undefined; startsAt?: string | undefined; endsAt?: string | undefined }): void {
+  context.repo.transaction(() => {
+    const grant = context.repo.grants.getGrant(workspaceId, id);
+    if (grant === undefined) throw notFound(`access_grant ${id}`);
+    const startsAt = changes.startsAt ?? grant.starts_at;
+    const endsAt = changes.endsAt ?? grant.ends_at;
+    checkWindow(startsAt, endsAt);
+    const windowChanged = startsAt !== grant.starts_at || endsAt !== grant.ends_at;
+    context.repo.grants.updateGrant(id, { name: changes.name, starts_at: changes.startsAt, ends_at: changes.endsAt }, windowChanged);
+    if (windowChanged) revokeCredentials(context, context.repo.grants.liveCredentialsOfGrant(id));
+  });
+}
+
+/** Deletes a grant and revokes what was issued for it; runs inside the caller's transaction or its own. */
+export function deleteGrantRow(context: ServerContext, grant: AccessGrantRow): void {
+  context.repo.grants.deleteGrant(grant.access_grant_id, nowIso(context));
+  revokeCredentials(context, context.repo.grants.liveCredentialsOfGrant(grant.access_grant_id));
+}
+
+export function deleteGrant(context: ServerContext, workspaceId: string, id: string): void {
+  context.repo.transaction(() => {
+    const grant = context.repo.grants.getGrant(workspaceId, id);
+    if (grant === undefined) throw notFound(`access_grant ${id}`);
+    deleteGrantRow(context, grant);
+  });
+}
