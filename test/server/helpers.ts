@@ -1,0 +1,76 @@
+/**
+ * Test helpers: an in-memory server on an ephemeral loopback port, a raw JSON client, and a
+ * validator that checks a response body against the @seamapi/types OpenAPI document (with the two
+ * OpenAPI-3.0 fix-ups ajv needs: `nullable` without `type`, boolean `exclusiveMinimum`).
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { openapi } from '@seamapi/types/connect';
+import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/index.ts';
+
+export async function startTestServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  return startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent', ...options });
+}
+
+export interface RawResponse {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Headers;
+}
+
+export async function call(url: string, path: string, options: { token?: string; body?: unknown; method?: string; rawBody?: string; contentType?: string } = {}): Promise<RawResponse> {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+  const response = await fetch(`${url}${path}`, { method: options.method ?? 'POST', headers, ...(body !== undefined ? { body } : {}) });
+  const text = await response.text();
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    parsed = { unparsed: text };
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+function fixUp(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(fixUp);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = fixUp(value);
+  if (out['nullable'] === true && out['type'] === undefined) delete out['nullable'];
+  if (typeof out['exclusiveMinimum'] === 'boolean') {
+    if (out['exclusiveMinimum'] && typeof out['minimum'] === 'number') out['exclusiveMinimum'] = out['minimum'];
+    else delete out['exclusiveMinimum'];
+    if (typeof out['exclusiveMinimum'] === 'number') delete out['minimum'];
+  }
+  return out;
+}
+
+type OpenApi = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>; components: unknown };
+
+export function createResponseValidator(): (path: string, method: string, body: unknown) => string | undefined {
+  const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+  const ajv = new Ajv({ strict: false, discriminator: true, allErrors: true });
+  addFormats(ajv);
+  const document = fixUp(openapi) as OpenApi;
+  ajv.addSchema({ $id: 'seam', components: document.components });
+  const compiled = new Map<string, ValidateFunction>();
+  return (path, method, body) => {
+    const key = `${method.toLowerCase()} ${path}`;
+    let validate = compiled.get(key);
+    if (validate === undefined) {
+      const operation = document.paths[path]?.[method.toLowerCase()];
+      const schema = operation?.responses['200']?.content?.['application/json']?.schema;
+      if (schema === undefined) return `no schema for ${key}`;
+      const rebased = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"seam#/components/')) as object;
+      validate = ajv.compile(rebased);
+      compiled.set(key, validate);
+    }
+    if (validate(body)) return undefined;
+    return `${key}: ${ajv.errorsText(validate.errors)}`;
+  };
+}
