@@ -6,6 +6,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { openapi } from '@seamapi/types/connect';
+import { p256 } from '@noble/curves/nist.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/index.ts';
 
 export async function startTestServer(options: StartServerOptions = {}): Promise<RunningServer> {
@@ -73,4 +74,9 @@ export function createResponseValidator(): (path: string, method: string, body: 
     if (validate(body)) return undefined;
     return `${key}: ${ajv.errorsText(validate.errors)}`;
   };
+}
+
+/** A fresh P-256 public key, base64url (uncompressed 65 bytes unless `compressed`). */
+export function newHolderKey(compressed = false): string {
+  return Buffer.from(p256.getPublicKey(p256.utils.randomSecretKey(), compressed)).toString('base64url');
 }

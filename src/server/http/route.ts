@@ -39,7 +39,7 @@ export function workspaceOfRequest(context: ServerContext, request: FastifyReque
 export function inputOf(request: FastifyRequest): { input: Record<string, unknown>; fromQuery: boolean } {
   const query = isPlainObject(request.query) ? request.query : {};
   const body: unknown = request.body;
-  if (body === undefined || body === null || body === '') return { input: { ...query }, fromQuery: Object.keys(query).length > 0 };
+  if (body === undefined || body === '') return { input: { ...query }, fromQuery: Object.keys(query).length > 0 };
   if (!isPlainObject(body)) throw invalidInput('the request body must be a JSON object');
   return { input: { ...query, ...body }, fromQuery: false };
 }
