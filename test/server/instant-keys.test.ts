@@ -1,0 +1,67 @@
+/**
+ * Instant Key link lifecycle: max_use_count bounds the phones that register, both SEC1 key forms
+ * are accepted, a link dies with its identity and expires with its last grant, and a deactivated
+ * phone stops syncing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/index.ts';
+import { call, newHolderKey, startTestServer } from './helpers.ts';
+
+let server: RunningServer;
+let nowMs = Date.UTC(2026, 0, 1);
+let key: string;
+let entranceId: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ clock: () => nowMs });
+  key = server.apiKey!;
+  entranceId = ((await call(server.url, '/acs/entrances/list', { token: key, body: {} })).body['acs_entrances'] as { acs_entrance_id: string }[])[0]!.acs_entrance_id;
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+async function register(url: string, publicKey: string) {
+  const opened = await call(server.url, '/instant_key_app/open', { body: { instant_key_url: url } });
+  if (opened.status !== 200) return opened;
+  return call(server.url, '/instant_key_app/phones/register', { token: opened.body['client_session_token'] as string, body: { public_key: publicKey } });
+}
+
+describe('instant key links', () => {
+  it('serves a landing page at the link', async () => {
+    const response = await fetch(server.instantKeyUrl!);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Latchkey Instant Key');
+  });
+
+  it('limits registrations to max_use_count and accepts both key encodings', async () => {
+    const identity = ((await call(server.url, '/user_identities/create', { token: key, body: { full_name: 'Max' } })).body['user_identity'] as { user_identity_id: string }).user_identity_id;
+    await call(server.url, '/access_grants/create', { token: key, body: { user_identity_id: identity, acs_entrance_ids: [entranceId], requested_access_methods: [{ mode: 'mobile_key' }], ends_at: '2026-01-05T00:00:00Z' } });
+    const generated = (await call(server.url, '/user_identities/generate_instant_key', { token: key, body: { user_identity_id: identity, max_use_count: 2 } })).body['instant_key'] as { instant_key_url: string; expires_at: string };
+    expect(generated.expires_at).toBe('2026-01-05T00:00:00.000Z');
+    const first = await register(generated.instant_key_url, newHolderKey(true));
+    const second = await register(generated.instant_key_url, newHolderKey(false));
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(((first.body['bundle'] as { credentials: unknown[] }).credentials)).toHaveLength(1);
+    const third = await register(generated.instant_key_url, newHolderKey());
+    expect(third.status).toBe(400);
+    expect(((await call(server.url, '/phones/list', { token: key, body: { owner_user_identity_id: identity } })).body['phones'] as unknown[])).toHaveLength(2);
+  });
+
+  it('expires with the last grant and dies with its identity', async () => {
+    const grant = (await call(server.url, '/access_grants/create', {
+      token: key,
+      body: { user_identity: { full_name: 'Short' }, acs_entrance_ids: [entranceId], requested_access_methods: [{ mode: 'mobile_key' }], ends_at: '2026-01-02T00:00:00Z' },
+    })).body['access_grant'] as { instant_key_url: string; user_identity_id: string };
+    const phone = await register(grant.instant_key_url, newHolderKey());
+    expect(phone.status).toBe(200);
+    nowMs = Date.UTC(2026, 0, 3);
+    expect((await call(server.url, '/instant_key_app/open', { body: { instant_key_url: grant.instant_key_url } })).status).toBe(404);
+    nowMs = Date.UTC(2026, 0, 1);
+    expect((await call(server.url, '/instant_key_app/open', { body: { instant_key_url: grant.instant_key_url } })).status).toBe(200);
+    expect((await call(server.url, '/user_identities/delete', { token: key, body: { user_identity_id: grant.user_identity_id } })).status).toBe(200);
+    expect((await call(server.url, '/instant_key_app/open', { body: { instant_key_url: grant.instant_key_url } })).status).toBe(404);
+    expect((await call(server.url, '/phones/get', { token: key, body: { device_id: (phone.body['phone'] as { device_id: string }).device_id } })).status).toBe(404);
+  });
+});
