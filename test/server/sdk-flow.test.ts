@@ -26,10 +26,14 @@ beforeAll(async () => {
   server = await startTestServer();
   seam = new Seam({ apiKey: server.apiKey!, endpoint: server.url });
   const validate = createResponseValidator();
+  const { issuer, tokenSecret } = server.context.secrets;
+  const secrets = [issuer.secretKey, tokenSecret].flatMap((bytes) => [Buffer.from(bytes).toString('base64url'), Buffer.from(bytes).toString('base64'), Buffer.from(bytes).toString('hex')]);
   (seam as unknown as { client: AxiosLikeClient }).client.interceptors.response.use((response) => {
     const path = new URL(response.config.url ?? '', server.url).pathname;
     const problem = validate(path, response.config.method ?? 'post', response.data);
     if (problem !== undefined) problems.push(problem);
+    const text = JSON.stringify(response.data);
+    if (secrets.some((secret) => text.includes(secret))) problems.push(`${path}: a server secret appears in the response`);
     validated.push(path);
     return response;
   });
@@ -149,6 +153,8 @@ describe('seam SDK flow', () => {
 
   it('has a validator that rejects a body missing required fields (canary)', () => {
     const validate = createResponseValidator();
+  const { issuer, tokenSecret } = server.context.secrets;
+  const secrets = [issuer.secretKey, tokenSecret].flatMap((bytes) => [Buffer.from(bytes).toString('base64url'), Buffer.from(bytes).toString('base64'), Buffer.from(bytes).toString('hex')]);
     expect(validate('/access_grants/get', 'post', { access_grant: { access_grant_id: 'x' }, ok: true })).toMatch(/required/);
     expect(validate('/instant_keys/get', 'get', { instant_key: { instant_key_id: '00000000-0000-4000-8000-000000000000', workspace_id: '00000000-0000-4000-8000-000000000000', created_at: 'yesterday', instant_key_url: 'https://x/y', client_session_id: '00000000-0000-4000-8000-000000000000', user_identity_id: '00000000-0000-4000-8000-000000000000', expires_at: '2026-01-01T00:00:00Z' }, ok: true })).toMatch(/date-time/);
   });
