@@ -24,9 +24,13 @@ export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, tr
   for (const entry of [...lock.state.revoked, ...update.revoked]) {
     if (entry.expiresAtS + lock.config.skewToleranceS > nowS) merged.set(toHex(entry.credentialId), entry);
   }
-  const revoked = [...merged.values()].sort((a, b) => b.expiresAtS - a.expiresAtS).slice(0, limits.lockRevocationsMax);
+  // Dropping an unexpired entry would silently un-revoke a credential: refuse the update instead
+  // (the issuer must raise the door's supersede floor to shrink the list).
+  if (merged.size > limits.lockRevocationsMax) return 'message_too_large';
+  const revoked = [...merged.values()].sort((a, b) => b.expiresAtS - a.expiresAtS);
   if (update.timeS !== undefined && trueNowMs !== undefined) {
-    // A maintenance sync sets the clock; a rollback beyond the tolerance is refused (the rest applies).
+    // Only a maintenance sync passes the time (phone-carried updates do not): the clock moves
+    // forward freely and back at most by the rollback tolerance (the rest of the update applies).
     lock.setClock(trueNowMs, update.timeS * 1000);
   }
   lock.replacePersistent(

@@ -18,10 +18,14 @@ export class LockClock {
     this.offsetMs = startMs;
   }
 
+  /** The oscillator's reading before the rollback clamp (whole milliseconds). */
+  private rawMs(trueMs: number): number {
+    return Math.floor(trueMs + (trueMs * this.options.driftPpm) / 1_000_000 + this.offsetMs);
+  }
+
   /** Local time for a true simulator time. */
   localMs(trueMs: number): number {
-    // The lock counts whole milliseconds.
-    const drifted = Math.floor(trueMs + (trueMs * this.options.driftPpm) / 1_000_000 + this.offsetMs);
+    const drifted = this.rawMs(trueMs);
     const clamped = Math.max(drifted, this.highWaterMs - this.options.rollbackToleranceMs);
     if (clamped > this.highWaterMs) this.highWaterMs = clamped;
     return clamped;
@@ -31,7 +35,9 @@ export class LockClock {
   set(trueMs: number, targetMs: number): boolean {
     const current = this.localMs(trueMs);
     if (targetMs < current - this.options.rollbackToleranceMs) return false;
-    this.offsetMs += targetMs - current;
+    // Correct the oscillator itself (not the clamped reading), so a clock held up by the clamp
+    // really moves to the target.
+    this.offsetMs += targetMs - this.rawMs(trueMs);
     if (targetMs < this.highWaterMs) this.highWaterMs = Math.max(targetMs, this.highWaterMs - this.options.rollbackToleranceMs);
     return true;
   }

@@ -45,6 +45,8 @@ export interface ExchangeOutcome {
   code: ErrorCode | undefined;
   result: Uint8Array;
   raiseFloorTo?: number;
+  /** For a granted full exchange: the ticket may not outlive the credential. */
+  credentialExpiresAtS?: number;
   credentialId?: string;
   subject?: string;
 }
@@ -101,7 +103,8 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
   } catch {
     return refusedPlain(requestType.full, 'decrypt_failed');
   }
-  // From here the request is authenticated to the lock's key: refusals are signed for the phone.
+  // From here the request decrypted (it was made for this lock; anyone can do that, so this path
+  // still costs rate-limited crypto): refusals are signed for the phone.
   let credentialHash = crypto.sha256(innerBytes);
   const sign = (code: ErrorCode | undefined, extra: Partial<ExchangeOutcome> = {}): ExchangeOutcome => {
     const status = code === undefined ? statusUnlocked : wireOf(code);
@@ -110,8 +113,9 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
     const signature = crypto.sign('EdDSA', lock.identity.signingSecret, lockSignedBytes(th2, status));
     const lifetimeS = code === undefined ? lock.config.ticketLifetimeS : 0;
     const sealed = new AeadDirection(crypto, keys.lockToPhone, direction.lockToPhone).seal(th2, encodeSealedResult(signature, lifetimeS));
-    if (code === undefined && lifetimeS > 0 && extra.credentialId !== undefined) {
-      lock.rememberTicket(toHex(ticketId(crypto, keys.resumption, 0)), { resumption: keys.resumption, counter: 0, credentialHash: toHex(credentialHash), expiresAtMs: context.nowMs + lifetimeS * 1000 });
+    if (code === undefined && lifetimeS > 0 && extra.credentialExpiresAtS !== undefined) {
+      const expiresAtMs = Math.min(context.nowMs + lifetimeS * 1000, extra.credentialExpiresAtS * 1000);
+      lock.rememberTicket(toHex(ticketId(crypto, keys.resumption, 0)), { resumption: keys.resumption, counter: 0, credentialHash: toHex(credentialHash), expiresAtMs });
     }
     return { code, result: encodeResult({ type: 1, status, lockEphemeralKey: challenge.ephemeralKey, sealed }), ...extra };
   };
@@ -136,7 +140,7 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
   if (policy !== undefined) return sign(policy, who);
   if (!crypto.verify('ES256', claims.holderKey, holderSignedBytes(th1, credentialHash, actions.unlock), holderSignature)) return sign('holder_proof_invalid', who);
   lock.rememberCredential(toHex(credentialHash), claims);
-  return sign(undefined, { ...who, raiseFloorTo: doorSequence(claims, lock.identity.lockId) });
+  return sign(undefined, { ...who, raiseFloorTo: doorSequence(claims, lock.identity.lockId), credentialExpiresAtS: claims.expiresAtS });
 }
 
 /** A whole credential (parse, then issuer signature) or a hash of one verified before. */

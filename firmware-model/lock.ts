@@ -70,6 +70,8 @@ export interface OutstandingChallenge {
 
 interface Connection {
   connectedAtMs: number;
+  /** A chunk of the current message was refused: drop the rest of it without counting more failures. */
+  discarding: boolean;
   challenge: OutstandingChallenge | undefined;
   reassembler: Reassembler;
   result: Uint8Array;
@@ -98,7 +100,7 @@ export class Lock {
   private readonly clock: LockClock;
   private powered = true;
   private persistent: PersistentState;
-  private revokedIds = new Set<string>();
+  private readonly revokedIds = new Set<string>();
   private connections = new Map<number, Connection>();
   /** Verified credentials by hex hash (issuer signature already checked). */
   readonly credentialCache = new Map<string, CachedCredential>();
@@ -107,8 +109,6 @@ export class Lock {
   private failureTimesMs: number[] = [];
   private unlockedUntilMs: number | undefined;
   private advertised: OutstandingChallenge | undefined;
-  /** Simulator time of the input being handled (time syncs need it). */
-  private trueNowMs = 0;
   /** Count of actuations (for invariants in tests). */
   actuations = 0;
 
@@ -144,7 +144,6 @@ export class Lock {
       return [];
     }
     const outputs: LockOutput[] = [];
-    this.trueNowMs = trueNowMs;
     const nowMs = this.clock.localMs(trueNowMs);
     this.relockIfDue(nowMs, outputs);
     try {
@@ -167,7 +166,7 @@ export class Lock {
         return;
       case 'connect':
         if (this.connections.size >= this.config.connectionsMax) outputs.push({ type: 'disconnect', connectionId: input.connectionId });
-        else this.connections.set(input.connectionId, { connectedAtMs: nowMs, challenge: undefined, reassembler: new Reassembler(), result: idleResult });
+        else this.connections.set(input.connectionId, { connectedAtMs: nowMs, discarding: false, challenge: undefined, reassembler: new Reassembler(), result: idleResult });
         return;
       case 'disconnect':
         this.connections.delete(input.connectionId); // partial reassembly and challenge die with the link
@@ -196,7 +195,9 @@ export class Lock {
     let value: Uint8Array;
     if (characteristic === 'challenge') {
       if (offset === 0) connection.challenge = this.newChallenge(nowMs);
-      const challenge = connection.challenge!;
+      const challenge = connection.challenge;
+      // A Read Blob before any Read has nothing to continue: answer with an ATT error, not a crash.
+      if (challenge === undefined) return void outputs.push({ type: 'read_error', connectionId, attError: attError.invalidOffset });
       value = encodeChallenge({ lockVersions: this.config.lockVersions, commitment: challenge.commitment });
     } else {
       value = connection.result;
@@ -237,12 +238,22 @@ export class Lock {
       if (input.withResponse) outputs.push({ type: 'write_response', connectionId: input.connectionId, attError: code });
     };
     if (input.characteristic !== 'exchange') return respond(attError.writeNotPermitted);
+    const header = input.data[0] ?? 0;
+    if (connection.discarding) {
+      // One bad message is one failure: skip its remaining chunks until a new message (index 0) starts.
+      if ((header & 0x7f) !== 0) {
+        if ((header & 0x80) === 0) connection.discarding = false;
+        return respond(attError.refused);
+      }
+      connection.discarding = false;
+    }
     let message: Uint8Array | undefined;
     try {
       message = connection.reassembler.push(input.data);
     } catch (error) {
       if (!isLatchkeyError(error)) throw error;
       connection.result = encodeResult({ type: 1, status: wireOf(error.code) });
+      connection.discarding = (header & 0x80) !== 0;
       this.recordFailure(nowMs, error.code, outputs);
       return respond(attError.refused);
     }
@@ -265,7 +276,8 @@ export class Lock {
       lock: this,
       nowMs,
       revokedIds: this.revokedIds,
-      applyUpdates: (updates) => this.applyUpdates(updates, nowMs, this.trueNowMs, outputs),
+      // Phone-carried updates never set the clock (a phone may hold one for days); maintenance syncs do.
+      applyUpdates: (updates) => this.applyUpdates(updates, nowMs, undefined, outputs),
       rateLimited: () => this.isRateLimited(nowMs),
     };
     const outcome = runExchange(context, message, challenge);
@@ -309,7 +321,10 @@ export class Lock {
   }
 
   private afterLoad(): void {
-    this.revokedIds = new Set(this.persistent.revoked.map((entry) => toHex(entry.credentialId)));
+    // Refill in place: an exchange context holds this set, and an update piggybacked on the same
+    // request must count for that request's own policy check (revocation before actuation).
+    this.revokedIds.clear();
+    for (const entry of this.persistent.revoked) this.revokedIds.add(toHex(entry.credentialId));
     this.clock.highWaterMs = Math.max(this.clock.highWaterMs, this.persistent.clockHighWaterMs);
   }
 

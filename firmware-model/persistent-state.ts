@@ -1,7 +1,9 @@
 /**
  * What the lock keeps in NV: trusted issuer keys, the last applied update version, the revocation
  * list, the door's supersede floor and the clock's high-water mark. Encoded as deterministic CBOR;
- * everything else (challenges, caches, tickets, audit) lives in RAM and is lost on a power cut.
+ * challenges, caches and tickets live in RAM and are lost on a power cut. The audit ring is modelled
+ * as retained RAM: it survives power cuts here but is not NV-committed (phones do not carry it back
+ * yet).
  */
 import { asArray, asBytes, asUint, decodeStrict, encodeDeterministic } from '../src/protocol/cbor.ts';
 import { algorithmOfId, signatureAlgorithms } from '../src/protocol/crypto/provider.ts';

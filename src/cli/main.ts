@@ -7,12 +7,14 @@ import { parseArgs, UsageError } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
 import { demoCommand } from './demo.ts';
 import { benchCommand } from './bench.ts';
+import { scenarioCommand } from './scenario.ts';
 
 const usage = `latchkey — lock hardware simulator and BLE protocol test harness
 
 Usage:
   latchkey demo [--seed N] [--doors N] [--mtu 23..517] [--interval MS] [--provider node|noble] [--json]
   latchkey bench [--quick] [--json] [--out bench/results.json]
+  latchkey scenario run <files or dirs> [--seed N] [--transport virtual] [--junit out.xml] [--json]
   latchkey help
 
 Common options:
@@ -38,6 +40,8 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
         return await demoCommand(sub, context);
       case 'bench':
         return await benchCommand(sub, context);
+      case 'scenario':
+        return await scenarioCommand(sub, context);
       case undefined:
       case 'help':
         out(usage);

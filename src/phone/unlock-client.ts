@@ -153,7 +153,9 @@ export class UnlockClient {
         continue;
       }
       if (status.code !== 'ticket_unknown' && status.code !== 'credential_unknown') return finish(status, 'resume');
-      this.wallet.tickets.delete(lockHex); // the lock forgot us (e.g. rebooted): fall back to the full exchange
+      // The lock forgot us (e.g. rebooted): it forgot our cached credential too; do a full exchange.
+      this.wallet.tickets.delete(lockHex);
+      this.wallet.cachedAt.delete(lockHex);
       break;
     }
 
@@ -162,26 +164,34 @@ export class UnlockClient {
     if (credential === undefined || cert === undefined) return { ...base, outcome: 'refused', code: credential ? 'lock_cert_invalid' : 'credential_wrong_door', path: 'none' };
     const hash = toHex(this.crypto.sha256(credential.bytes));
     let status: ReturnType<typeof openFullResult>;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const usedAdvertised = advertisedChallenge !== undefined;
+      const sendHashOnly = this.wallet.cachedAt.get(lockHex) === hash;
       const { message, pending } = await buildFullRequest({
         crypto: this.crypto,
         random: this.random,
         lock: cert,
         challengeBytes: await challenge(),
         credential: credential.bytes,
-        sendHashOnly: this.wallet.cachedAt.get(lockHex) === hash,
+        sendHashOnly,
         holder: this.wallet.holder,
         updates,
       });
       await send(message);
       status = openFullResult(this.crypto, pending, cert, await connection.read('exchange'), this.nowS());
-      if (!staleAdvertised(status.code, usedAdvertised)) break;
+      if (attempt >= 2) break;
+      if (staleAdvertised(status.code, usedAdvertised)) continue;
+      // The lock forgot our credential (it rebooted or evicted it): send it whole this time.
+      if (status.code === 'credential_unknown' && sendHashOnly) {
+        this.wallet.cachedAt.delete(lockHex);
+        continue;
+      }
+      break;
     }
     if (status.status === 'unlocked') {
       this.wallet.cachedAt.set(lockHex, hash);
       if (status.ticket) this.wallet.tickets.set(lockHex, status.ticket);
-    } else if (status.code === 'credential_unknown') this.wallet.cachedAt.delete(lockHex);
+    }
     return finish(status, 'full');
   }
 }

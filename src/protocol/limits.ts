@@ -35,7 +35,7 @@ export const limits = {
   ticketsMax: 32,
   /** Audit ring entries. */
   auditEntriesMax: 256,
-  /** Revocation entries kept by a lock (oldest dropped only when expired). */
+  /** Revocation entries a lock keeps; expired ones are dropped, and an update that would exceed this is refused. */
   lockRevocationsMax: 512,
   /** AEAD messages per direction in one session; the session ends before this (never wraps). */
   sessionMessagesMax: 0xffff,

@@ -79,6 +79,11 @@ export class VirtualRadio {
     if (node === undefined) throw new Error(`no lock ${deviceId}`);
     return node.lock;
   }
+  lockPosition(deviceId: string): Position {
+    const node = this.locks.get(deviceId);
+    if (node === undefined) throw new Error(`no lock ${deviceId}`);
+    return { xM: node.position.xM + 0.5, yM: node.position.yM };
+  }
   placePhone(phoneId: string, position: Position): void {
     this.phones.set(phoneId, position);
   }

@@ -45,7 +45,7 @@ const doorConfigKeys = ['unlockMs', 'challengeLifetimeMs', 'relayBoundMs', 'skew
 /** Fields each step kind takes; `true` = required. */
 export const stepFields: Record<string, Record<string, boolean>> = {
   grant: { phone: true, doors: true, subject: false, from: false, until: false, supersede: false, as: false },
-  unlock: { phone: true, door: true, mtu: false, resume: false, out_of_scope: false, advertised: false, expect: true },
+  unlock: { phone: true, door: true, mtu: false, resume: false, out_of_scope: false, advertised: false, walk: false, expect: true },
   advance: {},
   revoke: {},
   carry_update: { phone: true, door: true, version: false },

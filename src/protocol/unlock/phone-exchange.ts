@@ -95,6 +95,8 @@ function refusalCode(status: number): ErrorCode {
 /** Checks the lock's result. Returns a new resumption ticket when the lock granted one. */
 export function openFullResult(crypto: CryptoProvider, pending: PendingFull, lock: LockCertificate, resultBytes: Uint8Array, nowS: number): UnlockOutcomeStatus & { ticket?: ResumptionTicket } {
   const result = decodeResult(resultBytes);
+  // An idle result: the lock never received our closing chunk, so it decided nothing.
+  if (result.type === 0) return { status: 'refused', code: 'message_truncated', authenticated: false };
   if (result.type !== requestType.full) throw new LatchkeyError('message_malformed', 'expected a full-exchange result');
   if (result.lockEphemeralKey === undefined || result.sealed === undefined) {
     // Unauthenticated refusal (the lock could not open our request). Never shown as success.
@@ -136,6 +138,9 @@ export function buildResumeRequest(crypto: CryptoProvider, ticket: ResumptionTic
 
 export function openResumeResult(crypto: CryptoProvider, pending: PendingResume, resultBytes: Uint8Array): UnlockOutcomeStatus {
   const result = decodeResult(resultBytes);
+  if (result.type === 0) return { status: 'refused', code: 'message_truncated', authenticated: false };
+  // A request the lock could not even decode is refused plainly, whatever its type.
+  if (result.type === requestType.full && result.sealed === undefined) return { status: 'refused', code: result.status === statusUnlocked ? 'lock_proof_invalid' : refusalCode(result.status), authenticated: false };
   if (result.type !== requestType.resume) throw new LatchkeyError('message_malformed', 'expected a resume result');
   if (result.mac === undefined) return { status: 'refused', code: result.status === statusUnlocked ? 'lock_proof_invalid' : refusalCode(result.status), authenticated: false };
   if (!equalBytes(lockResumeMac(crypto, pending.ticket.resumption, pending.transcript, result.status), result.mac)) throw new LatchkeyError('lock_proof_invalid', 'resume MAC');
