@@ -119,4 +119,28 @@ describe('grant → phone → lock → revocation', () => {
     expect(refused.code).toBe('credential_revoked');
     expect((await call(server.url, '/instant_key_app/sync', { token: phone.token, body: { device_id: phone.deviceId } })).status).toBe(404);
   });
+
+  it('a new guest in the room supersedes the previous guest there, not at shared doors', async () => {
+    const { crypto } = server.context.issuer;
+    const radio = server.property.radio;
+    const room = doors.get('Room 103')!;
+    const elevator = doors.get('Elevator')!;
+    const dave = await grant('Dave', ['Room 103', 'Elevator']);
+    const phoneD = new TestPhone({ id: 'phone-d', seed: 14, crypto, radio });
+    await phoneD.openAndRegister(server.url, dave.instant_key_url);
+    expect((await phoneD.unlockAt(room.position, room.lockId)).outcome).toBe('unlocked');
+    expect((await phoneD.unlockAt(elevator.position, elevator.lockId)).outcome).toBe('unlocked');
+
+    const erin = await grant('Erin', ['Room 103', 'Elevator']);
+    const phoneE = new TestPhone({ id: 'phone-e', seed: 15, crypto, radio });
+    await phoneE.openAndRegister(server.url, erin.instant_key_url);
+    expect((await phoneE.unlockAt(room.position, room.lockId)).outcome).toBe('unlocked');
+    expect((await phoneE.unlockAt(elevator.position, elevator.lockId)).outcome).toBe('unlocked');
+
+    phoneD.wallet!.tickets.clear();
+    const superseded = await phoneD.unlockAt(room.position, room.lockId);
+    expect(superseded.outcome).toBe('refused');
+    expect(superseded.code).toBe('credential_superseded');
+    expect((await phoneD.unlockAt(elevator.position, elevator.lockId)).outcome).toBe('unlocked');
+  });
 });

@@ -64,4 +64,25 @@ describe('instant key links', () => {
     expect((await call(server.url, '/instant_key_app/open', { body: { instant_key_url: grant.instant_key_url } })).status).toBe(404);
     expect((await call(server.url, '/phones/get', { token: key, body: { device_id: (phone.body['phone'] as { device_id: string }).device_id } })).status).toBe(404);
   });
+
+  it('revokes a link: it stops opening, its phones are deactivated, the next grant gets a new link', async () => {
+    const grant = (await call(server.url, '/access_grants/create', {
+      token: key,
+      body: { user_identity: { full_name: 'Revoked' }, acs_entrance_ids: [entranceId], requested_access_methods: [{ mode: 'mobile_key' }], ends_at: '2026-01-04T00:00:00Z' },
+    })).body['access_grant'] as { access_grant_id: string; instant_key_url: string; user_identity_id: string };
+    const phone = await register(grant.instant_key_url, newHolderKey());
+    expect(phone.status).toBe(200);
+    const instantKey = (await call(server.url, '/instant_keys/get', { token: key, body: { instant_key_url: grant.instant_key_url } })).body['instant_key'] as { instant_key_id: string };
+    expect((await call(server.url, '/instant_keys/delete', { token: key, body: { instant_key_id: instantKey.instant_key_id } })).status).toBe(200);
+    expect((await call(server.url, '/instant_key_app/open', { body: { instant_key_url: grant.instant_key_url } })).status).toBe(404);
+    expect((await call(server.url, '/phones/list', { token: key, body: { owner_user_identity_id: grant.user_identity_id } })).body['phones']).toEqual([]);
+    const after = (await call(server.url, '/access_grants/get', { token: key, body: { access_grant_id: grant.access_grant_id } })).body['access_grant'] as { instant_key_url?: string };
+    expect(after.instant_key_url).toBeUndefined();
+    const next = (await call(server.url, '/access_grants/create', {
+      token: key,
+      body: { user_identity_id: grant.user_identity_id, acs_entrance_ids: [entranceId], requested_access_methods: [{ mode: 'mobile_key' }], ends_at: '2026-01-04T00:00:00Z' },
+    })).body['access_grant'] as { instant_key_url: string };
+    expect(next.instant_key_url).not.toBe(grant.instant_key_url);
+    expect((await register(next.instant_key_url, newHolderKey())).status).toBe(200);
+  });
 });

@@ -112,7 +112,7 @@ export function instantKeyJson(context: ServerContext, row: InstantKeyRow) {
 
 export function accessMethodJson(context: ServerContext, row: AccessMethodRow) {
   const grant = context.repo.grants.getGrant(row.workspace_id, row.access_grant_id);
-  const instantKeyId = grant?.instant_key_id ?? null;
+  const instantKeyId = liveInstantKey(context, grant?.instant_key_id ?? null) ? grant!.instant_key_id : null;
   return {
     access_method_id: row.access_method_id,
     workspace_id: row.workspace_id,
@@ -150,8 +150,12 @@ export function accessGrantJson(context: ServerContext, row: AccessGrantRow) {
     warnings: [],
     ...(row.access_grant_key !== null ? { access_grant_key: row.access_grant_key } : {}),
     ...(row.reservation_key !== null ? { reservation_key: row.reservation_key } : {}),
-    ...(row.instant_key_id !== null ? { instant_key_url: instantKeyUrl(context, row.instant_key_id) } : {}),
+    ...(liveInstantKey(context, row.instant_key_id) ? { instant_key_url: instantKeyUrl(context, row.instant_key_id!) } : {}),
   };
+}
+
+function liveInstantKey(context: ServerContext, instantKeyId: string | null): boolean {
+  return instantKeyId !== null && context.repo.identities.instantKeyById(instantKeyId)?.revoked_at === null;
 }
 
 export function displayNameOfMode(mode: string): string {

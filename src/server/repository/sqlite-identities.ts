@@ -79,6 +79,10 @@ export function createIdentityStore(sql: Sql) {
     countInstantKeyUse(id: string): void {
       sql.run('UPDATE instant_keys SET use_count = use_count + 1 WHERE instant_key_id = ?', id);
     },
+    revokeInstantKey(id: string, at: string): void {
+      sql.run('UPDATE instant_keys SET revoked_at = ? WHERE instant_key_id = ? AND revoked_at IS NULL', at, id);
+    },
+    phonesOfInstantKey: (instantKeyId: string) => sql.all<PhoneRow>('SELECT * FROM phones WHERE instant_key_id = ? AND deactivated_at IS NULL', instantKeyId),
     revokeInstantKeysOf(userIdentityId: string, at: string): void {
       sql.run('UPDATE instant_keys SET revoked_at = ? WHERE user_identity_id = ? AND revoked_at IS NULL', at, userIdentityId);
     },

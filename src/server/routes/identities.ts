@@ -8,7 +8,7 @@ import { clientSessionJson, instantKeyJson, phoneJson, userIdentityJson } from '
 import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
 import { createUserIdentity, deleteUserIdentity, updateUserIdentity } from '../services/identities.ts';
 import { createClientSession, createInstantKey } from '../services/instant-keys.ts';
-import { deactivatePhone } from '../services/phones.ts';
+import { deactivatePhone, revokeInstantKey } from '../services/phones.ts';
 
 export const identitySpec = {
   full_name: { kind: 'string', min: 1, max: 200, nullable: true },
@@ -78,6 +78,12 @@ export function registerIdentityRoutes(app: FastifyInstance, context: ServerCont
   apiRoute(app, context, '/instant_keys/list', ({ workspaceId, input, fromQuery }) => {
     const q = checkInput(input, { user_identity_id: { kind: 'uuid' } }, fromQuery);
     return { instant_keys: identities.listInstantKeys(workspaceId, q.user_identity_id).map((row) => instantKeyJson(context, row)) };
+  });
+
+  apiRoute(app, context, '/instant_keys/delete', ({ workspaceId, input }) => {
+    const { instant_key_id } = checkInput(input, { instant_key_id: { kind: 'uuid', required: true } });
+    revokeInstantKey(context, workspaceId, instant_key_id);
+    return {};
   });
 
   apiRoute(app, context, '/client_sessions/create', ({ workspaceId, input }) => {

@@ -88,6 +88,20 @@ export function deactivatePhone(context: ServerContext, workspaceId: string, dev
   });
 }
 
+/** Revokes a link: it no longer opens, and the phones that registered through it lose their credentials. */
+export function revokeInstantKey(context: ServerContext, workspaceId: string, instantKeyId: string): void {
+  context.repo.transaction(() => {
+    const { identities, grants } = context.repo;
+    if (identities.getInstantKey(workspaceId, instantKeyId) === undefined) throw notFound(`instant_key ${instantKeyId}`);
+    const at = nowIso(context);
+    identities.revokeInstantKey(instantKeyId, at);
+    for (const phone of identities.phonesOfInstantKey(instantKeyId)) {
+      identities.deactivatePhone(phone.device_id, at);
+      revokeCredentials(context, grants.liveCredentialsOfPhone(phone.device_id));
+    }
+  });
+}
+
 function isActive(context: ServerContext, grant: AccessGrantRow): boolean {
   if (grant.ends_at !== null && grant.ends_at <= nowIso(context)) return false;
   return context.repo.grants.accessMethodsOf(grant.access_grant_id).some((method) => method.mode === 'mobile_key');
