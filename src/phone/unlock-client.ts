@@ -190,7 +190,8 @@ export class UnlockClient {
     }
     if (status.status === 'unlocked') {
       this.wallet.cachedAt.set(lockHex, hash);
-      if (status.ticket) this.wallet.tickets.set(lockHex, status.ticket);
+      // The lock drops a ticket when the credential expires: so does the phone.
+      if (status.ticket) this.wallet.tickets.set(lockHex, { ...status.ticket, expiresAtS: Math.min(status.ticket.expiresAtS, credential.claims.expiresAtS) });
     }
     return finish(status, 'full');
   }
