@@ -7,6 +7,7 @@ import { parseArgs, UsageError } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
 import { demoCommand } from './demo.ts';
 import { benchCommand } from './bench.ts';
+import { bleCommand } from './ble.ts';
 import { scenarioCommand } from './scenario.ts';
 
 const usage = `latchkey — lock hardware simulator and BLE protocol test harness
@@ -14,6 +15,7 @@ const usage = `latchkey — lock hardware simulator and BLE protocol test harnes
 Usage:
   latchkey demo [--seed N] [--doors N] [--mtu 23..517] [--interval MS] [--provider node|noble] [--json]
   latchkey bench [--quick] [--json] [--out bench/results.json]
+  latchkey ble run [--doors N] [--attempts M] [--seed N] [--capture FILE] [--hci virtual|hciX] [--json]
   latchkey scenario run <files or dirs> [--seed N] [--transport virtual] [--junit out.xml] [--json]
   latchkey help
 
@@ -40,6 +42,8 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
         return await demoCommand(sub, context);
       case 'bench':
         return await benchCommand(sub, context);
+      case 'ble':
+        return await bleCommand(sub, context);
       case 'scenario':
         return await scenarioCommand(sub, context);
       case undefined:

@@ -31,6 +31,7 @@
  * - Loss and latency model: see controller/link.ts and controller/connection.ts.
  */
 import { MessageChannel } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { createCentralOnPort } from './central/central.ts';
 import type { CentralHandle } from './central/central.ts';
 import { LocalLink } from './controller/link.ts';
@@ -48,6 +49,8 @@ import { BtsnoopWriter } from './snoop/btsnoop.ts';
 
 export type { CentralHandle, Noble } from './central/central.ts';
 export * from './central/operations.ts';
+export * from './central/att-tap.ts';
+export type { AirStats } from './controller/connection.ts';
 export type { PeripheralHandle } from './peripheral/spawn.ts';
 export type * from './peripheral/definition.ts';
 export { AttErrorCode } from './peripheral/definition.ts';
@@ -114,7 +117,7 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
   let hostCount = 0;
   let closed = false;
 
-  const attachHost = (label: string) => {
+  const attachHost = (label: string): { port: MessagePort; controller: Controller } | null => {
     if (closed) throw new Error('virtual BLE closed');
     if (link === null) return null;
     const controller: Controller = link.attach(label);
@@ -124,7 +127,7 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
       link.detach(controller);
     });
     disconnectors.add(disconnect);
-    return port2;
+    return { port: port2, controller };
   };
 
   return Object.freeze({
@@ -136,7 +139,7 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
     async spawnPeripheral(handlerModule: string | URL, spawn: SpawnOptions = {}): Promise<PeripheralHandle> {
       hostCount += 1;
       const label = spawn.label ?? `peripheral-${hostCount}`;
-      const handle = spawnPeripheralWorker(setting, attachHost(label), { ...spawn, label, handlerModule });
+      const handle = spawnPeripheralWorker(setting, attachHost(label)?.port ?? null, { ...spawn, label, handlerModule });
       peripherals.add(handle);
       try {
         await handle.ready;
@@ -149,7 +152,10 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
     },
     createCentral(label?: string): CentralHandle {
       hostCount += 1;
-      const central = createCentralOnPort(setting, attachHost(label ?? `central-${hostCount}`), label ?? `central-${hostCount}`);
+      const name = label ?? `central-${hostCount}`;
+      const host = attachHost(name);
+      const airStatsOf = (connectionHandle: number) => (host === null || link === null ? null : link.airStatsOf(host.controller, connectionHandle));
+      const central = createCentralOnPort(setting, host?.port ?? null, name, airStatsOf);
       centrals.add(central);
       return central;
     },

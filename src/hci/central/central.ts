@@ -15,12 +15,18 @@ import type { HciSocketBackend } from '../host/hci-socket-shim.ts';
 import { createPortBackend } from '../host/port-transport.ts';
 import { installHciSocketHook, requireHost } from '../host/require-hook.ts';
 import type { ControllerSetting } from '../host/require-hook.ts';
+import type { AirStats } from '../controller/connection.ts';
 
 export type Noble = typeof NobleModule;
 
 export interface CentralHandle {
   readonly label: string;
   readonly noble: Noble;
+  /**
+   * Data-PDU counters of the connection with HCI handle `connectionHandle` on the virtual link
+   * (see connectionHandleOf in att-tap.ts); null with a real adapter or an unknown handle.
+   */
+  airStatsOf(connectionHandle: number): Readonly<AirStats> | null;
   /** Stops noble's timers and listeners and closes its HCI transport. Idempotent. */
   close(): void;
 }
@@ -61,7 +67,12 @@ function listenersAdded(event: 'exit' | 'SIGINT', before: readonly Listener[]): 
   return listenersOf(event).filter((listener) => !before.includes(listener));
 }
 
-export function createCentralOnPort(setting: ControllerSetting, hciPort: MessagePort | null, label: string): CentralHandle {
+export function createCentralOnPort(
+  setting: ControllerSetting,
+  hciPort: MessagePort | null,
+  label: string,
+  airStatsOf: (connectionHandle: number) => Readonly<AirStats> | null = () => null,
+): CentralHandle {
   installHciSocketHook(setting);
   if (setting === 'virtual') {
     if (hciPort === null) throw new Error('virtual controller needs an HCI port');
@@ -85,6 +96,7 @@ export function createCentralOnPort(setting: ControllerSetting, hciPort: Message
   return Object.freeze({
     label,
     noble,
+    airStatsOf,
     close(): void {
       if (closed) return;
       closed = true;

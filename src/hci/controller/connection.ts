@@ -37,6 +37,16 @@ class Direction {
 
 export type SendOutcome = 'scheduled' | 'link_lost';
 
+/** Link-layer data PDU overhead: preamble 1 + access address 4 + LL header 2 + CRC 3 (Vol 6,
+ * Part B, §2.1; no MIC: the link is not encrypted). */
+export const llDataPduOverheadOctets = 10;
+
+/** Data PDUs sent on one connection, both directions, retransmissions included. */
+export interface AirStats {
+  packets: number;
+  bytesOnAir: number;
+}
+
 export class Connection {
   readonly id: number;
   readonly central: ConnectionEnd;
@@ -47,6 +57,8 @@ export class Connection {
   supervisionTimeout: number;
   readonly rssi: number;
   open = true;
+  /** Counted for ACL data only (LL control PDUs and empty PDUs are not modelled). */
+  readonly airStats: AirStats = { packets: 0, bytesOnAir: 0 };
   readonly #air: AirConditions;
   readonly #toPeripheral: Direction;
   readonly #toCentral: Direction;
@@ -87,14 +99,19 @@ export class Connection {
   /**
    * Sends one PDU from `from` to the other end: `arrive` runs on arrival, in FIFO order with
    * this direction's earlier PDUs, unless the connection closed meanwhile. With `reliable` the
-   * PDU is never lost (used for LL control PDUs whose loss we do not model).
+   * PDU is never lost (used for LL control PDUs whose loss we do not model). `payloadOctets`
+   * (ACL data only) is counted in `airStats`, once per transmission.
    */
-  send(from: Controller, arrive: () => void, reliable = false): SendOutcome {
+  send(from: Controller, arrive: () => void, reliable = false, payloadOctets: number | null = null): SendOutcome {
     const direction = from === this.central.controller ? this.#toPeripheral : this.#toCentral;
     let retransmissions = 0;
     while (!reliable && chance(direction.rng, this.#air.lossRatio)) {
       retransmissions += 1;
       if (retransmissions > retransmissionsMax) return 'link_lost';
+    }
+    if (payloadOctets !== null) {
+      this.airStats.packets += retransmissions + 1;
+      this.airStats.bytesOnAir += (retransmissions + 1) * (llDataPduOverheadOctets + payloadOctets);
     }
     const { scheduler, latencyMs } = this.#air;
     const nowMs = scheduler.nowMs();

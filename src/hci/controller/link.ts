@@ -22,7 +22,7 @@ import type { Ratio, Rng } from '../rng.ts';
 import type { Cancel, Scheduler } from '../scheduler.ts';
 import type { CommandTarget, LinkPort } from './command-handlers.ts';
 import { Connection } from './connection.ts';
-import type { AirConditions } from './connection.ts';
+import type { AirConditions, AirStats } from './connection.ts';
 import { Controller } from './controller.ts';
 import type { HciTap } from './controller.ts';
 
@@ -124,11 +124,16 @@ export class LocalLink implements LinkPort {
     const found = this.#endsOf(controller, handle);
     if (found === null) return false;
     const { connection, remote } = found;
-    const outcome = connection.send(controller, () => {
-      this.stats.aclDelivered += 1;
-      remote.controller.deliverAcl(remote.handle, packetBoundaryFlag, data);
-      controller.completePacket(handle);
-    });
+    const outcome = connection.send(
+      controller,
+      () => {
+        this.stats.aclDelivered += 1;
+        remote.controller.deliverAcl(remote.handle, packetBoundaryFlag, data);
+        controller.completePacket(handle);
+      },
+      false,
+      data.length,
+    );
     if (outcome === 'link_lost') {
       this.stats.connectionsLost += 1;
       this.#close(connection, controller, HciStatus.ConnectionTimeout, HciStatus.ConnectionTimeout);
@@ -165,6 +170,15 @@ export class LocalLink implements LinkPort {
       }
     }, true);
     return true;
+  }
+
+  /**
+   * The live data-PDU counters of the connection a controller's `handle` names (null when no
+   * such open connection). The object keeps counting until the connection closes and stays
+   * readable after, so a host can take it at connect time and read it at any point.
+   */
+  airStatsOf(controller: Controller, handle: number): Readonly<AirStats> | null {
+    return this.#endsOf(controller, handle)?.connection.airStats ?? null;
   }
 
   rssiOf(target: CommandTarget, handle: number): number | null {

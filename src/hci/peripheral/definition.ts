@@ -16,6 +16,8 @@ export const AttErrorCode = {
   AttributeNotLong: 0x0b,
   InvalidAttributeValueLength: 0x0d,
   UnlikelyError: 0x0e,
+  /** First application error code (0x80–0x9F are defined by the profile): latchkey's "refused". */
+  ApplicationError: 0x80,
 } as const;
 export type AttErrorCode = (typeof AttErrorCode)[keyof typeof AttErrorCode];
 
@@ -46,6 +48,12 @@ export interface PeripheralDefinition {
   readonly localName: string;
   /** The primary service, advertised in the advertising data. */
   readonly serviceUuid: string;
+  /**
+   * Manufacturer Specific Data (AD type 0xFF, Core Supplement Part A §1.4): company id
+   * (little-endian) then data. Sent in the scan response next to the local name, so the two
+   * together must fit 31 octets: 2 + name + 2 + this ≤ 31.
+   */
+  readonly manufacturerData?: Uint8Array;
   readonly characteristics: readonly CharacteristicDefinition[];
   readonly onConnect?: (peerAddress: string) => void;
   readonly onDisconnect?: (peerAddress: string) => void;

@@ -13,6 +13,7 @@ import { bindNextHciSocket } from '../host/hci-socket-shim.ts';
 import { createPortBackend } from '../host/port-transport.ts';
 import { installHciSocketHook, requireHost } from '../host/require-hook.ts';
 import type { ControllerSetting } from '../host/require-hook.ts';
+import { buildAdvertisingData, buildScanResponseData } from './advertising-data.ts';
 import { AttErrorCode } from './definition.ts';
 import type { CharacteristicDefinition, CreatePeripheral, PeripheralControlMessage, PeripheralDefinition, PeripheralWorkerMessage } from './definition.ts';
 
@@ -35,6 +36,7 @@ interface Bleno {
   on(event: string, listener: (...args: never[]) => void): void;
   setServices(services: object[], callback: (error?: Error | null) => void): void;
   startAdvertising(name: string, serviceUuids: string[], callback?: (error?: Error | null) => void): void;
+  startAdvertisingWithEIRData(advertisementData: Buffer, scanData: Buffer, callback?: (error?: Error | null) => void): void;
   stopAdvertising(callback?: () => void): void;
   disconnect(): void;
 }
@@ -96,7 +98,8 @@ function advertise(bleno: Bleno, definition: PeripheralDefinition): void {
   });
   bleno.setServices([service], (error) => {
     if (error) return fail(error);
-    bleno.startAdvertising(definition.localName, [definition.serviceUuid.replaceAll('-', '')]);
+    if (definition.manufacturerData === undefined) bleno.startAdvertising(definition.localName, [definition.serviceUuid.replaceAll('-', '')]);
+    else bleno.startAdvertisingWithEIRData(buildAdvertisingData(definition.serviceUuid), buildScanResponseData(definition.localName, definition.manufacturerData));
   });
 }
 

@@ -1,0 +1,151 @@
+/**
+ * Handler module for a bleno peripheral worker (src/hci/peripheral): a firmware-model Lock
+ * behind the latchkey GATT service.
+ *
+ * Why: the issue asks for locks that are real BLE peripherals — bleno, unmodified, one worker
+ * each — backed by the same deterministic Lock the virtual radio drives. This file is the glue,
+ * the same mapping as Link.serve in src/radio/virtual-radio.ts: ATT read/write → lock.step →
+ * ATT response, plus connect/disconnect. It advertises the service UUID (advertising data) and
+ * the lock id (Manufacturer Specific Data, company 0xFFFF, in the scan response), and reports
+ * every actuation, relock and audit record to the spawner (context.report).
+ *
+ * Time: a BLE run is real time. Every input is stepped with Date.now() (wall clock, ms since the
+ * Unix epoch), not virtual time: the lock's challenge lifetime and relay bound are measured on
+ * the host's clock, scheduling jitter included. Same seed ⇒ same keys and challenges'
+ * randomness, not the same timings.
+ *
+ * Options (structured clone, `spawnPeripheral(…, { options })`): LockPeripheralOptions below;
+ * secrets travel as hex because they cross a thread boundary as plain data.
+ */
+import { Lock } from '../../firmware-model/lock.ts';
+import type { LockInput, LockOutput } from '../../firmware-model/lock.ts';
+import type { LockConfig } from '../../firmware-model/config.ts';
+import type { AuditRecord } from '../../firmware-model/audit.ts';
+import { fromHex, toHex } from '../protocol/bytes.ts';
+import { createNobleProvider } from '../protocol/crypto/noble.ts';
+import { createNodeProvider } from '../protocol/crypto/node.ts';
+import type { SignatureAlgorithm } from '../protocol/crypto/provider.ts';
+import { challengeCharacteristicUuid, exchangeCharacteristicUuid, latchkeyServiceUuid, shortUuid } from '../protocol/gatt.ts';
+import type { TrustedIssuerKey } from '../protocol/issuer-keys.ts';
+import { createSeededRandom } from '../protocol/random.ts';
+import { AttErrorCode } from '../hci/peripheral/definition.ts';
+import type { PeripheralContext, PeripheralDefinition, ReadResult, WriteResult } from '../hci/peripheral/definition.ts';
+import { encodeLockManufacturerData } from './manufacturer-data.ts';
+
+export interface TrustedIssuerKeyHex {
+  readonly kidHex: string;
+  readonly algorithm: SignatureAlgorithm;
+  readonly publicKeyHex: string;
+}
+
+export interface LockPeripheralOptions {
+  readonly lockIdHex: string;
+  readonly signingSecretHex: string;
+  readonly agreementSecretHex: string;
+  readonly trustedIssuers: readonly TrustedIssuerKeyHex[];
+  readonly config?: Partial<LockConfig>;
+  /** Seed of the lock's random stream (forked by label). */
+  readonly seed: number;
+  readonly provider?: 'node' | 'noble';
+  /** Complete Local Name; ≤ 15 octets so that it fits the scan response with the lock id. */
+  readonly localName?: string;
+}
+
+/** What the worker posts to its spawner (the PeripheralHandle 'report' event's `message`). */
+export type LockPeripheralReport =
+  | { readonly type: 'actuate'; readonly atMs: number; readonly unlockUntilMs: number }
+  | { readonly type: 'relock'; readonly atMs: number }
+  | { readonly type: 'audit'; readonly atMs: number; readonly record: AuditRecord };
+
+export function trustedIssuerToHex(key: TrustedIssuerKey): TrustedIssuerKeyHex {
+  return { kidHex: toHex(key.kid), algorithm: key.algorithm, publicKeyHex: toHex(key.publicKey) };
+}
+
+function trustedIssuerFromHex(key: TrustedIssuerKeyHex): TrustedIssuerKey {
+  return { kid: fromHex(key.kidHex), algorithm: key.algorithm, publicKey: fromHex(key.publicKeyHex) };
+}
+
+/** ATT error codes the worker can send; anything else the lock emits becomes Unlikely Error. */
+function attErrorOf(code: number): AttErrorCode {
+  const known = Object.values(AttErrorCode) as number[];
+  return (known.includes(code) ? code : AttErrorCode.UnlikelyError) as AttErrorCode;
+}
+
+function parseOptions(raw: unknown): LockPeripheralOptions {
+  const options = raw as Partial<LockPeripheralOptions> | null;
+  if (options === null || typeof options !== 'object') throw new TypeError('lock peripheral: options missing');
+  for (const field of ['lockIdHex', 'signingSecretHex', 'agreementSecretHex'] as const) {
+    if (typeof options[field] !== 'string' || !/^([0-9a-f]{2})+$/.test(options[field])) throw new TypeError(`lock peripheral: ${field} must be lower-case hex`);
+  }
+  if (!Array.isArray(options.trustedIssuers) || options.trustedIssuers.length === 0) throw new TypeError('lock peripheral: trustedIssuers must be a non-empty array');
+  if (!Number.isInteger(options.seed)) throw new TypeError('lock peripheral: seed must be an integer');
+  return options as LockPeripheralOptions;
+}
+
+export function createPeripheral(context: PeripheralContext): PeripheralDefinition {
+  const options = parseOptions(context.options);
+  const random = createSeededRandom(options.seed >>> 0).fork(`ble-lock:${context.label}`);
+  const lock = new Lock({
+    identity: { lockId: fromHex(options.lockIdHex), signingSecret: fromHex(options.signingSecretHex), agreementSecret: fromHex(options.agreementSecretHex) },
+    trustedIssuers: options.trustedIssuers.map(trustedIssuerFromHex),
+    crypto: options.provider === 'noble' ? createNobleProvider() : createNodeProvider(),
+    random: (lengthBytes) => random.bytes(lengthBytes),
+    config: options.config ?? {},
+  });
+  let connectionId = 0;
+  let relockTimer: NodeJS.Timeout | undefined;
+
+  const step = (input: LockInput): LockOutput[] => {
+    const atMs = Date.now();
+    const outputs = lock.step(input, atMs);
+    for (const output of outputs) {
+      if (output.type === 'actuate') {
+        context.report({ type: 'actuate', atMs, unlockUntilMs: output.unlockUntilMs } satisfies LockPeripheralReport);
+        clearTimeout(relockTimer);
+        relockTimer = setTimeout(() => step({ type: 'tick' }), Math.max(0, output.unlockUntilMs - lock.localNowMs(Date.now())) + 1);
+        relockTimer.unref();
+      } else if (output.type === 'relock') context.report({ type: 'relock', atMs } satisfies LockPeripheralReport);
+      else if (output.type === 'audit') context.report({ type: 'audit', atMs, record: output.record } satisfies LockPeripheralReport);
+    }
+    return outputs;
+  };
+
+  const read = async (characteristic: 'challenge' | 'exchange'): Promise<ReadResult> => {
+    for (const output of step({ type: 'read', connectionId, characteristic, offset: 0 })) {
+      if (output.type === 'read_response') return { ok: true, value: output.value };
+      if (output.type === 'read_error') return { ok: false, attErrorCode: attErrorOf(output.attError) };
+    }
+    return { ok: false, attErrorCode: AttErrorCode.UnlikelyError }; // no connection known to the lock
+  };
+
+  const write = async (characteristic: 'challenge' | 'exchange', data: Uint8Array, withResponse: boolean): Promise<WriteResult> => {
+    const outputs = step({ type: 'write', connectionId, characteristic, data, withResponse });
+    if (!withResponse) return { ok: true };
+    const response = outputs.find((output) => output.type === 'write_response');
+    if (response === undefined || response.type !== 'write_response') return { ok: false, attErrorCode: AttErrorCode.UnlikelyError };
+    return response.attError === 0 ? { ok: true } : { ok: false, attErrorCode: attErrorOf(response.attError) };
+  };
+
+  return {
+    localName: (options.localName ?? `lk-${context.label}`).slice(0, 15),
+    serviceUuid: shortUuid(latchkeyServiceUuid),
+    manufacturerData: encodeLockManufacturerData(lock.identity.lockId),
+    characteristics: [
+      { uuid: shortUuid(challengeCharacteristicUuid), properties: ['read'], onRead: () => read('challenge') },
+      {
+        uuid: shortUuid(exchangeCharacteristicUuid),
+        properties: ['read', 'write', 'writeWithoutResponse'],
+        onRead: () => read('exchange'),
+        // bleno serves one central at a time; the lock sees one connection id per link.
+        onWrite: (request) => write('exchange', request.value, !request.withoutResponse),
+      },
+    ],
+    onConnect: () => {
+      connectionId += 1;
+      step({ type: 'connect', connectionId });
+    },
+    onDisconnect: () => {
+      step({ type: 'disconnect', connectionId });
+    },
+  };
+}
