@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.ts';
+import { addEntrance } from '../../src/server/provision.ts';
 import { call, newHolderKey, startTestServer } from './helpers.ts';
 
 let server: RunningServer;
@@ -84,5 +85,23 @@ describe('instant key links', () => {
     })).body['access_grant'] as { instant_key_url: string };
     expect(next.instant_key_url).not.toBe(grant.instant_key_url);
     expect((await register(next.instant_key_url, newHolderKey())).status).toBe(200);
+  });
+
+  it('issues at the bounds of the time range and splits grants over 16 doors into several credentials', async () => {
+    const system = ((await call(server.url, '/acs/systems/list', { token: key, body: {} })).body['acs_systems'] as { acs_system_id: string }[])[0]!;
+    server.context.repo.transaction(() => {
+      for (let i = 0; i < 5; i++) addEntrance(server.context, server.workspaceId!, system.acs_system_id, { name: `Annex ${i}`, shared: false });
+    });
+    const all = ((await call(server.url, '/acs/entrances/list', { token: key, body: {} })).body['acs_entrances'] as { acs_entrance_id: string }[]).map((e) => e.acs_entrance_id);
+    expect(all).toHaveLength(20);
+    const grant = (await call(server.url, '/access_grants/create', {
+      token: key,
+      body: { user_identity: { full_name: 'Everywhere' }, acs_entrance_ids: all, requested_access_methods: [{ mode: 'mobile_key' }], starts_at: '1970-01-01T00:00:00Z', ends_at: '2099-12-31T23:59:59Z' },
+    })).body['access_grant'] as { instant_key_url: string };
+    const phone = await register(grant.instant_key_url, newHolderKey());
+    expect(phone.status).toBe(200);
+    const bundle = phone.body['bundle'] as { credentials: { acs_entrance_ids: string[] }[]; lock_certificates: unknown[] };
+    expect(bundle.credentials.map((c) => c.acs_entrance_ids.length)).toEqual([16, 4]);
+    expect(bundle.lock_certificates).toHaveLength(20);
   });
 });

@@ -50,6 +50,8 @@ function cases(): Case[] {
     { name: 'ends_at equal to starts_at', path: '/access_grants/create', body: { ...grant({ starts_at: '2026-07-16T11:00:00Z', ends_at: '2026-07-16T11:00:00Z' }), user_identity: { full_name: 'P' } }, status: 400 },
     { name: 'starts_at not a date', path: '/access_grants/create', body: { ...grant({ starts_at: 'tomorrow' }), user_identity: { full_name: 'P' } }, status: 400 },
     { name: 'starts_at a number', path: '/access_grants/create', body: { ...grant({ starts_at: 1752418800 }), user_identity: { full_name: 'P' } }, status: 400 },
+    { name: 'ends_at in year 9999 (beyond 32-bit credential time)', path: '/access_grants/create', body: { ...grant({ ends_at: '9999-12-31T23:59:59Z' }), user_identity: { full_name: 'P' } }, status: 400 },
+    { name: 'starts_at before 1970', path: '/access_grants/create', body: { ...grant({ starts_at: '1969-12-31T23:59:59Z' }), user_identity: { full_name: 'P' } }, status: 400 },
     { name: 'starts_at impossible date', path: '/access_grants/create', body: { ...grant({ starts_at: '2026-02-31T25:61:00Z' }), user_identity: { full_name: 'P' } }, status: 400 },
     { name: 'acs_entrance_ids a string', path: '/access_grants/create', body: { ...grant({ acs_entrance_ids: entranceId }), user_identity: { full_name: 'P' } }, status: 400 },
     { name: 'acs_entrance_ids with a non-UUID', path: '/access_grants/create', body: { ...grant({ acs_entrance_ids: ['room-101'] }), user_identity: { full_name: 'P' } }, status: 400 },

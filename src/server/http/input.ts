@@ -41,6 +41,8 @@ const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@]{2,63}$/;
 const phonePattern = /^\+[1-9][0-9]{7,14}$/;
 const datetimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 export const stringBytesMax = 1000;
+/** Credential times are CBOR uints the protocol keeps within 32 bits (year 2106): stay well inside. */
+export const datetimeYearMax = 2099;
 export const arrayItemsMax = 100;
 
 export function isUuid(value: unknown): value is string {
@@ -53,7 +55,7 @@ export function normaliseDatetime(value: string): string | undefined {
   const ms = Date.parse(value);
   if (!Number.isFinite(ms)) return undefined;
   const date = new Date(ms);
-  if (date.getUTCFullYear() < 1970 || date.getUTCFullYear() > 9999) return undefined;
+  if (date.getUTCFullYear() < 1970 || date.getUTCFullYear() > datetimeYearMax) return undefined;
   return date.toISOString();
 }
 
@@ -79,7 +81,7 @@ function checkField(name: string, value: unknown, spec: FieldSpec, fromQuery: bo
       return value;
     }
     case 'datetime':
-      return typeof value === 'string' ? (normaliseDatetime(value) ?? fail('must be an ISO-8601 date-time')) : fail('must be an ISO-8601 date-time string');
+      return typeof value === 'string' ? (normaliseDatetime(value) ?? fail(`must be an ISO-8601 date-time between 1970 and ${datetimeYearMax}`)) : fail('must be an ISO-8601 date-time string');
     case 'int':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) return fail('must be an integer');
       if (value < (spec.min ?? 0) || value > (spec.max ?? Number.MAX_SAFE_INTEGER)) return fail(`must be between ${spec.min ?? 0} and ${spec.max ?? Number.MAX_SAFE_INTEGER}`);
