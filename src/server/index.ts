@@ -63,7 +63,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const property = startVirtualProperty(context, { seed: 1 });
   const app = buildApp(context);
-  await app.listen({ port: options.port ?? 3000, host });
+  try {
+    await app.listen({ port: options.port ?? 3000, host });
+  } catch (error) {
+    await app.close();
+    context.repo.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 3000);
   const url = `http://${host}:${port}`;
@@ -80,6 +86,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
   context.log.info({ url, workspaceId }, 'latchkey API listening');
   return running;
+}
+
+/** The lines `latchkey up` prints (the API key is shown once; it is stored only as a hash). */
+export function describeRunningServer(running: RunningServer): string {
+  return [
+    `latchkey API   ${running.url}`,
+    `API key        ${running.apiKey ?? '(none: no workspace)'}`,
+    `Instant Key    ${running.instantKeyUrl ?? '(no demo guest)'}`,
+    `virtual locks  ${running.property.doors.size} (${[...running.property.doors.values()].map((door) => door.name).join(', ')})`,
+    `SDK            new Seam({ endpoint: '${running.url}', apiKey: '<API key>' })`,
+  ].join('\n');
 }
 
 export { buildApp } from './app.ts';
