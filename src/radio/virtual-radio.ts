@@ -169,6 +169,13 @@ export class VirtualRadio {
     return Math.round(this.options.rssiAt1mDbm - (this.options.pathLossExponentTenths / 10) * 10 * Math.log10(distanceM)) + noise;
   }
 
+  /** Distance beyond which even the best noise draw stays under the receiver sensitivity. */
+  private maxRangeM(): number {
+    const o = this.options;
+    const marginDb = o.rssiAt1mDbm + o.rssiNoiseDb + 1 - o.sensitivityDbm;
+    return Math.pow(10, marginDb / o.pathLossExponentTenths);
+  }
+
   private nextAdvertisingMs(node: LockNode, afterMs: number): number {
     const interval = this.options.advIntervalMs;
     const k = Math.ceil((afterMs - this.options.epochMs - node.advPhaseMs) / interval);
@@ -180,8 +187,12 @@ export class VirtualRadio {
       const start = this.nowMs;
       this.schedule(start + durationMs, () => {
         const heard: Advertisement[] = [];
+        const phone = this.phones.get(phoneId) ?? { xM: 0, yM: 0 };
+        const rangeM = this.maxRangeM();
         for (const node of this.locks.values()) {
           if (!node.lock.isPowered) continue;
+          // Cull by distance before drawing noise: a scan in a 10,000-door building stays cheap.
+          if (Math.hypot(phone.xM - node.position.xM, phone.yM - node.position.yM) > rangeM) continue;
           let best: number | undefined;
           for (let t = this.nextAdvertisingMs(node, start); t <= start + durationMs; t += this.options.advIntervalMs) {
             if (this.random.chance(this.options.lossNumerator, this.options.lossDenominator)) continue;

@@ -15,6 +15,18 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteO
 
 export function createNodeProvider(): CryptoProvider {
   const publicKeys = new BoundedCache<KeyObject>(4096);
+  // setPrivateKey derives the public key (a scalar multiplication): do it once per secret.
+  const ecdhBySecret = new BoundedCache<ECDH>(4096);
+  function ecdhFor(secretKey: Uint8Array): ECDH {
+    const cacheKey = hex(secretKey);
+    let ecdh = ecdhBySecret.get(cacheKey);
+    if (ecdh === undefined) {
+      ecdh = createECDH('prime256v1');
+      ecdh.setPrivateKey(secretKey);
+      ecdhBySecret.set(cacheKey, ecdh);
+    }
+    return ecdh;
+  }
   const edSecretKeys = new BoundedCache<KeyObject>(256);
 
   function p256PublicKey(publicKey: Uint8Array): KeyObject {
@@ -41,12 +53,13 @@ export function createNodeProvider(): CryptoProvider {
     }
     return keyObject;
   }
+  // RFC 8410 PKCS#8 prefix for a raw Ed25519 secret: lets OpenSSL derive the public key natively.
+  const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
   function edSecretKey(secretKey: Uint8Array): KeyObject {
     const cacheKey = hex(secretKey);
     let keyObject = edSecretKeys.get(cacheKey);
     if (keyObject === undefined) {
-      const x = ed25519.getPublicKey(secretKey);
-      keyObject = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64url(secretKey), x: b64url(x) }, format: 'jwk' });
+      keyObject = createPrivateKey({ key: Buffer.concat([ed25519Pkcs8Prefix, secretKey]), format: 'der', type: 'pkcs8' });
       edSecretKeys.set(cacheKey, keyObject);
     }
     return keyObject;
@@ -59,10 +72,8 @@ export function createNodeProvider(): CryptoProvider {
     hmacSha256: (key: Uint8Array, data: Uint8Array) => view(createHmac('sha256', key).update(data).digest()),
     hkdfSha256: (inputKey: Uint8Array, salt: Uint8Array, info: Uint8Array, lengthBytes: number) => new Uint8Array(hkdfSync('sha256', inputKey, salt, info, lengthBytes)),
     publicKeyOf(algorithm: SignatureAlgorithm, secretKey: Uint8Array): Uint8Array {
-      if (algorithm === 'EdDSA') return ed25519.getPublicKey(secretKey);
-      const ecdh = createECDH('prime256v1');
-      ecdh.setPrivateKey(secretKey);
-      return view(ecdh.getPublicKey(undefined, 'compressed') as Buffer);
+      if (algorithm === 'EdDSA') return new Uint8Array(Buffer.from(createPublicKey(edSecretKey(secretKey)).export({ format: 'jwk' }).x!, 'base64url'));
+      return view(ecdhFor(secretKey).getPublicKey(undefined, 'compressed') as Buffer);
     },
     sign(algorithm: SignatureAlgorithm, secretKey: Uint8Array, message: Uint8Array): Uint8Array {
       if (algorithm === 'ES256') return p256.sign(message, secretKey);
@@ -79,10 +90,8 @@ export function createNodeProvider(): CryptoProvider {
       }
     },
     ecdhP256(secretKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array {
-      const ecdh = createECDH('prime256v1');
-      ecdh.setPrivateKey(secretKey);
       try {
-        return view(ecdh.computeSecret(peerPublicKey));
+        return view(ecdhFor(secretKey).computeSecret(peerPublicKey));
       } catch {
         throw new LatchkeyError('cose_bad_key', 'peer P-256 key is not a valid point');
       }
