@@ -9,6 +9,7 @@ import { demoCommand } from './demo.ts';
 import { benchCommand } from './bench.ts';
 import { bleCommand } from './ble.ts';
 import { scenarioCommand } from './scenario.ts';
+import { fuzzCommand } from './fuzz.ts';
 
 const usage = `latchkey — lock hardware simulator and BLE protocol test harness
 
@@ -17,6 +18,7 @@ Usage:
   latchkey bench [--quick] [--json] [--out bench/results.json]
   latchkey ble run [--doors N] [--attempts M] [--seed N] [--capture FILE] [--hci virtual|hciX] [--json]
   latchkey scenario run <files or dirs> [--seed N] [--transport virtual] [--junit out.xml] [--json]
+  latchkey fuzz [--seconds N] [--seed N] [--target credential|messages|lock|all] [--json] [--canary] | --replay FILE
   latchkey help
 
 Common options:
@@ -46,6 +48,7 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
         return await bleCommand(sub, context);
       case 'scenario':
         return await scenarioCommand(sub, context);
+      case 'fuzz': return await fuzzCommand(sub, context);
       case undefined:
       case 'help':
         out(usage);

@@ -1,0 +1,140 @@
+/**
+ * Target `credential`: parseCredential + issuer signature check (= verifyCredential) on mutated
+ * credentials. Inputs come from byte havoc on valid credentials, structure-aware edits of the
+ * claims, protected header and COSE wrapper (re-signed when the parse would get that far, so the
+ * signature is never what stops a structural bug), whole random CBOR items, and ECDSA-malleated
+ * signatures. Oracle: refusals carry a table code; an accepted input re-encodes to its own bytes
+ * (reference encoder) and is validly signed by a trusted issuer (checked by the other provider).
+ */
+import * as fc from 'fast-check';
+import { fromHex, toHex } from '../../protocol/bytes.ts';
+import { parseCredential, verifyCredentialSignature, type ParsedCredential } from '../../protocol/credential.ts';
+import { createNobleProvider } from '../../protocol/crypto/noble.ts';
+import { signatureAlgorithms, type CryptoProvider } from '../../protocol/crypto/provider.ts';
+import type { SeededRandom } from '../../protocol/random.ts';
+import { mutateBytes } from './byte-mutations.ts';
+import { fastCheckRandom, sample } from './fc-random.ts';
+import { issuerByKid, type FuzzFixtures, type IssuedCredential } from './fixtures.ts';
+import { BytePool } from './pool.ts';
+import { encodeRaw, int, map, rawItemArbitrary, uint, type RawItem } from './raw-cbor.ts';
+import { credentialPayloadTree, malleateP256Signature, protectedTree, referenceSign1, sign1Tree, signParts } from './reference.ts';
+import { applyTreeMutations, treeMutationsArbitrary } from './tree-mutations.ts';
+import { classify, type CaseResult, type CaseRun, type FuzzTarget, type TargetOptions } from './types.ts';
+
+const sub = 'credential';
+const unprotectedArbitrary = fc.oneof(fc.constant(map([uint(1), int(-8)])), fc.constant(map([uint(4), { kind: 'bytes', value: new Uint8Array(8) }])), rawItemArbitrary);
+const protectedEditArbitrary = fc.oneof(
+  fc.constantFrom(-7, -8, -19, -35, -36, 0, 1, -65536).map((alg) => ({ alg, extra: undefined as RawItem | undefined })),
+  fc.record({ alg: fc.constant(-8), extra: fc.constantFrom<RawItem>(map([uint(2), { kind: 'array', items: [uint(1)] }]), map([uint(3), uint(0)]), map([uint(2), { kind: 'array', items: [] }])) }),
+);
+
+export function createCredentialTarget(fixtures: FuzzFixtures, options: TargetOptions): FuzzTarget {
+  const crypto = fixtures.crypto;
+  const noble = createNobleProvider();
+  const issued = new Set(fixtures.credentials.map((credential) => toHex(credential.bytes)));
+  const pool = new BytePool(fixtures.credentials.map((credential) => credential.bytes));
+  const verifyMemo = new Map<string, CaseResult>();
+
+  function execute(bytes: Uint8Array): CaseResult {
+    const parsed = classify(() => parseCredential(bytes));
+    if (parsed.kind === 'crash') return { sub, outcome: 'crash', finding: { kind: 'crash', detail: `parseCredential: ${parsed.detail}` } };
+    if (parsed.kind === 'refused') return { sub, outcome: parsed.code };
+    const reencoded = reencode(parsed.value);
+    if (!sameBytes(reencoded, bytes)) return { sub, outcome: 'accepted', finding: { kind: 'not_canonical', detail: `parseCredential accepted bytes that re-encode differently: ${toHex(reencoded)}` } };
+    const key = toHex(bytes);
+    const memo = verifyMemo.get(key);
+    if (memo !== undefined) return memo;
+    const result = verifySignature(parsed.value, key);
+    if (verifyMemo.size >= 4096) verifyMemo.delete(verifyMemo.keys().next().value!);
+    verifyMemo.set(key, result);
+    return result;
+  }
+
+  function verifySignature(credential: ParsedCredential, key: string): CaseResult {
+    // The canary skips the issuer signature: mutated signatures are then accepted and must be caught.
+    const verified = options.canary ? ({ kind: 'ok', value: undefined } as const) : classify(() => verifyCredentialSignature(crypto, credential, fixtures.trusted));
+    if (verified.kind === 'crash') return { sub, outcome: 'crash', finding: { kind: 'crash', detail: `verifyCredential: ${verified.detail}` } };
+    if (verified.kind === 'refused') return { sub, outcome: verified.code };
+    if (issued.has(key)) return { sub, outcome: 'accepted' };
+    // Not a credential we issued: it must still carry a valid issuer signature (independent check).
+    if (!independentlySigned(crypto, noble, fixtures, credential)) return { sub, outcome: 'accepted', finding: { kind: 'accepted_invalid', detail: 'verifyCredential accepted a credential whose signature does not verify under the noble provider' } };
+    return { sub, outcome: 'accepted_unissued' };
+  }
+
+  function generate(random: SeededRandom): Uint8Array {
+    const choice = random.below(16);
+    const base = fixtures.credentials[random.below(fixtures.credentials.length)]!;
+    if (choice < 1) return base.bytes;
+    if (choice < 9) return mutateBytes(pool.pick(random), random, pool.pick(random));
+    if (choice < 15) return structural(base, random);
+    if (random.chance(1, 4) && base.issuer.algorithm === 'ES256') return malleated(base);
+    return encodeRaw(sample(rawItemArbitrary, fastCheckRandom(random)));
+  }
+
+  function structural(base: IssuedCredential, random: SeededRandom): Uint8Array {
+    const fcRandom = fastCheckRandom(random);
+    const layer = random.below(8);
+    let payloadTree = credentialPayloadTree(base.claims);
+    // Re-signing goes through the EdDSA issuer: ES256 signing (RFC 6979, noble) costs ~2 ms.
+    const issuer = fixtures.edIssuer;
+    let header = protectedTree(signatureAlgorithms[issuer.algorithm], issuer.kid);
+    let unprotected: RawItem = map();
+    if (layer < 5) payloadTree = applyTreeMutations(payloadTree, sample(treeMutationsArbitrary, fcRandom));
+    else if (layer < 7) {
+      const edit = sample(protectedEditArbitrary, fcRandom);
+      // The extra header is a shared constant: build a new map around it, never push into it.
+      header = edit.extra?.kind === 'map' ? map(...edit.extra.entries, [uint(1), int(edit.alg)], [uint(4), { kind: 'bytes', value: issuer.kid }]) : protectedTree(edit.alg, issuer.kid);
+      if (random.chance(1, 2)) header = applyTreeMutations(header, sample(treeMutationsArbitrary, fcRandom));
+    } else unprotected = sample(unprotectedArbitrary, fcRandom);
+    const protectedBytes = encodeRaw(header);
+    const payload = encodeRaw(payloadTree);
+    const unsigned = encodeRaw(sign1Tree(protectedBytes, payload, new Uint8Array(64), unprotected));
+    // Sign only when the parse would reach the signature (it never looks at signature bytes).
+    if (classify(() => parseCredential(unsigned)).kind !== 'ok') return unsigned;
+    return encodeRaw(sign1Tree(protectedBytes, payload, signParts(crypto, issuer, protectedBytes, payload), unprotected));
+  }
+
+  function malleated(base: IssuedCredential): Uint8Array {
+    const parsed = parseCredential(base.bytes);
+    return encodeRaw(sign1Tree(parsed.sign1.protectedBytes, parsed.sign1.payload, malleateP256Signature(parsed.sign1.signature)));
+  }
+
+  return {
+    name: 'credential',
+    runCase(random) {
+      const bytes = generate(random);
+      const result = execute(bytes);
+      return { input: () => ({ sub, hex: toHex(bytes) }), result, poolBytes: bytes } satisfies CaseRun;
+    },
+    replay(input) {
+      return execute(fromHex((input as { hex: string }).hex));
+    },
+    keep(_sub, bytes) {
+      pool.add(bytes);
+    },
+  };
+}
+
+function reencode(credential: ParsedCredential): Uint8Array {
+  const { sign1, claims } = credential;
+  return referenceSign1(signatureAlgorithms[sign1.algorithm], sign1.kid, credentialPayloadTree(claims), sign1.signature);
+}
+
+/**
+ * Ed25519 signing is deterministic and only this harness holds the issuer keys, so a signature
+ * equal to our own over the same bytes is valid; anything else (ECDSA, a mismatch) is checked by
+ * the noble provider (slow, so only on that path).
+ */
+function independentlySigned(crypto: CryptoProvider, noble: CryptoProvider, fixtures: FuzzFixtures, credential: ParsedCredential): boolean {
+  const issuer = issuerByKid(fixtures, credential.sign1.kid);
+  if (issuer === undefined || issuer.algorithm !== credential.sign1.algorithm) return false;
+  const tbs = encodeRaw({ kind: 'array', items: [{ kind: 'text', value: 'Signature1' }, { kind: 'bytes', value: credential.sign1.protectedBytes }, { kind: 'bytes', value: new Uint8Array(0) }, { kind: 'bytes', value: credential.sign1.payload }] });
+  if (issuer.algorithm === 'EdDSA' && sameBytes(crypto.sign('EdDSA', issuer.secretKey, tbs), credential.sign1.signature)) return true;
+  return noble.verify(issuer.algorithm, issuer.publicKey, tbs, credential.sign1.signature);
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
