@@ -100,21 +100,53 @@ export class NobleTransport implements Transport {
     if (error !== null) state.failPending?.(new AttError(error.errorCode));
   }
 
-  async scan(durationMs: number): Promise<Advertisement[]> {
+  scan(durationMs: number): Promise<Advertisement[]> {
+    return this.scanUntil(durationMs, () => true, 0);
+  }
+
+  /**
+   * A view of this transport whose scan lasts at least `durationMs` and then goes on until the
+   * lock `lockId` was heard, for at most `extendMsMax` more — what a phone app does when it
+   * knows the door it wants. Over a real-time virtual link a lock that just dropped a
+   * connection may be a few advertising events late (its bleno worker restarts advertising when
+   * its thread next runs), and a fixed short scan would then report "not found".
+   */
+  targeting(lockId: Uint8Array, extendMsMax = this.operationTimeoutMs): Transport {
+    const wanted = Buffer.from(lockId).toString('hex');
+    return {
+      now: () => this.now(),
+      scan: (durationMs) => this.scanUntil(durationMs, (heard) => heard.some((advert) => Buffer.from(advert.lockId).toString('hex') === wanted), extendMsMax),
+      connect: (deviceId, options) => this.connect(deviceId, options),
+    };
+  }
+
+  async scanUntil(durationMs: number, enough: (heard: Advertisement[]) => boolean, extendMsMax: number): Promise<Advertisement[]> {
     const heard = new Map<string, Advertisement>();
+    let wake: (() => void) | null = null;
     const onDiscover = (peripheral: Peripheral): void => {
       const lockId = decodeLockManufacturerData(peripheral.advertisement.manufacturerData);
       if (lockId === null || !peripheral.connectable) return;
       this.#peripherals.set(peripheral.id, peripheral);
       const previous = heard.get(peripheral.id);
       if (previous === undefined || peripheral.rssi > previous.rssiDbm) heard.set(peripheral.id, { deviceId: peripheral.id, lockId, rssiDbm: peripheral.rssi });
+      wake?.();
     };
     this.noble.on('discover', onDiscover);
     try {
       await withDeadline<void>('scan start', this.operationTimeoutMs, (resolve, reject) => {
         this.noble.startScanning([serviceUuid], false, (error?: Error) => (error ? reject(error) : resolve()));
       });
-      await new Promise((resolve) => setTimeout(resolve, durationMs));
+      await sleep(durationMs);
+      if (!enough([...heard.values()]) && extendMsMax > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, extendMsMax);
+          wake = () => {
+            if (!enough([...heard.values()])) return;
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
     } catch (error) {
       throw this.#transportError(error);
     } finally {
@@ -210,4 +242,8 @@ export class NobleTransport implements Transport {
     if (error instanceof CentralTimeoutError) return new TransportError('transport_timeout', error.message);
     return new TransportError('transport_disconnected', error instanceof Error ? error.message : String(error));
   }
+}
+
+function sleep(durationMs: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, durationMs));
 }

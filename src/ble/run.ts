@@ -151,11 +151,12 @@ class BleWorld {
     this.elsewhere = this.issuer.provisionLock('elsewhere', nowS());
   }
 
-  phone(label: string, transport: NobleTransport): Phone {
+  /** A phone with its own wallet; with `lockId`, its scans wait for that lock (see NobleTransport.targeting). */
+  phone(label: string, transport: NobleTransport, lockId?: Uint8Array): Phone {
     const phoneRandom = this.random.fork(`phone:${label}`);
     const random = (n: number): Uint8Array => phoneRandom.bytes(n);
     const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted });
-    const recorder = new RecordingTransport(transport);
+    const recorder = new RecordingTransport(lockId === undefined ? transport : transport.targeting(lockId));
     return { wallet, recorder, client: new UnlockClient({ wallet, crypto: this.crypto, random, transport: recorder }) };
   }
 
@@ -275,7 +276,7 @@ async function runAttempt(world: BleWorld, lane: Lane, attempt: PlannedAttempt, 
   const label = (role: string): string => `door-${lane.door}:cycle-${attempt.cycle}:${role}`;
   if (attempt.cycle !== lane.cycle) {
     lane.cycle = attempt.cycle;
-    lane.guest = world.phone(label('guest'), lane.transport);
+    lane.guest = world.phone(label('guest'), lane.transport, lane.lock.identity.lockId);
     world.grant(lane.guest, [lane.lock], { subject: label('guest') });
   }
   const guest = lane.guest!;
@@ -289,23 +290,23 @@ async function runAttempt(world: BleWorld, lane: Lane, attempt: PlannedAttempt, 
     case 'superseded':
       return unlock(guest);
     case 'wrong_door': {
-      const stranger = world.phone(label('stranger'), lane.transport);
+      const stranger = world.phone(label('stranger'), lane.transport, lane.lock.identity.lockId);
       world.grant(stranger, [world.elsewhere], { subject: label('stranger') });
       stranger.wallet.addLockCertificate(lane.lock.certificate, lane.lock.identity.lockId);
       return unlock(stranger, { presentOutOfScope: true });
     }
     case 'expired': {
-      const late = world.phone(label('late'), lane.transport);
+      const late = world.phone(label('late'), lane.transport, lane.lock.identity.lockId);
       world.grant(late, [lane.lock], { subject: label('late'), fromS: nowS() - 7200, untilS: nowS() - 3600 });
       return unlock(late);
     }
     case 'replay':
       return replay(lane, options);
     case 'staff_carries_revocation': {
-      lane.revoked = world.phone(label('revoked'), lane.transport);
+      lane.revoked = world.phone(label('revoked'), lane.transport, lane.lock.identity.lockId);
       const issued = world.grant(lane.revoked, [lane.lock], { subject: label('revoked') });
       world.issuer.revoke(issued.claims);
-      const staff = world.phone(label('staff'), lane.transport);
+      const staff = world.phone(label('staff'), lane.transport, lane.lock.identity.lockId);
       world.grant(staff, [lane.lock], { subject: label('staff') });
       staff.wallet.carryUpdate(world.issuer.updateFor(lane.lock.identity.lockId, nowS()));
       return unlock(staff);
@@ -313,7 +314,7 @@ async function runAttempt(world: BleWorld, lane: Lane, attempt: PlannedAttempt, 
     case 'revoked':
       return unlock(lane.revoked!);
     case 'next_guest_supersedes': {
-      const next = world.phone(label('next-guest'), lane.transport);
+      const next = world.phone(label('next-guest'), lane.transport, lane.lock.identity.lockId);
       world.grant(next, [lane.lock], { subject: label('next-guest'), supersede: true });
       return unlock(next);
     }
