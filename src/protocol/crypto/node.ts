@@ -14,9 +14,9 @@ const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.by
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 export function createNodeProvider(): CryptoProvider {
-  const publicKeys = new BoundedCache<KeyObject>(4096);
+  const publicKeys = new BoundedCache<KeyObject>(16384);
   // setPrivateKey derives the public key (a scalar multiplication): do it once per secret.
-  const ecdhBySecret = new BoundedCache<ECDH>(4096);
+  const ecdhBySecret = new BoundedCache<ECDH>(16384);
   function ecdhFor(secretKey: Uint8Array): ECDH {
     const cacheKey = hex(secretKey);
     let ecdh = ecdhBySecret.get(cacheKey);
@@ -27,7 +27,8 @@ export function createNodeProvider(): CryptoProvider {
     }
     return ecdh;
   }
-  const edSecretKeys = new BoundedCache<KeyObject>(256);
+  // Sized for a building: every lock's long-lived keys stay imported (a simulator holds 10,000 locks).
+  const edSecretKeys = new BoundedCache<KeyObject>(16384);
 
   function p256PublicKey(publicKey: Uint8Array): KeyObject {
     const cacheKey = `p256:${hex(publicKey)}`;

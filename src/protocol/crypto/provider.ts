@@ -59,15 +59,21 @@ export function p256SecretFromSeed(seed: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Bounded memo for imported public keys (importing a KeyObject costs ~100 µs; verifying ~100 µs). */
+/** Bounded LRU memo for imported keys (importing a KeyObject costs ~100 µs, as much as a verify). */
 export class BoundedCache<V> {
   private readonly entries = new Map<string, V>();
   private readonly sizeMax: number;
   constructor(sizeMax: number) {
     this.sizeMax = sizeMax;
   }
+  /** Least recently used goes first: a hit moves the entry to the back. */
   get(key: string): V | undefined {
-    return this.entries.get(key);
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
   }
   set(key: string, value: V): void {
     if (this.entries.size >= this.sizeMax) {
