@@ -91,10 +91,10 @@ function progressBar(): { update: (progress: FuzzProgress) => void; done: () => 
 
 function formatReport(report: FuzzReport, seconds: number): string {
   const lines = [`latchkey fuzz — seed ${report.seed}${report.canary ? ' (canary)' : ''}`, ''];
-  lines.push('target       cases   seconds   cases/s   findings (distinct)   outcomes');
+  lines.push('target       cases   seconds   cases/s   cases/CPU-s   findings (distinct)   outcomes');
   for (const target of report.targets) {
     const outcomes = Object.values(target.outcomes).reduce((count, bySub) => count + Object.keys(bySub).length, 0);
-    lines.push(`${target.target.padEnd(10)} ${String(target.cases).padStart(7)}   ${(target.elapsedMs / 1000).toFixed(1).padStart(7)}   ${String(target.casesPerS).padStart(7)}   ${`${target.findings} (${target.distinctFindings})`.padStart(19)}   ${outcomes}`);
+    lines.push(`${target.target.padEnd(10)} ${String(target.cases).padStart(7)}   ${(target.elapsedMs / 1000).toFixed(1).padStart(7)}   ${String(target.casesPerS).padStart(7)}   ${String(target.casesPerCpuS).padStart(11)}   ${`${target.findings} (${target.distinctFindings})`.padStart(19)}   ${outcomes}`);
   }
   lines.push('', `distinct error codes seen (${report.distinctErrorCodes.length}): ${report.distinctErrorCodes.join(', ')}`);
   if (report.findings.length === 0) lines.push('', 'no findings');

@@ -60,11 +60,14 @@ export interface TargetReport {
   cases: number;
   elapsedMs: number;
   casesPerS: number;
+  /** Cases per second of this process's CPU time (user + system): stable on a shared machine. */
+  casesPerCpuS: number;
   findings: number;
   distinctFindings: number;
   /** Outcome (error code or accepted) → count, per sub-target. */
   outcomes: Record<string, Record<string, number>>;
   corpusAdded: number;
+  corpusLoaded: number;
   /** A digest of the case outcomes in order: equal for equal seeds and case counts. */
   sequenceDigest: string;
 }
@@ -97,22 +100,24 @@ async function runTargets(options: FuzzOptions): Promise<FuzzReport> {
   const codes = new Set<string>();
   for (const name of options.targets) {
     const target = await createTarget(name, { seed: options.seed, canary: options.canary });
-    const loaded = options.corpusDir === undefined ? 0 : loadCorpus(target, join(options.corpusDir, name));
-    const targetReport = await runTarget(target, options, report.findings);
+    const corpus = options.corpusDir === undefined ? undefined : loadCorpus(target, join(options.corpusDir, name));
+    const targetReport = await runTarget(target, options, report.findings, corpus?.outcomes ?? new Set());
     for (const outcomes of Object.values(targetReport.outcomes)) for (const code of Object.keys(outcomes)) codes.add(code);
-    report.targets.push({ ...targetReport, corpusAdded: targetReport.corpusAdded, ...(loaded > 0 ? { corpusLoaded: loaded } : {}) });
+    report.targets.push({ ...targetReport, corpusLoaded: corpus?.files ?? 0 });
   }
   report.distinctErrorCodes = [...codes].filter((code) => Object.hasOwn(errorCodes, code)).sort();
   return report;
 }
 
-async function runTarget(target: FuzzTarget, options: FuzzOptions, findings: SavedFinding[]): Promise<TargetReport> {
+/** `inCorpus`: `sub/outcome` pairs the on-disk corpus already has an input for. */
+async function runTarget(target: FuzzTarget, options: FuzzOptions, findings: SavedFinding[], inCorpus: Set<string>): Promise<Omit<TargetReport, 'corpusLoaded'>> {
   const outcomes: Record<string, Record<string, number>> = {};
   const signatures = new Map<string, number>();
   let findingCount = 0;
   let corpusAdded = 0;
   let digest = 0x811c9dc5;
   const startMs = performance.now();
+  const startCpu = process.cpuUsage();
   let lastProgressMs = startMs;
   let cases = 0;
   for (;;) {
@@ -146,16 +151,24 @@ async function runTarget(target: FuzzTarget, options: FuzzOptions, findings: Sav
     }
     if (isNew && run.poolBytes !== undefined) {
       target.keep(result.sub, run.poolBytes);
-      if (options.corpusDir !== undefined) corpusAdded += saveCorpus(join(options.corpusDir, target.name), result, run.poolBytes) ? 1 : 0;
+      const key = `${result.sub}/${result.outcome}`;
+      if (options.corpusDir !== undefined && !inCorpus.has(key)) {
+        inCorpus.add(key);
+        saveCorpus(join(options.corpusDir, target.name), result, run.poolBytes);
+        corpusAdded++;
+      }
     }
   }
   const elapsedMs = performance.now() - startMs;
+  const cpu = process.cpuUsage(startCpu);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   options.onProgress?.({ target: target.name, cases, elapsedMs, budgetMs: options.durationMsPerTarget, findings: findingCount });
   return {
     target: target.name,
     cases,
     elapsedMs: Math.round(elapsedMs),
     casesPerS: Math.round((cases * 1000) / Math.max(elapsedMs, 1)),
+    casesPerCpuS: Math.round((cases * 1000) / Math.max(cpuMs, 1)),
     findings: findingCount,
     distinctFindings: signatures.size,
     outcomes,
@@ -196,12 +209,15 @@ function saveFinding(target: TargetName, options: FuzzOptions, caseIndex: number
   return finding;
 }
 
-/** Corpus files: `<sub>-<outcome>-<first 8 bytes of hex digest>.hex`, one hex line each. */
-function saveCorpus(dir: string, result: CaseResult, bytes: Uint8Array): boolean {
+/**
+ * Corpus files: `<sub>-<outcome>-<FNV-1a of the bytes>.hex`, one hex line each. An input is kept
+ * when it reaches a sub-target/outcome pair the corpus has no input for yet, so the corpus stays
+ * bounded by (sub-targets × outcomes) across runs.
+ */
+function saveCorpus(dir: string, result: CaseResult, bytes: Uint8Array): void {
   const name = `${result.sub}-${result.outcome}-${digestHex(bytes)}.hex`;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, name), `${toHex(bytes)}\n`);
-  return true;
 }
 
 function digestHex(bytes: Uint8Array): string {
@@ -210,19 +226,23 @@ function digestHex(bytes: Uint8Array): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Loads `<sub>-*.hex` files in name order (sorted, so a given corpus gives a given run). */
-function loadCorpus(target: FuzzTarget, dir: string): number {
+/** Loads `<sub>-<outcome>-*.hex` files in name order (sorted, so a given corpus gives a given run). */
+function loadCorpus(target: FuzzTarget, dir: string): { files: number; outcomes: Set<string> } {
+  const outcomes = new Set<string>();
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => name.endsWith('.hex')).sort();
   } catch {
-    return 0;
+    return { files: 0, outcomes };
   }
   for (const name of names) {
+    const [sub, outcome] = name.split('-');
     const hex = readFileSync(join(dir, name), 'utf8').trim();
-    if (/^([0-9a-f]{2})*$/.test(hex)) target.keep(name.split('-')[0]!, fromHex(hex));
+    if (sub === undefined || outcome === undefined || !/^([0-9a-f]{2})*$/.test(hex)) continue;
+    target.keep(sub, fromHex(hex));
+    outcomes.add(`${sub}/${outcome}`);
   }
-  return names.length;
+  return { files: names.length, outcomes };
 }
 
 /** Runs a saved finding's input again; the result says whether it still reproduces. */
