@@ -9,11 +9,13 @@ import { demoCommand } from './demo.ts';
 import { benchCommand } from './bench.ts';
 import { bleCommand } from './ble.ts';
 import { scenarioCommand } from './scenario.ts';
+import { upCommand } from './up.ts';
 import { fuzzCommand } from './fuzz.ts';
 
 const usage = `latchkey — lock hardware simulator and BLE protocol test harness
 
 Usage:
+  latchkey up [--port 3000] [--db ./latchkey.db] [--host 127.0.0.1] [--json]
   latchkey demo [--seed N] [--doors N] [--mtu 23..517] [--interval MS] [--provider node|noble] [--json]
   latchkey bench [--quick] [--json] [--out bench/results.json]
   latchkey ble run [--doors N] [--attempts M] [--seed N] [--capture FILE] [--hci virtual|hciX] [--json]
@@ -48,6 +50,8 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
         return await bleCommand(sub, context);
       case 'scenario':
         return await scenarioCommand(sub, context);
+      case 'up':
+        return await upCommand(sub, context);
       case 'fuzz': return await fuzzCommand(sub, context);
       case undefined:
       case 'help':

@@ -42,7 +42,8 @@ export interface RunningServer {
 }
 
 export function createServerContext(options: { dbPath: string; logLevel?: Level | 'silent'; clock?: () => number; publicBaseUrl?: string }): ServerContext {
-  const log = pino({ level: options.logLevel ?? 'info' });
+  // Logs go to stderr: stdout carries the command's own output (the endpoint, --json).
+  const log = pino({ level: options.logLevel ?? 'info' }, pino.destination(2));
   const crypto = createNodeProvider();
   const secrets = loadServerSecrets(crypto, options.dbPath);
   const repo = openRepository(options.dbPath);
