@@ -34,7 +34,10 @@ import { checkCredentialPolicy, doorSequence } from './policy.ts';
 
 export interface ExchangeContext {
   lock: Lock;
+  /** Calendar time (the lock's RTC): credential validity. */
   nowMs: number;
+  /** Monotonic tick: challenge age and the relay bound, which a clock step must not stretch. */
+  tickMs: number;
   revokedIds: ReadonlySet<string>;
   applyUpdates(updates: Uint8Array[]): void;
   rateLimited(): boolean;
@@ -70,13 +73,13 @@ export function runExchange(context: ExchangeContext, message: Uint8Array, chall
 
 /** Checks that need no crypto: rate limit, challenge state and timing, version negotiation. */
 function checkGate(context: ExchangeContext, request: FullRequest | ResumeRequest, challenge: OutstandingChallenge | undefined): ErrorCode | undefined {
-  const { lock, nowMs } = context;
+  const { lock, tickMs } = context;
   if (context.rateLimited()) return 'rate_limited';
   if (challenge === undefined) return 'challenge_missing';
   if (challenge.used) return 'challenge_used';
   challenge.used = true;
-  if (nowMs - challenge.createdAtMs > lock.config.challengeLifetimeMs) return 'challenge_expired';
-  if (nowMs - challenge.relayAnchorMs > lock.config.relayBoundMs) return 'relay_suspected';
+  if (tickMs - challenge.createdAtMs > lock.config.challengeLifetimeMs) return 'challenge_expired';
+  if (tickMs - challenge.relayAnchorMs > lock.config.relayBoundMs) return 'relay_suspected';
   let common: number;
   try {
     common = highestCommonVersion(lock.config.lockVersions, request.phoneVersions);

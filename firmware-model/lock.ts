@@ -4,8 +4,11 @@
  *   lock.step(input, trueNowMs) → outputs
  *
  * Inputs are radio/GATT events, time passing, power loss/restore and maintenance updates; outputs
- * are GATT responses, actuator commands and audit records. Time comes in with every input (the
- * lock converts it through its drifting clock), randomness from an injected RandomSource, storage
+ * are GATT responses, actuator commands and audit records. Time comes in with every input and is
+ * used twice, as firmware does: as a monotonic tick for every timeout (challenge age, relay bound,
+ * rate-limit window, bolt timer) and, through the drifting, settable RTC, as the calendar for
+ * credential validity and audit. A clock step never stretches a timeout. Randomness comes from an
+ * injected RandomSource, storage
  * is an NvStorage that can lose power at any write. Same inputs + same seed → same outputs.
  *
  * Safety invariant (tested by model-based tests): `actuate` is emitted only after a fully
@@ -109,6 +112,8 @@ export class Lock {
   private failureTimesMs: number[] = [];
   private unlockedUntilMs: number | undefined;
   private advertised: OutstandingChallenge | undefined;
+  /** Monotonic tick (ms) of the input being handled: timeouts use this, never the RTC. */
+  private tickMs = 0;
   /** Count of actuations (for invariants in tests). */
   actuations = 0;
 
@@ -144,8 +149,9 @@ export class Lock {
       return [];
     }
     const outputs: LockOutput[] = [];
+    this.tickMs = trueNowMs;
     const nowMs = this.clock.localMs(trueNowMs);
-    this.relockIfDue(nowMs, outputs);
+    this.relockIfDue(outputs);
     try {
       this.handle(input, nowMs, trueNowMs, outputs);
     } catch (error) {
@@ -162,17 +168,17 @@ export class Lock {
       case 'tick':
         return;
       case 'advertise':
-        outputs.push({ type: 'advertisement', lockId: this.identity.lockId, challenge: this.config.advertiseChallenge ? this.currentAdvertisedChallenge(nowMs) : undefined });
+        outputs.push({ type: 'advertisement', lockId: this.identity.lockId, challenge: this.config.advertiseChallenge ? this.currentAdvertisedChallenge() : undefined });
         return;
       case 'connect':
         if (this.connections.size >= this.config.connectionsMax) outputs.push({ type: 'disconnect', connectionId: input.connectionId });
-        else this.connections.set(input.connectionId, { connectedAtMs: nowMs, discarding: false, challenge: undefined, reassembler: new Reassembler(), result: idleResult });
+        else this.connections.set(input.connectionId, { connectedAtMs: this.tickMs, discarding: false, challenge: undefined, reassembler: new Reassembler(), result: idleResult });
         return;
       case 'disconnect':
         this.connections.delete(input.connectionId); // partial reassembly and challenge die with the link
         return;
       case 'read':
-        return this.handleRead(input.connectionId, input.characteristic, input.offset, nowMs, outputs);
+        return this.handleRead(input.connectionId, input.characteristic, input.offset, outputs);
       case 'write':
         return this.handleWrite(input, nowMs, outputs);
       case 'maintenance_update':
@@ -189,12 +195,12 @@ export class Lock {
     }
   }
 
-  private handleRead(connectionId: number, characteristic: Characteristic, offset: number, nowMs: number, outputs: LockOutput[]): void {
+  private handleRead(connectionId: number, characteristic: Characteristic, offset: number, outputs: LockOutput[]): void {
     const connection = this.connections.get(connectionId);
     if (connection === undefined) return;
     let value: Uint8Array;
     if (characteristic === 'challenge') {
-      if (offset === 0) connection.challenge = this.newChallenge(nowMs);
+      if (offset === 0) connection.challenge = this.newChallenge();
       const challenge = connection.challenge;
       // A Read Blob before any Read has nothing to continue: answer with an ATT error, not a crash.
       if (challenge === undefined) return void outputs.push({ type: 'read_error', connectionId, attError: attError.invalidOffset });
@@ -206,16 +212,17 @@ export class Lock {
     else outputs.push({ type: 'read_response', connectionId, value: value.slice(offset) });
   }
 
-  private newChallenge(nowMs: number): OutstandingChallenge {
+  private newChallenge(): OutstandingChallenge {
+    const nowMs = this.tickMs;
     const ephemeralSecret = p256SecretFromSeed(this.random(48));
     const ephemeralKey = this.crypto.publicKeyOf('ES256', ephemeralSecret);
     return { commitment: commitToEphemeral(this.crypto, ephemeralKey), ephemeralSecret, ephemeralKey, createdAtMs: nowMs, relayAnchorMs: nowMs, used: false };
   }
 
   /** The advertised challenge, renewed once used or older than its lifetime. */
-  private currentAdvertisedChallenge(nowMs: number): Uint8Array {
+  private currentAdvertisedChallenge(): Uint8Array {
     const current = this.advertised;
-    if (current === undefined || current.used || nowMs - current.createdAtMs >= this.config.advertisedChallengeLifetimeMs) this.advertised = this.newChallenge(nowMs);
+    if (current === undefined || current.used || this.tickMs - current.createdAtMs >= this.config.advertisedChallengeLifetimeMs) this.advertised = this.newChallenge();
     return encodeChallenge({ lockVersions: this.config.lockVersions, commitment: this.advertised!.commitment });
   }
 
@@ -223,9 +230,9 @@ export class Lock {
    * A request on a connection that read no challenge answers the advertised one (1 round trip).
    * Single use across all connections; its relay bound runs from this connection's start.
    */
-  private advertisedFor(connection: Connection, nowMs: number): OutstandingChallenge | undefined {
+  private advertisedFor(connection: Connection): OutstandingChallenge | undefined {
     const advertised = this.advertised;
-    if (advertised === undefined || nowMs - advertised.createdAtMs > this.config.advertisedChallengeLifetimeMs + this.config.relayBoundMs) return undefined;
+    if (advertised === undefined || this.tickMs - advertised.createdAtMs > this.config.advertisedChallengeLifetimeMs + this.config.relayBoundMs) return undefined;
     const alreadyUsed = advertised.used;
     advertised.used = true; // consumed by this attempt whatever its outcome; the next advert carries a new one
     return { ...advertised, relayAnchorMs: Math.max(advertised.createdAtMs, connection.connectedAtMs), used: alreadyUsed };
@@ -264,7 +271,7 @@ export class Lock {
       this.recordFailure(nowMs, 'message_malformed', outputs);
       return;
     }
-    const challenge = connection.challenge ?? this.advertisedFor(connection, nowMs);
+    const challenge = connection.challenge ?? this.advertisedFor(connection);
     connection.challenge = undefined; // single use, whatever the outcome
     const decision = this.decide(message, challenge, nowMs, outputs);
     connection.result = decision.result;
@@ -278,7 +285,8 @@ export class Lock {
       revokedIds: this.revokedIds,
       // Phone-carried updates never set the clock (a phone may hold one for days); maintenance syncs do.
       applyUpdates: (updates) => this.applyUpdates(updates, nowMs, undefined, outputs),
-      rateLimited: () => this.isRateLimited(nowMs),
+      tickMs: this.tickMs,
+      rateLimited: () => this.isRateLimited(),
     };
     const outcome = runExchange(context, message, challenge);
     if (outcome.code !== undefined) {
@@ -290,7 +298,7 @@ export class Lock {
       this.persistent = { ...this.persistent, sequenceFloor: outcome.raiseFloorTo };
       this.commit(nowMs);
     }
-    this.unlockedUntilMs = nowMs + this.config.unlockMs;
+    this.unlockedUntilMs = this.tickMs + this.config.unlockMs;
     this.actuations++;
     outputs.push({ type: 'actuate', unlockUntilMs: this.unlockedUntilMs });
     this.pushAudit(outputs, { timeMs: nowMs, event: 'unlocked', ...(outcome.credentialId ? { credentialId: outcome.credentialId } : {}), ...(outcome.subject ? { subject: outcome.subject } : {}) });
@@ -349,20 +357,20 @@ export class Lock {
     return outputs;
   }
 
-  private relockIfDue(nowMs: number, outputs: LockOutput[]): void {
-    if (this.unlockedUntilMs !== undefined && nowMs >= this.unlockedUntilMs) {
+  private relockIfDue(outputs: LockOutput[]): void {
+    if (this.unlockedUntilMs !== undefined && this.tickMs >= this.unlockedUntilMs) {
       this.unlockedUntilMs = undefined;
       outputs.push({ type: 'relock' });
     }
   }
 
-  private isRateLimited(nowMs: number): boolean {
-    this.failureTimesMs = this.failureTimesMs.filter((time) => nowMs - time < this.config.failureWindowMs);
+  private isRateLimited(): boolean {
+    this.failureTimesMs = this.failureTimesMs.filter((time) => this.tickMs - time < this.config.failureWindowMs);
     return this.failureTimesMs.length >= this.config.failuresMax;
   }
 
   private recordFailure(nowMs: number, code: ErrorCode, outputs: LockOutput[], credentialId?: string, subject?: string): void {
-    if (code !== 'rate_limited') this.failureTimesMs.push(nowMs);
+    if (code !== 'rate_limited') this.failureTimesMs.push(this.tickMs);
     if (this.failureTimesMs.length > this.config.failuresMax * 2) this.failureTimesMs.shift();
     this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code, ...(credentialId ? { credentialId } : {}), ...(subject ? { subject } : {}) });
   }

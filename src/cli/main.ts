@@ -29,7 +29,7 @@ Common options:
 
 Exit codes: 0 every outcome as expected, 1 an outcome differed, 2 usage error, 3 crash.`;
 
-const booleanFlags = ['json', 'quick', 'help'] as const;
+const booleanFlags = ['json', 'quick', 'help', 'canary'] as const;
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export async function main(argv: string[], out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<number> {
