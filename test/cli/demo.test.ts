@@ -59,12 +59,19 @@ describe('latchkey demo', () => {
 });
 
 describe('latchkey bench --quick (smoke; figures are not asserted)', () => {
-  it('writes a results file with verify and latency rows', async () => {
+  it('runs every section of the suite and writes a results file', async () => {
     const { code, out } = await run(['bench', '--quick', '--json', '--out', 'artifacts/bench-smoke.json']);
     expect(code).toBe(0);
     const results = JSON.parse(out);
     expect(results.verify).toHaveLength(4);
     for (const row of results.verify) expect(row.fullVerifyPerS).toBeGreaterThan(0);
     expect(results.latency[0].first.roundTripsToDecision).toBe(2);
+    expect(results.aliroShaped[0].roundTrips).toBeGreaterThanOrEqual(4); // 4 at MTU ≥ 120; Read Blobs add more at MTU 23
+    expect(results.issuance).toHaveLength(2);
+    expect(results.scale.wings[0].failed).toBe(0);
+    expect(results.scale.wings[0].unlocks).toBeGreaterThan(0);
+    expect(results.api.errors).toBe(0);
+    expect(results.fuzz.map((f: { target: string }) => f.target)).toEqual(['credential', 'messages', 'lock']);
+    for (const f of results.fuzz) expect(f.findings).toBe(0);
   });
 });
