@@ -10,9 +10,11 @@
  * every actuation, relock and audit record to the spawner (context.report).
  *
  * Time: a BLE run is real time. Every input is stepped with Date.now() (wall clock, ms since the
- * Unix epoch), not virtual time: the lock's challenge lifetime and relay bound are measured on
- * the host's clock, scheduling jitter included. Same seed ⇒ same keys and challenges'
- * randomness, not the same timings.
+ * Unix epoch) plus a clock offset that starts at 0, not virtual time: the lock's challenge
+ * lifetime and relay bound are measured on the host's clock, scheduling jitter included. Same
+ * seed ⇒ same keys and challenges' randomness, not the same timings. The spawner can move the
+ * offset (a scenario's "advance: 2h"), feed lock-side inputs and inspect the lock through the
+ * control messages of ./lock-control.ts.
  *
  * Options (structured clone, `spawnPeripheral(…, { options })`): LockPeripheralOptions below;
  * secrets travel as hex because they cross a thread boundary as plain data.
@@ -30,6 +32,8 @@ import type { TrustedIssuerKey } from '../protocol/issuer-keys.ts';
 import { createSeededRandom } from '../protocol/random.ts';
 import { AttErrorCode } from '../hci/peripheral/definition.ts';
 import type { PeripheralContext, PeripheralDefinition, ReadResult, WriteResult } from '../hci/peripheral/definition.ts';
+import { isLockControlMessage } from './lock-control.ts';
+import type { LockControlReply, LockControlRequest, LockSnapshot } from './lock-control.ts';
 import { encodeLockManufacturerData } from './manufacturer-data.ts';
 
 export interface TrustedIssuerKeyHex {
@@ -55,7 +59,8 @@ export interface LockPeripheralOptions {
 export type LockPeripheralReport =
   | { readonly type: 'actuate'; readonly atMs: number; readonly unlockUntilMs: number }
   | { readonly type: 'relock'; readonly atMs: number }
-  | { readonly type: 'audit'; readonly atMs: number; readonly record: AuditRecord };
+  | { readonly type: 'audit'; readonly atMs: number; readonly record: AuditRecord }
+  | LockControlReply;
 
 export function trustedIssuerToHex(key: TrustedIssuerKey): TrustedIssuerKeyHex {
   return { kidHex: toHex(key.kid), algorithm: key.algorithm, publicKeyHex: toHex(key.publicKey) };
@@ -94,21 +99,51 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
   });
   let connectionId = 0;
   let relockTimer: NodeJS.Timeout | undefined;
+  let clockOffsetMs = 0;
+  const now = (): number => Date.now() + clockOffsetMs;
 
   const step = (input: LockInput): LockOutput[] => {
-    const atMs = Date.now();
+    const atMs = now();
     const outputs = lock.step(input, atMs);
     for (const output of outputs) {
       if (output.type === 'actuate') {
         context.report({ type: 'actuate', atMs, unlockUntilMs: output.unlockUntilMs } satisfies LockPeripheralReport);
         clearTimeout(relockTimer);
-        relockTimer = setTimeout(() => step({ type: 'tick' }), Math.max(0, output.unlockUntilMs - lock.localNowMs(Date.now())) + 1);
+        relockTimer = setTimeout(() => step({ type: 'tick' }), Math.max(0, output.unlockUntilMs - lock.localNowMs(now())) + 1);
         relockTimer.unref();
       } else if (output.type === 'relock') context.report({ type: 'relock', atMs } satisfies LockPeripheralReport);
       else if (output.type === 'audit') context.report({ type: 'audit', atMs, record: output.record } satisfies LockPeripheralReport);
     }
     return outputs;
   };
+
+  const control = (request: LockControlRequest): void => {
+    switch (request.type) {
+      case 'advance_clock':
+        if (!Number.isSafeInteger(request.deltaMs) || request.deltaMs < 0) throw new RangeError(`advance_clock: deltaMs must be a non-negative integer, got ${request.deltaMs}`);
+        clockOffsetMs += request.deltaMs;
+        step({ type: 'tick' });
+        return;
+      case 'step':
+        step(request.input);
+        return;
+      case 'power_cut_at_write':
+        lock.nv.powerCutAtWrite = lock.nv.writeCount + request.writesFromNow;
+        return;
+      case 'inspect':
+        return;
+    }
+  };
+  const snapshot = (): LockSnapshot => ({ clockOffsetMs, powered: lock.isPowered, actuations: lock.actuations, audit: lock.audit.since(0) });
+  context.onControl((message) => {
+    if (!isLockControlMessage(message)) return;
+    try {
+      control(message.request);
+      context.report({ type: 'control_done', id: message.id, snapshot: snapshot() } satisfies LockPeripheralReport);
+    } catch (error) {
+      context.report({ type: 'control_failed', id: message.id, message: error instanceof Error ? error.message : String(error) } satisfies LockPeripheralReport);
+    }
+  });
 
   const read = async (characteristic: 'challenge' | 'exchange'): Promise<ReadResult> => {
     for (const output of step({ type: 'read', connectionId, characteristic, offset: 0 })) {

@@ -1,9 +1,15 @@
-/** `latchkey scenario run <files or dirs> [--seed N] [--transport virtual] [--junit out.xml] [--json]`. */
+/**
+ * `latchkey scenario run <files or dirs> [--seed N] [--transport virtual|ble] [--junit out.xml] [--json]`.
+ * Over `ble` a scenario that needs the virtual radio's physics is not run; the summary lists it
+ * with the reason, and the JUnit test case is `<skipped>`.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createNodeProvider } from '../protocol/crypto/node.ts';
 import { loadScenarios } from '../harness/scenario/load.ts';
+import { bleBackend } from '../harness/scenario/ble-backend.ts';
 import { runScenario, type ScenarioResult } from '../harness/scenario/runner.ts';
+import { virtualBackend } from '../harness/scenario/virtual-backend.ts';
 import { ScenarioError } from '../harness/scenario/schema.ts';
 import { toJunit } from '../harness/scenario/junit.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, UsageError, type ParsedArgs } from './args.ts';
@@ -12,11 +18,11 @@ import { exitCodes, type CommandContext } from './context.ts';
 export async function scenarioCommand(args: ParsedArgs, context: CommandContext): Promise<number> {
   rejectUnknownFlags(args, ['seed', 'transport', 'junit', 'json', 'log-level']);
   const [verb, ...paths] = args.positionals;
-  if (verb !== 'run') throw new UsageError('usage: latchkey scenario run <files or dirs> [--seed N] [--junit out.xml] [--json]');
+  if (verb !== 'run') throw new UsageError('usage: latchkey scenario run <files or dirs> [--seed N] [--transport virtual|ble] [--junit out.xml] [--json]');
   if (paths.length === 0) throw new UsageError('scenario run needs at least one file or directory');
   const seed = intFlag(args, 'seed', 1, 0, 0xffffffff);
   const transport = stringFlag(args, 'transport', 'virtual', ['virtual', 'ble']);
-  if (transport === 'ble') throw new UsageError('--transport ble is not available yet: scenarios run over the virtual radio (see the issue notes)');
+  const backend = transport === 'ble' ? bleBackend : virtualBackend;
   let scenarios;
   try {
     scenarios = loadScenarios(paths);
@@ -31,9 +37,10 @@ export async function scenarioCommand(args: ParsedArgs, context: CommandContext)
   const crypto = createNodeProvider();
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
-    const result = await runScenario(scenario, { seed, crypto });
+    const result = await runScenario(scenario, { seed, crypto, backend });
     results.push(result);
-    context.log.info({ name: result.name, passed: result.passed, failure: result.failure }, 'scenario finished');
+    if (result.skipped !== undefined) context.log.info({ name: result.name, transport, notApplicable: result.skipped }, 'scenario not applicable');
+    else context.log.info({ name: result.name, passed: result.passed, failure: result.failure }, 'scenario finished');
   }
   const junitPath = args.flags.get('junit');
   if (typeof junitPath === 'string') {
@@ -41,10 +48,16 @@ export async function scenarioCommand(args: ParsedArgs, context: CommandContext)
     writeFileSync(junitPath, toJunit(results));
   }
   const failed = results.filter((r) => !r.passed);
-  if (args.flags.has('json')) context.out(JSON.stringify({ seed, transport, passed: results.length - failed.length, failed: failed.length, results }, null, 2));
-  else {
-    const lines = results.map((r) => `${r.passed ? 'pass' : 'FAIL'}  ${r.name.padEnd(40)} ${String(r.checks).padStart(3)} checks  ${r.file}${r.passed ? '' : `\n      ${r.file}:${r.failure!.line}: ${r.failure!.message}\n      replay: ${r.replay}`}`);
-    context.out([...lines, '', `${results.length - failed.length} passed, ${failed.length} failed (seed ${seed})`].join('\n'));
+  const skipped = results.filter((r) => r.skipped !== undefined);
+  const passed = results.length - failed.length - skipped.length;
+  if (args.flags.has('json')) {
+    const notApplicable = skipped.length === 0 ? {} : { notApplicable: skipped.map((r) => ({ file: r.file, reason: r.skipped })) };
+    context.out(JSON.stringify({ seed, transport, passed, failed: failed.length, ...notApplicable, results }, null, 2));
+  } else {
+    const lines = results.map((r) => (r.skipped !== undefined ? `n/a   ${r.name.padEnd(40)}            ${r.file}` : `${r.passed ? 'pass' : 'FAIL'}  ${r.name.padEnd(40)} ${String(r.checks).padStart(3)} checks  ${r.file}${r.passed ? '' : `\n      ${r.file}:${r.failure!.line}: ${r.failure!.message}\n      replay: ${r.replay}`}`));
+    const notApplicable = skipped.length === 0 ? [] : ['', `not applicable to --transport ${transport} (not run):`, ...skipped.map((r) => `  ${r.file}: ${r.skipped}`)];
+    const counts = `${passed} passed, ${failed.length} failed${skipped.length === 0 ? '' : `, ${skipped.length} not applicable to ${transport}`}`;
+    context.out([...lines, ...notApplicable, '', `${counts} (seed ${seed})`].join('\n'));
   }
   return failed.length === 0 ? exitCodes.ok : exitCodes.failed;
 }

@@ -1,18 +1,19 @@
 /**
- * Runs one parsed scenario in a fresh seeded world. Each step either acts (grant, advance, revoke,
- * carry an update, cut power, shift a clock, move a phone, change the radio) or checks (unlock
- * with an expected outcome, an attack with an expected observation, actuation counts, audit
- * entries, unlinkability). The first failed check ends the scenario; the report carries the file
- * line, the seed and the command that replays it.
+ * Runs one parsed scenario on a fresh backend (the seeded virtual radio unless told otherwise;
+ * see backend.ts). Each step either acts (grant, advance, revoke, carry an update, cut power,
+ * shift a clock, move a phone, change the radio) or checks (unlock with an expected outcome, an
+ * attack with an expected observation, actuation counts, audit entries, unlinkability). The first
+ * failed check ends the scenario; the report carries the file line, the seed and the command that
+ * replays it. A scenario the backend cannot express is not run: its result says why (`skipped`).
  */
 import type { CredentialClaims } from '../../protocol/credential.ts';
 import type { CryptoProvider } from '../../protocol/crypto/provider.ts';
 import { toHex } from '../../protocol/bytes.ts';
-import type { RadioOptions } from '../../radio/options.ts';
-import { World, type WorldPhone } from '../../sim/world.ts';
-import { Attacker, type AttackParams, type Observed } from './attacks.ts';
+import type { AttackParams, Observed } from './attacks.ts';
+import type { BackendFactory, ScenarioBackend, ScenarioPhone, ScenarioTransport } from './backend.ts';
 import { parseDuration } from './durations.ts';
 import { parseExpectation, type Expectation, type Scenario } from './schema.ts';
+import { virtualBackend } from './virtual-backend.ts';
 
 export interface ScenarioResult {
   name: string;
@@ -21,6 +22,8 @@ export interface ScenarioResult {
   seed: number;
   passed: boolean;
   failure: { line: number; message: string } | undefined;
+  /** Present when the scenario was not run: why it does not apply to the transport. */
+  skipped?: string;
   steps: number;
   checks: number;
   wallMs: number;
@@ -31,15 +34,35 @@ export interface ScenarioResult {
 
 class CheckFailed extends Error {}
 
-export async function runScenario(scenario: Scenario, options: { seed: number; crypto: CryptoProvider }): Promise<ScenarioResult> {
+/** Bolt relock time the runner waits after each unlock and attack (the lock's unlockMs is 5 s). */
+const relockWaitMs = 6_000;
+
+export async function runScenario(scenario: Scenario, options: { seed: number; crypto: CryptoProvider; backend?: BackendFactory }): Promise<ScenarioResult> {
   const started = performance.now();
-  const world = new World({ seed: options.seed, crypto: options.crypto, radio: scenario.radio as Partial<RadioOptions> });
-  for (const door of scenario.doors) world.addLock(door.id, door.id, { xM: door.position[0], yM: door.position[1] }, door.config);
-  const phones = new Map<string, WorldPhone>();
-  for (const phone of scenario.phones) phones.set(phone.id, world.addPhone(phone.id, { xM: phone.position[0], yM: phone.position[1] }));
+  const factory = options.backend ?? virtualBackend;
+  const replay = replayCommand(scenario.file, options.seed, factory.transport);
+  const base = { name: scenario.name, file: scenario.file, attack: scenario.attack, seed: options.seed };
+  const notApplicable = factory.notApplicable(scenario);
+  if (notApplicable !== undefined) {
+    return { ...base, passed: true, failure: undefined, skipped: notApplicable, steps: 0, checks: 0, wallMs: Math.round(performance.now() - started), virtualMs: 0, traceDigest: '', replay };
+  }
+  const backend = await factory.create(scenario, options);
+  try {
+    const outcome = await runSteps(scenario, backend);
+    const { virtualMs, traceDigest } = backend.summary();
+    return { ...base, passed: outcome.failure === undefined, failure: outcome.failure, steps: outcome.steps, checks: outcome.checks, wallMs: Math.round(performance.now() - started), virtualMs, traceDigest, replay };
+  } finally {
+    await backend.close();
+  }
+}
+
+export function replayCommand(file: string, seed: number, transport: ScenarioTransport): string {
+  return `npx latchkey scenario run ${file} --seed ${seed}${transport === 'virtual' ? '' : ` --transport ${transport}`}`;
+}
+
+async function runSteps(scenario: Scenario, backend: ScenarioBackend): Promise<{ failure: ScenarioResult['failure']; steps: number; checks: number }> {
   const grants = new Map<string, CredentialClaims>();
-  const attacker = new Attacker(world);
-  const phoneOf = (id: string): WorldPhone => phones.get(id)!;
+  const phoneOf = (id: string): ScenarioPhone => backend.phones.get(id)!;
   let checks = 0;
   let failure: ScenarioResult['failure'];
   let stepsRun = 0;
@@ -58,29 +81,16 @@ export async function runScenario(scenario: Scenario, options: { seed: number; c
       break;
     }
   }
-  return {
-    name: scenario.name,
-    file: scenario.file,
-    attack: scenario.attack,
-    seed: options.seed,
-    passed: failure === undefined,
-    failure,
-    steps: stepsRun,
-    checks,
-    wallMs: Math.round(performance.now() - started),
-    virtualMs: world.radio.now() - world.radio.options.epochMs,
-    traceDigest: world.radio.traceDigest,
-    replay: `npx latchkey scenario run ${scenario.file} --seed ${options.seed}`,
-  };
+  return { failure, steps: stepsRun, checks };
 
   async function runStep(kind: string, body: Record<string, unknown> & string): Promise<void> {
     const seconds = (field: unknown): number => Math.round((parseDuration(String(field)) ?? 0) / 1000);
     switch (kind) {
       case 'grant': {
-        const issued = world.grant(phoneOf(body.phone as string), body.doors as string[], {
+        const issued = backend.grant(phoneOf(body.phone as string), body.doors as string[], {
           subject: (body.subject as string | undefined) ?? (body.phone as string),
-          fromS: world.nowS() + (body.from !== undefined ? seconds(body.from) : -60),
-          untilS: world.nowS() + (body.until !== undefined ? seconds(body.until) : 86400),
+          fromS: backend.nowS() + (body.from !== undefined ? seconds(body.from) : -60),
+          untilS: backend.nowS() + (body.until !== undefined ? seconds(body.until) : 86400),
           supersede: body.supersede === true,
         });
         if (typeof body.as === 'string') grants.set(body.as, issued.claims);
@@ -88,88 +98,86 @@ export async function runScenario(scenario: Scenario, options: { seed: number; c
       }
       case 'unlock': {
         const phone = phoneOf(body.phone as string);
-        const door = world.locks.get(body.door as string)!;
-        // The guest walks up to the door unless the scenario says it stays where it is.
-        if (body.walk !== false) world.movePhone(phone, world.radio.lockPosition(door.deviceId));
+        const door = body.door as string;
+        const lock = backend.locks.get(door)!;
         // Lock certificates are public: a wallet presenting an out-of-scope credential has the door's.
-        if (body.out_of_scope === true) phone.wallet.addLockCertificate(door.provisioned.certificate, door.provisioned.identity.lockId);
-        const before = door.lock.actuations;
-        const outcome = await world.radio.runUntil(
-          phone.client.unlock({ lockId: door.provisioned.identity.lockId, mtu: (body.mtu as number | undefined) ?? 247, allowResume: body.resume !== false, presentOutOfScope: body.out_of_scope === true, useAdvertisedChallenge: body.advertised !== false }),
-        );
-        expectObserved({ outcome: outcome.outcome, code: outcome.code }, expectationOf(body.expect), `unlock ${phone.id} → ${door.deviceId}`);
-        check(door.lock.actuations - before === (outcome.outcome === 'unlocked' ? 1 : 0), `${door.deviceId} actuated ${door.lock.actuations - before} times for one attempt with outcome ${outcome.outcome}`);
-        await world.radio.advance(6_000); // let the bolt relock before the next step
+        if (body.out_of_scope === true) phone.wallet.addLockCertificate(lock.certificate, lock.identity.lockId);
+        const before = await backend.actuations(door);
+        const outcome = await backend.unlock(phone, door, {
+          walk: body.walk !== false,
+          mtu: (body.mtu as number | undefined) ?? 247,
+          allowResume: body.resume !== false,
+          presentOutOfScope: body.out_of_scope === true,
+          useAdvertisedChallenge: body.advertised !== false,
+        });
+        expectObserved({ outcome: outcome.outcome, code: outcome.code }, expectationOf(body.expect), `unlock ${phone.id} → ${door}`);
+        const actuated = (await backend.actuations(door)) - before;
+        check(actuated === (outcome.outcome === 'unlocked' ? 1 : 0), `${door} actuated ${actuated} times for one attempt with outcome ${outcome.outcome}`);
+        await backend.advance(relockWaitMs); // let the bolt relock before the next step
         return;
       }
       case 'attack': {
         const params = body as unknown as AttackParams;
         const doorIds = [params.door, params.to_door].filter((id): id is string => id !== undefined);
-        const before = doorIds.map((id) => world.locks.get(id)!.lock.actuations);
-        const observed = await attacker.run(params, phoneOf);
+        const before = await Promise.all(doorIds.map((id) => backend.actuations(id)));
+        const observed = await backend.attack(params, phoneOf);
         const expected = expectationOf(body.expect);
         expectObserved(observed, expected, `attack ${params.kind}`);
-        const actuated = doorIds.reduce((sum, id, i) => sum + world.locks.get(id)!.lock.actuations - before[i]!, 0);
+        const after = await Promise.all(doorIds.map((id) => backend.actuations(id)));
+        const actuated = after.reduce((sum, count, i) => sum + count - before[i]!, 0);
         check(actuated === (expected.outcome === 'unlocked' ? 1 : 0), `attack ${params.kind}: doors actuated ${actuated} times`);
-        await world.radio.advance(6_000);
+        await backend.advance(relockWaitMs);
         return;
       }
       case 'advance':
-        await world.radio.advance(parseDuration(body)!);
+        await backend.advance(parseDuration(body)!);
         return;
       case 'revoke': {
         const claims = grants.get(body);
         check(claims !== undefined, `no grant named "${body}"`);
-        world.issuer.revoke(claims!);
+        backend.issuer.revoke(claims!);
         return;
       }
       case 'carry_update': {
-        const door = world.locks.get(body.door as string)!;
-        const lockId = door.provisioned.identity.lockId;
-        const update = body.version !== undefined ? world.issuer.updateFor(lockId, world.nowS(), { version: body.version as number }) : world.issuer.updateFor(lockId, world.nowS());
+        const lockId = backend.locks.get(body.door as string)!.identity.lockId;
+        const update = body.version !== undefined ? backend.issuer.updateFor(lockId, backend.nowS(), { version: body.version as number }) : backend.issuer.updateFor(lockId, backend.nowS());
         phoneOf(body.phone as string).wallet.carryUpdate(update);
         return;
       }
       case 'maintenance_update': {
-        const door = world.locks.get(body.door as string)!;
-        const lockId = door.provisioned.identity.lockId;
-        const update = body.time !== undefined ? world.issuer.timeSync(lockId, world.nowS(), world.nowS() + seconds(body.time)) : world.issuer.updateFor(lockId, world.nowS());
-        world.radio.stepLock(door.deviceId, { type: 'maintenance_update', update });
+        const lockId = backend.locks.get(body.door as string)!.identity.lockId;
+        const update = body.time !== undefined ? backend.issuer.timeSync(lockId, backend.nowS(), backend.nowS() + seconds(body.time)) : backend.issuer.updateFor(lockId, backend.nowS());
+        await backend.stepLock(body.door as string, { type: 'maintenance_update', update });
         return;
       }
-      case 'power_cut': {
-        const lock = world.locks.get(body.door as string)!.lock;
-        lock.nv.powerCutAtWrite = lock.nv.writeCount + (body.at_write as number);
+      case 'power_cut':
+        await backend.powerCutAtWrite(body.door as string, body.at_write as number);
         return;
-      }
       case 'power_restore':
-        world.radio.stepLock(world.locks.get(body)!.deviceId, { type: 'power_restored' });
+        await backend.stepLock(body, { type: 'power_restored' });
         return;
       case 'clock':
-        world.radio.stepLock(world.locks.get(body.door as string)!.deviceId, { type: 'clock_disturbed', deltaMs: parseDuration(body.shift as string)! });
+        await backend.stepLock(body.door as string, { type: 'clock_disturbed', deltaMs: parseDuration(body.shift as string)! });
         return;
-      case 'move': {
-        const to = body.to as [number, number];
-        world.movePhone(phoneOf(body.phone as string), { xM: to[0], yM: to[1] });
+      case 'move':
+        physics().movePhone(phoneOf(body.phone as string), body.to as [number, number]);
         return;
-      }
       case 'radio':
-        Object.assign(world.radio.options, body);
+        physics().setRadioOptions(body);
         return;
       case 'disconnect_after':
-        world.radio.injectDisconnect(world.locks.get(body.door as string)!.deviceId, body.packets as number);
+        physics().disconnectAfter(body.door as string, body.packets as number);
         return;
       case 'forget_ticket':
         phoneOf(body.phone as string).wallet.tickets.clear();
         return;
       case 'expect_actuations': {
-        const lock = world.locks.get(body.door as string)!.lock;
-        check(lock.actuations === body.count, `${String(body.door)} actuated ${lock.actuations} times, expected ${String(body.count)}`);
+        const count = await backend.actuations(body.door as string);
+        check(count === body.count, `${String(body.door)} actuated ${count} times, expected ${String(body.count)}`);
         return;
       }
       case 'expect_audit': {
-        const lock = world.locks.get(body.door as string)!.lock;
-        const found = lock.audit.since(0).some((record) => record.event === body.event && (body.code === undefined || record.code === body.code));
+        const found = (await backend.audit(body.door as string)).some((record) => record.event === body.event && (body.code === undefined || record.code === body.code));
         check(found, `${String(body.door)} audit has no ${String(body.event)}${body.code ? ` ${String(body.code)}` : ''} record`);
         return;
       }
@@ -181,6 +189,11 @@ export async function runScenario(scenario: Scenario, options: { seed: number; c
       default:
         throw new Error(`step kind ${kind} passed validation but has no runner`);
     }
+  }
+
+  function physics() {
+    if (backend.physics === undefined) throw new Error(`the ${backend.transport} backend has no radio physics (notApplicable should have said so)`);
+    return backend.physics;
   }
 
   function expectObserved(observed: Observed, expected: Expectation, what: string): void {
@@ -204,7 +217,7 @@ function expectationOf(value: unknown): Expectation {
  * No 8-byte window of one exchange's writes recurs in another, and neither the subject nor the
  * credential id appears in any write.
  */
-function checkUnlinkable(phone: WorldPhone, check: (condition: boolean, message: string) => void): void {
+function checkUnlinkable(phone: ScenarioPhone, check: (condition: boolean, message: string) => void): void {
   const sessions = phone.recorder.sessions.map((writes) => toHex(concat(writes.map((write) => write.data.subarray(1)))));
   check(sessions.length >= 2, `expect_unlinkable needs at least two exchanges of ${phone.id}`);
   const windowHex = 16;

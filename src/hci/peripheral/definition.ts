@@ -67,6 +67,8 @@ export interface PeripheralContext {
   readonly options: unknown;
   /** Posts a message to the spawner ('report' event of the PeripheralHandle). */
   report(message: unknown): void;
+  /** Receives what the spawner sends with PeripheralHandle.control (structured clone), in order. */
+  onControl(listener: (message: unknown) => void): void;
 }
 
 /** What a handler module must export. */
@@ -83,4 +85,4 @@ export type PeripheralWorkerMessage =
   | { readonly type: 'stopped' };
 
 /** Messages from the spawner to the worker. */
-export type PeripheralControlMessage = { readonly type: 'stop' };
+export type PeripheralControlMessage = { readonly type: 'stop' } | { readonly type: 'control'; readonly message: unknown };

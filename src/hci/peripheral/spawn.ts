@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { ControllerSetting } from '../host/require-hook.ts';
-import type { PeripheralWorkerMessage } from './definition.ts';
+import type { PeripheralControlMessage, PeripheralWorkerMessage } from './definition.ts';
 import type { PeripheralWorkerData } from './worker.ts';
 
 export interface SpawnPeripheralOptions {
@@ -34,6 +34,8 @@ export interface PeripheralHandle extends EventEmitter {
   readonly worker: Worker;
   /** Resolves with the peripheral's BD_ADDR once it advertises. */
   readonly ready: Promise<string>;
+  /** Sends `message` to the handler's onControl listeners (structured clone, in order). */
+  control(message: unknown): void;
   /** Terminates the worker (its controller powers off); resolves when the thread is gone. */
   stop(): Promise<void>;
 }
@@ -114,6 +116,7 @@ export function spawnPeripheralWorker(
     });
   });
   handle.ready.catch(() => undefined); // Observed by the caller; avoid an unhandled rejection on stop.
+  handle.control = (message) => worker.postMessage({ type: 'control', message } satisfies PeripheralControlMessage);
   handle.stop = async () => {
     stopping = true;
     await worker.terminate();

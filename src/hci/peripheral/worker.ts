@@ -138,13 +138,16 @@ async function main(): Promise<void> {
   }
   const handler = (await import(data.handlerModuleUrl)) as { createPeripheral?: CreatePeripheral };
   if (typeof handler.createPeripheral !== 'function') throw new Error(`${data.handlerModuleUrl} does not export createPeripheral`);
+  const controlListeners: ((message: unknown) => void)[] = [];
   const definition = await handler.createPeripheral({
     label: data.label,
     options: data.options,
     report: (message) => post({ type: 'report', message }),
+    onControl: (listener) => controlListeners.push(listener),
   });
   const bleno = requireHost<Bleno>('@abandonware/bleno');
   port.on('message', (message: PeripheralControlMessage) => {
+    if (message.type === 'control') for (const listener of controlListeners) listener(message.message);
     if (message.type !== 'stop') return;
     bleno.stopAdvertising();
     bleno.disconnect();

@@ -1,0 +1,275 @@
+/**
+ * The scenario backend over real BLE stacks: one bleno lock peripheral per door (a worker thread
+ * each, the firmware-model Lock inside, src/ble/lock-peripheral.ts) and one noble central per
+ * phone plus one for the attacker, all on the virtual HCI controller (src/hci).
+ *
+ * Time: the locks step with wall-clock time plus a clock offset. `advance: 2h` adds to that
+ * offset in every lock worker (and waits for each to answer) and in the issuer's and phones'
+ * "now", so validity windows, tickets and clock checks see the same shifted time everywhere.
+ * Lock state (actuations, audit records) is read back from the workers (src/ble/lock-control.ts).
+ *
+ * What does not apply: anything that needs the virtual radio's physics — positions and range,
+ * radio options (loss, MTU, connection interval), injected disconnects, a lock losing power in
+ * the middle of an exchange (the virtual radio drops the link; a bleno peripheral keeps it), the
+ * challenge in extended advertising, and the attacks fake_lock and concurrent. `notApplicable`
+ * names each such step so the run can report the scenario instead of running it.
+ *
+ * Wall clock jitter: the lock's relay bound (challenge read → final write, 500 ms by default) is
+ * raised to 3 s unless the scenario sets it, as `ble run` does: two cores running other tests
+ * can delay a final write past 500 ms.
+ */
+import type { AuditRecord } from '../../../firmware-model/audit.ts';
+import type { LockConfig } from '../../../firmware-model/config.ts';
+import { LockController } from '../../ble/lock-control.ts';
+import type { LockControlRequest, LockSnapshot } from '../../ble/lock-control.ts';
+import { trustedIssuerToHex } from '../../ble/lock-peripheral.ts';
+import type { LockPeripheralOptions } from '../../ble/lock-peripheral.ts';
+import { NobleTransport } from '../../ble/noble-transport.ts';
+import { startVirtualBle, waitForPoweredOn } from '../../hci/index.ts';
+import type { VirtualBle } from '../../hci/index.ts';
+import { InMemoryIssuer } from '../../issuer/in-memory-issuer.ts';
+import type { ProvisionedLock } from '../../issuer/in-memory-issuer.ts';
+import { toHex } from '../../protocol/bytes.ts';
+import type { CryptoProvider } from '../../protocol/crypto/provider.ts';
+import { createSeededRandom } from '../../protocol/random.ts';
+import type { SeededRandom } from '../../protocol/random.ts';
+import { UnlockClient } from '../../phone/unlock-client.ts';
+import type { UnlockOutcome } from '../../phone/unlock-client.ts';
+import { softwareHolder, Wallet } from '../../phone/wallet.ts';
+import { RecordingTransport } from '../../radio/recording-transport.ts';
+import type { Advertisement, GattConnection, Transport } from '../../radio/transport.ts';
+import { Attacker, radioOnlyAttacks } from './attacks.ts';
+import type { AttackParams, Observed } from './attacks.ts';
+import type { BackendFactory, LockSideInput, ScenarioBackend, ScenarioPhone, UnlockRequest } from './backend.ts';
+import type { Scenario } from './schema.ts';
+
+/** Relay bound of a BLE lock unless the scenario sets one (see the file comment). */
+export const bleRelayBoundMsDefault = 3_000;
+/** Minimum scan per unlock (wall ms); the scan then goes on until the wanted lock is heard. */
+const scanMs = 40;
+/** Deadline of every noble operation, and the longest a scan waits for the wanted lock (wall ms). */
+const operationTimeoutMs = 3_000;
+
+/** Why each radio-only attack cannot run over bleno/noble. */
+const radioOnlyAttackReasons: Record<string, string> = {
+  fake_lock: 'attack fake_lock places a look-alike lock closer to the victim (positions and RSSI)',
+  concurrent: 'attack concurrent opens several centrals on one lock at once (a bleno peripheral serves one central)',
+};
+
+/** Why `scenario` cannot run over BLE — each cause once, with the lines it comes from; undefined when it can. */
+export function bleNotApplicable(scenario: Scenario): string | undefined {
+  const reasons = new Map<string, number[]>();
+  const add = (reason: string, line?: number): void => {
+    const lines = reasons.get(reason) ?? [];
+    if (line !== undefined) lines.push(line);
+    reasons.set(reason, lines);
+  };
+  if (Object.keys(scenario.radio).length > 0) add(`radio options (${Object.keys(scenario.radio).join(', ')}) shape the virtual radio`);
+  for (const door of scenario.doors) if (door.config.advertiseChallenge === true) add('the challenge in extended advertising (the bleno lock advertises legacy PDUs only)');
+  const cutDoors = new Set<string>();
+  for (const { line, step } of scenario.steps) {
+    const [kind, raw] = Object.entries(step)[0]!;
+    const body = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const expect = body.expect;
+    if (kind === 'radio' || kind === 'move' || kind === 'disconnect_after') add(`step ${kind} needs the virtual radio's physics`, line);
+    if (kind === 'unlock' && body.walk === false) add('an unlock without walking to the door needs positions and range', line);
+    if ((kind === 'unlock' || kind === 'attack') && (expect === 'out_of_range' || expect === 'disconnected' || expect === 'timeout')) add(`expecting ${expect} depends on the virtual radio's physics`, line);
+    if (kind === 'attack' && (radioOnlyAttacks as readonly string[]).includes(String(body.kind))) add(radioOnlyAttackReasons[String(body.kind)]!, line);
+    if (kind === 'power_cut') cutDoors.add(String(body.door));
+    if (kind === 'power_restore') cutDoors.delete(String(raw));
+    if ((kind === 'unlock' || kind === 'attack') && (cutDoors.has(String(body.door)) || cutDoors.has(String(body.to_door)))) add('a lock losing power mid-exchange (the virtual radio drops the link; a bleno peripheral keeps it)', line);
+  }
+  if (reasons.size === 0) return undefined;
+  return [...reasons].map(([reason, lines]) => (lines.length === 0 ? reason : `${reason} (line${lines.length > 1 ? 's' : ''} ${lines.join(', ')})`)).join('; ');
+}
+
+/** A phone's (or the attacker's) radio: noble, on the scenario clock, scans wait for the wanted lock. */
+class ScenarioRadio implements Transport {
+  readonly noble: NobleTransport;
+  readonly clock: { offsetMs: number };
+  wanted: Uint8Array | undefined;
+
+  constructor(noble: NobleTransport, clock: { offsetMs: number }) {
+    this.noble = noble;
+    this.clock = clock;
+  }
+  now(): number {
+    return Date.now() + this.clock.offsetMs;
+  }
+  scan(durationMs: number): Promise<Advertisement[]> {
+    const wanted = this.wanted === undefined ? undefined : toHex(this.wanted);
+    return this.noble.scanUntil(durationMs, (heard) => wanted === undefined || heard.some((advert) => toHex(advert.lockId) === wanted), operationTimeoutMs);
+  }
+  connect(deviceId: string, options: { mtu: number; timeoutMs: number }): Promise<GattConnection> {
+    return this.noble.connect(deviceId, options);
+  }
+}
+
+interface BlePhone extends ScenarioPhone {
+  readonly radio: ScenarioRadio;
+}
+
+export class BleBackend implements ScenarioBackend {
+  readonly transport = 'ble' as const;
+  readonly crypto: CryptoProvider;
+  readonly issuer: InMemoryIssuer;
+  readonly random: SeededRandom;
+  readonly phones = new Map<string, BlePhone>();
+  readonly locks = new Map<string, ProvisionedLock>();
+  readonly physics = undefined;
+  readonly ble: VirtualBle;
+  readonly clock = { offsetMs: 0 };
+  readonly #controllers = new Map<string, LockController>();
+  readonly #nobles: NobleTransport[] = [];
+  #attacker: Attacker | undefined;
+
+  private constructor(seed: number, crypto: CryptoProvider) {
+    this.crypto = crypto;
+    this.random = createSeededRandom(seed);
+    const issuerRandom = this.random.fork('issuer');
+    this.issuer = new InMemoryIssuer({ crypto, random: (n) => issuerRandom.bytes(n) });
+    this.ble = startVirtualBle({ seed });
+  }
+
+  static async start(scenario: Scenario, options: { seed: number; crypto: CryptoProvider }): Promise<BleBackend> {
+    const backend = new BleBackend(options.seed, options.crypto);
+    try {
+      await backend.#spawn(scenario, options.seed);
+      return backend;
+    } catch (error) {
+      await backend.close();
+      throw error;
+    }
+  }
+
+  async #spawn(scenario: Scenario, seed: number): Promise<void> {
+    for (const door of scenario.doors) this.locks.set(door.id, this.issuer.provisionLock(door.id, this.nowS()));
+    const peripherals = await Promise.all(
+      scenario.doors.map((door) => this.ble.spawnPeripheral(new URL('../../ble/lock-peripheral.ts', import.meta.url), { label: door.id, options: this.#lockOptions(this.locks.get(door.id)!, seed, door.config) })),
+    );
+    peripherals.forEach((peripheral, index) => this.#controllers.set(scenario.doors[index]!.id, new LockController(peripheral)));
+    for (const phone of scenario.phones) this.phones.set(phone.id, this.#phone(phone.id));
+    const attackerRadio = this.#radio('attacker');
+    await Promise.all(this.#nobles.map((noble) => waitForPoweredOn(noble.noble)));
+    this.#attacker = new Attacker({
+      crypto: this.crypto,
+      issuer: this.issuer,
+      random: this.random,
+      transport: attackerRadio,
+      world: undefined,
+      nowS: () => this.nowS(),
+      lock: (door) => this.locks.get(door)!,
+      approach: (door) => this.#find(attackerRadio, door),
+      victimRadio: (victim, door) => {
+        const radio = (victim as BlePhone).radio;
+        radio.wanted = this.locks.get(door)!.identity.lockId;
+        return radio;
+      },
+      run: (work) => work,
+    });
+  }
+
+  #lockOptions(lock: ProvisionedLock, seed: number, config: Record<string, number | boolean>): LockPeripheralOptions {
+    return {
+      lockIdHex: toHex(lock.identity.lockId),
+      signingSecretHex: toHex(lock.identity.signingSecret),
+      agreementSecretHex: toHex(lock.identity.agreementSecret),
+      trustedIssuers: this.issuer.trusted.map(trustedIssuerToHex),
+      seed,
+      config: { relayBoundMs: bleRelayBoundMsDefault, ...(config as Partial<LockConfig>) },
+    };
+  }
+
+  #radio(label: string): ScenarioRadio {
+    const noble = new NobleTransport({ central: this.ble.createCentral(label), operationTimeoutMs });
+    this.#nobles.push(noble);
+    return new ScenarioRadio(noble, this.clock);
+  }
+
+  #phone(id: string): BlePhone {
+    const phoneRandom = this.random.fork(`phone:${id}`);
+    const random = (n: number): Uint8Array => phoneRandom.bytes(n);
+    const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted });
+    const radio = this.#radio(id);
+    const recorder = new RecordingTransport(radio);
+    return { id, wallet, radio, recorder, client: new UnlockClient({ wallet, crypto: this.crypto, random, transport: recorder }) };
+  }
+
+  /** Scans on `radio` until the door is heard; its noble device id. */
+  async #find(radio: ScenarioRadio, door: string): Promise<string> {
+    const lockId = this.locks.get(door)!.identity.lockId;
+    radio.wanted = lockId;
+    const heard = await radio.scan(scanMs);
+    const advert = heard.find((candidate) => toHex(candidate.lockId) === toHex(lockId));
+    if (advert === undefined) throw new Error(`ble: ${door} not heard within ${scanMs + operationTimeoutMs} ms`);
+    return advert.deviceId;
+  }
+
+  nowS(): number {
+    return Math.floor((Date.now() + this.clock.offsetMs) / 1000);
+  }
+
+  grant(phone: ScenarioPhone, doors: string[], options: { subject: string; fromS: number; untilS: number; supersede: boolean }) {
+    const locks = doors.map((door) => this.locks.get(door)!);
+    const issued = this.issuer.grant(
+      { subject: options.subject, holderKey: phone.wallet.holder.publicKey, lockIds: locks.map((lock) => lock.identity.lockId), notBeforeS: options.fromS, expiresAtS: options.untilS, supersede: options.supersede },
+      this.nowS(),
+    );
+    phone.wallet.addCredential(issued.credential);
+    for (const lock of locks) phone.wallet.addLockCertificate(lock.certificate, lock.identity.lockId);
+    return issued;
+  }
+
+  unlock(phone: ScenarioPhone, door: string, request: UnlockRequest): Promise<UnlockOutcome> {
+    const lockId = this.locks.get(door)!.identity.lockId;
+    (phone as BlePhone).radio.wanted = lockId;
+    return phone.client.unlock({ lockId, mtu: request.mtu, allowResume: request.allowResume, presentOutOfScope: request.presentOutOfScope, useAdvertisedChallenge: request.useAdvertisedChallenge, scanMs, timeoutMs: operationTimeoutMs });
+  }
+
+  attack(params: AttackParams, phoneOf: (id: string) => ScenarioPhone): Promise<Observed> {
+    return this.#attacker!.run(params, phoneOf);
+  }
+
+  async advance(durationMs: number): Promise<void> {
+    // As on the virtual radio, time never runs backwards: a negative advance does nothing.
+    const deltaMs = Math.max(0, Math.round(durationMs));
+    this.clock.offsetMs += deltaMs;
+    await Promise.all([...this.#controllers.values()].map((controller) => controller.request({ type: 'advance_clock', deltaMs })));
+  }
+
+  async stepLock(door: string, input: LockSideInput): Promise<void> {
+    await this.#control(door, { type: 'step', input });
+  }
+
+  async powerCutAtWrite(door: string, writesFromNow: number): Promise<void> {
+    await this.#control(door, { type: 'power_cut_at_write', writesFromNow });
+  }
+
+  async actuations(door: string): Promise<number> {
+    return (await this.#control(door, { type: 'inspect' })).actuations;
+  }
+
+  async audit(door: string): Promise<readonly AuditRecord[]> {
+    return (await this.#control(door, { type: 'inspect' })).audit;
+  }
+
+  #control(door: string, request: LockControlRequest): Promise<LockSnapshot> {
+    return this.#controllers.get(door)!.request(request);
+  }
+
+  summary(): { virtualMs: number; traceDigest: string } {
+    // A BLE run is real time: no trace to digest; virtualMs is how far the scenario moved the clock.
+    return { virtualMs: this.clock.offsetMs, traceDigest: 'none (real time)' };
+  }
+
+  async close(): Promise<void> {
+    for (const noble of this.#nobles) noble.close();
+    await this.ble.close();
+  }
+}
+
+export const bleBackend: BackendFactory = {
+  transport: 'ble',
+  notApplicable: bleNotApplicable,
+  create: (scenario, options) => BleBackend.start(scenario, options),
+};
