@@ -29,6 +29,8 @@ interface LockNode {
   lock: Lock;
   position: Position;
   advPhaseMs: number;
+  /** Insertion order: scans visit candidates in this order so runs stay deterministic. */
+  index: number;
 }
 
 interface Packet {
@@ -72,7 +74,37 @@ export class VirtualRadio {
   }
 
   addLock(deviceId: string, lock: Lock, position: Position): void {
-    this.locks.set(deviceId, { deviceId, lock, position, advPhaseMs: this.random.below(this.options.advIntervalMs) });
+    const node = { deviceId, lock, position, advPhaseMs: this.random.below(this.options.advIntervalMs), index: this.locks.size };
+    this.locks.set(deviceId, node);
+    if (this.grid !== undefined) this.gridInsert(node);
+  }
+
+  // -- spatial index: a scan looks at the 3×3 cells around the phone (cell = radio range) --
+  private grid: Map<string, LockNode[]> | undefined;
+  private gridCellM = 0;
+
+  private gridKey(xM: number, yM: number): string {
+    return `${Math.floor(xM / this.gridCellM)},${Math.floor(yM / this.gridCellM)}`;
+  }
+  private gridInsert(node: LockNode): void {
+    const key = this.gridKey(node.position.xM, node.position.yM);
+    const cell = this.grid!.get(key);
+    if (cell === undefined) this.grid!.set(key, [node]);
+    else cell.push(node);
+  }
+  /** Locks that may be in range of a point, in insertion order. Rebuilt if the radio options change the range. */
+  private candidatesNear(position: Position): LockNode[] {
+    const rangeM = this.maxRangeM();
+    if (this.grid === undefined || this.gridCellM !== rangeM) {
+      this.grid = new Map();
+      this.gridCellM = rangeM;
+      for (const node of this.locks.values()) this.gridInsert(node);
+    }
+    const cx = Math.floor(position.xM / this.gridCellM);
+    const cy = Math.floor(position.yM / this.gridCellM);
+    const found: LockNode[] = [];
+    for (let dx = -1; dx <= 1; dx++) for (let dy = -1; dy <= 1; dy++) found.push(...(this.grid.get(`${cx + dx},${cy + dy}`) ?? []));
+    return found.sort((a, b) => a.index - b.index);
   }
   lockNode(deviceId: string): Lock {
     const node = this.locks.get(deviceId);
@@ -189,7 +221,7 @@ export class VirtualRadio {
         const heard: Advertisement[] = [];
         const phone = this.phones.get(phoneId) ?? { xM: 0, yM: 0 };
         const rangeM = this.maxRangeM();
-        for (const node of this.locks.values()) {
+        for (const node of this.candidatesNear(phone)) {
           if (!node.lock.isPowered) continue;
           // Cull by distance before drawing noise: a scan in a 10,000-door building stays cheap.
           if (Math.hypot(phone.xM - node.position.xM, phone.yM - node.position.yM) > rangeM) continue;
