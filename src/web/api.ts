@@ -1,0 +1,73 @@
+/**
+ * The Instant Key app's three calls to the API server (docs/API.md, "Instant Key app endpoints"):
+ * open the link for a client session, register this browser's holder key as a phone, and sync the
+ * credential bundle. Same origin as the page. What it got is kept in IndexedDB per link, so a
+ * reload (or a flaky network) keeps the keys.
+ */
+import { storeGet, storePut } from './store.ts';
+import { toBase64Url } from './base64url.ts';
+
+export interface Bundle {
+  device_id: string;
+  user_identity_id: string;
+  credentials: { credential_id: string; access_grant_id: string; acs_entrance_ids: string[]; expires_at: string; credential: string }[];
+  lock_certificates: { acs_entrance_id: string; display_name: string; lock_id: string; certificate: string }[];
+  lock_updates: { acs_entrance_id: string; version: number; update: string }[];
+  trusted_issuers: { kid: string; algorithm: 'EdDSA' | 'ES256'; public_key: string }[];
+}
+
+interface LinkSession {
+  token: string;
+  deviceId: string;
+  bundle: Bundle;
+}
+
+/** A refusal from the API (e.g. the link was revoked or expired: 404). */
+export class ApiRefusal extends Error {
+  readonly status: number;
+  readonly type: string;
+  constructor(status: number, type: string, message: string) {
+    super(message);
+    this.name = 'ApiRefusal';
+    this.status = status;
+    this.type = type;
+  }
+}
+
+async function post<T>(path: string, body: unknown, token?: string): Promise<T> {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json().catch(() => ({}))) as { ok?: boolean; error?: { type?: string; message?: string } } & T;
+  if (!response.ok || json.ok !== true) throw new ApiRefusal(response.status, json.error?.type ?? 'unknown', json.error?.message ?? `HTTP ${response.status}`);
+  return json;
+}
+
+/**
+ * The bundle for this link on this browser: sync when registered before, else open + register.
+ * `source` says where it came from; 'stored' means the network failed and the last copy is used.
+ */
+export async function loadBundle(instantKeyUrl: string, holderPublicKey: Uint8Array): Promise<{ bundle: Bundle; source: 'registered' | 'synced' | 'stored' }> {
+  const key = `link:${new URL(instantKeyUrl).pathname}`;
+  const stored = await storeGet<LinkSession>(key);
+  if (stored !== undefined) {
+    try {
+      const { bundle } = await post<{ bundle: Bundle }>('/instant_key_app/sync', { device_id: stored.deviceId }, stored.token);
+      await storePut(key, { ...stored, bundle });
+      return { bundle, source: 'synced' };
+    } catch (error) {
+      if (error instanceof ApiRefusal) throw error;
+      return { bundle: stored.bundle, source: 'stored' }; // offline: the keys we have still open doors
+    }
+  }
+  const opened = await post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl });
+  const registered = await post<{ phone: { device_id: string }; bundle: Bundle }>(
+    '/instant_key_app/phones/register',
+    { public_key: toBase64Url(holderPublicKey), display_name: 'Web browser', device_type: /android/i.test(navigator.userAgent) ? 'android_phone' : 'ios_phone' },
+    opened.client_session_token,
+  );
+  await storePut(key, { token: opened.client_session_token, deviceId: registered.phone.device_id, bundle: registered.bundle });
+  return { bundle: registered.bundle, source: 'registered' };
+}

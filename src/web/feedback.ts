@@ -1,0 +1,77 @@
+/**
+ * What the guest sees after a tap: one of a few visual states, a short title and one sentence on
+ * what to do. Pure (no DOM), so the wording is tested without a browser.
+ */
+import type { ErrorCode } from '../protocol/errors.ts';
+import type { UnlockOutcome } from '../phone/unlock-client.ts';
+
+export type FeedbackState = 'working' | 'success' | 'refused' | 'range' | 'bluetooth' | 'unsupported' | 'error';
+
+export interface Feedback {
+  state: FeedbackState;
+  title: string;
+  detail: string;
+}
+
+const dateFormat: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
+
+export function formatTime(seconds: number): string {
+  return new Date(seconds * 1000).toLocaleString(undefined, dateFormat);
+}
+
+export const unsupportedFeedback: Feedback = {
+  state: 'unsupported',
+  title: 'This browser can’t use Bluetooth',
+  detail:
+    'Open this link in Chrome or Edge on Android, Windows, macOS or ChromeOS (on iPhone: the Bluefy browser), or ask the front desk for a key card.',
+};
+
+export function chooserFeedback(reason: 'no_device' | 'denied' | 'bluetooth_off'): Feedback {
+  if (reason === 'denied') return { state: 'bluetooth', title: 'Bluetooth permission denied', detail: 'Allow Bluetooth for this site (the icon left of the address) and tap Unlock again.' };
+  if (reason === 'bluetooth_off') return { state: 'bluetooth', title: 'Bluetooth is off', detail: 'Turn Bluetooth on in your phone’s settings, then tap Unlock again.' };
+  return { state: 'range', title: 'No door in range', detail: 'Stand within a few steps of the door, then tap Unlock again.' };
+}
+
+export interface DoorContext {
+  name: string;
+  notBeforeS?: number | undefined;
+  expiresAtS?: number | undefined;
+}
+
+export function refusalFeedback(code: ErrorCode | undefined, door: DoorContext): Feedback {
+  const refused = (title: string, detail: string): Feedback => ({ state: 'refused', title, detail });
+  switch (code) {
+    case 'credential_expired':
+      return refused('Your key has expired', `Access to ${door.name} ended${door.expiresAtS ? ` ${formatTime(door.expiresAtS)}` : ''}. Contact the front desk to extend your stay.`);
+    case 'credential_not_yet_valid':
+      return refused('Your key is not active yet', `Access to ${door.name} starts${door.notBeforeS ? ` ${formatTime(door.notBeforeS)}` : ' later'}.`);
+    case 'credential_revoked':
+    case 'credential_superseded':
+      return refused('This key was revoked', `Your access to ${door.name} has been withdrawn. Contact the front desk.`);
+    case 'credential_wrong_door':
+      return refused('Not your door', `Your key does not open ${door.name}.`);
+    case 'rate_limited':
+      return refused('Too many attempts', 'The lock is pausing after failed attempts. Wait a minute and try again.');
+    default:
+      return refused('The lock refused', `Reason: ${code ?? 'unknown'}. Contact the front desk if this keeps happening.`);
+  }
+}
+
+export function outcomeFeedback(outcome: UnlockOutcome, door: DoorContext): Feedback {
+  switch (outcome.outcome) {
+    case 'unlocked':
+      return { state: 'success', title: `${door.name} unlocked`, detail: 'Push the door open within a few seconds.' };
+    case 'refused':
+      return refusalFeedback(outcome.code, door);
+    case 'out_of_range':
+      return chooserFeedback('no_device');
+    case 'timeout':
+      return { state: 'range', title: 'The lock didn’t answer', detail: 'Move closer to the door and tap Unlock again.' };
+    case 'disconnected':
+      return { state: 'range', title: 'Connection lost', detail: 'The lock went out of range. Move closer and tap Unlock again.' };
+    case 'unsupported':
+      return unsupportedFeedback;
+    default:
+      return { state: 'error', title: 'Something went wrong', detail: `${outcome.code ?? 'unknown error'}. Tap Unlock to try again.` };
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The Instant Key page's HTML and CSS (static; the behaviour is the bundle built from app.ts).
+ * Phone-first: one column, 48 px touch targets, system fonts, colours with a contrast ratio of at
+ * least 4.5:1 against their background (WCAG 2.1 AA), visible keyboard focus.
+ */
+export function instantKeyPageHtml(scriptUrl: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>Your Instant Key</title>
+<style>
+:root { --ink: #1a1a1a; --muted: #4a4a4a; --line: #d0d0d0; --brand: #1f4e9c; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f4f5f7; }
+header { background: var(--brand); color: #fff; padding: 20px 16px 16px; }
+header h1 { margin: 0; font-size: 1.35rem; }
+header p { margin: 4px 0 0; color: #e8eefa; font-size: .95rem; }
+main { max-width: 480px; margin: 0 auto; padding: 16px; }
+button { font: inherit; font-weight: 600; min-height: 48px; border-radius: 10px; border: 0; padding: 0 18px; cursor: pointer; }
+button:focus-visible { outline: 3px solid #ffbf00; outline-offset: 2px; }
+button:disabled { background: #9aa3ad; color: #1a1a1a; cursor: not-allowed; }
+.primary { width: 100%; background: var(--brand); color: #fff; font-size: 1.05rem; }
+#feedback { margin: 16px 0; padding: 16px; border-radius: 12px; color: #fff; display: flex; gap: 14px; align-items: flex-start; }
+#feedback[hidden] { display: none; }
+#feedback .icon { font-size: 2rem; line-height: 1; flex: none; width: 2.2rem; text-align: center; }
+#feedback h2 { margin: 0 0 4px; font-size: 1.2rem; }
+#feedback p { margin: 0; }
+#feedback .timing { font-size: .85rem; opacity: .95; margin-top: 6px; }
+#feedback[data-state="working"] { background: #3d4a5c; }
+#feedback[data-state="success"] { background: #17703a; }
+#feedback[data-state="refused"] { background: #b3261e; }
+#feedback[data-state="range"] { background: #8a4b00; }
+#feedback[data-state="bluetooth"] { background: #1f4e9c; }
+#feedback[data-state="unsupported"], #feedback[data-state="error"] { background: #5b2c83; }
+h2.section { font-size: 1rem; margin: 20px 0 8px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+ul.doors { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
+ul.doors li { background: #fff; border: 1px solid var(--line); border-radius: 12px; padding: 12px 14px; display: flex; align-items: center; justify-content: space-between; gap: 12px; }
+.door-name { font-weight: 700; font-size: 1.05rem; }
+.door-validity { color: var(--muted); font-size: .9rem; }
+.door-unlock { background: #e6edf8; color: #153a75; border: 1px solid #9db4dc; }
+#status { color: var(--muted); font-size: .9rem; margin-top: 16px; }
+</style>
+</head>
+<body>
+<header><h1>Your Instant Key</h1><p id="identity">Loading your keys…</p></header>
+<main>
+  <button type="button" class="primary" id="unlock-nearby" disabled>Unlock the door in front of me</button>
+  <section id="feedback" role="status" aria-live="polite" hidden></section>
+  <h2 class="section" id="doors-heading">Your doors</h2>
+  <ul class="doors" id="doors" aria-labelledby="doors-heading"></ul>
+  <p id="status"></p>
+</main>
+<script type="module" src="${scriptUrl}"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,78 @@
+/**
+ * Serving the Instant Key page (Node side; the only file under src/web that is not browser code).
+ * `serveWebApp` is a plain function the API server can mount in front of its own `/ik/:code`
+ * landing page: it answers the page and its bundle, and `undefined` for anything else.
+ *
+ *   GET /ik/<code>                → the page (text/html)
+ *   GET /ik-app/app.js            → the bundle (text/javascript), built once with esbuild from app.ts
+ *
+ * esbuild is a devDependency: a deployment would call `buildWebAppBundle()` at build time and pass
+ * the result as `options.bundle`.
+ */
+import { fileURLToPath } from 'node:url';
+import { instantKeyPageHtml } from './page-html.ts';
+
+export const webAppScriptPath = '/ik-app/app.js';
+
+export interface WebAppRequest {
+  method: string;
+  /** Path with or without a query string, e.g. '/ik/abc?x=1'. */
+  url: string;
+}
+
+export interface WebAppResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface WebAppBundle {
+  code: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
+/** Builds the browser bundle from src/web/app.ts (minified ES module, noble crypto, no Node built-ins). */
+export async function buildWebAppBundle(): Promise<WebAppBundle> {
+  const esbuild = await import('esbuild');
+  const { gzipSync } = await import('node:zlib');
+  const result = await esbuild.build({
+    entryPoints: [fileURLToPath(new URL('./app.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['chrome114'],
+    minify: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]!.text;
+  return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length };
+}
+
+let cached: Promise<WebAppBundle> | undefined;
+
+/** The page and bundle for a request, or undefined when the path is not the web app's. */
+export async function serveWebApp(request: WebAppRequest, options: { bundle?: WebAppBundle } = {}): Promise<WebAppResponse | undefined> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+  const path = request.url.split('?')[0]!;
+  const common = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' };
+  if (/^\/ik\/[A-Za-z0-9_-]{1,200}$/.test(path)) {
+    return {
+      status: 200,
+      headers: {
+        ...common,
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'",
+        'referrer-policy': 'no-referrer',
+      },
+      body: instantKeyPageHtml(webAppScriptPath),
+    };
+  }
+  if (path === webAppScriptPath) {
+    const bundle = options.bundle ?? (await (cached ??= buildWebAppBundle()));
+    return { status: 200, headers: { ...common, 'content-type': 'text/javascript; charset=utf-8' }, body: bundle.code };
+  }
+  return undefined;
+}

@@ -1,0 +1,200 @@
+/**
+ * `Transport` over the browser's own Web Bluetooth, so the unchanged unlock client
+ * (src/phone/unlock-client.ts) runs in a page. Differences from a native central, and what this
+ * file does about them:
+ *
+ * - No passive scan: a page may only ask the user to choose a device (`requestDevice`, inside a
+ *   user gesture). `chooseLock` does that with the latchkey service filter; `scan` then reports
+ *   the chosen device as the one advertisement, its lock id resolved from the device name
+ *   (src/web/lock-name.ts). There is no RSSI and no advertised challenge: the client reads one.
+ * - No GATT timeout: every operation races its own timer (src/web/timeout.ts).
+ * - Concurrent operations on one characteristic can be answered together: operations are queued
+ *   and run one at a time per connection.
+ * - ATT error codes do not reach the page: a refused Write Request surfaces as NotSupportedError.
+ *   It is reported as an AttError so the client reads the result, which carries the reason.
+ * - No MTU is exposed: `mtu` is a fixed, conservative 185 (iOS and most Android stacks negotiate at
+ *   least that; Chrome's desktop stacks 517), so every Write Without Response chunk fits.
+ */
+import { exchangeCharacteristicUuid, challengeCharacteristicUuid, latchkeyServiceUuid } from '../protocol/gatt.ts';
+import { AttError, TransportError, type Advertisement, type CharacteristicName, type GattConnection, type LinkStats, type Transport } from '../radio/transport.ts';
+import type { BluetoothDeviceLike, BluetoothLike, BluetoothRemoteGATTCharacteristicLike } from './bluetooth-types.ts';
+import { withTimeout } from './timeout.ts';
+
+export const webMtu = 185;
+/** Application-defined ATT error the lock uses for "refused" (firmware-model/lock.ts attError.refused). */
+const attRefused = 0x80;
+/** ATT header bytes per PDU counted in `bytesOnAir` (opcode + handle); an estimate, the browser hides the link layer. */
+const attHeaderBytes = 3;
+
+export interface WebBluetoothTimeouts {
+  /** How long the user may take in the browser's device chooser. */
+  chooserMs: number;
+  connectMs: number;
+  operationMs: number;
+}
+
+export const webBluetoothTimeoutDefaults: WebBluetoothTimeouts = { chooserMs: 120_000, connectMs: 8_000, operationMs: 4_000 };
+
+/** Why no lock was chosen: the user cancelled / nothing found, or the page may not use Bluetooth. */
+export class ChooserError extends Error {
+  readonly reason: 'no_device' | 'denied' | 'bluetooth_off';
+  constructor(reason: ChooserError['reason'], message: string) {
+    super(message);
+    this.name = 'ChooserError';
+    this.reason = reason;
+  }
+}
+
+export class WebBluetoothTransport implements Transport {
+  private readonly bluetooth: BluetoothLike;
+  private readonly timeouts: WebBluetoothTimeouts;
+  private chosen: { device: BluetoothDeviceLike; lockId: Uint8Array } | undefined;
+
+  constructor(options: { bluetooth: BluetoothLike; timeouts?: Partial<WebBluetoothTimeouts> }) {
+    this.bluetooth = options.bluetooth;
+    this.timeouts = { ...webBluetoothTimeoutDefaults, ...options.timeouts };
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  /**
+   * Opens the browser's chooser for latchkey locks. Call it synchronously from a click or key
+   * handler (a user gesture), before any other await, or the browser refuses with SecurityError.
+   * `name` (src/web/lock-name.ts) narrows the chooser to one door.
+   */
+  async chooseLock(name?: string): Promise<BluetoothDeviceLike> {
+    // With a name, the chooser lists only that door; without, every latchkey lock in range.
+    const request = this.bluetooth.requestDevice({ filters: [{ services: [latchkeyServiceUuid], ...(name === undefined ? {} : { name }) }] });
+    try {
+      return await withTimeout(request, this.timeouts.chooserMs, 'device chooser');
+    } catch (error) {
+      throw await this.chooserFailure(error);
+    }
+  }
+
+  private async chooserFailure(error: unknown): Promise<unknown> {
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'SecurityError' || name === 'NotAllowedError') return new ChooserError('denied', 'Bluetooth permission denied');
+    if (name === 'NotFoundError') {
+      // Chrome also answers NotFoundError when the adapter is off: tell the two apart.
+      const available = await this.bluetooth.getAvailability().catch(() => true);
+      return available ? new ChooserError('no_device', 'no lock chosen') : new ChooserError('bluetooth_off', 'Bluetooth is off');
+    }
+    return error;
+  }
+
+  /** The device `scan` reports next, with the lock id its name resolved to. */
+  useDevice(device: BluetoothDeviceLike, lockId: Uint8Array): void {
+    this.chosen = { device, lockId };
+  }
+
+  async scan(_durationMs: number): Promise<Advertisement[]> {
+    if (this.chosen === undefined) return [];
+    // Web Bluetooth reports no RSSI for a chosen device: the user chose it, so it is in range.
+    return [{ deviceId: this.chosen.device.id, lockId: this.chosen.lockId, rssiDbm: 0 }];
+  }
+
+  async connect(deviceId: string, options: { mtu: number; timeoutMs: number }): Promise<GattConnection> {
+    const device = this.chosen?.device;
+    if (device === undefined || device.id !== deviceId || device.gatt === undefined) throw new TransportError('lock_not_found', `device ${deviceId} was not chosen`);
+    const gatt = device.gatt;
+    const connectMs = Math.min(this.timeouts.connectMs, Math.max(options.timeoutMs, 1_000));
+    try {
+      const server = await withTimeout(gatt.connect(), connectMs, 'connect');
+      const service = await withTimeout(server.getPrimaryService(latchkeyServiceUuid), this.timeouts.operationMs, 'service discovery');
+      const challenge = await withTimeout(service.getCharacteristic(challengeCharacteristicUuid), this.timeouts.operationMs, 'challenge characteristic');
+      const exchange = await withTimeout(service.getCharacteristic(exchangeCharacteristicUuid), this.timeouts.operationMs, 'exchange characteristic');
+      return new WebBluetoothConnection(device, { challenge, exchange }, this.timeouts.operationMs);
+    } catch (error) {
+      if (gatt.connected) gatt.disconnect();
+      throw transportFailure(error, 'connect');
+    }
+  }
+}
+
+/** One GATT connection; operations run strictly one after another. */
+class WebBluetoothConnection implements GattConnection {
+  readonly deviceId: string;
+  readonly mtu = webMtu;
+  private readonly device: BluetoothDeviceLike;
+  private readonly characteristics: Record<CharacteristicName, BluetoothRemoteGATTCharacteristicLike>;
+  private readonly operationMs: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private connected = true;
+  private readonly counters: LinkStats = { roundTrips: 0, commands: 0, bytesOnAir: 0, packets: 0 };
+  private readonly onDisconnected = (): void => {
+    this.connected = false;
+  };
+
+  constructor(device: BluetoothDeviceLike, characteristics: Record<CharacteristicName, BluetoothRemoteGATTCharacteristicLike>, operationMs: number) {
+    this.device = device;
+    this.deviceId = device.id;
+    this.characteristics = characteristics;
+    this.operationMs = operationMs;
+    device.addEventListener('gattserverdisconnected', this.onDisconnected);
+  }
+
+  private enqueue<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (!this.connected) throw new TransportError('transport_disconnected', `${what}: not connected`);
+      return withTimeout(operation(), this.operationMs, what);
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  read(characteristic: CharacteristicName): Promise<Uint8Array> {
+    return this.enqueue(`read ${characteristic}`, async () => {
+      try {
+        const view = await this.characteristics[characteristic].readValue();
+        const value = new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+        this.count(true, value.length);
+        return value;
+      } catch (error) {
+        throw transportFailure(error, `read ${characteristic}`);
+      }
+    });
+  }
+
+  write(characteristic: CharacteristicName, data: Uint8Array, withResponse: boolean): Promise<void> {
+    const value = data.slice(); // never hand the caller's buffer to the browser
+    return this.enqueue(`write ${characteristic}`, async () => {
+      try {
+        if (withResponse) await this.characteristics[characteristic].writeValueWithResponse(value);
+        else await this.characteristics[characteristic].writeValueWithoutResponse(value);
+        this.count(withResponse, value.length);
+      } catch (error) {
+        this.count(withResponse, value.length);
+        // The lock refused the request (the browser hides the ATT code): the result says why.
+        if (withResponse && error instanceof Error && error.name === 'NotSupportedError') throw new AttError(attRefused);
+        throw transportFailure(error, `write ${characteristic}`);
+      }
+    });
+  }
+
+  async disconnect(): Promise<void> {
+    this.device.removeEventListener('gattserverdisconnected', this.onDisconnected);
+    this.connected = false;
+    if (this.device.gatt?.connected) this.device.gatt.disconnect();
+  }
+
+  stats(): LinkStats {
+    return { ...this.counters };
+  }
+
+  private count(roundTrip: boolean, valueBytes: number): void {
+    if (roundTrip) this.counters.roundTrips++;
+    else this.counters.commands++;
+    this.counters.packets += roundTrip ? 2 : 1;
+    this.counters.bytesOnAir += valueBytes + attHeaderBytes * (roundTrip ? 2 : 1);
+  }
+}
+
+function transportFailure(error: unknown, what: string): unknown {
+  if (error instanceof TransportError || error instanceof AttError) return error;
+  if (error instanceof Error) return new TransportError('transport_disconnected', `${what}: ${error.name}: ${error.message}`);
+  return error;
+}

@@ -1,0 +1,182 @@
+/**
+ * The Instant Key page in Debian's Chromium, unlocking firmware-model locks through the browser's
+ * real Web Bluetooth (CDP BluetoothEmulation + DeviceAccess; navigator.bluetooth is not mocked).
+ * Credentials come from the API server (src/server) through the Instant Key app endpoints.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../src/server/index.ts';
+import { buildWebAppBundle, type WebAppBundle } from '../../src/web/serve.ts';
+import { CdpBluetoothBridge } from './cdp-bridge.ts';
+import { launchChromium, outcomeOf, screenshotDir } from './browser.ts';
+import { startFrontServer } from './front-server.ts';
+
+const hourMs = 3600_000;
+
+describe('Instant Key page: Web Bluetooth unlock in Chromium', () => {
+  let server: RunningServer;
+  let front: Awaited<ReturnType<typeof startFrontServer>>;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  let bridge: CdpBluetoothBridge;
+  let bundle: WebAppBundle;
+  const address: Record<string, string> = {};
+  let revokedGrantId = '';
+
+  async function api<T>(path: string, body: unknown): Promise<T> {
+    const response = await fetch(server.url + path, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = (await response.json()) as T & { ok: boolean };
+    if (!json.ok) throw new Error(`${path}: ${JSON.stringify(json)}`);
+    return json;
+  }
+  function door(name: string) {
+    const found = [...server.property.doors.values()].find((d) => d.name === name);
+    if (found === undefined) throw new Error(`no door ${name}`);
+    return found;
+  }
+  async function grant(userIdentityId: string, doorName: string, startsAtMs: number, endsAtMs: number): Promise<string> {
+    const { access_grant } = await api<{ access_grant: { access_grant_id: string } }>('/access_grants/create', {
+      user_identity_id: userIdentityId,
+      acs_entrance_ids: [door(doorName).acsEntranceId],
+      requested_access_methods: [{ mode: 'mobile_key' }],
+      starts_at: new Date(startsAtMs).toISOString(),
+      ends_at: new Date(endsAtMs).toISOString(),
+    });
+    return access_grant.access_grant_id;
+  }
+  async function tap(buttonName: string, shot: string) {
+    await page.getByRole('button', { name: buttonName }).click();
+    const outcome = await outcomeOf(page);
+    await page.screenshot({ path: `${screenshotDir}/${shot}.png` });
+    return outcome;
+  }
+
+  beforeAll(async () => {
+    [server, bundle] = await Promise.all([startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' }), buildWebAppBundle()]);
+    front = await startFrontServer(server.url, bundle);
+    browser = await launchChromium({ webBluetooth: true });
+    page = browser.page;
+    bridge = await CdpBluetoothBridge.attach(browser.browser, page);
+    // The demo guest holds Room 101 + common areas; give her more stays to refuse in each way.
+    const guest = server.context.repo.identities.getUserIdentityByKey(server.workspaceId!, 'demo-guest')!;
+    const now = Date.now();
+    revokedGrantId = await grant(guest.user_identity_id, 'Room 202', now - hourMs, now + 24 * hourMs);
+    await grant(guest.user_identity_id, 'Room 201', now - 2 * hourMs, now + hourMs); // the lock will be 2 h ahead: after checkout
+    await grant(guest.user_identity_id, 'Room 301', now + 24 * hourMs, now + 48 * hourMs); // starts tomorrow
+    const doors: [string, number][] = [['Room 101', 0], ['Lobby', 0], ['Room 102', 0], ['Room 201', 2 * hourMs], ['Room 202', 0], ['Room 301', 0]];
+    for (const [index, [name, timeOffsetMs]] of doors.entries()) {
+      address[name] = `02:00:00:00:00:${String(index + 1).padStart(2, '0')}`;
+      await bridge.addLock(address[name]!, door(name).lock, { timeOffsetMs });
+    }
+    const link = new URL(server.instantKeyUrl!);
+    await page.goto(front.url + link.pathname);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await bridge?.detach();
+    await browser?.close();
+    await front?.close();
+    await server?.close();
+  });
+
+  it('lists the granted doors with their validity, on a phone-sized page with labelled controls', async () => {
+    const names = await page.$$eval('.door-name', (elements) => elements.map((e) => e.textContent));
+    expect(names).toEqual(expect.arrayContaining(['Room 101', 'Lobby', 'Room 201', 'Room 202', 'Room 301']));
+    expect(names).not.toContain('Room 102');
+    expect(await page.getByRole('button', { name: 'Unlock Room 101' }).isEnabled()).toBe(true);
+    // Keyboard: the first Tab reaches the main action.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('unlock-nearby');
+    // The holder key is WebCrypto's, non-extractable, and kept in IndexedDB.
+    const extractable = await page.evaluate(async () => {
+      const database = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('latchkey');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const pair = await new Promise<CryptoKeyPair>((resolve) => {
+        const request = database.transaction('kv').objectStore('kv').get('holder-key');
+        request.onsuccess = () => resolve(request.result as CryptoKeyPair);
+      });
+      return { extractable: pair.privateKey.extractable, algorithm: (pair.privateKey.algorithm as EcKeyAlgorithm).namedCurve };
+    });
+    expect(extractable).toEqual({ extractable: false, algorithm: 'P-256' });
+    await page.screenshot({ path: `${screenshotDir}/doors.png` });
+  });
+
+  it('grant → open link → tap Unlock → the lock opens', async () => {
+    bridge.standAt(address['Room 101']);
+    const actuationsBefore = door('Room 101').lock.actuations;
+    const outcome = await tap('Unlock Room 101', 'success');
+    expect(outcome.state, outcome.text).toBe('success');
+    expect(outcome.title).toBe('Room 101 unlocked');
+    expect(door('Room 101').lock.actuations).toBe(actuationsBefore + 1);
+    expect(door('Room 101').lock.isUnlocked).toBe(true);
+    console.log(`tap → unlocked: ${outcome.tapMs} ms wall (chooser answered → unlocked: ${outcome.exchangeMs} ms)`);
+    expect(bridge.errors).toEqual([]);
+  });
+
+  it('a second tap on a door unlocks again (resumption ticket path)', async () => {
+    bridge.standAt(address['Lobby']);
+    const first = await tap('Unlock Lobby', 'success-lobby');
+    expect(first.state, first.text).toBe('success');
+    const second = await tap('Unlock Lobby', 'success-lobby-again');
+    expect(second.state, second.text).toBe('success');
+    console.log(`Lobby: first unlock ${first.exchangeMs} ms, repeat ${second.exchangeMs} ms (chooser answered → unlocked)`);
+  });
+
+  it('a door not on the key → refused: not your door', async () => {
+    bridge.standAt(address['Room 102']);
+    const outcome = await tap('Unlock the door in front of me', 'refused-not-your-door');
+    expect(outcome.state).toBe('refused');
+    expect(outcome.title).toBe('Not your door');
+    expect(door('Room 102').lock.actuations).toBe(0);
+  });
+
+  it('a grant revoked mid-stay → the lock refuses: revoked', async () => {
+    await api('/access_grants/delete', { access_grant_id: revokedGrantId });
+    const entrance = server.context.repo.directory.entranceById(door('Room 202').acsEntranceId)!;
+    const applied = bridge.maintenanceUpdate(address['Room 202']!, new Uint8Array(entrance.update_bytes!));
+    expect(applied.some((output) => output.type === 'audit' && output.record.event === 'update_applied')).toBe(true);
+    bridge.standAt(address['Room 202']);
+    const outcome = await tap('Unlock Room 202', 'refused-revoked');
+    expect(outcome.state).toBe('refused');
+    expect(outcome.title).toBe('This key was revoked');
+    expect(door('Room 202').lock.actuations).toBe(0);
+  });
+
+  it('after checkout → the lock refuses: expired', async () => {
+    bridge.standAt(address['Room 201']);
+    const outcome = await tap('Unlock Room 201', 'refused-expired');
+    expect(outcome.state).toBe('refused');
+    expect(outcome.title).toBe('Your key has expired');
+  });
+
+  it('before the stay starts → the lock refuses: not yet valid', async () => {
+    bridge.standAt(address['Room 301']);
+    const outcome = await tap('Unlock Room 301', 'refused-not-yet-valid');
+    expect(outcome.state).toBe('refused');
+    expect(outcome.title).toBe('Your key is not active yet');
+  });
+
+  it('no lock in range → out of range', async () => {
+    bridge.standAt(undefined);
+    const outcome = await tap('Unlock Room 101', 'out-of-range');
+    expect(outcome.state).toBe('range');
+    expect(outcome.title).toBe('No door in range');
+  });
+
+  it('a lock that stops answering → timed out (the page has its own GATT timeouts)', async () => {
+    const room = bridge.locks.get(address['Room 101']!)!;
+    bridge.standAt(room.address);
+    room.silent = true;
+    try {
+      const outcome = await tap('Unlock Room 101', 'timeout');
+      expect(outcome.state).toBe('range');
+      expect(outcome.title).toBe('The lock didn’t answer');
+    } finally {
+      room.silent = false;
+    }
+  });
+});
