@@ -3,15 +3,16 @@
  *
  * cbor-x is fast but has no canonical mode and is lenient on input, so this module states and
  * enforces the guarantees latchkey needs:
- * - `decodeStrict` first walks the bytes (`validateDeterministic`) and rejects anything that is not
- *   exactly one well-formed, definite-length, shortest-form item with sorted unique map keys, no
- *   tags, no floats and no simple values other than false/true/null, within depth/item/size bounds.
- *   Only then does cbor-x decode it, maps as `Map`, byte strings copied (never aliasing input).
+ * - `decodeStrict` walks the bytes once and rejects anything that is not exactly one well-formed,
+ *   definite-length, shortest-form item with sorted unique map keys, no tags, no floats and no
+ *   simple values other than false/true/null, within depth/item/size bounds; the same walk builds
+ *   the value (maps as `Map`, byte strings copied, never aliasing input). Decoding is this module's
+ *   own code, so what is accepted is exactly what was checked.
  * - `encodeDeterministic` encodes with cbor-x from values whose maps were built by `cborMap`
  *   (keys sorted by their encoded bytes), then asserts the output passes the same walk.
  * Integers are limited to ±(2^32−1): cbor-x would turn larger ones into floats.
  */
-import { Decoder, Encoder } from 'cbor-x';
+import { Encoder } from 'cbor-x';
 import { compareBytes, copyBytes, isBytes } from './bytes.ts';
 import { LatchkeyError, assert } from './errors.ts';
 import { limits } from './limits.ts';
@@ -19,7 +20,6 @@ import { limits } from './limits.ts';
 export type CborValue = number | string | boolean | null | Uint8Array | CborValue[] | Map<number | string, CborValue>;
 
 const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true, tagUint8Array: false, pack: false });
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: false, copyBuffers: true } as ConstructorParameters<typeof Decoder>[0]);
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface CborBounds {
@@ -66,7 +66,7 @@ class Walker {
     return slice;
   }
 
-  item(depth: number): void {
+  item(depth: number): CborValue {
     if (depth > this.bounds.depthMax) throw new LatchkeyError('cbor_too_large', `depth over ${this.bounds.depthMax}`);
     if (++this.items > this.bounds.itemsMax) throw new LatchkeyError('cbor_too_large', `more than ${this.bounds.itemsMax} items`);
     const initial = this.byte();
@@ -74,31 +74,32 @@ class Walker {
     const info = initial & 31;
     switch (major) {
       case 0:
+        return this.argument(info);
       case 1:
-        this.argument(info);
-        return;
+        return -1 - this.argument(info);
       case 2:
-        this.take(this.argument(info));
-        return;
-      case 3:
+        return this.take(this.argument(info)).slice();
+      case 3: {
+        const raw = this.take(this.argument(info));
         try {
-          fatalUtf8.decode(this.take(this.argument(info)));
-        } catch (error) {
-          if (error instanceof LatchkeyError) throw error;
+          return fatalUtf8.decode(raw);
+        } catch {
           throw new LatchkeyError('cbor_malformed', 'invalid UTF-8 in text string');
         }
-        return;
+      }
       case 4: {
         const count = this.argument(info);
-        for (let i = 0; i < count; i++) this.item(depth + 1);
-        return;
+        const array: CborValue[] = [];
+        for (let i = 0; i < count; i++) array.push(this.item(depth + 1));
+        return array;
       }
       case 5: {
         const count = this.argument(info);
+        const map = new Map<number | string, CborValue>();
         let previousKey: Uint8Array | undefined;
         for (let i = 0; i < count; i++) {
           const start = this.offset;
-          this.item(depth + 1);
+          const keyValue = this.item(depth + 1);
           const key = this.bytes.subarray(start, this.offset);
           if (previousKey !== undefined) {
             const order = compareBytes(previousKey, key);
@@ -106,48 +107,39 @@ class Walker {
             if (order > 0) throw new LatchkeyError('cbor_non_canonical', 'map keys not in bytewise order');
           }
           previousKey = key;
-          this.item(depth + 1);
+          if (typeof keyValue !== 'number' && typeof keyValue !== 'string') throw new LatchkeyError('cbor_unsupported_type', 'map keys are integers or text in the latchkey profile');
+          map.set(keyValue, this.item(depth + 1));
         }
-        return;
+        return map;
       }
       case 6:
         throw new LatchkeyError('cbor_unsupported_type', 'tags are outside the latchkey profile');
       default:
         if (info === 31) throw new LatchkeyError('cbor_malformed', 'break outside an indefinite item');
-        if (info === 20 || info === 21 || info === 22) return; // false, true, null
+        if (info === 20) return false;
+        if (info === 21) return true;
+        if (info === 22) return null;
         if (info >= 25 && info <= 27) throw new LatchkeyError('cbor_unsupported_type', 'floats are outside the latchkey profile');
         throw new LatchkeyError('cbor_unsupported_type', `simple value ${info}`);
     }
   }
 }
 
-/** Throws unless `bytes` is exactly one item in the latchkey deterministic profile. */
-export function validateDeterministic(bytes: Uint8Array, bounds: CborBounds = defaultBounds): void {
+/** Throws unless `bytes` is exactly one item in the latchkey deterministic profile; returns that item. */
+export function validateDeterministic(bytes: Uint8Array, bounds: CborBounds = defaultBounds): CborValue {
   // Outside input may be anything (JSON, a fake typed array): refuse it with a code, not a TypeError.
   if (!isBytes(bytes)) throw new LatchkeyError('cbor_malformed', 'expected a Uint8Array');
   if (bytes.length > bounds.bytesMax) throw new LatchkeyError('cbor_too_large', `${bytes.length} bytes over ${bounds.bytesMax}`);
   if (bytes.length === 0) throw new LatchkeyError('cbor_malformed', 'empty input');
   const walker = new Walker(bytes, bounds);
-  walker.item(0);
+  const value = walker.item(0);
   if (walker.offset !== bytes.length) throw new LatchkeyError('cbor_trailing_bytes', `${bytes.length - walker.offset} bytes after the item`);
+  return value;
 }
 
-/** Validates, then decodes. Byte strings come back as fresh Uint8Arrays; maps as Map. */
+/** Validates and decodes in one pass. Byte strings come back as fresh Uint8Arrays; maps as Map. */
 export function decodeStrict(bytes: Uint8Array, bounds: CborBounds = defaultBounds): CborValue {
-  validateDeterministic(bytes, bounds);
-  return normalize(decoder.decode(bytes));
-}
-
-/** cbor-x gives Buffers in Node: turn them into plain Uint8Arrays so equality and hex are uniform. */
-function normalize(value: unknown): CborValue {
-  if (value instanceof Uint8Array) return copyBytes(value);
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value instanceof Map) {
-    const out = new Map<number | string, CborValue>();
-    for (const [k, v] of value) out.set(k as number | string, normalize(v));
-    return out;
-  }
-  return value as CborValue;
+  return validateDeterministic(bytes, bounds);
 }
 
 /** Builds a map whose insertion order is the deterministic key order. */

@@ -28,9 +28,25 @@ export interface Sign1 {
   signature: Uint8Array;
 }
 
-/** Sig_structure for COSE_Sign1, RFC 9052 §4.4 (external_aad is empty in latchkey). */
-function toBeSigned(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
-  return encodeDeterministic(['Signature1', protectedBytes, new Uint8Array(0), payload]);
+/** CBOR head of a byte string of `length` bytes, shortest form (RFC 8949 §3). */
+function bstrHead(length: number): Uint8Array {
+  if (length < 24) return Uint8Array.of(0x40 | length);
+  if (length < 0x100) return Uint8Array.of(0x58, length);
+  if (length < 0x10000) return Uint8Array.of(0x59, length >> 8, length & 0xff);
+  return Uint8Array.of(0x5a, length >>> 24, (length >> 16) & 0xff, (length >> 8) & 0xff, length & 0xff);
+}
+
+/** [4-array, tstr "Signature1"] — the fixed prefix of every Sig_structure. */
+const sigStructurePrefix = Uint8Array.of(0x84, 0x6a, ...utf8('Signature1'));
+const emptyExternalAad = Uint8Array.of(0x40);
+
+/**
+ * Sig_structure for COSE_Sign1, RFC 9052 §4.4 (external_aad is empty in latchkey), assembled
+ * directly: it is on every verify's path and its shape never varies. Equal to
+ * encodeDeterministic(['Signature1', protected, h'', payload]) (tested).
+ */
+export function toBeSigned(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
+  return concatBytes(sigStructurePrefix, bstrHead(protectedBytes.length), protectedBytes, emptyExternalAad, bstrHead(payload.length), payload);
 }
 
 export function signSign1(crypto: CryptoProvider, algorithm: SignatureAlgorithm, secretKey: Uint8Array, kid: Uint8Array, payload: Uint8Array): Uint8Array {
