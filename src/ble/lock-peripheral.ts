@@ -27,7 +27,7 @@ import { fromHex, toHex } from '../protocol/bytes.ts';
 import { createNobleProvider } from '../protocol/crypto/noble.ts';
 import { createNodeProvider } from '../protocol/crypto/node.ts';
 import type { SignatureAlgorithm } from '../protocol/crypto/provider.ts';
-import { challengeCharacteristicUuid, exchangeCharacteristicUuid, latchkeyServiceUuid, shortUuid } from '../protocol/gatt.ts';
+import { challengeCharacteristicUuid, exchangeCharacteristicUuid, latchkeyServiceUuid, lockNameOf, shortUuid } from '../protocol/gatt.ts';
 import type { TrustedIssuerKey } from '../protocol/issuer-keys.ts';
 import { createSeededRandom } from '../protocol/random.ts';
 import { AttErrorCode } from '../hci/peripheral/definition.ts';
@@ -162,7 +162,8 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
   };
 
   return {
-    localName: (options.localName ?? `lk-${context.label}`).slice(0, 15),
+    // The name the Instant Key web page recognises (src/protocol/gatt.ts lockNameOf).
+    localName: (options.localName ?? lockNameOf(lock.identity.lockId)).slice(0, 15),
     serviceUuid: shortUuid(latchkeyServiceUuid),
     manufacturerData: encodeLockManufacturerData(lock.identity.lockId),
     characteristics: [

@@ -20,5 +20,19 @@ export function shortUuid(uuid: string): string {
   return uuid.replaceAll('-', '');
 }
 
+/**
+ * A lock's advertised local name: `lk-` + the first 6 bytes of its lock id in hex (15 characters,
+ * the longest that fits beside the manufacturer data). Web Bluetooth shows a page only the name of
+ * the chosen device, so this is how the page picks the right lock certificate; the exchange itself
+ * is bound to the full lock id and the lock's keys (a colliding name can only make it fail).
+ */
+export const lockNamePrefix = 'lk-';
+export const lockNameIdBytes = 6;
+export function lockNameOf(lockId: Uint8Array): string {
+  let hex = '';
+  for (const byte of lockId.subarray(0, lockNameIdBytes)) hex += byte.toString(16).padStart(2, '0');
+  return lockNamePrefix + hex;
+}
+
 /** Bluetooth SIG company id placed in manufacturer data (0xFFFF: reserved for testing). */
 export const manufacturerCompanyId = 0xffff;

@@ -7,15 +7,9 @@
  * bound to the full lock id and the lock's keys, so a colliding or spoofed name can at worst make
  * the unlock fail (lock_proof_invalid), never succeed against the wrong lock.
  */
-import { toHex } from '../protocol/bytes.ts';
+import { lockNameOf, lockNamePrefix } from '../protocol/gatt.ts';
 
-export const lockNamePrefix = 'lk-';
-export const lockNameIdBytes = 6;
-
-/** The advertised local name of a lock (what the CDP bridge and a real peripheral should use). */
-export function lockNameOf(lockId: Uint8Array): string {
-  return lockNamePrefix + toHex(lockId.subarray(0, lockNameIdBytes));
-}
+export { lockNameIdBytes, lockNameOf, lockNamePrefix } from '../protocol/gatt.ts';
 
 /** The full lock id among `known` whose name `name` is, or undefined (not a door this key knows). */
 export function lockIdFromName(name: string | undefined, known: readonly Uint8Array[]): Uint8Array | undefined {

@@ -30,10 +30,17 @@ async function register(url: string, publicKey: string) {
 }
 
 describe('instant key links', () => {
-  it('serves a landing page at the link', async () => {
+  it('serves the Instant Key web app at the link, with its bundle', async () => {
     const response = await fetch(server.instantKeyUrl!);
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain('Latchkey Instant Key');
+    expect(response.headers.get('content-type')).toContain('text/html');
+    const html = await response.text();
+    expect(html).toContain('<title>Your Instant Key</title>');
+    const script = /<script[^>]*src="([^"]+)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const bundle = await fetch(new URL(script!, server.url));
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).length).toBeGreaterThan(10_000);
   });
 
   it('limits registrations to max_use_count and accepts both key encodings', async () => {

@@ -3,10 +3,11 @@
  *   POST /instant_key_app/open            { instant_key_url }  → client session token (no auth: the link is the capability)
  *   POST /instant_key_app/phones/register { public_key, display_name?, device_type? }  (Bearer seam_cst…) → phone + bundle
  *   POST /instant_key_app/sync            { device_id }  (Bearer seam_cst…) → bundle
- *   GET  /ik/:code                         a plain landing page naming the above (the web app is src/web's)
+ *   GET  /ik/:code, /ik-app/app.js         the Instant Key web app (src/web: Web Bluetooth unlock)
  * A client-session token reaches only its own identity's phones and credentials.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { serveWebApp, webAppScriptPath } from '../../web/serve.ts';
 import type { ServerContext } from '../context.ts';
 import { checkInput } from '../http/input.ts';
 import { bearerToken, inputOf } from '../http/route.ts';
@@ -14,12 +15,15 @@ import { phoneJson } from '../http/serialize.ts';
 import { clientSessionToken } from '../issuance/tokens.ts';
 import { openInstantKey, parseHolderKey, registerPhone, sessionFromToken, syncPhone } from '../services/phones.ts';
 
-const landingPage = `<!doctype html><meta charset="utf-8"><title>Latchkey Instant Key</title>
-<h1>Latchkey Instant Key</h1><p>Open this link with the Latchkey Instant Key app. Apps: POST /instant_key_app/open
-with {"instant_key_url": "&lt;this URL&gt;"}, then /instant_key_app/phones/register and /instant_key_app/sync (see docs/API.md).</p>`;
-
 export function registerInstantKeyAppRoutes(app: FastifyInstance, context: ServerContext): void {
-  app.get('/ik/:code', async (_request, reply) => reply.type('text/html; charset=utf-8').send(landingPage));
+  // The guest's page and its bundle (built once with esbuild on first request, then cached).
+  const serveApp = async (request: FastifyRequest, reply: FastifyReply) => {
+    const served = await serveWebApp({ method: request.method, url: request.url });
+    if (served === undefined) return reply.callNotFound();
+    return reply.code(served.status).headers(served.headers).send(served.body);
+  };
+  app.get('/ik/:code', serveApp);
+  app.get(webAppScriptPath, serveApp);
 
   app.post('/instant_key_app/open', async (request) => {
     const q = checkInput(inputOf(request).input, { instant_key_url: { kind: 'string', required: true, min: 1, max: 500 } });
