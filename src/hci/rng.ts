@@ -5,8 +5,9 @@
  * derives its own stream from (seed, label) so that, for example, the loss decisions on one
  * connection depend only on the packets of that connection and not on how other hosts'
  * packets happen to interleave. Probabilities are integer ratios, decided without floats.
- * Generator: xoshiro128** (Blackman & Vigna), seeded through splitmix32.
+ * Generator: the project's one seeded generator (src/protocol/random.ts, xoshiro128**).
  */
+import { createSeededRandom } from '../protocol/random.ts';
 
 export interface Rng {
   /** Uniform integer in [0, 2^32). */
@@ -37,52 +38,13 @@ export function assertSeed(seed: number): void {
   }
 }
 
-function splitmix32(state: number): [number, number] {
-  const next = (state + 0x9e3779b9) >>> 0;
-  let z = next;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-  return [next, (z ^ (z >>> 16)) >>> 0];
-}
-
-/** FNV-1a over the label's UTF-16 code units: stable stream ids from readable labels. */
-function hashLabel(label: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < label.length; index += 1) {
-    hash = Math.imul(hash ^ label.charCodeAt(index), 0x01000193) >>> 0;
-  }
-  return hash;
-}
-
-function rotl(value: number, shift: number): number {
-  return ((value << shift) | (value >>> (32 - shift))) >>> 0;
-}
-
 /** A generator for the stream `label` of run `seed`. Same (seed, label), same numbers. */
 export function createRng(seed: number, label: string): Rng {
   assertSeed(seed);
-  let mix = (seed ^ hashLabel(label)) >>> 0;
-  const state: number[] = [];
-  for (let index = 0; index < 4; index += 1) {
-    const [nextMix, output] = splitmix32(mix);
-    mix = nextMix;
-    state.push(output);
-  }
-  let [s0, s1, s2, s3] = state as [number, number, number, number];
-  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
-  return {
-    nextUint32(): number {
-      const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
-      const t = (s1 << 9) >>> 0;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl(s3, 11);
-      return result;
-    },
-  };
+  // One generator for the whole project (src/protocol/random.ts): xoshiro128** via splitmix32,
+  // an independent stream per label.
+  const stream = createSeededRandom(seed).fork(`hci:${label}`);
+  return { nextUint32: () => stream.uint32() };
 }
 
 /** Uniform integer in [0, bound) without modulo bias (rejection sampling). */
