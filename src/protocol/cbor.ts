@@ -202,6 +202,13 @@ export function asBytes(value: CborValue | undefined, title: string, code: Field
   return value;
 }
 
+/** A map that holds only the known keys (unknown fields are refused, not silently carried). */
+export function asClosedMap(value: CborValue | undefined, title: string, code: FieldCode, allowed: readonly (number | string)[]): Map<number | string, CborValue> {
+  const map = asMap(value, title, code);
+  onlyKeys(map, allowed, title, code);
+  return map;
+}
+
 /** Rejects map keys other than the known ones (unknown fields are not silently carried). */
 export function onlyKeys(map: Map<number | string, CborValue>, allowed: readonly (number | string)[], title: string, code: FieldCode): void {
   for (const key of map.keys()) if (!allowed.includes(key)) throw new LatchkeyError(code, `${title}: unknown key ${String(key)}`);

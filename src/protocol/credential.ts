@@ -12,7 +12,7 @@
  * the lock decides them (firmware-model/policy.ts) so one place owns their order.
  */
 import { copyBytes } from './bytes.ts';
-import { asArray, asBytes, asMap, asText, asUint, cborMap, decodeStrict, encodeDeterministic, onlyKeys } from './cbor.ts';
+import { asArray, asBytes, asClosedMap, asText, asUint, cborMap, decodeStrict, encodeDeterministic } from './cbor.ts';
 import { decodeP256CoseKey, encodeP256CoseKey, parseSign1, signSign1, verifySign1Signature, type Sign1 } from './cose.ts';
 import type { CryptoProvider } from './crypto/provider.ts';
 import { LatchkeyError } from './errors.ts';
@@ -82,13 +82,10 @@ export function parseCredential(bytes: Uint8Array): ParsedCredential {
 }
 
 function parseClaims(payload: Uint8Array): CredentialClaims {
-  const map = asMap(decodeStrict(payload), 'claims', 'claim_invalid');
-  onlyKeys(map, Object.values(claimLabel), 'claims', 'claim_invalid');
+  const map = asClosedMap(decodeStrict(payload), 'claims', 'claim_invalid', Object.values(claimLabel));
   for (const key of Object.values(claimLabel)) if (!map.has(key)) throw new LatchkeyError('claim_missing', `claim ${key}`);
-  const cnf = asMap(map.get(claimLabel.cnf), 'cnf', 'claim_invalid');
-  onlyKeys(cnf, [cnfCoseKey], 'cnf', 'claim_invalid');
-  const own = asMap(map.get(claimLabel.latchkey), 'latchkey claims', 'claim_invalid');
-  onlyKeys(own, Object.values(latchkeyLabel), 'latchkey claims', 'claim_invalid');
+  const cnf = asClosedMap(map.get(claimLabel.cnf), 'cnf', 'claim_invalid', [cnfCoseKey]);
+  const own = asClosedMap(map.get(claimLabel.latchkey), 'latchkey claims', 'claim_invalid', Object.values(latchkeyLabel));
   const version = asUint(own.get(latchkeyLabel.version), 'version', 'claim_invalid');
   if (version !== credentialFormatVersion) throw new LatchkeyError('credential_version_unsupported', `version ${version}`);
   const doors = asArray(own.get(latchkeyLabel.doors), 'doors', 'claim_invalid', 1, limits.credentialDoorsMax).map((entry, index) => {

@@ -8,11 +8,12 @@
  * Two keys, not one: the P-256 key only does ECDH (the phone encrypts its request to it, so a
  * passive listener or fake lock never sees the credential), the Ed25519 key only signs results.
  */
-import { asBytes, asMap, asText, asUint, cborMap, decodeStrict, encodeDeterministic, onlyKeys } from './cbor.ts';
-import { decodeEd25519CoseKey, decodeP256CoseKey, encodeEd25519CoseKey, encodeP256CoseKey, parseSign1, signSign1, verifySign1Signature } from './cose.ts';
+import { asBytes, asClosedMap, asText, asUint, cborMap, encodeDeterministic } from './cbor.ts';
+import { decodeEd25519CoseKey, decodeP256CoseKey, encodeEd25519CoseKey, encodeP256CoseKey, signSign1 } from './cose.ts';
 import type { CryptoProvider } from './crypto/provider.ts';
 import { LatchkeyError } from './errors.ts';
-import { findIssuer, issuerAlgorithms, type IssuerSigningKey, type TrustedIssuerKey } from './issuer-keys.ts';
+import type { IssuerSigningKey, TrustedIssuerKey } from './issuer-keys.ts';
+import { verifyIssuerSignedClaims } from './issuer-signed.ts';
 import { limits } from './limits.ts';
 
 const certLabel = { iss: 1, exp: 4, iat: 6, lock: -65538 } as const;
@@ -52,12 +53,8 @@ export function issueLockCertificate(crypto: CryptoProvider, issuer: IssuerSigni
 /** Verifies a lock certificate against trusted issuers and the current time (seconds). */
 export function verifyLockCertificate(crypto: CryptoProvider, bytes: Uint8Array, trusted: readonly TrustedIssuerKey[], nowS: number): LockCertificate {
   try {
-    const sign1 = parseSign1(bytes, issuerAlgorithms, lockCertBytesMax);
-    verifySign1Signature(crypto, sign1, findIssuer(trusted, sign1.kid, sign1.algorithm).publicKey);
-    const map = asMap(decodeStrict(sign1.payload), 'lock certificate', 'claim_invalid');
-    onlyKeys(map, Object.values(certLabel), 'lock certificate', 'claim_invalid');
-    const lock = asMap(map.get(certLabel.lock), 'lock', 'claim_invalid');
-    onlyKeys(lock, Object.values(lockLabel), 'lock', 'claim_invalid');
+    const map = verifyIssuerSignedClaims(crypto, bytes, trusted, lockCertBytesMax, 'lock certificate', Object.values(certLabel));
+    const lock = asClosedMap(map.get(certLabel.lock), 'lock', 'claim_invalid', Object.values(lockLabel));
     const cert: LockCertificate = {
       issuer: asText(map.get(certLabel.iss), 'iss', 'claim_invalid', limits.textBytesMax),
       expiresAtS: asUint(map.get(certLabel.exp), 'exp', 'claim_invalid'),

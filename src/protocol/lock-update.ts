@@ -8,11 +8,12 @@
  *   COSE_Sign1 { 1 iss, 6 iat, -65539 update: { 1 lock id, 2 version, 3 revoked [[cti, exp]],
  *                4 door sequence floor, 5 time (s)?, 6 issuers [[kid, alg, public key]]? } }
  */
-import { asArray, asBytes, asInt, asMap, asText, asUint, cborMap, decodeStrict, encodeDeterministic, onlyKeys, type CborValue } from './cbor.ts';
-import { parseSign1, signSign1, verifySign1Signature, kidBytesMax } from './cose.ts';
+import { asArray, asBytes, asClosedMap, asInt, asText, asUint, cborMap, encodeDeterministic, type CborValue } from './cbor.ts';
+import { signSign1, kidBytesMax } from './cose.ts';
 import { algorithmOfId, signatureAlgorithms, type CryptoProvider } from './crypto/provider.ts';
 import { LatchkeyError } from './errors.ts';
-import { findIssuer, issuerAlgorithms, type IssuerSigningKey, type TrustedIssuerKey } from './issuer-keys.ts';
+import type { IssuerSigningKey, TrustedIssuerKey } from './issuer-keys.ts';
+import { verifyIssuerSignedClaims } from './issuer-signed.ts';
 import { limits } from './limits.ts';
 
 const updateLabel = { iss: 1, iat: 6, update: -65539 } as const;
@@ -52,12 +53,8 @@ export function issueLockUpdate(crypto: CryptoProvider, issuer: IssuerSigningKey
 
 /** Parses and verifies the signature; version/lock checks are the lock's (it knows its state). */
 export function verifyLockUpdate(crypto: CryptoProvider, bytes: Uint8Array, trusted: readonly TrustedIssuerKey[]): LockUpdate {
-  const sign1 = parseSign1(bytes, issuerAlgorithms, lockUpdateBytesMax);
-  verifySign1Signature(crypto, sign1, findIssuer(trusted, sign1.kid, sign1.algorithm).publicKey);
-  const map = asMap(decodeStrict(sign1.payload), 'update', 'claim_invalid');
-  onlyKeys(map, Object.values(updateLabel), 'update', 'claim_invalid');
-  const body = asMap(map.get(updateLabel.update), 'update body', 'claim_invalid');
-  onlyKeys(body, Object.values(bodyLabel), 'update body', 'claim_invalid');
+  const map = verifyIssuerSignedClaims(crypto, bytes, trusted, lockUpdateBytesMax, 'update', Object.values(updateLabel));
+  const body = asClosedMap(map.get(updateLabel.update), 'update body', 'claim_invalid', Object.values(bodyLabel));
   const update: LockUpdate = {
     issuer: asText(map.get(updateLabel.iss), 'iss', 'claim_invalid', limits.textBytesMax),
     issuedAtS: asUint(map.get(updateLabel.iat), 'iat', 'claim_invalid'),
