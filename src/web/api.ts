@@ -4,7 +4,7 @@
  * credential bundle. Same origin as the page. What it got is kept in IndexedDB per link, so a
  * reload (or a flaky network) keeps the keys.
  */
-import { storeGet, storePut } from './store.ts';
+import { storeDelete, storeGet, storePut } from './store.ts';
 import { toBase64Url } from './base64url.ts';
 
 export interface Bundle {
@@ -26,11 +26,24 @@ interface LinkSession {
 export class ApiRefusal extends Error {
   readonly status: number;
   readonly type: string;
+  /** The call that was refused: 'open', 'register' or 'sync'. */
+  step: LinkStep = 'open';
   constructor(status: number, type: string, message: string) {
     super(message);
     this.name = 'ApiRefusal';
     this.status = status;
     this.type = type;
+  }
+}
+
+export type LinkStep = 'open' | 'register' | 'sync';
+
+async function step<T>(name: LinkStep, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ApiRefusal) error.step = name;
+    throw error;
   }
 }
 
@@ -54,19 +67,34 @@ export async function loadBundle(instantKeyUrl: string, holderPublicKey: Uint8Ar
   const stored = await storeGet<LinkSession>(key);
   if (stored !== undefined) {
     try {
-      const { bundle } = await post<{ bundle: Bundle }>('/instant_key_app/sync', { device_id: stored.deviceId }, stored.token);
+      const { bundle } = await step('sync', post<{ bundle: Bundle }>('/instant_key_app/sync', { device_id: stored.deviceId }, stored.token));
       await storePut(key, { ...stored, bundle });
       return { bundle, source: 'synced' };
     } catch (error) {
-      if (error instanceof ApiRefusal) throw error;
+      if (error instanceof ApiRefusal) {
+        // This device was deactivated (or the link revoked): its stored keys are dead, forget them.
+        if (error.status === 404 || error.status === 401) {
+          await storeDelete(key);
+          // Which is it: the link itself is gone (revoked, expired), or only this device was removed?
+          const linkGone = await post('/instant_key_app/open', { instant_key_url: instantKeyUrl }).then(
+            () => undefined,
+            (openError: unknown) => (openError instanceof ApiRefusal && (openError.status === 404 || openError.status === 401) ? openError : undefined),
+          );
+          if (linkGone !== undefined) throw Object.assign(linkGone, { step: 'open' as const });
+        }
+        throw error;
+      }
       return { bundle: stored.bundle, source: 'stored' }; // offline: the keys we have still open doors
     }
   }
-  const opened = await post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl });
-  const registered = await post<{ phone: { device_id: string }; bundle: Bundle }>(
-    '/instant_key_app/phones/register',
-    { public_key: toBase64Url(holderPublicKey), display_name: 'Web browser', device_type: /android/i.test(navigator.userAgent) ? 'android_phone' : 'ios_phone' },
-    opened.client_session_token,
+  const opened = await step('open', post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl }));
+  const registered = await step(
+    'register',
+    post<{ phone: { device_id: string }; bundle: Bundle }>(
+      '/instant_key_app/phones/register',
+      { public_key: toBase64Url(holderPublicKey), display_name: 'Web browser', device_type: /android/i.test(navigator.userAgent) ? 'android_phone' : 'ios_phone' },
+      opened.client_session_token,
+    ),
   );
   await storePut(key, { token: opened.client_session_token, deviceId: registered.phone.device_id, bundle: registered.bundle });
   return { bundle: registered.bundle, source: 'registered' };

@@ -15,7 +15,7 @@ import { UnlockClient } from '../phone/unlock-client.ts';
 import { ApiRefusal, loadBundle, type Bundle } from './api.ts';
 import { fromBase64Url } from './base64url.ts';
 import { bluetoothOf } from './bluetooth-types.ts';
-import { chooserFeedback, formatTime, outcomeFeedback, refusalFeedback, unsupportedFeedback, type Feedback } from './feedback.ts';
+import { chooserFeedback, formatTime, linkFeedback, outcomeFeedback, refusalFeedback, unsupportedFeedback, type Feedback } from './feedback.ts';
 import { browserHolder } from './holder-key.ts';
 import { lockIdFromName, lockNameOf } from './lock-name.ts';
 import { ChooserError, WebBluetoothTransport, webMtu } from './web-bluetooth-transport.ts';
@@ -126,9 +126,11 @@ async function main(): Promise<void> {
   try {
     ({ bundle, source } = await loadBundle(location.origin + location.pathname, holder.publicKey));
   } catch (error) {
-    const gone = error instanceof ApiRefusal && (error.status === 404 || error.status === 401);
-    element('identity').textContent = gone ? 'This link is no longer valid' : 'Could not load your keys';
-    show({ state: 'error', title: gone ? 'This Instant Key has expired or was revoked' : 'Could not load your keys', detail: gone ? 'Ask the front desk for a new link.' : 'Check your connection and reload this page.' });
+    const { headline, feedback } = linkFeedback(error instanceof ApiRefusal ? error : undefined);
+    element('identity').textContent = headline;
+    show(feedback);
+    element<HTMLElement>('doors-heading').hidden = true;
+    element<HTMLButtonElement>('unlock-nearby').hidden = true;
     document.body.dataset.ready = 'error';
     return;
   }

@@ -75,3 +75,21 @@ export function outcomeFeedback(outcome: UnlockOutcome, door: DoorContext): Feed
       return { state: 'error', title: 'Something went wrong', detail: `${outcome.code ?? 'unknown error'}. Tap Unlock to try again.` };
   }
 }
+
+/**
+ * The page shown when the link does not give keys (no doors listed). `status` and `type` are the
+ * API's refusal; `step` the call refused (docs/API.md, Instant Key app endpoints); no status: network.
+ */
+export function linkFeedback(refusal: { status: number; type: string; message: string; step: 'open' | 'register' | 'sync' } | undefined): { headline: string; feedback: Feedback } {
+  if (refusal === undefined) return { headline: 'Could not load your keys', feedback: { state: 'error', title: 'Could not load your keys', detail: 'Check your connection and reload this page.' } };
+  if (/max_use_count/.test(refusal.message))
+    return {
+      headline: 'This link is already in use',
+      feedback: { state: 'error', title: 'This Instant Key is on too many devices', detail: 'It was opened on as many devices as it allows. Use a device that already has it, or ask the front desk for a new link.' },
+    };
+  if (refusal.step === 'sync' && refusal.status === 404)
+    return { headline: 'This device’s key was turned off', feedback: { state: 'error', title: 'This device was removed from the key', detail: 'Your keys were turned off on this device. Ask the front desk for a new link.' } };
+  if (refusal.status === 404 || refusal.status === 401)
+    return { headline: 'This link is no longer valid', feedback: { state: 'error', title: 'This Instant Key has expired or was revoked', detail: 'Ask the front desk for a new link.' } };
+  return { headline: 'Could not load your keys', feedback: { state: 'error', title: 'Could not load your keys', detail: 'The server refused this link. Reload the page, or ask the front desk for help.' } };
+}

@@ -35,3 +35,7 @@ export function storeGet<T>(key: string): Promise<T | undefined> {
 export async function storePut(key: string, value: unknown): Promise<void> {
   await run<IDBValidKey>('readwrite', (store) => store.put(value, key));
 }
+
+export async function storeDelete(key: string): Promise<void> {
+  await run<undefined>('readwrite', (store) => store.delete(key));
+}

@@ -39,22 +39,30 @@ export class CdpBluetoothBridge {
   private readonly answeredPrompts = new Set<string>();
   private standing: string | undefined;
   private readonly browserSession: CDPSession;
-  private readonly pageSession: CDPSession;
-  private constructor(browserSession: CDPSession, pageSession: CDPSession) {
+  private readonly pageSessions: CDPSession[] = [];
+  private constructor(browserSession: CDPSession) {
     this.browserSession = browserSession;
-    this.pageSession = pageSession;
   }
 
   static async attach(browser: Browser, page: Page): Promise<CdpBluetoothBridge> {
     const browserSession = await browser.newBrowserCDPSession();
-    const pageSession = await page.context().newCDPSession(page);
-    const bridge = new CdpBluetoothBridge(browserSession, pageSession);
+    const bridge = new CdpBluetoothBridge(browserSession);
     await browserSession.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
     browserSession.on('BluetoothEmulation.gattOperationReceived', (event) => bridge.guard(bridge.onGattOperation(event)));
     browserSession.on('BluetoothEmulation.characteristicOperationReceived', (event) => bridge.guard(bridge.onCharacteristicOperation(event)));
-    pageSession.on('DeviceAccess.deviceRequestPrompted', (event) => bridge.guard(bridge.onPrompt(event)));
-    await pageSession.send('DeviceAccess.enable', {});
+    await bridge.attachPage(page);
     return bridge;
+  }
+
+  /**
+   * Answers the chooser of another page too (e.g. a second browser context: a second device). The
+   * simulated locks are the browser's; each page has its own DeviceAccess session.
+   */
+  async attachPage(page: Page): Promise<void> {
+    const pageSession = await page.context().newCDPSession(page);
+    this.pageSessions.push(pageSession);
+    pageSession.on('DeviceAccess.deviceRequestPrompted', (event) => this.guard(this.onPrompt(pageSession, event)));
+    await pageSession.send('DeviceAccess.enable', {});
   }
 
   private guard(work: Promise<void>): void {
@@ -102,19 +110,19 @@ export class CdpBluetoothBridge {
     return entry.lock.step(input, Date.now() + entry.timeOffsetMs);
   }
 
-  private async onPrompt(event: { id: string; devices: { id: string; name: string }[] }): Promise<void> {
+  private async onPrompt(pageSession: CDPSession, event: { id: string; devices: { id: string; name: string }[] }): Promise<void> {
     if (this.answeredPrompts.has(event.id)) return;
     const wanted = this.standing === undefined ? undefined : event.devices.find((device) => device.id === this.standing);
     if (wanted !== undefined) {
       this.answeredPrompts.add(event.id);
-      await this.pageSession.send('DeviceAccess.selectPrompt', { id: event.id, deviceId: wanted.id });
+      await pageSession.send('DeviceAccess.selectPrompt', { id: event.id, deviceId: wanted.id });
       return;
     }
     // Not listed (yet): the prompt is announced again once the chooser has its devices. Cancel if it never is.
     await new Promise((resolve) => setTimeout(resolve, 250));
     if (this.answeredPrompts.has(event.id)) return;
     this.answeredPrompts.add(event.id);
-    await this.pageSession.send('DeviceAccess.cancelPrompt', { id: event.id });
+    await pageSession.send('DeviceAccess.cancelPrompt', { id: event.id });
   }
 
   private async onGattOperation(event: { address: string; type: 'connection' | 'discovery' }): Promise<void> {
@@ -160,7 +168,7 @@ export class CdpBluetoothBridge {
   }
 
   async detach(): Promise<void> {
-    await this.pageSession.detach().catch(() => undefined);
+    for (const pageSession of this.pageSessions) await pageSession.detach().catch(() => undefined);
     await this.browserSession.detach().catch(() => undefined);
   }
 }
