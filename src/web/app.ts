@@ -17,6 +17,7 @@ import { fromBase64Url } from './base64url.ts';
 import { bluetoothOf } from './bluetooth-types.ts';
 import { chooserFeedback, formatTime, linkFeedback, outcomeFeedback, refusalFeedback, unsupportedFeedback, type Feedback } from './feedback.ts';
 import { browserHolder } from './holder-key.ts';
+import { keepShellOffline } from './shell.ts';
 import { lockIdFromName, lockNameOf } from './lock-name.ts';
 import { ChooserError, WebBluetoothTransport, webMtu } from './web-bluetooth-transport.ts';
 
@@ -150,6 +151,16 @@ async function main(): Promise<void> {
   nearby.addEventListener('click', () => unlock(undefined));
   renderDoors(doors, (door) => unlock(door), true);
   document.body.dataset.ready = 'true';
+  offline();
+}
+
+/** The app shell into the service worker's cache; `body[data-offline]` says whether it worked. */
+function offline(): void {
+  const script = document.querySelector<HTMLScriptElement>('script[src]')?.getAttribute('src') ?? '/ik-app/app.js';
+  keepShellOffline(script).then(
+    (ok) => (document.body.dataset.offline = ok ? 'ready' : 'unsupported'),
+    () => (document.body.dataset.offline = 'failed'),
+  );
 }
 
 /** The tap handler: chooser first (it needs the click's user activation), then the exchange. */

@@ -5,6 +5,7 @@
  *
  *   GET /ik/<code>                → the page (text/html)
  *   GET /ik-app/app.js            → the bundle (text/javascript), built once with esbuild from app.ts
+ *   GET /ik/sw.js                 → the service worker (scope /ik/), built from service-worker.ts
  *
  * esbuild is a devDependency: a deployment would call `buildWebAppBundle()` at build time and pass
  * the result as `options.bundle`.
@@ -30,7 +31,11 @@ export interface WebAppBundle {
   code: string;
   bytes: number;
   gzipBytes: number;
+  /** The service worker's script (src/web/service-worker.ts). */
+  serviceWorker: string;
 }
+
+export const serviceWorkerScriptPath = '/ik/sw.js';
 
 /** Builds the browser bundle from src/web/app.ts (minified ES module, noble crypto, no Node built-ins). */
 export async function buildWebAppBundle(): Promise<WebAppBundle> {
@@ -48,7 +53,18 @@ export async function buildWebAppBundle(): Promise<WebAppBundle> {
     logLevel: 'silent',
   });
   const code = result.outputFiles[0]!.text;
-  return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length };
+  const worker = await esbuild.build({
+    entryPoints: [fileURLToPath(new URL('./service-worker.ts', import.meta.url))],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['chrome114'],
+    minify: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length, serviceWorker: worker.outputFiles[0]!.text };
 }
 
 let cached: Promise<WebAppBundle> | undefined;
@@ -69,6 +85,10 @@ export async function serveWebApp(request: WebAppRequest, options: { bundle?: We
       },
       body: instantKeyPageHtml(webAppScriptPath),
     };
+  }
+  if (path === serviceWorkerScriptPath) {
+    const bundle = options.bundle ?? (await (cached ??= buildWebAppBundle()));
+    return { status: 200, headers: { ...common, 'content-type': 'text/javascript; charset=utf-8', 'service-worker-allowed': '/ik/' }, body: bundle.serviceWorker };
   }
   if (path === webAppScriptPath) {
     const bundle = options.bundle ?? (await (cached ??= buildWebAppBundle()));

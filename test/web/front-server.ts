@@ -7,8 +7,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serveWebApp, type WebAppBundle } from '../../src/web/serve.ts';
 
-export async function startFrontServer(apiUrl: string, bundle: WebAppBundle): Promise<{ url: string; close(): Promise<void> }> {
+export async function startFrontServer(apiUrl: string, bundle: WebAppBundle): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
   const server: Server = createServer((request, response) => {
+    requests.push(`${request.method ?? 'GET'} ${request.url ?? '/'}`);
     void (async () => {
       const served = await serveWebApp({ method: request.method ?? 'GET', url: request.url ?? '/' }, { bundle });
       if (served !== undefined) {
@@ -29,6 +31,8 @@ export async function startFrontServer(apiUrl: string, bundle: WebAppBundle): Pr
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    /** Every request that reached this server (method and path), in order. */
+    requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,0 +1,68 @@
+/**
+ * Offline: after a first load the service worker (scope /ik/) has the page and the bundle, and the
+ * keys are in IndexedDB. With the browser offline (playwright's context.setOffline) a reload still
+ * shows the doors — nothing reaches the server — and unlocking works (Bluetooth is local).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/server/index.ts';
+import { buildWebAppBundle } from '../../src/web/serve.ts';
+import { CdpBluetoothBridge } from './cdp-bridge.ts';
+import { launchChromium, outcomeOf, screenshotDir } from './browser.ts';
+import { startFrontServer } from './front-server.ts';
+
+let server: RunningServer;
+let front: Awaited<ReturnType<typeof startFrontServer>>;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let bridge: CdpBluetoothBridge;
+
+beforeAll(async () => {
+  const bundle = await buildWebAppBundle();
+  server = await startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' });
+  front = await startFrontServer(server.url, bundle);
+  browser = await launchChromium({ webBluetooth: true });
+  bridge = await CdpBluetoothBridge.attach(browser.browser, browser.page);
+  const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
+  await bridge.addLock('02:00:00:00:02:01', room.lock);
+  bridge.standAt('02:00:00:00:02:01');
+}, 60_000);
+
+afterAll(async () => {
+  await bridge?.detach();
+  await browser?.close();
+  await front?.close();
+  await server?.close();
+});
+
+it('with the network off, a reload comes from the service worker and the door still unlocks', async () => {
+  const { page, context } = browser;
+  const link = front.url + new URL(server.instantKeyUrl!).pathname;
+  await page.goto(link);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  await page.waitForSelector('body[data-offline="ready"]', { timeout: 10_000 });
+  expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? (navigator.serviceWorker.ready.then((r) => r.active?.scriptURL)))).toMatch(/\/ik\/sw\.js$/);
+
+  await context.setOffline(true);
+  try {
+    const reached = front.requests.length;
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    expect(front.requests.slice(reached)).toEqual([]); // page, bundle and keys all came from this device
+    expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    expect(await page.textContent('#status')).toBe('Offline: using the keys saved on this device.');
+    expect(await page.$$eval('.door-name', (elements) => elements.map((e) => e.textContent))).toContain('Room 101');
+    const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
+    const actuations = room.lock.actuations;
+    await page.getByRole('button', { name: 'Unlock Room 101' }).click();
+    const outcome = await outcomeOf(page);
+    await page.screenshot({ path: `${screenshotDir}/offline-unlock.png` });
+    expect(outcome.state, outcome.text).toBe('success');
+    expect(room.lock.actuations).toBe(actuations + 1);
+  } finally {
+    await context.setOffline(false);
+  }
+  // Back online: the next load syncs again.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  expect(await page.textContent('#status')).toBe('');
+  expect(bridge.errors).toEqual([]);
+});
