@@ -14,6 +14,7 @@ import { loadServerSecrets } from './issuance/key-file.ts';
 import { demoGuestKey, mintApiKey, provisionDemoHotel } from './provision.ts';
 import { openRepository } from './repository/index.ts';
 import { startVirtualProperty, type VirtualProperty } from './virtual-property.ts';
+import { registerDashboardRoutes } from './routes/dashboard.ts';
 
 export interface StartServerOptions {
   /** 0 = an ephemeral port. Default 3000. */
@@ -64,6 +65,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const property = startVirtualProperty(context, { seed: 1 });
   const app = buildApp(context);
+  registerDashboardRoutes(app, context, property); // needs the virtual doors, which buildApp does not see
   try {
     await app.listen({ port: options.port ?? 3000, host });
   } catch (error) {

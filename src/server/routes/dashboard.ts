@@ -1,0 +1,181 @@
+/**
+ * The door dashboard: every virtual door of the workspace, live.
+ *
+ *   GET /dashboard?key=<api key>          the page (HTML; its script subscribes to the events)
+ *   GET /dashboard/app.js                 the page's script (no secret in it)
+ *   GET /dashboard/doors                  the doors now (JSON)            ?key= or Authorization: Bearer
+ *   GET /dashboard/events                 the doors as Server-Sent Events ?key= or Authorization: Bearer
+ *
+ * API keys only (`seam_…`, as the API's own routes). A browser's EventSource cannot send headers,
+ * so the page passes the key from its own URL as `?key=`; the page sends no Referer.
+ *
+ * A door: locked/unlocked (the firmware model's actuator state: it relocks on the lock's next step
+ * after its unlock time), powered, unlock count, and the last audit records of the lock. The locks
+ * are read, never stepped: the stream compares a snapshot every `pollMs` and sends one event when
+ * anything changed. Battery is not modelled by the firmware model, so it is not shown.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerContext } from '../context.ts';
+import { hashToken } from '../issuance/tokens.ts';
+import { unauthorized } from '../http/errors.ts';
+import { bearerToken } from '../http/route.ts';
+import type { VirtualProperty } from '../virtual-property.ts';
+
+const pollMs = 100;
+const heartbeatMs = 15_000;
+const auditShown = 5;
+
+export interface DashboardDoor {
+  acs_entrance_id: string;
+  name: string;
+  locked: boolean;
+  powered: boolean;
+  unlock_count: number;
+  last_events: { sequence: number; at: string; event: string; code?: string }[];
+}
+
+function workspaceOf(context: ServerContext, request: FastifyRequest): string {
+  const query = request.query as Record<string, unknown> | undefined;
+  const token = bearerToken(request) ?? (typeof query?.key === 'string' ? query.key : undefined);
+  if (token === undefined) throw unauthorized('an API key is required: ?key=<api key> or Authorization: Bearer <api key>');
+  if (!token.startsWith('seam_') || token.startsWith('seam_cst') || token.startsWith('seam_at') || token.startsWith('seam_pk')) throw unauthorized('an API key (seam_…) is required');
+  const workspaceId = context.repo.directory.workspaceIdOfKey(hashToken(token));
+  if (workspaceId === undefined) throw unauthorized('unknown API key');
+  return workspaceId;
+}
+
+export function dashboardDoors(context: ServerContext, property: VirtualProperty, workspaceId: string): DashboardDoor[] {
+  const doors: DashboardDoor[] = [];
+  for (const door of property.doors.values()) {
+    if (context.repo.directory.getEntrance(workspaceId, door.acsEntranceId) === undefined) continue;
+    doors.push({
+      acs_entrance_id: door.acsEntranceId,
+      name: door.name,
+      locked: !door.lock.isUnlocked,
+      powered: door.lock.isPowered,
+      unlock_count: door.lock.actuations,
+      last_events: door.lock.audit
+        .since(0)
+        .slice(-auditShown)
+        .reverse()
+        .map((record) => ({ sequence: record.sequence, at: new Date(record.timeMs).toISOString(), event: record.event, ...(record.code !== undefined ? { code: record.code } : {}) })),
+    });
+  }
+  return doors.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+}
+
+const pageHtml = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Doors — latchkey</title>
+<style>
+body { margin: 0; font: 15px/1.4 system-ui, sans-serif; color: #1a1a1a; background: #f4f5f7; }
+header { background: #1f4e9c; color: #fff; padding: 14px 16px; }
+header h1 { margin: 0; font-size: 1.25rem; }
+#connection { margin: 2px 0 0; color: #e8eefa; font-size: .9rem; }
+main { padding: 12px; overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid #d0d0d0; vertical-align: top; }
+.state { font-weight: 700; }
+tr[data-state="unlocked"] .state { color: #17703a; }
+tr[data-state="locked"] .state { color: #1a1a1a; }
+.events { margin: 0; padding: 0; list-style: none; font-size: .85rem; color: #4a4a4a; }
+</style>
+</head>
+<body>
+<header><h1>Doors</h1><p id="connection" role="status">Connecting…</p></header>
+<main>
+<table aria-label="Doors">
+<thead><tr><th scope="col">Door</th><th scope="col">State</th><th scope="col">Unlocks</th><th scope="col">Last events</th></tr></thead>
+<tbody id="doors"></tbody>
+</table>
+</main>
+<script src="/dashboard/app.js"></script>
+</body>
+</html>
+`;
+
+/** The page's script: plain JS (no bundle), subscribes to /dashboard/events with the page's own ?key=. */
+const pageScript = `(() => {
+  const key = new URLSearchParams(location.search).get('key') || '';
+  const body = document.getElementById('doors');
+  const connection = document.getElementById('connection');
+  const cell = (text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; return td; };
+  function render(doors) {
+    body.replaceChildren(...doors.map((door) => {
+      const row = document.createElement('tr');
+      row.dataset.door = door.name;
+      row.dataset.state = door.locked ? 'locked' : 'unlocked';
+      const events = document.createElement('ul');
+      events.className = 'events';
+      for (const e of door.last_events) {
+        const item = document.createElement('li');
+        item.textContent = new Date(e.at).toLocaleTimeString() + ' ' + e.event + (e.code ? ' (' + e.code + ')' : '');
+        events.append(item);
+      }
+      const eventsCell = cell('');
+      eventsCell.append(events);
+      row.append(cell(door.name, 'name'), cell(door.powered ? (door.locked ? 'Locked' : 'Unlocked') : 'No power', 'state'), cell(String(door.unlock_count), 'count'), eventsCell);
+      return row;
+    }));
+    document.body.dataset.updated = String(Date.now());
+  }
+  const source = new EventSource('/dashboard/events?key=' + encodeURIComponent(key));
+  source.addEventListener('doors', (event) => { connection.textContent = 'Live'; render(JSON.parse(event.data)); });
+  source.onerror = () => { connection.textContent = 'Reconnecting…'; };
+})();
+`;
+
+export function registerDashboardRoutes(app: FastifyInstance, context: ServerContext, property: VirtualProperty): void {
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...streams]) end();
+  });
+
+  app.get('/dashboard', async (request, reply) => {
+    workspaceOf(context, request);
+    return reply
+      .code(200)
+      .headers({
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'",
+        'referrer-policy': 'no-referrer',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      })
+      .send(pageHtml);
+  });
+  app.get('/dashboard/app.js', async (_request, reply) => reply.code(200).headers({ 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff' }).send(pageScript));
+
+  app.get('/dashboard/doors', async (request, reply) => {
+    const workspaceId = workspaceOf(context, request);
+    return reply.code(200).send({ doors: dashboardDoors(context, property, workspaceId), ok: true });
+  });
+
+  app.get('/dashboard/events', async (request: FastifyRequest, reply: FastifyReply) => {
+    const workspaceId = workspaceOf(context, request);
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    let last = '';
+    const send = () => {
+      const snapshot = JSON.stringify(dashboardDoors(context, property, workspaceId));
+      if (snapshot === last) return;
+      last = snapshot;
+      response.write(`event: doors\ndata: ${snapshot}\n\n`);
+    };
+    send();
+    const poll = setInterval(send, pollMs);
+    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), heartbeatMs);
+    const end = () => {
+      clearInterval(poll);
+      clearInterval(heartbeat);
+      streams.delete(end);
+      if (!response.writableEnded) response.end();
+    };
+    streams.add(end);
+    request.raw.on('close', end);
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * The door dashboard (/dashboard, API key) in Chromium: it lists the workspace's virtual doors over
+ * SSE, and a door changes to Unlocked, with an `unlocked` audit event, when the guest's Instant Key
+ * page unlocks it through Web Bluetooth.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../src/server/index.ts';
+import { buildWebAppBundle } from '../../src/web/serve.ts';
+import { CdpBluetoothBridge } from './cdp-bridge.ts';
+import { launchChromium, outcomeOf, screenshotDir } from './browser.ts';
+import { startFrontServer } from './front-server.ts';
+
+let server: RunningServer;
+let front: Awaited<ReturnType<typeof startFrontServer>>;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let bridge: CdpBluetoothBridge;
+let dashboard: Page;
+const roomAddress = '02:00:00:00:03:01';
+
+beforeAll(async () => {
+  const bundle = await buildWebAppBundle();
+  server = await startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' });
+  front = await startFrontServer(server.url, bundle);
+  browser = await launchChromium({ webBluetooth: true });
+  bridge = await CdpBluetoothBridge.attach(browser.browser, browser.page);
+  const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
+  await bridge.addLock(roomAddress, room.lock);
+  dashboard = await browser.context.newPage();
+}, 60_000);
+
+afterAll(async () => {
+  await bridge?.detach();
+  await browser?.close();
+  await front?.close();
+  await server?.close();
+});
+
+function stateOf(name: string): Promise<string | null> {
+  return dashboard.getAttribute(`tr[data-door="${name}"]`, 'data-state');
+}
+
+it('refuses without an API key, and with a client-session-like token', async () => {
+  expect((await fetch(server.url + '/dashboard')).status).toBe(401);
+  expect((await fetch(server.url + '/dashboard/events')).status).toBe(401);
+  expect((await fetch(server.url + '/dashboard/doors?key=seam_cst_nope')).status).toBe(401);
+  const doors = (await (await fetch(server.url + '/dashboard/doors', { headers: { authorization: `Bearer ${server.apiKey}` } })).json()) as { doors: { name: string; locked: boolean }[] };
+  expect(doors.doors.map((d) => d.name)).toEqual(expect.arrayContaining([...server.property.doors.values()].map((d) => d.name)));
+  expect(doors.doors.every((d) => d.locked)).toBe(true);
+});
+
+it('lists every door live and shows Room 101 change to Unlocked when the guest unlocks it', async () => {
+  await dashboard.goto(`${server.url}/dashboard?key=${encodeURIComponent(server.apiKey!)}`);
+  await dashboard.waitForFunction(() => document.getElementById('connection')?.textContent === 'Live', undefined, { timeout: 10_000 });
+  const names = await dashboard.$$eval('tr[data-door]', (rows) => rows.map((row) => row.getAttribute('data-door')));
+  expect(names).toEqual(expect.arrayContaining([...server.property.doors.values()].map((d) => d.name)));
+  expect(await stateOf('Room 101')).toBe('locked');
+  expect(await dashboard.textContent('tr[data-door="Room 101"] .state')).toBe('Locked');
+
+  const guest = browser.page;
+  await guest.goto(front.url + new URL(server.instantKeyUrl!).pathname);
+  await guest.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  bridge.standAt(roomAddress);
+  await guest.bringToFront(); // the Bluetooth chooser only opens for the page in front
+  await guest.getByRole('button', { name: 'Unlock Room 101' }).click();
+  expect((await outcomeOf(guest)).state).toBe('success');
+
+  await dashboard.waitForSelector('tr[data-door="Room 101"][data-state="unlocked"]', { timeout: 5_000 });
+  expect(await dashboard.textContent('tr[data-door="Room 101"] .state')).toBe('Unlocked');
+  expect(await dashboard.textContent('tr[data-door="Room 101"] .count')).toBe('1');
+  expect(await dashboard.textContent('tr[data-door="Room 101"] .events')).toContain('unlocked');
+  expect(await stateOf('Lobby')).toBe('locked');
+  await dashboard.screenshot({ path: `${screenshotDir}/dashboard-unlocked.png`, fullPage: true });
+  expect(bridge.errors).toEqual([]);
+});
