@@ -152,6 +152,37 @@ async function main(): Promise<void> {
   renderDoors(doors, (door) => unlock(door), true);
   document.body.dataset.ready = 'true';
   offline();
+  if (source === 'stored') resyncWhenOnline(holder.publicKey);
+}
+
+const resyncRetryMs = 3_000;
+
+/**
+ * Loaded offline: once the network is back (the 'online' event, or a retry every few seconds: a
+ * page loaded offline does not always get the event), sync — new grants, revocation updates to carry
+ * to the locks — then reload the page with the fresh bundle, never in the middle of an unlock.
+ */
+function resyncWhenOnline(holderPublicKey: Uint8Array): void {
+  let running = false;
+  let done = false;
+  const attempt = async () => {
+    if (running || done) return;
+    running = true;
+    try {
+      const { source } = await loadBundle(location.origin + location.pathname, holderPublicKey);
+      if (source === 'stored') return; // still offline
+    } catch {
+      // Refused (link revoked, device removed): the reload shows the page that says so.
+    } finally {
+      running = false;
+    }
+    done = true;
+    clearInterval(timer);
+    const reloadWhenIdle = () => (element('feedback').dataset.state === 'working' ? setTimeout(reloadWhenIdle, 500) : location.reload());
+    reloadWhenIdle();
+  };
+  const timer = setInterval(() => void attempt(), resyncRetryMs);
+  window.addEventListener('online', () => void attempt());
 }
 
 /** The app shell into the service worker's cache; `body[data-offline]` says whether it worked. */

@@ -60,9 +60,9 @@ it('with the network off, a reload comes from the service worker and the door st
   } finally {
     await context.setOffline(false);
   }
-  // Back online: the next load syncs again.
-  await page.reload();
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
-  expect(await page.textContent('#status')).toBe('');
+  // Back online: the page syncs by itself (the 'online' event or its retry) and reloads with the fresh bundle.
+  const reached = front.requests.length;
+  await page.waitForFunction(() => document.body.dataset.ready === 'true' && document.getElementById('status')?.textContent === '', undefined, { timeout: 10_000 });
+  expect(front.requests.slice(reached)).toContain('POST /instant_key_app/sync');
   expect(bridge.errors).toEqual([]);
 });
