@@ -206,6 +206,7 @@ function classify(error: unknown): Pick<UnlockOutcome, 'outcome' | 'code'> {
     if (error.code === 'transport_timeout') return { outcome: 'timeout', code: error.code };
     if (error.code === 'transport_disconnected') return { outcome: 'disconnected', code: error.code };
     if (error.code === 'transport_unsupported') return { outcome: 'unsupported', code: error.code };
+    if (error.code === 'lock_busy') return { outcome: 'refused', code: error.code }; // try again in a moment
     return { outcome: 'error', code: error.code };
   }
   if (isLatchkeyError(error)) return { outcome: 'error', code: error.code };

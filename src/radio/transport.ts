@@ -57,7 +57,7 @@ export class AttError extends Error {
 /** A transport-level failure with a code from the shared table. */
 export class TransportError extends Error {
   readonly code: ErrorCode;
-  constructor(code: Extract<ErrorCode, `transport_${string}` | 'lock_not_found'>, message?: string) {
+  constructor(code: Extract<ErrorCode, `transport_${string}` | 'lock_not_found' | 'lock_busy'>, message?: string) {
     super(message ?? code);
     this.name = 'TransportError';
     this.code = code;

@@ -264,7 +264,7 @@ export class VirtualRadio {
     const refused = this.stepLock(deviceId, { type: 'connect', connectionId: link.id }).some((output) => output.type === 'disconnect');
     if (refused) {
       link.drop('lock refused the connection');
-      throw new TransportError('transport_disconnected', 'lock busy');
+      throw new TransportError('lock_busy', 'the lock serves its maximum number of connections');
     }
     if (options.mtu > 23) {
       const response = await link.request({ op: 'exchange_mtu_req', mtu: options.mtu });

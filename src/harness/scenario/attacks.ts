@@ -250,7 +250,7 @@ async function concurrent(world: World, door: string, count: number): Promise<Ob
   const settled = await world.radio.runUntil(Promise.allSettled(attempts));
   for (const entry of settled) if (entry.status === 'fulfilled') await world.radio.runUntil(entry.value.disconnect());
   const refused = settled.find((entry) => entry.status === 'rejected');
-  if (refused && refused.status === 'rejected' && refused.reason instanceof TransportError) return { outcome: 'refused', code: 'lock_busy' };
+  if (refused && refused.status === 'rejected' && refused.reason instanceof TransportError) return { outcome: 'refused', code: refused.reason.code };
   return { outcome: 'unlocked', code: undefined };
 }
 
