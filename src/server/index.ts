@@ -15,6 +15,7 @@ import { demoGuestKey, mintApiKey, provisionDemoHotel } from './provision.ts';
 import { openRepository } from './repository/index.ts';
 import { startVirtualProperty, type VirtualProperty } from './virtual-property.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
+import { registerSimulatorRoutes } from './routes/simulator.ts';
 
 export interface StartServerOptions {
   /** 0 = an ephemeral port. Default 3000. */
@@ -66,6 +67,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const property = startVirtualProperty(context, { seed: 1 });
   const app = buildApp(context);
   registerDashboardRoutes(app, context, property); // needs the virtual doors, which buildApp does not see
+  registerSimulatorRoutes(app, context, property);
   try {
     await app.listen({ port: options.port ?? 3000, host });
   } catch (error) {

@@ -19,7 +19,9 @@ import { chooserFeedback, formatTime, linkFeedback, outcomeFeedback, refusalFeed
 import { browserHolder } from './holder-key.ts';
 import { keepShellOffline } from './shell.ts';
 import { lockIdFromName, lockNameOf } from './lock-name.ts';
+import { SimulatedTransport, type SimulatedDoor } from './simulated-transport.ts';
 import { ChooserError, WebBluetoothTransport, webMtu } from './web-bluetooth-transport.ts';
+import type { Transport } from '../radio/transport.ts';
 
 interface Door {
   name: string;
@@ -117,9 +119,65 @@ function renderDoors(doors: Door[], onUnlock: (door: Door) => void, enabled: boo
   if (doors.length === 0) list.append(Object.assign(document.createElement('li'), { textContent: 'No doors yet: your access may not have started.' }));
 }
 
+/** A transport whose "chooser" picks the lock (Web Bluetooth's device chooser, or the simulator's scan). */
+interface ChoosingTransport extends Transport {
+  chooseLock(name?: string): Promise<{ id: string; name?: string | undefined }>;
+  useDevice(device: { id: string; name?: string | undefined }, lockId: Uint8Array): void;
+}
+
+/** `?sim=<token>` (the dashboard's "Try in simulator" link): the server's virtual radio, never in production links. */
+function simulatorToken(): string | undefined {
+  const token = new URLSearchParams(location.search).get('sim');
+  return token === null || token === '' ? undefined : token;
+}
+
+/** The visible "Simulator mode" banner, with where the simulated phone stands. */
+async function startSimulator(transport: SimulatedTransport): Promise<void> {
+  const banner = document.createElement('section');
+  banner.id = 'simulator';
+  banner.setAttribute('aria-label', 'Simulator mode');
+  const title = document.createElement('strong');
+  title.textContent = 'Simulator mode';
+  const detail = document.createElement('span');
+  detail.textContent = ' — virtual doors on the server, not Bluetooth.';
+  const label = document.createElement('label');
+  label.textContent = 'Standing at ';
+  const select = document.createElement('select');
+  select.id = 'sim-door';
+  const { doors, standing } = await transport.session();
+  const option = (value: string, text: string) => Object.assign(document.createElement('option'), { value, textContent: text });
+  select.append(option('', 'no door (away)'), ...doors.map((door: SimulatedDoor) => option(door.deviceId, door.name)));
+  select.value = standing ?? '';
+  select.addEventListener('change', () => {
+    document.body.dataset.simStanding = 'moving';
+    void transport.stand(select.value === '' ? undefined : select.value).then(
+      () => (document.body.dataset.simStanding = select.value),
+      () => (document.body.dataset.simStanding = 'failed'),
+    );
+  });
+  label.append(select);
+  banner.append(title, detail, label);
+  document.querySelector('header')?.after(banner);
+  document.body.dataset.simStanding = standing ?? '';
+}
+
 async function main(): Promise<void> {
-  const bluetooth = bluetoothOf(navigator);
-  if (bluetooth === undefined) show(unsupportedFeedback);
+  const simToken = simulatorToken();
+  const simulated = simToken === undefined ? undefined : new SimulatedTransport(simToken);
+  if (simulated !== undefined) {
+    try {
+      await startSimulator(simulated);
+    } catch {
+      element('identity').textContent = 'Simulator unavailable';
+      show({ state: 'error', title: 'This simulator link no longer works', detail: 'Open “Try in simulator” again from the door dashboard (a server restart forgets simulator links).' });
+      element<HTMLElement>('doors-heading').hidden = true;
+      element<HTMLButtonElement>('unlock-nearby').hidden = true;
+      document.body.dataset.ready = 'error';
+      return;
+    }
+  }
+  const bluetooth = simulated === undefined ? bluetoothOf(navigator) : undefined;
+  if (bluetooth === undefined && simulated === undefined) show(unsupportedFeedback);
   const crypto = createNobleProvider();
   const holder = await browserHolder();
   let bundle: Bundle;
@@ -138,12 +196,14 @@ async function main(): Promise<void> {
   const { wallet, doors } = walletFromBundle(bundle, holder, crypto);
   element('identity').textContent = `${doors.length} door${doors.length === 1 ? '' : 's'} on this key`;
   element('status').textContent = source === 'stored' ? 'Offline: using the keys saved on this device.' : '';
-  if (bluetooth === undefined) {
+  let transport: ChoosingTransport;
+  if (simulated !== undefined) transport = simulated;
+  else if (bluetooth !== undefined) transport = new WebBluetoothTransport({ bluetooth });
+  else {
     renderDoors(doors, () => undefined, false);
     document.body.dataset.ready = 'true';
     return;
   }
-  const transport = new WebBluetoothTransport({ bluetooth });
   const client = new UnlockClient({ wallet, crypto, random: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)), transport });
   const unlock = unlocker({ transport, client, doors });
   const nearby = element<HTMLButtonElement>('unlock-nearby');
@@ -195,7 +255,7 @@ function offline(): void {
 }
 
 /** The tap handler: chooser first (it needs the click's user activation), then the exchange. */
-function unlocker(context: { transport: WebBluetoothTransport; client: UnlockClient; doors: Door[] }): (door: Door | undefined) => void {
+function unlocker(context: { transport: ChoosingTransport; client: UnlockClient; doors: Door[] }): (door: Door | undefined) => void {
   let busy = false;
   const byLock = new Map(context.doors.map((door) => [toHex(door.lockId), door]));
   const known = context.doors.map((door) => door.lockId);

@@ -41,6 +41,9 @@ ul.doors li { background: #fff; border: 1px solid var(--line); border-radius: 12
 .door-name { font-weight: 700; font-size: 1.05rem; }
 .door-validity { color: var(--muted); font-size: .9rem; }
 .door-unlock { background: #e6edf8; color: #153a75; border: 1px solid #9db4dc; }
+#simulator { background: #fff4ce; color: #1a1a1a; border-bottom: 2px solid #8a6d00; padding: 10px 16px; font-size: .95rem; }
+#simulator label { display: block; margin-top: 6px; }
+#simulator select { font: inherit; min-height: 40px; margin-left: 4px; }
 #status { color: var(--muted); font-size: .9rem; margin-top: 16px; }
 </style>
 </head>

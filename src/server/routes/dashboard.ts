@@ -5,6 +5,7 @@
  *   GET /dashboard/app.js                 the page's script (no secret in it)
  *   GET /dashboard/doors                  the doors now (JSON)            ?key= or Authorization: Bearer
  *   GET /dashboard/events                 the doors as Server-Sent Events ?key= or Authorization: Bearer
+ *   (the page also lists `GET /sim/links`: each guest's "Try in simulator" link, src/server/routes/simulator.ts)
  *
  * API keys only (`seam_…`, as the API's own routes). A browser's EventSource cannot send headers,
  * so the page passes the key from its own URL as `?key=`; the page sends no Referer.
@@ -82,6 +83,9 @@ th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid #d0d0d0; 
 tr[data-state="unlocked"] .state { color: #17703a; }
 tr[data-state="locked"] .state { color: #1a1a1a; }
 .events { margin: 0; padding: 0; list-style: none; font-size: .85rem; color: #4a4a4a; }
+#simulator { margin-top: 16px; }
+#simulator h2 { font-size: 1rem; margin: 0 0 6px; }
+#sim-links { margin: 0; padding-left: 20px; }
 </style>
 </head>
 <body>
@@ -91,13 +95,21 @@ tr[data-state="locked"] .state { color: #1a1a1a; }
 <thead><tr><th scope="col">Door</th><th scope="col">State</th><th scope="col">Unlocks</th><th scope="col">Last events</th></tr></thead>
 <tbody id="doors"></tbody>
 </table>
+<section id="simulator" aria-labelledby="simulator-heading">
+<h2 id="simulator-heading">Try a guest's Instant Key in the simulator</h2>
+<p>No Bluetooth needed: the guest's page drives these virtual doors through the server.</p>
+<ul id="sim-links"></ul>
+</section>
 </main>
 <script src="/dashboard/app.js"></script>
 </body>
 </html>
 `;
 
-/** The page's script: plain JS (no bundle), subscribes to /dashboard/events with the page's own ?key=. */
+/**
+ * The page's script: plain JS (no bundle), subscribes to /dashboard/events with the page's own ?key=,
+ * and lists each guest's "Try in simulator" link (src/server/routes/simulator.ts, /sim/links).
+ */
 const pageScript = `(() => {
   const key = new URLSearchParams(location.search).get('key') || '';
   const body = document.getElementById('doors');
@@ -122,6 +134,22 @@ const pageScript = `(() => {
     }));
     document.body.dataset.updated = String(Date.now());
   }
+  fetch('/sim/links?key=' + encodeURIComponent(key)).then((r) => r.json()).then((answer) => {
+    const list = document.getElementById('sim-links');
+    for (const link of answer.links || []) {
+      const item = document.createElement('li');
+      const a = document.createElement('a');
+      a.href = link.simulator_url;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      a.className = 'sim-link';
+      a.dataset.guest = link.full_name || link.user_identity_id;
+      a.textContent = 'Try in simulator: ' + (link.full_name || link.user_identity_id);
+      item.append(a);
+      list.append(item);
+    }
+    document.body.dataset.simLinks = String((answer.links || []).length);
+  }, () => { document.body.dataset.simLinks = 'failed'; });
   const source = new EventSource('/dashboard/events?key=' + encodeURIComponent(key));
   source.addEventListener('doors', (event) => { connection.textContent = 'Live'; render(JSON.parse(event.data)); });
   source.onerror = () => { connection.textContent = 'Reconnecting…'; };
