@@ -12,7 +12,7 @@
  * trace byte for byte.
  */
 import type { Lock, LockOutput } from '../../firmware-model/lock.ts';
-import { toHex } from '../protocol/bytes.ts';
+import { concatBytes, toHex } from '../protocol/bytes.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { attPduBytes, isRequest, l2capHeaderBytes, llOverheadBytes, type AttPdu } from './att.ts';
 import { EventQueue } from './event-queue.ts';
@@ -355,13 +355,7 @@ class Link {
       offset += response.value.length;
       if (response.value.length < this.mtu - 1) break;
     }
-    const out = new Uint8Array(offset);
-    let at = 0;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
+    return concatBytes(...parts);
   }
 
   request(pdu: AttPdu): Promise<AttPdu> {

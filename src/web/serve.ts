@@ -41,29 +41,12 @@ export const serviceWorkerScriptPath = '/ik/sw.js';
 export async function buildWebAppBundle(): Promise<WebAppBundle> {
   const esbuild = await import('esbuild');
   const { gzipSync } = await import('node:zlib');
-  const result = await esbuild.build({
-    entryPoints: [fileURLToPath(new URL('./app.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: ['chrome114'],
-    minify: true,
-    write: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  // Both outputs: minified, browser-only, in memory; the page is an ES module, the worker an IIFE.
+  const build = (entry: string, format: 'esm' | 'iife') =>
+    esbuild.build({ entryPoints: [fileURLToPath(new URL(entry, import.meta.url))], bundle: true, format, platform: 'browser', target: ['chrome114'], minify: true, write: false, legalComments: 'none', logLevel: 'silent' });
+  const result = await build('./app.ts', 'esm');
   const code = result.outputFiles[0]!.text;
-  const worker = await esbuild.build({
-    entryPoints: [fileURLToPath(new URL('./service-worker.ts', import.meta.url))],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: ['chrome114'],
-    minify: true,
-    write: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  const worker = await build('./service-worker.ts', 'iife');
   return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length, serviceWorker: worker.outputFiles[0]!.text };
 }
 

@@ -8,7 +8,7 @@
  */
 import type { CredentialClaims } from '../../protocol/credential.ts';
 import type { CryptoProvider } from '../../protocol/crypto/provider.ts';
-import { toHex } from '../../protocol/bytes.ts';
+import { concatBytes, toHex } from '../../protocol/bytes.ts';
 import type { AttackParams, Observed } from './attacks.ts';
 import type { BackendFactory, ScenarioBackend, ScenarioPhone, ScenarioTransport } from './backend.ts';
 import { parseDuration } from './durations.ts';
@@ -218,7 +218,7 @@ function expectationOf(value: unknown): Expectation {
  * credential id appears in any write.
  */
 function checkUnlinkable(phone: ScenarioPhone, check: (condition: boolean, message: string) => void): void {
-  const sessions = phone.recorder.sessions.map((writes) => toHex(concat(writes.map((write) => write.data.subarray(1)))));
+  const sessions = phone.recorder.sessions.map((writes) => toHex(concatBytes(...writes.map((write) => write.data.subarray(1)))));
   check(sessions.length >= 2, `expect_unlinkable needs at least two exchanges of ${phone.id}`);
   const windowHex = 16;
   const seen = new Map<string, number>();
@@ -235,14 +235,4 @@ function checkUnlinkable(phone: ScenarioPhone, check: (condition: boolean, messa
     const subjectHex = toHex(new TextEncoder().encode(credential.claims.subject));
     for (const hex of sessions) check(!hex.includes(idHex) && !hex.includes(subjectHex), `${phone.id}'s credential id or subject is readable on air`);
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

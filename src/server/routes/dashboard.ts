@@ -17,9 +17,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.ts';
-import { hashToken } from '../issuance/tokens.ts';
-import { unauthorized } from '../http/errors.ts';
-import { bearerToken } from '../http/route.ts';
+import { workspaceOfRequest } from '../http/route.ts';
 import type { VirtualProperty } from '../virtual-property.ts';
 
 const pollMs = 100;
@@ -36,13 +34,7 @@ export interface DashboardDoor {
 }
 
 function workspaceOf(context: ServerContext, request: FastifyRequest): string {
-  const query = request.query as Record<string, unknown> | undefined;
-  const token = bearerToken(request) ?? (typeof query?.key === 'string' ? query.key : undefined);
-  if (token === undefined) throw unauthorized('an API key is required: ?key=<api key> or Authorization: Bearer <api key>');
-  if (!token.startsWith('seam_') || token.startsWith('seam_cst') || token.startsWith('seam_at') || token.startsWith('seam_pk')) throw unauthorized('an API key (seam_…) is required');
-  const workspaceId = context.repo.directory.workspaceIdOfKey(hashToken(token));
-  if (workspaceId === undefined) throw unauthorized('unknown API key');
-  return workspaceId;
+  return workspaceOfRequest(context, request, { allowQueryKey: true });
 }
 
 export function dashboardDoors(context: ServerContext, property: VirtualProperty, workspaceId: string): DashboardDoor[] {

@@ -25,9 +25,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AttError, TransportError, type CharacteristicName, type GattConnection } from '../../radio/transport.ts';
 import type { ServerContext } from '../context.ts';
 import { invalidInput, notFound, unauthorized } from '../http/errors.ts';
-import { bearerToken } from '../http/route.ts';
+import { bearerToken, workspaceOfRequest } from '../http/route.ts';
 import { instantKeyUrl } from '../http/serialize.ts';
-import { hashToken } from '../issuance/tokens.ts';
 import type { VirtualProperty } from '../virtual-property.ts';
 
 interface SimSession {
@@ -251,11 +250,5 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
 }
 
 function apiKeyWorkspace(context: ServerContext, request: FastifyRequest): string {
-  const query = request.query as Record<string, unknown> | undefined;
-  const token = bearerToken(request) ?? (typeof query?.key === 'string' ? query.key : undefined);
-  if (token === undefined) throw unauthorized('an API key is required: ?key=<api key> or Authorization: Bearer <api key>');
-  if (!token.startsWith('seam_') || token.startsWith('seam_cst') || token.startsWith('seam_at') || token.startsWith('seam_pk')) throw unauthorized('an API key (seam_…) is required');
-  const workspaceId = context.repo.directory.workspaceIdOfKey(hashToken(token));
-  if (workspaceId === undefined) throw unauthorized('unknown API key');
-  return workspaceId;
+  return workspaceOfRequest(context, request, { allowQueryKey: true });
 }
