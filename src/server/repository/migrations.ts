@@ -182,4 +182,22 @@ CREATE TABLE lock_revocations (
 CREATE INDEX lock_revocations_entrance ON lock_revocations(acs_entrance_id, expires_at_s);
 `,
   },
+  {
+    // Workspace customization of the Instant Key page (Seam: /workspaces/customization_profiles/*).
+    version: 2,
+    sql: `
+CREATE TABLE customization_profiles (
+  customization_profile_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  name TEXT,
+  primary_color TEXT,
+  secondary_color TEXT,
+  logo BLOB,
+  logo_type TEXT,
+  logo_sha256 TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX customization_profiles_workspace ON customization_profiles(workspace_id, created_at);
+`,
+  },
 ];
