@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { ServerContext } from './context.ts';
 import { ApiError, invalidInput } from './http/errors.ts';
+import { registerCustomizationRoutes } from './routes/customization.ts';
 import { registerDirectoryRoutes } from './routes/directory.ts';
 import { registerGrantRoutes } from './routes/grants.ts';
 import { registerIdentityRoutes } from './routes/identities.ts';
@@ -40,5 +41,6 @@ export function buildApp(context: ServerContext): FastifyInstance {
   registerIdentityRoutes(app, context);
   registerGrantRoutes(app, context);
   registerInstantKeyAppRoutes(app, context);
+  registerCustomizationRoutes(app, context);
   return app;
 }

@@ -2,12 +2,14 @@
  * Provisioning: a workspace with an ACS system, entrances backed by virtual locks (identity keys
  * generated here, certificate signed by the issuer) and spaces. `provisionDemoHotel` builds the
  * `latchkey up` hotel once: floors of rooms (exclusive doors), lobby, elevator and gym (shared),
- * one space per floor plus "Common areas", and a demo guest with a mobile-key grant.
+ * one space per floor plus "Common areas", a demo guest with a mobile-key grant, and the hotel's
+ * look for the Instant Key page (a customization profile with colours and a logo).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { p256SecretFromSeed } from '../protocol/crypto/provider.ts';
 import { nowIso, nowS, type ServerContext } from './context.ts';
 import { hashToken, newApiKey } from './issuance/tokens.ts';
+import { createProfile, uploadLogo } from './services/customization.ts';
 import { createGrant } from './services/grants.ts';
 import { createUserIdentity } from './services/identities.ts';
 
@@ -56,6 +58,17 @@ export interface HotelLayout {
 
 export const demoGuestKey = 'demo-guest';
 
+export const demoLook = { primary: '#0b5d57', secondary: '#f2c14e' };
+
+/** The demo hotel's logo: a key in a circle and the name (SVG, no script, no external refs). */
+const demoLogoSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40" viewBox="0 0 200 40">
+<circle cx="20" cy="20" r="17" fill="${demoLook.primary}"/>
+<circle cx="15" cy="20" r="6" fill="none" stroke="${demoLook.secondary}" stroke-width="3"/>
+<path d="M21 20h11v5M28 20v4" fill="none" stroke="${demoLook.secondary}" stroke-width="3"/>
+<text x="44" y="26" font-family="Georgia, serif" font-size="17" font-weight="700" fill="${demoLook.primary}">Latchkey Hotel</text>
+</svg>
+`;
+
 export function provisionDemoHotel(context: ServerContext, layout: HotelLayout = { floors: 3, roomsPerFloor: 4 }): { workspaceId: string; apiKey: string } {
   const { workspaceId, acsSystemId, apiKey } = createWorkspace(context, 'Latchkey Demo Hotel');
   context.repo.transaction(() => {
@@ -82,5 +95,7 @@ export function provisionDemoHotel(context: ServerContext, layout: HotelLayout =
       startsAt: new Date(now - 3600_000).toISOString(), endsAt: new Date(now + 3 * 86400_000).toISOString(), name: 'Demo stay',
     });
   });
+  const look = createProfile(context, workspaceId, { name: 'Latchkey Demo Hotel', primary_color: demoLook.primary, secondary_color: demoLook.secondary });
+  uploadLogo(context, workspaceId, look.customization_profile_id, new TextEncoder().encode(demoLogoSvg));
   return { workspaceId, apiKey };
 }

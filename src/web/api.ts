@@ -6,6 +6,7 @@
  */
 import { storeDelete, storeGet, storePut } from './store.ts';
 import { toBase64Url } from './base64url.ts';
+import type { Customization } from './branding.ts';
 
 export interface Bundle {
   device_id: string;
@@ -14,6 +15,8 @@ export interface Bundle {
   lock_certificates: { acs_entrance_id: string; display_name: string; lock_id: string; certificate: string }[];
   lock_updates: { acs_entrance_id: string; version: number; update: string }[];
   trusted_issuers: { kid: string; algorithm: 'EdDSA' | 'ES256'; public_key: string }[];
+  /** The workspace's look (absent from bundles stored by older versions). */
+  customization?: Customization;
 }
 
 interface LinkSession {

@@ -15,6 +15,7 @@ import { UnlockClient } from '../phone/unlock-client.ts';
 import { ApiRefusal, loadBundle, type Bundle } from './api.ts';
 import { fromBase64Url } from './base64url.ts';
 import { bluetoothOf } from './bluetooth-types.ts';
+import { applyCustomization, logoSource } from './branding.ts';
 import { chooserFeedback, formatTime, linkFeedback, outcomeFeedback, refusalFeedback, unsupportedFeedback, type Feedback } from './feedback.ts';
 import { browserHolder } from './holder-key.ts';
 import { keepShellOffline } from './shell.ts';
@@ -194,6 +195,7 @@ async function main(): Promise<void> {
     return;
   }
   const { wallet, doors } = walletFromBundle(bundle, holder, crypto);
+  applyCustomization(bundle.customization);
   element('identity').textContent = `${doors.length} door${doors.length === 1 ? '' : 's'} on this key`;
   element('status').textContent = source === 'stored' ? 'Offline: using the keys saved on this device.' : '';
   let transport: ChoosingTransport;
@@ -211,7 +213,7 @@ async function main(): Promise<void> {
   nearby.addEventListener('click', () => unlock(undefined));
   renderDoors(doors, (door) => unlock(door), true);
   document.body.dataset.ready = 'true';
-  offline();
+  offline(logoSource(bundle.customization, location.origin));
   if (source === 'stored') resyncWhenOnline(holder.publicKey);
 }
 
@@ -245,10 +247,11 @@ function resyncWhenOnline(holderPublicKey: Uint8Array): void {
   window.addEventListener('online', () => void attempt());
 }
 
-/** The app shell into the service worker's cache; `body[data-offline]` says whether it worked. */
-function offline(): void {
+/** The app shell (and the workspace's logo) into the service worker's cache; `body[data-offline]` says whether it worked. */
+function offline(logo: string | undefined): void {
   const script = document.querySelector<HTMLScriptElement>('script[src]')?.getAttribute('src') ?? '/ik-app/app.js';
-  keepShellOffline(script).then(
+  const sameOriginLogo = logo?.startsWith(`${location.origin}/ik/logo/`) ? [logo] : [];
+  keepShellOffline(script, sameOriginLogo).then(
     (ok) => (document.body.dataset.offline = ok ? 'ready' : 'unsupported'),
     () => (document.body.dataset.offline = 'failed'),
   );

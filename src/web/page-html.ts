@@ -1,7 +1,8 @@
 /**
  * The Instant Key page's HTML and CSS (static; the behaviour is the bundle built from app.ts).
  * Phone-first: one column, 48 px touch targets, system fonts, colours with a contrast ratio of at
- * least 4.5:1 against their background (WCAG 2.1 AA), visible keyboard focus.
+ * least 4.5:1 against their background (WCAG 2.1 AA), visible keyboard focus. The workspace's
+ * colours come in as CSS variables (src/web/branding.ts), each with its own black-or-white text.
  */
 export function instantKeyPageHtml(scriptUrl: string): string {
   return `<!doctype html>
@@ -12,17 +13,20 @@ export function instantKeyPageHtml(scriptUrl: string): string {
 <meta name="color-scheme" content="light">
 <title>Your Instant Key</title>
 <style>
-:root { --ink: #1a1a1a; --muted: #4a4a4a; --line: #d0d0d0; --brand: #1f4e9c; }
+:root { --ink: #1a1a1a; --muted: #4a4a4a; --line: #d0d0d0; --brand: #1f4e9c; --brand-ink: #ffffff; --accent: #e6edf8; --accent-ink: #153a75; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f4f5f7; }
-header { background: var(--brand); color: #fff; padding: 20px 16px 16px; }
+header { background: var(--brand); color: var(--brand-ink); padding: 20px 16px 16px; }
+#brand-logo { display: block; max-height: 48px; max-width: 70%; margin: 0 0 12px; padding: 6px 10px; background: #fff; border-radius: 8px; }
+.brand-name { margin: 0 0 2px; font-size: .9rem; font-weight: 600; letter-spacing: .02em; }
+.brand-name:empty { display: none; }
 header h1 { margin: 0; font-size: 1.35rem; }
-header p { margin: 4px 0 0; color: #e8eefa; font-size: .95rem; }
+header p { margin: 4px 0 0; color: var(--brand-ink); font-size: .95rem; }
 main { max-width: 480px; margin: 0 auto; padding: 16px; }
 button { font: inherit; font-weight: 600; min-height: 48px; border-radius: 10px; border: 0; padding: 0 18px; cursor: pointer; }
 button:focus-visible { outline: 3px solid #ffbf00; outline-offset: 2px; }
 button:disabled { background: #9aa3ad; color: #1a1a1a; cursor: not-allowed; }
-.primary { width: 100%; background: var(--brand); color: #fff; font-size: 1.05rem; }
+.primary { width: 100%; background: var(--brand); color: var(--brand-ink); font-size: 1.05rem; }
 #feedback { margin: 16px 0; padding: 16px; border-radius: 12px; color: #fff; display: flex; gap: 14px; align-items: flex-start; }
 #feedback[hidden] { display: none; }
 #feedback .icon { font-size: 2rem; line-height: 1; flex: none; width: 2.2rem; text-align: center; }
@@ -40,7 +44,7 @@ ul.doors { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
 ul.doors li { background: #fff; border: 1px solid var(--line); border-radius: 12px; padding: 12px 14px; display: flex; align-items: center; justify-content: space-between; gap: 12px; }
 .door-name { font-weight: 700; font-size: 1.05rem; }
 .door-validity { color: var(--muted); font-size: .9rem; }
-.door-unlock { background: #e6edf8; color: #153a75; border: 1px solid #9db4dc; }
+.door-unlock { background: var(--accent); color: var(--accent-ink); border: 1px solid rgba(0, 0, 0, .25); }
 #simulator { background: #fff4ce; color: #1a1a1a; border-bottom: 2px solid #8a6d00; padding: 10px 16px; font-size: .95rem; }
 #simulator label { display: block; margin-top: 6px; }
 #simulator select { font: inherit; min-height: 40px; margin-left: 4px; }
@@ -48,7 +52,7 @@ ul.doors li { background: #fff; border: 1px solid var(--line); border-radius: 12
 </style>
 </head>
 <body>
-<header><h1>Your Instant Key</h1><p id="identity">Loading your keys…</p></header>
+<header><p class="brand-name" id="brand-name"></p><h1>Your Instant Key</h1><p id="identity">Loading your keys…</p></header>
 <main>
   <button type="button" class="primary" id="unlock-nearby" disabled>Unlock the door in front of me</button>
   <section id="feedback" role="status" aria-live="polite" hidden></section>

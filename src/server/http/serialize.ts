@@ -4,6 +4,7 @@
  */
 import type { ServerContext } from '../context.ts';
 import { clientSessionToken, instantKeyCode } from '../issuance/tokens.ts';
+import { customizationJson, profileForInstantKey } from '../services/customization.ts';
 import type { AccessGrantRow, AccessMethodRow, AcsSystemRow, ClientSessionRow, EntranceRow, InstantKeyRow, PhoneRow, SpaceRow, UserIdentityRow, WorkspaceRow } from '../repository/index.ts';
 
 export function workspaceJson(row: WorkspaceRow) {
@@ -105,7 +106,7 @@ export function instantKeyJson(context: ServerContext, row: InstantKeyRow) {
     instant_key_url: instantKeyUrl(context, row.instant_key_id),
     created_at: row.created_at,
     expires_at: instantKeyExpiresAt(context, row),
-    customization: {},
+    customization: customizationJson(context, profileForInstantKey(context, row)),
     ...(row.customization_profile_id !== null ? { customization_profile_id: row.customization_profile_id } : {}),
   };
 }

@@ -1,10 +1,11 @@
 /**
  * The repository: the only door between services and storage. Services call `transaction(fn)` for
  * every write so that a request either commits all its rows or none (never a partial write).
- * The shape (not SQL) is the contract: another backend implements the same three stores.
+ * The shape (not SQL) is the contract: another backend implements the same stores.
  */
 import { openDatabase, type SqliteDatabase } from './database.ts';
 import { createSql } from './sqlite-base.ts';
+import { createCustomizationStore, type CustomizationStore } from './sqlite-customization.ts';
 import { createDirectoryStore, type DirectoryStore } from './sqlite-directory.ts';
 import { createGrantStore, type GrantStore } from './sqlite-grants.ts';
 import { createIdentityStore, type IdentityStore } from './sqlite-identities.ts';
@@ -13,6 +14,7 @@ export interface Repository {
   directory: DirectoryStore;
   identities: IdentityStore;
   grants: GrantStore;
+  customization: CustomizationStore;
   /** Runs `fn` in one IMMEDIATE transaction; an exception rolls everything back. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -28,6 +30,7 @@ export function createRepository(db: SqliteDatabase): Repository {
     directory: createDirectoryStore(sql),
     identities: createIdentityStore(sql),
     grants: createGrantStore(sql),
+    customization: createCustomizationStore(sql),
     transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

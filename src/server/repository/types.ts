@@ -84,6 +84,19 @@ export interface InstantKeyRow {
   revoked_at: string | null;
 }
 
+export interface CustomizationProfileRow {
+  customization_profile_id: string;
+  workspace_id: string;
+  name: string | null;
+  /** `#rrggbb` (validated on the way in: it goes into the page's CSS). */
+  primary_color: string | null;
+  secondary_color: string | null;
+  /** The logo's media type and SHA-256 (hex), when a logo was uploaded. */
+  logo_type: string | null;
+  logo_sha256: string | null;
+  created_at: string;
+}
+
 export interface AccessGrantRow {
   access_grant_id: string;
   workspace_id: string;

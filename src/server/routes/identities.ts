@@ -6,6 +6,7 @@ import { checkInput } from '../http/input.ts';
 import { apiRoute, pageRequest, paginationJson } from '../http/route.ts';
 import { clientSessionJson, instantKeyJson, phoneJson, userIdentityJson } from '../http/serialize.ts';
 import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
+import { profileOf } from '../services/customization.ts';
 import { createUserIdentity, deleteUserIdentity, updateUserIdentity } from '../services/identities.ts';
 import { createClientSession, createInstantKey } from '../services/instant-keys.ts';
 import { deactivatePhone, revokeInstantKey } from '../services/phones.ts';
@@ -62,6 +63,7 @@ export function registerIdentityRoutes(app: FastifyInstance, context: ServerCont
     const q = checkInput(input, { user_identity_id: { kind: 'uuid', required: true }, max_use_count: { kind: 'int', min: 1, max: 1000 }, customization_profile_id: { kind: 'uuid' } });
     const row = context.repo.transaction(() => {
       identityOf(workspaceId, q.user_identity_id);
+      if (q.customization_profile_id !== undefined) profileOf(context, workspaceId, q.customization_profile_id); // 404, not a dangling id
       return createInstantKey(context, workspaceId, q.user_identity_id, { maxUseCount: q.max_use_count, customizationProfileId: q.customization_profile_id });
     });
     return { instant_key: instantKeyJson(context, row) };

@@ -13,6 +13,7 @@ import { invalidInput, notFound, unauthorized } from '../http/errors.ts';
 import { instantKeyExpiresAt } from '../http/serialize.ts';
 import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
 import type { AccessGrantRow, ClientSessionRow, CredentialRow, PhoneRow } from '../repository/index.ts';
+import { customizationJson, profileForInstantKey } from './customization.ts';
 import { revokeCredentials } from './revocation.ts';
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
@@ -126,7 +127,15 @@ function syncBundle(context: ServerContext, phone: PhoneRow) {
     lock_certificates: doors.map((d) => ({ acs_entrance_id: d.acs_entrance_id, display_name: d.display_name, lock_id: b64(d.lock_id), certificate: b64(d.certificate) })),
     lock_updates: doors.filter((d) => d.update_bytes !== null).map((d) => ({ acs_entrance_id: d.acs_entrance_id, version: d.update_version, update: b64(d.update_bytes!) })),
     trusted_issuers: context.issuer.trusted.map((k) => ({ kid: b64(k.kid), algorithm: k.algorithm, public_key: b64(k.publicKey) })),
+    customization: customizationOfPhone(context, phone),
   };
+}
+
+/** The look of the page this phone opened: its link's profile, else the workspace's (services/customization.ts). */
+function customizationOfPhone(context: ServerContext, phone: PhoneRow) {
+  const key = phone.instant_key_id === null ? undefined : context.repo.identities.instantKeyById(phone.instant_key_id);
+  const profile = profileForInstantKey(context, key ?? { workspace_id: phone.workspace_id, customization_profile_id: null });
+  return { ...(profile?.name ? { name: profile.name } : {}), ...customizationJson(context, profile) };
 }
 
 function issueForGrant(context: ServerContext, phone: PhoneRow, grant: AccessGrantRow): CredentialRow[] {
