@@ -1,8 +1,8 @@
-/** Audit ring buffer: unlocks, refusals and updates with reason codes, for phones to carry back. */
+/** Audit ring buffer: unlocks, refusals, updates (with reason codes) and battery warnings, for phones to carry back. */
 import type { ErrorCode } from '../src/protocol/errors.ts';
 import { limits } from '../src/protocol/limits.ts';
 
-export type AuditEvent = 'unlocked' | 'refused' | 'update_applied' | 'update_rejected' | 'boot';
+export type AuditEvent = 'unlocked' | 'refused' | 'update_applied' | 'update_rejected' | 'boot' | 'battery_low';
 
 export interface AuditRecord {
   sequence: number;

@@ -35,6 +35,14 @@ export interface LockConfig {
   clockRollbackToleranceMs: number;
   /** Offset of the lock's clock from the simulator's time (which is ms since the Unix epoch). */
   clockOffsetMs: number;
+  /** Battery pack capacity (firmware-model/battery.ts: 2×AA lithium by default). */
+  batteryCapacityMah: number;
+  /** State of charge at power-up, 0–100 (e.g. 15: a door whose batteries are due for replacement). */
+  batteryInitialPercent: number;
+  /** At or below this state of charge the lock audits `battery_low` (once). */
+  batteryLowPercent: number;
+  /** At or below this state of charge the lock refuses to unlock (`battery_depleted`); relocking always runs. */
+  batteryCutoffPercent: number;
 }
 
 export const lockConfigDefaults: LockConfig = {
@@ -52,4 +60,8 @@ export const lockConfigDefaults: LockConfig = {
   clockDriftPpm: 0,
   clockRollbackToleranceMs: 120_000,
   clockOffsetMs: 0,
+  batteryCapacityMah: 3_000,
+  batteryInitialPercent: 100,
+  batteryLowPercent: 20,
+  batteryCutoffPercent: 2,
 };

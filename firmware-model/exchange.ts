@@ -4,8 +4,8 @@
  *   decode → rate limit → challenge present / unused / fresh / within relay bound → version
  *   (downgrade) → [full] ECDH + AEAD open → action → piggybacked updates → credential parse or
  *   cache → policy (door, time, revocation, supersede) → issuer signature (skipped when cached) →
- *   holder signature over the transcript.
- *   [resume] ticket → MAC → action → updates → policy on the cached claims.
+ *   holder signature over the transcript → battery above its cut-off.
+ *   [resume] ticket → MAC → action → updates → policy on the cached claims → battery.
  * Refusals after the request is authenticated (AEAD opened / MAC checked) are signed or MAC'd for
  * the phone; earlier ones are plain.
  */
@@ -142,6 +142,8 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
   const policy = policyCode(context, claims);
   if (policy !== undefined) return sign(policy, who);
   if (!crypto.verify('ES256', claims.holderKey, holderSignedBytes(th1, credentialHash, actions.unlock), holderSignature)) return sign('holder_proof_invalid', who);
+  // Last: only a holder who passed every check learns that the battery, not the key, is the problem.
+  if (lock.batteryDepleted) return sign('battery_depleted', who);
   lock.rememberCredential(toHex(credentialHash), claims);
   return sign(undefined, { ...who, raiseFloorTo: doorSequence(claims, lock.identity.lockId), credentialExpiresAtS: claims.expiresAtS });
 }
@@ -201,5 +203,6 @@ function runResume(context: ExchangeContext, request: ResumeRequest, challenge: 
   const who = { credentialId: toHex(cached.claims.credentialId), subject: cached.claims.subject };
   const policy = policyCode(context, cached.claims);
   if (policy !== undefined) return mac(policy, who);
+  if (lock.batteryDepleted) return mac('battery_depleted', who);
   return mac(undefined, { ...who, raiseFloorTo: doorSequence(cached.claims, lock.identity.lockId) });
 }

@@ -11,6 +11,10 @@
  * injected RandomSource, storage
  * is an NvStorage that can lose power at any write. Same inputs + same seed → same outputs.
  *
+ * The battery (battery.ts) is counted on the same monotonic tick: idle drain between steps, a
+ * phone's visit per accepted connection, the motor per bolt movement. Crossing the low threshold
+ * audits `battery_low` once; below the cut-off the exchange refuses with `battery_depleted`.
+ *
  * Safety invariant (tested by model-based tests): `actuate` is emitted only after a fully
  * reassembled request passed every check below, at most once per challenge, and only after the
  * state that decision depends on is committed to NV.
@@ -27,6 +31,7 @@ import { Reassembler } from '../src/protocol/unlock/chunking.ts';
 import { encodeResult } from '../src/protocol/unlock/messages.ts';
 import { applyLockUpdate } from './apply-update.ts';
 import { AuditRing, type AuditRecord } from './audit.ts';
+import { Battery, type BatteryReading } from './battery.ts';
 import { LockClock } from './clock.ts';
 import { lockConfigDefaults, type LockConfig, type LockIdentity } from './config.ts';
 import { runExchange, type ExchangeContext } from './exchange.ts';
@@ -116,12 +121,14 @@ export class Lock {
   private tickMs = 0;
   /** Count of actuations (for invariants in tests). */
   actuations = 0;
+  private readonly cells: Battery;
 
   constructor(options: { identity: LockIdentity; trustedIssuers: TrustedIssuerKey[]; crypto: CryptoProvider; random: RandomSource; config?: Partial<LockConfig>; startMs?: number; nv?: NvStorage }) {
     this.identity = options.identity;
     this.config = { ...lockConfigDefaults, ...options.config };
     this.crypto = options.crypto;
     this.random = options.random;
+    this.cells = new Battery({ capacityMah: this.config.batteryCapacityMah, initialPercent: this.config.batteryInitialPercent, lowPercent: this.config.batteryLowPercent, cutoffPercent: this.config.batteryCutoffPercent });
     this.clock = new LockClock({ driftPpm: this.config.clockDriftPpm, rollbackToleranceMs: this.config.clockRollbackToleranceMs }, this.config.clockOffsetMs);
     this.nv = options.nv ?? new NvStorage(this.crypto);
     const stored = this.nv.load();
@@ -135,6 +142,25 @@ export class Lock {
   }
   get isUnlocked(): boolean {
     return this.unlockedUntilMs !== undefined;
+  }
+  /**
+   * The bolt at `trueNowMs` (the clock `step` is given): it relocks on its own timer at the unlock
+   * deadline, before the firmware's next step reports `relock`. Reads only; never changes state.
+   */
+  isUnlockedAt(trueNowMs: number): boolean {
+    return this.unlockedUntilMs !== undefined && trueNowMs < this.unlockedUntilMs;
+  }
+  /** When the bolt relocks (same clock as `step`), or undefined when it is locked. */
+  get relockAtMs(): number | undefined {
+    return this.unlockedUntilMs;
+  }
+  /** The battery as of the last step: state of charge, loaded voltage, low and depleted flags. */
+  get battery(): BatteryReading {
+    return this.cells.reading;
+  }
+  /** Too flat to move the bolt open (the exchange refuses with `battery_depleted`). */
+  get batteryDepleted(): boolean {
+    return this.cells.depleted;
   }
   get state(): Readonly<PersistentState> {
     return this.persistent;
@@ -150,6 +176,7 @@ export class Lock {
     }
     const outputs: LockOutput[] = [];
     this.tickMs = trueNowMs;
+    this.cells.elapse(trueNowMs);
     const nowMs = this.clock.localMs(trueNowMs);
     this.relockIfDue(outputs);
     try {
@@ -160,6 +187,7 @@ export class Lock {
       this.powerDown();
       return outputs.filter((output) => output.type === 'audit');
     }
+    if (this.powered && this.cells.takeLowWarning()) this.pushAudit(outputs, { timeMs: nowMs, event: 'battery_low' });
     return outputs;
   }
 
@@ -172,7 +200,10 @@ export class Lock {
         return;
       case 'connect':
         if (this.connections.size >= this.config.connectionsMax) outputs.push({ type: 'disconnect', connectionId: input.connectionId });
-        else this.connections.set(input.connectionId, { connectedAtMs: this.tickMs, discarding: false, challenge: undefined, reassembler: new Reassembler(), result: idleResult });
+        else {
+          this.connections.set(input.connectionId, { connectedAtMs: this.tickMs, discarding: false, challenge: undefined, reassembler: new Reassembler(), result: idleResult });
+          this.cells.draw('connection');
+        }
         return;
       case 'disconnect':
         this.connections.delete(input.connectionId); // partial reassembly and challenge die with the link
@@ -300,6 +331,7 @@ export class Lock {
     }
     this.unlockedUntilMs = this.tickMs + this.config.unlockMs;
     this.actuations++;
+    this.cells.draw('motor');
     outputs.push({ type: 'actuate', unlockUntilMs: this.unlockedUntilMs });
     this.pushAudit(outputs, { timeMs: nowMs, event: 'unlocked', ...(outcome.credentialId ? { credentialId: outcome.credentialId } : {}), ...(outcome.subject ? { subject: outcome.subject } : {}) });
     return { unlocked: true, result: outcome.result };
@@ -344,10 +376,12 @@ export class Lock {
     this.tickets.clear();
     this.failureTimesMs = [];
     this.unlockedUntilMs = undefined; // fail-secure bolt: relocks without power
+    this.cells.suspend(); // no idle drain while off
   }
 
   private boot(trueNowMs: number): LockOutput[] {
     this.powered = true;
+    this.cells.elapse(trueNowMs); // anchors idle drain at power-up
     const stored = this.nv.load();
     if (stored === undefined) throw new Error('NV lost every committed record: the atomic commit is broken');
     this.persistent = decodePersistentState(stored);
@@ -360,6 +394,7 @@ export class Lock {
   private relockIfDue(outputs: LockOutput[]): void {
     if (this.unlockedUntilMs !== undefined && this.tickMs >= this.unlockedUntilMs) {
       this.unlockedUntilMs = undefined;
+      this.cells.draw('motor');
       outputs.push({ type: 'relock' });
     }
   }
