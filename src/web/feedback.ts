@@ -26,10 +26,30 @@ export const unsupportedFeedback: Feedback = {
     'Open this link in Chrome or Edge on Android, Windows, macOS or ChromeOS (on iPhone: the Bluefy browser), or ask the front desk for a key card.',
 };
 
-export function chooserFeedback(reason: 'no_device' | 'denied' | 'bluetooth_off'): Feedback {
-  if (reason === 'denied') return { state: 'bluetooth', title: 'Bluetooth permission denied', detail: 'Allow Bluetooth for this site (the icon left of the address) and tap Unlock again.' };
-  if (reason === 'bluetooth_off') return { state: 'bluetooth', title: 'Bluetooth is off', detail: 'Turn Bluetooth on in your phone’s settings, then tap Unlock again.' };
-  return { state: 'range', title: 'No door in range', detail: 'Stand within a few steps of the door, then tap Unlock again.' };
+/**
+ * Why the browser's device chooser gave no lock (src/web/web-bluetooth-transport.ts `chooserReasonOf`):
+ * `no_device` none in range (the simulator's scan, or a chosen lock that vanished), `cancelled` the
+ * chooser was closed without a door (in a real browser also what "nothing in range" looks like: the
+ * chooser keeps scanning until the guest closes it), `denied` Bluetooth blocked for this site or the
+ * browser's scanning permission refused, `policy_blocked` this page may not use Bluetooth at all
+ * (opened inside another page), `bluetooth_off` no usable Bluetooth adapter.
+ */
+export type ChooserReason = 'no_device' | 'cancelled' | 'denied' | 'policy_blocked' | 'bluetooth_off';
+
+export function chooserFeedback(reason: ChooserReason): Feedback {
+  switch (reason) {
+    case 'denied':
+      return { state: 'bluetooth', title: 'Bluetooth permission denied', detail: 'Allow Bluetooth for this site: tap the icon left of the address, then Permissions or Site settings. Then tap Unlock again.' };
+    case 'policy_blocked':
+      return { state: 'bluetooth', title: 'Bluetooth is blocked here', detail: 'This page was opened inside another page or app that does not allow Bluetooth. Open the link on its own in Chrome or Edge, then tap Unlock.' };
+    case 'bluetooth_off':
+      return { state: 'bluetooth', title: 'Bluetooth is off', detail: 'Turn Bluetooth on in your phone’s settings (and switch off airplane mode), then tap Unlock again.' };
+    case 'cancelled':
+      // Title shared with no_device: a guest mostly closes the chooser because the door was not listed.
+      return { state: 'range', title: 'No door in range', detail: 'No door was chosen in the Bluetooth list. Stand within a few steps of the door, check Bluetooth is on, then tap Unlock and pick the door.' };
+    default:
+      return { state: 'range', title: 'No door in range', detail: 'Stand within a few steps of the door, then tap Unlock again.' };
+  }
 }
 
 export interface DoorContext {

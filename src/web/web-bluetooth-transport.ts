@@ -18,6 +18,7 @@
 import { exchangeCharacteristicUuid, challengeCharacteristicUuid, latchkeyServiceUuid } from '../protocol/gatt.ts';
 import { AttError, TransportError, type Advertisement, type CharacteristicName, type GattConnection, type LinkStats, type Transport } from '../radio/transport.ts';
 import type { BluetoothDeviceLike, BluetoothLike, BluetoothRemoteGATTCharacteristicLike } from './bluetooth-types.ts';
+import type { ChooserReason } from './feedback.ts';
 import { withTimeout } from './timeout.ts';
 
 export const webMtu = 185;
@@ -35,15 +36,48 @@ export interface WebBluetoothTimeouts {
 
 export const webBluetoothTimeoutDefaults: WebBluetoothTimeouts = { chooserMs: 120_000, connectMs: 8_000, operationMs: 4_000 };
 
-/** Why no lock was chosen: the user cancelled / nothing found, or the page may not use Bluetooth. */
+/** Why no lock was chosen (see `chooserReasonOf`); the page shows `chooserFeedback(reason)` (src/web/feedback.ts). */
 export class ChooserError extends Error {
-  readonly reason: 'no_device' | 'denied' | 'bluetooth_off';
-  constructor(reason: ChooserError['reason'], message: string) {
+  readonly reason: ChooserReason;
+  constructor(reason: ChooserReason, message: string) {
     super(message);
     this.name = 'ChooserError';
     this.reason = reason;
   }
 }
+
+/**
+ * How Chromium ends a `requestDevice` that chose nothing (messages from Blink's Web Bluetooth error
+ * map; DOMException messages are not localised). Observed in Chromium 156 (test/web/bluetooth-state.test.ts):
+ *
+ *   SecurityError "… Access to the feature "bluetooth" is disallowed by permissions policy."  → 'policy_blocked'
+ *   NotFoundError "User or their enterprise policy has disabled Web Bluetooth."  (site setting Block) → 'denied'
+ *   NotFoundError "Bluetooth adapter not available."                    (no usable adapter)    → 'bluetooth_off'
+ *   NotFoundError "User cancelled the requestDevice() chooser."         (chooser closed)       → 'cancelled'
+ *
+ * Also mapped, not reproducible here: "Web Bluetooth API globally disabled." and "User denied the
+ * browser permission to scan for Bluetooth devices." (Android's Nearby devices / Location) → 'denied'.
+ * `getAvailability()` is no help in telling these apart: it is false for a blocked site as well as
+ * for a missing adapter. It is only the fallback for a NotFoundError with an unknown message.
+ */
+export function chooserReasonOf(error: { name: string; message: string }, available: boolean | undefined): ChooserReason | undefined {
+  const { name, message } = error;
+  if (name === 'SecurityError') return /permissions? policy/i.test(message) ? 'policy_blocked' : 'denied';
+  if (name === 'NotAllowedError') return 'denied';
+  if (name !== 'NotFoundError') return undefined;
+  if (/adapter not available/i.test(message)) return 'bluetooth_off';
+  if (/disabled Web Bluetooth|globally disabled|denied the browser permission/i.test(message)) return 'denied';
+  if (/cancell?ed/i.test(message)) return 'cancelled';
+  return available === false ? 'bluetooth_off' : 'no_device';
+}
+
+const chooserMessages: Record<ChooserReason, string> = {
+  no_device: 'no lock chosen',
+  cancelled: 'the chooser was closed without a lock',
+  denied: 'Bluetooth permission denied',
+  policy_blocked: 'this page may not use Bluetooth (permissions policy)',
+  bluetooth_off: 'Bluetooth is off or unavailable',
+};
 
 export class WebBluetoothTransport implements Transport {
   private readonly bluetooth: BluetoothLike;
@@ -75,14 +109,11 @@ export class WebBluetoothTransport implements Transport {
   }
 
   private async chooserFailure(error: unknown): Promise<unknown> {
-    const name = error instanceof Error ? error.name : '';
-    if (name === 'SecurityError' || name === 'NotAllowedError') return new ChooserError('denied', 'Bluetooth permission denied');
-    if (name === 'NotFoundError') {
-      // Chrome also answers NotFoundError when the adapter is off: tell the two apart.
-      const available = await this.bluetooth.getAvailability().catch(() => true);
-      return available ? new ChooserError('no_device', 'no lock chosen') : new ChooserError('bluetooth_off', 'Bluetooth is off');
-    }
-    return error;
+    if (!(error instanceof Error)) return error;
+    // Only an unrecognised NotFoundError needs the adapter's availability (asked after the chooser, so the click's activation was already used).
+    const known = chooserReasonOf(error, undefined);
+    const reason = known === 'no_device' ? chooserReasonOf(error, await this.bluetooth.getAvailability().catch(() => undefined)) : known;
+    return reason === undefined ? error : new ChooserError(reason, `${chooserMessages[reason]} (${error.name}: ${error.message})`);
   }
 
   /** The device `scan` reports next, with the lock id its name resolved to. */

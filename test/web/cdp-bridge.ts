@@ -38,6 +38,9 @@ export class CdpBluetoothBridge {
   private readonly characteristics = new Map<string, { address: string; name: CharacteristicName }>();
   private readonly answeredPrompts = new Set<string>();
   private standing: string | undefined;
+  private closeNextChooser = false;
+  /** Every chooser the pages opened: prompt id, the devices it listed when answered, and the answer. */
+  readonly prompts: { id: string; devices: string[]; answer: 'select' | 'cancel' }[] = [];
   private readonly browserSession: CDPSession;
   private readonly pageSessions: CDPSession[] = [];
   private constructor(browserSession: CDPSession) {
@@ -99,6 +102,21 @@ export class CdpBluetoothBridge {
     this.standing = address;
   }
 
+  /** The guest closes the next chooser without picking, even if their door is listed. */
+  cancelNextChooser(): void {
+    this.closeNextChooser = true;
+  }
+
+  /**
+   * The simulated central's state (BluetoothEmulation.setSimulatedCentralState). Observed in Chromium 156:
+   * 'absent' → getAvailability() false and requestDevice rejects NotFoundError "Bluetooth adapter not
+   * available."; 'powered-off' changes nothing the page can see (getAvailability() true, no
+   * availabilitychanged, the chooser still lists and connects the preconnected peripherals).
+   */
+  async setCentralState(state: 'absent' | 'powered-off' | 'powered-on'): Promise<void> {
+    await this.browserSession.send('BluetoothEmulation.setSimulatedCentralState', { state });
+  }
+
   /** The maintenance path: a signed lock update pushed straight to the lock (as the property's hub would). */
   maintenanceUpdate(address: string, update: Uint8Array): LockOutput[] {
     const entry = this.locks.get(address)!;
@@ -112,17 +130,22 @@ export class CdpBluetoothBridge {
 
   private async onPrompt(pageSession: CDPSession, event: { id: string; devices: { id: string; name: string }[] }): Promise<void> {
     if (this.answeredPrompts.has(event.id)) return;
-    const wanted = this.standing === undefined ? undefined : event.devices.find((device) => device.id === this.standing);
-    if (wanted !== undefined) {
+    const answer = async (kind: 'select' | 'cancel', deviceId?: string) => {
       this.answeredPrompts.add(event.id);
-      await pageSession.send('DeviceAccess.selectPrompt', { id: event.id, deviceId: wanted.id });
-      return;
+      this.prompts.push({ id: event.id, devices: event.devices.map((device) => device.id), answer: kind });
+      if (kind === 'select') await pageSession.send('DeviceAccess.selectPrompt', { id: event.id, deviceId: deviceId! });
+      else await pageSession.send('DeviceAccess.cancelPrompt', { id: event.id });
+    };
+    if (this.closeNextChooser) {
+      this.closeNextChooser = false;
+      return answer('cancel');
     }
+    const wanted = this.standing === undefined ? undefined : event.devices.find((device) => device.id === this.standing);
+    if (wanted !== undefined) return answer('select', wanted.id);
     // Not listed (yet): the prompt is announced again once the chooser has its devices. Cancel if it never is.
     await new Promise((resolve) => setTimeout(resolve, 250));
     if (this.answeredPrompts.has(event.id)) return;
-    this.answeredPrompts.add(event.id);
-    await pageSession.send('DeviceAccess.cancelPrompt', { id: event.id });
+    await answer('cancel');
   }
 
   private async onGattOperation(event: { address: string; type: 'connection' | 'discovery' }): Promise<void> {
