@@ -6,7 +6,7 @@
  *
  * State the tests read: `body[data-ready]` once the doors are listed, and `#feedback[data-state]`
  * plus `data-tap-ms` / `data-exchange-ms` (wall ms from tap, and from the chosen device, to the
- * outcome) after each attempt.
+ * outcome) after each attempt, and in simulator mode `data-virtual-ms` (virtual radio ms from tap).
  */
 import { toHex } from '../protocol/bytes.ts';
 import { createNobleProvider } from '../protocol/crypto/noble.ts';
@@ -41,13 +41,14 @@ function element<T extends HTMLElement>(id: string): T {
   return found as T;
 }
 
-function show(feedback: Feedback, timing?: { tapMs: number; exchangeMs: number }): void {
+function show(feedback: Feedback, timing?: { tapMs: number; exchangeMs: number; virtualMs?: number | undefined }): void {
   const panel = element<HTMLElement>('feedback');
   panel.hidden = false;
   panel.dataset.state = feedback.state;
   panel.replaceChildren();
   delete panel.dataset.tapMs;
   delete panel.dataset.exchangeMs;
+  delete panel.dataset.virtualMs;
   const icon = document.createElement('span');
   icon.className = 'icon';
   icon.setAttribute('aria-hidden', 'true');
@@ -66,6 +67,14 @@ function show(feedback: Feedback, timing?: { tapMs: number; exchangeMs: number }
     line.className = 'timing';
     line.textContent = `Lock answered in ${Math.round(timing.exchangeMs)} ms`;
     text.append(line);
+    if (timing.virtualMs !== undefined) {
+      // Simulator mode: the wall time above is mostly HTTP to the server; this is the radio's own time.
+      panel.dataset.virtualMs = String(Math.round(timing.virtualMs));
+      const radio = document.createElement('p');
+      radio.className = 'timing';
+      radio.textContent = `Virtual radio: ${Math.round(timing.virtualMs)} ms from tap to answer`;
+      text.append(radio);
+    }
   }
   panel.append(icon, text);
   panel.scrollIntoView({ block: 'nearest' }); // a door low on the list must not hide the answer
@@ -124,6 +133,8 @@ function renderDoors(doors: Door[], onUnlock: (door: Door) => void, enabled: boo
 interface ChoosingTransport extends Transport {
   chooseLock(name?: string): Promise<{ id: string; name?: string | undefined }>;
   useDevice(device: { id: string; name?: string | undefined }, lockId: Uint8Array): void;
+  /** Simulator only: virtual radio time spent so far (SimulatedTransport). */
+  radioTimeMs?(): number;
 }
 
 /** `?sim=<token>` (the dashboard's "Try in simulator" link): the server's virtual radio, never in production links. */
@@ -266,6 +277,7 @@ function unlocker(context: { transport: ChoosingTransport; client: UnlockClient;
     if (busy) return;
     busy = true;
     const tapped = performance.now();
+    const radioAtTap = context.transport.radioTimeMs?.();
     const chooser = context.transport.chooseLock(door === undefined ? undefined : lockNameOf(door.lockId));
     show({ state: 'working', title: door ? `Unlocking ${door.name}…` : 'Looking for your door…', detail: 'Choose the door if your browser asks.' });
     void (async () => {
@@ -278,7 +290,8 @@ function unlocker(context: { transport: ChoosingTransport; client: UnlockClient;
         context.transport.useDevice(device, lockId);
         const outcome = await context.client.unlock({ lockId, mtu: webMtu, useAdvertisedChallenge: false, timeoutMs: unlockTimeoutMs });
         const done = performance.now();
-        show(outcomeFeedback(outcome, target), { tapMs: done - tapped, exchangeMs: done - chosen });
+        const virtualMs = radioAtTap === undefined ? undefined : context.transport.radioTimeMs!() - radioAtTap;
+        show(outcomeFeedback(outcome, target), { tapMs: done - tapped, exchangeMs: done - chosen, virtualMs });
       } catch (error) {
         if (error instanceof ChooserError) return show(chooserFeedback(error.reason));
         show({ state: 'error', title: 'Something went wrong', detail: `${error instanceof Error ? error.message : String(error)}. Tap Unlock to try again.` });

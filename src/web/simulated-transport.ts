@@ -23,13 +23,14 @@ export interface SimulatedDevice {
   name: string;
 }
 
-type Failure = { failure?: { transport?: string; att_error?: number } };
+type Failure = { failure?: { transport?: string; att_error?: number }; virtual_ms?: number };
 
 const chooserScanMs = 300;
 
 export class SimulatedTransport implements Transport {
   private readonly token: string;
   private queue: Promise<unknown> = Promise.resolve();
+  private virtualMs = 0;
 
   constructor(token: string) {
     this.token = token;
@@ -39,12 +40,22 @@ export class SimulatedTransport implements Transport {
     return Date.now();
   }
 
+  /**
+   * Virtual radio time the server's radio spent on this page's operations so far (scans, connection
+   * set-up, link events): the difference across an unlock is tap→unlock in radio time, which the
+   * wall clock (HTTP round trips to the server) says nothing about.
+   */
+  radioTimeMs(): number {
+    return this.virtualMs;
+  }
+
   /** One request at a time, in order (a Write Command must reach the radio before the next read). */
   call<T>(path: string, body: Record<string, unknown>): Promise<T & Failure> {
     const run = async () => {
       const response = await fetch(`/sim/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` }, body: JSON.stringify(body) });
       if (!response.ok) throw new TransportError('transport_disconnected', `simulator ${path}: HTTP ${response.status}`);
       const answer = (await response.json()) as T & Failure;
+      if (typeof answer.virtual_ms === 'number') this.virtualMs += answer.virtual_ms;
       if (answer.failure?.att_error !== undefined) throw new AttError(answer.failure.att_error);
       if (answer.failure?.transport !== undefined) throw new TransportError(answer.failure.transport as ConstructorParameters<typeof TransportError>[0]);
       return answer;

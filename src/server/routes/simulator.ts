@@ -18,7 +18,8 @@
  * expects. Every radio operation runs alone (the virtual radio's event loop is not reentrant), after
  * virtual time has been brought up to the server clock, so the locks judge validity windows by the
  * same clock that issued the credentials (virtual time only runs ahead of it: by the scans and link
- * events of each operation, under a second per unlock). Bytes are base64url.
+ * events of each operation, under a second per unlock). Each radio answer carries `virtual_ms`, the
+ * virtual time the operation took. Bytes are base64url.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -132,13 +133,24 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
   function connectionOf(session: SimSession, input: Record<string, unknown>): GattConnection | undefined {
     return session.connections.get(integer(input, 'connection_id', 1, Number.MAX_SAFE_INTEGER));
   }
-  /** Radio failures are answers, not HTTP errors: the page rethrows them to the unlock client. */
-  async function radioCall<T extends object>(work: () => Promise<T>): Promise<T | { failure: { transport: string } | { att_error: number } }> {
+  /**
+   * Radio failures are answers, not HTTP errors: the page rethrows them to the unlock client. Every
+   * answer says how much virtual radio time the operation took (`virtual_ms`: scan window, connection
+   * set-up, link events, retransmissions, timeouts), so the page can report tap→unlock in radio time.
+   */
+  async function radioCall<T extends object>(work: () => Promise<T>): Promise<(T | { failure: { transport: string } | { att_error: number } }) & { virtual_ms: number }> {
+    let startMs = 0;
+    const timed = async () => {
+      startMs = radio.now(); // after catching up with the server clock: only this operation's time
+      return work();
+    };
     try {
-      return await exclusive(work);
+      const answer = await exclusive(timed);
+      return { ...answer, virtual_ms: radio.now() - startMs };
     } catch (error) {
-      if (error instanceof AttError) return { failure: { att_error: error.attError } };
-      if (error instanceof TransportError) return { failure: { transport: error.code } };
+      const virtual_ms = radio.now() - startMs;
+      if (error instanceof AttError) return { failure: { att_error: error.attError }, virtual_ms };
+      if (error instanceof TransportError) return { failure: { transport: error.code }, virtual_ms };
       throw error;
     }
   }
