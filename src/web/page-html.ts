@@ -24,7 +24,7 @@ header h1 { margin: 0; font-size: 1.35rem; }
 header p { margin: 4px 0 0; color: var(--brand-ink); font-size: .95rem; }
 main { max-width: 480px; margin: 0 auto; padding: 16px; }
 button { font: inherit; font-weight: 600; min-height: 48px; border-radius: 10px; border: 0; padding: 0 18px; cursor: pointer; }
-button:focus-visible { outline: 3px solid #ffbf00; outline-offset: 2px; }
+button:focus-visible { outline: 3px solid var(--ink); outline-offset: 2px; } /* ≥ 3:1 against the light page behind it (WCAG 2.2 focus appearance) */
 button:disabled { background: #9aa3ad; color: #1a1a1a; cursor: not-allowed; }
 .primary { width: 100%; background: var(--brand); color: var(--brand-ink); font-size: 1.05rem; }
 #feedback { margin: 16px 0; padding: 16px; border-radius: 12px; color: #fff; display: flex; gap: 14px; align-items: flex-start; }

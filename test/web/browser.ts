@@ -39,3 +39,10 @@ export async function outcomeOf(page: Page): Promise<{ state: string; title: str
     exchangeMs: Number(element.getAttribute('data-exchange-ms') ?? NaN),
   }));
 }
+
+/** A computed CSS colour (`rgb(…)` / `rgba(…)`) as `#rrggbb`. */
+export function cssHex(rgb: string): string {
+  const parts = /rgba?\((\d+), (\d+), (\d+)/.exec(rgb);
+  if (parts === null) throw new Error(`not a colour: ${rgb}`);
+  return `#${parts.slice(1, 4).map((p) => Number(p).toString(16).padStart(2, '0')).join('')}`;
+}

@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { demoLook } from '../../src/server/provision.ts';
 import { buildWebAppBundle } from '../../src/web/serve.ts';
 import { contrastRatio } from '../../src/web/branding.ts';
-import { launchChromium, screenshotDir } from './browser.ts';
+import { cssHex as hex, launchChromium, screenshotDir } from './browser.ts';
 import { startFrontServer } from './front-server.ts';
 
 let server: RunningServer;
@@ -29,12 +29,6 @@ afterAll(async () => {
   await front?.close();
   await server?.close();
 });
-
-const hex = (rgb: string): string => {
-  const parts = /rgba?\((\d+), (\d+), (\d+)/.exec(rgb);
-  if (parts === null) throw new Error(`not a colour: ${rgb}`);
-  return `#${parts.slice(1, 4).map((p) => Number(p).toString(16).padStart(2, '0')).join('')}`;
-};
 
 /** Background and text colour of the first element matching `selector`, as #rrggbb. */
 async function colours(page: Page, selector: string): Promise<{ background: string; text: string }> {
