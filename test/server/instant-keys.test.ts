@@ -1,5 +1,6 @@
 /**
- * Instant Key link lifecycle: max_use_count bounds the phones that register, both SEC1 key forms
+ * Instant Key link lifecycle: max_use_count bounds the phones that ever register (a deactivated
+ * phone's use stays counted), both SEC1 key forms
  * are accepted, a link dies with its identity and expires with its last grant, and a deactivated
  * phone stops syncing.
  */
@@ -55,6 +56,10 @@ describe('instant key links', () => {
     const third = await register(generated.instant_key_url, newHolderKey());
     expect(third.status).toBe(400);
     expect(((await call(server.url, '/phones/list', { token: key, body: { owner_user_identity_id: identity } })).body['phones'] as unknown[])).toHaveLength(2);
+    // Deactivating a phone does not give its use back: the link still refuses a third device.
+    const firstId = ((first.body['phone'] as { device_id: string }).device_id);
+    expect((await call(server.url, '/phones/deactivate', { token: key, body: { device_id: firstId } })).status).toBe(200);
+    expect((await register(generated.instant_key_url, newHolderKey())).status).toBe(400);
   });
 
   it('expires with the last grant and dies with its identity', async () => {
