@@ -3,9 +3,15 @@
  * has virtual secrets, trusting the server's issuer. Locks sit 20 m apart on a line, so a phone
  * placed at a door hears that door clearly. The lock's NV state lives in memory (a restart of the
  * server is a power cycle with fresh NV); revocations reach it through phones or `maintenanceSync`.
+ *
+ * Batteries: the locks were "installed at different times", so each starts at a state of charge
+ * drawn from the property seed per door name (40–100 %), except the gym's, which is due for
+ * replacement (12 %: below the low threshold, above the cut-off, so the dashboard shows the warning
+ * and the door still opens). `lockConfigOf` overrides this (and any other lock setting) per door.
  */
+import type { LockConfig } from '../../firmware-model/config.ts';
 import { Lock } from '../../firmware-model/lock.ts';
-import { createSeededRandom } from '../protocol/random.ts';
+import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { VirtualRadio, type Position } from '../radio/virtual-radio.ts';
 import type { RadioOptions } from '../radio/options.ts';
 import type { ServerContext } from './context.ts';
@@ -28,8 +34,24 @@ export interface VirtualProperty {
 
 export const doorSpacingM = 20;
 
-export function startVirtualProperty(context: ServerContext, options: Partial<RadioOptions> & { seed: number }): VirtualProperty {
-  const radio = new VirtualRadio(options);
+/** The demo property's door whose batteries are low, and their charge (see the file comment). */
+export const demoLowBatteryDoor = { name: 'Gym', percent: 12 } as const;
+
+/** Each door's lock settings by default: only its starting charge, from the seed (see the file comment). */
+export function demoLockConfig(random: SeededRandom, door: { name: string }): Partial<LockConfig> {
+  if (door.name === demoLowBatteryDoor.name) return { batteryInitialPercent: demoLowBatteryDoor.percent };
+  return { batteryInitialPercent: 40 + random.fork(`battery:${door.name}`).below(61) };
+}
+
+export interface VirtualPropertyOptions extends Partial<RadioOptions> {
+  seed: number;
+  /** Lock settings per door (default `demoLockConfig`: starting battery charge). */
+  lockConfigOf?: (door: { name: string; acsEntranceId: string; index: number }) => Partial<LockConfig>;
+}
+
+export function startVirtualProperty(context: ServerContext, options: VirtualPropertyOptions): VirtualProperty {
+  const { lockConfigOf, ...radioOptions } = options;
+  const radio = new VirtualRadio(radioOptions);
   const random = createSeededRandom(options.seed);
   const doors = new Map<string, VirtualDoor>();
   context.repo.directory.allVirtualLocks().forEach((row, index) => {
@@ -39,6 +61,7 @@ export function startVirtualProperty(context: ServerContext, options: Partial<Ra
       trustedIssuers: context.issuer.trusted,
       crypto: context.issuer.crypto,
       random: (n) => lockRandom.bytes(n),
+      config: lockConfigOf ? lockConfigOf({ name: row.display_name, acsEntranceId: row.acs_entrance_id, index }) : demoLockConfig(random, { name: row.display_name }),
     });
     const deviceId = `lock-${index}`;
     const position = { xM: index * doorSpacingM, yM: 0 };

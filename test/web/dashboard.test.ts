@@ -1,7 +1,8 @@
 /**
  * The door dashboard (/dashboard, API key) in Chromium: it lists the workspace's virtual doors over
- * SSE, and a door changes to Unlocked, with an `unlocked` audit event, when the guest's Instant Key
- * page unlocks it through Web Bluetooth.
+ * SSE with their battery (the demo gym's low, written out), a door changes to Unlocked, with an
+ * `unlocked` audit event, when the guest's Instant Key page unlocks it through Web Bluetooth, and
+ * shows Locked again by itself when the lock's relock time passes (nothing steps the lock).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -49,6 +50,19 @@ it('refuses without an API key, and with a client-session-like token', async () 
   expect(doors.doors.every((d) => d.locked)).toBe(true);
 });
 
+it('shows every door’s battery as text, with the low gym’s warning written out', async () => {
+  await dashboard.goto(`${server.url}/dashboard?key=${encodeURIComponent(server.apiKey!)}`);
+  await dashboard.waitForFunction(() => document.getElementById('connection')?.textContent === 'Live', undefined, { timeout: 10_000 });
+  expect(await dashboard.textContent('thead')).toContain('Battery');
+  const gym = [...server.property.doors.values()].find((d) => d.name === 'Gym')!;
+  expect(await dashboard.getAttribute('tr[data-door="Gym"]', 'data-battery')).toBe('low');
+  expect(await dashboard.textContent('tr[data-door="Gym"] .battery')).toBe(`${gym.lock.battery.percent}% — Low battery: replace soon`);
+  const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
+  expect(await dashboard.getAttribute('tr[data-door="Room 101"]', 'data-battery')).toBe('ok');
+  expect(await dashboard.textContent('tr[data-door="Room 101"] .battery')).toBe(`${room.lock.battery.percent}%`);
+  expect(await dashboard.getAttribute('tr[data-door="Room 101"] .battery', 'title')).toMatch(/^\d\.\d\d V$/);
+});
+
 it('lists every door live and shows Room 101 change to Unlocked when the guest unlocks it', async () => {
   await dashboard.goto(`${server.url}/dashboard?key=${encodeURIComponent(server.apiKey!)}`);
   await dashboard.waitForFunction(() => document.getElementById('connection')?.textContent === 'Live', undefined, { timeout: 10_000 });
@@ -72,4 +86,13 @@ it('lists every door live and shows Room 101 change to Unlocked when the guest u
   expect(await stateOf('Lobby')).toBe('locked');
   await dashboard.screenshot({ path: `${screenshotDir}/dashboard-unlocked.png`, fullPage: true });
   expect(bridge.errors).toEqual([]);
+
+  // Nothing steps the lock after the unlock: the page must still show the bolt relocking on time.
+  const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
+  const relockAtMs = room.lock.relockAtMs!;
+  await dashboard.waitForSelector('tr[data-door="Room 101"][data-state="locked"]', { timeout: room.lock.config.unlockMs + 10_000 });
+  expect(Date.now()).toBeGreaterThanOrEqual(relockAtMs); // not before the lock's own deadline
+  expect(await dashboard.textContent('tr[data-door="Room 101"] .state')).toBe('Locked');
+  expect(await dashboard.textContent('tr[data-door="Room 101"] .count')).toBe('1');
+  expect(await dashboard.textContent('tr[data-door="Room 101"] .battery')).toMatch(/^\d{1,3}%$/);
 });

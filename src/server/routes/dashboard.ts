@@ -10,10 +10,16 @@
  * API keys only (`seam_…`, as the API's own routes). A browser's EventSource cannot send headers,
  * so the page passes the key from its own URL as `?key=`; the page sends no Referer.
  *
- * A door: locked/unlocked (the firmware model's actuator state: it relocks on the lock's next step
- * after its unlock time), powered, unlock count, and the last audit records of the lock. The locks
- * are read, never stepped: the stream compares a snapshot every `pollMs` and sends one event when
- * anything changed. Battery is not modelled by the firmware model, so it is not shown.
+ * A door: locked/unlocked, when it relocks, powered, battery, unlock count, and the last audit
+ * records of the lock. The locks are read, never stepped (stepping belongs to whoever drives the
+ * lock's clock: the virtual radio, the simulator routes, a test's Bluetooth bridge), so the bolt is
+ * read as of the server clock: `Lock.isUnlockedAt(now)` compares it with the lock's own relock
+ * deadline, and an unlocked door shows Locked again on time even if nothing steps the lock (the
+ * firmware reports its `relock` on its next step). The battery (firmware-model/battery.ts) is as of
+ * the lock's last step: state of charge (%, rounded up), loaded pack voltage, `low` (at or below
+ * 20 %: the lock has audited `battery_low`) and `depleted` (at or below 2 %: it refuses to unlock
+ * with `battery_depleted`). The page writes the warning out ("Low battery"), not in colour alone.
+ * The stream compares a snapshot every `pollMs` and sends one event when anything changed.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.ts';
@@ -24,11 +30,21 @@ const pollMs = 100;
 const heartbeatMs = 15_000;
 const auditShown = 5;
 
+export interface DashboardBattery {
+  percent: number;
+  millivolts: number;
+  low: boolean;
+  depleted: boolean;
+}
+
 export interface DashboardDoor {
   acs_entrance_id: string;
   name: string;
   locked: boolean;
+  /** While unlocked: when the bolt relocks (ISO); null when locked. */
+  relocks_at: string | null;
   powered: boolean;
+  battery: DashboardBattery;
   unlock_count: number;
   last_events: { sequence: number; at: string; event: string; code?: string }[];
 }
@@ -39,13 +55,18 @@ function workspaceOf(context: ServerContext, request: FastifyRequest): string {
 
 export function dashboardDoors(context: ServerContext, property: VirtualProperty, workspaceId: string): DashboardDoor[] {
   const doors: DashboardDoor[] = [];
+  const nowMs = context.clock();
   for (const door of property.doors.values()) {
     if (context.repo.directory.getEntrance(workspaceId, door.acsEntranceId) === undefined) continue;
+    const unlocked = door.lock.isUnlockedAt(nowMs);
+    const { percent, millivolts, low, depleted } = door.lock.battery;
     doors.push({
       acs_entrance_id: door.acsEntranceId,
       name: door.name,
-      locked: !door.lock.isUnlocked,
+      locked: !unlocked,
+      relocks_at: unlocked ? new Date(door.lock.relockAtMs!).toISOString() : null,
       powered: door.lock.isPowered,
+      battery: { percent, millivolts, low, depleted },
       unlock_count: door.lock.actuations,
       last_events: door.lock.audit
         .since(0)
@@ -74,6 +95,7 @@ th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid #d0d0d0; 
 .state { font-weight: 700; }
 tr[data-state="unlocked"] .state { color: #17703a; }
 tr[data-state="locked"] .state { color: #1a1a1a; }
+tr[data-battery="low"] .battery, tr[data-battery="depleted"] .battery { color: #8a2c0d; font-weight: 700; }
 .events { margin: 0; padding: 0; list-style: none; font-size: .85rem; color: #4a4a4a; }
 #simulator { margin-top: 16px; }
 #simulator h2 { font-size: 1rem; margin: 0 0 6px; }
@@ -84,7 +106,7 @@ tr[data-state="locked"] .state { color: #1a1a1a; }
 <header><h1>Doors</h1><p id="connection" role="status">Connecting…</p></header>
 <main>
 <table aria-label="Doors">
-<thead><tr><th scope="col">Door</th><th scope="col">State</th><th scope="col">Unlocks</th><th scope="col">Last events</th></tr></thead>
+<thead><tr><th scope="col">Door</th><th scope="col">State</th><th scope="col">Battery</th><th scope="col">Unlocks</th><th scope="col">Last events</th></tr></thead>
 <tbody id="doors"></tbody>
 </table>
 <section id="simulator" aria-labelledby="simulator-heading">
@@ -107,11 +129,14 @@ const pageScript = `(() => {
   const body = document.getElementById('doors');
   const connection = document.getElementById('connection');
   const cell = (text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; return td; };
+  // The warning is written out, not shown by colour alone.
+  const batteryText = (b) => b.percent + '%' + (b.depleted ? ' — Battery depleted: replace now (the lock refuses to unlock)' : b.low ? ' — Low battery: replace soon' : '');
   function render(doors) {
     body.replaceChildren(...doors.map((door) => {
       const row = document.createElement('tr');
       row.dataset.door = door.name;
       row.dataset.state = door.locked ? 'locked' : 'unlocked';
+      row.dataset.battery = door.battery.depleted ? 'depleted' : door.battery.low ? 'low' : 'ok';
       const events = document.createElement('ul');
       events.className = 'events';
       for (const e of door.last_events) {
@@ -121,7 +146,9 @@ const pageScript = `(() => {
       }
       const eventsCell = cell('');
       eventsCell.append(events);
-      row.append(cell(door.name, 'name'), cell(door.powered ? (door.locked ? 'Locked' : 'Unlocked') : 'No power', 'state'), cell(String(door.unlock_count), 'count'), eventsCell);
+      const battery = cell(batteryText(door.battery), 'battery');
+      battery.title = (door.battery.millivolts / 1000).toFixed(2) + ' V';
+      row.append(cell(door.name, 'name'), cell(door.powered ? (door.locked ? 'Locked' : 'Unlocked') : 'No power', 'state'), battery, cell(String(door.unlock_count), 'count'), eventsCell);
       return row;
     }));
     document.body.dataset.updated = String(Date.now());
