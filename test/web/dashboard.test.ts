@@ -56,7 +56,7 @@ it('shows every door’s battery as text, with the low gym’s warning written o
   expect(await dashboard.textContent('thead')).toContain('Battery');
   const gym = [...server.property.doors.values()].find((d) => d.name === 'Gym')!;
   expect(await dashboard.getAttribute('tr[data-door="Gym"]', 'data-battery')).toBe('low');
-  expect(await dashboard.textContent('tr[data-door="Gym"] .battery')).toBe(`${gym.lock.battery.percent}% — Low battery: replace soon`);
+  expect(await dashboard.textContent('tr[data-door="Gym"] .battery')).toBe(`${gym.lock.battery.percent}% — Low battery`);
   const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
   expect(await dashboard.getAttribute('tr[data-door="Room 101"]', 'data-battery')).toBe('ok');
   expect(await dashboard.textContent('tr[data-door="Room 101"] .battery')).toBe(`${room.lock.battery.percent}%`);

@@ -130,7 +130,7 @@ const pageScript = `(() => {
   const connection = document.getElementById('connection');
   const cell = (text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; return td; };
   // The warning is written out, not shown by colour alone.
-  const batteryText = (b) => b.percent + '%' + (b.depleted ? ' — Battery depleted: replace now (the lock refuses to unlock)' : b.low ? ' — Low battery: replace soon' : '');
+  const batteryText = (b) => b.percent + '%' + (b.depleted ? ' — Battery depleted: door won’t unlock' : b.low ? ' — Low battery' : '');
   function render(doors) {
     body.replaceChildren(...doors.map((door) => {
       const row = document.createElement('tr');
