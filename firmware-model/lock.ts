@@ -15,6 +15,9 @@
  * phone's visit per accepted connection, the motor per bolt movement. Crossing the low threshold
  * audits `battery_low` once; below the cut-off the exchange refuses with `battery_depleted`.
  *
+ * Longer than ~400 lines because step, connections, decision and power handling share one private
+ * state; what can stand alone already does (exchange, updates, audit, battery, clock, NV).
+ *
  * Safety invariant (tested by model-based tests): `actuate` is emitted only after a fully
  * reassembled request passed every check below, at most once per challenge, and only after the
  * state that decision depends on is committed to NV.
