@@ -8,7 +8,7 @@ import type { CryptoProvider } from '../protocol/crypto/provider.ts';
 import { isLatchkeyError, type ErrorCode } from '../protocol/errors.ts';
 import type { RandomSource } from '../protocol/random.ts';
 import { splitIntoChunks } from '../protocol/unlock/chunking.ts';
-import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult } from '../protocol/unlock/phone-exchange.ts';
+import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult, type LockEvidence } from '../protocol/unlock/phone-exchange.ts';
 import { AttError, TransportError, type Advertisement, type GattConnection, type LinkStats, type Transport } from '../radio/transport.ts';
 import type { Wallet } from './wallet.ts';
 
@@ -31,6 +31,8 @@ export interface UnlockOutcome {
   verifiedMs: number;
   /** Scan + connect + MTU exchange before the exchange. */
   setupMs: number;
+  /** Full path, lock authenticated: what the lock signed (for an audit record the server can check). */
+  evidence?: LockEvidence;
 }
 
 export interface UnlockOptions {
@@ -129,7 +131,7 @@ export class UnlockClient {
         roundTripsToDecision = connection.stats().roundTrips;
       }
     };
-    const finish = (status: { status: 'unlocked' | 'refused'; code: ErrorCode | undefined; authenticated: boolean }, path: 'full' | 'resume'): UnlockOutcome => ({
+    const finish = (status: { status: 'unlocked' | 'refused'; code: ErrorCode | undefined; authenticated: boolean; evidence?: LockEvidence }, path: 'full' | 'resume'): UnlockOutcome => ({
       ...base,
       outcome: status.status,
       code: status.code,
@@ -139,6 +141,7 @@ export class UnlockClient {
       decisionMs,
       verifiedMs: this.transport.now() - established,
       ...measure(connection.stats()),
+      ...(status.evidence !== undefined ? { evidence: status.evidence } : {}),
     });
 
     for (let attempt = 0; attempt < 2 && ticket !== undefined && options.allowResume && ticket.expiresAtS > this.nowS(); attempt++) {

@@ -10,6 +10,7 @@ import type { ServerContext } from './context.ts';
 import { ApiError, invalidInput } from './http/errors.ts';
 import { registerCustomizationRoutes } from './routes/customization.ts';
 import { registerDirectoryRoutes } from './routes/directory.ts';
+import { registerEventRoutes } from './routes/events.ts';
 import { registerGrantRoutes } from './routes/grants.ts';
 import { registerIdentityRoutes } from './routes/identities.ts';
 import { registerInstantKeyAppRoutes } from './routes/instant-key-app.ts';
@@ -41,6 +42,7 @@ export function buildApp(context: ServerContext): FastifyInstance {
   registerIdentityRoutes(app, context);
   registerGrantRoutes(app, context);
   registerInstantKeyAppRoutes(app, context);
+  registerEventRoutes(app, context);
   registerCustomizationRoutes(app, context);
   return app;
 }

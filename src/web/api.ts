@@ -1,8 +1,8 @@
 /**
- * The Instant Key app's three calls to the API server (docs/API.md, "Instant Key app endpoints"):
- * open the link for a client session, register this browser's holder key as a phone, and sync the
- * credential bundle. Same origin as the page. What it got is kept in IndexedDB per link, so a
- * reload (or a flaky network) keeps the keys.
+ * The Instant Key app's calls to the API server (docs/API.md, "Instant Key app endpoints"):
+ * open the link for a client session, register this browser's holder key as a phone, sync the
+ * credential bundle, and upload queued audit records (src/web/audit-queue.ts). Same origin as the
+ * page. What it got is kept in IndexedDB per link, so a reload (or a flaky network) keeps the keys.
  */
 import { storeDelete, storeGet, storePut } from './store.ts';
 import { toBase64Url } from './base64url.ts';
@@ -19,7 +19,7 @@ export interface Bundle {
   customization?: Customization;
 }
 
-interface LinkSession {
+export interface LinkSession {
   token: string;
   deviceId: string;
   bundle: Bundle;
@@ -101,4 +101,21 @@ export async function loadBundle(instantKeyUrl: string, holderPublicKey: Uint8Ar
   );
   await storePut(key, { token: opened.client_session_token, deviceId: registered.phone.device_id, bundle: registered.bundle });
   return { bundle: registered.bundle, source: 'registered' };
+}
+
+/** This link's stored session on this browser (token, phone id, last bundle), if it registered. */
+export async function storedLinkSession(instantKeyUrl: string): Promise<LinkSession | undefined> {
+  return storeGet<LinkSession>(`link:${new URL(instantKeyUrl).pathname}`);
+}
+
+export interface AuditUploadAnswer {
+  results: { id: string; result: 'stored' | 'duplicate' | 'refused'; verified_by_lock?: boolean; error_code?: string }[];
+  dropped_total: number;
+}
+
+/** `POST /instant_key_app/audit` as this link's phone; undefined when this browser has no session for the link. */
+export async function uploadAudit(instantKeyUrl: string, body: { records: unknown[]; dropped_total: number }): Promise<AuditUploadAnswer | undefined> {
+  const session = await storedLinkSession(instantKeyUrl);
+  if (session === undefined) return undefined;
+  return post<AuditUploadAnswer>('/instant_key_app/audit', { device_id: session.deviceId, ...body }, session.token);
 }

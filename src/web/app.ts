@@ -13,6 +13,7 @@ import { createNobleProvider } from '../protocol/crypto/noble.ts';
 import { Wallet } from '../phone/wallet.ts';
 import { UnlockClient } from '../phone/unlock-client.ts';
 import { ApiRefusal, loadBundle, type Bundle } from './api.ts';
+import { recordUnlockAttempt, uploadAuditQueue, uploadAuditWhenOnline } from './audit-queue.ts';
 import { fromBase64Url } from './base64url.ts';
 import { bluetoothOf } from './bluetooth-types.ts';
 import { applyCustomization, logoSource } from './branding.ts';
@@ -225,6 +226,7 @@ async function main(): Promise<void> {
   renderDoors(doors, (door) => unlock(door), true);
   document.body.dataset.ready = 'true';
   offline(logoSource(bundle.customization, location.origin));
+  uploadAuditWhenOnline(location.origin + location.pathname); // unlock records queued earlier (offline)
   if (source === 'stored') resyncWhenOnline(holder.publicKey);
 }
 
@@ -244,6 +246,7 @@ function resyncWhenOnline(holderPublicKey: Uint8Array): void {
     try {
       const { source } = await loadBundle(location.origin + location.pathname, holderPublicKey);
       if (source === 'stored') return; // still offline
+      await uploadAuditQueue(location.origin + location.pathname); // before the reload cuts it short
     } catch {
       // Refused (link revoked, device removed): the reload shows the page that says so.
     } finally {
@@ -290,6 +293,7 @@ function unlocker(context: { transport: ChoosingTransport; client: UnlockClient;
         context.transport.useDevice(device, lockId);
         const outcome = await context.client.unlock({ lockId, mtu: webMtu, useAdvertisedChallenge: false, timeoutMs: unlockTimeoutMs });
         const done = performance.now();
+        void recordUnlockAttempt(location.origin + location.pathname, lockId, outcome); // the audit queue (offline too)
         const virtualMs = radioAtTap === undefined ? undefined : context.transport.radioTimeMs!() - radioAtTap;
         show(outcomeFeedback(outcome, target), { tapMs: done - tapped, exchangeMs: done - chosen, virtualMs });
       } catch (error) {

@@ -39,3 +39,34 @@ export async function storePut(key: string, value: unknown): Promise<void> {
 export async function storeDelete(key: string): Promise<void> {
   await run<undefined>('readwrite', (store) => store.delete(key));
 }
+
+/**
+ * Read-modify-write in one readwrite transaction (atomic, also across tabs); resolves with the
+ * value written once the transaction committed. `update` must be synchronous (IndexedDB commits a
+ * transaction as soon as no request is pending).
+ */
+export async function storeUpdate<T>(key: string, update: (current: T | undefined) => T): Promise<T> {
+  const database = await open();
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const transaction = database.transaction(storeName, 'readwrite');
+      const store = transaction.objectStore(storeName);
+      let written: T | undefined;
+      const read = store.get(key);
+      read.onsuccess = () => {
+        try {
+          written = update(read.result as T | undefined);
+          store.put(written, key);
+        } catch (error) {
+          transaction.abort();
+          reject(error);
+        }
+      };
+      transaction.oncomplete = () => resolve(written as T);
+      transaction.onerror = () => reject(transaction.error ?? new Error('IndexedDB transaction failed'));
+      transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
+    });
+  } finally {
+    database.close();
+  }
+}

@@ -23,6 +23,7 @@ import {
   ticketId,
   transcriptHash1,
   transcriptHash2,
+  type Th1Input,
 } from './key-schedule.ts';
 import { action as actions, decodeResult, decodeSealedResult, encodeRequest, encodeSealedInner, requestType, statusUnlocked } from './messages.ts';
 import { highestCommonVersion, supportedVersions } from './versions.ts';
@@ -56,6 +57,50 @@ export interface PendingFull {
   staticSharedSecret: Uint8Array;
   credentialHash: Uint8Array;
   action: number;
+  /** The TH1 inputs, kept so that an authenticated result can be handed on as evidence (absent: no evidence). */
+  transcript?: Th1Input;
+}
+
+/**
+ * What the lock signed on the full path, with every input needed to recompute it: TH1 from the
+ * transcript inputs, TH2 from TH1, the credential hash, the action and the lock's ephemeral key;
+ * the lock's Ed25519 signature over CBOR["latchkey/1 lock", TH2, status]. A third party holding
+ * the lock's certificate (the server, for the audit upload) can check that this lock answered
+ * `status` to this exchange; it learns no session key. Every field is public on the air anyway
+ * except the credential hash, which the issuer knows.
+ */
+export interface LockEvidence {
+  lockId: Uint8Array;
+  lockVersions: number;
+  commitment: Uint8Array;
+  phoneVersions: number;
+  phoneEphemeralKey: Uint8Array;
+  credentialHash: Uint8Array;
+  action: number;
+  lockEphemeralKey: Uint8Array;
+  status: number;
+  lockSignature: Uint8Array;
+}
+
+/**
+ * True when `evidence` is a result that the lock holding `lockSigningKey` signed: the lock's
+ * ephemeral key matches the challenge's commitment and the Ed25519 signature over TH2 ‖ status
+ * verifies. Bad input is a false, never a throw.
+ */
+export function verifyLockEvidence(crypto: CryptoProvider, evidence: LockEvidence, lockSigningKey: Uint8Array): boolean {
+  try {
+    if (!equalBytes(commitToEphemeral(crypto, evidence.lockEphemeralKey), evidence.commitment)) return false;
+    const th1 = transcriptHash1(crypto, evidence);
+    const th2 = transcriptHash2(crypto, th1, evidence.credentialHash, evidence.action, evidence.lockEphemeralKey);
+    return crypto.verify('EdDSA', lockSigningKey, lockSignedBytes(th2, evidence.status), evidence.lockSignature);
+  } catch {
+    return false;
+  }
+}
+
+/** TH2 of the evidence (a stable id of the exchange: both ephemeral keys are in it). */
+export function evidenceTranscriptHash(crypto: CryptoProvider, evidence: LockEvidence): Uint8Array {
+  return transcriptHash2(crypto, transcriptHash1(crypto, evidence), evidence.credentialHash, evidence.action, evidence.lockEphemeralKey);
 }
 
 export interface FullRequestInput {
@@ -78,22 +123,26 @@ export async function buildFullRequest(input: FullRequestInput): Promise<{ messa
   const version = highestCommonVersion(challenge.lockVersions, phoneVersions);
   const phoneEphemeralSecret = p256SecretFromSeed(input.random(48));
   const phoneEphemeralKey = crypto.publicKeyOf('ES256', phoneEphemeralSecret);
-  const th1 = transcriptHash1(crypto, { lockId: input.lock.lockId, lockVersions: challenge.lockVersions, commitment: challenge.commitment, phoneVersions, phoneEphemeralKey });
+  const transcript: Th1Input = { lockId: input.lock.lockId, lockVersions: challenge.lockVersions, commitment: challenge.commitment, phoneVersions, phoneEphemeralKey };
+  const th1 = transcriptHash1(crypto, transcript);
   const staticSharedSecret = crypto.ecdhP256(phoneEphemeralSecret, input.lock.agreementKey);
   const credentialHash = crypto.sha256(input.credential);
   const holderSignature = await input.holder.sign(holderSignedBytes(th1, credentialHash, actions.unlock));
   const inner = encodeSealedInner({ action: actions.unlock, holderSignature, updates: input.updates, credentialOrHash: input.sendHashOnly ? credentialHash : input.credential });
   const sealed = new AeadDirection(crypto, requestKey(crypto, staticSharedSecret, th1), direction.phoneToLock).seal(th1, inner);
   const message = encodeRequest({ type: requestType.full, version, phoneVersions, phoneEphemeralKey, sealed });
-  return { message, pending: { th1, challenge, phoneEphemeralSecret, staticSharedSecret, credentialHash, action: actions.unlock } };
+  return { message, pending: { th1, challenge, phoneEphemeralSecret, staticSharedSecret, credentialHash, action: actions.unlock, transcript } };
 }
 
 function refusalCode(status: number): ErrorCode {
   return codeOfWire(status) ?? 'message_malformed';
 }
 
-/** Checks the lock's result. Returns a new resumption ticket when the lock granted one. */
-export function openFullResult(crypto: CryptoProvider, pending: PendingFull, lock: LockCertificate, resultBytes: Uint8Array, nowS: number): UnlockOutcomeStatus & { ticket?: ResumptionTicket } {
+/**
+ * Checks the lock's result. Returns a new resumption ticket when the lock granted one, and (when
+ * `pending` kept its transcript) the lock's signed answer as `evidence` for an audit record.
+ */
+export function openFullResult(crypto: CryptoProvider, pending: PendingFull, lock: LockCertificate, resultBytes: Uint8Array, nowS: number): UnlockOutcomeStatus & { ticket?: ResumptionTicket; evidence?: LockEvidence } {
   const result = decodeResult(resultBytes);
   // An idle result: the lock never received our closing chunk, so it decided nothing.
   if (result.type === 0) return { status: 'refused', code: 'message_truncated', authenticated: false };
@@ -113,8 +162,12 @@ export function openFullResult(crypto: CryptoProvider, pending: PendingFull, loc
     throw new LatchkeyError('lock_proof_invalid', 'result does not decrypt');
   }
   if (!crypto.verify('EdDSA', lock.signingKey, lockSignedBytes(th2, result.status), opened.lockSignature)) throw new LatchkeyError('lock_proof_invalid', 'lock signature');
-  if (result.status !== statusUnlocked) return { status: 'refused', code: refusalCode(result.status), authenticated: true };
-  const outcome: UnlockOutcomeStatus & { ticket?: ResumptionTicket } = { status: 'unlocked', code: undefined, authenticated: true };
+  const evidence: { evidence?: LockEvidence } =
+    pending.transcript === undefined
+      ? {}
+      : { evidence: { ...pending.transcript, credentialHash: pending.credentialHash, action: pending.action, lockEphemeralKey: result.lockEphemeralKey, status: result.status, lockSignature: opened.lockSignature } };
+  if (result.status !== statusUnlocked) return { status: 'refused', code: refusalCode(result.status), authenticated: true, ...evidence };
+  const outcome: UnlockOutcomeStatus & { ticket?: ResumptionTicket; evidence?: LockEvidence } = { status: 'unlocked', code: undefined, authenticated: true, ...evidence };
   if (opened.ticketLifetimeS > 0) outcome.ticket = { lockId: lock.lockId, resumption: keys.resumption, counter: 0, expiresAtS: nowS + opened.ticketLifetimeS };
   return outcome;
 }

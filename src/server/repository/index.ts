@@ -4,6 +4,7 @@
  * The shape (not SQL) is the contract: another backend implements the same stores.
  */
 import { openDatabase, type SqliteDatabase } from './database.ts';
+import { createAuditStore, type AuditStore } from './sqlite-audit.ts';
 import { createSql } from './sqlite-base.ts';
 import { createCustomizationStore, type CustomizationStore } from './sqlite-customization.ts';
 import { createDirectoryStore, type DirectoryStore } from './sqlite-directory.ts';
@@ -15,6 +16,7 @@ export interface Repository {
   identities: IdentityStore;
   grants: GrantStore;
   customization: CustomizationStore;
+  audit: AuditStore;
   /** Runs `fn` in one IMMEDIATE transaction; an exception rolls everything back. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -31,6 +33,7 @@ export function createRepository(db: SqliteDatabase): Repository {
     identities: createIdentityStore(sql),
     grants: createGrantStore(sql),
     customization: createCustomizationStore(sql),
+    audit: createAuditStore(sql),
     transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

@@ -200,4 +200,33 @@ CREATE TABLE customization_profiles (
 CREATE INDEX customization_profiles_workspace ON customization_profiles(workspace_id, created_at);
 `,
   },
+  {
+    // Audit records uploaded by phones (POST /instant_key_app/audit), served as Seam events.
+    // audit_record_id is the phone's own id (re-uploads are idempotent); transcript_hash is TH2 of a
+    // full-path record whose lock signature the server checked (one record per exchange).
+    version: 3,
+    sql: `
+CREATE TABLE audit_records (
+  audit_record_id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+  device_id TEXT NOT NULL REFERENCES phones(device_id),
+  user_identity_id TEXT NOT NULL REFERENCES user_identities(user_identity_id),
+  acs_entrance_id TEXT NOT NULL REFERENCES acs_entrances(acs_entrance_id),
+  occurred_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  path TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  error_code TEXT,
+  verified_by_lock INTEGER NOT NULL,
+  transcript_hash TEXT UNIQUE,
+  evidence TEXT
+);
+CREATE INDEX audit_records_workspace ON audit_records(workspace_id, created_at);
+CREATE TABLE audit_uploads (
+  device_id TEXT PRIMARY KEY REFERENCES phones(device_id),
+  dropped_total INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`,
+  },
 ];

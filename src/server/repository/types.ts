@@ -166,3 +166,23 @@ export interface Page<T> {
   rows: T[];
   nextOffset: number | undefined;
 }
+
+/** An unlock attempt a phone reported (POST /instant_key_app/audit); `evidence` is the checked JSON. */
+export interface AuditRecordRow {
+  audit_record_id: string;
+  workspace_id: string;
+  device_id: string;
+  user_identity_id: string;
+  acs_entrance_id: string;
+  /** The phone's wall clock when the lock answered. */
+  occurred_at: string;
+  /** When the server stored it. */
+  created_at: string;
+  path: 'full' | 'resume';
+  outcome: 'unlocked' | 'refused';
+  error_code: string | null;
+  /** 1 when the lock's signature over the result was checked (full path), else 0 (phone-reported). */
+  verified_by_lock: number;
+  transcript_hash: string | null;
+  evidence: string | null;
+}

@@ -3,6 +3,7 @@
  *   POST /instant_key_app/open            { instant_key_url }  → client session token (no auth: the link is the capability)
  *   POST /instant_key_app/phones/register { public_key, display_name?, device_type? }  (Bearer seam_cst…) → phone + bundle
  *   POST /instant_key_app/sync            { device_id }  (Bearer seam_cst…) → bundle
+ *   POST /instant_key_app/audit           { device_id, records, dropped_total? }  (Bearer seam_cst…) → per-record results
  *   GET  /ik/:code, /ik-app/app.js         the Instant Key web app (src/web: Web Bluetooth unlock)
  * A client-session token reaches only its own identity's phones and credentials.
  */
@@ -13,6 +14,7 @@ import { checkInput } from '../http/input.ts';
 import { bearerToken, inputOf } from '../http/route.ts';
 import { phoneJson } from '../http/serialize.ts';
 import { clientSessionToken } from '../issuance/tokens.ts';
+import { acceptAuditUpload, parseAuditUpload } from '../services/audit.ts';
 import { openInstantKey, parseHolderKey, registerPhone, sessionFromToken, syncPhone } from '../services/phones.ts';
 
 export function registerInstantKeyAppRoutes(app: FastifyInstance, context: ServerContext): void {
@@ -52,5 +54,12 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
     const session = sessionFromToken(context, bearerToken(request));
     const q = checkInput(inputOf(request).input, { device_id: { kind: 'uuid', required: true } });
     return { bundle: syncPhone(context, session, q.device_id), ok: true };
+  });
+
+  // The phone's queued unlock attempts (services/audit.ts): checked, stored, acknowledged per record.
+  app.post('/instant_key_app/audit', async (request) => {
+    const session = sessionFromToken(context, bearerToken(request));
+    const upload = parseAuditUpload(inputOf(request).input);
+    return { ...acceptAuditUpload(context, session, upload), ok: true };
   });
 }

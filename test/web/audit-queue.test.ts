@@ -1,0 +1,141 @@
+/**
+ * The audit queue in real Chromium: with the network off (playwright's context.setOffline) the page
+ * reloads from the service worker and unlocks Room 101 over CDP Bluetooth emulation; the attempt's
+ * record waits in IndexedDB (`body[data-audit-pending]`) and is not on the server. With the network
+ * back the page uploads it by itself, and the operator's `/events/list` shows a `lock.unlocked`
+ * for Room 101 with `verified_by_lock: true` (the server checked the lock's signature). Then the
+ * same without a reload: a page that stays open retries by itself once the network is back.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/server/index.ts';
+import { buildWebAppBundle } from '../../src/web/serve.ts';
+import { CdpBluetoothBridge } from './cdp-bridge.ts';
+import { launchChromium, outcomeOf } from './browser.ts';
+import { startFrontServer } from './front-server.ts';
+
+let server: RunningServer;
+let front: Awaited<ReturnType<typeof startFrontServer>>;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let bridge: CdpBluetoothBridge;
+
+beforeAll(async () => {
+  const bundle = await buildWebAppBundle();
+  server = await startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' });
+  front = await startFrontServer(server.url, bundle);
+  browser = await launchChromium({ webBluetooth: true });
+  bridge = await CdpBluetoothBridge.attach(browser.browser, browser.page);
+  const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
+  await bridge.addLock('02:00:00:00:02:01', room.lock);
+  bridge.standAt('02:00:00:00:02:01');
+}, 60_000);
+
+afterAll(async () => {
+  await bridge?.detach();
+  await browser?.close();
+  await front?.close();
+  await server?.close();
+});
+
+async function eventsOf(entranceId: string): Promise<Record<string, unknown>[]> {
+  const response = await fetch(`${server.url}/events/list`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.apiKey!}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ acs_entrance_id: entranceId }),
+  });
+  const body = (await response.json()) as { events: Record<string, unknown>[] };
+  return body.events;
+}
+
+it('an unlock made offline is queued on the device and reaches the server, verified, once online', async () => {
+  const { page, context } = browser;
+  const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
+  const link = front.url + new URL(server.instantKeyUrl!).pathname;
+  await page.goto(link);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  await page.waitForSelector('body[data-offline="ready"]', { timeout: 10_000 });
+  await page.waitForSelector('body[data-audit-pending="0"]', { timeout: 10_000 });
+  expect(await eventsOf(room.acsEntranceId)).toEqual([]);
+
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    expect(await page.textContent('#status')).toBe('Offline: using the keys saved on this device.');
+    const actuations = room.lock.actuations;
+    await page.getByRole('button', { name: 'Unlock Room 101' }).click();
+    const outcome = await outcomeOf(page);
+    expect(outcome.state, outcome.text).toBe('success');
+    expect(room.lock.actuations).toBe(actuations + 1);
+    await page.waitForSelector('body[data-audit-pending="1"]', { timeout: 10_000 });
+    const queued = await page.evaluate(
+      () =>
+        new Promise<unknown>((resolve, reject) => {
+          const request = indexedDB.open('latchkey');
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            const read = request.result.transaction('kv').objectStore('kv').get(`audit:${location.pathname}`);
+            read.onsuccess = () => {
+              request.result.close();
+              resolve(read.result);
+            };
+            read.onerror = () => reject(read.error);
+          };
+        }),
+    );
+    const { records } = queued as { records: { path: string; outcome: string; acs_entrance_id: string; evidence: { lock_signature: string } | null }[] };
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ path: 'full', outcome: 'unlocked', acs_entrance_id: room.acsEntranceId });
+    expect(records[0]!.evidence?.lock_signature).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    expect(front.requests.filter((request) => request.includes('/instant_key_app/audit'))).toEqual([]);
+    expect(await eventsOf(room.acsEntranceId)).toEqual([]); // still only on the device
+  } finally {
+    await context.setOffline(false);
+  }
+
+  // Back online: the page uploads by itself (its retry, the 'online' event, or before the reload
+  // that follows its sync), then reloads with the fresh bundle.
+  const reloaded = page.waitForEvent('load', { timeout: 15_000 });
+  await page.waitForFunction(() => document.body.dataset.auditPending === '0', undefined, { timeout: 15_000 });
+  await reloaded;
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  expect(front.requests).toContain('POST /instant_key_app/audit');
+  const events = await eventsOf(room.acsEntranceId);
+  expect(events).toHaveLength(1);
+  expect(events[0]).toMatchObject({ event_type: 'lock.unlocked', acs_entrance_id: room.acsEntranceId, device_id: room.acsEntranceId, verified_by_lock: true, unlock_path: 'full' });
+  expect(bridge.errors).toEqual([]);
+});
+
+it('a page that stays open uploads on its own when the network comes back (no reload)', async () => {
+  const { context } = browser;
+  const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
+  // A fresh tab of the same browser profile (same IndexedDB: same phone) and a fresh Bluetooth
+  // emulation: once the first tab navigated after its unlock, the emulated adapter was gone in this
+  // Chromium (getAvailability() false in any tab), which is the harness, not the page.
+  await browser.page.close();
+  const page = await context.newPage();
+  await bridge.detach();
+  bridge = await CdpBluetoothBridge.attach(browser.browser, page);
+  await bridge.addLock('02:00:00:00:02:01', room.lock);
+  bridge.standAt('02:00:00:00:02:01');
+  await page.goto(front.url + new URL(server.instantKeyUrl!).pathname);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  await page.waitForSelector('body[data-audit-pending="0"]', { timeout: 10_000 });
+  expect(await page.textContent('#status')).toBe('');
+  const before = await eventsOf(room.acsEntranceId);
+
+  await context.setOffline(true);
+  try {
+    await page.getByRole('button', { name: 'Unlock Room 101' }).click();
+    const outcome = await outcomeOf(page);
+    expect(outcome.state, outcome.text).toBe('success');
+    await page.waitForSelector('body[data-audit-pending="1"]', { timeout: 10_000 });
+    expect(await eventsOf(room.acsEntranceId)).toHaveLength(before.length);
+  } finally {
+    await context.setOffline(false);
+  }
+  await page.waitForFunction(() => document.body.dataset.auditPending === '0', undefined, { timeout: 15_000 });
+  const events = await eventsOf(room.acsEntranceId);
+  expect(events).toHaveLength(before.length + 1);
+  expect(events[0]).toMatchObject({ event_type: 'lock.unlocked', verified_by_lock: true });
+  expect(bridge.errors).toEqual([]);
+});
