@@ -2,7 +2,8 @@
 import type { ErrorCode } from '../src/protocol/errors.ts';
 import { limits } from '../src/protocol/limits.ts';
 
-export type AuditEvent = 'unlocked' | 'refused' | 'update_applied' | 'update_rejected' | 'boot' | 'battery_low';
+export const auditEvents = ['unlocked', 'refused', 'update_applied', 'update_rejected', 'boot', 'battery_low'] as const;
+export type AuditEvent = (typeof auditEvents)[number];
 
 export interface AuditRecord {
   sequence: number;

@@ -72,6 +72,8 @@ export function refusalFeedback(code: ErrorCode | undefined, door: DoorContext):
       return refused('Not your door', `Your key does not open ${door.name}.`);
     case 'rate_limited':
       return refused('Too many attempts', 'The lock is pausing after failed attempts. Wait a minute and try again.');
+    case 'battery_depleted':
+      return refused("The lock's batteries are flat", `Your key is fine, but ${door.name} cannot move its bolt. Contact the front desk.`);
     default:
       return refused('The lock refused', `Reason: ${code ?? 'unknown'}. Contact the front desk if this keeps happening.`);
   }

@@ -4,6 +4,7 @@
  * error points at the line a person has to fix.
  */
 import { LineCounter, parseDocument } from 'yaml';
+import { auditEvents, type AuditEvent } from '../../../firmware-model/audit.ts';
 import { errorCodes, type ErrorCode } from '../../protocol/errors.ts';
 import { parseDuration } from './durations.ts';
 
@@ -152,7 +153,7 @@ function validateStepFields(kind: string, body: Record<string, unknown>, path: (
   if ('forge' in body && !(forgeries as readonly string[]).includes(String(body.forge))) fail([...path, 'forge'], `unknown forgery "${String(body.forge)}" (known: ${forgeries.join(', ')})`);
   if ('to' in body) requirePosition(body.to, [...path, 'to'], fail);
   if ('expect' in body) parseExpectation(body.expect, [...path, 'expect'], fail);
-  if ('event' in body && !['unlocked', 'refused', 'update_applied', 'update_rejected', 'boot'].includes(String(body.event))) fail([...path, 'event'], 'expected unlocked, refused, update_applied, update_rejected or boot');
+  if ('event' in body && !auditEvents.includes(String(body.event) as AuditEvent)) fail([...path, 'event'], `expected ${auditEvents.join(', ')}`);
   if ('code' in body && !(String(body.code) in errorCodes)) fail([...path, 'code'], `unknown error code "${String(body.code)}"`);
 }
 
