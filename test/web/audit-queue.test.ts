@@ -4,8 +4,10 @@
  * record waits in IndexedDB (`body[data-audit-pending]`) and is not on the server. With the network
  * back the page uploads it by itself, and the operator's `/events/list` shows a `lock.unlocked`
  * for Room 101 with `verified_by_lock: true` (the server checked the lock's signature). Then the
- * same without a reload: a page that stays open retries by itself once the network is back.
+ * same without a reload: a page that stays open retries by itself once the network is back, with a
+ * queue at its bound of 500 (the oldest record is dropped and counted, the server keeps the count).
  */
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { buildWebAppBundle } from '../../src/web/serve.ts';
@@ -35,6 +37,27 @@ afterAll(async () => {
   await front?.close();
   await server?.close();
 });
+
+/** Reads (or with `value`, writes) one key of the page's IndexedDB store (src/web/store.ts). */
+function storeAt(page: Page, key: string, value?: unknown): Promise<unknown> {
+  return page.evaluate(
+    ({ key, value, write }) =>
+      new Promise<unknown>((resolve, reject) => {
+        const request = indexedDB.open('latchkey');
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const transaction = request.result.transaction('kv', write ? 'readwrite' : 'readonly');
+          const action = write ? transaction.objectStore('kv').put(value, key) : transaction.objectStore('kv').get(key);
+          action.onerror = () => reject(action.error);
+          transaction.oncomplete = () => {
+            request.result.close();
+            resolve(write ? undefined : action.result);
+          };
+        };
+      }),
+    { key, value, write: value !== undefined },
+  );
+}
 
 async function eventsOf(entranceId: string): Promise<Record<string, unknown>[]> {
   const response = await fetch(`${server.url}/events/list`, {
@@ -67,21 +90,8 @@ it('an unlock made offline is queued on the device and reaches the server, verif
     expect(outcome.state, outcome.text).toBe('success');
     expect(room.lock.actuations).toBe(actuations + 1);
     await page.waitForSelector('body[data-audit-pending="1"]', { timeout: 10_000 });
-    const queued = await page.evaluate(
-      () =>
-        new Promise<unknown>((resolve, reject) => {
-          const request = indexedDB.open('latchkey');
-          request.onerror = () => reject(request.error);
-          request.onsuccess = () => {
-            const read = request.result.transaction('kv').objectStore('kv').get(`audit:${location.pathname}`);
-            read.onsuccess = () => {
-              request.result.close();
-              resolve(read.result);
-            };
-            read.onerror = () => reject(read.error);
-          };
-        }),
-    );
+    const path = new URL(link).pathname;
+    const queued = await storeAt(page, `audit:${path}`);
     const { records } = queued as { records: { path: string; outcome: string; acs_entrance_id: string; evidence: { lock_signature: string } | null }[] };
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ path: 'full', outcome: 'unlocked', acs_entrance_id: room.acsEntranceId });
@@ -105,7 +115,7 @@ it('an unlock made offline is queued on the device and reaches the server, verif
   expect(bridge.errors).toEqual([]);
 });
 
-it('a page that stays open uploads on its own when the network comes back (no reload)', async () => {
+it('a page that stays open uploads on its own when the network comes back (no reload); the queue keeps its bound', async () => {
   const { context } = browser;
   const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
   // A fresh tab of the same browser profile (same IndexedDB: same phone) and a fresh Bluetooth
@@ -123,19 +133,34 @@ it('a page that stays open uploads on its own when the network comes back (no re
   expect(await page.textContent('#status')).toBe('');
   const before = await eventsOf(room.acsEntranceId);
 
+  const path = new URL(server.instantKeyUrl!).pathname;
+  const { deviceId } = (await storeAt(page, `link:${path}`)) as { deviceId: string };
   await context.setOffline(true);
   try {
+    // A queue already at its bound (500 records of a door this phone never had: the server will refuse them).
+    const stale = Array.from({ length: 500 }, (_, index) => ({
+      id: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`, acs_entrance_id: '11111111-1111-4111-8111-111111111111', lock_id: 'AAAAAAAAAAA',
+      occurred_at: new Date().toISOString(), path: 'resume', outcome: 'unlocked', code: null, evidence: null,
+    }));
+    await storeAt(page, `audit:${path}`, { records: stale, dropped_total: 0 });
     await page.getByRole('button', { name: 'Unlock Room 101' }).click();
     const outcome = await outcomeOf(page);
     expect(outcome.state, outcome.text).toBe('success');
-    await page.waitForSelector('body[data-audit-pending="1"]', { timeout: 10_000 });
+    await page.waitForSelector('body[data-audit-pending="500"]', { timeout: 10_000 });
+    const queue = (await storeAt(page, `audit:${path}`)) as { records: { id: string; path: string }[]; dropped_total: number };
+    expect(queue.dropped_total).toBe(1); // the oldest went
+    expect(queue.records[0]!.id).toBe(stale[1]!.id);
+    expect(queue.records[499]!.path).toBe('full'); // the new one is kept
     expect(await eventsOf(room.acsEntranceId)).toHaveLength(before.length);
   } finally {
     await context.setOffline(false);
   }
-  await page.waitForFunction(() => document.body.dataset.auditPending === '0', undefined, { timeout: 15_000 });
+  // Ten batches of 50; the refused ones are acknowledged too (they would never be accepted).
+  await page.waitForFunction(() => document.body.dataset.auditPending === '0', undefined, { timeout: 30_000 });
   const events = await eventsOf(room.acsEntranceId);
   expect(events).toHaveLength(before.length + 1);
   expect(events[0]).toMatchObject({ event_type: 'lock.unlocked', verified_by_lock: true });
+  expect(server.context.repo.audit.droppedOf(deviceId)).toBe(1);
+  expect(front.requests.filter((request) => request === 'POST /instant_key_app/audit').length).toBeGreaterThanOrEqual(10);
   expect(bridge.errors).toEqual([]);
 });
