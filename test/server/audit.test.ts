@@ -11,46 +11,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Seam } from 'seam';
-import { radioDefaults } from '../../src/radio/options.ts';
 import type { RunningServer } from '../../src/server/index.ts';
 import { addEntrance, createWorkspace } from '../../src/server/provision.ts';
 import type { VirtualDoor } from '../../src/server/virtual-property.ts';
 import { auditRecordOf, newRecordId, type AuditRecordJson } from '../../src/web/audit-queue.ts';
 import type { UnlockOutcome } from '../../src/phone/unlock-client.ts';
-import { call, createResponseValidator, startTestServer } from './helpers.ts';
+import { call, createResponseValidator, startRadioClockServer } from './helpers.ts';
 import { TestPhone } from './phone-app.ts';
 
 let server: RunningServer;
-let clockSource: (() => number) | undefined;
-const doors = new Map<string, VirtualDoor>();
+let doors: Map<string, VirtualDoor>;
+let grant: Awaited<ReturnType<typeof startRadioClockServer>>['grant'];
 const validate = createResponseValidator();
 
 beforeAll(async () => {
-  server = await startTestServer({ clock: () => (clockSource ? clockSource() : radioDefaults.epochMs) });
-  const radio = server.property.radio;
-  clockSource = () => radio.now();
-  for (const door of server.property.doors.values()) doors.set(door.name, door);
+  ({ server, doors, grant } = await startRadioClockServer());
 });
 
 afterAll(async () => {
   await server.close();
 });
-
-async function grant(userName: string, doorNames: string[]): Promise<{ access_grant_id: string; instant_key_url: string }> {
-  const now = server.property.radio.now();
-  const response = await call(server.url, '/access_grants/create', {
-    token: server.apiKey!,
-    body: {
-      user_identity: { full_name: userName },
-      acs_entrance_ids: doorNames.map((name) => doors.get(name)!.acsEntranceId),
-      requested_access_methods: [{ mode: 'mobile_key' }],
-      starts_at: new Date(now - 3600_000).toISOString(),
-      ends_at: new Date(now + 2 * 86400_000).toISOString(),
-    },
-  });
-  expect(response.status).toBe(200);
-  return response.body['access_grant'] as { access_grant_id: string; instant_key_url: string };
-}
 
 let seed = 40;
 async function guest(name: string, doorNames: string[]) {

@@ -7,10 +7,45 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { openapi } from '@seamapi/types/connect';
 import { p256 } from '@noble/curves/nist.js';
+import { radioDefaults } from '../../src/radio/options.ts';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/index.ts';
+import type { VirtualDoor } from '../../src/server/virtual-property.ts';
 
 export async function startTestServer(options: StartServerOptions = {}): Promise<RunningServer> {
   return startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent', ...options });
+}
+
+/**
+ * A server on its own virtual radio's clock (credential times and lock time agree), with its doors
+ * by name, and `grant` making a two-day mobile-key stay for a new identity on those doors.
+ */
+export async function startRadioClockServer(): Promise<{
+  server: RunningServer;
+  doors: Map<string, VirtualDoor>;
+  grant(userName: string, doorNames: string[]): Promise<{ access_grant_id: string; instant_key_url: string }>;
+}> {
+  let clockSource: (() => number) | undefined;
+  const server = await startTestServer({ clock: () => (clockSource ? clockSource() : radioDefaults.epochMs) });
+  const radio = server.property.radio;
+  clockSource = () => radio.now();
+  const doors = new Map<string, VirtualDoor>();
+  for (const door of server.property.doors.values()) doors.set(door.name, door);
+  const grant = async (userName: string, doorNames: string[]) => {
+    const now = radio.now();
+    const response = await call(server.url, '/access_grants/create', {
+      token: server.apiKey!,
+      body: {
+        user_identity: { full_name: userName },
+        acs_entrance_ids: doorNames.map((name) => doors.get(name)!.acsEntranceId),
+        requested_access_methods: [{ mode: 'mobile_key' }],
+        starts_at: new Date(now - 3600_000).toISOString(),
+        ends_at: new Date(now + 2 * 86400_000).toISOString(),
+      },
+    });
+    if (response.status !== 200) throw new Error(`grant failed: ${JSON.stringify(response.body)}`);
+    return response.body['access_grant'] as { access_grant_id: string; instant_key_url: string };
+  };
+  return { server, doors, grant };
 }
 
 export interface RawResponse {

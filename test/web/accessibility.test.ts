@@ -7,26 +7,23 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../src/server/index.ts';
-import { buildWebAppBundle } from '../../src/web/serve.ts';
 import { contrastRatio } from '../../src/web/branding.ts';
-import { CdpBluetoothBridge } from './cdp-bridge.ts';
-import { cssHex as hex, launchChromium, outcomeOf, phoneViewport } from './browser.ts';
-import { startFrontServer } from './front-server.ts';
+import type { CdpBluetoothBridge } from './cdp-bridge.ts';
+import { cssHex as hex, outcomeOf, phoneViewport } from './browser.ts';
+import { startWebRig, type WebRig } from './rig.ts';
 
-let server: RunningServer;
-let front: Awaited<ReturnType<typeof startFrontServer>>;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let rig: WebRig;
+let server: WebRig['server'];
+let front: WebRig['front'];
+let browser: WebRig['browser'];
 let bridge: CdpBluetoothBridge;
 let page: Page;
 
 beforeAll(async () => {
-  const bundle = await buildWebAppBundle();
-  server = await startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' });
-  front = await startFrontServer(server.url, bundle);
-  browser = await launchChromium({ webBluetooth: true });
+  rig = await startWebRig();
+  ({ server, front, browser } = rig);
   page = browser.page;
-  bridge = await CdpBluetoothBridge.attach(browser.browser, page);
+  bridge = rig.bridge!;
   const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
   await bridge.addLock('02:00:00:00:03:01', room.lock);
   bridge.standAt('02:00:00:00:03:01');
@@ -34,12 +31,7 @@ beforeAll(async () => {
   await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
 }, 60_000);
 
-afterAll(async () => {
-  await bridge?.detach();
-  await browser?.close();
-  await front?.close();
-  await server?.close();
-});
+afterAll(() => rig?.close());
 
 /** Every visible text run with its colour and the first opaque background behind it (WCAG 2.1 ratio). */
 function lowContrastTexts(target: Page): Promise<{ text: string; ratio: number }[]> {

@@ -9,33 +9,25 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/server/index.ts';
-import { buildWebAppBundle } from '../../src/web/serve.ts';
 import { CdpBluetoothBridge } from './cdp-bridge.ts';
-import { launchChromium, outcomeOf } from './browser.ts';
-import { startFrontServer } from './front-server.ts';
+import { outcomeOf } from './browser.ts';
+import { startWebRig, type WebRig } from './rig.ts';
 
-let server: RunningServer;
-let front: Awaited<ReturnType<typeof startFrontServer>>;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let rig: WebRig;
+let server: WebRig['server'];
+let front: WebRig['front'];
+let browser: WebRig['browser'];
 let bridge: CdpBluetoothBridge;
 
 beforeAll(async () => {
-  const bundle = await buildWebAppBundle();
-  server = await startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' });
-  front = await startFrontServer(server.url, bundle);
-  browser = await launchChromium({ webBluetooth: true });
-  bridge = await CdpBluetoothBridge.attach(browser.browser, browser.page);
-  const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
-  await bridge.addLock('02:00:00:00:02:01', room.lock);
-  bridge.standAt('02:00:00:00:02:01');
+  rig = await startWebRig({ bridged: { 'Room 101': '02:00:00:00:02:01' }, standAt: '02:00:00:00:02:01' });
+  ({ server, front, browser } = rig);
+  bridge = rig.bridge!;
 }, 60_000);
 
 afterAll(async () => {
-  await bridge?.detach();
-  await browser?.close();
-  await front?.close();
-  await server?.close();
+  if (bridge !== rig?.bridge) await bridge?.detach(); // the second test's own bridge
+  await rig?.close();
 });
 
 /** Reads (or with `value`, writes) one key of the page's IndexedDB store (src/web/store.ts). */

@@ -19,20 +19,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../src/server/index.ts';
-import { buildWebAppBundle, type WebAppBundle } from '../../src/web/serve.ts';
-import { CdpBluetoothBridge } from './cdp-bridge.ts';
-import { chromiumPath, launchChromium, outcomeOf, phoneViewport, screenshotDir } from './browser.ts';
-import { startFrontServer } from './front-server.ts';
+import type { CdpBluetoothBridge } from './cdp-bridge.ts';
+import { chromiumPath, outcomeOf, phoneViewport, screenshotDir } from './browser.ts';
+import { startWebRig, type WebRig } from './rig.ts';
 
 const roomAddress = '02:00:00:00:00:01';
 
 describe('Instant Key page: Bluetooth off, chooser closed, Bluetooth not allowed (real Chromium)', () => {
-  let server: RunningServer;
-  let front: Awaited<ReturnType<typeof startFrontServer>>;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let rig: WebRig;
+  let server: WebRig['server'];
+  let front: WebRig['front'];
+  let browser: WebRig['browser'];
   let bridge: CdpBluetoothBridge;
-  let bundle: WebAppBundle;
   let linkPath: string;
 
   function room101() {
@@ -53,21 +51,15 @@ describe('Instant Key page: Bluetooth off, chooser closed, Bluetooth not allowed
   const availability = (page: Page) => page.evaluate(() => (navigator as Navigator & { bluetooth: { getAvailability(): Promise<boolean> } }).bluetooth.getAvailability());
 
   beforeAll(async () => {
-    [server, bundle] = await Promise.all([startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' }), buildWebAppBundle()]);
-    front = await startFrontServer(server.url, bundle);
+    rig = await startWebRig();
+    ({ server, front, browser } = rig);
     linkPath = new URL(server.instantKeyUrl!).pathname;
-    browser = await launchChromium({ webBluetooth: true });
-    bridge = await CdpBluetoothBridge.attach(browser.browser, browser.page);
+    bridge = rig.bridge!;
     await bridge.addLock(roomAddress, room101().lock);
     await openLink(browser.page);
   }, 60_000);
 
-  afterAll(async () => {
-    await bridge?.detach();
-    await browser?.close();
-    await front?.close();
-    await server?.close();
-  });
+  afterAll(() => rig?.close());
 
   it('Bluetooth off (no adapter) → blue "Bluetooth is off"; back on → the same tap unlocks', async () => {
     const page = browser.page;

@@ -6,29 +6,22 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { demoLook } from '../../src/server/provision.ts';
-import { buildWebAppBundle } from '../../src/web/serve.ts';
 import { contrastRatio } from '../../src/web/branding.ts';
-import { cssHex as hex, launchChromium, screenshotDir } from './browser.ts';
-import { startFrontServer } from './front-server.ts';
+import { cssHex as hex, screenshotDir } from './browser.ts';
+import { startWebRig, type WebRig } from './rig.ts';
 
-let server: RunningServer;
-let front: Awaited<ReturnType<typeof startFrontServer>>;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let rig: WebRig;
+let server: WebRig['server'];
+let front: WebRig['front'];
+let browser: WebRig['browser'];
 
 beforeAll(async () => {
-  const bundle = await buildWebAppBundle();
-  server = await startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' });
-  front = await startFrontServer(server.url, bundle);
-  browser = await launchChromium({ webBluetooth: true });
+  rig = await startWebRig();
+  ({ server, front, browser } = rig);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await front?.close();
-  await server?.close();
-});
+afterAll(() => rig?.close());
 
 /** Background and text colour of the first element matching `selector`, as #rrggbb. */
 async function colours(page: Page, selector: string): Promise<{ background: string; text: string }> {

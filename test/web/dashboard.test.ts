@@ -6,36 +6,28 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../src/server/index.ts';
-import { buildWebAppBundle } from '../../src/web/serve.ts';
-import { CdpBluetoothBridge } from './cdp-bridge.ts';
-import { launchChromium, outcomeOf, screenshotDir } from './browser.ts';
-import { startFrontServer } from './front-server.ts';
+import type { CdpBluetoothBridge } from './cdp-bridge.ts';
+import { outcomeOf, screenshotDir } from './browser.ts';
+import { startWebRig, type WebRig } from './rig.ts';
 
-let server: RunningServer;
-let front: Awaited<ReturnType<typeof startFrontServer>>;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let rig: WebRig;
+let server: WebRig['server'];
+let front: WebRig['front'];
+let browser: WebRig['browser'];
 let bridge: CdpBluetoothBridge;
 let dashboard: Page;
 const roomAddress = '02:00:00:00:03:01';
 
 beforeAll(async () => {
-  const bundle = await buildWebAppBundle();
-  server = await startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' });
-  front = await startFrontServer(server.url, bundle);
-  browser = await launchChromium({ webBluetooth: true });
-  bridge = await CdpBluetoothBridge.attach(browser.browser, browser.page);
+  rig = await startWebRig();
+  ({ server, front, browser } = rig);
+  bridge = rig.bridge!;
   const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
   await bridge.addLock(roomAddress, room.lock);
   dashboard = await browser.context.newPage();
 }, 60_000);
 
-afterAll(async () => {
-  await bridge?.detach();
-  await browser?.close();
-  await front?.close();
-  await server?.close();
-});
+afterAll(() => rig?.close());
 
 function stateOf(name: string): Promise<string | null> {
   return dashboard.getAttribute(`tr[data-door="${name}"]`, 'data-state');

@@ -5,21 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../src/server/index.ts';
-import { buildWebAppBundle, type WebAppBundle } from '../../src/web/serve.ts';
-import { CdpBluetoothBridge } from './cdp-bridge.ts';
-import { launchChromium, outcomeOf, screenshotDir } from './browser.ts';
-import { startFrontServer } from './front-server.ts';
+import type { CdpBluetoothBridge } from './cdp-bridge.ts';
+import { outcomeOf, screenshotDir } from './browser.ts';
+import { startWebRig, type WebRig } from './rig.ts';
 
 const hourMs = 3600_000;
 
 describe('Instant Key page: Web Bluetooth unlock in Chromium', () => {
-  let server: RunningServer;
-  let front: Awaited<ReturnType<typeof startFrontServer>>;
-  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let rig: WebRig;
+  let server: WebRig['server'];
+  let front: WebRig['front'];
+  let browser: WebRig['browser'];
   let page: Page;
   let bridge: CdpBluetoothBridge;
-  let bundle: WebAppBundle;
   const address: Record<string, string> = {};
   let revokedGrantId = '';
 
@@ -52,11 +50,10 @@ describe('Instant Key page: Web Bluetooth unlock in Chromium', () => {
   }
 
   beforeAll(async () => {
-    [server, bundle] = await Promise.all([startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' }), buildWebAppBundle()]);
-    front = await startFrontServer(server.url, bundle);
-    browser = await launchChromium({ webBluetooth: true });
+    rig = await startWebRig();
+    ({ server, front, browser } = rig);
     page = browser.page;
-    bridge = await CdpBluetoothBridge.attach(browser.browser, page);
+    bridge = rig.bridge!;
     // The demo guest holds Room 101 + common areas; give her more stays to refuse in each way.
     const guest = server.context.repo.identities.getUserIdentityByKey(server.workspaceId!, 'demo-guest')!;
     const now = Date.now();
@@ -73,12 +70,7 @@ describe('Instant Key page: Web Bluetooth unlock in Chromium', () => {
     await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
   }, 60_000);
 
-  afterAll(async () => {
-    await bridge?.detach();
-    await browser?.close();
-    await front?.close();
-    await server?.close();
-  });
+  afterAll(() => rig?.close());
 
   it('lists the granted doors with their validity, on a phone-sized page with labelled controls', async () => {
     const names = await page.$$eval('.door-name', (elements) => elements.map((e) => e.textContent));

@@ -3,26 +3,20 @@
  * the page still lists the guest's doors, disables Unlock and says what to do instead.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/server/index.ts';
-import { buildWebAppBundle } from '../../src/web/serve.ts';
-import { launchChromium, screenshotDir } from './browser.ts';
-import { startFrontServer } from './front-server.ts';
+import { screenshotDir } from './browser.ts';
+import { startWebRig, type WebRig } from './rig.ts';
 
-let server: RunningServer;
-let front: Awaited<ReturnType<typeof startFrontServer>>;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
+let rig: WebRig;
+let server: WebRig['server'];
+let front: WebRig['front'];
+let browser: WebRig['browser'];
 
 beforeAll(async () => {
-  server = await startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent' });
-  front = await startFrontServer(server.url, await buildWebAppBundle());
-  browser = await launchChromium({ webBluetooth: false });
+  rig = await startWebRig({ webBluetooth: false });
+  ({ server, front, browser } = rig);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await front?.close();
-  await server?.close();
-});
+afterAll(() => rig?.close());
 
 it('says the browser cannot use Bluetooth, and what to do instead', async () => {
   const { page } = browser;
