@@ -21,9 +21,8 @@ import { chooserFeedback, formatTime, linkFeedback, outcomeFeedback, refusalFeed
 import { browserHolder } from './holder-key.ts';
 import { keepShellOffline } from './shell.ts';
 import { lockIdFromName, lockNameOf } from './lock-name.ts';
-import { SimulatedTransport, type SimulatedDoor } from './simulated-transport.ts';
+import { SimulatedBluetooth, type SimulatedDoor } from './simulated-bluetooth.ts';
 import { ChooserError, WebBluetoothTransport, webMtu } from './web-bluetooth-transport.ts';
-import type { Transport } from '../radio/transport.ts';
 
 interface Door {
   name: string;
@@ -130,14 +129,6 @@ function renderDoors(doors: Door[], onUnlock: (door: Door) => void, enabled: boo
   if (doors.length === 0) list.append(Object.assign(document.createElement('li'), { textContent: 'No doors yet: your access may not have started.' }));
 }
 
-/** A transport whose "chooser" picks the lock (Web Bluetooth's device chooser, or the simulator's scan). */
-interface ChoosingTransport extends Transport {
-  chooseLock(name?: string): Promise<{ id: string; name?: string | undefined }>;
-  useDevice(device: { id: string; name?: string | undefined }, lockId: Uint8Array): void;
-  /** Simulator only: virtual radio time spent so far (SimulatedTransport). */
-  radioTimeMs?(): number;
-}
-
 /** `?sim=<token>` (the dashboard's "Try in simulator" link): the server's virtual radio, never in production links. */
 function simulatorToken(): string | undefined {
   const token = new URLSearchParams(location.search).get('sim');
@@ -145,7 +136,7 @@ function simulatorToken(): string | undefined {
 }
 
 /** The visible "Simulator mode" banner, with where the simulated phone stands. */
-async function startSimulator(transport: SimulatedTransport): Promise<void> {
+async function startSimulator(simulator: SimulatedBluetooth): Promise<void> {
   const banner = document.createElement('section');
   banner.id = 'simulator';
   banner.setAttribute('aria-label', 'Simulator mode');
@@ -157,13 +148,13 @@ async function startSimulator(transport: SimulatedTransport): Promise<void> {
   label.textContent = 'Standing at ';
   const select = document.createElement('select');
   select.id = 'sim-door';
-  const { doors, standing } = await transport.session();
+  const { doors, standing } = await simulator.session();
   const option = (value: string, text: string) => Object.assign(document.createElement('option'), { value, textContent: text });
   select.append(option('', 'no door (away)'), ...doors.map((door: SimulatedDoor) => option(door.deviceId, door.name)));
   select.value = standing ?? '';
   select.addEventListener('change', () => {
     document.body.dataset.simStanding = 'moving';
-    void transport.stand(select.value === '' ? undefined : select.value).then(
+    void simulator.stand(select.value === '' ? undefined : select.value).then(
       () => (document.body.dataset.simStanding = select.value),
       () => (document.body.dataset.simStanding = 'failed'),
     );
@@ -176,9 +167,10 @@ async function startSimulator(transport: SimulatedTransport): Promise<void> {
 
 async function main(): Promise<void> {
   const simToken = simulatorToken();
-  const simulated = simToken === undefined ? undefined : new SimulatedTransport(simToken);
-  if (simulated !== undefined) {
+  let simulated: SimulatedBluetooth | undefined;
+  if (simToken !== undefined) {
     try {
+      simulated = await SimulatedBluetooth.open(simToken);
       await startSimulator(simulated);
     } catch {
       element('identity').textContent = 'Simulator unavailable';
@@ -189,8 +181,9 @@ async function main(): Promise<void> {
       return;
     }
   }
-  const bluetooth = simulated === undefined ? bluetoothOf(navigator) : undefined;
-  if (bluetooth === undefined && simulated === undefined) show(unsupportedFeedback);
+  // Simulator mode swaps only the radio under Web Bluetooth: the page's transport is the same.
+  const bluetooth = simulated ?? bluetoothOf(navigator);
+  if (bluetooth === undefined) show(unsupportedFeedback);
   const crypto = createNobleProvider();
   const holder = await browserHolder();
   let bundle: Bundle;
@@ -210,16 +203,14 @@ async function main(): Promise<void> {
   applyCustomization(bundle.customization);
   element('identity').textContent = `${doors.length} door${doors.length === 1 ? '' : 's'} on this key`;
   element('status').textContent = source === 'stored' ? 'Offline: using the keys saved on this device.' : '';
-  let transport: ChoosingTransport;
-  if (simulated !== undefined) transport = simulated;
-  else if (bluetooth !== undefined) transport = new WebBluetoothTransport({ bluetooth });
-  else {
+  if (bluetooth === undefined) {
     renderDoors(doors, () => undefined, false);
     document.body.dataset.ready = 'true';
     return;
   }
+  const transport = new WebBluetoothTransport({ bluetooth });
   const client = new UnlockClient({ wallet, crypto, random: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)), transport });
-  const unlock = unlocker({ transport, client, doors });
+  const unlock = unlocker({ transport, client, doors, radioTimeMs: simulated && (() => simulated.radioTimeMs()) });
   const nearby = element<HTMLButtonElement>('unlock-nearby');
   nearby.disabled = doors.length === 0;
   nearby.addEventListener('click', () => unlock(undefined));
@@ -272,7 +263,7 @@ function offline(logo: string | undefined): void {
 }
 
 /** The tap handler: chooser first (it needs the click's user activation), then the exchange. */
-function unlocker(context: { transport: ChoosingTransport; client: UnlockClient; doors: Door[] }): (door: Door | undefined) => void {
+function unlocker(context: { transport: WebBluetoothTransport; client: UnlockClient; doors: Door[]; radioTimeMs: (() => number) | undefined }): (door: Door | undefined) => void {
   let busy = false;
   const byLock = new Map(context.doors.map((door) => [toHex(door.lockId), door]));
   const known = context.doors.map((door) => door.lockId);
@@ -280,7 +271,7 @@ function unlocker(context: { transport: ChoosingTransport; client: UnlockClient;
     if (busy) return;
     busy = true;
     const tapped = performance.now();
-    const radioAtTap = context.transport.radioTimeMs?.();
+    const radioAtTap = context.radioTimeMs?.(); // simulator mode: virtual radio time
     const chooser = context.transport.chooseLock(door === undefined ? undefined : lockNameOf(door.lockId));
     show({ state: 'working', title: door ? `Unlocking ${door.name}…` : 'Looking for your door…', detail: 'Choose the door if your browser asks.' });
     void (async () => {
@@ -294,7 +285,7 @@ function unlocker(context: { transport: ChoosingTransport; client: UnlockClient;
         const outcome = await context.client.unlock({ lockId, mtu: webMtu, useAdvertisedChallenge: false, timeoutMs: unlockTimeoutMs });
         const done = performance.now();
         void recordUnlockAttempt(location.origin + location.pathname, lockId, outcome); // the audit queue (offline too)
-        const virtualMs = radioAtTap === undefined ? undefined : context.transport.radioTimeMs!() - radioAtTap;
+        const virtualMs = radioAtTap === undefined ? undefined : context.radioTimeMs!() - radioAtTap;
         show(outcomeFeedback(outcome, target), { tapMs: done - tapped, exchangeMs: done - chosen, virtualMs });
       } catch (error) {
         if (error instanceof ChooserError) return show(chooserFeedback(error.reason));

@@ -1,11 +1,13 @@
 /**
  * Simulator mode: Chromium WITHOUT Web Bluetooth opens the demo guest's "Try in simulator" link from
- * the door dashboard; the page drives the server's virtual radio (src/server/routes/simulator.ts)
- * through `SimulatedTransport`. A granted door unlocks (the dashboard's count changes), a door not
+ * the door dashboard; the page's own Web Bluetooth transport runs on `SimulatedBluetooth`, a Web
+ * Bluetooth implementation bridged over a WebSocket to the server's virtual radio
+ * (src/server/routes/simulator.ts). A granted door unlocks (the dashboard's count changes), a door not
  * on the key is refused, and the simulator routes refuse without their tokens.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { WebSocket } from 'ws';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { launchChromium, outcomeOf, screenshotDir } from './browser.ts';
 
@@ -37,13 +39,58 @@ async function standAt(guest: Page, name: string): Promise<void> {
   await guest.waitForSelector(`body[data-sim-standing="${deviceId}"]`, { timeout: 5_000 });
 }
 
-it('refuses the simulator routes without an API key or a simulator token', async () => {
+/** Opens the simulator socket; resolves with the socket, or the HTTP status the upgrade was refused with. */
+function openSocket(query: string): Promise<WebSocket | number> {
+  const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/sim/ws${query}`);
+  return new Promise((resolve) => {
+    socket.once('open', () => resolve(socket));
+    socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+  });
+}
+
+function ask(socket: WebSocket, message: string | Buffer): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    socket.once('message', (data) => resolve(JSON.parse(String(data)) as Record<string, unknown>));
+    socket.send(message);
+  });
+}
+
+it('refuses the simulator without an API key or a simulator token', async () => {
   expect((await fetch(server.url + '/sim/links')).status).toBe(401);
   expect((await fetch(server.url + '/sim/links?key=seam_cst_nope')).status).toBe(401);
-  const post = (path: string, token?: string) =>
-    fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ duration_ms: 100 }) });
-  expect((await post('/sim/scan')).status).toBe(401);
-  expect((await post('/sim/scan', 'not-a-token')).status).toBe(401);
+  expect(await openSocket('')).toBe(401);
+  expect(await openSocket('?token=not-a-token')).toBe(401);
+});
+
+it('answers malformed simulator messages with an error and keeps the socket', async () => {
+  const links = (await (await fetch(`${server.url}/sim/links?key=${encodeURIComponent(server.apiKey!)}`)).json()) as { links: { simulator_url: string }[] };
+  const token = new URL(links.links[0]!.simulator_url).searchParams.get('sim')!;
+  const socket = await openSocket(`?token=${token}`);
+  if (typeof socket === 'number') throw new Error(`refused: ${socket}`);
+  try {
+    const bad: [string | Buffer, string][] = [
+      ['not json', 'invalid_input'],
+      ['[1, 2]', 'invalid_input'],
+      [JSON.stringify({ id: 1, op: 'format_disk' }), 'invalid_input'],
+      [JSON.stringify({ id: 2, op: 'scan', duration_ms: 60_000 }), 'invalid_input'],
+      [JSON.stringify({ id: 3, op: 'connect', device_id: 'lock-999', mtu: 247, timeout_ms: 100 }), 'not_found'],
+      [JSON.stringify({ id: 4, op: 'write', connection_id: 1, characteristic: 'exchange', value: '!!', with_response: true }), 'invalid_input'],
+      [JSON.stringify({ id: 5, op: 'read', connection_id: 1, characteristic: 'secrets' }), 'invalid_input'],
+      [Buffer.from([1, 2, 3]), 'invalid_input'],
+    ];
+    for (const [message, type] of bad) {
+      const answer = await ask(socket, message);
+      expect(answer['ok'], String(message)).toBe(false);
+      expect((answer['error'] as { type: string }).type, String(message)).toBe(type);
+    }
+    const session = await ask(socket, JSON.stringify({ id: 6, op: 'session' }));
+    expect(session).toMatchObject({ id: 6, ok: true, standing: null });
+    expect((session['doors'] as unknown[]).length).toBeGreaterThan(0);
+    // A read on a connection that does not exist is a radio answer (disconnected), not an error.
+    expect(await ask(socket, JSON.stringify({ id: 7, op: 'read', connection_id: 99, characteristic: 'challenge' }))).toMatchObject({ id: 7, ok: true, failure: { transport: 'transport_disconnected' } });
+  } finally {
+    socket.close();
+  }
 });
 
 it('the dashboard link opens the guest page in simulator mode: a granted door unlocks, a door not on the key is refused', async () => {
@@ -69,8 +116,8 @@ it('the dashboard link opens the guest page in simulator mode: a granted door un
   await guest.getByRole('button', { name: 'Unlock Room 101' }).click();
   const success = await outcomeOf(guest);
   expect(success.state).toBe('success');
-  // Tap→unlock in virtual radio time: the chooser's 300 ms scan window, then the unlock client's own
-  // scan, connection set-up and the exchange's link events (docs/WEBAPP.md records the figures).
+  // Tap→unlock in virtual radio time: the chooser's 300 ms scan window, then connection set-up and
+  // the exchange's link events (docs/WEBAPP.md records the figures).
   const firstVirtualMs = Number(await guest.getAttribute('#feedback', 'data-virtual-ms'));
   expect(firstVirtualMs).toBeGreaterThanOrEqual(300);
   expect(firstVirtualMs).toBeLessThan(unlockTimeoutMs);

@@ -1,32 +1,39 @@
 /**
  * Simulator mode: a guest's Instant Key page on a laptop without Bluetooth drives the server's
- * virtual radio (the property's firmware-model locks) over JSON-over-HTTP, as one simulated phone.
+ * virtual radio (the property's firmware-model locks) as one simulated phone, through a Web
+ * Bluetooth implementation bridged over a WebSocket (src/web/simulated-bluetooth.ts).
  *
- *   GET  /sim/links?key=<api key>   the workspace's guests with a live Instant Key, each with a
- *                                    simulator link `/ik/<code>?sim=<token>` (API keys only)
- *   POST /sim/session               the virtual doors and where the phone stands   Bearer <token>
- *   POST /sim/stand    { device_id | null }       the phone walks to that door (null: away)
- *   POST /sim/scan     { duration_ms }            → advertisements heard from where it stands
- *   POST /sim/connect  { device_id, mtu, timeout_ms } → { connection_id, mtu }
- *   POST /sim/read     { connection_id, characteristic } → { value }
- *   POST /sim/write    { connection_id, characteristic, value, with_response }
- *   POST /sim/disconnect { connection_id }
+ *   GET /sim/links?key=<api key>   the workspace's guests with a live Instant Key, each with a
+ *                                   simulator link `/ik/<code>?sim=<token>` (API keys only)
+ *   GET /sim/ws?token=<token>      WebSocket (401 at the upgrade for an unknown token or a revoked
+ *                                   link). Text frames `{ id, op, ...input }` → `{ id, ok, ...answer }`:
+ *     session                                   → { doors: [{ device_id, name }], standing }
+ *     stand      { device_id | null }           the phone walks to that door (null: away)
+ *     scan       { duration_ms }                → { advertisements: [{ device_id, lock_id, rssi_dbm }] }
+ *     connect    { device_id, mtu, timeout_ms } → { connection_id, mtu }
+ *     read       { connection_id, characteristic } → { value }
+ *     write      { connection_id, characteristic, value, with_response }
+ *     disconnect { connection_id }
+ *   Bad input: `{ id, ok: false, error: { type, message } }` (the socket stays open).
  *
  * A token is minted by `/sim/links` (in memory: a restart forgets it) and names one Instant Key
- * and one simulated phone. Radio failures come back as 200 `{ failure: { transport: code } }` or
- * `{ failure: { att_error } }`, so the page's transport can rethrow them as the unlock client
- * expects. Every radio operation runs alone (the virtual radio's event loop is not reentrant), after
+ * and one simulated phone. Radio failures are answers `{ failure: { transport: code } }` or
+ * `{ failure: { att_error } }`, which the page's Web Bluetooth turns into the browser's errors.
+ * Every radio operation runs alone (the virtual radio's event loop is not reentrant), after
  * virtual time has been brought up to the server clock, so the locks judge validity windows by the
  * same clock that issued the credentials (virtual time only runs ahead of it: by the scans and link
  * events of each operation, under a second per unlock). Each radio answer carries `virtual_ms`, the
- * virtual time the operation took. Bytes are base64url.
+ * virtual time the operation took. Bytes are base64url. A closed socket disconnects its links.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { AttError, TransportError, type CharacteristicName, type GattConnection } from '../../radio/transport.ts';
 import type { ServerContext } from '../context.ts';
-import { invalidInput, notFound, unauthorized } from '../http/errors.ts';
-import { bearerToken, workspaceOfRequest } from '../http/route.ts';
+import { ApiError, invalidInput, notFound } from '../http/errors.ts';
+import { workspaceOfRequest } from '../http/route.ts';
 import { instantKeyUrl } from '../http/serialize.ts';
 import type { VirtualProperty } from '../virtual-property.ts';
 
@@ -103,12 +110,11 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
     relockTimer.unref();
   }
 
-  function sessionOf(request: FastifyRequest): SimSession {
-    const token = bearerToken(request);
-    const session = token === undefined ? undefined : sessions.get(token);
-    if (session === undefined) throw unauthorized('a simulator token is required: Authorization: Bearer <token> (from the dashboard)');
-    if (context.repo.identities.instantKeyById(session.instantKeyId)?.revoked_at !== null) throw unauthorized('this Instant Key was revoked');
-    return session;
+  /** The session of a token, while its Instant Key lives (a revoked link ends its simulator). */
+  function liveSession(token: string | null | undefined): SimSession | undefined {
+    const session = token ? sessions.get(token) : undefined;
+    if (session === undefined) return undefined;
+    return context.repo.identities.instantKeyById(session.instantKeyId)?.revoked_at === null ? session : undefined;
   }
 
   function doorsOf(workspaceId: string) {
@@ -117,9 +123,6 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
       .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   }
 
-  function body(request: FastifyRequest): Record<string, unknown> {
-    return typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
-  }
   function integer(input: Record<string, unknown>, name: string, min: number, max: number): number {
     const value = input[name];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw invalidInput(`${name} must be an integer in [${min}, ${max}]`, [{ path: name, message: 'invalid' }]);
@@ -134,9 +137,10 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
     return session.connections.get(integer(input, 'connection_id', 1, Number.MAX_SAFE_INTEGER));
   }
   /**
-   * Radio failures are answers, not HTTP errors: the page rethrows them to the unlock client. Every
-   * answer says how much virtual radio time the operation took (`virtual_ms`: scan window, connection
-   * set-up, link events, retransmissions, timeouts), so the page can report tap→unlock in radio time.
+   * Radio failures are answers, not errors: the page's Web Bluetooth turns them into the browser's
+   * (NetworkError, NotSupportedError for an ATT error). Every answer says how much virtual radio time
+   * the operation took (`virtual_ms`: scan window, connection set-up, link events, retransmissions,
+   * timeouts), so the page can report tap→unlock in radio time.
    */
   async function radioCall<T extends object>(work: () => Promise<T>): Promise<(T | { failure: { transport: string } | { att_error: number } }) & { virtual_ms: number }> {
     let startMs = 0;
@@ -154,7 +158,131 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
       throw error;
     }
   }
-  const disconnected = { failure: { transport: 'transport_disconnected' } };
+  const disconnected = { failure: { transport: 'transport_disconnected' }, virtual_ms: 0 };
+
+  /** The operations a simulator socket may ask for: `{ id, op, ...input }` → `{ id, ok, ...answer }`. */
+  const operations: Record<string, (session: SimSession, input: Record<string, unknown>) => Promise<object> | object> = {
+    session: (session) => ({ doors: doorsOf(session.workspaceId).map((door) => ({ device_id: door.deviceId, name: door.name })), standing: session.standing ?? null }),
+    stand(session, input) {
+      const deviceId = input.device_id;
+      if (deviceId === null) {
+        session.standing = undefined;
+        radio.placePhone(session.phoneId, away);
+      } else {
+        const door = doorsOf(session.workspaceId).find((d) => d.deviceId === deviceId);
+        if (door === undefined) throw notFound('virtual door');
+        session.standing = door.deviceId;
+        radio.placePhone(session.phoneId, radio.lockPosition(door.deviceId));
+      }
+      return { standing: session.standing ?? null };
+    },
+    scan(session, input) {
+      const durationMs = integer(input, 'duration_ms', 1, maxScanMs);
+      const visible = new Set(doorsOf(session.workspaceId).map((door) => door.deviceId));
+      return radioCall(async () => {
+        const adverts = await radio.runUntil(radio.transportFor(session.phoneId).scan(durationMs));
+        return { advertisements: adverts.filter((a) => visible.has(a.deviceId)).map((a) => ({ device_id: a.deviceId, lock_id: b64url(a.lockId), rssi_dbm: a.rssiDbm })) };
+      });
+    },
+    connect(session, input) {
+      const deviceId = input.device_id;
+      if (typeof deviceId !== 'string' || !doorsOf(session.workspaceId).some((door) => door.deviceId === deviceId)) throw notFound('virtual door');
+      const mtu = integer(input, 'mtu', 23, 517);
+      const timeoutMs = integer(input, 'timeout_ms', 1, 30_000);
+      return radioCall(async () => {
+        const connection = await radio.runUntil(radio.transportFor(session.phoneId).connect(deviceId, { mtu, timeoutMs }));
+        const id = nextConnection++;
+        session.connections.set(id, connection);
+        return { connection_id: id, mtu: connection.mtu };
+      });
+    },
+    read(session, input) {
+      const connection = connectionOf(session, input);
+      const characteristic = characteristicOf(input);
+      if (connection === undefined) return disconnected;
+      return radioCall(async () => ({ value: b64url(await radio.runUntil(connection.read(characteristic))) }));
+    },
+    write(session, input) {
+      const connection = connectionOf(session, input);
+      const characteristic = characteristicOf(input);
+      if (typeof input.value !== 'string' || input.value.length > 2_000 || !/^[A-Za-z0-9_-]*$/.test(input.value) || typeof input.with_response !== 'boolean') {
+        throw invalidInput('value (base64url, ≤ 2000 characters) and with_response (boolean) are required');
+      }
+      const value = new Uint8Array(Buffer.from(input.value, 'base64url'));
+      const withResponse = input.with_response;
+      if (connection === undefined) return disconnected;
+      return radioCall(async () => {
+        await radio.runUntil(connection.write(characteristic, value, withResponse));
+        return {};
+      });
+    },
+    disconnect(session, input) {
+      const id = integer(input, 'connection_id', 1, Number.MAX_SAFE_INTEGER);
+      const connection = session.connections.get(id);
+      session.connections.delete(id);
+      if (connection === undefined) return {};
+      return radioCall(async () => {
+        await radio.runUntil(connection.disconnect());
+        return {};
+      });
+    },
+  };
+
+  /** One socket: requests answered in order of arrival (radio operations queue in `exclusive`). */
+  function serveSocket(socket: WebSocket, token: string): void {
+    const opened = liveSession(token)!;
+    socket.on('message', (data, isBinary) => {
+      void (async () => {
+        let id: number | null = null;
+        try {
+          if (isBinary) throw invalidInput('messages are JSON text');
+          let message: unknown;
+          try {
+            message = JSON.parse(String(data));
+          } catch {
+            throw invalidInput('a message must be JSON');
+          }
+          if (typeof message !== 'object' || message === null || Array.isArray(message)) throw invalidInput('a message must be a JSON object');
+          const input = message as Record<string, unknown>;
+          id = typeof input.id === 'number' && Number.isSafeInteger(input.id) ? input.id : null;
+          const operation = typeof input.op === 'string' && Object.hasOwn(operations, input.op) ? operations[input.op] : undefined;
+          if (id === null || operation === undefined) throw invalidInput(`a message needs an integer id and an op (${Object.keys(operations).join(', ')})`);
+          const session = liveSession(token);
+          if (session === undefined) {
+            socket.close(4401, 'this Instant Key was revoked');
+            return;
+          }
+          socket.send(JSON.stringify({ id, ok: true, ...(await operation(session, input)) }));
+        } catch (error) {
+          if (!(error instanceof ApiError)) context.log.error({ err: error }, 'simulator operation failed');
+          const body = error instanceof ApiError ? error.toBody().error : { type: 'internal_server_error', message: 'internal server error' };
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ id, ok: false, error: body }));
+        }
+      })();
+    });
+    // A page that goes away leaves no link open on the virtual radio.
+    socket.on('close', () => {
+      for (const [id, connection] of opened.connections) {
+        opened.connections.delete(id);
+        void exclusive(() => radio.runUntil(connection.disconnect())).catch(() => undefined);
+      }
+    });
+  }
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
+  app.addHook('preClose', async () => {
+    for (const socket of sockets.clients) socket.terminate();
+  });
+  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const refuse = (status: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/sim/ws') return refuse('404 Not Found');
+    const token = url.searchParams.get('token');
+    if (token === null || liveSession(token) === undefined) return refuse('401 Unauthorized');
+    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, token));
+  });
 
   app.get('/sim/links', async (request) => {
     const workspaceId = apiKeyWorkspace(context, request);
@@ -173,91 +301,6 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
       links.push({ user_identity_id: identity.user_identity_id, full_name: identity.full_name, simulator_url: `${instantKeyUrl(context, key.instant_key_id)}?sim=${token}` });
     }
     return { links, ok: true };
-  });
-
-  app.post('/sim/session', async (request) => {
-    const session = sessionOf(request);
-    return { doors: doorsOf(session.workspaceId).map((door) => ({ device_id: door.deviceId, name: door.name })), standing: session.standing ?? null, ok: true };
-  });
-
-  app.post('/sim/stand', async (request) => {
-    const session = sessionOf(request);
-    const deviceId = body(request).device_id;
-    if (deviceId === null) {
-      session.standing = undefined;
-      radio.placePhone(session.phoneId, away);
-    } else {
-      const door = doorsOf(session.workspaceId).find((d) => d.deviceId === deviceId);
-      if (door === undefined) throw notFound('virtual door');
-      session.standing = door.deviceId;
-      radio.placePhone(session.phoneId, radio.lockPosition(door.deviceId));
-    }
-    return { standing: session.standing ?? null, ok: true };
-  });
-
-  app.post('/sim/scan', async (request) => {
-    const session = sessionOf(request);
-    const durationMs = integer(body(request), 'duration_ms', 1, maxScanMs);
-    const visible = new Set(doorsOf(session.workspaceId).map((door) => door.deviceId));
-    return radioCall(async () => {
-      const adverts = await radio.runUntil(radio.transportFor(session.phoneId).scan(durationMs));
-      return {
-        advertisements: adverts.filter((a) => visible.has(a.deviceId)).map((a) => ({ device_id: a.deviceId, lock_id: b64url(a.lockId), rssi_dbm: a.rssiDbm, ...(a.challenge ? { challenge: b64url(a.challenge) } : {}) })),
-        ok: true,
-      };
-    });
-  });
-
-  app.post('/sim/connect', async (request) => {
-    const session = sessionOf(request);
-    const input = body(request);
-    const deviceId = input.device_id;
-    if (typeof deviceId !== 'string' || !doorsOf(session.workspaceId).some((door) => door.deviceId === deviceId)) throw notFound('virtual door');
-    const mtu = integer(input, 'mtu', 23, 517);
-    const timeoutMs = integer(input, 'timeout_ms', 1, 30_000);
-    return radioCall(async () => {
-      const connection = await radio.runUntil(radio.transportFor(session.phoneId).connect(deviceId, { mtu, timeoutMs }));
-      const id = nextConnection++;
-      session.connections.set(id, connection);
-      return { connection_id: id, mtu: connection.mtu, ok: true };
-    });
-  });
-
-  app.post('/sim/read', async (request) => {
-    const session = sessionOf(request);
-    const input = body(request);
-    const connection = connectionOf(session, input);
-    const characteristic = characteristicOf(input);
-    if (connection === undefined) return disconnected;
-    return radioCall(async () => ({ value: b64url(await radio.runUntil(connection.read(characteristic))), ok: true }));
-  });
-
-  app.post('/sim/write', async (request) => {
-    const session = sessionOf(request);
-    const input = body(request);
-    const connection = connectionOf(session, input);
-    const characteristic = characteristicOf(input);
-    if (typeof input.value !== 'string' || input.value.length > 2_000 || typeof input.with_response !== 'boolean') throw invalidInput('value (base64url) and with_response (boolean) are required');
-    const value = new Uint8Array(Buffer.from(input.value, 'base64url'));
-    const withResponse = input.with_response;
-    if (connection === undefined) return disconnected;
-    return radioCall(async () => {
-      await radio.runUntil(connection.write(characteristic, value, withResponse));
-      return { ok: true };
-    });
-  });
-
-  app.post('/sim/disconnect', async (request) => {
-    const session = sessionOf(request);
-    const input = body(request);
-    const id = integer(input, 'connection_id', 1, Number.MAX_SAFE_INTEGER);
-    const connection = session.connections.get(id);
-    session.connections.delete(id);
-    if (connection === undefined) return { ok: true };
-    return radioCall(async () => {
-      await radio.runUntil(connection.disconnect());
-      return { ok: true };
-    });
   });
 }
 
