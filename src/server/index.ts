@@ -13,7 +13,7 @@ import { createIssuer } from './issuance/issuer.ts';
 import { loadServerSecrets } from './issuance/key-file.ts';
 import { demoGuestKey, mintApiKey, provisionDemoHotel } from './provision.ts';
 import { openRepository } from './repository/index.ts';
-import { startVirtualProperty, type VirtualProperty } from './virtual-property.ts';
+import { startVirtualProperty, type VirtualProperty, type VirtualPropertyOptions } from './virtual-property.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerSimulatorRoutes } from './routes/simulator.ts';
 
@@ -30,6 +30,8 @@ export interface StartServerOptions {
   clock?: () => number;
   /** Provision the demo hotel when the database has no workspace. Default true. */
   provisionDemo?: boolean;
+  /** Lock settings per virtual door instead of the demo's (src/server/virtual-property.ts), e.g. a flat battery. */
+  lockConfigOf?: VirtualPropertyOptions['lockConfigOf'];
 }
 
 export interface RunningServer {
@@ -64,7 +66,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   } else if (workspaceId !== undefined) {
     apiKey = mintApiKey(context, workspaceId);
   }
-  const property = startVirtualProperty(context, { seed: 1 });
+  const property = startVirtualProperty(context, { seed: 1, ...(options.lockConfigOf ? { lockConfigOf: options.lockConfigOf } : {}) });
   const app = buildApp(context);
   registerDashboardRoutes(app, context, property); // needs the virtual doors, which buildApp does not see
   registerSimulatorRoutes(app, context, property);
