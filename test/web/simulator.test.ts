@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { connect } from 'node:net';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
 import { launchChromium, outcomeOf, screenshotDir } from './browser.ts';
@@ -55,6 +56,55 @@ function ask(socket: WebSocket, message: string | Buffer): Promise<Record<string
   });
 }
 
+async function simulatorToken(): Promise<string> {
+  const links = (await (await fetch(`${server.url}/sim/links?key=${encodeURIComponent(server.apiKey!)}`)).json()) as { links: { simulator_url: string }[] };
+  return new URL(links.links[0]!.simulator_url).searchParams.get('sim')!;
+}
+
+it('an upgrade to a path that is no URL is refused, and the server lives on', async () => {
+  const { port } = new URL(server.url);
+  const reply = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET // HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+    let text = '';
+    socket.on('data', (chunk) => (text += String(chunk)));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  expect(reply).toMatch(/^HTTP\/1\.1 400/);
+  expect((await fetch(server.url + '/sim/links')).status).toBe(401); // still serving
+});
+
+it('a page that closes while connecting leaves no link on the lock', async () => {
+  const token = await simulatorToken();
+  const connectAndLeave = async () => {
+    const socket = await openSocket(`?token=${token}`);
+    if (typeof socket === 'number') throw new Error(`refused: ${socket}`);
+    const session = await ask(socket, JSON.stringify({ id: 1, op: 'session' }));
+    const elevator = (session['doors'] as { device_id: string; name: string }[]).find((door) => door.name === 'Elevator')!;
+    await ask(socket, JSON.stringify({ id: 2, op: 'stand', device_id: elevator.device_id }));
+    socket.send(JSON.stringify({ id: 3, op: 'connect', device_id: elevator.device_id, mtu: 247, timeout_ms: 2_000 }));
+    socket.close(); // before the answer
+    await new Promise((resolve) => socket.once('close', resolve));
+    return elevator.device_id;
+  };
+  // The lock takes 2 connections at once: three pages that leave mid-connect must not use them up.
+  for (let i = 0; i < 3; i++) await connectAndLeave();
+  const socket = await openSocket(`?token=${token}`);
+  if (typeof socket === 'number') throw new Error(`refused: ${socket}`);
+  try {
+    const session = await ask(socket, JSON.stringify({ id: 1, op: 'session' }));
+    const elevator = (session['doors'] as { device_id: string; name: string }[]).find((door) => door.name === 'Elevator')!;
+    for (let i = 0; i < 2; i++) {
+      const answer = await ask(socket, JSON.stringify({ id: 10 + i, op: 'connect', device_id: elevator.device_id, mtu: 247, timeout_ms: 2_000 }));
+      expect(answer, JSON.stringify(answer)).toMatchObject({ ok: true, connection_id: expect.any(Number) });
+      const challenge = await ask(socket, JSON.stringify({ id: 20 + i, op: 'read', connection_id: answer['connection_id'], characteristic: 'challenge' }));
+      expect(challenge, JSON.stringify(challenge)).toMatchObject({ ok: true, value: expect.any(String) }); // the lock serves this link
+    }
+  } finally {
+    socket.close();
+  }
+});
+
 it('refuses the simulator without an API key or a simulator token', async () => {
   expect((await fetch(server.url + '/sim/links')).status).toBe(401);
   expect((await fetch(server.url + '/sim/links?key=seam_cst_nope')).status).toBe(401);
@@ -63,8 +113,7 @@ it('refuses the simulator without an API key or a simulator token', async () => 
 });
 
 it('answers malformed simulator messages with an error and keeps the socket', async () => {
-  const links = (await (await fetch(`${server.url}/sim/links?key=${encodeURIComponent(server.apiKey!)}`)).json()) as { links: { simulator_url: string }[] };
-  const token = new URL(links.links[0]!.simulator_url).searchParams.get('sim')!;
+  const token = await simulatorToken();
   const socket = await openSocket(`?token=${token}`);
   if (typeof socket === 'number') throw new Error(`refused: ${socket}`);
   try {
@@ -84,7 +133,7 @@ it('answers malformed simulator messages with an error and keeps the socket', as
       expect((answer['error'] as { type: string }).type, String(message)).toBe(type);
     }
     const session = await ask(socket, JSON.stringify({ id: 6, op: 'session' }));
-    expect(session).toMatchObject({ id: 6, ok: true, standing: null });
+    expect(session).toMatchObject({ id: 6, ok: true });
     expect((session['doors'] as unknown[]).length).toBeGreaterThan(0);
     // A read on a connection that does not exist is a radio answer (disconnected), not an error.
     expect(await ask(socket, JSON.stringify({ id: 7, op: 'read', connection_id: 99, characteristic: 'challenge' }))).toMatchObject({ id: 7, ok: true, failure: { transport: 'transport_disconnected' } });

@@ -43,12 +43,21 @@ interface SimSession {
   instantKeyId: string;
   phoneId: string;
   standing: string | undefined;
+}
+
+/** One open socket (a page): its own links on the radio, so closing it ends exactly those. */
+interface SimClient {
+  session: SimSession;
   connections: Map<number, GattConnection>;
+  closed: boolean;
+  inFlight: number;
 }
 
 /** Where a phone that stands at no door is: out of range of every lock. */
 const away = { xM: -1_000, yM: 1_000 };
 const maxScanMs = 5_000;
+/** Requests one socket may have waiting at once (the page's Web Bluetooth runs one GATT operation at a time). */
+const inFlightMax = 4;
 
 function b64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
@@ -133,8 +142,8 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
     if (value !== 'challenge' && value !== 'exchange') throw invalidInput('characteristic must be challenge or exchange', [{ path: 'characteristic', message: 'invalid' }]);
     return value;
   }
-  function connectionOf(session: SimSession, input: Record<string, unknown>): GattConnection | undefined {
-    return session.connections.get(integer(input, 'connection_id', 1, Number.MAX_SAFE_INTEGER));
+  function connectionOf(client: SimClient, input: Record<string, unknown>): GattConnection | undefined {
+    return client.connections.get(integer(input, 'connection_id', 1, Number.MAX_SAFE_INTEGER));
   }
   /**
    * Radio failures are answers, not errors: the page's Web Bluetooth turns them into the browser's
@@ -161,9 +170,9 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
   const disconnected = { failure: { transport: 'transport_disconnected' }, virtual_ms: 0 };
 
   /** The operations a simulator socket may ask for: `{ id, op, ...input }` → `{ id, ok, ...answer }`. */
-  const operations: Record<string, (session: SimSession, input: Record<string, unknown>) => Promise<object> | object> = {
-    session: (session) => ({ doors: doorsOf(session.workspaceId).map((door) => ({ device_id: door.deviceId, name: door.name })), standing: session.standing ?? null }),
-    stand(session, input) {
+  const operations: Record<string, (client: SimClient, input: Record<string, unknown>) => Promise<object> | object> = {
+    session: ({ session }) => ({ doors: doorsOf(session.workspaceId).map((door) => ({ device_id: door.deviceId, name: door.name })), standing: session.standing ?? null }),
+    stand({ session }, input) {
       const deviceId = input.device_id;
       if (deviceId === null) {
         session.standing = undefined;
@@ -176,7 +185,7 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
       }
       return { standing: session.standing ?? null };
     },
-    scan(session, input) {
+    scan({ session }, input) {
       const durationMs = integer(input, 'duration_ms', 1, maxScanMs);
       const visible = new Set(doorsOf(session.workspaceId).map((door) => door.deviceId));
       return radioCall(async () => {
@@ -184,26 +193,32 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
         return { advertisements: adverts.filter((a) => visible.has(a.deviceId)).map((a) => ({ device_id: a.deviceId, lock_id: b64url(a.lockId), rssi_dbm: a.rssiDbm })) };
       });
     },
-    connect(session, input) {
+    connect(client, input) {
+      const { session } = client;
       const deviceId = input.device_id;
       if (typeof deviceId !== 'string' || !doorsOf(session.workspaceId).some((door) => door.deviceId === deviceId)) throw notFound('virtual door');
       const mtu = integer(input, 'mtu', 23, 517);
       const timeoutMs = integer(input, 'timeout_ms', 1, 30_000);
       return radioCall(async () => {
         const connection = await radio.runUntil(radio.transportFor(session.phoneId).connect(deviceId, { mtu, timeoutMs }));
+        if (client.closed) {
+          // The page went away while connecting: nobody will use or close this link.
+          await radio.runUntil(connection.disconnect());
+          throw new TransportError('transport_disconnected', 'the simulator socket closed');
+        }
         const id = nextConnection++;
-        session.connections.set(id, connection);
+        client.connections.set(id, connection);
         return { connection_id: id, mtu: connection.mtu };
       });
     },
-    read(session, input) {
-      const connection = connectionOf(session, input);
+    read(client, input) {
+      const connection = connectionOf(client, input);
       const characteristic = characteristicOf(input);
       if (connection === undefined) return disconnected;
       return radioCall(async () => ({ value: b64url(await radio.runUntil(connection.read(characteristic))) }));
     },
-    write(session, input) {
-      const connection = connectionOf(session, input);
+    write(client, input) {
+      const connection = connectionOf(client, input);
       const characteristic = characteristicOf(input);
       if (typeof input.value !== 'string' || input.value.length > 2_000 || !/^[A-Za-z0-9_-]*$/.test(input.value) || typeof input.with_response !== 'boolean') {
         throw invalidInput('value (base64url, ≤ 2000 characters) and with_response (boolean) are required');
@@ -216,10 +231,10 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
         return {};
       });
     },
-    disconnect(session, input) {
+    disconnect(client, input) {
       const id = integer(input, 'connection_id', 1, Number.MAX_SAFE_INTEGER);
-      const connection = session.connections.get(id);
-      session.connections.delete(id);
+      const connection = client.connections.get(id);
+      client.connections.delete(id);
       if (connection === undefined) return {};
       return radioCall(async () => {
         await radio.runUntil(connection.disconnect());
@@ -229,11 +244,16 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
   };
 
   /** One socket: requests answered in order of arrival (radio operations queue in `exclusive`). */
-  function serveSocket(socket: WebSocket, token: string): void {
-    const opened = liveSession(token)!;
+  function serveSocket(socket: WebSocket, token: string, session: SimSession): void {
+    const client: SimClient = { session, connections: new Map(), closed: false, inFlight: 0 };
     socket.on('message', (data, isBinary) => {
       void (async () => {
         let id: number | null = null;
+        if (client.inFlight >= inFlightMax) {
+          socket.send(JSON.stringify({ id: null, ok: false, error: { type: 'rate_limited', message: `at most ${inFlightMax} requests may wait at once` } }));
+          return;
+        }
+        client.inFlight++;
         try {
           if (isBinary) throw invalidInput('messages are JSON text');
           let message: unknown;
@@ -247,23 +267,27 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
           id = typeof input.id === 'number' && Number.isSafeInteger(input.id) ? input.id : null;
           const operation = typeof input.op === 'string' && Object.hasOwn(operations, input.op) ? operations[input.op] : undefined;
           if (id === null || operation === undefined) throw invalidInput(`a message needs an integer id and an op (${Object.keys(operations).join(', ')})`);
-          const session = liveSession(token);
-          if (session === undefined) {
+          if (liveSession(token) === undefined) {
             socket.close(4401, 'this Instant Key was revoked');
             return;
           }
-          socket.send(JSON.stringify({ id, ok: true, ...(await operation(session, input)) }));
+          const answer = await operation(client, input);
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ id, ok: true, ...answer }));
         } catch (error) {
           if (!(error instanceof ApiError)) context.log.error({ err: error }, 'simulator operation failed');
           const body = error instanceof ApiError ? error.toBody().error : { type: 'internal_server_error', message: 'internal server error' };
           if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ id, ok: false, error: body }));
+        } finally {
+          client.inFlight--;
         }
       })();
     });
-    // A page that goes away leaves no link open on the virtual radio.
+    // A page that goes away leaves no link open on the virtual radio (a connect still under way
+    // sees `closed` and drops its link itself).
     socket.on('close', () => {
-      for (const [id, connection] of opened.connections) {
-        opened.connections.delete(id);
+      client.closed = true;
+      for (const [id, connection] of client.connections) {
+        client.connections.delete(id);
         void exclusive(() => radio.runUntil(connection.disconnect())).catch(() => undefined);
       }
     });
@@ -274,14 +298,22 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
     for (const socket of sockets.clients) socket.terminate();
   });
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // Node watches no errors on a socket handed to 'upgrade': a reset must not end the process.
+    socket.on('error', () => socket.destroy());
     const refuse = (status: string) => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://localhost');
+    } catch {
+      return refuse('400 Bad Request'); // e.g. "//": not a path
+    }
     if (url.pathname !== '/sim/ws') return refuse('404 Not Found');
     const token = url.searchParams.get('token');
-    if (token === null || liveSession(token) === undefined) return refuse('401 Unauthorized');
-    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, token));
+    const session = token === null ? undefined : liveSession(token);
+    if (token === null || session === undefined) return refuse('401 Unauthorized');
+    sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, token, session));
   });
 
   app.get('/sim/links', async (request) => {
@@ -295,7 +327,7 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
       if (token === undefined) {
         token = randomBytes(24).toString('base64url');
         tokenOfKey.set(key.instant_key_id, token);
-        sessions.set(token, { token, workspaceId, instantKeyId: key.instant_key_id, phoneId: `sim-phone-${nextPhone++}`, standing: undefined, connections: new Map() });
+        sessions.set(token, { token, workspaceId, instantKeyId: key.instant_key_id, phoneId: `sim-phone-${nextPhone++}`, standing: undefined });
         radio.placePhone(sessions.get(token)!.phoneId, away);
       }
       links.push({ user_identity_id: identity.user_identity_id, full_name: identity.full_name, simulator_url: `${instantKeyUrl(context, key.instant_key_id)}?sim=${token}` });
