@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Seam } from 'seam';
 import type { RunningServer } from '../../src/server/index.ts';
 import { createWorkspace } from '../../src/server/provision.ts';
-import { logoBytesMax } from '../../src/server/services/customization.ts';
+import { logoBytesMax, sniffLogo } from '../../src/server/services/customization.ts';
 import { call, createResponseValidator, newHolderKey, startTestServer } from './helpers.ts';
 
 let server: RunningServer;
@@ -146,5 +146,19 @@ describe('customization profiles', () => {
     const link = await call(server.url, '/user_identities/generate_instant_key', { token: other.apiKey, body: { user_identity_id: theirGuest.user_identity_id, customization_profile_id: id } });
     expect(link.status).toBe(404);
     expect((await seam.workspaces.customizationProfiles.get({ customization_profile_id: id })).primary_color).toBe('#123456');
+  });
+});
+
+describe('logo sniffing', () => {
+  const text = (value: string) => new TextEncoder().encode(value);
+  it('takes SVG documents with a prolog and refuses lookalikes, in one pass over the bytes', () => {
+    expect(sniffLogo(text(svg))).toBe('image/svg+xml');
+    expect(sniffLogo(text('\uFEFF<!-- logo -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n<svg xmlns="http://www.w3.org/2000/svg"></svg>'))).toBe('image/svg+xml');
+    expect(sniffLogo(text('<svg><script>alert(1)</script>'))).toBeUndefined(); // no end: not a whole document
+    expect(sniffLogo(text('<html><svg></svg>'))).toBeUndefined();
+    expect(sniffLogo(text('<!-- never closed <svg></svg>'))).toBeUndefined();
+    // Thousands of comments (a backtracking regex took minutes on 30): refused at the prolog bound.
+    expect(sniffLogo(text(`${'<!-- -->'.repeat(5_000)}<svg></svg>`))).toBeUndefined();
+    expect(sniffLogo(text(`${'<!-- -->'.repeat(3)}<svg></svg>`))).toBe('image/svg+xml');
   });
 });

@@ -82,9 +82,29 @@ export function sniffLogo(bytes: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-  // An SVG document: optional BOM, XML declaration, comments and doctype, then the <svg> root.
-  if (/^\uFEFF?\s*(<\?xml[^>]{0,200}\?>\s*)?(<!--[\s\S]{0,2000}?-->\s*)*(<!DOCTYPE[^>]{0,500}>\s*)?<svg[\s>]/i.test(text) && /<\/svg>\s*$/i.test(text)) return 'image/svg+xml';
-  return undefined;
+  return isSvgDocument(text) ? 'image/svg+xml' : undefined;
+}
+
+const svgPrologPartsMax = 16;
+const svgPrologPartBytesMax = 4_000;
+
+/**
+ * An SVG document: an optional BOM, then at most a few XML declarations, comments and doctypes, then
+ * the <svg> root; it ends with </svg>. A plain forward scan: a backtracking regex over uploaded
+ * bytes could be made to run for minutes.
+ */
+function isSvgDocument(text: string): boolean {
+  let at = text.startsWith('\uFEFF') ? 1 : 0;
+  for (let part = 0; ; part++) {
+    while (at < text.length && ' \t\r\n'.includes(text[at]!)) at++;
+    const head = text.slice(at, at + 9).toLowerCase();
+    const close = head.startsWith('<?xml') ? '?>' : head.startsWith('<!--') ? '-->' : head === '<!doctype' ? '>' : undefined;
+    if (close === undefined) break;
+    const end = text.indexOf(close, at + 4);
+    if (part === svgPrologPartsMax || end < 0 || end - at > svgPrologPartBytesMax) return false;
+    at = end + close.length;
+  }
+  return /^<svg[\s>]/i.test(text.slice(at, at + 5)) && text.trimEnd().toLowerCase().endsWith('</svg>');
 }
 
 export function uploadLogo(context: ServerContext, workspaceId: string, id: string, bytes: Uint8Array): CustomizationProfileRow {
