@@ -15,7 +15,8 @@ import { apiRoute } from '../http/route.ts';
 import type { AuditEventFilter, AuditEventRow } from '../repository/sqlite-audit.ts';
 
 const eventTypeOfOutcome = { unlocked: 'lock.unlocked', refused: 'lock.access_denied' } as const;
-const outcomeOfEventType: Record<string, 'unlocked' | 'refused'> = { 'lock.unlocked': 'unlocked', 'lock.access_denied': 'refused' };
+/** A Map, not an object: an event type such as "constructor" must not find an inherited property. */
+const outcomeOfEventType = new Map<string, 'unlocked' | 'refused'>([['lock.unlocked', 'unlocked'], ['lock.access_denied', 'refused']]);
 /** Seam filters naming things latchkey records no events for (access codes, webviews, …): they match nothing. */
 const filtersMatchingNothing = [
   'access_code_id', 'access_code_ids', 'access_grant_id', 'access_grant_ids', 'access_method_id', 'access_method_ids', 'acs_access_group_id',
@@ -101,7 +102,7 @@ export function registerEventRoutes(app: FastifyInstance, context: ServerContext
     const systems = q.acs_system_id !== undefined || q.acs_system_ids !== undefined ? [...(q.acs_system_id !== undefined ? [q.acs_system_id] : []), ...(q.acs_system_ids ?? [])] : undefined;
     const filter: AuditEventFilter = {
       ...timeWindow(input, q.since),
-      outcomes: types === undefined ? undefined : [...new Set(types.flatMap((type) => outcomeOfEventType[type] ?? []))],
+      outcomes: types === undefined ? undefined : [...new Set(types.flatMap((type) => outcomeOfEventType.get(type) ?? []))],
       acs_entrance_ids: entrances,
       acs_system_ids: systems,
       connected_account_id: q.connected_account_id,
