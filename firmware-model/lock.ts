@@ -408,7 +408,9 @@ export class Lock {
   }
 
   private recordFailure(nowMs: number, code: ErrorCode, outputs: LockOutput[], credentialId?: string, subject?: string): void {
-    if (code !== 'rate_limited') this.failureTimesMs.push(this.tickMs);
+    // Not failures of the phone: a rate-limit refusal, and a flat battery (refused only after the holder
+    // passed every check), so a guest tapping a flat lock keeps hearing why, not "too many attempts".
+    if (code !== 'rate_limited' && code !== 'battery_depleted') this.failureTimesMs.push(this.tickMs);
     if (this.failureTimesMs.length > this.config.failuresMax * 2) this.failureTimesMs.shift();
     this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code, ...(credentialId ? { credentialId } : {}), ...(subject ? { subject } : {}) });
   }

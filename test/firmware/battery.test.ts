@@ -163,6 +163,15 @@ describe('the battery inside the lock', () => {
     expect(fresh.events()).toEqual(['battery_low', 'refused battery_depleted']);
   });
 
+  it('a guest tapping a flat lock keeps hearing why: battery_depleted is not a failure for the rate limit', async () => {
+    const { room, unlock, events } = door(38, { batteryCapacityMah: 1, batteryInitialPercent: 2 });
+    const failuresMax = room.lock.config.failuresMax;
+    for (let i = 0; i < failuresMax + 2; i++) expect(await unlock()).toMatchObject({ outcome: 'refused', code: 'battery_depleted' });
+    expect(events().filter((event) => event === 'refused battery_depleted')).toHaveLength(failuresMax + 2);
+    expect(events()).not.toContain('refused rate_limited');
+    expect(room.lock.actuations).toBe(0);
+  });
+
   it('is deterministic: the same seed gives the same trace, low battery included', async () => {
     const run = async () => {
       const { world, unlock } = door(36, { batteryCapacityMah: 1, batteryInitialPercent: 21 });
