@@ -14,6 +14,7 @@ import { Seam } from 'seam';
 import type { RunningServer } from '../../src/server/index.ts';
 import { addEntrance, createWorkspace } from '../../src/server/provision.ts';
 import type { VirtualDoor } from '../../src/server/virtual-property.ts';
+import { auditRecordsPerPhoneMax } from '../../src/server/services/audit.ts';
 import { auditRecordOf, newRecordId, type AuditRecordJson } from '../../src/web/audit-queue.ts';
 import type { UnlockOutcome } from '../../src/phone/unlock-client.ts';
 import { call, createResponseValidator, startRadioClockServer } from './helpers.ts';
@@ -92,6 +93,35 @@ describe('audit upload', () => {
       unlock_path: 'full',
       phone_device_id: phone.deviceId,
     });
+  });
+
+  it('refuses phone-reported records from the future or from before the phone existed, and caps records per phone', async () => {
+    const room = doors.get('Room 203')!;
+    const { phone } = await guest('Dot', ['Room 203']);
+    await phone.unlockAt(room.position, room.lockId);
+    const repeat = await phone.unlockAt(room.position, room.lockId);
+    expect(repeat.path).toBe('resume');
+    const claim = recordOf(repeat, room);
+    const at = (offsetMs: number) => new Date(server.property.radio.now() + offsetMs).toISOString();
+    const answer = await upload(phone, [
+      { ...claim, id: newRecordId(), occurred_at: at(86_400_000) },
+      { ...claim, id: newRecordId(), occurred_at: at(-30 * 86_400_000) },
+    ]);
+    expect((answer.body['results'] as { result: string; error_code?: string }[]).map((r) => `${r.result}:${r.error_code}`)).toEqual(['refused:invalid_input', 'refused:invalid_input']);
+    // Fill this phone up to the cap directly in the store; the next claim is refused, nothing is written.
+    const { audit } = server.context.repo;
+    const phoneRow = server.context.repo.identities.getPhone(server.workspaceId!, phone.deviceId)!;
+    server.context.repo.transaction(() => {
+      for (let i = audit.recordCountOf(phone.deviceId); i < auditRecordsPerPhoneMax; i++) {
+        audit.insertRecord({
+          audit_record_id: newRecordId(), workspace_id: phoneRow.workspace_id, device_id: phone.deviceId, user_identity_id: phoneRow.user_identity_id, acs_entrance_id: room.acsEntranceId,
+          occurred_at: claim.occurred_at, created_at: claim.occurred_at, path: 'resume', outcome: 'unlocked', error_code: null, verified_by_lock: 0, transcript_hash: null, evidence: null,
+        });
+      }
+    });
+    const capped = await upload(phone, [{ ...claim, id: newRecordId() }]);
+    expect(capped.body['results']).toEqual([expect.objectContaining({ result: 'refused', error_code: 'rate_limited' })]);
+    expect(audit.recordCountOf(phone.deviceId)).toBe(auditRecordsPerPhoneMax);
   });
 
   it('refuses a forged signature, a lied status and evidence of another credential, and stores none of them', async () => {

@@ -229,4 +229,11 @@ CREATE TABLE audit_uploads (
 );
 `,
   },
+  {
+    // Per-phone record counts (the server caps how many records one phone may have stored).
+    version: 4,
+    sql: `
+CREATE INDEX audit_records_device ON audit_records(device_id);
+`,
+  },
 ];

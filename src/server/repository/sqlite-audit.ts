@@ -24,6 +24,7 @@ const eventColumns = 'r.*, e.acs_system_id, s.connected_account_id';
 
 export function createAuditStore(sql: Sql) {
   return {
+    recordCountOf: (deviceId: string) => sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit_records WHERE device_id = ?', deviceId)!.n,
     getRecord: (id: string) => sql.get<AuditRecordRow>('SELECT * FROM audit_records WHERE audit_record_id = ?', id),
     recordByTranscriptHash: (hash: string) => sql.get<AuditRecordRow>('SELECT * FROM audit_records WHERE transcript_hash = ?', hash),
     insertRecord(row: AuditRecordRow): void {

@@ -27,6 +27,13 @@ import type { AuditRecordRow, ClientSessionRow, EntranceRow } from '../repositor
 export const auditBatchRecordsMax = 50;
 /** A phone's cumulative dropped count is a counter, not a free-form number. */
 export const auditDroppedTotalMax = 1_000_000_000;
+/**
+ * Records one phone may have stored: a phone-reported (repeat-path) record is a claim, so a phone
+ * must not be able to fill the table. Far above what a stay produces (a guest at 50 taps a day for a year).
+ */
+export const auditRecordsPerPhoneMax = 20_000;
+/** How far ahead of the server clock a phone's `occurred_at` may be (phone clocks drift; not minutes ahead). */
+export const auditClockSkewMs = 5 * 60_000;
 
 export interface AuditRecordInput {
   id: string;
@@ -172,7 +179,7 @@ function evidenceJson(evidence: LockEvidence): string {
   });
 }
 
-type Phone = { device_id: string; workspace_id: string; user_identity_id: string };
+type Phone = { device_id: string; workspace_id: string; user_identity_id: string; created_at: string };
 
 /** One record, inside the batch's transaction. */
 function acceptRecord(context: ServerContext, phone: Phone, record: AuditRecordInput, at: string): AuditRecordResult {
@@ -180,6 +187,10 @@ function acceptRecord(context: ServerContext, phone: Phone, record: AuditRecordI
   const refused = (code: ErrorCode): AuditRecordResult => ({ id: record.id, result: 'refused', error_code: code });
   const existing = audit.getRecord(record.id);
   if (existing !== undefined) return existing.device_id === phone.device_id ? { id: record.id, result: 'duplicate', verified_by_lock: existing.verified_by_lock === 1 } : refused('invalid_input');
+  // Not before the phone existed, not in the future (with clock skew either way).
+  const occurredMs = Date.parse(record.occurred_at);
+  if (occurredMs > Date.parse(at) + auditClockSkewMs || occurredMs < Date.parse(phone.created_at) - auditClockSkewMs) return refused('invalid_input');
+  if (audit.recordCountOf(phone.device_id) >= auditRecordsPerPhoneMax) return refused('rate_limited');
   const entrance = directory.entranceById(record.acs_entrance_id);
   const held = entrance === undefined || entrance.workspace_id !== phone.workspace_id ? [] : audit.credentialsOfPhoneForDoor(phone.device_id, entrance.acs_entrance_id);
   if (entrance === undefined || held.length === 0 || !equalBytes(entrance.lock_id, record.lock_id)) return refused('credential_wrong_door');
