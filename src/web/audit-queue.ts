@@ -85,11 +85,7 @@ export function auditRecordOf(outcome: UnlockOutcome, door: { acsEntranceId: str
 
 /** A random (version 4) UUID: the record's id, so that a re-upload is recognised. */
 export function newRecordId(): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return globalThis.crypto.randomUUID(); // the page is a secure context (Web Bluetooth and service workers need one)
 }
 
 const queueKey = (linkUrl: string): string => `audit:${new URL(linkUrl).pathname}`;

@@ -83,24 +83,20 @@ export interface LockEvidence {
 }
 
 /**
- * True when `evidence` is a result that the lock holding `lockSigningKey` signed: the lock's
+ * TH2 of `evidence` when it is a result that the lock holding `lockSigningKey` signed (the lock's
  * ephemeral key matches the challenge's commitment and the Ed25519 signature over TH2 ‖ status
- * verifies. Bad input is a false, never a throw.
+ * verifies), else undefined. TH2 names the exchange: both ephemeral keys are in it. Bad input is
+ * undefined, never a throw.
  */
-export function verifyLockEvidence(crypto: CryptoProvider, evidence: LockEvidence, lockSigningKey: Uint8Array): boolean {
+export function verifyLockEvidence(crypto: CryptoProvider, evidence: LockEvidence, lockSigningKey: Uint8Array): Uint8Array | undefined {
   try {
-    if (!equalBytes(commitToEphemeral(crypto, evidence.lockEphemeralKey), evidence.commitment)) return false;
+    if (!equalBytes(commitToEphemeral(crypto, evidence.lockEphemeralKey), evidence.commitment)) return undefined;
     const th1 = transcriptHash1(crypto, evidence);
     const th2 = transcriptHash2(crypto, th1, evidence.credentialHash, evidence.action, evidence.lockEphemeralKey);
-    return crypto.verify('EdDSA', lockSigningKey, lockSignedBytes(th2, evidence.status), evidence.lockSignature);
+    return crypto.verify('EdDSA', lockSigningKey, lockSignedBytes(th2, evidence.status), evidence.lockSignature) ? th2 : undefined;
   } catch {
-    return false;
+    return undefined;
   }
-}
-
-/** TH2 of the evidence (a stable id of the exchange: both ephemeral keys are in it). */
-export function evidenceTranscriptHash(crypto: CryptoProvider, evidence: LockEvidence): Uint8Array {
-  return transcriptHash2(crypto, transcriptHash1(crypto, evidence), evidence.credentialHash, evidence.action, evidence.lockEphemeralKey);
 }
 
 export interface FullRequestInput {

@@ -11,7 +11,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { invalidInput } from '../http/errors.ts';
-import { checkInput } from '../http/input.ts';
+import { checkInput, isUuid } from '../http/input.ts';
 import { apiRoute, workspaceOfRequest } from '../http/route.ts';
 import { createProfile, logoBytesMax, logoPathPrefix, profileJson, profileOf, updateProfile, uploadLogo } from '../services/customization.ts';
 
@@ -72,7 +72,7 @@ export function registerCustomizationRoutes(app: FastifyInstance, context: Serve
 
   app.get(`${logoPathPrefix}:id/:version`, async (request, reply) => {
     const { id, version } = request.params as { id: string; version: string };
-    const logo = /^[0-9a-f-]{36}$/.test(id) ? context.repo.customization.logoOf(id) : undefined;
+    const logo = isUuid(id) ? context.repo.customization.logoOf(id.toLowerCase()) : undefined;
     if (logo === undefined || logo.logo_sha256.slice(0, 16) !== version) return reply.callNotFound();
     return reply
       .headers({

@@ -17,7 +17,7 @@ import { verifyLockCertificate } from '../../protocol/lock-cert.ts';
 import { limits } from '../../protocol/limits.ts';
 import { commitmentBytes } from '../../protocol/unlock/challenge.ts';
 import { statusUnlocked } from '../../protocol/unlock/messages.ts';
-import { evidenceTranscriptHash, verifyLockEvidence, type LockEvidence } from '../../protocol/unlock/phone-exchange.ts';
+import { verifyLockEvidence, type LockEvidence } from '../../protocol/unlock/phone-exchange.ts';
 import { nowIso, type ServerContext } from '../context.ts';
 import { ApiError, invalidInput, notFound, type ValidationError } from '../http/errors.ts';
 import { checkInput, isPlainObject } from '../http/input.ts';
@@ -202,8 +202,9 @@ function acceptRecord(context: ServerContext, phone: Phone, record: AuditRecordI
     if (!held.some((c) => equalBytes(context.issuer.crypto.sha256(c.bytes), credentialHash))) return refused('credential_unknown');
     const signingKey = lockSigningKey(context, entrance);
     if (signingKey === undefined) return refused('lock_cert_invalid');
-    if (!statusMatches(record, evidence.status) || !verifyLockEvidence(context.issuer.crypto, evidence, signingKey)) return refused('lock_proof_invalid');
-    transcriptHash = toHex(evidenceTranscriptHash(context.issuer.crypto, evidence));
+    const th2 = statusMatches(record, evidence.status) ? verifyLockEvidence(context.issuer.crypto, evidence, signingKey) : undefined;
+    if (th2 === undefined) return refused('lock_proof_invalid');
+    transcriptHash = toHex(th2);
     const same = audit.recordByTranscriptHash(transcriptHash);
     if (same !== undefined) return same.device_id === phone.device_id ? { id: record.id, result: 'duplicate', verified_by_lock: true } : refused('invalid_input');
   } else if (record.path === 'full' && record.outcome === 'unlocked') {

@@ -65,7 +65,7 @@ export function updateProfile(context: ServerContext, workspaceId: string, id: s
   const secondary = colourField('secondary_color', input.secondary_color);
   context.repo.transaction(() => {
     profileOf(context, workspaceId, id);
-    context.repo.customization.updateProfile(id, { name: input.name === undefined ? undefined : input.name, primary_color: primary, secondary_color: secondary });
+    context.repo.customization.updateProfile(id, { name: input.name, primary_color: primary, secondary_color: secondary });
   });
 }
 
