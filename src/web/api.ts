@@ -61,12 +61,15 @@ async function post<T>(path: string, body: unknown, token?: string): Promise<T> 
   return json;
 }
 
+/** Where this browser keeps a link's session (one per link path). */
+const linkKey = (instantKeyUrl: string): string => `link:${new URL(instantKeyUrl).pathname}`;
+
 /**
  * The bundle for this link on this browser: sync when registered before, else open + register.
  * `source` says where it came from; 'stored' means the network failed and the last copy is used.
  */
 export async function loadBundle(instantKeyUrl: string, holderPublicKey: Uint8Array): Promise<{ bundle: Bundle; source: 'registered' | 'synced' | 'stored' }> {
-  const key = `link:${new URL(instantKeyUrl).pathname}`;
+  const key = linkKey(instantKeyUrl);
   const stored = await storeGet<LinkSession>(key);
   if (stored !== undefined) {
     try {
@@ -105,7 +108,7 @@ export async function loadBundle(instantKeyUrl: string, holderPublicKey: Uint8Ar
 
 /** This link's stored session on this browser (token, phone id, last bundle), if it registered. */
 export async function storedLinkSession(instantKeyUrl: string): Promise<LinkSession | undefined> {
-  return storeGet<LinkSession>(`link:${new URL(instantKeyUrl).pathname}`);
+  return storeGet<LinkSession>(linkKey(instantKeyUrl));
 }
 
 export interface AuditUploadAnswer {

@@ -152,16 +152,20 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
    * timeouts), so the page can report tap→unlock in radio time.
    */
   async function radioCall<T extends object>(work: () => Promise<T>): Promise<(T | { failure: { transport: string } | { att_error: number } }) & { virtual_ms: number }> {
-    let startMs = 0;
+    let virtual_ms = 0;
+    // Measured inside the exclusive slot (after catching up with the server clock, before the next
+    // queued operation can move the radio): only this operation's time.
     const timed = async () => {
-      startMs = radio.now(); // after catching up with the server clock: only this operation's time
-      return work();
+      const startMs = radio.now();
+      try {
+        return await work();
+      } finally {
+        virtual_ms = radio.now() - startMs;
+      }
     };
     try {
-      const answer = await exclusive(timed);
-      return { ...answer, virtual_ms: radio.now() - startMs };
+      return { ...(await exclusive(timed)), virtual_ms };
     } catch (error) {
-      const virtual_ms = radio.now() - startMs;
       if (error instanceof AttError) return { failure: { att_error: error.attError }, virtual_ms };
       if (error instanceof TransportError) return { failure: { transport: error.code }, virtual_ms };
       throw error;
@@ -311,7 +315,7 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
     }
     if (url.pathname !== '/sim/ws') return refuse('404 Not Found');
     const token = url.searchParams.get('token');
-    const session = token === null ? undefined : liveSession(token);
+    const session = liveSession(token);
     if (token === null || session === undefined) return refuse('401 Unauthorized');
     sockets.handleUpgrade(request, socket, head, (ws) => serveSocket(ws, token, session));
   });
