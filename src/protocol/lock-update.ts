@@ -6,7 +6,8 @@
  * replayed time sync changes nothing.
  *
  *   COSE_Sign1 { 1 iss, 6 iat, -65539 update: { 1 lock id, 2 version, 3 revoked [[cti, exp]],
- *                4 door sequence floor, 5 time (s)?, 6 issuers [[kid, alg, public key]]? } }
+ *                4 door sequence floor, 5 time (s)?, 6 issuers [[kid, alg, public key]]?,
+ *                7 door sequence ceiling? } }
  */
 import { asArray, asBytes, asClosedMap, asInt, asText, asUint, cborMap, encodeDeterministic, type CborValue } from './cbor.ts';
 import { signSign1, kidBytesMax } from './cose.ts';
@@ -17,7 +18,7 @@ import { verifyIssuerSignedClaims } from './issuer-signed.ts';
 import { limits } from './limits.ts';
 
 const updateLabel = { iss: 1, iat: 6, update: -65539 } as const;
-const bodyLabel = { lockId: 1, version: 2, revoked: 3, sequenceFloor: 4, timeS: 5, issuers: 6 } as const;
+const bodyLabel = { lockId: 1, version: 2, revoked: 3, sequenceFloor: 4, timeS: 5, issuers: 6, sequenceCeiling: 7 } as const;
 export const lockUpdateBytesMax = 1400;
 
 export interface RevocationEntry {
@@ -36,6 +37,12 @@ export interface LockUpdate {
   sequenceFloor: number;
   timeS?: number;
   issuers?: TrustedIssuerKey[];
+  /**
+   * The highest supersede sequence the issuer has issued for this door. An unlock raises the
+   * lock's floor to at most this, so a credential minted with a stolen key and sequence 2^32 − 1
+   * cannot supersede every legitimate guest (docs/PROTOCOL.md §8).
+   */
+  sequenceCeiling?: number;
 }
 
 export function issueLockUpdate(crypto: CryptoProvider, issuer: IssuerSigningKey, update: LockUpdate): Uint8Array {
@@ -46,6 +53,7 @@ export function issueLockUpdate(crypto: CryptoProvider, issuer: IssuerSigningKey
     [bodyLabel.sequenceFloor, update.sequenceFloor],
     [bodyLabel.timeS, update.timeS],
     [bodyLabel.issuers, update.issuers?.map((key) => [key.kid, signatureAlgorithms[key.algorithm], key.publicKey])],
+    [bodyLabel.sequenceCeiling, update.sequenceCeiling],
   ];
   const payload = encodeDeterministic(cborMap([[updateLabel.iss, update.issuer], [updateLabel.iat, update.issuedAtS], [updateLabel.update, cborMap(body)]]));
   return signSign1(crypto, issuer.algorithm, issuer.secretKey, issuer.kid, payload);
@@ -66,6 +74,7 @@ export function verifyLockUpdate(crypto: CryptoProvider, bytes: Uint8Array, trus
     }),
     sequenceFloor: asUint(body.get(bodyLabel.sequenceFloor), 'sequence floor', 'claim_invalid'),
   };
+  if (body.has(bodyLabel.sequenceCeiling)) update.sequenceCeiling = asUint(body.get(bodyLabel.sequenceCeiling), 'sequence ceiling', 'claim_invalid');
   if (body.has(bodyLabel.timeS)) update.timeS = asUint(body.get(bodyLabel.timeS), 'time', 'claim_invalid');
   if (body.has(bodyLabel.issuers)) {
     update.issuers = asArray(body.get(bodyLabel.issuers), 'issuers', 'claim_invalid', 1, limits.trustedIssuersMax).map((entry, index) => {
