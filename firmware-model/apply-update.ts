@@ -19,10 +19,13 @@ export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, tr
   if (!equalBytes(update.lockId, lock.identity.lockId)) return 'update_wrong_lock';
   if (update.version <= lock.state.updateVersion) return 'update_rollback';
   const nowS = Math.floor(nowMs / 1000);
-  // Keep unexpired entries; merge the new ones; bounded (oldest-expiring dropped last resort).
+  // Keep every entry whose credential could still open: the policy accepts up to exp + skew, and
+  // the clock may later step back by up to the rollback tolerance (a signed time sync or an RTC
+  // glitch), so an entry is forgotten only once now − tolerance is past exp + skew.
+  const keepS = lock.config.skewToleranceS + Math.ceil(lock.config.clockRollbackToleranceMs / 1000);
   const merged = new Map<string, { credentialId: Uint8Array; expiresAtS: number }>();
   for (const entry of [...lock.state.revoked, ...update.revoked]) {
-    if (entry.expiresAtS + lock.config.skewToleranceS > nowS) merged.set(toHex(entry.credentialId), entry);
+    if (entry.expiresAtS + keepS > nowS) merged.set(toHex(entry.credentialId), entry);
   }
   // Dropping an unexpired entry would silently un-revoke a credential: refuse the update instead
   // (the issuer must raise the door's supersede floor to shrink the list).
@@ -39,6 +42,8 @@ export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, tr
       updateVersion: update.version,
       revoked,
       sequenceFloor: Math.max(lock.state.sequenceFloor, update.sequenceFloor),
+      // The issuer's word on the highest sequence it issued for this door only grows.
+      sequenceCeiling: Math.max(lock.state.sequenceCeiling, update.sequenceCeiling ?? 0, update.sequenceFloor),
       trustedIssuers: update.issuers ?? lock.state.trustedIssuers,
     },
     nowMs,

@@ -14,11 +14,40 @@ export interface LockConfig {
   unlockMs: number;
   /** A challenge older than this is refused. */
   challengeLifetimeMs: number;
-  /** Relay guard: the final request must arrive within this of the challenge being handed out. */
+  /**
+   * Relay guard: the final request must arrive within the link's bound of the challenge being
+   * handed out (read, or advertised). Per link: relayAllowanceMs + relayIntervals × the link's
+   * connection interval, capped by this flat bound, which alone applies when the driver does not
+   * tell the interval.
+   */
   relayBoundMs: number;
+  /** Phone compute and stack latency a legitimate exchange may add (ECDH, signing, scheduling). */
+  relayAllowanceMs: number;
+  /** Connection events a legitimate exchange may take from challenge to closing write (chunks at MTU 23, one retransmission). */
+  relayIntervals: number;
+  /** A connection with no ATT traffic for this long is dropped (idle connections cannot hold slots). */
+  connectionIdleMs: number;
+  /** No connection lives longer than this: an unlock takes well under a second. */
+  connectionLifetimeMs: number;
+  /** Refusals one connection may collect; the next request start drops it (the attacker must reconnect). */
+  connectionRefusalsMax: number;
+  /** Ephemeral keys (challenges) one connection may make the lock generate; then it is dropped. */
+  challengeKeysPerConnectionMax: number;
+  /**
+   * Failures of requests that cost the lock crypto but did not authenticate (forged or unverified
+   * credential, undecryptable request, bad holder proof): past this many per window the lock stops
+   * signing its answers to such requests (plain refusals cost no Ed25519 signature or session
+   * ECDH). Never gates a request: a holder still opens.
+   */
+  strangerFailuresMax: number;
+  strangerWindowMs: number;
   /** Grace at credential validity boundaries for issuer/lock clock skew. */
   skewToleranceS: number;
-  /** Failed attempts allowed per window before rate limiting (battery, DoS). */
+  /**
+   * Refusals of one verified holder (credential and holder proof both checked) per window before
+   * that credential is answered `rate_limited` (a revoked or superseded guest hammering the door).
+   * Per credential: no stranger can spend it.
+   */
   failuresMax: number;
   failureWindowMs: number;
   connectionsMax: number;
@@ -49,14 +78,24 @@ export const lockConfigDefaults: LockConfig = {
   unlockMs: 5_000,
   challengeLifetimeMs: 10_000,
   relayBoundMs: 500,
+  relayAllowanceMs: 150,
+  relayIntervals: 12,
+  connectionIdleMs: 3_000,
+  connectionLifetimeMs: 15_000,
+  connectionRefusalsMax: 4,
+  challengeKeysPerConnectionMax: 6,
+  strangerFailuresMax: 8,
+  strangerWindowMs: 60_000,
   skewToleranceS: 30,
   failuresMax: 5,
   failureWindowMs: 60_000,
   connectionsMax: 2,
-  ticketLifetimeS: 24 * 3600,
+  // 4 h: a copied ticket opens without the holder key only this long (docs/PROTOCOL.md §7.2).
+  ticketLifetimeS: 4 * 3600,
   lockVersions: supportedVersions,
   advertiseChallenge: false,
-  advertisedChallengeLifetimeMs: 2_000,
+  // No longer than the relay bound, which runs from the advertisement (a jammed request replayed later fails).
+  advertisedChallengeLifetimeMs: 200,
   clockDriftPpm: 0,
   clockRollbackToleranceMs: 120_000,
   clockOffsetMs: 0,

@@ -1,18 +1,24 @@
 /**
- * The lock's half of the unlock exchange. Checks run cheapest first and each refusal carries one
- * stable code:
- *   decode → rate limit → challenge present / unused / fresh / within relay bound → version
- *   (downgrade) → [full] ECDH + AEAD open → action → piggybacked updates → credential parse or
- *   cache → policy (door, time, revocation, supersede) → issuer signature (skipped when cached) →
- *   holder signature over the transcript → battery above its cut-off.
- *   [resume] ticket → MAC → action → updates → policy on the cached claims → battery.
- * Refusals after the request is authenticated (AEAD opened / MAC checked) are signed or MAC'd for
- * the phone; earlier ones are plain.
+ * The lock's half of the unlock exchange (protocol v2). Checks run cheapest first and each refusal
+ * carries one stable code:
+ *   decode → challenge present / unused / fresh / within the link's relay bound → version
+ *   (downgrade) → [full] ECDH + AEAD open → action → piggybacked updates → credential (cache by
+ *   hash, kid still trusted; or parse + issuer signature) → holder signature → per-credential rate
+ *   limit → policy (door, time, revocation, supersede) → battery.
+ *   [resume] ticket (kid still trusted) → MAC → action → updates → rate limit → policy → battery.
+ *
+ * Who learns what: until the credential's issuer signature and the holder's proof have both
+ * verified, a refusal names no policy (one generic `access_denied` for a credential that does not
+ * verify) and discloses no lock time, so a stranger cannot query the lock's clock, supersede floor
+ * or revocation list with forged credentials. Refusals after the AEAD opened are signed (full) or
+ * MAC'd (resume) for the phone, except that once strangers have spent their budget
+ * (lock.ts strangersExhausted) unauthenticated refusals go out plain: no signature, no session ECDH.
  */
 import { equalBytes, toHex } from '../src/protocol/bytes.ts';
 import { encodeDeterministic } from '../src/protocol/cbor.ts';
 import { parseCredential, type CredentialClaims } from '../src/protocol/credential.ts';
 import { LatchkeyError, isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.ts';
+import { challengeForm } from '../src/protocol/unlock/challenge.ts';
 import {
   AeadDirection,
   direction,
@@ -29,33 +35,38 @@ import {
 } from '../src/protocol/unlock/key-schedule.ts';
 import { action as actions, decodeRequest, decodeSealedInner, encodeResult, encodeSealedResult, requestType, statusUnlocked, type FullRequest, type ResumeRequest } from '../src/protocol/unlock/messages.ts';
 import { highestCommonVersion } from '../src/protocol/unlock/versions.ts';
-import type { Lock, OutstandingChallenge } from './lock.ts';
+import { ticketLookahead, type Lock, type OutstandingChallenge, type Ticket } from './lock.ts';
 import { checkCredentialPolicy, doorSequence } from './policy.ts';
 
 export interface ExchangeContext {
   lock: Lock;
-  /** Calendar time (the lock's RTC): credential validity. */
+  /** Calendar time (the lock's RTC): credential validity, and the time under the lock's signature. */
   nowMs: number;
   /** Monotonic tick: challenge age and the relay bound, which a clock step must not stretch. */
   tickMs: number;
+  /** This link's relay bound (connection-interval aware). */
+  relayBoundMs: number;
   revokedIds: ReadonlySet<string>;
   applyUpdates(updates: Uint8Array[]): void;
-  rateLimited(): boolean;
+  strangersExhausted(): boolean;
+  holderRateLimited(credentialIdHex: string): boolean;
 }
 
 export interface ExchangeOutcome {
   /** undefined = unlock */
   code: ErrorCode | undefined;
   result: Uint8Array;
+  /** The holder was verified (credential + holder proof, or a resume MAC on a known credential). */
+  authenticated: boolean;
+  /** The lock spent public-key crypto on it (counts toward the stranger budget when unauthenticated). */
+  costly: boolean;
   raiseFloorTo?: number;
-  /** For a granted full exchange: the ticket may not outlive the credential. */
-  credentialExpiresAtS?: number;
   credentialId?: string;
   subject?: string;
 }
 
-function refusedPlain(type: number, code: ErrorCode): ExchangeOutcome {
-  return { code, result: encodeResult({ type: type === requestType.resume ? 2 : 1, status: wireOf(code) }) };
+function refusedPlain(type: number, code: ErrorCode, costly = false): ExchangeOutcome {
+  return { code, result: encodeResult({ type: type === requestType.resume ? 2 : 1, status: wireOf(code) }), authenticated: false, costly };
 }
 
 export function runExchange(context: ExchangeContext, message: Uint8Array, challenge: OutstandingChallenge | undefined): ExchangeOutcome {
@@ -71,15 +82,14 @@ export function runExchange(context: ExchangeContext, message: Uint8Array, chall
   return request.type === requestType.full ? runFull(context, request, challenge!) : runResume(context, request, challenge!);
 }
 
-/** Checks that need no crypto: rate limit, challenge state and timing, version negotiation. */
+/** Checks that need no crypto: challenge state and timing, version negotiation. */
 function checkGate(context: ExchangeContext, request: FullRequest | ResumeRequest, challenge: OutstandingChallenge | undefined): ErrorCode | undefined {
   const { lock, tickMs } = context;
-  if (context.rateLimited()) return 'rate_limited';
   if (challenge === undefined) return 'challenge_missing';
   if (challenge.used) return 'challenge_used';
   challenge.used = true;
   if (tickMs - challenge.createdAtMs > lock.config.challengeLifetimeMs) return 'challenge_expired';
-  if (tickMs - challenge.relayAnchorMs > lock.config.relayBoundMs) return 'relay_suspected';
+  if (tickMs - challenge.createdAtMs > context.relayBoundMs) return 'relay_suspected';
   let common: number;
   try {
     common = highestCommonVersion(lock.config.lockVersions, request.phoneVersions);
@@ -90,39 +100,63 @@ function checkGate(context: ExchangeContext, request: FullRequest | ResumeReques
   return undefined;
 }
 
+interface Resolved {
+  hash: Uint8Array;
+  claims: CredentialClaims;
+  issuerKid: string;
+}
+
 function runFull(context: ExchangeContext, request: FullRequest, challenge: OutstandingChallenge): ExchangeOutcome {
   const { lock } = context;
   const crypto = lock.crypto;
+  const commitForm = challenge.form === challengeForm.commit;
   let staticShared: Uint8Array;
+  let ephemeralShared: Uint8Array;
   try {
     staticShared = crypto.ecdhP256(lock.identity.agreementSecret, request.phoneEphemeralKey);
+    ephemeralShared = crypto.ecdhP256(challenge.ephemeralSecret, request.phoneEphemeralKey);
   } catch {
-    return refusedPlain(requestType.full, 'message_malformed');
+    return refusedPlain(requestType.full, 'message_malformed', true);
   }
-  const th1 = transcriptHash1(crypto, { lockId: lock.identity.lockId, lockVersions: lock.config.lockVersions, commitment: challenge.commitment, phoneVersions: request.phoneVersions, phoneEphemeralKey: request.phoneEphemeralKey });
+  const th1 = transcriptHash1(crypto, {
+    form: challenge.form,
+    lockId: lock.identity.lockId,
+    keysHash: lock.keysHash,
+    lockVersions: lock.config.lockVersions,
+    nonce: commitForm ? challenge.commitment : challenge.ephemeralKey,
+    phoneVersions: request.phoneVersions,
+    phoneEphemeralKey: request.phoneEphemeralKey,
+  });
   let innerBytes: Uint8Array;
   try {
-    innerBytes = new AeadDirection(crypto, requestKey(crypto, staticShared, th1), direction.phoneToLock).open(th1, request.sealed);
+    innerBytes = new AeadDirection(crypto, requestKey(crypto, challenge.form, staticShared, commitForm ? undefined : ephemeralShared, th1), direction.phoneToLock).open(th1, request.sealed);
   } catch {
-    return refusedPlain(requestType.full, 'decrypt_failed');
+    return refusedPlain(requestType.full, 'decrypt_failed', true);
   }
   // From here the request decrypted (it was made for this lock; anyone can do that, so this path
-  // still costs rate-limited crypto): refusals are signed for the phone.
+  // still costs crypto): refusals are signed for the phone, while the stranger budget lasts.
   let credentialHash = crypto.sha256(innerBytes);
-  const sign = (code: ErrorCode | undefined, extra: Partial<ExchangeOutcome> = {}): ExchangeOutcome => {
+  const sign = (code: ErrorCode | undefined, extra: { who?: Partial<ExchangeOutcome>; authenticated?: boolean; ticketUntilS?: number; raiseFloorTo?: number } = {}): ExchangeOutcome => {
+    const authenticated = extra.authenticated ?? false;
+    if (!authenticated && context.strangersExhausted()) return refusedPlain(requestType.full, code!, true);
     const status = code === undefined ? statusUnlocked : wireOf(code);
     const th2 = transcriptHash2(crypto, th1, credentialHash, actions.unlock, challenge.ephemeralKey);
-    const keys = sessionKeys(crypto, crypto.ecdhP256(challenge.ephemeralSecret, request.phoneEphemeralKey), staticShared, th2);
-    const signature = crypto.sign('EdDSA', lock.identity.signingSecret, lockSignedBytes(th2, status));
-    const lifetimeS = code === undefined ? lock.config.ticketLifetimeS : 0;
-    const sealed = new AeadDirection(crypto, keys.lockToPhone, direction.lockToPhone).seal(th2, encodeSealedResult(signature, lifetimeS));
-    if (code === undefined && lifetimeS > 0 && extra.credentialExpiresAtS !== undefined) {
-      const expiresAtMs = Math.min(context.nowMs + lifetimeS * 1000, extra.credentialExpiresAtS * 1000);
-      lock.rememberTicket(toHex(ticketId(crypto, keys.resumption, 0)), { resumption: keys.resumption, counter: 0, credentialHash: toHex(credentialHash), expiresAtMs });
+    const keys = sessionKeys(crypto, ephemeralShared, staticShared, th2);
+    // The clock only for a verified holder: strangers cannot read the lock's time off its answers.
+    const lockTimeS = authenticated ? Math.floor(context.nowMs / 1000) : 0;
+    const lockSignature = crypto.sign('EdDSA', lock.identity.signingSecret, lockSignedBytes(th2, status, lockTimeS));
+    const ticketLifetimeS = code === undefined && extra.ticketUntilS !== undefined ? lock.config.ticketLifetimeS : 0;
+    const sealed = new AeadDirection(crypto, keys.lockToPhone, direction.lockToPhone).seal(th2, encodeSealedResult({ lockSignature, ticketLifetimeS, lockTimeS }));
+    if (ticketLifetimeS > 0) {
+      const expiresAtMs = Math.min(context.nowMs + ticketLifetimeS * 1000, extra.ticketUntilS! * 1000);
+      const ticket: Ticket = { resumption: keys.resumption, counter: 0, credentialHash: toHex(credentialHash), issuerKid: (extra.who as { issuerKid?: string }).issuerKid!, expiresAtMs };
+      lock.rememberTicket(ticket, ticketIdsFrom(lock, ticket));
     }
-    return { code, result: encodeResult({ type: 1, status, lockEphemeralKey: challenge.ephemeralKey, sealed }), ...extra };
+    const result = encodeResult(commitForm ? { type: 1, status, lockEphemeralKey: challenge.ephemeralKey, sealed } : { type: 1, status, sealed });
+    const who = { ...(extra.who?.credentialId ? { credentialId: extra.who.credentialId } : {}), ...(extra.who?.subject ? { subject: extra.who.subject } : {}) };
+    return { code, result, authenticated, costly: true, ...who, ...(extra.raiseFloorTo !== undefined ? { raiseFloorTo: extra.raiseFloorTo } : {}) };
   };
-  let claims: CredentialClaims;
+  let resolved: Resolved;
   let holderSignature: Uint8Array;
   try {
     const inner = decodeSealedInner(innerBytes);
@@ -131,40 +165,51 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
     holderSignature = inner.holderSignature;
     if (inner.action !== actions.unlock) return sign('action_unsupported');
     context.applyUpdates(inner.updates);
-    const resolved = resolveCredential(context, inner.credentialOrHash);
+    resolved = resolveCredential(context, inner.credentialOrHash);
     credentialHash = resolved.hash;
-    claims = resolved.claims;
   } catch (error) {
     if (!isLatchkeyError(error)) throw error;
     return sign(error.code);
   }
-  const who = { credentialId: toHex(claims.credentialId), subject: claims.subject };
+  const { claims } = resolved;
+  if (!crypto.verify('ES256', claims.holderKey, holderSignedBytes(th1, credentialHash, actions.unlock), holderSignature)) return sign('holder_proof_invalid');
+  // Authenticated from here: the issuer vouched for the credential and the holder proved its key.
+  const who = { credentialId: toHex(claims.credentialId), subject: claims.subject, issuerKid: resolved.issuerKid };
+  const holder = { who, authenticated: true };
+  if (context.holderRateLimited(who.credentialId)) return sign('rate_limited', holder);
   const policy = policyCode(context, claims);
-  if (policy !== undefined) return sign(policy, who);
-  if (!crypto.verify('ES256', claims.holderKey, holderSignedBytes(th1, credentialHash, actions.unlock), holderSignature)) return sign('holder_proof_invalid', who);
+  if (policy !== undefined) return sign(policy, holder);
   // Last: only a holder who passed every check learns that the battery, not the key, is the problem.
-  if (lock.batteryDepleted) return sign('battery_depleted', who);
-  lock.rememberCredential(toHex(credentialHash), claims);
-  return sign(undefined, { ...who, raiseFloorTo: doorSequence(claims, lock.identity.lockId), credentialExpiresAtS: claims.expiresAtS });
+  if (lock.batteryDepleted) return sign('battery_depleted', holder);
+  lock.rememberCredential(toHex(credentialHash), claims, resolved.issuerKid);
+  return sign(undefined, { ...holder, ticketUntilS: claims.expiresAtS, raiseFloorTo: doorSequence(claims, lock.identity.lockId) });
 }
 
-/** A whole credential (parse, then issuer signature) or a hash of one verified before. */
-function resolveCredential(context: ExchangeContext, credentialOrHash: Uint8Array): { hash: Uint8Array; claims: CredentialClaims } {
+/** The ids a fresh ticket is filed under: counters 0 .. ticketLookahead − 1 from its own. */
+function ticketIdsFrom(lock: Lock, ticket: Ticket): string[] {
+  const ids: string[] = [];
+  for (let offset = 0; offset < ticketLookahead; offset++) ids.push(toHex(ticketId(lock.crypto, ticket.resumption, ticket.counter + offset)));
+  return ids;
+}
+
+/**
+ * A whole credential (parse, then the issuer signature) or a hash of one verified before and still
+ * under a trusted key. A credential that does not verify is `access_denied`, whatever is wrong with it.
+ */
+function resolveCredential(context: ExchangeContext, credentialOrHash: Uint8Array): Resolved {
   const { lock } = context;
-  if (credentialOrHash.length === 32) {
-    const cached = lock.cachedCredential(toHex(credentialOrHash));
-    if (cached === undefined) throw new LatchkeyError('credential_unknown');
-    return { hash: credentialOrHash, claims: cached.claims };
-  }
-  const hash = lock.crypto.sha256(credentialOrHash);
+  const hash = credentialOrHash.length === 32 ? credentialOrHash : lock.crypto.sha256(credentialOrHash);
   const cached = lock.cachedCredential(toHex(hash));
-  if (cached !== undefined) return { hash, claims: cached.claims };
-  const credential = parseCredential(credentialOrHash);
-  // Cheap policy first: a wrong-door or expired credential costs no signature check.
-  const policy = policyCode(context, credential.claims);
-  if (policy !== undefined) throw new LatchkeyError(policy);
-  lock.verifyIssuerSignature(credential);
-  return { hash, claims: credential.claims };
+  if (cached !== undefined && lock.isTrustedKid(cached.issuerKid)) return { hash, claims: cached.claims, issuerKid: cached.issuerKid };
+  if (credentialOrHash.length === 32) throw new LatchkeyError('credential_unknown');
+  try {
+    const credential = parseCredential(credentialOrHash);
+    lock.verifyIssuerSignature(credential);
+    return { hash, claims: credential.claims, issuerKid: toHex(credential.sign1.kid) };
+  } catch (error) {
+    if (!isLatchkeyError(error)) throw error;
+    throw new LatchkeyError('access_denied', error.code);
+  }
 }
 
 function policyCode(context: ExchangeContext, claims: CredentialClaims): ErrorCode | undefined {
@@ -172,37 +217,47 @@ function policyCode(context: ExchangeContext, claims: CredentialClaims): ErrorCo
   return checkCredentialPolicy(claims, { lockId: lock.identity.lockId, nowS: Math.floor(context.nowMs / 1000), skewToleranceS: lock.config.skewToleranceS, revokedIds: context.revokedIds, sequenceFloor: lock.state.sequenceFloor });
 }
 
+/** The counter a presented id stands for (the ticket is filed under ticketLookahead ids). */
+function counterOf(lock: Lock, ticket: Ticket, id: Uint8Array): number | undefined {
+  for (let offset = 0; offset < ticketLookahead; offset++) if (equalBytes(ticketId(lock.crypto, ticket.resumption, ticket.counter + offset), id)) return ticket.counter + offset;
+  return undefined;
+}
+
 function runResume(context: ExchangeContext, request: ResumeRequest, challenge: OutstandingChallenge): ExchangeOutcome {
   const { lock } = context;
   const crypto = lock.crypto;
-  const idHex = toHex(request.ticketId);
-  const ticket = lock.tickets.get(idHex);
-  if (ticket === undefined || context.nowMs >= ticket.expiresAtMs) return refusedPlain(requestType.resume, 'ticket_unknown');
+  const ticket = lock.tickets.get(toHex(request.ticketId));
+  if (ticket === undefined || context.nowMs >= ticket.expiresAtMs || !lock.isTrustedKid(ticket.issuerKid)) return refusedPlain(requestType.resume, 'ticket_unknown');
+  const counter = counterOf(lock, ticket, request.ticketId);
+  if (counter === undefined) return refusedPlain(requestType.resume, 'ticket_unknown');
   const transcript = resumeTranscript(crypto, {
+    form: challenge.form,
     lockId: lock.identity.lockId,
     lockVersions: lock.config.lockVersions,
-    commitment: challenge.commitment,
+    nonce: challenge.form === challengeForm.commit ? challenge.commitment : challenge.ephemeralKey,
     phoneVersions: request.phoneVersions,
     ticketId: request.ticketId,
     action: request.action,
     updatesHash: crypto.sha256(encodeDeterministic(request.updates)),
   });
   if (!equalBytes(phoneResumeMac(crypto, ticket.resumption, transcript), request.mac)) return refusedPlain(requestType.resume, 'holder_proof_invalid');
-  // Authenticated: move the ticket on (one use per id, so repeat unlocks cannot be linked).
-  lock.tickets.delete(idHex);
-  const next = { ...ticket, counter: ticket.counter + 1 };
-  lock.rememberTicket(toHex(ticketId(crypto, ticket.resumption, next.counter)), next);
-  const mac = (code: ErrorCode | undefined, extra: Partial<ExchangeOutcome> = {}): ExchangeOutcome => {
+  // MAC checked: move the ticket past this id (one use per id, so repeat unlocks cannot be linked).
+  const next: Ticket = { ...ticket, counter: counter + 1 };
+  lock.rememberTicket(next, ticketIdsFrom(lock, next));
+  const mac = (code: ErrorCode | undefined, extra: { who?: Partial<ExchangeOutcome>; authenticated?: boolean; raiseFloorTo?: number } = {}): ExchangeOutcome => {
     const status = code === undefined ? statusUnlocked : wireOf(code);
-    return { code, result: encodeResult({ type: 2, status, mac: lockResumeMac(crypto, ticket.resumption, transcript, status) }), ...extra };
+    const result = encodeResult({ type: 2, status, mac: lockResumeMac(crypto, ticket.resumption, transcript, status) });
+    const who = { ...(extra.who?.credentialId ? { credentialId: extra.who.credentialId } : {}), ...(extra.who?.subject ? { subject: extra.who.subject } : {}) };
+    return { code, result, authenticated: extra.authenticated ?? false, costly: false, ...who, ...(extra.raiseFloorTo !== undefined ? { raiseFloorTo: extra.raiseFloorTo } : {}) };
   };
   if (request.action !== actions.unlock) return mac('action_unsupported');
   context.applyUpdates(request.updates);
   const cached = lock.cachedCredential(ticket.credentialHash);
-  if (cached === undefined) return mac('credential_unknown');
-  const who = { credentialId: toHex(cached.claims.credentialId), subject: cached.claims.subject };
+  if (cached === undefined || !lock.isTrustedKid(cached.issuerKid)) return mac('credential_unknown');
+  const holder = { who: { credentialId: toHex(cached.claims.credentialId), subject: cached.claims.subject }, authenticated: true };
+  if (context.holderRateLimited(holder.who.credentialId)) return mac('rate_limited', holder);
   const policy = policyCode(context, cached.claims);
-  if (policy !== undefined) return mac(policy, who);
-  if (lock.batteryDepleted) return mac('battery_depleted', who);
-  return mac(undefined, { ...who, raiseFloorTo: doorSequence(cached.claims, lock.identity.lockId) });
+  if (policy !== undefined) return mac(policy, holder);
+  if (lock.batteryDepleted) return mac('battery_depleted', holder);
+  return mac(undefined, { ...holder, raiseFloorTo: doorSequence(cached.claims, lock.identity.lockId) });
 }

@@ -23,17 +23,19 @@
  * state that decision depends on is committed to NV.
  */
 import { toHex } from '../src/protocol/bytes.ts';
+import type { CharacteristicName } from '../src/protocol/gatt.ts';
 import { parseCredential, verifyCredentialSignature, type CredentialClaims } from '../src/protocol/credential.ts';
 import { p256SecretFromSeed, type CryptoProvider } from '../src/protocol/crypto/provider.ts';
 import { isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.ts';
 import type { TrustedIssuerKey } from '../src/protocol/issuer-keys.ts';
 import { limits } from '../src/protocol/limits.ts';
 import type { RandomSource } from '../src/protocol/random.ts';
-import { commitToEphemeral, encodeChallenge } from '../src/protocol/unlock/challenge.ts';
+import { challengeForm, challengeSignedBytes, commitToEphemeral, encodeChallenge, type ChallengeForm } from '../src/protocol/unlock/challenge.ts';
+import { certifiedKeysHash } from '../src/protocol/unlock/key-schedule.ts';
 import { Reassembler } from '../src/protocol/unlock/chunking.ts';
 import { encodeResult } from '../src/protocol/unlock/messages.ts';
 import { applyLockUpdate } from './apply-update.ts';
-import { AuditRing, type AuditRecord } from './audit.ts';
+import { AuditLog, type AuditRecord } from './audit.ts';
 import { Battery, type BatteryReading } from './battery.ts';
 import { LockClock } from './clock.ts';
 import { lockConfigDefaults, type LockConfig, type LockIdentity } from './config.ts';
@@ -41,13 +43,16 @@ import { runExchange, type ExchangeContext } from './exchange.ts';
 import { NvStorage, PowerLoss } from './nv.ts';
 import { decodePersistentState, encodePersistentState, type PersistentState } from './persistent-state.ts';
 
-export type Characteristic = 'challenge' | 'exchange';
+/** GATT characteristics: three challenge forms (the phone reads the richest its MTU allows) and the exchange. */
+export type Characteristic = CharacteristicName;
+const formOfCharacteristic: Record<Exclude<Characteristic, 'exchange'>, ChallengeForm> = { challenge: challengeForm.commit, challenge_key: challengeForm.key, challenge_signed: challengeForm.signed };
 
 export type LockInput =
   | { type: 'tick' }
   /** Advertising event: with extended advertising on, the lock puts its current challenge in the advert. */
   | { type: 'advertise' }
-  | { type: 'connect'; connectionId: number }
+  /** connIntervalMs: the link's connection interval when the driver knows it (sets the relay bound). */
+  | { type: 'connect'; connectionId: number; connIntervalMs?: number }
   | { type: 'disconnect'; connectionId: number }
   | { type: 'read'; connectionId: number; characteristic: Characteristic; offset: number }
   | { type: 'write'; connectionId: number; characteristic: Characteristic; data: Uint8Array; withResponse: boolean }
@@ -70,17 +75,27 @@ export type LockOutput =
   | { type: 'disconnect'; connectionId: number };
 
 export interface OutstandingChallenge {
+  /** The form last handed out for this ephemeral key (the transcript binds it). */
+  form: ChallengeForm;
   commitment: Uint8Array;
   ephemeralSecret: Uint8Array;
   ephemeralKey: Uint8Array;
+  /** Form 3: the lock's signature over the key, made once per challenge. */
+  signature: Uint8Array | undefined;
+  /** The relay bound is measured from here: when the challenge was read, or advertised. */
   createdAtMs: number;
-  /** The relay bound is measured from here: the read for a read challenge, the connection for an advertised one. */
-  relayAnchorMs: number;
   used: boolean;
 }
 
 interface Connection {
   connectedAtMs: number;
+  lastActivityMs: number;
+  /** The link's connection interval, when the driver told it. */
+  connIntervalMs: number | undefined;
+  /** Refusals on this connection (connectionRefusalsMax). */
+  refusals: number;
+  /** Ephemeral keys generated for this connection (challengeKeysPerConnectionMax). */
+  keysGenerated: number;
   /** A chunk of the current message was refused: drop the rest of it without counting more failures. */
   discarding: boolean;
   challenge: OutstandingChallenge | undefined;
@@ -90,14 +105,21 @@ interface Connection {
 
 export interface CachedCredential {
   claims: CredentialClaims;
+  /** hex kid of the issuer key that signed it: the entry dies when that key stops being trusted. */
+  issuerKid: string;
 }
 
 export interface Ticket {
   resumption: Uint8Array;
   counter: number;
   credentialHash: string;
+  /** hex kid of the issuer key behind the credential (flushed with the key). */
+  issuerKid: string;
   expiresAtMs: number;
 }
+
+/** Ticket ids a lock also recognises ahead of the counter it holds (a phone never reuses an id). */
+export const ticketLookahead = 4;
 
 const idleResult = encodeResult({ type: 0 });
 
@@ -106,7 +128,9 @@ export class Lock {
   readonly config: LockConfig;
   readonly crypto: CryptoProvider;
   readonly nv: NvStorage;
-  readonly audit = new AuditRing();
+  readonly audit = new AuditLog();
+  /** SHA-256 of the lock's certified keys, bound into every transcript (TH1). */
+  readonly keysHash: Uint8Array;
   private readonly random: RandomSource;
   private readonly clock: LockClock;
   private powered = true;
@@ -115,9 +139,12 @@ export class Lock {
   private connections = new Map<number, Connection>();
   /** Verified credentials by hex hash (issuer signature already checked). */
   readonly credentialCache = new Map<string, CachedCredential>();
-  /** Resumption tickets by hex ticket id. */
+  /** Resumption tickets by hex ticket id (each ticket under ticketLookahead ids). */
   readonly tickets = new Map<string, Ticket>();
-  private failureTimesMs: number[] = [];
+  /** Verified holders' refusals per credential id (hex) → tick times (bounded). */
+  private holderFailures = new Map<string, number[]>();
+  /** Ticks of requests that cost crypto and did not authenticate. */
+  private strangerFailureTimesMs: number[] = [];
   private unlockedUntilMs: number | undefined;
   private advertised: OutstandingChallenge | undefined;
   /** Monotonic tick (ms) of the input being handled: timeouts use this, never the RTC. */
@@ -135,7 +162,12 @@ export class Lock {
     this.clock = new LockClock({ driftPpm: this.config.clockDriftPpm, rollbackToleranceMs: this.config.clockRollbackToleranceMs }, this.config.clockOffsetMs);
     this.nv = options.nv ?? new NvStorage(this.crypto);
     const stored = this.nv.load();
-    this.persistent = stored ? decodePersistentState(stored) : { trustedIssuers: options.trustedIssuers.slice(0, limits.trustedIssuersMax), updateVersion: 0, revoked: [], sequenceFloor: 0, clockHighWaterMs: 0 };
+    const signingKey = this.crypto.publicKeyOf('EdDSA', this.identity.signingSecret);
+    const agreementKey = this.crypto.publicKeyOf('ES256', this.identity.agreementSecret);
+    this.keysHash = certifiedKeysHash(this.crypto, this.identity.lockId, signingKey, agreementKey);
+    this.persistent = stored
+      ? decodePersistentState(stored)
+      : { trustedIssuers: options.trustedIssuers.slice(0, limits.trustedIssuersMax), updateVersion: 0, revoked: [], sequenceFloor: 0, sequenceCeiling: 0, clockHighWaterMs: 0, audit: [], auditNextSequence: 1 };
     if (!stored) this.nv.commit(encodePersistentState(this.persistent));
     this.afterLoad();
   }
@@ -182,6 +214,7 @@ export class Lock {
     this.cells.elapse(trueNowMs);
     const nowMs = this.clock.localMs(trueNowMs);
     this.relockIfDue(outputs);
+    this.dropStaleConnections(outputs);
     try {
       this.handle(input, nowMs, trueNowMs, outputs);
     } catch (error) {
@@ -190,7 +223,7 @@ export class Lock {
       this.powerDown();
       return outputs.filter((output) => output.type === 'audit');
     }
-    if (this.powered && this.cells.takeLowWarning()) this.pushAudit(outputs, { timeMs: nowMs, event: 'battery_low' });
+    if (this.powered && this.cells.takeLowWarning()) this.pushAudit(outputs, { timeMs: nowMs, event: 'battery_low' }, true);
     return outputs;
   }
 
@@ -204,7 +237,17 @@ export class Lock {
       case 'connect':
         if (this.connections.size >= this.config.connectionsMax) outputs.push({ type: 'disconnect', connectionId: input.connectionId });
         else {
-          this.connections.set(input.connectionId, { connectedAtMs: this.tickMs, discarding: false, challenge: undefined, reassembler: new Reassembler(), result: idleResult });
+          this.connections.set(input.connectionId, {
+            connectedAtMs: this.tickMs,
+            lastActivityMs: this.tickMs,
+            connIntervalMs: input.connIntervalMs,
+            refusals: 0,
+            keysGenerated: 0,
+            discarding: false,
+            challenge: undefined,
+            reassembler: new Reassembler(),
+            result: idleResult,
+          });
           this.cells.draw('connection');
         }
         return;
@@ -229,16 +272,52 @@ export class Lock {
     }
   }
 
+  /**
+   * Idle or over-age connections are dropped before any input is handled, so a connect finds the
+   * slots they held free (two idle links used to hold both slots for minutes).
+   */
+  private dropStaleConnections(outputs: LockOutput[]): void {
+    for (const [connectionId, connection] of this.connections) {
+      if (this.tickMs - connection.lastActivityMs >= this.config.connectionIdleMs || this.tickMs - connection.connectedAtMs >= this.config.connectionLifetimeMs) this.dropConnection(connectionId, outputs);
+    }
+  }
+
+  private dropConnection(connectionId: number, outputs: LockOutput[]): void {
+    this.connections.delete(connectionId);
+    outputs.push({ type: 'disconnect', connectionId });
+  }
+
+  /**
+   * The relay bound of a link: what a legitimate exchange needs at its connection interval
+   * (allowance + intervals × interval), never more than the flat bound, which alone applies when the
+   * driver does not tell the interval. At 15 ms: 330 ms instead of 500.
+   */
+  relayBoundFor(connIntervalMs: number | undefined): number {
+    if (connIntervalMs === undefined) return this.config.relayBoundMs;
+    return Math.min(this.config.relayBoundMs, this.config.relayAllowanceMs + this.config.relayIntervals * connIntervalMs);
+  }
+
   private handleRead(connectionId: number, characteristic: Characteristic, offset: number, outputs: LockOutput[]): void {
     const connection = this.connections.get(connectionId);
     if (connection === undefined) return;
+    connection.lastActivityMs = this.tickMs;
     let value: Uint8Array;
-    if (characteristic === 'challenge') {
-      if (offset === 0) connection.challenge = this.newChallenge();
+    if (characteristic !== 'exchange') {
+      if (offset === 0) {
+        const current = connection.challenge;
+        // Re-serve the outstanding challenge while it can still be answered: repeated Reads cost no key generation.
+        const reusable = current !== undefined && !current.used && this.tickMs - current.createdAtMs <= this.relayBoundFor(connection.connIntervalMs);
+        if (!reusable) {
+          if (connection.keysGenerated >= this.config.challengeKeysPerConnectionMax) return this.dropConnection(connectionId, outputs);
+          connection.keysGenerated++;
+          connection.challenge = this.newChallenge();
+        }
+      }
       const challenge = connection.challenge;
       // A Read Blob before any Read has nothing to continue: answer with an ATT error, not a crash.
       if (challenge === undefined) return void outputs.push({ type: 'read_error', connectionId, attError: attError.invalidOffset });
-      value = encodeChallenge({ lockVersions: this.config.lockVersions, commitment: challenge.commitment });
+      challenge.form = formOfCharacteristic[characteristic];
+      value = this.challengeMessage(challenge);
     } else {
       value = connection.result;
     }
@@ -247,39 +326,55 @@ export class Lock {
   }
 
   private newChallenge(): OutstandingChallenge {
-    const nowMs = this.tickMs;
     const ephemeralSecret = p256SecretFromSeed(this.random(48));
     const ephemeralKey = this.crypto.publicKeyOf('ES256', ephemeralSecret);
-    return { commitment: commitToEphemeral(this.crypto, ephemeralKey), ephemeralSecret, ephemeralKey, createdAtMs: nowMs, relayAnchorMs: nowMs, used: false };
+    return { form: challengeForm.commit, commitment: commitToEphemeral(this.crypto, ephemeralKey), ephemeralSecret, ephemeralKey, signature: undefined, createdAtMs: this.tickMs, used: false };
   }
 
-  /** The advertised challenge, renewed once used or older than its lifetime. */
+  private challengeMessage(challenge: OutstandingChallenge): Uint8Array {
+    const lockVersions = this.config.lockVersions;
+    if (challenge.form === challengeForm.commit) return encodeChallenge({ form: challenge.form, lockVersions, commitment: challenge.commitment });
+    if (challenge.form === challengeForm.key) return encodeChallenge({ form: challenge.form, lockVersions, lockEphemeralKey: challenge.ephemeralKey });
+    challenge.signature ??= this.crypto.sign('EdDSA', this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, lockVersions, challenge.ephemeralKey));
+    return encodeChallenge({ form: challenge.form, lockVersions, lockEphemeralKey: challenge.ephemeralKey, lockSignature: challenge.signature });
+  }
+
+  /**
+   * The advertised challenge (form 3: signed, so a native phone on the 1-round-trip path also
+   * authenticates the lock first), renewed once used or older than its lifetime.
+   */
   private currentAdvertisedChallenge(): Uint8Array {
     const current = this.advertised;
-    if (current === undefined || current.used || this.tickMs - current.createdAtMs >= this.config.advertisedChallengeLifetimeMs) this.advertised = this.newChallenge();
-    return encodeChallenge({ lockVersions: this.config.lockVersions, commitment: this.advertised!.commitment });
+    if (current === undefined || current.used || this.tickMs - current.createdAtMs >= this.config.advertisedChallengeLifetimeMs) {
+      this.advertised = { ...this.newChallenge(), form: challengeForm.signed };
+    }
+    return this.challengeMessage(this.advertised!);
   }
 
   /**
    * A request on a connection that read no challenge answers the advertised one (1 round trip).
-   * Single use across all connections; its relay bound runs from this connection's start.
+   * Single use across all connections; its relay bound runs from when it was advertised, so a
+   * request captured and replayed on a later connection is out of time.
    */
-  private advertisedFor(connection: Connection): OutstandingChallenge | undefined {
+  private advertisedFor(): OutstandingChallenge | undefined {
     const advertised = this.advertised;
-    if (advertised === undefined || this.tickMs - advertised.createdAtMs > this.config.advertisedChallengeLifetimeMs + this.config.relayBoundMs) return undefined;
+    if (advertised === undefined) return undefined;
     const alreadyUsed = advertised.used;
     advertised.used = true; // consumed by this attempt whatever its outcome; the next advert carries a new one
-    return { ...advertised, relayAnchorMs: Math.max(advertised.createdAtMs, connection.connectedAtMs), used: alreadyUsed };
+    return { ...advertised, used: alreadyUsed };
   }
 
   private handleWrite(input: Extract<LockInput, { type: 'write' }>, nowMs: number, outputs: LockOutput[]): void {
     const connection = this.connections.get(input.connectionId);
     if (connection === undefined) return;
+    connection.lastActivityMs = this.tickMs;
     const respond = (code: number): void => {
       if (input.withResponse) outputs.push({ type: 'write_response', connectionId: input.connectionId, attError: code });
     };
     if (input.characteristic !== 'exchange') return respond(attError.writeNotPermitted);
     const header = input.data[0] ?? 0;
+    // A connection that collected its refusals is dropped when it starts another message.
+    if (connection.refusals >= this.config.connectionRefusalsMax && (header & 0x7f) === 0) return this.dropConnection(input.connectionId, outputs);
     if (connection.discarding) {
       // One bad message is one failure: skip its remaining chunks until a new message (index 0) starts.
       if ((header & 0x7f) !== 0) {
@@ -295,24 +390,27 @@ export class Lock {
       if (!isLatchkeyError(error)) throw error;
       connection.result = encodeResult({ type: 1, status: wireOf(error.code) });
       connection.discarding = (header & 0x80) !== 0;
-      this.recordFailure(nowMs, error.code, outputs);
+      connection.refusals++;
+      this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: error.code }, false);
       return respond(attError.refused);
     }
     if (message === undefined) return respond(attError.success);
     // A final chunk sent without response cannot carry the decision back: refuse it.
     if (!input.withResponse) {
       connection.result = encodeResult({ type: 1, status: wireOf('message_malformed') });
-      this.recordFailure(nowMs, 'message_malformed', outputs);
+      connection.refusals++;
+      this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: 'message_malformed' }, false);
       return;
     }
-    const challenge = connection.challenge ?? this.advertisedFor(connection);
+    const challenge = connection.challenge ?? this.advertisedFor();
     connection.challenge = undefined; // single use, whatever the outcome
-    const decision = this.decide(message, challenge, nowMs, outputs);
+    const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs), nowMs, outputs);
+    if (!decision.unlocked) connection.refusals++;
     connection.result = decision.result;
     respond(decision.unlocked ? attError.success : attError.refused);
   }
 
-  private decide(message: Uint8Array, challenge: OutstandingChallenge | undefined, nowMs: number, outputs: LockOutput[]): { unlocked: boolean; result: Uint8Array } {
+  private decide(message: Uint8Array, challenge: OutstandingChallenge | undefined, relayBoundMs: number, nowMs: number, outputs: LockOutput[]): { unlocked: boolean; result: Uint8Array } {
     const context: ExchangeContext = {
       lock: this,
       nowMs,
@@ -320,23 +418,39 @@ export class Lock {
       // Phone-carried updates never set the clock (a phone may hold one for days); maintenance syncs do.
       applyUpdates: (updates) => this.applyUpdates(updates, nowMs, undefined, outputs),
       tickMs: this.tickMs,
-      rateLimited: () => this.isRateLimited(),
+      relayBoundMs,
+      strangersExhausted: () => this.strangersExhausted(),
+      holderRateLimited: (credentialId) => this.holderRateLimited(credentialId),
     };
     const outcome = runExchange(context, message, challenge);
+    const who = { ...(outcome.credentialId ? { credentialId: outcome.credentialId } : {}), ...(outcome.subject ? { subject: outcome.subject } : {}) };
     if (outcome.code !== undefined) {
-      this.recordFailure(nowMs, outcome.code, outputs, outcome.credentialId, outcome.subject);
+      if (outcome.authenticated) {
+        // A verified holder refused: its own budget, and a record in the NV ring (committed now).
+        if (outcome.code !== 'rate_limited' && outcome.code !== 'battery_depleted') this.recordHolderFailure(outcome.credentialId!);
+        this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: outcome.code, ...who }, true);
+        this.commit(nowMs);
+      } else {
+        if (outcome.costly) this.strangerFailureTimesMs.push(this.tickMs);
+        if (this.strangerFailureTimesMs.length > this.config.strangerFailuresMax * 2) this.strangerFailureTimesMs.shift();
+        this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: outcome.code }, false);
+      }
       return { unlocked: false, result: outcome.result };
     }
-    // Persist a raised supersede floor *before* actuating: a power cut here means no unlock.
-    if (outcome.raiseFloorTo !== undefined && outcome.raiseFloorTo > this.persistent.sequenceFloor) {
-      this.persistent = { ...this.persistent, sequenceFloor: outcome.raiseFloorTo };
-      this.commit(nowMs);
+    // Persist the unlock's record and any raised supersede floor *before* actuating: a power cut
+    // here means no unlock, and no unlock goes unrecorded.
+    if (outcome.raiseFloorTo !== undefined) {
+      // Bounded by the issuer-signed ceiling: a credential minted with a stolen key and a huge door
+      // sequence cannot supersede every legitimate guest (docs/PROTOCOL.md §8).
+      const target = Math.min(outcome.raiseFloorTo, this.persistent.sequenceCeiling);
+      if (target > this.persistent.sequenceFloor) this.persistent = { ...this.persistent, sequenceFloor: target };
     }
+    this.pushAudit(outputs, { timeMs: nowMs, event: 'unlocked', ...who }, true);
+    this.commit(nowMs);
     this.unlockedUntilMs = this.tickMs + this.config.unlockMs;
     this.actuations++;
     this.cells.draw('motor');
     outputs.push({ type: 'actuate', unlockUntilMs: this.unlockedUntilMs });
-    this.pushAudit(outputs, { timeMs: nowMs, event: 'unlocked', ...(outcome.credentialId ? { credentialId: outcome.credentialId } : {}), ...(outcome.subject ? { subject: outcome.subject } : {}) });
     return { unlocked: true, result: outcome.result };
   }
 
@@ -344,22 +458,42 @@ export class Lock {
   applyUpdates(updates: Uint8Array[], nowMs: number, trueNowMs: number | undefined, outputs: LockOutput[]): void {
     for (const bytes of updates) {
       const code = applyLockUpdate(this, bytes, nowMs, trueNowMs);
-      this.pushAudit(outputs, code === undefined ? { timeMs: nowMs, event: 'update_applied' } : { timeMs: nowMs, event: 'update_rejected', code });
+      // An applied update is issuer-signed (authenticated); a rejected one is anybody's bytes.
+      if (code === undefined) this.pushAudit(outputs, { timeMs: nowMs, event: 'update_applied' }, true);
+      else this.pushAudit(outputs, { timeMs: nowMs, event: 'update_rejected', code }, false);
     }
   }
 
   /** Used by applyLockUpdate: replace persistent state and commit. */
   replacePersistent(next: PersistentState, nowMs: number): void {
+    const trustedBefore = new Set(this.persistent.trustedIssuers.map((key) => toHex(key.kid)));
     this.persistent = next;
     this.commit(nowMs);
     this.afterLoad();
+    const trustedNow = new Set(next.trustedIssuers.map((key) => toHex(key.kid)));
+    if (trustedNow.size !== trustedBefore.size || [...trustedNow].some((kid) => !trustedBefore.has(kid))) this.flushUntrusted();
+  }
+
+  /**
+   * The trusted issuer set changed: whatever was verified under a key no longer trusted (cached
+   * credentials, and the tickets that stand on them) goes, so a retired key's credentials must
+   * verify again, and fail.
+   */
+  private flushUntrusted(): void {
+    for (const [hash, entry] of this.credentialCache) if (!this.isTrustedKid(entry.issuerKid)) this.credentialCache.delete(hash);
+    for (const [id, ticket] of this.tickets) if (!this.isTrustedKid(ticket.issuerKid)) this.tickets.delete(id);
+  }
+
+  isTrustedKid(kidHex: string): boolean {
+    return this.persistent.trustedIssuers.some((key) => toHex(key.kid) === kidHex);
   }
   setClock(trueNowMs: number, targetMs: number): boolean {
     return this.clock.set(trueNowMs, targetMs);
   }
 
   private commit(nowMs: number): void {
-    this.persistent = { ...this.persistent, clockHighWaterMs: Math.max(this.persistent.clockHighWaterMs, nowMs) };
+    const audit = this.audit.snapshot();
+    this.persistent = { ...this.persistent, clockHighWaterMs: Math.max(this.persistent.clockHighWaterMs, nowMs), audit: audit.entries, auditNextSequence: audit.nextSequence };
     this.nv.commit(encodePersistentState(this.persistent));
   }
 
@@ -369,6 +503,7 @@ export class Lock {
     this.revokedIds.clear();
     for (const entry of this.persistent.revoked) this.revokedIds.add(toHex(entry.credentialId));
     this.clock.highWaterMs = Math.max(this.clock.highWaterMs, this.persistent.clockHighWaterMs);
+    if (this.persistent.auditNextSequence > this.audit.snapshot().nextSequence) this.audit.restore(this.persistent.audit, this.persistent.auditNextSequence);
   }
 
   private powerDown(): void {
@@ -377,7 +512,9 @@ export class Lock {
     this.advertised = undefined;
     this.credentialCache.clear();
     this.tickets.clear();
-    this.failureTimesMs = [];
+    this.holderFailures.clear();
+    this.strangerFailureTimesMs = [];
+    this.audit.clearCounters();
     this.unlockedUntilMs = undefined; // fail-secure bolt: relocks without power
     this.cells.suspend(); // no idle drain while off
   }
@@ -390,7 +527,7 @@ export class Lock {
     this.persistent = decodePersistentState(stored);
     this.afterLoad();
     const outputs: LockOutput[] = [];
-    this.pushAudit(outputs, { timeMs: this.clock.localMs(trueNowMs), event: 'boot' });
+    this.pushAudit(outputs, { timeMs: this.clock.localMs(trueNowMs), event: 'boot' }, true);
     return outputs;
   }
 
@@ -402,21 +539,29 @@ export class Lock {
     }
   }
 
-  private isRateLimited(): boolean {
-    this.failureTimesMs = this.failureTimesMs.filter((time) => this.tickMs - time < this.config.failureWindowMs);
-    return this.failureTimesMs.length >= this.config.failuresMax;
+  /** Past the stranger budget, unauthenticated refusals go out plain (no signature, no session ECDH). */
+  private strangersExhausted(): boolean {
+    this.strangerFailureTimesMs = this.strangerFailureTimesMs.filter((time) => this.tickMs - time < this.config.strangerWindowMs);
+    return this.strangerFailureTimesMs.length >= this.config.strangerFailuresMax;
   }
 
-  private recordFailure(nowMs: number, code: ErrorCode, outputs: LockOutput[], credentialId?: string, subject?: string): void {
-    // Not failures of the phone: a rate-limit refusal, and a flat battery (refused only after the holder
-    // passed every check), so a guest tapping a flat lock keeps hearing why, not "too many attempts".
-    if (code !== 'rate_limited' && code !== 'battery_depleted') this.failureTimesMs.push(this.tickMs);
-    if (this.failureTimesMs.length > this.config.failuresMax * 2) this.failureTimesMs.shift();
-    this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code, ...(credentialId ? { credentialId } : {}), ...(subject ? { subject } : {}) });
+  private holderRateLimited(credentialId: string): boolean {
+    const times = (this.holderFailures.get(credentialId) ?? []).filter((time) => this.tickMs - time < this.config.failureWindowMs);
+    return times.length >= this.config.failuresMax;
   }
 
-  private pushAudit(outputs: LockOutput[], record: Omit<AuditRecord, 'sequence'>): void {
-    outputs.push({ type: 'audit', record: this.audit.append(record) });
+  private recordHolderFailure(credentialId: string): void {
+    const times = (this.holderFailures.get(credentialId) ?? []).filter((time) => this.tickMs - time < this.config.failureWindowMs);
+    times.push(this.tickMs);
+    this.holderFailures.delete(credentialId);
+    this.holderFailures.set(credentialId, times.slice(-this.config.failuresMax));
+    // Bounded like the credential cache: the oldest holder's history goes first.
+    if (this.holderFailures.size > limits.credentialCacheMax) this.holderFailures.delete(this.holderFailures.keys().next().value!);
+  }
+
+  /** Authenticated events go to the NV ring (committed by the caller's next commit); others are counted. */
+  private pushAudit(outputs: LockOutput[], record: Omit<AuditRecord, 'sequence'>, authenticated: boolean): void {
+    outputs.push({ type: 'audit', record: authenticated ? this.audit.append(record) : this.audit.count(record.timeMs, record.code!) });
   }
 
   /** Credential lookups used by the exchange: cached by hash, else parsed (not yet verified). */
@@ -428,13 +573,22 @@ export class Lock {
     }
     return entry;
   }
-  rememberCredential(hashHex: string, claims: CredentialClaims): void {
+  rememberCredential(hashHex: string, claims: CredentialClaims, issuerKid: string): void {
     if (this.credentialCache.size >= limits.credentialCacheMax) this.credentialCache.delete(this.credentialCache.keys().next().value!);
-    this.credentialCache.set(hashHex, { claims });
+    this.credentialCache.set(hashHex, { claims, issuerKid });
   }
-  rememberTicket(idHex: string, ticket: Ticket): void {
-    if (this.tickets.size >= limits.ticketsMax) this.tickets.delete(this.tickets.keys().next().value!);
-    this.tickets.set(idHex, ticket);
+  /**
+   * Files a ticket under its next `ticketLookahead` ids (a phone whose attempt was refused before
+   * the lock saw it moves on rather than reuse an id). At most ticketsMax tickets: oldest first out.
+   */
+  rememberTicket(ticket: Ticket, idsHex: string[]): void {
+    this.forgetTicket(ticket.resumption);
+    const distinct = new Set([...this.tickets.values()]);
+    if (distinct.size >= limits.ticketsMax) this.forgetTicket(this.tickets.values().next().value!.resumption);
+    for (const id of idsHex) this.tickets.set(id, ticket);
+  }
+  forgetTicket(resumption: Uint8Array): void {
+    for (const [id, held] of this.tickets) if (held.resumption === resumption) this.tickets.delete(id);
   }
   verifyIssuerSignature(credential: ReturnType<typeof parseCredential>): void {
     verifyCredentialSignature(this.crypto, credential, this.persistent.trustedIssuers);

@@ -1,22 +1,52 @@
 /**
  * What the lock keeps in NV: trusted issuer keys, the last applied update version, the revocation
- * list, the door's supersede floor and the clock's high-water mark. Encoded as deterministic CBOR;
- * challenges, caches and tickets live in RAM and are lost on a power cut. The audit ring is modelled
- * as retained RAM: it survives power cuts here but is not NV-committed (phones do not carry it back
- * yet).
+ * list, the door's supersede floor and the issuer-signed ceiling it may rise to, the clock's
+ * high-water mark, and the ring of authenticated audit records (audit.ts). Encoded as deterministic
+ * CBOR; challenges, caches, tickets and the unauthenticated refusal counters live in RAM and are
+ * lost on a power cut.
  */
-import { asArray, asBytes, asUint, decodeStrict, encodeDeterministic } from '../src/protocol/cbor.ts';
+import { asArray, asBytes, asText, asUint, decodeStrict, encodeDeterministic } from '../src/protocol/cbor.ts';
 import { algorithmOfId, signatureAlgorithms } from '../src/protocol/crypto/provider.ts';
-import { LatchkeyError } from '../src/protocol/errors.ts';
+import { LatchkeyError, codeOfWire, wireOf } from '../src/protocol/errors.ts';
 import type { TrustedIssuerKey } from '../src/protocol/issuer-keys.ts';
 import type { RevocationEntry } from '../src/protocol/lock-update.ts';
+import { fromHex, toHex } from '../src/protocol/bytes.ts';
+import { auditEvents, authenticatedAuditMax, type AuditRecord } from './audit.ts';
 
 export interface PersistentState {
   trustedIssuers: TrustedIssuerKey[];
   updateVersion: number;
   revoked: RevocationEntry[];
   sequenceFloor: number;
+  /** Highest supersede sequence the issuer has said it issued for this door (0 = never told). */
+  sequenceCeiling: number;
   clockHighWaterMs: number;
+  audit: AuditRecord[];
+  auditNextSequence: number;
+}
+
+// ms since epoch exceeds 32 bits: times are stored as seconds and the remainder separately.
+const splitMs = (ms: number): [number, number] => [Math.floor(ms / 1000), ms % 1000];
+
+function encodeAuditRecord(record: AuditRecord): unknown[] {
+  return [record.sequence, ...splitMs(record.timeMs), auditEvents.indexOf(record.event), record.code === undefined ? 0 : wireOf(record.code), record.credentialId === undefined ? new Uint8Array(0) : fromHex(record.credentialId), record.subject ?? ''];
+}
+
+function decodeAuditRecord(value: unknown): AuditRecord {
+  const [sequence, seconds, millis, event, code, cti, subject] = asArray(value as never, 'audit record', 'claim_invalid', 7, 7);
+  const eventName = auditEvents[asUint(event, 'event', 'claim_invalid', auditEvents.length - 1)]!;
+  const record: AuditRecord = { sequence: asUint(sequence, 'sequence', 'claim_invalid'), timeMs: asUint(seconds, 'seconds', 'claim_invalid') * 1000 + asUint(millis, 'millis', 'claim_invalid', 999), event: eventName };
+  const wire = asUint(code, 'code', 'claim_invalid', 255);
+  if (wire !== 0) {
+    const known = codeOfWire(wire);
+    if (known === undefined) throw new LatchkeyError('storage_corrupt', 'audit code');
+    record.code = known;
+  }
+  const id = asBytes(cti, 'cti', 'claim_invalid', 0, 16);
+  if (id.length > 0) record.credentialId = toHex(id);
+  const text = asText(subject, 'subject', 'claim_invalid', 64);
+  if (text !== '') record.subject = text;
+  return record;
 }
 
 export function encodePersistentState(state: PersistentState): Uint8Array {
@@ -25,15 +55,16 @@ export function encodePersistentState(state: PersistentState): Uint8Array {
     state.updateVersion,
     state.revoked.map((entry) => [entry.credentialId, entry.expiresAtS]),
     state.sequenceFloor,
-    // ms since epoch exceeds 32 bits: store seconds and the remainder separately.
-    Math.floor(state.clockHighWaterMs / 1000),
-    state.clockHighWaterMs % 1000,
+    ...splitMs(state.clockHighWaterMs),
+    state.sequenceCeiling,
+    state.auditNextSequence,
+    state.audit.map(encodeAuditRecord) as never,
   ]);
 }
 
 export function decodePersistentState(bytes: Uint8Array): PersistentState {
   const bounds = { bytesMax: 64 * 1024, depthMax: 4, itemsMax: 4096 };
-  const [issuers, version, revoked, floor, seconds, millis] = asArray(decodeStrict(bytes, bounds), 'nv state', 'claim_invalid', 6, 6);
+  const [issuers, version, revoked, floor, seconds, millis, ceiling, nextSequence, audit] = asArray(decodeStrict(bytes, bounds), 'nv state', 'claim_invalid', 9, 9);
   return {
     trustedIssuers: asArray(issuers, 'issuers', 'claim_invalid', 0, 16).map((entry) => {
       const [kid, alg, key] = asArray(entry, 'issuer', 'claim_invalid', 3, 3);
@@ -48,5 +79,8 @@ export function decodePersistentState(bytes: Uint8Array): PersistentState {
     }),
     sequenceFloor: asUint(floor, 'floor', 'claim_invalid'),
     clockHighWaterMs: asUint(seconds, 'seconds', 'claim_invalid') * 1000 + asUint(millis, 'millis', 'claim_invalid', 999),
+    sequenceCeiling: asUint(ceiling, 'ceiling', 'claim_invalid'),
+    auditNextSequence: asUint(nextSequence, 'audit sequence', 'claim_invalid'),
+    audit: asArray(audit, 'audit', 'claim_invalid', 0, authenticatedAuditMax).map(decodeAuditRecord),
   };
 }

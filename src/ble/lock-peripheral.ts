@@ -11,8 +11,8 @@
  *
  * Time: a BLE run is real time. Every input is stepped with Date.now() (wall clock, ms since the
  * Unix epoch) plus a clock offset that starts at 0, not virtual time: the lock's challenge
- * lifetime and relay bound are measured on the host's clock, scheduling jitter included. Same
- * seed ⇒ same keys and challenges' randomness, not the same timings. The spawner can move the
+ * lifetime and relay bound are measured on the host's clock, scheduling jitter included. The lock's
+ * ephemeral keys come from the CSPRNG (the seed only with `deterministicRandom`, for tests). The spawner can move the
  * offset (a scenario's "advance: 2h"), feed lock-side inputs and inspect the lock through the
  * control messages of ./lock-control.ts.
  *
@@ -27,9 +27,9 @@ import { fromHex, toHex } from '../protocol/bytes.ts';
 import { createNobleProvider } from '../protocol/crypto/noble.ts';
 import { createNodeProvider } from '../protocol/crypto/node.ts';
 import type { SignatureAlgorithm } from '../protocol/crypto/provider.ts';
-import { challengeCharacteristicUuid, exchangeCharacteristicUuid, latchkeyServiceUuid, lockNameOf, shortUuid } from '../protocol/gatt.ts';
+import { challengeCharacteristics, characteristicUuids, exchangeCharacteristicUuid, latchkeyServiceUuid, lockNameOf, shortUuid, type CharacteristicName } from '../protocol/gatt.ts';
 import type { TrustedIssuerKey } from '../protocol/issuer-keys.ts';
-import { createSeededRandom } from '../protocol/random.ts';
+import { createSeededRandom, systemRandom } from '../protocol/random.ts';
 import { AttErrorCode } from '../hci/peripheral/definition.ts';
 import type { PeripheralContext, PeripheralDefinition, ReadResult, WriteResult } from '../hci/peripheral/definition.ts';
 import { isLockControlMessage } from './lock-control.ts';
@@ -48,8 +48,10 @@ export interface LockPeripheralOptions {
   readonly agreementSecretHex: string;
   readonly trustedIssuers: readonly TrustedIssuerKeyHex[];
   readonly config?: Partial<LockConfig>;
-  /** Seed of the lock's random stream (forked by label). */
+  /** Seed of the lock's random stream (forked by label), used only with deterministicRandom. */
   readonly seed: number;
+  /** Tests only: take the lock's randomness from `seed` instead of the CSPRNG. */
+  readonly deterministicRandom?: boolean;
   readonly provider?: 'node' | 'noble';
   /** Complete Local Name; ≤ 15 octets so that it fits the scan response with the lock id. */
   readonly localName?: string;
@@ -89,12 +91,16 @@ function parseOptions(raw: unknown): LockPeripheralOptions {
 
 export function createPeripheral(context: PeripheralContext): PeripheralDefinition {
   const options = parseOptions(context.options);
-  const random = createSeededRandom(options.seed >>> 0).fork(`ble-lock:${context.label}`);
+  // A lock on a real (or virtual) HCI stack runs on wall-clock time and is never a replayable
+  // simulation: its ephemeral keys come from the CSPRNG, never from the 32-bit run seed (a seeded
+  // generator would make its challenges predictable). `deterministicRandom` is for tests only.
+  const seeded = createSeededRandom(options.seed >>> 0).fork(`ble-lock:${context.label}`);
+  const random = options.deterministicRandom === true ? (lengthBytes: number) => seeded.bytes(lengthBytes) : systemRandom;
   const lock = new Lock({
     identity: { lockId: fromHex(options.lockIdHex), signingSecret: fromHex(options.signingSecretHex), agreementSecret: fromHex(options.agreementSecretHex) },
     trustedIssuers: options.trustedIssuers.map(trustedIssuerFromHex),
     crypto: options.provider === 'noble' ? createNobleProvider() : createNodeProvider(),
-    random: (lengthBytes) => random.bytes(lengthBytes),
+    random,
     config: options.config ?? {},
   });
   let connectionId = 0;
@@ -145,7 +151,7 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
     }
   });
 
-  const read = async (characteristic: 'challenge' | 'exchange'): Promise<ReadResult> => {
+  const read = async (characteristic: CharacteristicName): Promise<ReadResult> => {
     for (const output of step({ type: 'read', connectionId, characteristic, offset: 0 })) {
       if (output.type === 'read_response') return { ok: true, value: output.value };
       if (output.type === 'read_error') return { ok: false, attErrorCode: attErrorOf(output.attError) };
@@ -153,7 +159,7 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
     return { ok: false, attErrorCode: AttErrorCode.UnlikelyError }; // no connection known to the lock
   };
 
-  const write = async (characteristic: 'challenge' | 'exchange', data: Uint8Array, withResponse: boolean): Promise<WriteResult> => {
+  const write = async (characteristic: CharacteristicName, data: Uint8Array, withResponse: boolean): Promise<WriteResult> => {
     const outputs = step({ type: 'write', connectionId, characteristic, data, withResponse });
     if (!withResponse) return { ok: true };
     const response = outputs.find((output) => output.type === 'write_response');
@@ -167,7 +173,7 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
     serviceUuid: shortUuid(latchkeyServiceUuid),
     manufacturerData: encodeLockManufacturerData(lock.identity.lockId),
     characteristics: [
-      { uuid: shortUuid(challengeCharacteristicUuid), properties: ['read'], onRead: () => read('challenge') },
+      ...challengeCharacteristics.map((name) => ({ uuid: shortUuid(characteristicUuids[name]), properties: ['read' as const], onRead: () => read(name) })),
       {
         uuid: shortUuid(exchangeCharacteristicUuid),
         properties: ['read', 'write', 'writeWithoutResponse'],

@@ -23,13 +23,13 @@
 import type { Characteristic, Peripheral } from '@abandonware/noble';
 import { AttOpcode, CentralTimeoutError, connectionHandleOf, connectPeripheral, disconnectPeripheral, discoverCharacteristics, isAttRequest, parseAttErrorResponse, tapAtt, withDeadline } from '../hci/index.ts';
 import type { AirStats, CentralHandle, Noble } from '../hci/index.ts';
-import { challengeCharacteristicUuid, exchangeCharacteristicUuid, latchkeyServiceUuid, shortUuid } from '../protocol/gatt.ts';
+import { characteristicUuids as gattUuids, latchkeyServiceUuid, shortUuid } from '../protocol/gatt.ts';
 import { AttError, TransportError } from '../radio/transport.ts';
 import type { Advertisement, CharacteristicName, GattConnection, LinkStats, Transport } from '../radio/transport.ts';
 import { decodeLockManufacturerData } from './manufacturer-data.ts';
 
 const serviceUuid = shortUuid(latchkeyServiceUuid);
-const characteristicUuids: Record<CharacteristicName, string> = { challenge: shortUuid(challengeCharacteristicUuid), exchange: shortUuid(exchangeCharacteristicUuid) };
+const characteristicUuids = Object.fromEntries(Object.entries(gattUuids).map(([name, uuid]) => [name, shortUuid(uuid)])) as Record<CharacteristicName, string>;
 /** ATT default MTU (Vol 3, Part F, §3.2.8). */
 const attMtuDefault = 23;
 /** Estimated per-PDU overhead without link counters: L2CAP header 4 + LL 10. */
@@ -169,7 +169,7 @@ export class NobleTransport implements Transport {
       };
       const handle = connectionHandleOf(this.noble, peripheral.id);
       if (handle === null) throw new TransportError('transport_disconnected', `${deviceId} has no connection handle`);
-      return this.#open(peripheral, handle, { challenge: byName('challenge'), exchange: byName('exchange') }, Math.min(options.mtu, peripheral.mtu ?? attMtuDefault), options.timeoutMs);
+      return this.#open(peripheral, handle, { challenge: byName('challenge'), challenge_key: byName('challenge_key'), challenge_signed: byName('challenge_signed'), exchange: byName('exchange') }, Math.min(options.mtu, peripheral.mtu ?? attMtuDefault), options.timeoutMs);
     } catch (error) {
       await disconnectPeripheral(peripheral, this.operationTimeoutMs).catch(() => undefined);
       throw this.#transportError(error);
@@ -211,7 +211,7 @@ export class NobleTransport implements Transport {
       deviceId: peripheral.id,
       mtu,
       read: (name) => {
-        if (name === 'challenge') this.counts.challengeReads += 1;
+        if (name !== 'exchange') this.counts.challengeReads += 1;
         else this.counts.exchangeReads += 1;
         return operate<Uint8Array>(`read ${name}`, (resolve, reject) =>
           characteristics[name].read((error, data) => (error ? reject(error) : resolve(Uint8Array.from(data ?? [])))),

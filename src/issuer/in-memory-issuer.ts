@@ -70,6 +70,8 @@ export class InMemoryIssuer {
       const key = toHex(lockId);
       const sequence = (this.doorSequences.get(key) ?? 1) + (request.supersede ? 1 : 0);
       this.doorSequences.set(key, sequence);
+      // A new ceiling is news for the lock: the next update it is given says so.
+      if (request.supersede) this.bumpVersion(key);
       return { lockId, sequence };
     });
     const claims: CredentialClaims = {
@@ -110,6 +112,7 @@ export class InMemoryIssuer {
       version,
       revoked,
       sequenceFloor: 0,
+      sequenceCeiling: this.doorSequences.get(lockHex) ?? 1,
       ...(options.timeS !== undefined ? { timeS: options.timeS } : {}),
     });
   }

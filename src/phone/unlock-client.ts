@@ -7,6 +7,8 @@ import { toHex } from '../protocol/bytes.ts';
 import type { CryptoProvider } from '../protocol/crypto/provider.ts';
 import { isLatchkeyError, type ErrorCode } from '../protocol/errors.ts';
 import type { RandomSource } from '../protocol/random.ts';
+import { challengeCharacteristicOfForm } from '../protocol/gatt.ts';
+import { challengeForm, challengeFormForMtu, type ChallengeForm } from '../protocol/unlock/challenge.ts';
 import { splitIntoChunks } from '../protocol/unlock/chunking.ts';
 import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult, type LockEvidence } from '../protocol/unlock/phone-exchange.ts';
 import { AttError, TransportError, type Advertisement, type GattConnection, type LinkStats, type Transport } from '../radio/transport.ts';
@@ -108,11 +110,15 @@ export class UnlockClient {
     // The advertised challenge is good for one attempt; a refusal of it (used by someone else,
     // expired) falls back to reading a fresh one.
     let advertisedChallenge = options.useAdvertisedChallenge ? advert.challenge : undefined;
-    const challenge = async (): Promise<Uint8Array> => {
+    // Read the richest challenge form this link's MTU carries without a Read Blob (forms 2 and 3
+    // make the first request forward-secret; form 3 lets us check the lock's signature first).
+    // The repeat path needs only a nonce: the 21-byte form.
+    const challenge = async (form: ChallengeForm): Promise<Uint8Array> => {
       const heard = advertisedChallenge;
       advertisedChallenge = undefined;
-      return heard ?? (await connection.read('challenge'));
+      return heard ?? (await connection.read(challengeCharacteristicOfForm[form]));
     };
+    const fullForm = challengeFormForMtu(connection.mtu);
     const staleAdvertised = (code: ErrorCode | undefined, usedAdvertised: boolean): boolean => usedAdvertised && (code === 'challenge_used' || code === 'challenge_expired' || code === 'challenge_missing' || code === 'relay_suspected');
     const lockHex = toHex(lockId);
     const ticket = this.wallet.tickets.get(lockHex);
@@ -147,14 +153,13 @@ export class UnlockClient {
     for (let attempt = 0; attempt < 2 && ticket !== undefined && options.allowResume && ticket.expiresAtS > this.nowS(); attempt++) {
       const usedAdvertised = advertisedChallenge !== undefined;
       const current = this.wallet.tickets.get(lockHex)!;
-      const { message, pending } = buildResumeRequest(this.crypto, current, await challenge(), updates);
+      const { message, pending } = buildResumeRequest(this.crypto, current, await challenge(challengeForm.commit), updates);
+      // The ticket moves on even if this attempt is refused unheard: an id is never sent twice
+      // (that would link two visits); the lock recognises a few ids ahead.
       this.wallet.tickets.set(lockHex, pending.ticket);
       await send(message);
       const status = openResumeResult(this.crypto, pending, await connection.read('exchange'));
-      if (staleAdvertised(status.code, usedAdvertised)) {
-        this.wallet.tickets.set(lockHex, current); // refused before the ticket was checked: it did not move
-        continue;
-      }
+      if (staleAdvertised(status.code, usedAdvertised)) continue;
       if (status.code !== 'ticket_unknown' && status.code !== 'credential_unknown') return finish(status, 'resume');
       // The lock forgot us (e.g. rebooted): it forgot our cached credential too; do a full exchange.
       this.wallet.tickets.delete(lockHex);
@@ -174,7 +179,8 @@ export class UnlockClient {
         crypto: this.crypto,
         random: this.random,
         lock: cert,
-        challengeBytes: await challenge(),
+        challengeBytes: await challenge(fullForm),
+        minimumForm: usedAdvertised ? challengeForm.commit : fullForm,
         credential: credential.bytes,
         sendHashOnly,
         holder: this.wallet.holder,

@@ -56,11 +56,15 @@ export class Wallet {
     this.certificates.set(toHex(lockId), { bytes });
   }
 
-  /** The verified certificate of a lock (verified once, then cached). */
+  /**
+   * The verified certificate of a lock: the signature is checked once, the expiry at every use (a
+   * certificate that expires while the phone holds it stops being used).
+   */
   lockCertificate(lockId: Uint8Array, nowS: number): LockCertificate | undefined {
     const entry = this.certificates.get(toHex(lockId));
     if (entry === undefined) return undefined;
     entry.cert ??= verifyLockCertificate(this.crypto, entry.bytes, this.trustedIssuers, nowS);
+    if (nowS >= entry.cert.expiresAtS) return undefined;
     return equalBytes(entry.cert.lockId, lockId) ? entry.cert : undefined;
   }
 

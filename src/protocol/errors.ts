@@ -52,6 +52,7 @@ export const errorCodes = {
   lock_busy: { wire: 0x3f, http: 409, message: 'lock is busy with another connection' },
   action_unsupported: { wire: 0x40, http: 400, message: 'requested action not supported' },
   battery_depleted: { wire: 0x41, http: 503, message: 'lock battery too low to move the bolt; replace the batteries' },
+  access_denied: { wire: 0x42, http: 403, message: 'refused; a credential that has not verified gets no reason' },
   // -- phone side: the lock's own proof --
   lock_cert_invalid: { wire: 0x50, http: 400, message: 'lock certificate does not verify' },
   lock_proof_invalid: { wire: 0x51, http: 400, message: 'lock proof does not verify (fake or tampered lock)' },

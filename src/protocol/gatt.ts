@@ -1,5 +1,6 @@
 /**
- * The latchkey GATT service: one service, two characteristics, Read and Write only.
+ * The latchkey GATT service: one service, four characteristics (three challenge forms to read, one
+ * exchange), Read and Write only.
  *
  * Why only Read/Write: Chromium's Web Bluetooth emulation (and some phone stacks in the
  * background) cannot push notifications, and an ATT Write Response carries no data. So the lock
@@ -10,8 +11,12 @@
 
 /** 128-bit UUIDs, lower case with dashes, as Web Bluetooth, bleno and noble all accept them. */
 export const latchkeyServiceUuid = '6c6b0001-5b1e-4a3c-9d2f-6c61746368b1' as const;
-/** Read: the lock's current challenge message (fits one ATT_READ_RSP even at MTU 23). */
+/** Read: the lock's challenge, form 1 (21-byte commitment; fits one ATT_READ_RSP even at MTU 23). */
 export const challengeCharacteristicUuid = '6c6b0002-5b1e-4a3c-9d2f-6c61746368b1' as const;
+/** Read: the same challenge, form 2 (the lock's ephemeral key, 35 bytes; MTU ≥ 37). */
+export const challengeKeyCharacteristicUuid = '6c6b0004-5b1e-4a3c-9d2f-6c61746368b1' as const;
+/** Read: the same challenge, form 3 (ephemeral key + the lock's signature, 99 bytes; MTU ≥ 101). */
+export const challengeSignedCharacteristicUuid = '6c6b0005-5b1e-4a3c-9d2f-6c61746368b1' as const;
 /** Write / Write Without Response: request chunks. Read: the result of the last request. */
 export const exchangeCharacteristicUuid = '6c6b0003-5b1e-4a3c-9d2f-6c61746368b1' as const;
 
@@ -36,3 +41,16 @@ export function lockNameOf(lockId: Uint8Array): string {
 
 /** Bluetooth SIG company id placed in manufacturer data (0xFFFF: reserved for testing). */
 export const manufacturerCompanyId = 0xffff;
+
+/** The characteristics by name (the names the firmware model and the transports use). */
+export const characteristicUuids = {
+  challenge: challengeCharacteristicUuid,
+  challenge_key: challengeKeyCharacteristicUuid,
+  challenge_signed: challengeSignedCharacteristicUuid,
+  exchange: exchangeCharacteristicUuid,
+} as const;
+export type CharacteristicName = keyof typeof characteristicUuids;
+export const challengeCharacteristics = ['challenge', 'challenge_key', 'challenge_signed'] as const satisfies readonly CharacteristicName[];
+
+/** Which challenge characteristic carries which form (src/protocol/unlock/challenge.ts). */
+export const challengeCharacteristicOfForm = { 1: 'challenge', 2: 'challenge_key', 3: 'challenge_signed' } as const satisfies Record<1 | 2 | 3, CharacteristicName>;

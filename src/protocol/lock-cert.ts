@@ -3,7 +3,11 @@
  * lock from a fake one. It travels to phones with their credentials (not over the air).
  *
  *   COSE_Sign1 { 1 iss, 6 iat, 4 exp, -65538 lock: { 1 lock id, 2 signing key (Ed25519 COSE_Key),
- *                                                    3 key-agreement key (P-256 COSE_Key) } }
+ *                                                    3 key-agreement key (P-256 COSE_Key),
+ *                                                    4 protocol versions (bitmask) } }
+ *
+ * The versions the issuer certifies for the lock let a phone refuse a challenge that offers less
+ * (a downgrade) before it sends anything.
  *
  * Two keys, not one: the P-256 key only does ECDH (the phone encrypts its request to it, so a
  * passive listener or fake lock never sees the credential), the Ed25519 key only signs results.
@@ -15,9 +19,10 @@ import { LatchkeyError } from './errors.ts';
 import type { IssuerSigningKey, TrustedIssuerKey } from './issuer-keys.ts';
 import { verifyIssuerSignedClaims } from './issuer-signed.ts';
 import { limits } from './limits.ts';
+import { supportedVersions } from './unlock/versions.ts';
 
 const certLabel = { iss: 1, exp: 4, iat: 6, lock: -65538 } as const;
-const lockLabel = { lockId: 1, signingKey: 2, agreementKey: 3 } as const;
+const lockLabel = { lockId: 1, signingKey: 2, agreementKey: 3, versions: 4 } as const;
 export const lockCertBytesMax = 400;
 
 export interface LockCertificate {
@@ -29,9 +34,11 @@ export interface LockCertificate {
   agreementKey: Uint8Array;
   issuedAtS: number;
   expiresAtS: number;
+  /** Protocol versions the lock runs (bitmask, bit n = version n+1). */
+  versions: number;
 }
 
-export function issueLockCertificate(crypto: CryptoProvider, issuer: IssuerSigningKey, cert: LockCertificate): Uint8Array {
+export function issueLockCertificate(crypto: CryptoProvider, issuer: IssuerSigningKey, cert: Omit<LockCertificate, 'versions'> & { versions?: number }): Uint8Array {
   const payload = encodeDeterministic(
     cborMap([
       [certLabel.iss, cert.issuer],
@@ -43,6 +50,7 @@ export function issueLockCertificate(crypto: CryptoProvider, issuer: IssuerSigni
           [lockLabel.lockId, cert.lockId],
           [lockLabel.signingKey, encodeEd25519CoseKey(cert.signingKey)],
           [lockLabel.agreementKey, encodeP256CoseKey(cert.agreementKey)],
+          [lockLabel.versions, cert.versions ?? supportedVersions],
         ]),
       ],
     ]),
@@ -62,7 +70,9 @@ export function verifyLockCertificate(crypto: CryptoProvider, bytes: Uint8Array,
       lockId: asBytes(lock.get(lockLabel.lockId), 'lock id', 'claim_invalid', 1, limits.idBytesMax),
       signingKey: decodeEd25519CoseKey(lock.get(lockLabel.signingKey)),
       agreementKey: decodeP256CoseKey(lock.get(lockLabel.agreementKey)),
+      versions: asUint(lock.get(lockLabel.versions), 'versions', 'claim_invalid', 255),
     };
+    if (cert.versions === 0) throw new LatchkeyError('lock_cert_invalid', 'lock certificate names no protocol version');
     if (nowS >= cert.expiresAtS) throw new LatchkeyError('lock_cert_invalid', 'lock certificate expired');
     return cert;
   } catch (error) {

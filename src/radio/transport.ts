@@ -4,8 +4,9 @@
  * each. Only Read and Write are required (no notifications).
  */
 import type { ErrorCode } from '../protocol/errors.ts';
+import type { CharacteristicName } from '../protocol/gatt.ts';
 
-export type CharacteristicName = 'challenge' | 'exchange';
+export type { CharacteristicName };
 
 export interface Advertisement {
   deviceId: string;

@@ -151,6 +151,11 @@ export class VirtualRadio {
         this.record(`${deviceId} ACTUATE`);
         this.schedule(this.nowMs + node.lock.config.unlockMs, () => this.stepLock(deviceId, { type: 'tick' }));
       } else if (output.type === 'relock') this.record(`${deviceId} relock`);
+      else if (output.type === 'disconnect') {
+        // The lock drops a link (idle, over age, too many refusals, or no free slot).
+        const link = this.links.get(output.connectionId);
+        if (link !== undefined && link.deviceId === deviceId) this.schedule(this.nowMs, () => link.drop('lock dropped the connection'));
+      }
       else if (output.type === 'audit') this.record(`${deviceId} audit ${output.record.event}${output.record.code ? ` ${output.record.code}` : ''}`);
       for (const observer of this.observers) observer({ timeMs: this.nowMs, deviceId, output });
     }
@@ -261,7 +266,7 @@ export class VirtualRadio {
     }
     this.links.set(link.id, link);
     this.record(`${phoneId} connected ${deviceId} link ${link.id}`);
-    const refused = this.stepLock(deviceId, { type: 'connect', connectionId: link.id }).some((output) => output.type === 'disconnect');
+    const refused = this.stepLock(deviceId, { type: 'connect', connectionId: link.id, connIntervalMs: this.options.connIntervalMs }).some((output) => output.type === 'disconnect' && output.connectionId === link.id);
     if (refused) {
       link.drop('lock refused the connection');
       throw new TransportError('lock_busy', 'the lock serves its maximum number of connections');

@@ -33,14 +33,16 @@ export interface AuditRecordJson {
   outcome: 'unlocked' | 'refused';
   code: string | null;
   evidence: {
+    form: number;
     lock_versions: number;
-    commitment: string;
+    nonce: string;
     phone_versions: number;
     phone_ephemeral_key: string;
     credential_hash: string;
     action: number;
     lock_ephemeral_key: string;
     status: number;
+    lock_time_s: number;
     lock_signature: string;
   } | null;
 }
@@ -70,14 +72,16 @@ export function auditRecordOf(outcome: UnlockOutcome, door: { acsEntranceId: str
       evidence === undefined
         ? null
         : {
+            form: evidence.form,
             lock_versions: evidence.lockVersions,
-            commitment: toBase64Url(evidence.commitment),
+            nonce: toBase64Url(evidence.nonce),
             phone_versions: evidence.phoneVersions,
             phone_ephemeral_key: toBase64Url(evidence.phoneEphemeralKey),
             credential_hash: toBase64Url(evidence.credentialHash),
             action: evidence.action,
             lock_ephemeral_key: toBase64Url(evidence.lockEphemeralKey),
             status: evidence.status,
+            lock_time_s: evidence.lockTimeS,
             lock_signature: toBase64Url(evidence.lockSignature),
           },
   };

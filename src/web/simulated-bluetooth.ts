@@ -15,7 +15,7 @@
  *   `gattserverdisconnected` event on the device.
  * Every radio answer carries `virtual_ms`; `radioTimeMs()` sums them (tap → answer in radio time).
  */
-import { challengeCharacteristicUuid, exchangeCharacteristicUuid, latchkeyServiceUuid } from '../protocol/gatt.ts';
+import { characteristicUuids, latchkeyServiceUuid, type CharacteristicName } from '../protocol/gatt.ts';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
 import type {
   BluetoothDeviceLike,
@@ -204,17 +204,16 @@ class SimulatedGattServer implements BluetoothRemoteGATTServerLike {
   }
 }
 
-function characteristicName(uuid: string): 'challenge' | 'exchange' {
-  if (uuid.toLowerCase() === challengeCharacteristicUuid.toLowerCase()) return 'challenge';
-  if (uuid.toLowerCase() === exchangeCharacteristicUuid.toLowerCase()) return 'exchange';
+function characteristicName(uuid: string): CharacteristicName {
+  for (const [name, known] of Object.entries(characteristicUuids) as [CharacteristicName, string][]) if (uuid.toLowerCase() === known) return name;
   throw new DOMException(`No Characteristics matching UUID ${uuid} found in Service.`, 'NotFoundError');
 }
 
 class SimulatedCharacteristic implements BluetoothRemoteGATTCharacteristicLike {
   private readonly server: SimulatedGattServer;
-  private readonly name: 'challenge' | 'exchange';
+  private readonly name: CharacteristicName;
 
-  constructor(server: SimulatedGattServer, name: 'challenge' | 'exchange') {
+  constructor(server: SimulatedGattServer, name: CharacteristicName) {
     this.server = server;
     this.name = name;
   }

@@ -15,7 +15,7 @@
  * - No MTU is exposed: `mtu` is a fixed, conservative 185 (iOS and most Android stacks negotiate at
  *   least that; Chrome's desktop stacks 517), so every Write Without Response chunk fits.
  */
-import { exchangeCharacteristicUuid, challengeCharacteristicUuid, latchkeyServiceUuid } from '../protocol/gatt.ts';
+import { characteristicUuids, latchkeyServiceUuid } from '../protocol/gatt.ts';
 import { AttError, TransportError, type Advertisement, type CharacteristicName, type GattConnection, type LinkStats, type Transport } from '../radio/transport.ts';
 import type { BluetoothDeviceLike, BluetoothLike, BluetoothRemoteGATTCharacteristicLike } from './bluetooth-types.ts';
 import type { ChooserReason } from './feedback.ts';
@@ -135,9 +135,11 @@ export class WebBluetoothTransport implements Transport {
     try {
       const server = await withTimeout(gatt.connect(), connectMs, 'connect');
       const service = await withTimeout(server.getPrimaryService(latchkeyServiceUuid), this.timeouts.operationMs, 'service discovery');
-      const challenge = await withTimeout(service.getCharacteristic(challengeCharacteristicUuid), this.timeouts.operationMs, 'challenge characteristic');
-      const exchange = await withTimeout(service.getCharacteristic(exchangeCharacteristicUuid), this.timeouts.operationMs, 'exchange characteristic');
-      return new WebBluetoothConnection(device, { challenge, exchange }, this.timeouts.operationMs);
+      const found = {} as Record<CharacteristicName, BluetoothRemoteGATTCharacteristicLike>;
+      for (const [name, uuid] of Object.entries(characteristicUuids) as [CharacteristicName, string][]) {
+        found[name] = await withTimeout(service.getCharacteristic(uuid), this.timeouts.operationMs, `${name} characteristic`);
+      }
+      return new WebBluetoothConnection(device, found, this.timeouts.operationMs);
     } catch (error) {
       if (gatt.connected) gatt.disconnect();
       throw transportFailure(error, 'connect');

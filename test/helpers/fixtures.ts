@@ -10,6 +10,7 @@ import { makeIssuerKey, publicPart, type IssuerSigningKey, type TrustedIssuerKey
 import { issueLockCertificate, type LockCertificate } from '../../src/protocol/lock-cert.ts';
 import { createSeededRandom, type SeededRandom } from '../../src/protocol/random.ts';
 import type { HolderSigner } from '../../src/protocol/unlock/phone-exchange.ts';
+import { supportedVersions } from '../../src/protocol/unlock/versions.ts';
 import type { LockIdentity } from '../../firmware-model/config.ts';
 
 export const nodeCrypto: CryptoProvider = createNodeProvider();
@@ -49,6 +50,7 @@ export function lockCertificateOf(crypto: CryptoProvider, identity: LockIdentity
     lockId: identity.lockId,
     signingKey: crypto.publicKeyOf('EdDSA', identity.signingSecret),
     agreementKey: crypto.publicKeyOf('ES256', identity.agreementSecret),
+    versions: supportedVersions,
     issuedAtS: nowS,
     expiresAtS: nowS + 365 * 86400,
   };

@@ -47,10 +47,11 @@ const result: fc.Arbitrary<Result> = fc.oneof(
   fc.constant({ type: 0 as const }),
   fc.record({ type: fc.constant(requestType.full), status: byte }),
   fc.record({ type: fc.constant(requestType.full), status: byte, lockEphemeralKey: bytesOf(33), sealed: fc.uint8Array({ minLength: 16, maxLength: 120 }) }),
+  fc.record({ type: fc.constant(requestType.full), status: byte, sealed: fc.uint8Array({ minLength: 16, maxLength: 120 }) }),
   fc.record({ type: fc.constant(requestType.resume), status: byte }),
   fc.record({ type: fc.constant(requestType.resume), status: byte, mac: bytesOf(16) }),
 );
-const sealedResult = fc.record({ lockSignature: bytesOf(64), ticketLifetimeS: fc.integer({ min: 0, max: 0xffffffff }) });
+const sealedResult = fc.record({ lockSignature: bytesOf(64), ticketLifetimeS: fc.integer({ min: 0, max: 0xffffffff }), lockTimeS: fc.integer({ min: 0, max: 0xffffffff }) });
 
 interface Codec<T> {
   name: string;
@@ -59,11 +60,13 @@ interface Codec<T> {
   decode(bytes: Uint8Array): unknown;
 }
 const codecs: Codec<never>[] = [
-  { name: 'challenge', arbitrary: fc.record({ lockVersions: fc.integer({ min: 1, max: 255 }), commitment: bytesOf(commitmentBytes) }), encode: encodeChallenge, decode: decodeChallenge },
+  { name: 'challenge (form 1)', arbitrary: fc.record({ form: fc.constant(1), lockVersions: fc.integer({ min: 1, max: 255 }), commitment: bytesOf(commitmentBytes) }), encode: encodeChallenge, decode: decodeChallenge },
+  { name: 'challenge (form 2)', arbitrary: fc.record({ form: fc.constant(2), lockVersions: fc.integer({ min: 1, max: 255 }), lockEphemeralKey: bytesOf(33) }), encode: encodeChallenge, decode: decodeChallenge },
+  { name: 'challenge (form 3)', arbitrary: fc.record({ form: fc.constant(3), lockVersions: fc.integer({ min: 1, max: 255 }), lockEphemeralKey: bytesOf(33), lockSignature: bytesOf(64) }), encode: encodeChallenge, decode: decodeChallenge },
   { name: 'request (full and resume)', arbitrary: request, encode: encodeRequest, decode: decodeRequest },
   { name: 'sealed inner', arbitrary: sealedInner, encode: encodeSealedInner, decode: decodeSealedInner },
   { name: 'result', arbitrary: result, encode: encodeResult, decode: decodeResult },
-  { name: 'sealed result', arbitrary: sealedResult, encode: (value: { lockSignature: Uint8Array; ticketLifetimeS: number }) => encodeSealedResult(value.lockSignature, value.ticketLifetimeS), decode: decodeSealedResult },
+  { name: 'sealed result', arbitrary: sealedResult, encode: encodeSealedResult, decode: decodeSealedResult },
 ] as unknown as Codec<never>[];
 
 describe.each(codecs)('$name codec', (codec) => {
@@ -115,19 +118,22 @@ describe.each(codecs)('$name codec', (codec) => {
 
 describe('message shapes refused with their codes', () => {
   it('challenge: short → message_truncated, long → message_too_large, wrong type → message_malformed, no version → version_unsupported', () => {
-    const good = encodeChallenge({ lockVersions: 1, commitment: new Uint8Array(commitmentBytes).fill(9) });
+    const good = encodeChallenge({ form: 1, lockVersions: 1, commitment: new Uint8Array(commitmentBytes).fill(9) });
     expect(good.length).toBe(challengeMessageBytes);
     for (let length = 0; length < good.length; length++) expect(catchLatchkey(() => decodeChallenge(good.slice(0, length))).code).toBe('message_truncated');
     expect(catchLatchkey(() => decodeChallenge(new Uint8Array([...good, 0]))).code).toBe('message_too_large');
-    expect(catchLatchkey(() => decodeChallenge(new Uint8Array([2, ...good.subarray(1)]))).code).toBe('message_malformed');
+    // Form 2 with a form-1 body is too short; an unknown form byte is malformed.
+    expect(catchLatchkey(() => decodeChallenge(new Uint8Array([2, ...good.subarray(1)]))).code).toBe('message_truncated');
+    expect(catchLatchkey(() => decodeChallenge(new Uint8Array([4, ...good.subarray(1)]))).code).toBe('message_malformed');
+    expect(catchLatchkey(() => decodeChallenge(new Uint8Array([0, ...good.subarray(1)]))).code).toBe('message_malformed');
     expect(catchLatchkey(() => decodeChallenge(new Uint8Array([1, 0, ...good.subarray(2)]))).code).toBe('version_unsupported');
   });
 
   it('a decoded challenge does not alias the read buffer', () => {
-    const good = encodeChallenge({ lockVersions: 1, commitment: new Uint8Array(commitmentBytes).fill(9) });
+    const good = encodeChallenge({ form: 1, lockVersions: 1, commitment: new Uint8Array(commitmentBytes).fill(9) });
     const challenge = decodeChallenge(good);
     good.fill(0);
-    expect(challenge.commitment.every((b) => b === 9)).toBe(true);
+    expect(challenge.commitment!.every((b) => b === 9)).toBe(true);
   });
 
   it('requests and results of the wrong shape are message_malformed', () => {

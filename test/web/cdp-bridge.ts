@@ -13,7 +13,7 @@
  */
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { Lock, LockOutput } from '../../firmware-model/lock.ts';
-import { challengeCharacteristicUuid, exchangeCharacteristicUuid, latchkeyServiceUuid, manufacturerCompanyId } from '../../src/protocol/gatt.ts';
+import { challengeCharacteristicUuid, challengeKeyCharacteristicUuid, challengeSignedCharacteristicUuid, exchangeCharacteristicUuid, latchkeyServiceUuid, manufacturerCompanyId } from '../../src/protocol/gatt.ts';
 import type { CharacteristicName } from '../../src/radio/transport.ts';
 import { lockNameOf } from '../../src/web/lock-name.ts';
 
@@ -94,6 +94,8 @@ export class CdpBluetoothBridge {
       this.characteristics.set(characteristicId, { address: entry.address, name });
     };
     await add(challengeCharacteristicUuid, 'challenge', { read: true, write: false, writeWithoutResponse: false });
+    await add(challengeKeyCharacteristicUuid, 'challenge_key', { read: true, write: false, writeWithoutResponse: false });
+    await add(challengeSignedCharacteristicUuid, 'challenge_signed', { read: true, write: false, writeWithoutResponse: false });
     await add(exchangeCharacteristicUuid, 'exchange', { read: true, write: true, writeWithoutResponse: true });
   }
 
@@ -155,7 +157,7 @@ export class CdpBluetoothBridge {
       // Web Bluetooth's disconnect() sends no event: a new connection ends the previous link.
       if (entry.connectionId !== undefined) this.step(entry, { type: 'disconnect', connectionId: entry.connectionId });
       entry.connectionId = nextConnectionId++;
-      const refused = this.step(entry, { type: 'connect', connectionId: entry.connectionId }).some((output) => output.type === 'disconnect');
+      const refused = this.step(entry, { type: 'connect', connectionId: entry.connectionId }).some((output) => output.type === 'disconnect' && output.connectionId === entry.connectionId);
       // HCI 0x0D "Connection Rejected due to Limited Resources" (Core Vol 1 Part F §1.3) when the lock is busy.
       await this.browserSession.send('BluetoothEmulation.simulateGATTOperationResponse', { address: event.address, type: event.type, code: refused ? 0x0d : 0 });
       return;

@@ -12,7 +12,8 @@ import { makeIssuerKey, publicPart, type IssuerSigningKey, type TrustedIssuerKey
 import { issueLockCertificate, type LockCertificate } from '../../protocol/lock-cert.ts';
 import { issueLockUpdate, type LockUpdate } from '../../protocol/lock-update.ts';
 import { createSeededRandom, type SeededRandom } from '../../protocol/random.ts';
-import { encodeChallenge } from '../../protocol/unlock/challenge.ts';
+import { challengeForm, challengeSignedBytes, encodeChallenge } from '../../protocol/unlock/challenge.ts';
+import { supportedVersions } from '../../protocol/unlock/versions.ts';
 import { encodeResult, encodeSealedInner } from '../../protocol/unlock/messages.ts';
 import { buildFullRequest, buildResumeRequest, type HolderSigner } from '../../protocol/unlock/phone-exchange.ts';
 
@@ -58,6 +59,7 @@ export async function buildFixtures(seed: number): Promise<FuzzFixtures> {
     lockId: identity.lockId,
     signingKey: crypto.publicKeyOf('EdDSA', identity.signingSecret),
     agreementKey: crypto.publicKeyOf('ES256', identity.agreementSecret),
+    versions: supportedVersions,
     issuedAtS: fuzzEpochS - 86400,
     expiresAtS: fuzzEpochS + 365 * 86400,
   };
@@ -116,12 +118,15 @@ function updateShapes(random: SeededRandom, lockId: Uint8Array, extraIssuer: Iss
 
 async function addMessages(fixtures: FuzzFixtures): Promise<void> {
   const { crypto, random, messages } = fixtures;
-  const challenge = encodeChallenge({ lockVersions: 1, commitment: random.bytes(19) });
-  messages.decodeChallenge.push(challenge, encodeChallenge({ lockVersions: 0xff, commitment: new Uint8Array(19) }));
+  const challenge = encodeChallenge({ form: challengeForm.commit, lockVersions: supportedVersions, commitment: random.bytes(19) });
+  const lockEphemeralKey = crypto.publicKeyOf('ES256', p256SecretFromSeed(random.bytes(48)));
+  const keyed = encodeChallenge({ form: challengeForm.key, lockVersions: supportedVersions, lockEphemeralKey });
+  const signed = encodeChallenge({ form: challengeForm.signed, lockVersions: supportedVersions, lockEphemeralKey, lockSignature: crypto.sign('EdDSA', fixtures.identity.signingSecret, challengeSignedBytes(fixtures.identity.lockId, supportedVersions, lockEphemeralKey)) });
+  messages.decodeChallenge.push(challenge, keyed, signed, encodeChallenge({ form: challengeForm.commit, lockVersions: 0xff, commitment: new Uint8Array(19) }));
   const credential = fixtures.credentials[1]!.bytes;
   const full = await buildFullRequest({ crypto, random: (n) => random.bytes(n), lock: fixtures.certificate, challengeBytes: challenge, credential, sendHashOnly: false, holder: fixtures.holder, updates: [fixtures.updates[1]!.bytes] });
-  const hashOnly = await buildFullRequest({ crypto, random: (n) => random.bytes(n), lock: fixtures.certificate, challengeBytes: challenge, credential, sendHashOnly: true, holder: fixtures.holder, updates: [] });
-  const ticket = { lockId: fixtures.identity.lockId, resumption: random.bytes(32), counter: 0, expiresAtS: fuzzEpochS + 3600 };
+  const hashOnly = await buildFullRequest({ crypto, random: (n) => random.bytes(n), lock: fixtures.certificate, challengeBytes: signed, credential, sendHashOnly: true, holder: fixtures.holder, updates: [] });
+  const ticket = { lockId: fixtures.identity.lockId, lockVersions: supportedVersions, resumption: random.bytes(32), counter: 0, expiresAtS: fuzzEpochS + 3600 };
   messages.decodeRequest.push(full.message, hashOnly.message, buildResumeRequest(crypto, ticket, challenge, [fixtures.updates[0]!.bytes]).message, buildResumeRequest(crypto, ticket, challenge, []).message);
   const signature = random.bytes(64);
   messages.decodeSealedInner.push(
@@ -132,6 +137,7 @@ async function addMessages(fixtures: FuzzFixtures): Promise<void> {
     encodeResult({ type: 0 }),
     encodeResult({ type: 1, status: 0x3b }),
     encodeResult({ type: 1, status: 0, lockEphemeralKey: random.bytes(33), sealed: random.bytes(90) }),
+    encodeResult({ type: 1, status: 0, sealed: random.bytes(90) }),
     encodeResult({ type: 2, status: 0, mac: random.bytes(16) }),
     encodeResult({ type: 2, status: 0x3d }),
   );

@@ -1,43 +1,96 @@
 /**
- * Challenge message (lock → phone, one ATT Read). Fixed 21-byte layout: *shorter* than the 22
- * bytes an ATT_READ_RSP carries at the default MTU of 23, because a client that receives a full
- * MTU − 1 response cannot know the value ended and must spend a Read Blob round trip to find out:
+ * Challenge messages (lock → phone, one ATT Read, or one extended advertisement). Not CBOR: fixed
+ * layouts, each shorter than the MTU − 1 bytes that would force a Read Blob round trip (a client
+ * that receives exactly MTU − 1 bytes cannot tell whether the value ended). The phone reads the
+ * richest form its ATT MTU allows, from its own characteristic (src/protocol/gatt.ts):
  *
- *   [0] 0x01 message type   [1] lock versions bitmask   [2..21) commitment
+ *   form 1 commit  [0x01, versions, commitment(19)]         21 bytes  MTU ≥ 23
+ *   form 2 key     [0x02, versions, EL(33)]                 35 bytes  MTU ≥ 37
+ *   form 3 signed  [0x03, versions, EL(33), lock-sig(64)]   99 bytes  MTU ≥ 101
  *
- * The commitment is SHA-256("latchkey/1 commit" ‖ lockEphemeralPublicKey)[0..19) (152 bits): a fresh
- * ephemeral key is generated per challenge, so the commitment is the fresh challenge and also
- * binds the lock's ephemeral key into the phone's signature before the key itself is revealed
- * (in the result). This is what makes the first unlock 2 round trips even at MTU 23.
+ * Form 1 commits to the lock's fresh ephemeral key EL (SHA-256("latchkey/2 commit" ‖ EL)[0..19),
+ * 152 bits) and reveals EL only in the result: the first request is then sealed under the static
+ * ECDH alone (not forward-secret; the MTU-23 fallback). Forms 2 and 3 hand EL over at once, so the
+ * request key mixes ephemeral–ephemeral ECDH (forward secrecy). Form 3 adds the lock's Ed25519
+ * signature over CBOR["latchkey/2 challenge", lockId, versions, EL], so the phone can refuse a
+ * lock that cannot sign for its certificate before revealing anything.
  */
 import { concatBytes, isBytes, utf8 } from '../bytes.ts';
+import { encodeDeterministic } from '../cbor.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { LatchkeyError } from '../errors.ts';
 
-export const challengeMessageType = 0x01;
+export const challengeForm = { commit: 1, key: 2, signed: 3 } as const;
+export type ChallengeForm = (typeof challengeForm)[keyof typeof challengeForm];
+
 export const commitmentBytes = 19;
-export const challengeMessageBytes = 2 + commitmentBytes;
+export const ephemeralKeyBytes = 33;
+export const challengeSignatureBytes = 64;
+/** Whole message sizes per form. */
+export const challengeBytesOf: Record<ChallengeForm, number> = {
+  [challengeForm.commit]: 2 + commitmentBytes,
+  [challengeForm.key]: 2 + ephemeralKeyBytes,
+  [challengeForm.signed]: 2 + ephemeralKeyBytes + challengeSignatureBytes,
+};
+/** Kept for callers that mean the MTU-23 form. */
+export const challengeMessageBytes = challengeBytesOf[challengeForm.commit];
 
 export interface Challenge {
+  form: ChallengeForm;
   lockVersions: number;
-  commitment: Uint8Array;
+  /** Form 1: the commitment to EL. Forms 2/3: undefined. */
+  commitment?: Uint8Array;
+  /** Forms 2/3: the lock's ephemeral key. */
+  lockEphemeralKey?: Uint8Array;
+  /** Form 3: the lock's signature over challengeSignedBytes. */
+  lockSignature?: Uint8Array;
 }
 
-const commitLabel = utf8('latchkey/1 commit');
+const commitLabel = utf8('latchkey/2 commit');
 
 export function commitToEphemeral(crypto: CryptoProvider, lockEphemeralPublicKey: Uint8Array): Uint8Array {
   return crypto.sha256(concatBytes(commitLabel, lockEphemeralPublicKey)).subarray(0, commitmentBytes);
 }
 
+/** What the lock signs in a form-3 challenge. */
+export function challengeSignedBytes(lockId: Uint8Array, lockVersions: number, lockEphemeralKey: Uint8Array): Uint8Array {
+  return encodeDeterministic(['latchkey/2 challenge', lockId, lockVersions, lockEphemeralKey]);
+}
+
+/** The richest form whose message stays below MTU − 1 (no Read Blob). */
+export function challengeFormForMtu(mtu: number): ChallengeForm {
+  if (challengeBytesOf[challengeForm.signed] < mtu - 1) return challengeForm.signed;
+  if (challengeBytesOf[challengeForm.key] < mtu - 1) return challengeForm.key;
+  return challengeForm.commit;
+}
+
+/**
+ * The fresh value the transcript binds: the commitment (form 1) or the ephemeral key itself.
+ * Either is new for every challenge, so it is the challenge's nonce.
+ */
+export function challengeNonce(challenge: Challenge): Uint8Array {
+  return challenge.form === challengeForm.commit ? challenge.commitment! : challenge.lockEphemeralKey!;
+}
+
 export function encodeChallenge(challenge: Challenge): Uint8Array {
-  return concatBytes(new Uint8Array([challengeMessageType, challenge.lockVersions]), challenge.commitment);
+  const head = new Uint8Array([challenge.form, challenge.lockVersions]);
+  if (challenge.form === challengeForm.commit) return concatBytes(head, challenge.commitment!);
+  if (challenge.form === challengeForm.key) return concatBytes(head, challenge.lockEphemeralKey!);
+  return concatBytes(head, challenge.lockEphemeralKey!, challenge.lockSignature!);
 }
 
 export function decodeChallenge(bytes: Uint8Array): Challenge {
   if (!isBytes(bytes)) throw new LatchkeyError('message_malformed', 'challenge: expected a Uint8Array');
-  if (bytes.length < challengeMessageBytes) throw new LatchkeyError('message_truncated', `challenge of ${bytes.length} bytes`);
-  if (bytes.length > challengeMessageBytes) throw new LatchkeyError('message_too_large', `challenge of ${bytes.length} bytes`);
-  if (bytes[0] !== challengeMessageType) throw new LatchkeyError('message_malformed', `challenge type ${bytes[0]}`);
+  if (bytes.length === 0) throw new LatchkeyError('message_truncated', 'empty challenge');
+  const form = bytes[0]!;
+  if (form !== challengeForm.commit && form !== challengeForm.key && form !== challengeForm.signed) throw new LatchkeyError('message_malformed', `challenge type ${form}`);
+  const expected = challengeBytesOf[form];
+  if (bytes.length < expected) throw new LatchkeyError('message_truncated', `challenge of ${bytes.length} bytes`);
+  if (bytes.length > expected) throw new LatchkeyError('message_too_large', `challenge of ${bytes.length} bytes`);
   if (bytes[1] === 0) throw new LatchkeyError('version_unsupported', 'lock offers no version');
-  return { lockVersions: bytes[1]!, commitment: bytes.slice(2) };
+  const lockVersions = bytes[1]!;
+  if (form === challengeForm.commit) return { form, lockVersions, commitment: bytes.slice(2) };
+  const lockEphemeralKey = bytes.slice(2, 2 + ephemeralKeyBytes);
+  if (form === challengeForm.key) return { form, lockVersions, lockEphemeralKey };
+  return { form, lockVersions, lockEphemeralKey, lockSignature: bytes.slice(2 + ephemeralKeyBytes) };
 }

@@ -5,7 +5,8 @@
  *   full-request   = [1, version, phone-versions, phone-eph: bstr .size 33, sealed: bstr]
  *   sealed-inner   = [action, holder-sig: bstr .size 64, updates: [* bstr], credential-or-hash: bstr]
  *   resume-request = [2, version, phone-versions, ticket: bstr .size 8, action, updates: [* bstr], mac: bstr .size 16]
- *   full-result    = [1, status] / [1, status, lock-eph: bstr .size 33, sealed: bstr]   ; sealed = [lock-sig, ticket-lifetime-s]
+ *   full-result    = [1, status] / [1, status, sealed: bstr] / [1, status, lock-eph: bstr .size 33, sealed: bstr]
+ *                    sealed = [lock-sig, ticket-lifetime-s, lock-time-s]; lock-eph only after a form-1 (commit) challenge
  *   resume-result  = [2, status] / [2, status, mac: bstr .size 16]
  *   idle-result    = [0]
  * status 0 = unlocked, otherwise the wire number of an error code (src/protocol/errors.ts).
@@ -114,7 +115,8 @@ export const resultBytesMax = 256;
 export function encodeResult(result: Result): Uint8Array {
   if (result.type === 0) return encodeDeterministic([0]);
   if (result.type === requestType.full) {
-    return encodeDeterministic(result.lockEphemeralKey && result.sealed ? [1, result.status, result.lockEphemeralKey, result.sealed] : [1, result.status]);
+    if (result.sealed === undefined) return encodeDeterministic([1, result.status]);
+    return encodeDeterministic(result.lockEphemeralKey ? [1, result.status, result.lockEphemeralKey, result.sealed] : [1, result.status, result.sealed]);
   }
   return encodeDeterministic(result.mac ? [2, result.status, result.mac] : [2, result.status]);
 }
@@ -126,9 +128,9 @@ export function decodeResult(bytes: Uint8Array): Result {
   if (type === 0 && top.length === 1) return { type: 0 };
   if (type === requestType.full) {
     const parts = asArray(top, 'full result', 'message_malformed', 2, 4);
-    if (parts.length === 3) throw new LatchkeyError('message_malformed', 'full result has 2 or 4 elements');
     const status = asUint(parts[1], 'status', 'message_malformed', 255);
     if (parts.length === 2) return { type, status };
+    if (parts.length === 3) return { type, status, sealed: asBytes(parts[2], 'sealed', 'message_malformed', 16, resultBytesMax) };
     return { type, status, lockEphemeralKey: asBytes(parts[2], 'lock ephemeral key', 'message_malformed', 33, 33), sealed: asBytes(parts[3], 'sealed', 'message_malformed', 16, resultBytesMax) };
   }
   if (type === requestType.resume) {
@@ -140,11 +142,23 @@ export function decodeResult(bytes: Uint8Array): Result {
   throw new LatchkeyError('message_malformed', `unknown result type ${type}`);
 }
 
-export function encodeSealedResult(lockSignature: Uint8Array, ticketLifetimeS: number): Uint8Array {
-  return encodeDeterministic([lockSignature, ticketLifetimeS]);
+export interface SealedResult {
+  lockSignature: Uint8Array;
+  /** 0 = no ticket. */
+  ticketLifetimeS: number;
+  /** The lock's clock (s) when it decided, under its signature; 0 = not disclosed (refusals before the credential verified). */
+  lockTimeS: number;
 }
 
-export function decodeSealedResult(bytes: Uint8Array): { lockSignature: Uint8Array; ticketLifetimeS: number } {
-  const [signature, lifetime] = asArray(decodeStrict(bytes, { bytesMax: 128, depthMax: 2, itemsMax: 4 }), 'sealed result', 'message_malformed', 2, 2);
-  return { lockSignature: asBytes(signature, 'lock signature', 'message_malformed', 64, 64), ticketLifetimeS: asUint(lifetime, 'ticket lifetime', 'message_malformed') };
+export function encodeSealedResult(sealed: SealedResult): Uint8Array {
+  return encodeDeterministic([sealed.lockSignature, sealed.ticketLifetimeS, sealed.lockTimeS]);
+}
+
+export function decodeSealedResult(bytes: Uint8Array): SealedResult {
+  const [signature, lifetime, time] = asArray(decodeStrict(bytes, { bytesMax: 128, depthMax: 2, itemsMax: 4 }), 'sealed result', 'message_malformed', 3, 3);
+  return {
+    lockSignature: asBytes(signature, 'lock signature', 'message_malformed', 64, 64),
+    ticketLifetimeS: asUint(lifetime, 'ticket lifetime', 'message_malformed'),
+    lockTimeS: asUint(time, 'lock time', 'message_malformed'),
+  };
 }

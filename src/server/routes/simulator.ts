@@ -30,6 +30,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { characteristicUuids } from '../../protocol/gatt.ts';
 import { AttError, TransportError, type CharacteristicName, type GattConnection } from '../../radio/transport.ts';
 import type { ServerContext } from '../context.ts';
 import { ApiError, invalidInput, notFound } from '../http/errors.ts';
@@ -139,8 +140,8 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
   }
   function characteristicOf(input: Record<string, unknown>): CharacteristicName {
     const value = input.characteristic;
-    if (value !== 'challenge' && value !== 'exchange') throw invalidInput('characteristic must be challenge or exchange', [{ path: 'characteristic', message: 'invalid' }]);
-    return value;
+    if (typeof value !== 'string' || !Object.hasOwn(characteristicUuids, value)) throw invalidInput(`characteristic must be one of ${Object.keys(characteristicUuids).join(', ')}`, [{ path: 'characteristic', message: 'invalid' }]);
+    return value as CharacteristicName;
   }
   function connectionOf(client: SimClient, input: Record<string, unknown>): GattConnection | undefined {
     return client.connections.get(integer(input, 'connection_id', 1, Number.MAX_SAFE_INTEGER));

@@ -13,9 +13,10 @@
  */
 import { equalBytes, toHex } from '../../protocol/bytes.ts';
 import { codeOfWire, errorCodes, isLatchkeyError, type ErrorCode } from '../../protocol/errors.ts';
-import { verifyLockCertificate } from '../../protocol/lock-cert.ts';
+import { verifyLockCertificate, type LockCertificate } from '../../protocol/lock-cert.ts';
 import { limits } from '../../protocol/limits.ts';
-import { commitmentBytes } from '../../protocol/unlock/challenge.ts';
+import { challengeForm, commitmentBytes, ephemeralKeyBytes, type ChallengeForm } from '../../protocol/unlock/challenge.ts';
+import { certifiedKeysHash } from '../../protocol/unlock/key-schedule.ts';
 import { statusUnlocked } from '../../protocol/unlock/messages.ts';
 import { verifyLockEvidence, type LockEvidence } from '../../protocol/unlock/phone-exchange.ts';
 import { nowIso, type ServerContext } from '../context.ts';
@@ -46,7 +47,8 @@ export interface AuditRecordInput {
   evidence: LockEvidenceInput | null;
 }
 
-type LockEvidenceInput = Omit<LockEvidence, 'lockId'>;
+/** The phone's evidence; the lock id and the certified-keys hash come from the door's certificate, not the phone. */
+type LockEvidenceInput = Omit<LockEvidence, 'lockId' | 'keysHash'>;
 
 export interface AuditRecordResult {
   id: string;
@@ -67,14 +69,16 @@ const recordSpec = {
 } as const;
 
 const evidenceSpec = {
+  form: { kind: 'int', required: true, min: 1, max: 3 },
   lock_versions: { kind: 'int', required: true, min: 1, max: 255 },
-  commitment: { kind: 'string', required: true, min: 1, max: 40 },
+  nonce: { kind: 'string', required: true, min: 1, max: 60 },
   phone_versions: { kind: 'int', required: true, min: 1, max: 255 },
   phone_ephemeral_key: { kind: 'string', required: true, min: 1, max: 60 },
   credential_hash: { kind: 'string', required: true, min: 1, max: 60 },
   action: { kind: 'int', required: true, min: 0, max: 255 },
   lock_ephemeral_key: { kind: 'string', required: true, min: 1, max: 60 },
   status: { kind: 'int', required: true, min: 0, max: 255 },
+  lock_time_s: { kind: 'int', required: true, min: 0, max: 0xffffffff },
   lock_signature: { kind: 'string', required: true, min: 1, max: 100 },
 } as const;
 
@@ -104,15 +108,18 @@ function parseEvidence(raw: Record<string, unknown>, prefix: string, errors: Val
   const q = checkNested(raw, evidenceSpec, prefix, errors);
   if (q === undefined) return undefined;
   const before = errors.length;
+  const nonceBytes = q.form === challengeForm.commit ? commitmentBytes : ephemeralKeyBytes;
   const evidence: LockEvidenceInput = {
+    form: q.form as ChallengeForm,
     lockVersions: q.lock_versions,
-    commitment: bytesOf(q.commitment, `${prefix}.commitment`, commitmentBytes, commitmentBytes, errors),
+    nonce: bytesOf(q.nonce, `${prefix}.nonce`, nonceBytes, nonceBytes, errors),
     phoneVersions: q.phone_versions,
     phoneEphemeralKey: bytesOf(q.phone_ephemeral_key, `${prefix}.phone_ephemeral_key`, 33, 33, errors),
     credentialHash: bytesOf(q.credential_hash, `${prefix}.credential_hash`, 32, 32, errors),
     action: q.action,
     lockEphemeralKey: bytesOf(q.lock_ephemeral_key, `${prefix}.lock_ephemeral_key`, 33, 33, errors),
     status: q.status,
+    lockTimeS: q.lock_time_s,
     lockSignature: bytesOf(q.lock_signature, `${prefix}.lock_signature`, 64, 64, errors),
   };
   return errors.length === before ? evidence : undefined;
@@ -154,10 +161,10 @@ export function parseAuditUpload(input: Record<string, unknown>): { deviceId: st
   return { deviceId: q.device_id, records, droppedTotal: q.dropped_total ?? 0 };
 }
 
-/** The door's certified Ed25519 key. Validity window not checked: the record may predate the certificate's expiry. */
-function lockSigningKey(context: ServerContext, entrance: EntranceRow): Uint8Array | undefined {
+/** The door's certificate. Validity window not checked: the record may predate the certificate's expiry. */
+function lockCertificateOf(context: ServerContext, entrance: EntranceRow): LockCertificate | undefined {
   try {
-    return verifyLockCertificate(context.issuer.crypto, entrance.certificate, context.issuer.trusted, 0).signingKey;
+    return verifyLockCertificate(context.issuer.crypto, entrance.certificate, context.issuer.trusted, 0);
   } catch (error) {
     if (isLatchkeyError(error)) return undefined;
     throw error;
@@ -173,9 +180,9 @@ function statusMatches(record: AuditRecordInput, status: number): boolean {
 function evidenceJson(evidence: LockEvidence): string {
   const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
   return JSON.stringify({
-    lock_id: b64(evidence.lockId), lock_versions: evidence.lockVersions, commitment: b64(evidence.commitment), phone_versions: evidence.phoneVersions,
+    form: evidence.form, lock_id: b64(evidence.lockId), keys_hash: b64(evidence.keysHash), lock_versions: evidence.lockVersions, nonce: b64(evidence.nonce), phone_versions: evidence.phoneVersions,
     phone_ephemeral_key: b64(evidence.phoneEphemeralKey), credential_hash: b64(evidence.credentialHash), action: evidence.action,
-    lock_ephemeral_key: b64(evidence.lockEphemeralKey), status: evidence.status, lock_signature: b64(evidence.lockSignature),
+    lock_ephemeral_key: b64(evidence.lockEphemeralKey), status: evidence.status, lock_time_s: evidence.lockTimeS, lock_signature: b64(evidence.lockSignature),
   });
 }
 
@@ -196,23 +203,26 @@ function acceptRecord(context: ServerContext, phone: Phone, record: AuditRecordI
   if (entrance === undefined || held.length === 0 || !equalBytes(entrance.lock_id, record.lock_id)) return refused('credential_wrong_door');
   let transcriptHash: string | null = null;
   let evidence: LockEvidence | undefined;
+  let occurredAt = record.occurred_at;
   if (record.evidence !== null) {
-    evidence = { ...record.evidence, lockId: entrance.lock_id };
+    const cert = lockCertificateOf(context, entrance);
+    if (cert === undefined) return refused('lock_cert_invalid');
+    evidence = { ...record.evidence, lockId: entrance.lock_id, keysHash: certifiedKeysHash(context.issuer.crypto, cert.lockId, cert.signingKey, cert.agreementKey) };
     const credentialHash = evidence.credentialHash;
     if (!held.some((c) => equalBytes(context.issuer.crypto.sha256(c.bytes), credentialHash))) return refused('credential_unknown');
-    const signingKey = lockSigningKey(context, entrance);
-    if (signingKey === undefined) return refused('lock_cert_invalid');
-    const th2 = statusMatches(record, evidence.status) ? verifyLockEvidence(context.issuer.crypto, evidence, signingKey) : undefined;
+    const th2 = statusMatches(record, evidence.status) ? verifyLockEvidence(context.issuer.crypto, evidence, cert) : undefined;
     if (th2 === undefined) return refused('lock_proof_invalid');
     transcriptHash = toHex(th2);
     const same = audit.recordByTranscriptHash(transcriptHash);
     if (same !== undefined) return same.device_id === phone.device_id ? { id: record.id, result: 'duplicate', verified_by_lock: true } : refused('invalid_input');
+    // The lock's own clock reading is under its signature: it, not the phone, says when it happened.
+    if (evidence.lockTimeS > 0) occurredAt = new Date(evidence.lockTimeS * 1000).toISOString();
   } else if (record.path === 'full' && record.outcome === 'unlocked') {
     return refused('lock_proof_invalid'); // a full-path unlock always comes with the lock's signature
   }
   const row: AuditRecordRow = {
     audit_record_id: record.id, workspace_id: phone.workspace_id, device_id: phone.device_id, user_identity_id: phone.user_identity_id,
-    acs_entrance_id: entrance.acs_entrance_id, occurred_at: record.occurred_at, created_at: at, path: record.path, outcome: record.outcome,
+    acs_entrance_id: entrance.acs_entrance_id, occurred_at: occurredAt, created_at: at, path: record.path, outcome: record.outcome,
     error_code: record.code, verified_by_lock: evidence !== undefined ? 1 : 0, transcript_hash: transcriptHash, evidence: evidence !== undefined ? evidenceJson(evidence) : null,
   };
   audit.insertRecord(row);
