@@ -40,7 +40,8 @@ export interface RefusalCounter {
 export class AuditLog {
   private entries: AuditRecord[] = [];
   private nextSequence = 1;
-  readonly counters = new Map<ErrorCode, RefusalCounter>();
+  /** By `event code` (refused or update_rejected). */
+  readonly counters = new Map<string, RefusalCounter & { event: AuditEvent; code: ErrorCode }>();
 
   /** Appends an authenticated record (the caller commits NV). */
   append(record: Omit<AuditRecord, 'sequence'>): AuditRecord {
@@ -51,14 +52,15 @@ export class AuditLog {
   }
 
   /** Coalesces an unauthenticated refusal into its counter; returns the record to emit (sequence 0). */
-  count(timeMs: number, code: ErrorCode): AuditRecord {
-    const counter = this.counters.get(code);
-    if (counter === undefined) this.counters.set(code, { count: 1, firstMs: timeMs, lastMs: timeMs });
+  count(timeMs: number, event: AuditEvent, code: ErrorCode): AuditRecord {
+    const key = `${event} ${code}`;
+    const counter = this.counters.get(key);
+    if (counter === undefined) this.counters.set(key, { event, code, count: 1, firstMs: timeMs, lastMs: timeMs });
     else {
       counter.count++;
       counter.lastMs = timeMs;
     }
-    return { sequence: 0, timeMs, event: 'refused', code };
+    return { sequence: 0, timeMs, event, code };
   }
 
   /** Authenticated records after `sequence`. */
@@ -68,7 +70,7 @@ export class AuditLog {
 
   /** Authenticated records, then one summary record per counter (for observers and scenarios). */
   all(): AuditRecord[] {
-    const counted = [...this.counters].map(([code, counter]): AuditRecord => ({ sequence: 0, timeMs: counter.lastMs, event: 'refused', code, count: counter.count }));
+    const counted = [...this.counters.values()].map((counter): AuditRecord => ({ sequence: 0, timeMs: counter.lastMs, event: counter.event, code: counter.code, count: counter.count }));
     return [...this.entries, ...counted];
   }
 

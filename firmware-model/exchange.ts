@@ -17,7 +17,7 @@
 import { equalBytes, toHex } from '../src/protocol/bytes.ts';
 import { encodeDeterministic } from '../src/protocol/cbor.ts';
 import { parseCredential, type CredentialClaims } from '../src/protocol/credential.ts';
-import { LatchkeyError, isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.ts';
+import { LatchkeyError, errorCodes, isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.ts';
 import { challengeForm } from '../src/protocol/unlock/challenge.ts';
 import {
   AeadDirection,
@@ -60,6 +60,8 @@ export interface ExchangeOutcome {
   authenticated: boolean;
   /** The lock spent public-key crypto on it (counts toward the stranger budget when unauthenticated). */
   costly: boolean;
+  /** The lock's own reason when the wire says less (access_denied): for its audit counters only. */
+  auditCode?: ErrorCode;
   raiseFloorTo?: number;
   credentialId?: string;
   subject?: string;
@@ -169,7 +171,9 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
     credentialHash = resolved.hash;
   } catch (error) {
     if (!isLatchkeyError(error)) throw error;
-    return sign(error.code);
+    const refused = sign(error.code);
+    const reason = error.code === 'access_denied' ? error.detail : undefined;
+    return reason !== undefined && Object.hasOwn(errorCodes, reason) ? { ...refused, auditCode: reason as ErrorCode } : refused;
   }
   const { claims } = resolved;
   if (!crypto.verify('ES256', claims.holderKey, holderSignedBytes(th1, credentialHash, actions.unlock), holderSignature)) return sign('holder_proof_invalid');

@@ -433,7 +433,8 @@ export class Lock {
       } else {
         if (outcome.costly) this.strangerFailureTimesMs.push(this.tickMs);
         if (this.strangerFailureTimesMs.length > this.config.strangerFailuresMax * 2) this.strangerFailureTimesMs.shift();
-        this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: outcome.code }, false);
+        // The counter keeps the lock's own reason (e.g. cose_bad_signature behind a wire access_denied).
+        this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: outcome.auditCode ?? outcome.code }, false);
       }
       return { unlocked: false, result: outcome.result };
     }
@@ -561,7 +562,7 @@ export class Lock {
 
   /** Authenticated events go to the NV ring (committed by the caller's next commit); others are counted. */
   private pushAudit(outputs: LockOutput[], record: Omit<AuditRecord, 'sequence'>, authenticated: boolean): void {
-    outputs.push({ type: 'audit', record: authenticated ? this.audit.append(record) : this.audit.count(record.timeMs, record.code!) });
+    outputs.push({ type: 'audit', record: authenticated ? this.audit.append(record) : this.audit.count(record.timeMs, record.event, record.code!) });
   }
 
   /** Credential lookups used by the exchange: cached by hash, else parsed (not yet verified). */

@@ -29,7 +29,7 @@ export interface PersistentState {
 const splitMs = (ms: number): [number, number] => [Math.floor(ms / 1000), ms % 1000];
 
 function encodeAuditRecord(record: AuditRecord): unknown[] {
-  return [record.sequence, ...splitMs(record.timeMs), auditEvents.indexOf(record.event), record.code === undefined ? 0 : wireOf(record.code), record.credentialId === undefined ? new Uint8Array(0) : fromHex(record.credentialId), record.subject ?? ''];
+  return [record.sequence, ...splitMs(record.timeMs), auditEvents.indexOf(record.event), record.code === undefined ? 0 : wireOf(record.code), record.credentialId === undefined ? new Uint8Array(0) : fromHex(record.credentialId), record.subject ?? null];
 }
 
 function decodeAuditRecord(value: unknown): AuditRecord {
@@ -44,8 +44,7 @@ function decodeAuditRecord(value: unknown): AuditRecord {
   }
   const id = asBytes(cti, 'cti', 'claim_invalid', 0, 16);
   if (id.length > 0) record.credentialId = toHex(id);
-  const text = asText(subject, 'subject', 'claim_invalid', 64);
-  if (text !== '') record.subject = text;
+  if (subject !== null) record.subject = asText(subject, 'subject', 'claim_invalid', 64);
   return record;
 }
 

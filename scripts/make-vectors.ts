@@ -1,5 +1,5 @@
 /**
- * Test vectors for latchkey protocol v1 (`npm run vectors`).
+ * Test vectors for latchkey protocol v2 (`npm run vectors`).
  *
  * Everything is derived from one fixed seed (createSeededRandom, forked by label), so the same code
  * gives the same bytes on every run and with either crypto provider: signatures are deterministic
@@ -9,7 +9,12 @@
  * src/protocol/unlock/phone-exchange.ts. Intermediate values (TH1, k_req, …) are recomputed here
  * with key-schedule.ts and cross-checked against what the two halves exchanged.
  *
- * Run as a script (with the noble provider) it writes test/vectors/latchkey-v1.json and rewrites
+ * Three exchanges on one lock: a full exchange after a form-1 (commit) challenge as read at MTU 23,
+ * a full exchange after a form-3 (signed) challenge as read at MTU 247, and a resume on the ticket
+ * of the second, carrying the signed lock update. A twin lock (same identity, same random seed) is
+ * fed every request chunked at the other MTU and must answer byte for byte the same.
+ *
+ * Run as a script (with the noble provider) it writes test/vectors/latchkey-v2.json and rewrites
  * three generated regions of docs/PROTOCOL.md: the vectors, the error-code table (from
  * src/protocol/errors.ts) and the limits table (from src/protocol/limits.ts).
  * test/protocol/vectors.test.ts imports the same functions and checks that the JSON and the doc are
@@ -23,16 +28,18 @@ import { toHex } from '../src/protocol/bytes.ts';
 import { encodeDeterministic } from '../src/protocol/cbor.ts';
 import { parseSign1 } from '../src/protocol/cose.ts';
 import { issueCredential, type CredentialClaims } from '../src/protocol/credential.ts';
-import { p256SecretFromSeed, signatureAlgorithms, type CryptoProvider, type SignatureAlgorithm } from '../src/protocol/crypto/provider.ts';
+import { p256SecretFromSeed, signatureAlgorithms, type CryptoProvider } from '../src/protocol/crypto/provider.ts';
 import { errorCodes } from '../src/protocol/errors.ts';
+import { challengeCharacteristicOfForm } from '../src/protocol/gatt.ts';
 import { issuerAlgorithms, makeIssuerKey, publicPart, type IssuerSigningKey } from '../src/protocol/issuer-keys.ts';
 import { limits } from '../src/protocol/limits.ts';
 import { issueLockCertificate, lockCertBytesMax, type LockCertificate } from '../src/protocol/lock-cert.ts';
 import { issueLockUpdate, lockUpdateBytesMax, type LockUpdate } from '../src/protocol/lock-update.ts';
 import { createSeededRandom, type RandomSource, type SeededRandom } from '../src/protocol/random.ts';
-import { commitToEphemeral, decodeChallenge } from '../src/protocol/unlock/challenge.ts';
+import { challengeForm, challengeFormForMtu, challengeNonce, challengeSignedBytes, commitToEphemeral, decodeChallenge } from '../src/protocol/unlock/challenge.ts';
 import { splitIntoChunks } from '../src/protocol/unlock/chunking.ts';
 import {
+  certifiedKeysHash,
   direction,
   holderSignedBytes,
   lockResumeMac,
@@ -46,14 +53,14 @@ import {
   transcriptHash2,
 } from '../src/protocol/unlock/key-schedule.ts';
 import { action, decodeRequest, decodeResult, encodeSealedInner, encodeSealedResult, requestType, resultBytesMax, statusUnlocked, updatesPerRequestMax } from '../src/protocol/unlock/messages.ts';
-import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult, type HolderSigner } from '../src/protocol/unlock/phone-exchange.ts';
+import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult, type HolderSigner, type ResumptionTicket } from '../src/protocol/unlock/phone-exchange.ts';
 import { supportedVersions } from '../src/protocol/unlock/versions.ts';
 
 /** The one seed every vector derives from (printed in the JSON). */
 export const vectorSeed = 20261123;
 /** 2026-11-23T12:00:00Z (the virtual radio's default epoch), in seconds. */
 export const vectorEpochS = Math.floor(Date.UTC(2026, 10, 23, 12, 0, 0) / 1000);
-export const vectorsPath = 'test/vectors/latchkey-v1.json';
+export const vectorsPath = 'test/vectors/latchkey-v2.json';
 export const protocolDocPath = 'docs/PROTOCOL.md';
 
 /** A JSON value; byte strings are lower-case hex, text is text, integers are numbers. */
@@ -138,6 +145,7 @@ function makeFixture(crypto: CryptoProvider): Fixture {
     agreementKey: crypto.publicKeyOf('ES256', agreementSecret),
     issuedAtS: vectorEpochS - 86400,
     expiresAtS: vectorEpochS - 86400 + 5 * 365 * 86400,
+    versions: supportedVersions,
   };
   const certificateBytes = issueLockCertificate(crypto, issuerEdDSA, certificate);
   const claimsRandom = root.fork('claims');
@@ -163,6 +171,7 @@ function makeFixture(crypto: CryptoProvider): Fixture {
     sequenceFloor: 1,
     timeS: vectorEpochS + 10,
     issuers: [publicPart(issuerEdDSA), publicPart(issuerES256)],
+    sequenceCeiling: 3,
   };
   return {
     crypto,
@@ -223,7 +232,9 @@ function writeChunks(lock: Lock, connectionId: number, chunks: Uint8Array[], atM
   return status;
 }
 
-function readValue(lock: Lock, connectionId: number, characteristic: 'challenge' | 'exchange', atMs: number): Uint8Array {
+type ReadCharacteristic = 'challenge' | 'challenge_key' | 'challenge_signed' | 'exchange';
+
+function readValue(lock: Lock, connectionId: number, characteristic: ReadCharacteristic, atMs: number): Uint8Array {
   return only(lock.step({ type: 'read', connectionId, characteristic, offset: 0 }, atMs), 'read_response').value;
 }
 
@@ -236,107 +247,233 @@ function decodeRequestSealed(message: Uint8Array): Uint8Array | undefined {
   return request.type === requestType.full ? request.sealed : undefined;
 }
 
-// -- the vectors --
+const otherMtu = (mtu: 23 | 247): 23 | 247 => (mtu === 23 ? 247 : 23);
 
-export async function buildVectors(crypto: CryptoProvider): Promise<VectorObject> {
-  const f = makeFixture(crypto);
-  const t0Ms = vectorEpochS * 1000;
-  const timing = { connectMs: 0, challengeReadMs: 15, requestWrittenMs: 30, resultReadMs: 45 };
+/** Fixed times (ms after an exchange's start) and the link's connection interval. */
+const timing = { connIntervalMs: 15, connectMs: 0, challengeReadMs: 15, requestWrittenMs: 30, resultReadMs: 45 };
 
-  // First unlock: two identical locks (same identity and random seed) fed the same request at MTU 23 and 247.
-  const a = newLock(f);
-  const b = newLock(f);
-  const connection = 1;
-  for (const lock of [a.lock, b.lock]) lock.step({ type: 'connect', connectionId: connection }, t0Ms);
-  const challengeBytes = readValue(a.lock, connection, 'challenge', t0Ms + timing.challengeReadMs);
-  const challengeB = readValue(b.lock, connection, 'challenge', t0Ms + timing.challengeReadMs);
-  if (hex(challengeBytes) !== hex(challengeB)) throw new Error('make-vectors: two identically seeded locks gave different challenges');
-  const lockEphemeralSeed = a.taken[0]!;
+/**
+ * The lock under test (A) and its twin (B): same identity and random seed, the same inputs at the
+ * same times, except that B gets every request chunked at the other MTU. Their answers must agree.
+ */
+interface Locks {
+  a: { lock: Lock; taken: Uint8Array[] };
+  b: { lock: Lock; taken: Uint8Array[] };
+}
+
+interface LinkRun {
+  challenge: Uint8Array;
+  finalWriteAttError: number;
+  lockOutputs: string[];
+  result: Uint8Array;
+  relayBoundMs: number;
+}
+
+/**
+ * One connection on both locks: connect (with the connection interval), Read `characteristic`,
+ * then `request(challenge)` written in chunks (A at `mtu`, B at the other), then Read the result.
+ */
+async function runLink(locks: Locks, connectionId: number, startMs: number, characteristic: ReadCharacteristic, mtu: 23 | 247, request: (challenge: Uint8Array) => Promise<Uint8Array>): Promise<LinkRun & { message: Uint8Array }> {
+  const runs: LinkRun[] = [];
+  let message: Uint8Array | undefined;
+  for (const [lock, chunkMtu] of [
+    [locks.a.lock, mtu],
+    [locks.b.lock, otherMtu(mtu)],
+  ] as const) {
+    lock.step({ type: 'connect', connectionId, connIntervalMs: timing.connIntervalMs }, startMs + timing.connectMs);
+    const relayBoundMs = lock.relayBoundFor(timing.connIntervalMs);
+    if (timing.requestWrittenMs - timing.challengeReadMs > relayBoundMs) throw new Error('make-vectors: the fixed timings exceed the relay bound');
+    const challenge = readValue(lock, connectionId, characteristic, startMs + timing.challengeReadMs);
+    message ??= await request(challenge);
+    const lockOutputs: string[] = [];
+    const finalWriteAttError = writeChunks(lock, connectionId, splitIntoChunks(message, chunkMtu), startMs + timing.requestWrittenMs, lockOutputs);
+    const result = readValue(lock, connectionId, 'exchange', startMs + timing.resultReadMs);
+    lock.step({ type: 'disconnect', connectionId }, startMs + timing.resultReadMs);
+    runs.push({ challenge, finalWriteAttError, lockOutputs, result, relayBoundMs });
+  }
+  const [a, b] = runs as [LinkRun, LinkRun];
+  if (hex(a.challenge) !== hex(b.challenge)) throw new Error('make-vectors: two identically seeded locks gave different challenges');
+  if (a.finalWriteAttError !== b.finalWriteAttError || hex(a.result) !== hex(b.result) || a.lockOutputs.join() !== b.lockOutputs.join()) throw new Error('make-vectors: MTU 23 and MTU 247 chunking gave different decisions');
+  return { ...a, message: message! };
+}
+
+const sameBytes = (x: Uint8Array, y: Uint8Array | undefined, what: string): void => {
+  if (y === undefined || hex(x) !== hex(y)) throw new Error(`make-vectors: recomputed ${what} differs from the exchanged one`);
+};
+
+/**
+ * A full exchange: the phone reads the richest challenge form its MTU allows (form 1 at MTU 23,
+ * form 3 at MTU 247) and sends the whole EdDSA credential. Returns the vector and the phone's ticket.
+ */
+async function fullExchange(f: Fixture, locks: Locks, phoneRandom: { source: RandomSource; taken: Uint8Array[] }, connectionId: number, startMs: number, mtu: 23 | 247): Promise<{ vector: VectorObject; ticket: ResumptionTicket }> {
+  const { crypto } = f;
+  const form = challengeFormForMtu(mtu);
+  const characteristic = challengeCharacteristicOfForm[form];
+  const nowS = Math.floor(startMs / 1000);
+  const lockSeedIndex = locks.a.taken.length;
+  const phoneSeedIndex = phoneRandom.taken.length;
+  let pendingOut: Awaited<ReturnType<typeof buildFullRequest>>['pending'] | undefined;
+  const run = await runLink(locks, connectionId, startMs, characteristic, mtu, async (challengeBytes) => {
+    const built = await buildFullRequest({ crypto, random: phoneRandom.source, lock: f.certificate, challengeBytes, minimumForm: form, credential: f.credentialEdDSA, sendHashOnly: false, holder: f.holder, updates: [] });
+    pendingOut = built.pending;
+    return built.message;
+  });
+  const pending = pendingOut!;
+  const { challenge: challengeBytes, message: request, result } = run;
+  const challenge = decodeChallenge(challengeBytes);
+  if (challenge.form !== form) throw new Error(`make-vectors: read ${characteristic}, got challenge form ${challenge.form}`);
+  const lockEphemeralSeed = locks.a.taken[lockSeedIndex]!;
   const lockEphemeralSecret = p256SecretFromSeed(lockEphemeralSeed);
   const lockEphemeralKey = crypto.publicKeyOf('ES256', lockEphemeralSecret);
-
-  const phoneRandom = recording(createSeededRandom(vectorSeed).fork('phone-rng'));
-  const { message: request, pending } = await buildFullRequest({
-    crypto,
-    random: phoneRandom.source,
-    lock: f.certificate,
-    challengeBytes,
-    credential: f.credentialEdDSA,
-    sendHashOnly: false,
-    holder: f.holder,
-    updates: [],
-  });
-  const phoneEphemeralSeed = phoneRandom.taken[0]!;
+  const phoneEphemeralSeed = phoneRandom.taken[phoneSeedIndex]!;
   const phoneEphemeralSecret = pending.phoneEphemeralSecret;
   const phoneEphemeralKey = crypto.publicKeyOf('ES256', phoneEphemeralSecret);
-  const lockOutputsFull: string[] = [];
-  const chunks23 = splitIntoChunks(request, 23);
-  const chunks247 = splitIntoChunks(request, 247);
-  const writeStatus = writeChunks(a.lock, connection, chunks23, t0Ms + timing.requestWrittenMs, lockOutputsFull);
-  const writeStatusB = writeChunks(b.lock, connection, chunks247, t0Ms + timing.requestWrittenMs, []);
-  const result = readValue(a.lock, connection, 'exchange', t0Ms + timing.resultReadMs);
-  const resultB = readValue(b.lock, connection, 'exchange', t0Ms + timing.resultReadMs);
-  if (writeStatus !== writeStatusB || hex(result) !== hex(resultB)) throw new Error('make-vectors: MTU 23 and MTU 247 chunking gave different decisions');
-  a.lock.step({ type: 'disconnect', connectionId: connection }, t0Ms + timing.resultReadMs);
+  sameBytes(phoneEphemeralSecret, p256SecretFromSeed(phoneEphemeralSeed), 'phone ephemeral secret');
 
   // Recompute the key schedule from the inputs, as the phone does.
-  const th1Input = encodeDeterministic(['latchkey/1 TH1', f.lockId, decodeChallenge(challengeBytes).lockVersions, commitToEphemeral(crypto, lockEphemeralKey), supportedVersions, phoneEphemeralKey]);
-  const th1 = transcriptHash1(crypto, { lockId: f.lockId, lockVersions: decodeChallenge(challengeBytes).lockVersions, commitment: decodeChallenge(challengeBytes).commitment, phoneVersions: supportedVersions, phoneEphemeralKey });
+  const commitForm = form === challengeForm.commit;
+  const lockVersions = challenge.lockVersions;
+  const keysHash = certifiedKeysHash(crypto, f.lockId, f.certificate.signingKey, f.certificate.agreementKey);
+  const nonce = commitForm ? commitToEphemeral(crypto, lockEphemeralKey) : lockEphemeralKey;
+  const th1Input = encodeDeterministic(['latchkey/2 TH1', form, f.lockId, keysHash, lockVersions, nonce, supportedVersions, phoneEphemeralKey]);
+  const th1 = transcriptHash1(crypto, { form, lockId: f.lockId, keysHash, lockVersions, nonce, phoneVersions: supportedVersions, phoneEphemeralKey });
   const staticSharedSecret = crypto.ecdhP256(phoneEphemeralSecret, f.certificate.agreementKey);
-  const kReq = requestKey(crypto, staticSharedSecret, th1);
+  const ephemeralSharedSecret = crypto.ecdhP256(phoneEphemeralSecret, lockEphemeralKey);
+  const kReq = requestKey(crypto, form, staticSharedSecret, commitForm ? undefined : ephemeralSharedSecret, th1);
   const credentialHash = crypto.sha256(f.credentialEdDSA);
   const holderBytes = holderSignedBytes(th1, credentialHash, action.unlock);
   const holderSignature = crypto.sign('ES256', f.holderSecret, holderBytes);
   const sealedInner = encodeSealedInner({ action: action.unlock, holderSignature, updates: [], credentialOrHash: f.credentialEdDSA });
   const requestIv = new Uint8Array([...direction.phoneToLock, 0, 0, 0, 0]);
   const requestSealed = crypto.aesGcmSeal(kReq, requestIv, th1, sealedInner);
-  const th2Input = encodeDeterministic(['latchkey/1 TH2', th1, credentialHash, action.unlock, lockEphemeralKey]);
+  const th2Input = encodeDeterministic(['latchkey/2 TH2', th1, credentialHash, action.unlock, lockEphemeralKey]);
   const th2 = transcriptHash2(crypto, th1, credentialHash, action.unlock, lockEphemeralKey);
-  const ephemeralSharedSecret = crypto.ecdhP256(phoneEphemeralSecret, lockEphemeralKey);
   const keys = sessionKeys(crypto, ephemeralSharedSecret, staticSharedSecret, th2);
   const decoded = decodeResult(result);
   if (decoded.type !== requestType.full || decoded.sealed === undefined) throw new Error('make-vectors: expected an authenticated full result');
-  const lockBytes = lockSignedBytes(th2, decoded.status);
+  const opened = openFullResult(crypto, pending, f.certificate, result, nowS);
+  if (opened.status !== 'unlocked' || opened.ticket === undefined || opened.lockTimeS === undefined) throw new Error(`make-vectors: unlock after a form-${form} challenge refused (${opened.code})`);
+  const lockTimeS = opened.lockTimeS;
+  const lockBytes = lockSignedBytes(th2, decoded.status, lockTimeS);
   const lockSignature = crypto.sign('EdDSA', f.signingSecret, lockBytes);
-  const opened = openFullResult(crypto, pending, f.certificate, result, vectorEpochS);
-  if (opened.status !== 'unlocked' || opened.ticket === undefined) throw new Error(`make-vectors: first unlock refused (${opened.code})`);
   const resultIv = new Uint8Array([...direction.lockToPhone, 0, 0, 0, 0]);
-  const sealedResultPlain = encodeSealedResult(lockSignature, a.lock.config.ticketLifetimeS);
+  const ticketLifetimeS = locks.a.lock.config.ticketLifetimeS;
+  const sealedResultPlain = encodeSealedResult({ lockSignature, ticketLifetimeS, lockTimeS });
   // Self-checks: what we recomputed is what the phone sent and the lock answered.
-  const sameBytes = (x: Uint8Array, y: Uint8Array | undefined, what: string): void => {
-    if (y === undefined || hex(x) !== hex(y)) throw new Error(`make-vectors: recomputed ${what} differs from the exchanged one`);
-  };
   sameBytes(th1, pending.th1, 'TH1');
-  sameBytes(commitToEphemeral(crypto, lockEphemeralKey), decodeChallenge(challengeBytes).commitment, 'commitment');
+  sameBytes(nonce, challengeNonce(challenge), 'challenge nonce');
   sameBytes(requestSealed, decodeRequestSealed(request), 'sealed request');
   sameBytes(crypto.aesGcmSeal(keys.lockToPhone, resultIv, th2, sealedResultPlain), decoded.sealed, 'sealed result');
-  sameBytes(lockEphemeralKey, decoded.lockEphemeralKey, 'lock ephemeral key');
+  sameBytes(keys.resumption, opened.ticket.resumption, 'resumption key');
+  if (commitForm) sameBytes(lockEphemeralKey, decoded.lockEphemeralKey, 'lock ephemeral key');
+  else if (decoded.lockEphemeralKey !== undefined) throw new Error('make-vectors: a form-2/3 result repeated the lock ephemeral key');
 
-  // Repeat unlock on lock A, ten seconds later, carrying the signed update.
+  const challengeFields: VectorObject = commitForm
+    ? { commitment: hex(nonce) }
+    : (() => {
+        const signedBytes = challengeSignedBytes(f.lockId, lockVersions, lockEphemeralKey);
+        const signature = crypto.sign('EdDSA', f.signingSecret, signedBytes);
+        sameBytes(signature, challenge.lockSignature, 'challenge signature');
+        return { challengeSignedBytes: hex(signedBytes), challengeSignature: hex(signature) };
+      })();
+  const vector: VectorObject = {
+    form,
+    mtu,
+    characteristic,
+    startMs,
+    timingMs: timing,
+    relayBoundMs: run.relayBoundMs,
+    lockEphemeralSeed: hex(lockEphemeralSeed),
+    lockEphemeralSecret: hex(lockEphemeralSecret),
+    lockEphemeralKey: hex(lockEphemeralKey),
+    lockVersions,
+    ...challengeFields,
+    challenge: hex(challengeBytes),
+    phoneEphemeralSeed: hex(phoneEphemeralSeed),
+    phoneEphemeralSecret: hex(phoneEphemeralSecret),
+    phoneEphemeralKey: hex(phoneEphemeralKey),
+    phoneVersions: supportedVersions,
+    version: decodeRequest(request).version,
+    keysHash: hex(keysHash),
+    nonce: hex(nonce),
+    th1Input: hex(th1Input),
+    th1: hex(th1),
+    staticSharedSecret: hex(staticSharedSecret),
+    ephemeralSharedSecret: hex(ephemeralSharedSecret),
+    requestKeyIkm: hex(commitForm ? staticSharedSecret : new Uint8Array([...ephemeralSharedSecret, ...staticSharedSecret])),
+    requestKey: hex(kReq),
+    credentialHash: hex(credentialHash),
+    action: action.unlock,
+    holderSignedBytes: hex(holderBytes),
+    holderSignature: hex(holderSignature),
+    sealedInner: hex(sealedInner),
+    requestIv: hex(requestIv),
+    requestSealed: hex(requestSealed),
+    request: hex(request),
+    chunksMtu23: chunkVector(request, 23),
+    chunksMtu247: chunkVector(request, 247),
+    finalWriteAttError: run.finalWriteAttError,
+    lockOutputs: run.lockOutputs,
+    th2Input: hex(th2Input),
+    th2: hex(th2),
+    lockToPhoneKey: hex(keys.lockToPhone),
+    phoneToLockKey: hex(keys.phoneToLock),
+    resumptionKey: hex(keys.resumption),
+    status: decoded.status,
+    lockTimeS,
+    lockSignedBytes: hex(lockBytes),
+    lockSignature: hex(lockSignature),
+    ticketLifetimeS,
+    sealedResultPlain: hex(sealedResultPlain),
+    resultIv: hex(resultIv),
+    resultSealed: hex(decoded.sealed),
+    result: hex(result),
+    ticketId: hex(ticketId(crypto, keys.resumption, 0)),
+  };
+  return { vector, ticket: opened.ticket };
+}
+
+// -- the vectors --
+
+export async function buildVectors(crypto: CryptoProvider): Promise<VectorObject> {
+  const f = makeFixture(crypto);
+  const t0Ms = vectorEpochS * 1000;
+  const locks: Locks = { a: newLock(f), b: newLock(f) };
+  const phoneRandom = recording(createSeededRandom(vectorSeed).fork('phone-rng'));
+
+  // Full exchange after a form-1 challenge (MTU 23), then 10 s later after a form-3 challenge (MTU 247).
+  const form1 = await fullExchange(f, locks, phoneRandom, 1, t0Ms, 23);
   const t1Ms = t0Ms + 10_000;
-  const connection2 = 2;
-  a.lock.step({ type: 'connect', connectionId: connection2 }, t1Ms);
-  const challenge2 = readValue(a.lock, connection2, 'challenge', t1Ms + timing.challengeReadMs);
-  const lockEphemeralSeed2 = a.taken[1]!;
-  const lockEphemeralKey2 = crypto.publicKeyOf('ES256', p256SecretFromSeed(lockEphemeralSeed2));
-  const ticket = opened.ticket;
-  const resume = buildResumeRequest(crypto, ticket, challenge2, [f.updateBytes]);
-  const lockOutputsResume: string[] = [];
-  const resumeChunks23 = splitIntoChunks(resume.message, 23);
-  const resumeWriteStatus = writeChunks(a.lock, connection2, resumeChunks23, t1Ms + timing.requestWrittenMs, lockOutputsResume);
-  const resumeResult = readValue(a.lock, connection2, 'exchange', t1Ms + timing.resultReadMs);
-  const resumeOpened = openResumeResult(crypto, resume.pending, resumeResult);
+  const form3 = await fullExchange(f, locks, phoneRandom, 2, t1Ms, 247);
+
+  // Repeat unlock, ten seconds later again, on the form-3 exchange's ticket, after a form-1
+  // challenge (MTU 23), carrying the signed update.
+  const t2Ms = t1Ms + 10_000;
+  const ticket = form3.ticket;
+  const resumeMtu = 23;
+  const resumeForm = challengeFormForMtu(resumeMtu);
+  const lockSeedIndex = locks.a.taken.length;
+  let resume: ReturnType<typeof buildResumeRequest> | undefined;
+  const run = await runLink(locks, 3, t2Ms, challengeCharacteristicOfForm[resumeForm], resumeMtu, async (challengeBytes) => {
+    resume = buildResumeRequest(crypto, ticket, challengeBytes, [f.updateBytes]);
+    return resume.message;
+  });
+  const resumeOpened = openResumeResult(crypto, resume!.pending, run.result);
   if (resumeOpened.status !== 'unlocked') throw new Error(`make-vectors: repeat unlock refused (${resumeOpened.code})`);
+  const lockEphemeralSeed2 = locks.a.taken[lockSeedIndex]!;
+  const lockEphemeralKey2 = crypto.publicKeyOf('ES256', p256SecretFromSeed(lockEphemeralSeed2));
+  const challenge2 = decodeChallenge(run.challenge);
+  const nonce2 = challengeNonce(challenge2);
+  sameBytes(commitToEphemeral(crypto, lockEphemeralKey2), nonce2, 'resume commitment');
   const updatesCbor = encodeDeterministic([f.updateBytes]);
   const updatesHash = crypto.sha256(updatesCbor);
   const ticketId0 = ticketId(crypto, ticket.resumption, ticket.counter);
-  const lockVersions2 = decodeChallenge(challenge2).lockVersions;
-  const commitment2 = decodeChallenge(challenge2).commitment;
-  const transcriptInput = encodeDeterministic(['latchkey/1 resume', f.lockId, lockVersions2, commitment2, supportedVersions, ticketId0, action.unlock, updatesHash]);
-  const transcript = resumeTranscript(crypto, { lockId: f.lockId, lockVersions: lockVersions2, commitment: commitment2, phoneVersions: supportedVersions, ticketId: ticketId0, action: action.unlock, updatesHash });
+  const transcriptInput = encodeDeterministic(['latchkey/2 resume', challenge2.form, f.lockId, challenge2.lockVersions, nonce2, supportedVersions, ticketId0, action.unlock, updatesHash]);
+  const transcript = resumeTranscript(crypto, { form: challenge2.form, lockId: f.lockId, lockVersions: challenge2.lockVersions, nonce: nonce2, phoneVersions: supportedVersions, ticketId: ticketId0, action: action.unlock, updatesHash });
+  sameBytes(transcript, resume!.pending.transcript, 'resume transcript');
 
   return {
-    description: 'latchkey protocol v1 test vectors (docs/PROTOCOL.md). Byte strings are lower-case hex; integers are numbers; text is text.',
+    description: 'latchkey protocol v2 test vectors (docs/PROTOCOL.md). Byte strings are lower-case hex; integers are numbers; text is text.',
     generator: 'scripts/make-vectors.ts (npm run vectors), noble provider; the node provider must give identical bytes',
     seed: vectorSeed,
     nowS: vectorEpochS,
@@ -350,6 +487,9 @@ export async function buildVectors(crypto: CryptoProvider): Promise<VectorObject
         signingKey: hex(f.certificate.signingKey),
         agreementSecret: hex(f.agreementSecret),
         agreementKey: hex(f.certificate.agreementKey),
+        keysHashInput: hex(encodeDeterministic(['latchkey/2 keys', f.lockId, f.certificate.signingKey, f.certificate.agreementKey])),
+        keysHash: hex(certifiedKeysHash(crypto, f.lockId, f.certificate.signingKey, f.certificate.agreementKey)),
+        versions: locks.a.lock.config.lockVersions,
         trustedIssuerKids: [hex(f.issuerEdDSA.kid)],
       },
     },
@@ -357,7 +497,15 @@ export async function buildVectors(crypto: CryptoProvider): Promise<VectorObject
     credentialES256: { issuerKid: hex(f.issuerES256.kid), claims: claimsVector(f.claimsES256), ...sign1Parts(f.credentialES256, limits.credentialBytesMax), credential: hex(f.credentialES256), credentialHash: hex(crypto.sha256(f.credentialES256)) },
     lockCertificate: {
       issuerKid: hex(f.issuerEdDSA.kid),
-      fields: { iss: f.certificate.issuer, iat: f.certificate.issuedAtS, exp: f.certificate.expiresAtS, lockId: hex(f.lockId), signingKey: hex(f.certificate.signingKey), agreementKey: hex(f.certificate.agreementKey) },
+      fields: {
+        iss: f.certificate.issuer,
+        iat: f.certificate.issuedAtS,
+        exp: f.certificate.expiresAtS,
+        lockId: hex(f.lockId),
+        signingKey: hex(f.certificate.signingKey),
+        agreementKey: hex(f.certificate.agreementKey),
+        versions: f.certificate.versions,
+      },
       ...sign1Parts(f.certificateBytes, lockCertBytesMax),
       certificate: hex(f.certificateBytes),
     },
@@ -372,64 +520,30 @@ export async function buildVectors(crypto: CryptoProvider): Promise<VectorObject
         sequenceFloor: f.update.sequenceFloor,
         timeS: f.update.timeS!,
         issuers: f.update.issuers!.map((key) => ({ kid: hex(key.kid), alg: signatureAlgorithms[key.algorithm], publicKey: hex(key.publicKey) })),
+        sequenceCeiling: f.update.sequenceCeiling!,
       },
       ...sign1Parts(f.updateBytes, lockUpdateBytesMax),
       update: hex(f.updateBytes),
     },
-    fullExchange: {
-      startMs: t0Ms,
-      timingMs: timing,
-      lockEphemeralSeed: hex(lockEphemeralSeed),
-      lockEphemeralSecret: hex(lockEphemeralSecret),
-      lockEphemeralKey: hex(lockEphemeralKey),
-      commitment: hex(commitToEphemeral(crypto, lockEphemeralKey)),
-      challenge: hex(challengeBytes),
-      phoneEphemeralSeed: hex(phoneEphemeralSeed),
-      phoneEphemeralSecret: hex(phoneEphemeralSecret),
-      phoneEphemeralKey: hex(phoneEphemeralKey),
-      phoneVersions: supportedVersions,
-      version: supportedVersions,
-      th1Input: hex(th1Input),
-      th1: hex(th1),
-      staticSharedSecret: hex(staticSharedSecret),
-      requestKey: hex(kReq),
-      credentialHash: hex(credentialHash),
-      action: action.unlock,
-      holderSignedBytes: hex(holderBytes),
-      holderSignature: hex(holderSignature),
-      sealedInner: hex(sealedInner),
-      requestIv: hex(requestIv),
-      requestSealed: hex(requestSealed),
-      request: hex(request),
-      chunksMtu23: chunkVector(request, 23),
-      chunksMtu247: chunkVector(request, 247),
-      finalWriteAttError: writeStatus,
-      lockOutputs: lockOutputsFull,
-      th2Input: hex(th2Input),
-      th2: hex(th2),
-      ephemeralSharedSecret: hex(ephemeralSharedSecret),
-      lockToPhoneKey: hex(keys.lockToPhone),
-      phoneToLockKey: hex(keys.phoneToLock),
-      resumptionKey: hex(keys.resumption),
-      status: decoded.status,
-      lockSignedBytes: hex(lockBytes),
-      lockSignature: hex(lockSignature),
-      ticketLifetimeS: a.lock.config.ticketLifetimeS,
-      sealedResultPlain: hex(sealedResultPlain),
-      resultIv: hex(resultIv),
-      resultSealed: hex(decoded.sealed),
-      result: hex(result),
-      ticketId: hex(ticketId0),
-    },
+    fullExchangeForm1: form1.vector,
+    fullExchangeForm3: form3.vector,
     resumeExchange: {
-      startMs: t1Ms,
+      form: challenge2.form,
+      mtu: resumeMtu,
+      characteristic: challengeCharacteristicOfForm[resumeForm],
+      startMs: t2Ms,
       timingMs: timing,
+      relayBoundMs: run.relayBoundMs,
       lockEphemeralSeed: hex(lockEphemeralSeed2),
       lockEphemeralKey: hex(lockEphemeralKey2),
-      challenge: hex(challenge2),
+      challenge: hex(run.challenge),
+      nonce: hex(nonce2),
+      ticketFrom: 'fullExchangeForm3',
       resumptionKey: hex(ticket.resumption),
       ticketCounter: ticket.counter,
       ticketId: hex(ticketId0),
+      phoneVersions: supportedVersions,
+      version: decodeRequest(run.message).version,
       action: action.unlock,
       updates: [hex(f.updateBytes)],
       updatesCbor: hex(updatesCbor),
@@ -437,16 +551,16 @@ export async function buildVectors(crypto: CryptoProvider): Promise<VectorObject
       transcriptInput: hex(transcriptInput),
       transcript: hex(transcript),
       phoneMac: hex(phoneResumeMac(crypto, ticket.resumption, transcript)),
-      request: hex(resume.message),
-      chunksMtu23: resumeChunks23.map(hex),
-      chunksMtu247: chunkVector(resume.message, 247),
-      finalWriteAttError: resumeWriteStatus,
-      lockOutputs: lockOutputsResume,
+      request: hex(run.message),
+      chunksMtu23: chunkVector(run.message, 23),
+      chunksMtu247: chunkVector(run.message, 247),
+      finalWriteAttError: run.finalWriteAttError,
+      lockOutputs: run.lockOutputs,
       status: statusUnlocked,
       lockMac: hex(lockResumeMac(crypto, ticket.resumption, transcript, statusUnlocked)),
-      result: hex(resumeResult),
-      nextTicketCounter: resume.pending.ticket.counter,
-      nextTicketId: hex(ticketId(crypto, ticket.resumption, resume.pending.ticket.counter)),
+      result: hex(run.result),
+      nextTicketCounter: resume!.pending.ticket.counter,
+      nextTicketId: hex(ticketId(crypto, ticket.resumption, resume!.pending.ticket.counter)),
     },
   };
 }

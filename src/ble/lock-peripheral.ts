@@ -140,7 +140,7 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
         return;
     }
   };
-  const snapshot = (): LockSnapshot => ({ clockOffsetMs, powered: lock.isPowered, actuations: lock.actuations, audit: lock.audit.since(0) });
+  const snapshot = (): LockSnapshot => ({ clockOffsetMs, powered: lock.isPowered, actuations: lock.actuations, audit: lock.audit.all() });
   context.onControl((message) => {
     if (!isLockControlMessage(message)) return;
     try {

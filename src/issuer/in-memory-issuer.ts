@@ -51,13 +51,15 @@ export class InMemoryIssuer {
     return [publicPart(this.key)];
   }
 
-  provisionLock(name: string, nowS: number, lockId: Uint8Array = this.random(8)): ProvisionedLock {
+  /** `versions`: what the lock is configured to run; its certificate names them (phones refuse a challenge offering others). */
+  provisionLock(name: string, nowS: number, lockId: Uint8Array = this.random(8), versions?: number): ProvisionedLock {
     const identity: LockIdentity = { lockId, signingSecret: this.random(32), agreementSecret: p256SecretFromSeed(this.random(48)) };
     const certificate = issueLockCertificate(this.crypto, this.key, {
       issuer: this.name,
       lockId,
       signingKey: this.crypto.publicKeyOf('EdDSA', identity.signingSecret),
       agreementKey: this.crypto.publicKeyOf('ES256', identity.agreementSecret),
+      ...(versions !== undefined ? { versions } : {}),
       issuedAtS: nowS,
       expiresAtS: nowS + 5 * 365 * 86400,
     });

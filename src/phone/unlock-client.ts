@@ -218,6 +218,9 @@ function classify(error: unknown): Pick<UnlockOutcome, 'outcome' | 'code'> {
     if (error.code === 'lock_busy') return { outcome: 'refused', code: error.code }; // try again in a moment
     return { outcome: 'error', code: error.code };
   }
+  // The phone refused the lock before revealing anything (a challenge it could not authenticate,
+  // or one offering other versions than its certificate names): a refusal, by the phone.
+  if (isLatchkeyError(error) && (error.code === 'lock_proof_invalid' || error.code === 'version_downgrade')) return { outcome: 'refused', code: error.code };
   if (isLatchkeyError(error)) return { outcome: 'error', code: error.code };
   throw error;
 }

@@ -51,7 +51,7 @@ export class World {
   }
 
   addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}): WorldLock {
-    const provisioned = this.issuer.provisionLock(name, this.nowS());
+    const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions);
     const lockRandom = this.random.fork(`lock:${deviceId}`);
     const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config });
     this.radio.addLock(deviceId, lock, position);

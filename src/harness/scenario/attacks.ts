@@ -29,7 +29,7 @@ import type { AttackKind, Forgery } from './schema.ts';
 import { TamperingTransport, type Tamper } from './tamper.ts';
 
 /** Attacks that need the virtual radio's physics (see the file comment). */
-export const radioOnlyAttacks: readonly AttackKind[] = ['fake_lock', 'concurrent'];
+export const radioOnlyAttacks: readonly AttackKind[] = ['fake_lock', 'concurrent', 'lockout'];
 
 /** What the attacker reaches the locks through (one per backend). */
 export interface AttackSurface {
@@ -116,6 +116,8 @@ export class Attacker {
         return this.garbageThenUnlock(victim!, door, deviceId, params.count ?? 5);
       case 'concurrent':
         return concurrent(this.radioWorld(params.kind), door, params.count ?? 3);
+      case 'lockout':
+        return lockout(this.radioWorld(params.kind), victim!, door, this.random);
     }
   }
 
@@ -252,6 +254,50 @@ async function concurrent(world: World, door: string, count: number): Promise<Ob
   const refused = settled.find((entry) => entry.status === 'rejected');
   if (refused && refused.status === 'rejected' && refused.reason instanceof TransportError) return { outcome: 'refused', code: refused.reason.code };
   return { outcome: 'unlocked', code: undefined };
+}
+
+/**
+ * A stranger without any credential tries to lock a valid guest out (issue 12, item 3): garbage
+ * Write Requests (then one every 12 s), a flood of challenge Reads, and two idle connections that
+ * hold both connection slots. The guest then tries, at most twice; the last outcome is returned.
+ */
+async function lockout(world: World, victim: ScenarioPhone, door: string, random: (n: number) => Uint8Array): Promise<Observed> {
+  const deviceId = world.locks.get(door)!.deviceId;
+  const at = world.radio.lockPosition(deviceId);
+  const attacker = (id: string) => {
+    world.radio.placePhone(id, at);
+    return world.radio.transportFor(id);
+  };
+  const quietly = async (work: () => Promise<unknown>) => world.radio.runUntil(work().catch(() => undefined));
+  await quietly(async () => {
+    const connection = await attacker('stranger-junk').connect(deviceId, { mtu: 247, timeoutMs: 3000 });
+    for (let i = 0; i < 5; i++) {
+      await connection.read('challenge');
+      await connection.write('exchange', Uint8Array.of(0x00, ...random(40)), true).catch(() => undefined);
+    }
+    await connection.disconnect();
+  });
+  await quietly(async () => {
+    const connection = await attacker('stranger-reads').connect(deviceId, { mtu: 247, timeoutMs: 3000 });
+    for (let i = 0; i < 200; i++) await connection.read(i % 2 === 0 ? 'challenge' : 'challenge_signed');
+  });
+  const idle = await world.radio.runUntil(Promise.allSettled([attacker('stranger-idle-1').connect(deviceId, { mtu: 23, timeoutMs: 3000 }), attacker('stranger-idle-2').connect(deviceId, { mtu: 23, timeoutMs: 3000 })]));
+  const idleHeld = idle.filter((entry) => entry.status === 'fulfilled').length;
+  for (let round = 0; round < 2; round++) {
+    await world.radio.advance(12_000);
+    await quietly(async () => {
+      const connection = await attacker('stranger-junk').connect(deviceId, { mtu: 247, timeoutMs: 3000 });
+      await connection.write('exchange', Uint8Array.of(0x00, ...random(40)), true).catch(() => undefined);
+      await connection.disconnect();
+    });
+  }
+  world.radio.placePhone(victim.id, { xM: at.xM, yM: at.yM + 0.5 });
+  let outcome: UnlockOutcome | undefined;
+  for (let attempt = 0; attempt < 2 && outcome?.outcome !== 'unlocked'; attempt++) {
+    outcome = await world.radio.runUntil(victim.client.unlock({ lockId: world.locks.get(door)!.provisioned.identity.lockId }));
+  }
+  if (idleHeld === 0) throw new Error('lockout: the idle connections were never established; the attack did not run');
+  return { outcome: outcome!.outcome, code: outcome!.code };
 }
 
 function tamperOf(params: AttackParams): Tamper {

@@ -143,7 +143,7 @@ export class BleBackend implements ScenarioBackend {
   }
 
   async #spawn(scenario: Scenario, seed: number): Promise<void> {
-    for (const door of scenario.doors) this.locks.set(door.id, this.issuer.provisionLock(door.id, this.nowS()));
+    for (const door of scenario.doors) this.locks.set(door.id, this.issuer.provisionLock(door.id, this.nowS(), undefined, (door.config as { lockVersions?: number } | undefined)?.lockVersions));
     const peripherals = await Promise.all(
       scenario.doors.map((door) => this.ble.spawnPeripheral(new URL('../../ble/lock-peripheral.ts', import.meta.url), { label: door.id, options: this.#lockOptions(this.locks.get(door.id)!, seed, door.config) })),
     );

@@ -39,10 +39,10 @@ export class TamperingTransport implements Transport {
       disconnect: () => connection.disconnect(),
       read: async (characteristic) => {
         const value = await connection.read(characteristic);
-        // Downgrade attempt: hide the lock's newer versions from the phone.
-        if (tamper.kind === 'strip_versions' && characteristic === 'challenge') {
+        // Downgrade attempt: hide the lock's newer versions from the phone (offer v1 only).
+        if (tamper.kind === 'strip_versions' && characteristic !== 'exchange') {
           const copy = value.slice();
-          copy[1] = copy[1]! & 0x01;
+          copy[1] = 0x01;
           return copy;
         }
         return value;
