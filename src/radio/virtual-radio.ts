@@ -153,7 +153,7 @@ export class VirtualRadio {
       } else if (output.type === 'relock') this.record(`${deviceId} relock`);
       else if (output.type === 'disconnect') {
         // The lock drops a link (idle, over age, too many refusals, or no free slot).
-        const link = this.links.get(output.connectionId); if (process.env.DBG) console.error('DBG lock disconnect', output.connectionId, this.nowMs, link?.deviceId);
+        const link = this.links.get(output.connectionId);
         if (link !== undefined && link.deviceId === deviceId) this.schedule(this.nowMs, () => link.drop('lock dropped the connection'));
       }
       else if (output.type === 'audit') this.record(`${deviceId} audit ${output.record.event}${output.record.code ? ` ${output.record.code}` : ''}`);

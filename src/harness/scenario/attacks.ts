@@ -29,7 +29,7 @@ import type { AttackKind, Forgery } from './schema.ts';
 import { TamperingTransport, type Tamper } from './tamper.ts';
 
 /** Attacks that need the virtual radio's physics (see the file comment). */
-export const radioOnlyAttacks: readonly AttackKind[] = ['fake_lock', 'concurrent', 'lockout'];
+export const radioOnlyAttacks: readonly AttackKind[] = ['fake_lock', 'concurrent', 'lockout', 'audit_flush', 'advertised_replay'];
 
 /** What the attacker reaches the locks through (one per backend). */
 export interface AttackSurface {
@@ -118,6 +118,10 @@ export class Attacker {
         return concurrent(this.radioWorld(params.kind), door, params.count ?? 3);
       case 'lockout':
         return lockout(this.radioWorld(params.kind), victim!, door, this.random);
+      case 'audit_flush':
+        return auditFlush(this.radioWorld(params.kind), door, params.count ?? 256, this.random);
+      case 'advertised_replay':
+        return advertisedReplay(this.radioWorld(params.kind), victim!, door, this.surface.crypto, this.random);
     }
   }
 
@@ -298,6 +302,89 @@ async function lockout(world: World, victim: ScenarioPhone, door: string, random
   }
   if (idleHeld === 0) throw new Error('lockout: the idle connections were never established; the attack did not run');
   return { outcome: outcome!.outcome, code: outcome!.code };
+}
+
+/**
+ * Tries to flush the lock's audit trail (issue 12, item 4): `count` final chunks sent as Write
+ * Commands (each a refusal the old lock logged in its 256-entry ring), reconnecting whenever the
+ * lock drops the link. What a holder did must still be on record afterwards.
+ */
+async function auditFlush(world: World, door: string, count: number, random: (n: number) => Uint8Array): Promise<Observed> {
+  const deviceId = world.locks.get(door)!.deviceId;
+  world.radio.placePhone('stranger-flush', world.radio.lockPosition(deviceId));
+  const transport = world.radio.transportFor('stranger-flush');
+  let sent = 0;
+  for (let connects = 0; sent < count && connects < count; connects++) {
+    await world.radio.runUntil(
+      (async () => {
+        const connection = await transport.connect(deviceId, { mtu: 247, timeoutMs: 3000 });
+        try {
+          // Commands are only queued; a Read after every few makes sure they were on air before the next.
+          for (; sent < count; sent++) {
+            await connection.write('exchange', Uint8Array.of(0x00, ...random(8)), false);
+            if (sent % 4 === 3) await connection.read('exchange');
+          }
+        } catch {
+          // the lock dropped this link: reconnect
+        }
+        await connection.disconnect().catch(() => undefined);
+      })().catch(() => undefined),
+    );
+  }
+  return { outcome: 'refused', code: 'message_malformed' };
+}
+
+/**
+ * A native phone answers the advertised challenge (1 round trip); its closing write is jammed, so
+ * the lock never sees it. The attacker replays the captured chunks 2.4 s later on its own
+ * connection (issue 12, item 5). The relay bound runs from the advertisement, so it is out of time.
+ */
+async function advertisedReplay(world: World, victim: ScenarioPhone, door: string, crypto: CryptoProvider, random: (n: number) => Uint8Array): Promise<Observed> {
+  const entry = world.locks.get(door)!;
+  const captured: Uint8Array[] = [];
+  const inner = world.radio.transportFor(victim.id);
+  const jamming: Transport = {
+    now: () => inner.now(),
+    scan: (durationMs) => inner.scan(durationMs),
+    async connect(deviceId, options) {
+      const connection = await inner.connect(deviceId, options);
+      return {
+        ...connection,
+        deviceId: connection.deviceId,
+        mtu: connection.mtu,
+        read: (characteristic) => connection.read(characteristic),
+        stats: () => connection.stats(),
+        disconnect: () => connection.disconnect(),
+        write: async (characteristic, data, withResponse) => {
+          captured.push(data.slice());
+          if (withResponse) {
+            await connection.disconnect();
+            throw new TransportError('transport_disconnected', 'closing write jammed');
+          }
+          return connection.write(characteristic, data, withResponse);
+        },
+      };
+    },
+  };
+  world.radio.placePhone(victim.id, world.radio.lockPosition(entry.deviceId));
+  const client = new UnlockClient({ wallet: victim.wallet, crypto, random, transport: jamming });
+  const jammed = await world.radio.runUntil(client.unlock({ lockId: entry.provisioned.identity.lockId, allowResume: false, useAdvertisedChallenge: true }));
+  if (jammed.outcome !== 'disconnected' || captured.length === 0) throw new Error(`advertised_replay: the victim's exchange was not jammed (${jammed.outcome})`);
+  await world.radio.advance(2_400);
+  world.radio.placePhone('stranger-replay', world.radio.lockPosition(entry.deviceId));
+  const attacker = world.radio.transportFor('stranger-replay');
+  const result = await world.radio.runUntil(
+    (async () => {
+      const connection = await attacker.connect(entry.deviceId, { mtu: 247, timeoutMs: 3000 });
+      try {
+        for (let i = 0; i < captured.length; i++) await connection.write('exchange', captured[i]!, i === captured.length - 1).catch(() => undefined);
+        return await connection.read('exchange');
+      } finally {
+        await connection.disconnect();
+      }
+    })(),
+  );
+  return observedFromResult(result);
 }
 
 function tamperOf(params: AttackParams): Tamper {

@@ -12,7 +12,7 @@ export type Expectation = { outcome: 'unlocked' } | { outcome: 'refused'; code: 
 
 export const attackKinds = [
   'replay', 'mutate', 'reorder', 'drop_chunk', 'duplicate_chunk', 'truncate', 'reflect', 'cross_lock',
-  'forged_credential', 'downgrade', 'strip_versions', 'fake_lock', 'garbage', 'concurrent', 'lockout',
+  'forged_credential', 'downgrade', 'strip_versions', 'fake_lock', 'garbage', 'concurrent', 'lockout', 'audit_flush', 'advertised_replay',
 ] as const;
 export type AttackKind = (typeof attackKinds)[number];
 
