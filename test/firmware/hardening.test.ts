@@ -1,0 +1,310 @@
+/**
+ * Regression tests for the outside review of the v1 lock and protocol (issue 12): each drives the
+ * firmware-model lock through the messages a phone sends, with real crypto, deterministically.
+ * Every one of these failed on the v1 code (see the issue note for how each was checked).
+ */
+import { describe, expect, it } from 'vitest';
+import { applyLockUpdate } from '../../firmware-model/apply-update.ts';
+import { Lock, type LockOutput } from '../../firmware-model/lock.ts';
+import { decodePersistentState } from '../../firmware-model/persistent-state.ts';
+import { toHex } from '../../src/protocol/bytes.ts';
+import { issueCredential, type CredentialClaims } from '../../src/protocol/credential.ts';
+import { isLatchkeyError, type ErrorCode } from '../../src/protocol/errors.ts';
+import { publicPart, type IssuerSigningKey } from '../../src/protocol/issuer-keys.ts';
+import { issueLockCertificate, verifyLockCertificate, type LockCertificate } from '../../src/protocol/lock-cert.ts';
+import { issueLockUpdate } from '../../src/protocol/lock-update.ts';
+import { challengeForm, decodeChallenge, encodeChallenge, type ChallengeForm } from '../../src/protocol/unlock/challenge.ts';
+import { splitIntoChunks } from '../../src/protocol/unlock/chunking.ts';
+import { requestKey, transcriptHash1, AeadDirection, direction } from '../../src/protocol/unlock/key-schedule.ts';
+import { decodeRequest } from '../../src/protocol/unlock/messages.ts';
+import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult, type FullOutcome, type ResumptionTicket } from '../../src/protocol/unlock/phone-exchange.ts';
+import { challengeCharacteristicOfForm } from '../../src/protocol/gatt.ts';
+import { Wallet } from '../../src/phone/wallet.ts';
+import { epochS, makeHolder, makeIssuer, makeLockIdentity, nodeCrypto as crypto, sampleClaims, seeded, trustedOf, type Holder } from '../helpers/fixtures.ts';
+import { readValue } from '../helpers/lock-bench.ts';
+
+const epochMs = epochS * 1000;
+const connIntervalMs = 15;
+
+/** One lock, its issuer and a guest, all from one seed. */
+function setup(seed: number, config: ConstructorParameters<typeof Lock>[0]['config'] = {}) {
+  const random = seeded(seed, 'hardening');
+  const issuer = makeIssuer(crypto, 'EdDSA', random.fork('issuer'));
+  const identity = makeLockIdentity(random.fork('lock'));
+  const certBytes = issueLockCertificate(crypto, issuer, {
+    issuer: 'https://issuer.test',
+    lockId: identity.lockId,
+    signingKey: crypto.publicKeyOf('EdDSA', identity.signingSecret),
+    agreementKey: crypto.publicKeyOf('ES256', identity.agreementSecret),
+    issuedAtS: epochS - 86400,
+    expiresAtS: epochS + 365 * 86400,
+  });
+  const cert = verifyLockCertificate(crypto, certBytes, trustedOf(issuer), epochS);
+  const lockRandom = random.fork('lock-rng');
+  const lock = new Lock({ identity, trustedIssuers: trustedOf(issuer), crypto, random: (n) => lockRandom.bytes(n), config, startMs: epochMs });
+  const guest = makeHolder(crypto, random.fork('guest'));
+  const credential = (signer: IssuerSigningKey, holder: Holder, overrides: Partial<CredentialClaims> = {}) => issueCredential(crypto, signer, sampleClaims(random, holder.publicKey, { doors: [{ lockId: identity.lockId, sequence: 1 }], ...overrides }));
+  let version = 0;
+  const update = (signer: IssuerSigningKey, body: Partial<Parameters<typeof issueLockUpdate>[2]> = {}) =>
+    issueLockUpdate(crypto, signer, { issuer: 'https://issuer.test', issuedAtS: epochS, lockId: identity.lockId, version: ++version, revoked: [], sequenceFloor: 0, ...body });
+  return { random, issuer, identity, cert, lock, guest, credential, update };
+}
+
+let nextConnection = 1;
+
+interface Visit {
+  lock: Lock;
+  cert: LockCertificate;
+  nowMs: number;
+  credential: Uint8Array;
+  holder: Holder;
+  form?: ChallengeForm;
+  hashOnly?: boolean;
+  updates?: Uint8Array[];
+}
+
+/** A full exchange at MTU 247 on a fresh connection: connect, read the challenge, write, read the result. */
+async function full(visit: Visit): Promise<FullOutcome & { outputs: LockOutput[] }> {
+  const { lock, nowMs } = visit;
+  const connectionId = nextConnection++;
+  const outputs: LockOutput[] = [];
+  const step = (input: Parameters<Lock['step']>[0], atMs: number) => {
+    const out = lock.step(input, atMs);
+    outputs.push(...out);
+    return out;
+  };
+  step({ type: 'connect', connectionId, connIntervalMs }, nowMs);
+  const form = visit.form ?? challengeForm.signed;
+  const challengeBytes = readValue(step({ type: 'read', connectionId, characteristic: challengeCharacteristicOfForm[form], offset: 0 }, nowMs + 15))!;
+  const { message, pending } = await buildFullRequest({ crypto, random: (n) => seeded(nowMs % 2 ** 32, 'phone').bytes(n), lock: visit.cert, challengeBytes, minimumForm: form, credential: visit.credential, sendHashOnly: visit.hashOnly ?? false, holder: visit.holder, updates: visit.updates ?? [] });
+  for (const chunk of splitIntoChunks(message, 247)) step({ type: 'write', connectionId, characteristic: 'exchange', data: chunk, withResponse: (chunk[0]! & 0x80) === 0 }, nowMs + 30);
+  const result = readValue(step({ type: 'read', connectionId, characteristic: 'exchange', offset: 0 }, nowMs + 45))!;
+  step({ type: 'disconnect', connectionId }, nowMs + 60);
+  return { ...openFullResult(crypto, pending, visit.cert, result, Math.floor(nowMs / 1000)), outputs };
+}
+
+async function resume(lock: Lock, ticket: ResumptionTicket, nowMs: number): Promise<{ status: ReturnType<typeof openResumeResult>; next: ResumptionTicket }> {
+  const connectionId = nextConnection++;
+  lock.step({ type: 'connect', connectionId, connIntervalMs }, nowMs);
+  const challengeBytes = readValue(lock.step({ type: 'read', connectionId, characteristic: 'challenge', offset: 0 }, nowMs + 15))!;
+  const { message, pending } = buildResumeRequest(crypto, ticket, challengeBytes, []);
+  for (const chunk of splitIntoChunks(message, 247)) lock.step({ type: 'write', connectionId, characteristic: 'exchange', data: chunk, withResponse: (chunk[0]! & 0x80) === 0 }, nowMs + 30);
+  const result = readValue(lock.step({ type: 'read', connectionId, characteristic: 'exchange', offset: 0 }, nowMs + 45))!;
+  lock.step({ type: 'disconnect', connectionId }, nowMs + 60);
+  return { status: openResumeResult(crypto, pending, result), next: pending.ticket };
+}
+
+function codeOf(run: () => unknown): ErrorCode | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (isLatchkeyError(error)) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('1. issuer-key rotation revokes what the retired key signed', () => {
+  it('a credential minted with a stolen key K1 opens once; after a K2 update retires K1 its whole, hash-only and ticket paths are all refused, and its huge door sequence did not raise the floor past the ceiling', async () => {
+    const s = setup(1);
+    const stolen = makeIssuer(crypto, 'EdDSA', s.random.fork('k1'));
+    // The lock trusts K1 and K2 (the issuer's key K2 plus an older key K1), ceiling 3 for this door.
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { issuers: [publicPart(stolen), publicPart(s.issuer)], sequenceCeiling: 3 }), epochMs, undefined)).toBeUndefined();
+    const attacker = makeHolder(crypto, s.random.fork('attacker'));
+    const forged = s.credential(stolen, attacker, { doors: [{ lockId: s.identity.lockId, sequence: 0xffffffff }] });
+    const first = await full({ lock: s.lock, cert: s.cert, nowMs: epochMs, credential: forged, holder: attacker });
+    expect(first.status).toBe('unlocked');
+    expect(s.lock.state.sequenceFloor).toBe(3); // bounded by the issuer-signed ceiling, not 2^32 − 1
+    // K2 retires K1.
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { issuers: [publicPart(s.issuer)], sequenceCeiling: 3 }), epochMs + 1_000, undefined)).toBeUndefined();
+    const at = epochMs + 10_000;
+    expect((await full({ lock: s.lock, cert: s.cert, nowMs: at, credential: forged, holder: attacker })).code).toBe('access_denied');
+    expect((await full({ lock: s.lock, cert: s.cert, nowMs: at + 1_000, credential: forged, holder: attacker, hashOnly: true })).code).toBe('credential_unknown');
+    expect((await resume(s.lock, first.ticket!, at + 2_000)).status.code).toBe('ticket_unknown');
+    expect(s.lock.actuations).toBe(1);
+    // A legitimately issued credential at the ceiling still opens.
+    const legit = s.credential(s.issuer, s.guest, { doors: [{ lockId: s.identity.lockId, sequence: 3 }] });
+    expect((await full({ lock: s.lock, cert: s.cert, nowMs: at + 3_000, credential: legit, holder: s.guest })).status).toBe('unlocked');
+  });
+
+  it('without any ceiling from the issuer an unlock never raises the floor', async () => {
+    const s = setup(2);
+    const credential = s.credential(s.issuer, s.guest, { doors: [{ lockId: s.identity.lockId, sequence: 7 }] });
+    expect((await full({ lock: s.lock, cert: s.cert, nowMs: epochMs, credential, holder: s.guest })).status).toBe('unlocked');
+    expect(s.lock.state.sequenceFloor).toBe(0);
+    // With the ceiling delivered (piggybacked by the phone), the same unlock raises it.
+    const raised = await full({ lock: s.lock, cert: s.cert, nowMs: epochMs + 10_000, credential, holder: s.guest, updates: [s.update(s.issuer, { sequenceCeiling: 7 })] });
+    expect(raised.status).toBe('unlocked');
+    expect(s.lock.state.sequenceFloor).toBe(7);
+  });
+});
+
+describe('2. a revocation survives a clock step back', () => {
+  it.each([
+    ['kept one second before exp + skew + rollback tolerance', -1, true],
+    ['forgotten at exp + skew + rollback tolerance', 0, false],
+  ])('%s', (_title, offsetS, kept) => {
+    const s = setup(3);
+    const expS = epochS + 3600;
+    const cti = s.random.bytes(16);
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { revoked: [{ credentialId: cti, expiresAtS: expS }] }), epochMs, undefined)).toBeUndefined();
+    const { skewToleranceS, clockRollbackToleranceMs } = s.lock.config;
+    const atS = expS + skewToleranceS + clockRollbackToleranceMs / 1000 + offsetS;
+    // A later update makes the lock merge (and prune) its list.
+    expect(applyLockUpdate(s.lock, s.update(s.issuer), atS * 1000, undefined)).toBeUndefined();
+    expect(s.lock.state.revoked.some((entry) => toHex(entry.credentialId) === toHex(cti))).toBe(kept);
+  });
+});
+
+describe('4. the audit trail cannot be flushed by strangers', () => {
+  it('an unlock is committed to the NV ring before the bolt moves and survives 256 junk refusals and a power cut', async () => {
+    const s = setup(4);
+    const opened = await full({ lock: s.lock, cert: s.cert, nowMs: epochMs, credential: s.credential(s.issuer, s.guest), holder: s.guest });
+    expect(opened.status).toBe('unlocked');
+    const actuateAt = opened.outputs.findIndex((output) => output.type === 'actuate');
+    const auditAt = opened.outputs.findIndex((output) => output.type === 'audit' && output.record.event === 'unlocked');
+    expect(auditAt).toBeGreaterThanOrEqual(0);
+    expect(auditAt).toBeLessThan(actuateAt);
+    for (let i = 0; i < 256; i++) {
+      const connectionId = nextConnection++;
+      const at = epochMs + 10_000 + i * 10;
+      s.lock.step({ type: 'connect', connectionId, connIntervalMs }, at);
+      s.lock.step({ type: 'write', connectionId, characteristic: 'exchange', data: Uint8Array.of(0x00, i & 0xff, 1, 2), withResponse: false }, at);
+      s.lock.step({ type: 'disconnect', connectionId }, at);
+    }
+    expect(s.lock.audit.since(0).filter((record) => record.event === 'unlocked')).toHaveLength(1);
+    expect([...s.lock.audit.counters.values()].reduce((sum, counter) => sum + counter.count, 0)).toBe(256);
+    const stored = decodePersistentState(s.lock.nv.load()!);
+    expect(stored.audit.some((record) => record.event === 'unlocked' && record.subject === 'guest-1')).toBe(true);
+    s.lock.step({ type: 'power_lost' }, epochMs + 20_000);
+    s.lock.step({ type: 'power_restored' }, epochMs + 21_000);
+    expect(s.lock.audit.since(0).some((record) => record.event === 'unlocked')).toBe(true);
+  });
+});
+
+describe('6. strangers cannot query the lock policy', () => {
+  it('a forged credential that is expired, for another door, or revoked gets one generic signed code and no lock time', async () => {
+    const s = setup(6);
+    const rogue = makeIssuer(crypto, 'EdDSA', s.random.fork('rogue'), s.issuer.kid); // a trusted kid, another key
+    const revokedCti = s.random.bytes(16);
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { revoked: [{ credentialId: revokedCti, expiresAtS: epochS + 86400 }] }), epochMs, undefined)).toBeUndefined();
+    const probes = [
+      s.credential(rogue, s.guest, { notBeforeS: epochS - 7200, expiresAtS: epochS - 3600 }),
+      s.credential(rogue, s.guest, { doors: [{ lockId: s.random.bytes(8), sequence: 1 }] }),
+      s.credential(rogue, s.guest, { credentialId: revokedCti }),
+    ];
+    let at = epochMs + 1_000;
+    for (const credential of probes) {
+      const outcome = await full({ lock: s.lock, cert: s.cert, nowMs: (at += 1_000), credential, holder: s.guest });
+      expect(outcome).toMatchObject({ status: 'refused', code: 'access_denied', authenticated: true });
+      expect(outcome.lockTimeS).toBeUndefined();
+      expect(outcome.evidence?.lockTimeS).toBe(0);
+    }
+    // The holder of a genuine but revoked credential learns why, and when.
+    const genuine = await full({ lock: s.lock, cert: s.cert, nowMs: (at += 1_000), credential: s.credential(s.issuer, s.guest, { credentialId: revokedCti }), holder: s.guest });
+    expect(genuine).toMatchObject({ status: 'refused', code: 'credential_revoked', authenticated: true });
+    expect(genuine.lockTimeS).toBe(Math.floor(at / 1000));
+  });
+});
+
+describe('v2: forward secrecy, lock authentication, downgrade, tickets', () => {
+  it('a form-2/3 request cannot be opened with the lock agreement secret alone (forward secrecy); a form-1 request can (the MTU-23 fallback)', async () => {
+    const s = setup(7);
+    const credential = s.credential(s.issuer, s.guest);
+    for (const form of [challengeForm.commit, challengeForm.key, challengeForm.signed]) {
+      const connectionId = nextConnection++;
+      s.lock.step({ type: 'connect', connectionId, connIntervalMs }, epochMs);
+      const challengeBytes = readValue(s.lock.step({ type: 'read', connectionId, characteristic: challengeCharacteristicOfForm[form], offset: 0 }, epochMs))!;
+      const challenge = decodeChallenge(challengeBytes);
+      const { message } = await buildFullRequest({ crypto, random: (n) => s.random.bytes(n), lock: s.cert, challengeBytes, credential, sendHashOnly: false, holder: s.guest, updates: [] });
+      const request = decodeRequest(message);
+      if (request.type !== 1) throw new Error('full request expected');
+      // An attacker who later steals the static agreement secret, with the recording of this exchange:
+      const ssStatic = crypto.ecdhP256(s.identity.agreementSecret, request.phoneEphemeralKey);
+      const th1 = transcriptHash1(crypto, { form, lockId: s.identity.lockId, keysHash: s.lock.keysHash, lockVersions: challenge.lockVersions, nonce: challenge.commitment ?? challenge.lockEphemeralKey!, phoneVersions: request.phoneVersions, phoneEphemeralKey: request.phoneEphemeralKey });
+      const staticOnly = crypto.hkdfSha256(ssStatic, th1, new TextEncoder().encode('latchkey/2 request'), 32);
+      const opened = codeOf(() => new AeadDirection(crypto, staticOnly, direction.phoneToLock).open(th1, request.sealed));
+      expect(opened).toBe(form === challengeForm.commit ? undefined : 'decrypt_failed');
+      expect(requestKey(crypto, form, ssStatic, form === challengeForm.commit ? undefined : s.random.bytes(32), th1).length).toBe(32);
+      s.lock.step({ type: 'disconnect', connectionId }, epochMs);
+    }
+  });
+
+  it('the phone refuses a form-3 challenge the certified key did not sign, and a weaker form than it asked for, before revealing anything', async () => {
+    const s = setup(8);
+    const credential = s.credential(s.issuer, s.guest);
+    const connectionId = nextConnection++;
+    s.lock.step({ type: 'connect', connectionId, connIntervalMs }, epochMs);
+    const signed = readValue(s.lock.step({ type: 'read', connectionId, characteristic: 'challenge_signed', offset: 0 }, epochMs))!;
+    const forgedSignature = signed.slice();
+    forgedSignature[signed.length - 1]! ^= 1;
+    const weaker = readValue(s.lock.step({ type: 'read', connectionId, characteristic: 'challenge', offset: 0 }, epochMs))!;
+    let signCalls = 0;
+    const watched = { publicKey: s.guest.publicKey, sign: (message: Uint8Array) => (signCalls++, s.guest.sign(message)) };
+    const attempt = (challengeBytes: Uint8Array, minimumForm: ChallengeForm) => buildFullRequest({ crypto, random: (n) => s.random.bytes(n), lock: s.cert, challengeBytes, minimumForm, credential, sendHashOnly: false, holder: watched, updates: [] });
+    await expect(attempt(forgedSignature, challengeForm.signed)).rejects.toMatchObject({ code: 'lock_proof_invalid' });
+    await expect(attempt(weaker, challengeForm.signed)).rejects.toMatchObject({ code: 'lock_proof_invalid' });
+    // A challenge offering other versions than the certificate names is a downgrade.
+    const stripped = encodeChallenge({ ...decodeChallenge(weaker), lockVersions: 0b01 });
+    await expect(attempt(stripped, challengeForm.commit)).rejects.toMatchObject({ code: 'version_downgrade' });
+    expect(signCalls).toBe(0); // nothing was signed, so nothing about the holder left the phone
+  });
+
+  it('repeated challenge Reads re-serve one ephemeral key; a connection that makes the lock generate more than its bound is dropped', () => {
+    const s = setup(9);
+    const connectionId = nextConnection++;
+    s.lock.step({ type: 'connect', connectionId, connIntervalMs }, epochMs);
+    const first = decodeChallenge(readValue(s.lock.step({ type: 'read', connectionId, characteristic: 'challenge_key', offset: 0 }, epochMs))!);
+    const again = decodeChallenge(readValue(s.lock.step({ type: 'read', connectionId, characteristic: 'challenge_signed', offset: 0 }, epochMs + 10))!);
+    expect(toHex(again.lockEphemeralKey!)).toBe(toHex(first.lockEphemeralKey!));
+    // Letting each challenge age past the relay bound forces a new key per Read.
+    const { challengeKeysPerConnectionMax } = s.lock.config;
+    let dropped = false;
+    for (let i = 1; i <= challengeKeysPerConnectionMax && !dropped; i++) {
+      const out = s.lock.step({ type: 'read', connectionId, characteristic: 'challenge', offset: 0 }, epochMs + i * 400);
+      dropped = out.some((output) => output.type === 'disconnect' && output.connectionId === connectionId);
+    }
+    expect(dropped).toBe(true);
+  });
+
+  it('idle connections are dropped when a guest connects, so two of them cannot hold both slots', () => {
+    const s = setup(10);
+    s.lock.step({ type: 'connect', connectionId: 901, connIntervalMs }, epochMs);
+    s.lock.step({ type: 'connect', connectionId: 902, connIntervalMs }, epochMs);
+    expect(s.lock.step({ type: 'connect', connectionId: 903, connIntervalMs }, epochMs + 1_000).some((output) => output.type === 'disconnect' && output.connectionId === 903)).toBe(true);
+    const out = s.lock.step({ type: 'connect', connectionId: 904, connIntervalMs }, epochMs + s.lock.config.connectionIdleMs);
+    expect(out.filter((output) => output.type === 'disconnect').map((output) => (output as { connectionId: number }).connectionId).sort()).toEqual([901, 902]);
+  });
+
+  it('a ticket lasts 4 h, and the lock accepts the next ids so a phone never reuses one', async () => {
+    const s = setup(11);
+    const opened = await full({ lock: s.lock, cert: s.cert, nowMs: epochMs, credential: s.credential(s.issuer, s.guest), holder: s.guest });
+    expect(opened.ticket!.expiresAtS - epochS).toBe(4 * 3600);
+    // The phone skipped two ids (attempts refused before the lock saw them): the third still opens.
+    const skipped = { ...opened.ticket!, counter: 2 };
+    const used = await resume(s.lock, skipped, epochMs + 10_000);
+    expect(used.status.status).toBe('unlocked');
+    // The skipped ids are behind the lock now: reusing one is refused.
+    expect((await resume(s.lock, opened.ticket!, epochMs + 20_000)).status.code).toBe('ticket_unknown');
+    expect((await resume(s.lock, used.next, epochMs + 30_000)).status.status).toBe('unlocked');
+    expect((await resume(s.lock, used.next, epochMs + 4 * 3600 * 1000 + 1)).status.code).toBe('ticket_unknown');
+  });
+
+  it('the lock time is under the lock signature: evidence carries it, and a changed time fails verification', async () => {
+    const s = setup(12);
+    const opened = await full({ lock: s.lock, cert: s.cert, nowMs: epochMs + 5_000, credential: s.credential(s.issuer, s.guest), holder: s.guest });
+    expect(opened.evidence!.lockTimeS).toBe(epochS + 5);
+    const { verifyLockEvidence } = await import('../../src/protocol/unlock/phone-exchange.ts');
+    expect(verifyLockEvidence(crypto, opened.evidence!, s.cert)).toBeDefined();
+    expect(verifyLockEvidence(crypto, { ...opened.evidence!, lockTimeS: epochS + 6 }, s.cert)).toBeUndefined();
+  });
+
+  it('the wallet checks a lock certificate expiry at every use, not only when it is first taken out', () => {
+    const s = setup(13);
+    const certBytes = issueLockCertificate(crypto, s.issuer, { issuer: 'https://issuer.test', lockId: s.identity.lockId, signingKey: s.cert.signingKey, agreementKey: s.cert.agreementKey, issuedAtS: epochS - 10, expiresAtS: epochS + 100 });
+    const wallet = new Wallet({ crypto, holder: s.guest, trustedIssuers: trustedOf(s.issuer) });
+    wallet.addLockCertificate(certBytes, s.identity.lockId);
+    expect(wallet.lockCertificate(s.identity.lockId, epochS)).toBeDefined();
+    expect(wallet.lockCertificate(s.identity.lockId, epochS + 100)).toBeUndefined();
+  });
+});
