@@ -1,7 +1,8 @@
 /**
  * Target `lock`: a real Lock (node crypto) fed a random sequence of steps — connections, challenge
  * reads (and the odd Read Blob), requests built validly by a phone for the current challenge then
- * sent whole or mutated (bytes, chunk faults, replays, another connection's challenge), resume
+ * sent whole or mutated (bytes, chunk faults, replays, another connection's challenge), over links
+ * with and without a known connection interval and challenges of all three forms, resume
  * requests from earned tickets, ticks (some past the relay bound), advertising, maintenance
  * updates, power loss and power cuts inside NV writes. The oracle is `LockOracle`. A case records
  * its steps as it goes, so a finding replays exactly from its file.
@@ -16,7 +17,7 @@ import { mutateBytes } from './byte-mutations.ts';
 import { seededStream } from './case-random.ts';
 import { mutateChunkStream } from './chunk-mutations.ts';
 import { fuzzEpochS, newLock, type FuzzFixtures, type IssuedCredential } from './fixtures.ts';
-import { LockOracle, type LockStep, type StepFinding } from './lock-oracle.ts';
+import { LockOracle, type BuiltCredential, type LockStep, type StepFinding } from './lock-oracle.ts';
 import type { CaseResult, CaseRun, FuzzTarget, TargetOptions } from './types.ts';
 
 /** Steps per case (bounded) and connection ids used. */
@@ -94,6 +95,8 @@ type Run = (step: LockStep) => ReturnType<LockOracle['apply']>;
 class Phone {
   readonly sent: Uint8Array[] = [];
   ticket: ResumptionTicket | undefined;
+  /** The credential the ticket was granted for. */
+  ticketCredential: BuiltCredential | undefined;
   private readonly fixtures: FuzzFixtures;
   private readonly random: SeededRandom;
   constructor(fixtures: FuzzFixtures, random: SeededRandom) {
@@ -107,27 +110,33 @@ class Phone {
   }
 
   /** A valid request for `challengeHex`: full (any fixture credential) or resume (with a ticket). */
-  async build(challengeHex: string, nowMs: number): Promise<{ message: Uint8Array; entitled: boolean; ticketHex?: string; open?: (result: Uint8Array) => void }> {
+  async build(challengeHex: string, nowMs: number): Promise<{ message: Uint8Array; entitled: boolean; ticketHex?: string; credential?: BuiltCredential; open?: (result: Uint8Array) => void }> {
     const { fixtures, random } = this;
     const challenge = fromHex(challengeHex);
     if (this.ticket !== undefined && random.chance(1, 2)) {
       const { message, pending } = buildResumeRequest(fixtures.crypto, this.ticket, challenge, []);
       const ticketHex = toHex(ticketId(fixtures.crypto, this.ticket.resumption, this.ticket.counter));
       this.ticket = pending.ticket;
-      return { message, entitled: true, ticketHex };
+      return { message, entitled: true, ticketHex, ...(this.ticketCredential ? { credential: this.ticketCredential } : {}) };
     }
     const credential = fixtures.credentials[random.below(fixtures.credentials.length)]!;
+    const lockId = fixtures.identity.lockId;
+    const door = credential.claims.doors.find((entry) => toHex(entry.lockId) === toHex(lockId));
+    const built: BuiltCredential = { ctiHex: toHex(credential.claims.credentialId), kidHex: toHex(credential.issuer.kid), sequence: door?.sequence ?? 0 };
     const updates = random.chance(1, 8) ? [fixtures.updates[random.below(fixtures.updates.length)]!.bytes] : [];
     const { message, pending } = await buildFullRequest({ crypto: fixtures.crypto, random: (n) => random.bytes(n), lock: fixtures.certificate, challengeBytes: challenge, credential: credential.bytes, sendHashOnly: random.chance(1, 4), holder: fixtures.holder, updates });
     const open = (result: Uint8Array): void => {
       try {
         const outcome = openFullResult(fixtures.crypto, pending, fixtures.certificate, result, Math.floor(nowMs / 1000));
-        if (outcome.ticket !== undefined) this.ticket = outcome.ticket;
+        if (outcome.ticket !== undefined) {
+          this.ticket = outcome.ticket;
+          this.ticketCredential = built;
+        }
       } catch {
         // A refusal the phone cannot authenticate: no ticket.
       }
     };
-    return { message, entitled: entitled(credential, fixtures.identity.lockId, Math.floor(nowMs / 1000)), open };
+    return { message, entitled: entitled(credential, lockId, Math.floor(nowMs / 1000)), credential: built, open };
   }
 }
 
@@ -135,12 +144,13 @@ async function randomStep(random: SeededRandom, oracle: LockOracle, phone: Phone
   const connection = connectionIds[random.below(connectionIds.length)]!;
   const choice = random.below(32);
   let applied: ReturnType<Run>;
-  if (choice < 3) applied = run({ op: 'connect', connection });
+  if (choice < 3) applied = run({ op: 'connect', connection, ...(random.chance(1, 2) ? { connIntervalMs: [7.5, 15, 30, 50][random.below(4)]! } : {}) });
   else if (choice < 4) applied = run({ op: 'disconnect', connection });
   else if (choice < 9) {
     // Mostly a plain read; rarely a Read Blob (offset > 0), as a hostile central may send.
     const offset = random.chance(1, 40) ? 1 + random.below(24) : 0;
-    applied = run({ op: 'read', connection, characteristic: random.chance(1, 8) ? 'exchange' : 'challenge', offset });
+    const characteristic = random.chance(1, 8) ? 'exchange' : (['challenge', 'challenge_key', 'challenge_signed'] as const)[random.below(3)]!;
+    applied = run({ op: 'read', connection, characteristic, offset });
   } else if (choice < 20) return sendRequest(random, oracle, phone, run, connection);
   else if (choice < 25) applied = run({ op: 'tick', ms: random.chance(1, 4) ? 400 + random.below(800) : random.chance(1, 8) ? 5_000 + random.below(60_000) : random.below(200) });
   else if (choice < 27) applied = run({ op: 'advertise' });
@@ -160,7 +170,7 @@ async function sendRequest(random: SeededRandom, oracle: LockOracle, phone: Phon
     if ('finding' in connected) return connected.finding;
   }
   if (oracle.challengeOf(connection) === undefined && oracle.advertisedHex === undefined && random.chance(3, 4)) {
-    const read = run({ op: 'read', connection, characteristic: 'challenge', offset: 0 });
+    const read = run({ op: 'read', connection, characteristic: (['challenge', 'challenge_key', 'challenge_signed'] as const)[random.below(3)]!, offset: 0 });
     if ('finding' in read) return read.finding;
   }
   // Answer this connection's challenge, the advertised one, or (an attack) another connection's.
@@ -171,7 +181,7 @@ async function sendRequest(random: SeededRandom, oracle: LockOracle, phone: Phon
   if (challengeHex === undefined || random.chance(1, 16)) message = phone.sent.length > 0 ? phone.sent[random.below(phone.sent.length)]! : random.bytes(1 + random.below(300));
   else {
     const built = await phone.build(challengeHex, oracle.nowMs);
-    run({ op: 'built', hex: toHex(built.message), challengeHex, entitled: built.entitled, ...(built.ticketHex ? { ticketHex: built.ticketHex } : {}) });
+    run({ op: 'built', hex: toHex(built.message), challengeHex, entitled: built.entitled, ...(built.ticketHex ? { ticketHex: built.ticketHex } : {}), ...(built.credential ? { credential: built.credential } : {}) });
     message = built.message;
     open = built.open;
     phone.sent.push(message);

@@ -26,10 +26,27 @@ import { fuzzEpochS, issuerByKid, type FuzzFixtures } from './fixtures.ts';
 import { BytePool } from './pool.ts';
 import { encodeRaw, rawItemArbitrary, type RawItem } from './raw-cbor.ts';
 import { ReassemblyModel } from './reassembly-model.ts';
-import { certificatePayloadTree, protectedTree, referenceSign1, sign1Tree, signParts, toBeSigned, updatePayloadTree } from './reference.ts';
+import { certificatePayloadTree as certificatePayloadTreeV1, protectedTree, referenceSign1, sign1Tree, signParts, toBeSigned, updatePayloadTree as updatePayloadTreeV1 } from './reference.ts';
 import { applyTreeMutations, treeMutationsArbitrary } from './tree-mutations.ts';
 import { classify, type CaseResult, type CaseRun, type FuzzTarget, type TargetOptions } from './types.ts';
 import { mutateChunkStream } from './chunk-mutations.ts';
+import { uint } from './raw-cbor.ts';
+import type { LockCertificate } from '../../protocol/lock-cert.ts';
+import type { LockUpdate } from '../../protocol/lock-update.ts';
+
+/** The lock's map in a certificate gained field 4 (protocol versions); reference.ts has the v1 layout. */
+function certificatePayloadTree(cert: LockCertificate): RawItem {
+  const tree = certificatePayloadTreeV1(cert);
+  if (tree.kind !== 'map') return tree;
+  return { kind: 'map', entries: tree.entries.map(([key, value]) => [key, key.kind === 'nint' && value.kind === 'map' ? { kind: 'map', entries: [...value.entries, [uint(4), uint(cert.versions)]] } : value]) };
+}
+
+/** The update body gained optional field 7 (door sequence ceiling). */
+function updatePayloadTree(update: LockUpdate): RawItem {
+  const tree = updatePayloadTreeV1(update);
+  if (tree.kind !== 'map' || update.sequenceCeiling === undefined) return tree;
+  return { kind: 'map', entries: tree.entries.map(([key, value]) => [key, key.kind === 'nint' && value.kind === 'map' ? { kind: 'map', entries: [...value.entries, [uint(7), uint(update.sequenceCeiling!)]] } : value]) };
+}
 
 type ByteSub = 'decodeChallenge' | 'decodeRequest' | 'decodeSealedInner' | 'decodeResult' | 'verifyLockUpdate' | 'verifyLockCertificate';
 /** Sub-targets with integer weights (cheap decoders often, signature-checked documents rarely). */
