@@ -174,6 +174,7 @@ class BleWorld {
     );
     phone.wallet.addCredential(issued.credential);
     for (const lock of locks) phone.wallet.addLockCertificate(lock.certificate, lock.identity.lockId);
+    for (const update of issued.updates) phone.wallet.carryUpdate(update);
     return issued;
   }
 }

@@ -67,7 +67,12 @@ export class InMemoryIssuer {
     return { identity, certificate, name };
   }
 
-  grant(request: GrantRequest, nowS: number): { credential: Uint8Array; claims: CredentialClaims } {
+  /**
+   * A credential for the request. `updates`: for a superseding grant, each door's signed update
+   * carrying the new ceiling, which the phone must carry with the credential (so its first unlock
+   * may raise the lock's floor).
+   */
+  grant(request: GrantRequest, nowS: number): { credential: Uint8Array; claims: CredentialClaims; updates: Uint8Array[] } {
     const doors = request.lockIds.map((lockId) => {
       const key = toHex(lockId);
       const sequence = (this.doorSequences.get(key) ?? 1) + (request.supersede ? 1 : 0);
@@ -88,7 +93,8 @@ export class InMemoryIssuer {
       doors,
     };
     this.credentialDoors.set(toHex(claims.credentialId), request.lockIds.map(toHex));
-    return { credential: issueCredential(this.crypto, this.key, claims), claims };
+    const updates = request.supersede ? request.lockIds.map((lockId) => this.updateFor(lockId, nowS)) : [];
+    return { credential: issueCredential(this.crypto, this.key, claims), claims, updates };
   }
 
   revoke(claims: CredentialClaims): void {

@@ -89,7 +89,7 @@ export class World {
     phone.wallet.addCredential(issued.credential);
     for (const entry of locks) phone.wallet.addLockCertificate(entry.provisioned.certificate, entry.provisioned.identity.lockId);
     // A superseding credential travels with the door's update, whose ceiling lets its unlock raise the floor.
-    if (options.supersede === true) for (const entry of locks) phone.wallet.carryUpdate(this.issuer.updateFor(entry.provisioned.identity.lockId, this.nowS()));
+    for (const update of issued.updates) phone.wallet.carryUpdate(update);
     return issued;
   }
 

@@ -59,7 +59,7 @@ function flip(text: string, index: number): string {
 }
 
 describe('audit upload', () => {
-  it('stores a full-path unlock as verified by the lock; re-uploads are duplicates, not new rows', async () => {
+  it('stores a full-path unlock as verified by the lock, at the lock\'s signed time; re-uploads are duplicates, not new rows', async () => {
     const room = doors.get('Room 201')!;
     const { phone } = await guest('Ada', ['Room 201']);
     const outcome = await phone.unlockAt(room.position, room.lockId);
@@ -88,7 +88,8 @@ describe('audit upload', () => {
       workspace_id: server.workspaceId,
       device_id: room.acsEntranceId,
       acs_entrance_id: room.acsEntranceId,
-      occurred_at: record.occurred_at,
+      // The lock's own clock reading, under its signature, not what the phone said.
+      occurred_at: new Date(outcome.evidence!.lockTimeS * 1000).toISOString(),
       verified_by_lock: true,
       unlock_path: 'full',
       phone_device_id: phone.deviceId,

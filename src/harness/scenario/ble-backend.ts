@@ -217,6 +217,7 @@ export class BleBackend implements ScenarioBackend {
     );
     phone.wallet.addCredential(issued.credential);
     for (const lock of locks) phone.wallet.addLockCertificate(lock.certificate, lock.identity.lockId);
+    for (const update of issued.updates) phone.wallet.carryUpdate(update);
     return issued;
   }
 
