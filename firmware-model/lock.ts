@@ -170,6 +170,7 @@ export class Lock {
       : { trustedIssuers: options.trustedIssuers.slice(0, limits.trustedIssuersMax), updateVersion: 0, revoked: [], sequenceFloor: 0, sequenceCeiling: 0, clockHighWaterMs: 0, audit: [], auditNextSequence: 1 };
     if (!stored) this.nv.commit(encodePersistentState(this.persistent));
     this.afterLoad();
+    this.audit.restore(this.persistent.audit, this.persistent.auditNextSequence);
   }
 
   get isPowered(): boolean {
@@ -235,6 +236,8 @@ export class Lock {
         outputs.push({ type: 'advertisement', lockId: this.identity.lockId, challenge: this.config.advertiseChallenge ? this.currentAdvertisedChallenge() : undefined });
         return;
       case 'connect':
+        // A connection id the lock still holds is a new link (the old one's state dies with it).
+        this.connections.delete(input.connectionId);
         if (this.connections.size >= this.config.connectionsMax) outputs.push({ type: 'disconnect', connectionId: input.connectionId });
         else {
           this.connections.set(input.connectionId, {
@@ -459,8 +462,9 @@ export class Lock {
   applyUpdates(updates: Uint8Array[], nowMs: number, trueNowMs: number | undefined, outputs: LockOutput[]): void {
     for (const bytes of updates) {
       const code = applyLockUpdate(this, bytes, nowMs, trueNowMs);
-      // An applied update is issuer-signed (authenticated); a rejected one is anybody's bytes.
-      if (code === undefined) this.pushAudit(outputs, { timeMs: nowMs, event: 'update_applied' }, true);
+      // An applied update is issuer-signed (authenticated): its record went to NV with it
+      // (replacePersistent); a rejected one is anybody's bytes, counted only.
+      if (code === undefined) outputs.push({ type: 'audit', record: this.audit.since(0).at(-1)! });
       else this.pushAudit(outputs, { timeMs: nowMs, event: 'update_rejected', code }, false);
     }
   }
@@ -469,6 +473,7 @@ export class Lock {
   replacePersistent(next: PersistentState, nowMs: number): void {
     const trustedBefore = new Set(this.persistent.trustedIssuers.map((key) => toHex(key.kid)));
     this.persistent = next;
+    this.audit.append({ timeMs: nowMs, event: 'update_applied' }); // committed with the update itself
     this.commit(nowMs);
     this.afterLoad();
     const trustedNow = new Set(next.trustedIssuers.map((key) => toHex(key.kid)));
@@ -504,7 +509,6 @@ export class Lock {
     this.revokedIds.clear();
     for (const entry of this.persistent.revoked) this.revokedIds.add(toHex(entry.credentialId));
     this.clock.highWaterMs = Math.max(this.clock.highWaterMs, this.persistent.clockHighWaterMs);
-    if (this.persistent.auditNextSequence > this.audit.snapshot().nextSequence) this.audit.restore(this.persistent.audit, this.persistent.auditNextSequence);
   }
 
   private powerDown(): void {
@@ -516,6 +520,12 @@ export class Lock {
     this.holderFailures.clear();
     this.strangerFailureTimesMs = [];
     this.audit.clearCounters();
+    // The RAM ring is gone too: what survives is what NV holds (read back at boot as well).
+    const stored = this.nv.load();
+    if (stored !== undefined) {
+      const committed = decodePersistentState(stored);
+      this.audit.restore(committed.audit, committed.auditNextSequence);
+    }
     this.unlockedUntilMs = undefined; // fail-secure bolt: relocks without power
     this.cells.suspend(); // no idle drain while off
   }
@@ -527,7 +537,10 @@ export class Lock {
     if (stored === undefined) throw new Error('NV lost every committed record: the atomic commit is broken');
     this.persistent = decodePersistentState(stored);
     this.afterLoad();
+    // RAM died with the power: the ring is what NV holds (an unlock cut in its commit never happened).
+    this.audit.restore(this.persistent.audit, this.persistent.auditNextSequence);
     const outputs: LockOutput[] = [];
+    // Recorded in RAM and committed with the next commit (a boot is no decision; a cut loses only its record).
     this.pushAudit(outputs, { timeMs: this.clock.localMs(trueNowMs), event: 'boot' }, true);
     return outputs;
   }

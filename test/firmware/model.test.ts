@@ -283,8 +283,9 @@ class Model {
   trusted: Signer[] = ['issuer'];
   revoked = new Map<string, number>(); // cti hex → exp
   unlockedUntilMs: number | undefined;
-  /** Authenticated audit events (the NV ring). */
+  /** Authenticated audit events (the ring in RAM) and what of it is committed to NV. */
   ring: string[] = [];
+  committedRing: string[] = [];
   actuations = 0;
   resumeActuations = 0;
   actuatedChallenges = new Set<string>();
@@ -320,6 +321,9 @@ class Model {
     if (authenticated) {
       this.ring.push(`${event}:${code ?? ''}`);
       if (this.ring.length > 64) this.ring.shift();
+      // The lock commits right after an unlock, a verified refusal or an applied update (with the
+      // whole ring); boot and battery_low wait for the next commit.
+      if (event !== 'boot' && event !== 'battery_low') this.committedRing = this.ring.slice();
     }
   }
   drop(connId: number, why: string): void {
@@ -388,6 +392,7 @@ class Model {
 
   powerDown(): void {
     this.powered = false;
+    this.ring = this.committedRing.slice(); // RAM is gone: at boot the lock reloads the ring from NV
     this.connections.clear();
     this.advertised = undefined;
     this.cache.clear();

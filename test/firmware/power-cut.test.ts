@@ -193,7 +193,7 @@ describe('lock: a commit interrupted by a power cut never actuates; after restor
   // Lock bug (reported, not fixed here): the authenticated audit ring lives on in RAM across a power
   // loss, so after a cut inside the unlock's commit the lock still lists an `unlocked` record for an
   // unlock that never happened (NV rolled back), and its next commit writes that record to NV.
-  it.fails('after a cut inside an unlock commit the lock reports no unlock that did not happen (fails today: RAM ring survives power loss)', async () => {
+  it('after a cut inside an unlock commit the lock reports no unlock that did not happen (the ring is reloaded from NV at boot)', async () => {
     const lock = bench.makeLock({ nv: new NvStorage(nodeCrypto) });
     let now = epochMs;
     const interrupted = await attempt(lock, now, 'valid-seq1', [], () => {
