@@ -140,6 +140,17 @@ function buildSign1(parts: Sign1Parts = {}): Uint8Array {
   return encodeDeterministic([protectedBytes, parts.unprotected ?? cborMap([]), payload, signature]);
 }
 
+describe('credential: text claims decode one-to-one', () => {
+  it.each(['EdDSA', 'ES256'] as const)('%s: a sub of "\\uFEFFguest-7" reads back with its U+FEFF, not as "guest-7"', (algorithm) => {
+    const claims = sampleClaims(seeded(7, `bom-${algorithm}`), holder.publicKey, { subject: '\uFEFFguest-7', issuer: '\uFEFFhttps://issuer.test' });
+    const bytes = issueCredential(crypto, issuers[algorithm], claims);
+    const verified = verifyCredential(crypto, bytes, trusted);
+    expect(verified.claims.subject).toBe('\uFEFFguest-7');
+    expect(verified.claims.subject).not.toBe('guest-7');
+    expect(verified.claims.issuer).toBe('\uFEFFhttps://issuer.test');
+  });
+});
+
 describe('credential: COSE header rules', () => {
   it('the hand-built baseline verifies and equals the issued credential', () => {
     const bytes = buildSign1();
