@@ -7,7 +7,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex as hexKey } from '../bytes.ts';
 import { LatchkeyError } from '../errors.ts';
-import { BoundedCache, type CryptoProvider, type SignatureAlgorithm } from './provider.ts';
+import { BoundedCache, type CryptoProvider, type SignatureAlgorithm, type VerifyOptions } from './provider.ts';
 
 type P256Point = ReturnType<typeof p256.Point.fromBytes>;
 type EdPoint = ReturnType<typeof ed25519.Point.fromBytes>;
@@ -47,14 +47,14 @@ export function createNobleProvider(): CryptoProvider {
       return algorithm === 'ES256' ? p256.getPublicKey(secretKey, true) : ed25519.getPublicKey(secretKey);
     },
     sign(algorithm: SignatureAlgorithm, secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-      // noble signs ES256 deterministically (RFC 6979) and low-S.
-      return algorithm === 'ES256' ? p256.sign(message, secretKey) : ed25519.sign(message, secretKey);
+      // ES256: deterministic (RFC 6979) and low S, stated here rather than left to noble's defaults.
+      return algorithm === 'ES256' ? p256.sign(message, secretKey, { lowS: true }) : ed25519.sign(message, secretKey);
     },
-    verify(algorithm: SignatureAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    verify(algorithm: SignatureAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options?: VerifyOptions): boolean {
       try {
         if (algorithm === 'ES256') {
           if (signature.length !== 64) return false;
-          return p256.verify(signature, message, p256Point(publicKey).toBytes(true), { lowS: false });
+          return p256.verify(signature, message, p256Point(publicKey).toBytes(true), { lowS: options?.lowS === true });
         }
         if (signature.length !== 64 || publicKey.length !== 32) return false;
         edPoint(publicKey);

@@ -8,7 +8,7 @@ import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, c
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { LatchkeyError } from '../errors.ts';
-import { BoundedCache, type CryptoProvider, type SignatureAlgorithm } from './provider.ts';
+import { BoundedCache, isHighS, type CryptoProvider, type SignatureAlgorithm, type VerifyOptions } from './provider.ts';
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
@@ -77,13 +77,18 @@ export function createNodeProvider(): CryptoProvider {
       return view(ecdhFor(secretKey).getPublicKey(undefined, 'compressed') as Buffer);
     },
     sign(algorithm: SignatureAlgorithm, secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-      if (algorithm === 'ES256') return p256.sign(message, secretKey);
+      // ES256: RFC 6979 and low S, byte-identical to the noble provider.
+      if (algorithm === 'ES256') return p256.sign(message, secretKey, { lowS: true });
       return view(nodeSign(null, message, edSecretKey(secretKey)));
     },
-    verify(algorithm: SignatureAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    verify(algorithm: SignatureAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options?: VerifyOptions): boolean {
       try {
         if (signature.length !== 64) return false;
-        if (algorithm === 'ES256') return nodeVerify('sha256', message, { key: p256PublicKey(publicKey), dsaEncoding: 'ieee-p1363' }, signature);
+        if (algorithm === 'ES256') {
+          // OpenSSL accepts either S; the low-S rule is a byte comparison against n/2.
+          if (options?.lowS === true && isHighS(signature)) return false;
+          return nodeVerify('sha256', message, { key: p256PublicKey(publicKey), dsaEncoding: 'ieee-p1363' }, signature);
+        }
         if (publicKey.length !== 32) return false;
         return nodeVerify(null, message, edPublicKey(publicKey), signature);
       } catch {
