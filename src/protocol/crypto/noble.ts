@@ -4,9 +4,11 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { toHex as hexKey } from '../bytes.ts';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { concatBytes, toHex as hexKey } from '../bytes.ts';
 import { LatchkeyError } from '../errors.ts';
+import { ed25519PublicKeyBytesAllowed, ed25519SignatureBytesAllowed } from './ed25519-rule.ts';
 import { BoundedCache, type CryptoProvider, type SignatureAlgorithm, type VerifyOptions } from './provider.ts';
 
 type P256Point = ReturnType<typeof p256.Point.fromBytes>;
@@ -28,14 +30,30 @@ export function createNobleProvider(): CryptoProvider {
     }
     return point;
   }
+  /** A public key allowed by the Ed25519 rule (ed25519-rule.ts), decoded; throws otherwise. */
   function edPoint(publicKey: Uint8Array): EdPoint {
     const key = hexKey(publicKey);
     let point = edPoints.get(key);
     if (point === undefined) {
+      if (!ed25519PublicKeyBytesAllowed(publicKey)) throw new RangeError('Ed25519 public key not allowed');
       point = ed25519.Point.fromBytes(publicKey, false);
       edPoints.set(key, point);
     }
     return point;
+  }
+  /**
+   * RFC 8032 §5.1.7 with the cofactorless equation [S]B = R + [k]A, compared exactly (rule 5 of
+   * ed25519-rule.ts), as OpenSSL checks it. noble's own `verify` checks the cofactored equation
+   * and would accept R + T for a small-order T; this is the same amount of curve arithmetic.
+   */
+  function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    if (!ed25519SignatureBytesAllowed(signature)) return false;
+    const A = edPoint(publicKey);
+    const rBytes = signature.subarray(0, 32);
+    const R = ed25519.Point.fromBytes(rBytes, false);
+    const S = bytesToNumberLE(signature.subarray(32));
+    const k = ed25519.Point.Fn.create(bytesToNumberLE(sha512(concatBytes(rBytes, publicKey, message))));
+    return ed25519.Point.BASE.multiplyUnsafe(S).equals(R.add(A.multiplyUnsafe(k)));
   }
 
   return Object.freeze({
@@ -57,8 +75,7 @@ export function createNobleProvider(): CryptoProvider {
           return p256.verify(signature, message, p256Point(publicKey).toBytes(true), { lowS: options?.lowS === true });
         }
         if (signature.length !== 64 || publicKey.length !== 32) return false;
-        edPoint(publicKey);
-        return ed25519.verify(signature, message, publicKey, { zip215: false });
+        return verifyEd25519(publicKey, message, signature);
       } catch {
         return false;
       }

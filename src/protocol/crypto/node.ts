@@ -5,9 +5,9 @@
  * ECDH, Ed25519, hashing and AES-GCM are native.
  */
 import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, hkdfSync, sign as nodeSign, verify as nodeVerify, ECDH, type KeyObject } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { LatchkeyError } from '../errors.ts';
+import { ed25519PublicKeyBytesAllowed, ed25519SignatureBytesAllowed } from './ed25519-rule.ts';
 import { BoundedCache, isHighS, type CryptoProvider, type SignatureAlgorithm, type VerifyOptions } from './provider.ts';
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
@@ -45,10 +45,9 @@ export function createNodeProvider(): CryptoProvider {
     let keyObject = publicKeys.get(cacheKey);
     if (keyObject === undefined) {
       // OpenSSL accepts small-order keys (e.g. the identity point, for which R = identity, S = 0
-      // verifies every message) and does not reject non-canonical encodings; noble (zip215: false)
-      // does. Refuse both here so the two providers agree (the import is cached, so this runs once).
-      const point = ed25519.Point.fromBytes(publicKey, false);
-      if (point.isSmallOrder()) throw new RangeError('Ed25519 public key of small order');
+      // verifies every message) and non-canonical encodings: the Ed25519 rule refuses both, on the
+      // bytes (ed25519-rule.ts). OpenSSL itself refuses an encoding that is not on the curve.
+      if (!ed25519PublicKeyBytesAllowed(publicKey)) throw new RangeError('Ed25519 public key not allowed');
       keyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(publicKey) }, format: 'jwk' });
       publicKeys.set(cacheKey, keyObject);
     }
@@ -89,7 +88,8 @@ export function createNodeProvider(): CryptoProvider {
           if (options?.lowS === true && isHighS(signature)) return false;
           return nodeVerify('sha256', message, { key: p256PublicKey(publicKey), dsaEncoding: 'ieee-p1363' }, signature);
         }
-        if (publicKey.length !== 32) return false;
+        // OpenSSL checks S < L and the cofactorless equation; the byte checks add canonical R and no small-order R.
+        if (publicKey.length !== 32 || !ed25519SignatureBytesAllowed(signature)) return false;
         return nodeVerify(null, message, edPublicKey(publicKey), signature);
       } catch {
         return false;

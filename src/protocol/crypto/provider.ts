@@ -8,8 +8,8 @@
  * (s ≤ n/2). `verify` accepts either S by default, because holder proofs come from WebCrypto and
  * phone keystores, which do not normalise S; issuer signatures are verified with `{ lowS: true }`
  * (cose.ts), so an issuer-signed document has exactly one valid encoding and one hash.
- * Ed25519 verification follows RFC 8032 strictly (noble's ZIP-215 leniency is switched off so both
- * providers agree).
+ * Ed25519 verification is one rule in both providers (see `ed25519-rule.ts`): RFC 8032 §5.1.7 with
+ * canonical S, R and A, no small-order R or A, and the cofactorless equation [S]B = R + [k]A.
  * `sign` must be deterministic for a given key and message (RFC 6979 for ES256, which Ed25519 is
  * by construction): simulations replay byte for byte from a seed.
  */
