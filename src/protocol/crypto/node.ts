@@ -3,6 +3,13 @@
  * cached. ES256 *signing* goes through @noble/curves because node:crypto on Node 20 has no
  * deterministic (RFC 6979) ECDSA, and simulations must replay byte for byte; verification,
  * ECDH, Ed25519, hashing and AES-GCM are native.
+ *
+ * Secrets: the provider keeps no P-256 secret (ephemeral or static) after a call returns: each ECDH
+ * and each public-key derivation builds its own ECDH object. Ed25519 secrets (in latchkey always
+ * long-lived: issuer and lock signing keys) are kept as imported KeyObjects in a bounded cache,
+ * because importing one costs ~15 Ed25519 signatures; the cache is keyed by a one-way handle
+ * (SHA-256 of the secret, domain-separated), never by the secret's bytes, and the DER buffer that
+ * carried the secret into OpenSSL is zeroed.
  */
 import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, hkdfSync, sign as nodeSign, verify as nodeVerify, ECDH, type KeyObject } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
@@ -12,22 +19,18 @@ import { BoundedCache, isHighS, type CryptoProvider, type SignatureAlgorithm, ty
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+/** Domain separation for the Ed25519 KeyObject cache handle. */
+const edHandleLabel = Buffer.from('latchkey node provider: Ed25519 signing key handle v1', 'utf8');
 
 export function createNodeProvider(): CryptoProvider {
   const publicKeys = new BoundedCache<KeyObject>(16384);
-  // setPrivateKey derives the public key (a scalar multiplication): do it once per secret.
-  const ecdhBySecret = new BoundedCache<ECDH>(16384);
+  /** A fresh ECDH object per call: ephemeral secrets must not outlive their session in a cache. */
   function ecdhFor(secretKey: Uint8Array): ECDH {
-    const cacheKey = hex(secretKey);
-    let ecdh = ecdhBySecret.get(cacheKey);
-    if (ecdh === undefined) {
-      ecdh = createECDH('prime256v1');
-      ecdh.setPrivateKey(secretKey);
-      ecdhBySecret.set(cacheKey, ecdh);
-    }
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(secretKey);
     return ecdh;
   }
-  // Sized for a building: every lock's long-lived keys stay imported (a simulator holds 10,000 locks).
+  // Sized for a building: every lock's long-lived signing key stays imported (a simulator holds 10,000 locks).
   const edSecretKeys = new BoundedCache<KeyObject>(16384);
 
   function p256PublicKey(publicKey: Uint8Array): KeyObject {
@@ -56,11 +59,16 @@ export function createNodeProvider(): CryptoProvider {
   // RFC 8410 PKCS#8 prefix for a raw Ed25519 secret: lets OpenSSL derive the public key natively.
   const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
   function edSecretKey(secretKey: Uint8Array): KeyObject {
-    const cacheKey = hex(secretKey);
-    let keyObject = edSecretKeys.get(cacheKey);
+    const handle = createHash('sha256').update(edHandleLabel).update(secretKey).digest('hex');
+    let keyObject = edSecretKeys.get(handle);
     if (keyObject === undefined) {
-      keyObject = createPrivateKey({ key: Buffer.concat([ed25519Pkcs8Prefix, secretKey]), format: 'der', type: 'pkcs8' });
-      edSecretKeys.set(cacheKey, keyObject);
+      const der = Buffer.concat([ed25519Pkcs8Prefix, secretKey]);
+      try {
+        keyObject = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+      } finally {
+        der.fill(0);
+      }
+      edSecretKeys.set(handle, keyObject);
     }
     return keyObject;
   }
