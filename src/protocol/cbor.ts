@@ -7,7 +7,8 @@
  *   definite-length, shortest-form item with sorted unique map keys, no tags, no floats and no
  *   simple values other than false/true/null, within depth/item/size bounds; the same walk builds
  *   the value (maps as `Map`, byte strings copied, never aliasing input). Decoding is this module's
- *   own code, so what is accepted is exactly what was checked.
+ *   own code, so what is accepted is exactly what was checked. Decoding is one-to-one: text is
+ *   strict UTF-8 with a leading U+FEFF kept, so distinct bytes never decode to equal values.
  * - `encodeDeterministic` encodes with cbor-x from values whose maps were built by `cborMap`
  *   (keys sorted by their encoded bytes), then asserts the output passes the same walk.
  * Integers are limited to ±(2^32−1): cbor-x would turn larger ones into floats.
@@ -20,7 +21,12 @@ import { limits } from './limits.ts';
 export type CborValue = number | string | boolean | null | Uint8Array | CborValue[] | Map<number | string, CborValue>;
 
 const encoder = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true, tagUint8Array: false, pack: false });
-const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Text strings decode one-to-one: `fatal` refuses invalid UTF-8, and `ignoreBOM` keeps a leading
+ * U+FEFF as a character (the TextDecoder default strips it, so "\uFEFFa" and "a" would decode to
+ * the same string: two map keys would collapse into one, and a `sub` would lose its first character).
+ */
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export interface CborBounds {
   bytesMax: number;
@@ -108,6 +114,8 @@ class Walker {
           }
           previousKey = key;
           if (typeof keyValue !== 'number' && typeof keyValue !== 'string') throw new LatchkeyError('cbor_unsupported_type', 'map keys are integers or text in the latchkey profile');
+          // Distinct encodings must stay distinct keys: a decoded-value collision is refused, never merged.
+          if (map.has(keyValue)) throw new LatchkeyError('cbor_non_canonical', 'two map keys decode to the same value');
           map.set(keyValue, this.item(depth + 1));
         }
         return map;

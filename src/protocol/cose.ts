@@ -2,12 +2,14 @@
  * COSE_Sign1 (RFC 9052 §4.2) and EC2/OKP COSE_Key (RFC 9052 §7, RFC 9053 §7) in the latchkey
  * profile: untagged COSE_Sign1 (the context is always known); protected header = {alg, kid};
  * unprotected header must be empty (so `alg` can never sit there); any `crit` is unknown and
- * rejected; alg must be in the caller's allowlist; attached payload only.
+ * rejected; alg must be in the caller's allowlist; attached payload only. Every COSE_Sign1 here is
+ * issuer-signed, so an ES256 signature must have a low S (s ≤ n/2): with (r, n − s) also valid, a
+ * document would have two encodings and two hashes (credential hash, cache keys).
  */
 import { concatBytes, isBytes, utf8 } from './bytes.ts';
 import { asArray, asBytes, asInt, asMap, cborMap, decodeStrict, encodeDeterministic, type CborValue } from './cbor.ts';
-import { algorithmOfId, signatureAlgorithms, type CryptoProvider, type SignatureAlgorithm } from './crypto/provider.ts';
-import { LatchkeyError } from './errors.ts';
+import { algorithmOfId, isHighS, signatureAlgorithms, type CryptoProvider, type SignatureAlgorithm } from './crypto/provider.ts';
+import { LatchkeyError, assert } from './errors.ts';
 import { limits } from './limits.ts';
 
 /** Header labels, RFC 9052 §3.1. */
@@ -52,6 +54,8 @@ export function toBeSigned(protectedBytes: Uint8Array, payload: Uint8Array): Uin
 export function signSign1(crypto: CryptoProvider, algorithm: SignatureAlgorithm, secretKey: Uint8Array, kid: Uint8Array, payload: Uint8Array): Uint8Array {
   const protectedBytes = encodeDeterministic(cborMap([[headerLabel.alg, signatureAlgorithms[algorithm]], [headerLabel.kid, kid]]));
   const signature = crypto.sign(algorithm, secretKey, toBeSigned(protectedBytes, payload));
+  // Our own signer making a signature our verifier refuses is a bug, not bad input.
+  assert(algorithm !== 'ES256' || !isHighS(signature), 'signSign1: the provider produced a high-S ES256 signature');
   return encodeDeterministic([protectedBytes, cborMap([]), payload, signature]);
 }
 
@@ -82,8 +86,9 @@ export function parseSign1(bytes: Uint8Array, allowedAlgorithms: readonly Signat
   return { protectedBytes, algorithm, kid, payload, signature };
 }
 
+/** Issuer signature check (low S required for ES256); throws cose_bad_signature. */
 export function verifySign1Signature(crypto: CryptoProvider, sign1: Sign1, publicKey: Uint8Array): void {
-  if (!crypto.verify(sign1.algorithm, publicKey, toBeSigned(sign1.protectedBytes, sign1.payload), sign1.signature)) {
+  if (!crypto.verify(sign1.algorithm, publicKey, toBeSigned(sign1.protectedBytes, sign1.payload), sign1.signature, { lowS: true })) {
     throw new LatchkeyError('cose_bad_signature');
   }
 }

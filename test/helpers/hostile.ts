@@ -55,6 +55,9 @@ export const hostileInputs: readonly HostileInput[] = [
   { name: '22 zero bytes', value: new Uint8Array(22) },
   { name: '4 KiB of 0xff', value: new Uint8Array(4096).fill(0xff) },
   { name: 'invalid UTF-8 text', value: bytes(0x62, 0xc3, 0x28) },
+  // Text must decode one-to-one: a leading U+FEFF is a character, not a byte-order mark to strip.
+  { name: 'text U+FEFF + "guest-7" (BOM kept)', value: bytes(0x6a, 0xef, 0xbb, 0xbf, ...[...'guest-7'].map((c) => c.charCodeAt(0))), wellFormedCbor: true },
+  { name: 'map {"a": 1, U+FEFF "a": 2} (two keys)', value: bytes(0xa2, 0x61, 0x61, 0x01, 0x64, 0xef, 0xbb, 0xbf, 0x61, 0x02), wellFormedCbor: true },
   // -- not bytes at all --
   { name: 'undefined value', value: undefined },
   { name: 'null', value: null },

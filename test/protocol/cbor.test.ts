@@ -31,6 +31,10 @@ const canonical: [string, CborValue][] = [
   ['6161', 'a'],
   ['62c3bc', 'ü'],
   ['64f0908591', '\u{10151}'],
+  // A leading U+FEFF (BOM) is a character like any other: kept on decode, re-encoded byte for byte.
+  ['63efbbbf', '\uFEFF'],
+  ['6aefbbbf67756573742d37', '\uFEFFguest-7'],
+  ['66efbbbfefbbbf', '\uFEFF\uFEFF'],
   ['80', []],
   ['83010203', [1, 2, 3]],
   ['f4', false],
@@ -121,6 +125,27 @@ describe('deterministic CBOR: canonical items', () => {
     expect(toHex(decoded[0])).toBe('010203');
     expect(toHex(decoded[1].get(1)!)).toBe('04');
     expect(Object.getPrototypeOf(decoded[0])).toBe(Uint8Array.prototype);
+  });
+});
+
+describe('deterministic CBOR: text decodes one-to-one (a leading U+FEFF is not stripped)', () => {
+  // {"a": 1, "\uFEFFa": 2}: keys sorted bytewise (0x61 0x61 < 0x64 0xef…), so canonical.
+  const bomKeys = fromHex('a2616101' + '64efbbbf6102');
+
+  it('a map with keys "a" and "\\uFEFFa" decodes to two keys and re-encodes to its own bytes', () => {
+    const decoded = decodeStrict(bomKeys) as Map<string, CborValue>;
+    expect([...decoded.keys()]).toEqual(['a', '\uFEFFa']);
+    expect(decoded.get('a')).toBe(1);
+    expect(decoded.get('\uFEFFa')).toBe(2);
+    expect(toHex(encodeDeterministic(decoded))).toBe(toHex(bomKeys));
+  });
+
+  it('a BOM-prefixed text is not equal to the text without it, and both round-trip byte-identically', () => {
+    for (const text of ['guest-7', '\uFEFFguest-7', '\uFEFF', 'a\uFEFF', '\uFEFF\uFEFFb']) {
+      const bytes = encodeDeterministic(text);
+      expect(decodeStrict(bytes)).toBe(text);
+      expect(toHex(encodeDeterministic(decodeStrict(bytes)))).toBe(toHex(bytes));
+    }
   });
 });
 

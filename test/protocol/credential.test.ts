@@ -5,11 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toHex, utf8 } from '../../src/protocol/bytes.ts';
+import { fromHex, toHex, utf8 } from '../../src/protocol/bytes.ts';
 import { cborMap, decodeStrict, encodeDeterministic, type CborValue } from '../../src/protocol/cbor.ts';
 import { encodeP256CoseKey, headerLabel } from '../../src/protocol/cose.ts';
 import { claimLabel, issueCredential, parseCredential, verifyCredential, type CredentialClaims } from '../../src/protocol/credential.ts';
-import { signatureAlgorithms } from '../../src/protocol/crypto/provider.ts';
+import { createNobleProvider } from '../../src/protocol/crypto/noble.ts';
+import { isHighS, signatureAlgorithms, type CryptoProvider } from '../../src/protocol/crypto/provider.ts';
 import type { ErrorCode } from '../../src/protocol/errors.ts';
 import type { IssuerSigningKey } from '../../src/protocol/issuer-keys.ts';
 import { limits } from '../../src/protocol/limits.ts';
@@ -140,6 +141,17 @@ function buildSign1(parts: Sign1Parts = {}): Uint8Array {
   return encodeDeterministic([protectedBytes, parts.unprotected ?? cborMap([]), payload, signature]);
 }
 
+describe('credential: text claims decode one-to-one', () => {
+  it.each(['EdDSA', 'ES256'] as const)('%s: a sub of "\\uFEFFguest-7" reads back with its U+FEFF, not as "guest-7"', (algorithm) => {
+    const claims = sampleClaims(seeded(7, `bom-${algorithm}`), holder.publicKey, { subject: '\uFEFFguest-7', issuer: '\uFEFFhttps://issuer.test' });
+    const bytes = issueCredential(crypto, issuers[algorithm], claims);
+    const verified = verifyCredential(crypto, bytes, trusted);
+    expect(verified.claims.subject).toBe('\uFEFFguest-7');
+    expect(verified.claims.subject).not.toBe('guest-7');
+    expect(verified.claims.issuer).toBe('\uFEFFhttps://issuer.test');
+  });
+});
+
 describe('credential: COSE header rules', () => {
   it('the hand-built baseline verifies and equals the issued credential', () => {
     const bytes = buildSign1();
@@ -207,6 +219,48 @@ describe('credential: claim rules (properly signed, still refused)', () => {
   ];
   it.each(cases)('%s → %s', (_name, build, code) => {
     expect(refusal(build(), _name)).toBe(code);
+  });
+});
+
+// -- ES256 issuer signatures: low S only, so a document has one encoding and one hash --
+
+const p256Order = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+/** (r, s) → (r, n − s): the other ECDSA signature over the same message and key. */
+function mirrorS(signature: Uint8Array): Uint8Array {
+  const s = BigInt(`0x${toHex(signature.subarray(32))}`);
+  return new Uint8Array([...signature.subarray(0, 32), ...fromHex((p256Order - s).toString(16).padStart(64, '0'))]);
+}
+/** The same COSE_Sign1 with its signature replaced (the rest of the bytes untouched). */
+function withSignature(bytes: Uint8Array, signature: Uint8Array): Uint8Array {
+  const [protectedBytes, unprotected, payload] = decodeStrict(bytes) as [Uint8Array, Map<number, CborValue>, Uint8Array];
+  return encodeDeterministic([protectedBytes, unprotected, payload, signature]);
+}
+const bothProviders: [string, CryptoProvider][] = [['node', crypto], ['noble', createNobleProvider()]];
+
+describe.each(bothProviders)('%s provider: ES256 issuer signatures must have a low S', (_name, provider) => {
+  const identity = makeLockIdentity(seeded(16, 'low-s-lock'));
+  const credentials = [0, 1, 2, 3].map((index) => issueCredential(provider, esIssuer, sampleClaims(seeded(16, `low-s-${index}`), holder.publicKey)));
+
+  it('issued credentials carry a low S, and their S-mirrored twin (a valid high-S ECDSA signature) is cose_bad_signature', () => {
+    for (const bytes of credentials) {
+      const parsed = verifyCredential(provider, bytes, trusted);
+      expect(isHighS(parsed.sign1.signature)).toBe(false);
+      const twin = withSignature(bytes, mirrorS(parsed.sign1.signature));
+      expect(isHighS(parseCredential(twin).sign1.signature)).toBe(true);
+      expect(toHex(twin)).not.toBe(toHex(bytes)); // same claims, other bytes, other credential hash
+      expect(catchLatchkey(() => verifyCredential(provider, twin, trusted)).code).toBe('cose_bad_signature');
+    }
+  });
+
+  it('the S-mirrored twin of a lock certificate is lock_cert_invalid, of a lock update cose_bad_signature', () => {
+    const certificate = issueCertificateBytes(provider, esIssuer, identity);
+    const certificateSignature = (decodeStrict(certificate) as Uint8Array[])[3]!;
+    verifyLockCertificate(provider, certificate, trusted, epochS);
+    expect(catchLatchkey(() => verifyLockCertificate(provider, withSignature(certificate, mirrorS(certificateSignature)), trusted, epochS)).code).toBe('lock_cert_invalid');
+    const update = issueLockUpdate(provider, esIssuer, { issuer: 'https://issuer.test', issuedAtS: epochS, lockId: identity.lockId, version: 2, revoked: [], sequenceFloor: 0 });
+    const updateSignature = (decodeStrict(update) as Uint8Array[])[3]!;
+    verifyLockUpdate(provider, update, trusted);
+    expect(catchLatchkey(() => verifyLockUpdate(provider, withSignature(update, mirrorS(updateSignature)), trusted)).code).toBe('cose_bad_signature');
   });
 });
 

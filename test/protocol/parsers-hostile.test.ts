@@ -2,8 +2,9 @@
  * Every parser at a trust boundary, fed every entry of the shared hostile-input table, throws a
  * LatchkeyError with a code from the one error table: never another error type, never success.
  */
-import { describe, it } from 'vitest';
-import { decodeStrict } from '../../src/protocol/cbor.ts';
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../../src/protocol/bytes.ts';
+import { decodeStrict, encodeDeterministic } from '../../src/protocol/cbor.ts';
 import { parseCredential } from '../../src/protocol/credential.ts';
 import { verifyLockCertificate } from '../../src/protocol/lock-cert.ts';
 import { verifyLockUpdate } from '../../src/protocol/lock-update.ts';
@@ -29,6 +30,13 @@ describe('decodeStrict on hostile input', () => {
   const malformed = hostileInputs.filter((input) => input.wellFormedCbor !== true);
   it.each(malformed.map((input) => [input.name, input.value] as const))('%s → LatchkeyError', (inputName, value) => {
     catchLatchkey(() => decodeStrict(value as Uint8Array), `decodeStrict(${inputName})`);
+  });
+});
+
+describe('decodeStrict on the well-formed entries of the table', () => {
+  const wellFormed = hostileInputs.filter((input) => input.wellFormedCbor === true);
+  it.each(wellFormed.map((input) => [input.name, input.value as Uint8Array] as const))('%s decodes and re-encodes byte-identically', (_inputName, value) => {
+    expect(toHex(encodeDeterministic(decodeStrict(value)))).toBe(toHex(value));
   });
 });
 

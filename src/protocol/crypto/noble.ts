@@ -4,10 +4,12 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { toHex as hexKey } from '../bytes.ts';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { concatBytes, toHex as hexKey } from '../bytes.ts';
 import { LatchkeyError } from '../errors.ts';
-import { BoundedCache, type CryptoProvider, type SignatureAlgorithm } from './provider.ts';
+import { ed25519PublicKeyBytesAllowed, ed25519SignatureBytesAllowed } from './ed25519-rule.ts';
+import { BoundedCache, type CryptoProvider, type SignatureAlgorithm, type VerifyOptions } from './provider.ts';
 
 type P256Point = ReturnType<typeof p256.Point.fromBytes>;
 type EdPoint = ReturnType<typeof ed25519.Point.fromBytes>;
@@ -28,14 +30,30 @@ export function createNobleProvider(): CryptoProvider {
     }
     return point;
   }
+  /** A public key allowed by the Ed25519 rule (ed25519-rule.ts), decoded; throws otherwise. */
   function edPoint(publicKey: Uint8Array): EdPoint {
     const key = hexKey(publicKey);
     let point = edPoints.get(key);
     if (point === undefined) {
+      if (!ed25519PublicKeyBytesAllowed(publicKey)) throw new RangeError('Ed25519 public key not allowed');
       point = ed25519.Point.fromBytes(publicKey, false);
       edPoints.set(key, point);
     }
     return point;
+  }
+  /**
+   * RFC 8032 §5.1.7 with the cofactorless equation [S]B = R + [k]A, compared exactly (rule 5 of
+   * ed25519-rule.ts), as OpenSSL checks it. noble's own `verify` checks the cofactored equation
+   * and would accept R + T for a small-order T; this is the same amount of curve arithmetic.
+   */
+  function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    if (!ed25519SignatureBytesAllowed(signature)) return false;
+    const A = edPoint(publicKey);
+    const rBytes = signature.subarray(0, 32);
+    const R = ed25519.Point.fromBytes(rBytes, false);
+    const S = bytesToNumberLE(signature.subarray(32));
+    const k = ed25519.Point.Fn.create(bytesToNumberLE(sha512(concatBytes(rBytes, publicKey, message))));
+    return ed25519.Point.BASE.multiplyUnsafe(S).equals(R.add(A.multiplyUnsafe(k)));
   }
 
   return Object.freeze({
@@ -47,18 +65,17 @@ export function createNobleProvider(): CryptoProvider {
       return algorithm === 'ES256' ? p256.getPublicKey(secretKey, true) : ed25519.getPublicKey(secretKey);
     },
     sign(algorithm: SignatureAlgorithm, secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-      // noble signs ES256 deterministically (RFC 6979) and low-S.
-      return algorithm === 'ES256' ? p256.sign(message, secretKey) : ed25519.sign(message, secretKey);
+      // ES256: deterministic (RFC 6979) and low S, stated here rather than left to noble's defaults.
+      return algorithm === 'ES256' ? p256.sign(message, secretKey, { lowS: true }) : ed25519.sign(message, secretKey);
     },
-    verify(algorithm: SignatureAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    verify(algorithm: SignatureAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options?: VerifyOptions): boolean {
       try {
         if (algorithm === 'ES256') {
           if (signature.length !== 64) return false;
-          return p256.verify(signature, message, p256Point(publicKey).toBytes(true), { lowS: false });
+          return p256.verify(signature, message, p256Point(publicKey).toBytes(true), { lowS: options?.lowS === true });
         }
         if (signature.length !== 64 || publicKey.length !== 32) return false;
-        edPoint(publicKey);
-        return ed25519.verify(signature, message, publicKey, { zip215: false });
+        return verifyEd25519(publicKey, message, signature);
       } catch {
         return false;
       }

@@ -3,31 +3,34 @@
  * cached. ES256 *signing* goes through @noble/curves because node:crypto on Node 20 has no
  * deterministic (RFC 6979) ECDSA, and simulations must replay byte for byte; verification,
  * ECDH, Ed25519, hashing and AES-GCM are native.
+ *
+ * Secrets: the provider keeps no P-256 secret (ephemeral or static) after a call returns: each ECDH
+ * and each public-key derivation builds its own ECDH object. Ed25519 secrets (in latchkey always
+ * long-lived: issuer and lock signing keys) are kept as imported KeyObjects in a bounded cache,
+ * because importing one costs ~15 Ed25519 signatures; the cache is keyed by a one-way handle
+ * (SHA-256 of the secret, domain-separated), never by the secret's bytes, and the DER buffer that
+ * carried the secret into OpenSSL is zeroed.
  */
 import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, createPrivateKey, createPublicKey, hkdfSync, sign as nodeSign, verify as nodeVerify, ECDH, type KeyObject } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { LatchkeyError } from '../errors.ts';
-import { BoundedCache, type CryptoProvider, type SignatureAlgorithm } from './provider.ts';
+import { ed25519PublicKeyBytesAllowed, ed25519SignatureBytesAllowed } from './ed25519-rule.ts';
+import { BoundedCache, isHighS, type CryptoProvider, type SignatureAlgorithm, type VerifyOptions } from './provider.ts';
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+/** Domain separation for the Ed25519 KeyObject cache handle. */
+const edHandleLabel = Buffer.from('latchkey node provider: Ed25519 signing key handle v1', 'utf8');
 
 export function createNodeProvider(): CryptoProvider {
   const publicKeys = new BoundedCache<KeyObject>(16384);
-  // setPrivateKey derives the public key (a scalar multiplication): do it once per secret.
-  const ecdhBySecret = new BoundedCache<ECDH>(16384);
+  /** A fresh ECDH object per call: ephemeral secrets must not outlive their session in a cache. */
   function ecdhFor(secretKey: Uint8Array): ECDH {
-    const cacheKey = hex(secretKey);
-    let ecdh = ecdhBySecret.get(cacheKey);
-    if (ecdh === undefined) {
-      ecdh = createECDH('prime256v1');
-      ecdh.setPrivateKey(secretKey);
-      ecdhBySecret.set(cacheKey, ecdh);
-    }
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(secretKey);
     return ecdh;
   }
-  // Sized for a building: every lock's long-lived keys stay imported (a simulator holds 10,000 locks).
+  // Sized for a building: every lock's long-lived signing key stays imported (a simulator holds 10,000 locks).
   const edSecretKeys = new BoundedCache<KeyObject>(16384);
 
   function p256PublicKey(publicKey: Uint8Array): KeyObject {
@@ -45,10 +48,9 @@ export function createNodeProvider(): CryptoProvider {
     let keyObject = publicKeys.get(cacheKey);
     if (keyObject === undefined) {
       // OpenSSL accepts small-order keys (e.g. the identity point, for which R = identity, S = 0
-      // verifies every message) and does not reject non-canonical encodings; noble (zip215: false)
-      // does. Refuse both here so the two providers agree (the import is cached, so this runs once).
-      const point = ed25519.Point.fromBytes(publicKey, false);
-      if (point.isSmallOrder()) throw new RangeError('Ed25519 public key of small order');
+      // verifies every message) and non-canonical encodings: the Ed25519 rule refuses both, on the
+      // bytes (ed25519-rule.ts). OpenSSL itself refuses an encoding that is not on the curve.
+      if (!ed25519PublicKeyBytesAllowed(publicKey)) throw new RangeError('Ed25519 public key not allowed');
       keyObject = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(publicKey) }, format: 'jwk' });
       publicKeys.set(cacheKey, keyObject);
     }
@@ -57,11 +59,16 @@ export function createNodeProvider(): CryptoProvider {
   // RFC 8410 PKCS#8 prefix for a raw Ed25519 secret: lets OpenSSL derive the public key natively.
   const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
   function edSecretKey(secretKey: Uint8Array): KeyObject {
-    const cacheKey = hex(secretKey);
-    let keyObject = edSecretKeys.get(cacheKey);
+    const handle = createHash('sha256').update(edHandleLabel).update(secretKey).digest('hex');
+    let keyObject = edSecretKeys.get(handle);
     if (keyObject === undefined) {
-      keyObject = createPrivateKey({ key: Buffer.concat([ed25519Pkcs8Prefix, secretKey]), format: 'der', type: 'pkcs8' });
-      edSecretKeys.set(cacheKey, keyObject);
+      const der = Buffer.concat([ed25519Pkcs8Prefix, secretKey]);
+      try {
+        keyObject = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+      } finally {
+        der.fill(0);
+      }
+      edSecretKeys.set(handle, keyObject);
     }
     return keyObject;
   }
@@ -77,14 +84,20 @@ export function createNodeProvider(): CryptoProvider {
       return view(ecdhFor(secretKey).getPublicKey(undefined, 'compressed') as Buffer);
     },
     sign(algorithm: SignatureAlgorithm, secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-      if (algorithm === 'ES256') return p256.sign(message, secretKey);
+      // ES256: RFC 6979 and low S, byte-identical to the noble provider.
+      if (algorithm === 'ES256') return p256.sign(message, secretKey, { lowS: true });
       return view(nodeSign(null, message, edSecretKey(secretKey)));
     },
-    verify(algorithm: SignatureAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+    verify(algorithm: SignatureAlgorithm, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options?: VerifyOptions): boolean {
       try {
         if (signature.length !== 64) return false;
-        if (algorithm === 'ES256') return nodeVerify('sha256', message, { key: p256PublicKey(publicKey), dsaEncoding: 'ieee-p1363' }, signature);
-        if (publicKey.length !== 32) return false;
+        if (algorithm === 'ES256') {
+          // OpenSSL accepts either S; the low-S rule is a byte comparison against n/2.
+          if (options?.lowS === true && isHighS(signature)) return false;
+          return nodeVerify('sha256', message, { key: p256PublicKey(publicKey), dsaEncoding: 'ieee-p1363' }, signature);
+        }
+        // OpenSSL checks S < L and the cofactorless equation; the byte checks add canonical R and no small-order R.
+        if (publicKey.length !== 32 || !ed25519SignatureBytesAllowed(signature)) return false;
         return nodeVerify(null, message, edPublicKey(publicKey), signature);
       } catch {
         return false;
