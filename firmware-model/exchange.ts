@@ -14,7 +14,7 @@
  * MAC'd (resume) for the phone, except that once strangers have spent their budget
  * (lock.ts strangersExhausted) unauthenticated refusals go out plain: no signature, no session ECDH.
  */
-import { equalBytes, toHex } from '../src/protocol/bytes.ts';
+import { equalBytes, toHex, wipe } from '../src/protocol/bytes.ts';
 import { encodeDeterministic } from '../src/protocol/cbor.ts';
 import { parseCredential, type CredentialClaims } from '../src/protocol/credential.ts';
 import { LatchkeyError, errorCodes, isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.ts';
@@ -109,17 +109,28 @@ interface Resolved {
 }
 
 function runFull(context: ExchangeContext, request: FullRequest, challenge: OutstandingChallenge): ExchangeOutcome {
-  const { lock } = context;
-  const crypto = lock.crypto;
-  const commitForm = challenge.form === challengeForm.commit;
+  const crypto = context.lock.crypto;
   let staticShared: Uint8Array;
   let ephemeralShared: Uint8Array;
   try {
-    staticShared = crypto.ecdhP256(lock.identity.agreementSecret, request.phoneEphemeralKey);
+    staticShared = crypto.ecdhP256(context.lock.identity.agreementSecret, request.phoneEphemeralKey);
     ephemeralShared = crypto.ecdhP256(challenge.ephemeralSecret, request.phoneEphemeralKey);
   } catch {
     return refusedPlain(requestType.full, 'message_malformed', true);
   }
+  try {
+    return decideFull(context, request, challenge, staticShared, ephemeralShared);
+  } finally {
+    // Shared secrets die with the exchange (the resumption key lives on in a ticket, not these).
+    wipe(staticShared);
+    wipe(ephemeralShared);
+  }
+}
+
+function decideFull(context: ExchangeContext, request: FullRequest, challenge: OutstandingChallenge, staticShared: Uint8Array, ephemeralShared: Uint8Array): ExchangeOutcome {
+  const { lock } = context;
+  const crypto = lock.crypto;
+  const commitForm = challenge.form === challengeForm.commit;
   const th1 = transcriptHash1(crypto, {
     form: challenge.form,
     lockId: lock.identity.lockId,
@@ -130,10 +141,13 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
     phoneEphemeralKey: request.phoneEphemeralKey,
   });
   let innerBytes: Uint8Array;
+  const kReq = requestKey(crypto, challenge.form, staticShared, commitForm ? undefined : ephemeralShared, th1);
   try {
-    innerBytes = new AeadDirection(crypto, requestKey(crypto, challenge.form, staticShared, commitForm ? undefined : ephemeralShared, th1), direction.phoneToLock).open(th1, request.sealed);
+    innerBytes = new AeadDirection(crypto, kReq, direction.phoneToLock).open(th1, request.sealed);
   } catch {
     return refusedPlain(requestType.full, 'decrypt_failed', true);
+  } finally {
+    wipe(kReq);
   }
   // From here the request decrypted (it was made for this lock; anyone can do that, so this path
   // still costs crypto): refusals are signed for the phone, while the stranger budget lasts.
@@ -149,6 +163,9 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
     const lockSignature = crypto.sign('EdDSA', lock.identity.signingSecret, lockSignedBytes(th2, status, lockTimeS));
     const ticketLifetimeS = code === undefined && extra.ticketUntilS !== undefined ? lock.config.ticketLifetimeS : 0;
     const sealed = new AeadDirection(crypto, keys.lockToPhone, direction.lockToPhone).seal(th2, encodeSealedResult({ lockSignature, ticketLifetimeS, lockTimeS }));
+    wipe(keys.lockToPhone);
+    wipe(keys.phoneToLock);
+    if (ticketLifetimeS === 0) wipe(keys.resumption);
     if (ticketLifetimeS > 0) {
       const expiresAtMs = Math.min(context.nowMs + ticketLifetimeS * 1000, extra.ticketUntilS! * 1000);
       const ticket: Ticket = { resumption: keys.resumption, counter: 0, credentialHash: toHex(credentialHash), issuerKid: (extra.who as { issuerKid?: string }).issuerKid!, expiresAtMs };

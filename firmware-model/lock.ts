@@ -22,7 +22,7 @@
  * reassembled request passed every check below, at most once per challenge, and only after the
  * state that decision depends on is committed to NV.
  */
-import { toHex } from '../src/protocol/bytes.ts';
+import { toHex, wipe } from '../src/protocol/bytes.ts';
 import type { CharacteristicName } from '../src/protocol/gatt.ts';
 import { parseCredential, verifyCredentialSignature, type CredentialClaims } from '../src/protocol/credential.ts';
 import { p256SecretFromSeed, type CryptoProvider } from '../src/protocol/crypto/provider.ts';
@@ -255,7 +255,7 @@ export class Lock {
         }
         return;
       case 'disconnect':
-        this.connections.delete(input.connectionId); // partial reassembly and challenge die with the link
+        this.forgetConnection(input.connectionId); // partial reassembly and challenge die with the link
         return;
       case 'read':
         return this.handleRead(input.connectionId, input.characteristic, input.offset, outputs);
@@ -286,7 +286,7 @@ export class Lock {
   }
 
   private dropConnection(connectionId: number, outputs: LockOutput[]): void {
-    this.connections.delete(connectionId);
+    this.forgetConnection(connectionId);
     outputs.push({ type: 'disconnect', connectionId });
   }
 
@@ -313,6 +313,7 @@ export class Lock {
         if (!reusable) {
           if (connection.keysGenerated >= this.config.challengeKeysPerConnectionMax) return this.dropConnection(connectionId, outputs);
           connection.keysGenerated++;
+          if (current !== undefined) wipe(current.ephemeralSecret);
           connection.challenge = this.newChallenge();
         }
       }
@@ -349,6 +350,7 @@ export class Lock {
   private currentAdvertisedChallenge(): Uint8Array {
     const current = this.advertised;
     if (current === undefined || current.used || this.tickMs - current.createdAtMs >= this.config.advertisedChallengeLifetimeMs) {
+      if (current !== undefined) wipe(current.ephemeralSecret);
       this.advertised = { ...this.newChallenge(), form: challengeForm.signed };
     }
     return this.challengeMessage(this.advertised!);
@@ -408,6 +410,7 @@ export class Lock {
     const challenge = connection.challenge ?? this.advertisedFor();
     connection.challenge = undefined; // single use, whatever the outcome
     const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs), nowMs, outputs);
+    if (challenge !== undefined) wipe(challenge.ephemeralSecret); // single use: the secret has done its work
     if (!decision.unlocked) connection.refusals++;
     connection.result = decision.result;
     respond(decision.unlocked ? attError.success : attError.refused);
@@ -511,9 +514,17 @@ export class Lock {
     this.clock.highWaterMs = Math.max(this.clock.highWaterMs, this.persistent.clockHighWaterMs);
   }
 
+  /** A link ends: its challenge's ephemeral secret is zeroed with it. */
+  private forgetConnection(connectionId: number): void {
+    const connection = this.connections.get(connectionId);
+    if (connection?.challenge !== undefined) wipe(connection.challenge.ephemeralSecret);
+    this.connections.delete(connectionId);
+  }
+
   private powerDown(): void {
     this.powered = false;
-    this.connections.clear();
+    for (const connectionId of [...this.connections.keys()]) this.forgetConnection(connectionId);
+    if (this.advertised !== undefined) wipe(this.advertised.ephemeralSecret);
     this.advertised = undefined;
     this.credentialCache.clear();
     this.tickets.clear();

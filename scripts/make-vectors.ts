@@ -326,7 +326,7 @@ async function fullExchange(f: Fixture, locks: Locks, phoneRandom: { source: Ran
   const lockEphemeralSecret = p256SecretFromSeed(lockEphemeralSeed);
   const lockEphemeralKey = crypto.publicKeyOf('ES256', lockEphemeralSecret);
   const phoneEphemeralSeed = phoneRandom.taken[phoneSeedIndex]!;
-  const phoneEphemeralSecret = pending.phoneEphemeralSecret;
+  const phoneEphemeralSecret = pending.phoneEphemeralSecret.slice(); // a copy: openFullResult zeroes the phone's own
   const phoneEphemeralKey = crypto.publicKeyOf('ES256', phoneEphemeralSecret);
   sameBytes(phoneEphemeralSecret, p256SecretFromSeed(phoneEphemeralSeed), 'phone ephemeral secret');
 

@@ -308,3 +308,20 @@ describe('v2: forward secrecy, lock authentication, downgrade, tickets', () => {
     expect(wallet.lockCertificate(s.identity.lockId, epochS + 100)).toBeUndefined();
   });
 });
+
+describe('secrets do not outlive their exchange', () => {
+  it('the phone zeroes its ephemeral secret and shared secrets once it has the result; the lock zeroes the challenge secret after deciding', async () => {
+    const s = setup(14);
+    const connectionId = nextConnection++;
+    s.lock.step({ type: 'connect', connectionId, connIntervalMs }, epochMs);
+    const challengeBytes = readValue(s.lock.step({ type: 'read', connectionId, characteristic: 'challenge_signed', offset: 0 }, epochMs))!;
+    const held = (s.lock as unknown as { connections: Map<number, { challenge: { ephemeralSecret: Uint8Array } | undefined }> }).connections.get(connectionId)!.challenge!.ephemeralSecret;
+    expect(held.some((byte) => byte !== 0)).toBe(true);
+    const { message, pending } = await buildFullRequest({ crypto, random: (n) => s.random.bytes(n), lock: s.cert, challengeBytes, credential: s.credential(s.issuer, s.guest), sendHashOnly: false, holder: s.guest, updates: [] });
+    for (const chunk of splitIntoChunks(message, 247)) s.lock.step({ type: 'write', connectionId, characteristic: 'exchange', data: chunk, withResponse: (chunk[0]! & 0x80) === 0 }, epochMs + 20);
+    expect(held.every((byte) => byte === 0)).toBe(true);
+    const result = readValue(s.lock.step({ type: 'read', connectionId, characteristic: 'exchange', offset: 0 }, epochMs + 40))!;
+    expect(openFullResult(crypto, pending, s.cert, result, epochS).status).toBe('unlocked');
+    for (const secret of [pending.phoneEphemeralSecret, pending.staticSharedSecret, pending.ephemeralSharedSecret!]) expect(secret.every((byte) => byte === 0)).toBe(true);
+  });
+});

@@ -3,7 +3,7 @@
  * challenge and build a request from it, then check the lock's result. No I/O: the caller moves the bytes (src/phone).
  * The holder key may live in non-extractable WebCrypto storage, so signing is async.
  */
-import { equalBytes } from '../bytes.ts';
+import { equalBytes, wipe } from '../bytes.ts';
 import { encodeDeterministic } from '../cbor.ts';
 import { p256SecretFromSeed, type CryptoProvider } from '../crypto/provider.ts';
 import { LatchkeyError, codeOfWire, type ErrorCode } from '../errors.ts';
@@ -163,7 +163,9 @@ export async function buildFullRequest(input: FullRequestInput): Promise<{ messa
   const credentialHash = crypto.sha256(input.credential);
   const holderSignature = await input.holder.sign(holderSignedBytes(th1, credentialHash, actions.unlock));
   const inner = encodeSealedInner({ action: actions.unlock, holderSignature, updates: input.updates, credentialOrHash: input.sendHashOnly ? credentialHash : input.credential });
-  const sealed = new AeadDirection(crypto, requestKey(crypto, challenge.form, staticSharedSecret, ephemeralSharedSecret, th1), direction.phoneToLock).seal(th1, inner);
+  const kReq = requestKey(crypto, challenge.form, staticSharedSecret, ephemeralSharedSecret, th1);
+  const sealed = new AeadDirection(crypto, kReq, direction.phoneToLock).seal(th1, inner);
+  wipe(kReq);
   const message = encodeRequest({ type: requestType.full, version, phoneVersions, phoneEphemeralKey, sealed });
   const pending: PendingFull = { th1, challenge, phoneEphemeralSecret, staticSharedSecret, credentialHash, action: actions.unlock, transcript };
   if (ephemeralSharedSecret !== undefined) pending.ephemeralSharedSecret = ephemeralSharedSecret;
@@ -181,6 +183,17 @@ export type FullOutcome = UnlockOutcomeStatus & { ticket?: ResumptionTicket; evi
  * `pending` kept its transcript) the lock's signed answer as `evidence` for an audit record.
  */
 export function openFullResult(crypto: CryptoProvider, pending: PendingFull, lock: LockCertificate, resultBytes: Uint8Array, nowS: number): FullOutcome {
+  try {
+    return openFull(crypto, pending, lock, resultBytes, nowS);
+  } finally {
+    // One result per request: the phone's ephemeral secrets have done their work, whatever it said.
+    wipe(pending.phoneEphemeralSecret);
+    wipe(pending.staticSharedSecret);
+    if (pending.ephemeralSharedSecret !== undefined) wipe(pending.ephemeralSharedSecret);
+  }
+}
+
+function openFull(crypto: CryptoProvider, pending: PendingFull, lock: LockCertificate, resultBytes: Uint8Array, nowS: number): FullOutcome {
   const result = decodeResult(resultBytes);
   // An idle result: the lock never received our closing chunk, so it decided nothing.
   if (result.type === 0) return { status: 'refused', code: 'message_truncated', authenticated: false };
@@ -197,19 +210,21 @@ export function openFullResult(crypto: CryptoProvider, pending: PendingFull, loc
   let ephemeralSharedSecret = pending.ephemeralSharedSecret;
   if (ephemeralSharedSecret === undefined) {
     try {
-      ephemeralSharedSecret = crypto.ecdhP256(pending.phoneEphemeralSecret, lockEphemeralKey);
+      ephemeralSharedSecret = pending.ephemeralSharedSecret = crypto.ecdhP256(pending.phoneEphemeralSecret, lockEphemeralKey);
     } catch {
       throw new LatchkeyError('lock_proof_invalid', 'the lock ephemeral key is not a P-256 point');
     }
   }
   const th2 = transcriptHash2(crypto, pending.th1, pending.credentialHash, pending.action, lockEphemeralKey);
   const keys = sessionKeys(crypto, ephemeralSharedSecret, pending.staticSharedSecret, th2);
+  wipe(keys.phoneToLock); // unused in v2
   let opened: ReturnType<typeof decodeSealedResult>;
   try {
     opened = decodeSealedResult(new AeadDirection(crypto, keys.lockToPhone, direction.lockToPhone).open(th2, result.sealed));
   } catch {
     throw new LatchkeyError('lock_proof_invalid', 'result does not decrypt');
   }
+  wipe(keys.lockToPhone);
   if (!crypto.verify('EdDSA', lock.signingKey, lockSignedBytes(th2, result.status, opened.lockTimeS), opened.lockSignature)) throw new LatchkeyError('lock_proof_invalid', 'lock signature');
   const evidence: { evidence?: LockEvidence } =
     pending.transcript === undefined
