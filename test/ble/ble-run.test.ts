@@ -80,9 +80,14 @@ describe('latchkey ble run over bleno + noble on the virtual controller', () => 
     expect(opcodes.get('0x13')).toBe(report.phoneAtt.writeRequests - report.phoneAtt.writeRequestsRefused); // Write Response: unlocked
     expect(opcodes.get('0x0a')).toBe(report.phoneAtt.challengeReads + report.phoneAtt.exchangeReads); // Read Request
     expect(opcodes.get('0x0c') ?? 0).toBe(0); // no Read Blob: every value fits ATT_MTU − 1
-    // Read Requests go to two attribute handles (challenge, exchange), once per attempt each.
+    // Read Requests: one challenge and one result per attempt. A full unlock at MTU 247 reads the
+    // signed challenge (form 3), a repeat unlock the 21-byte one (form 1): three handles in all.
     const readHandles = countBy(sent.filter(([opcode]) => opcode === '0x0a').map(([, handle]) => handle!));
-    expect([...readHandles.values()]).toEqual([attempts, attempts]);
+    // (Repeat unlocks and replays read form 1; full unlocks form 3.)
+    const [formOne, formThree, results] = [...readHandles.values()].sort((a, b) => a - b);
+    expect(readHandles.size).toBe(3);
+    expect([formOne! + formThree!, results]).toEqual([attempts, attempts]);
+    expect(formOne).toBeGreaterThanOrEqual(report.attempts.filter((attempt) => attempt.path === 'resume').length);
     // Every refusal is an ATT Error Response to a Write Request with latchkey's code 0x80; the
     // other Error Responses (Attribute Not Found) end noble's discovery procedures.
     const errors = tshark('btatt.opcode == 0x01 && hci_h4.direction == 0x00', ['btatt.req_opcode_in_error', 'btatt.error_code']);
