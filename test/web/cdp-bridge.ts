@@ -82,6 +82,11 @@ export class CdpBluetoothBridge {
       knownServiceUuids: [latchkeyServiceUuid],
     });
     const entry: BridgedLock = { address, name, lock, timeOffsetMs: options.timeOffsetMs ?? 0, silent: false, connectionId: undefined, operations: 0 };
+    // The bridge steps the lock on the host's wall clock, where a loaded CI box adds seconds of
+    // scheduling jitter between the page's Read and its closing Write: give it the slack the BLE
+    // run gives real stacks (src/ble/run.ts). The relay bound itself is tested in virtual time.
+    lock.config.relayBoundMs = Math.max(lock.config.relayBoundMs, 3_000);
+    lock.config.connectionIdleMs = Math.max(lock.config.connectionIdleMs, 10_000);
     this.locks.set(address, entry);
     await this.addGattDatabase(entry);
     return entry;
