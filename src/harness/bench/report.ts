@@ -1,6 +1,8 @@
 /** Renders bench results as the BENCHMARKS.md tables (each figure beside its reference and goal) and two SVG charts. */
+import { readFileSync } from 'node:fs';
 import { barChart, lineChart } from './charts.ts';
 import type { BenchResults } from './suite.ts';
+import type { LatencyRow } from './unlock-latency.ts';
 
 const n = (value: number | undefined): string => (value === undefined ? '–' : Math.round(value).toLocaleString('en-US'));
 const ms = (value: number): string => value.toFixed(1);
@@ -37,6 +39,7 @@ export function renderBenchmarksMarkdown(r: BenchResults): string {
   const maxRt = Math.max(...r.latency.map((l) => Math.max(l.first.roundTripsToDecision, l.repeat.roundTripsToDecision)));
   lines.push('', `Goals: ≤ 2 round trips to the decision — ${verdict(maxRt <= 2)} (max ${maxRt}); first unlock ≤ 60 ms at 15 ms / MTU 247 — ${first247 ? `${verdict(first247.first.decisionMs <= 60)} (${ms(first247.first.decisionMs)} ms)` : '–'}; repeat unlock ≤ 45 ms at 15 ms / MTU 23 — ${repeat23 ? `${verdict(repeat23.repeat.decisionMs <= 45)} (${ms(repeat23.repeat.decisionMs)} ms)` : '–'}.`, '');
   lines.push('![unlock latency against connection interval](docs/bench-latency.svg)', '');
+  lines.push(...renderV1Comparison(r.latency));
   const s = r.scale;
   lines.push('## Simulator scale', '', `${n(s.doors)} doors over ${s.workers} worker threads (one virtual radio each), ${s.wings.reduce((a, w) => a + w.unlocks, 0).toLocaleString('en-US')} unlocks (${s.wings.reduce((a, w) => a + w.full, 0)} full exchanges, the rest repeat), ${s.wings.reduce((a, w) => a + w.failed, 0)} failed.`, '');
   lines.push('| memory per door | provisioning (s, per wing) | unlocks/s (wall) | full/s | repeat/s | goal |', '|---|---|---|---|---|---|');
@@ -65,4 +68,32 @@ export function renderCharts(r: BenchResults): { latencySvg: string; verifySvg: 
     r.verify.map((v) => ({ label: `${v.provider}, ${v.issuerAlgorithm} issuer`, value: v.fullVerifyPerS, ...(v.opensslTwoVerifyBoundPerS !== undefined ? { reference: v.opensslTwoVerifyBoundPerS } : {}) })),
   );
   return { latencySvg, verifySvg };
+}
+
+interface V1Baseline {
+  commit: string;
+  command: string;
+  rows: { connIntervalMs: number; mtu: number; advertisedChallenge: boolean; first: LatencyRow['first']; repeat: LatencyRow['repeat'] }[];
+}
+
+/**
+ * Protocol v2 beside v1: this run's rows against the v1 figures recorded at the last v1 commit
+ * (bench/v1-latency.json; virtual time is deterministic, so they do not go stale with the machine).
+ */
+function renderV1Comparison(latency: LatencyRow[]): string[] {
+  const baseline = JSON.parse(readFileSync(new URL('../../../bench/v1-latency.json', import.meta.url), 'utf8')) as V1Baseline;
+  const lines = ['### Protocol v2 beside v1', '', `v1 figures: recorded at commit ${baseline.commit} (${baseline.command}). v2 reads the richest challenge form the MTU allows: form 1 (commitment) at MTU 23, form 3 (ephemeral key + lock signature) from MTU 101; the repeat path reads form 1. Bytes on air include LL headers and empty packets.`, ''];
+  lines.push('| interval ms | MTU | path | v1 RT | v1 decision / verified ms | v1 bytes | v2 RT | v2 decision / verified ms | v2 bytes | Δ bytes |', '|---|---|---|---|---|---|---|---|---|---|');
+  for (const v2 of latency.filter((row) => row.centralContinuesEvent)) {
+    const v1 = baseline.rows.find((row) => row.connIntervalMs === v2.connIntervalMs && row.mtu === v2.mtu && row.advertisedChallenge === v2.advertisedChallenge);
+    if (v1 === undefined) continue;
+    for (const path of ['first', 'repeat'] as const) {
+      const a = v1[path];
+      const b = v2[path];
+      const name = `${path}${v2.advertisedChallenge ? ' (advertised)' : ''}`;
+      lines.push(`| ${v2.connIntervalMs} | ${v2.mtu} | ${name} | ${a.roundTripsToDecision}/${a.roundTripsTotal} | ${ms(a.decisionMs)} / ${ms(a.verifiedMs)} | ${a.bytesOnAir} | ${b.roundTripsToDecision}/${b.roundTripsTotal} | ${ms(b.decisionMs)} / ${ms(b.verifiedMs)} | ${b.bytesOnAir} | ${b.bytesOnAir - a.bytesOnAir >= 0 ? '+' : ''}${b.bytesOnAir - a.bytesOnAir} |`);
+    }
+  }
+  lines.push('', 'The lock\'s own compute is not in these virtual-time figures (lockComputeMs = 0). Per first unlock a v2 lock does one more Ed25519 signature than v1 when the phone reads form 3 (the challenge signature, made once per challenge); the phone does one more Ed25519 verify and the ECDH with EL before sending instead of after.', '');
+  return lines;
 }

@@ -89,7 +89,7 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
   const latency: LatencyRow[] = [];
   const aliroShaped: BenchResults['aliroShaped'] = [];
   for (const connIntervalMs of quick ? [15] : [7.5, 15, 30, 50]) {
-    for (const mtu of quick ? [23] : [23, 247, 517]) {
+    for (const mtu of quick ? [23] : [23, 185, 247, 517]) {
       latency.push(await measureUnlockLatency(node, connIntervalMs, mtu));
       aliroShaped.push({ connIntervalMs, mtu, ...(await measureAliroShaped(connIntervalMs, mtu)) });
     }
