@@ -99,8 +99,10 @@ describe('dashboard sign-in', () => {
     expect((await signIn('seam_cst1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(401);
     expect((await signIn('')).status).toBe(401);
     expect((await fetch(`${server.url}/dashboard/doors`, { headers: { cookie: 'latchkey_dashboard=made-up' } })).status).toBe(401);
-    const crossSite = await signIn(server.apiKey!, { origin: 'https://evil.example' });
-    expect(crossSite.status).toBe(403);
-    expect(crossSite.headers.get('set-cookie')).toBeNull();
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site', origin: 'null' }] as Record<string, string>[]) {
+      const crossSite = await signIn(server.apiKey!, headers);
+      expect(crossSite.status).toBe(403);
+      expect(crossSite.headers.get('set-cookie')).toBeNull();
+    }
   });
 });

@@ -52,7 +52,7 @@ export async function openDashboard(page: Page, serverUrl: string, apiKey: strin
   const response = await page.goto(`${serverUrl}/dashboard`);
   if (response?.status() === 401) {
     await page.fill('#key', apiKey);
-    await Promise.all([page.waitForResponse((r) => r.url() === `${serverUrl}/dashboard` && r.request().method() === 'GET'), page.click('button[type="submit"]')]);
+    await page.click('button[type="submit"]');
   }
   await page.waitForSelector('#doors');
 }

@@ -213,10 +213,16 @@ const pageHeaders = {
   'x-content-type-options': 'nosniff',
 };
 
-/** A sign-in post from another site's page is refused (login CSRF); browsers send Origin on every POST. */
+/**
+ * A sign-in post from another site's page is refused (login CSRF). Browsers say where a request
+ * comes from in Sec-Fetch-Site; Origin is checked too when it names a site (the pages' no-referrer
+ * policy makes a browser send `Origin: null` even from our own form).
+ */
 function sameOrigin(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = request.headers.origin;
-  if (origin === undefined) return true;
+  if (origin === undefined || origin === 'null') return true;
   try {
     return new URL(origin).host === request.headers.host;
   } catch {
