@@ -5,9 +5,10 @@
  * → 400 invalid_input; 404 for unknown endpoints; anything else is our bug → logged 500.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ServerContext } from './context.ts';
 import { ApiError, invalidInput } from './http/errors.ts';
+import { redactSecrets } from './http/redact.ts';
 import { registerCustomizationRoutes } from './routes/customization.ts';
 import { registerDirectoryRoutes } from './routes/directory.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -17,6 +18,18 @@ import { registerInstantKeyAppRoutes } from './routes/instant-key-app.ts';
 
 export const bodyBytesMax = 64 * 1024;
 
+/**
+ * No page of ours may be framed (clickjacking: a hostile page overlaying the dashboard or an Instant
+ * Key's Unlock button). Every response says so, both ways browsers read it: CSP `frame-ancestors`
+ * (appended to a route's own policy) and the older X-Frame-Options.
+ */
+export function forbidFraming(reply: FastifyReply): void {
+  reply.header('x-frame-options', 'DENY');
+  const policy = reply.getHeader('content-security-policy');
+  if (typeof policy !== 'string') reply.header('content-security-policy', "frame-ancestors 'none'");
+  else if (!/frame-ancestors/.test(policy)) reply.header('content-security-policy', `${policy}; frame-ancestors 'none'`);
+}
+
 export function buildApp(context: ServerContext): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: context.log as FastifyInstance['log'], bodyLimit: bodyBytesMax, genReqId: () => randomUUID() });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -25,6 +38,10 @@ export function buildApp(context: ServerContext): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('seam-request-id', request.id);
   });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    forbidFraming(reply);
+    return payload;
+  });
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).send(error.toBody());
     const status = (error as FastifyError).statusCode;
@@ -32,7 +49,7 @@ export function buildApp(context: ServerContext): FastifyInstance {
       const mapped = invalidInput(`${(error as FastifyError).code ?? 'bad_request'}: ${error.message}`);
       return reply.code(mapped.status).send(mapped.toBody());
     }
-    request.log.error({ err: error, url: request.url }, 'unhandled error');
+    request.log.error({ err: error, url: redactSecrets(request.url) }, 'unhandled error');
     return reply.code(500).send({ error: { type: 'internal_server_error', message: 'internal server error' }, ok: false });
   });
   app.setNotFoundHandler((request, reply) => {

@@ -4,10 +4,12 @@
  * demo workspace (keys are stored hashed, so each start mints one; earlier keys stay valid) and the
  * demo guest's Instant Key URL. `createServerContext` is the same wiring without a listener (tests).
  */
-import pino, { type Level } from 'pino';
+import pino, { type DestinationStream, type Level } from 'pino';
 import { createNodeProvider } from '../protocol/crypto/node.ts';
 import { buildApp } from './app.ts';
 import type { ServerContext } from './context.ts';
+import { createDashboardSessions } from './http/dashboard-session.ts';
+import { redactSecrets, requestForLog } from './http/redact.ts';
 import { instantKeyUrl } from './http/serialize.ts';
 import { createIssuer } from './issuance/issuer.ts';
 import { loadServerSecrets } from './issuance/key-file.ts';
@@ -32,6 +34,8 @@ export interface StartServerOptions {
   provisionDemo?: boolean;
   /** Lock settings per virtual door instead of the demo's (src/server/virtual-property.ts), e.g. a flat battery. */
   lockConfigOf?: VirtualPropertyOptions['lockConfigOf'];
+  /** Where log lines go (default stderr); a test passes a stream to read them. */
+  logDestination?: DestinationStream;
 }
 
 export interface RunningServer {
@@ -45,9 +49,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function createServerContext(options: { dbPath: string; logLevel?: Level | 'silent'; clock?: () => number; publicBaseUrl?: string }): ServerContext {
-  // Logs go to stderr: stdout carries the command's own output (the endpoint, --json).
-  const log = pino({ level: options.logLevel ?? 'info' }, pino.destination(2));
+export function createServerContext(options: { dbPath: string; logLevel?: Level | 'silent'; clock?: () => number; publicBaseUrl?: string; logDestination?: DestinationStream }): ServerContext {
+  // Logs go to stderr: stdout carries the command's own output (the endpoint, --json). Every line
+  // is scrubbed of secrets as it is written, and requests are logged without headers (http/redact.ts).
+  const log = pino(
+    { level: options.logLevel ?? 'info', serializers: { req: requestForLog }, hooks: { streamWrite: redactSecrets } },
+    options.logDestination ?? pino.destination(2),
+  );
   const crypto = createNodeProvider();
   const secrets = loadServerSecrets(crypto, options.dbPath);
   const repo = openRepository(options.dbPath);
@@ -58,7 +66,7 @@ export function createServerContext(options: { dbPath: string; logLevel?: Level 
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const dbPath = options.dbPath ?? './latchkey.db';
   const host = options.host ?? '127.0.0.1';
-  const context = createServerContext({ dbPath, logLevel: options.logLevel ?? 'info', ...(options.clock ? { clock: options.clock } : {}) });
+  const context = createServerContext({ dbPath, logLevel: options.logLevel ?? 'info', ...(options.clock ? { clock: options.clock } : {}), ...(options.logDestination ? { logDestination: options.logDestination } : {}) });
   let apiKey: string | undefined;
   let workspaceId = context.repo.directory.firstWorkspace()?.workspace_id;
   if (workspaceId === undefined && options.provisionDemo !== false) {
@@ -68,8 +76,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const property = startVirtualProperty(context, { seed: 1, ...(options.lockConfigOf ? { lockConfigOf: options.lockConfigOf } : {}) });
   const app = buildApp(context);
-  registerDashboardRoutes(app, context, property); // needs the virtual doors, which buildApp does not see
-  registerSimulatorRoutes(app, context, property);
+  const dashboardSessions = createDashboardSessions(context);
+  registerDashboardRoutes(app, context, property, dashboardSessions); // needs the virtual doors, which buildApp does not see
+  registerSimulatorRoutes(app, context, property, dashboardSessions);
   try {
     await app.listen({ port: options.port ?? 3000, host });
   } catch (error) {

@@ -4,8 +4,11 @@
  * credential bundle, and upload queued audit records (src/web/audit-queue.ts). Same origin as the
  * page. What it got is kept in IndexedDB per link, so a reload (or a flaky network) keeps the keys.
  */
+import { registrationSignedBytes } from '../phone/registration-proof.ts';
+import type { CryptoProvider } from '../protocol/crypto/provider.ts';
+import type { HolderSigner } from '../protocol/unlock/phone-exchange.ts';
 import { storeDelete, storeGet, storePut } from './store.ts';
-import { toBase64Url } from './base64url.ts';
+import { fromBase64Url, toBase64Url } from './base64url.ts';
 import type { Customization } from './branding.ts';
 
 export interface Bundle {
@@ -65,15 +68,45 @@ async function post<T>(path: string, body: unknown, token?: string): Promise<T> 
 const linkKey = (instantKeyUrl: string): string => `link:${new URL(instantKeyUrl).pathname}`;
 
 /**
+ * Registers this browser's holder key: a fresh server challenge signed by the key itself
+ * (src/phone/registration-proof.ts), so the server knows the page holds the key it registers.
+ */
+async function registerHolder(token: string, holder: HolderSigner, crypto: CryptoProvider) {
+  const { challenge } = await post<{ challenge: string }>('/instant_key_app/phones/challenge', {}, token);
+  const message = registrationSignedBytes(crypto, { challenge: fromBase64Url(challenge), sessionToken: token, holderPublicKey: holder.publicKey });
+  const signature = await holder.sign(message);
+  return post<{ phone: { device_id: string }; bundle: Bundle }>(
+    '/instant_key_app/phones/register',
+    {
+      public_key: toBase64Url(holder.publicKey), challenge, signature: toBase64Url(signature),
+      display_name: 'Web browser', device_type: /android/i.test(navigator.userAgent) ? 'android_phone' : 'ios_phone',
+    },
+    token,
+  );
+}
+
+const syncOf = (stored: LinkSession) => step('sync', post<{ bundle: Bundle }>('/instant_key_app/sync', { device_id: stored.deviceId }, stored.token));
+
+/**
  * The bundle for this link on this browser: sync when registered before, else open + register.
  * `source` says where it came from; 'stored' means the network failed and the last copy is used.
+ * A session idle past its deadline (401) is woken by opening the link again, then synced once more.
  */
-export async function loadBundle(instantKeyUrl: string, holderPublicKey: Uint8Array): Promise<{ bundle: Bundle; source: 'registered' | 'synced' | 'stored' }> {
+export async function loadBundle(instantKeyUrl: string, holder: HolderSigner, crypto: CryptoProvider): Promise<{ bundle: Bundle; source: 'registered' | 'synced' | 'stored' }> {
   const key = linkKey(instantKeyUrl);
   const stored = await storeGet<LinkSession>(key);
   if (stored !== undefined) {
     try {
-      const { bundle } = await step('sync', post<{ bundle: Bundle }>('/instant_key_app/sync', { device_id: stored.deviceId }, stored.token));
+      let synced: { bundle: Bundle };
+      try {
+        synced = await syncOf(stored);
+      } catch (error) {
+        if (!(error instanceof ApiRefusal) || error.status !== 401) throw error;
+        // Opening a live link moves its session's idle deadline on; a dead link answers 404 below.
+        await post('/instant_key_app/open', { instant_key_url: instantKeyUrl }).catch(() => undefined);
+        synced = await syncOf(stored);
+      }
+      const { bundle } = synced;
       await storePut(key, { ...stored, bundle });
       return { bundle, source: 'synced' };
     } catch (error) {
@@ -94,14 +127,7 @@ export async function loadBundle(instantKeyUrl: string, holderPublicKey: Uint8Ar
     }
   }
   const opened = await step('open', post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl }));
-  const registered = await step(
-    'register',
-    post<{ phone: { device_id: string }; bundle: Bundle }>(
-      '/instant_key_app/phones/register',
-      { public_key: toBase64Url(holderPublicKey), display_name: 'Web browser', device_type: /android/i.test(navigator.userAgent) ? 'android_phone' : 'ios_phone' },
-      opened.client_session_token,
-    ),
-  );
+  const registered = await step('register', registerHolder(opened.client_session_token, holder, crypto));
   await storePut(key, { token: opened.client_session_token, deviceId: registered.phone.device_id, bundle: registered.bundle });
   return { bundle: registered.bundle, source: 'registered' };
 }

@@ -10,6 +10,8 @@
  */
 import { toHex } from '../protocol/bytes.ts';
 import { createNobleProvider } from '../protocol/crypto/noble.ts';
+import type { CryptoProvider } from '../protocol/crypto/provider.ts';
+import type { HolderSigner } from '../protocol/unlock/phone-exchange.ts';
 import { Wallet } from '../phone/wallet.ts';
 import { UnlockClient } from '../phone/unlock-client.ts';
 import { ApiRefusal, loadBundle, type Bundle } from './api.ts';
@@ -189,7 +191,7 @@ async function main(): Promise<void> {
   let bundle: Bundle;
   let source: string;
   try {
-    ({ bundle, source } = await loadBundle(location.origin + location.pathname, holder.publicKey));
+    ({ bundle, source } = await loadBundle(location.origin + location.pathname, holder, crypto));
   } catch (error) {
     const { headline, feedback } = linkFeedback(error instanceof ApiRefusal ? error : undefined);
     element('identity').textContent = headline;
@@ -218,7 +220,7 @@ async function main(): Promise<void> {
   document.body.dataset.ready = 'true';
   offline(logoSource(bundle.customization, location.origin));
   uploadAuditWhenOnline(location.origin + location.pathname); // unlock records queued earlier (offline)
-  if (source === 'stored') resyncWhenOnline(holder.publicKey);
+  if (source === 'stored') resyncWhenOnline(holder, crypto);
 }
 
 const resyncRetryMs = 3_000;
@@ -228,14 +230,14 @@ const resyncRetryMs = 3_000;
  * page loaded offline does not always get the event), sync — new grants, revocation updates to carry
  * to the locks — then reload the page with the fresh bundle, never in the middle of an unlock.
  */
-function resyncWhenOnline(holderPublicKey: Uint8Array): void {
+function resyncWhenOnline(holder: HolderSigner, crypto: CryptoProvider): void {
   let running = false;
   let done = false;
   const attempt = async () => {
     if (running || done) return;
     running = true;
     try {
-      const { source } = await loadBundle(location.origin + location.pathname, holderPublicKey);
+      const { source } = await loadBundle(location.origin + location.pathname, holder, crypto);
       if (source === 'stored') return; // still offline
       await uploadAuditQueue(location.origin + location.pathname); // before the reload cuts it short
     } catch {

@@ -10,7 +10,7 @@ import { Seam } from 'seam';
 import type { RunningServer } from '../../src/server/index.ts';
 import { createWorkspace } from '../../src/server/provision.ts';
 import { logoBytesMax, sniffLogo } from '../../src/server/services/customization.ts';
-import { call, createResponseValidator, newHolderKey, startTestServer } from './helpers.ts';
+import { call, createResponseValidator, newHolder, registerPhone, startTestServer } from './helpers.ts';
 
 let server: RunningServer;
 let seam: Seam;
@@ -130,7 +130,7 @@ describe('customization profiles', () => {
 
     const opened = await call(server.url, '/instant_key_app/open', { body: { instant_key_url: withOwn.instant_key_url } });
     const token = opened.body['client_session_token'] as string;
-    const registered = await call(server.url, '/instant_key_app/phones/register', { token, body: { public_key: newHolderKey() } });
+    const registered = await registerPhone(server.url, token, newHolder());
     expect((registered.body['bundle'] as { customization: unknown }).customization).toEqual({ name: 'Spa', primary_color: '#5b2c83' });
   });
 

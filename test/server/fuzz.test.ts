@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.ts';
-import { call, newHolderKey, startTestServer } from './helpers.ts';
+import { call, newHolder, newHolderKey, registerPhone, startTestServer } from './helpers.ts';
 
 const paths = [
   '/workspaces/get', '/acs/systems/list', '/acs/systems/get', '/acs/entrances/list', '/acs/entrances/get',
@@ -37,7 +37,7 @@ beforeAll(async () => {
   }
   const opened = await call(server.url, '/instant_key_app/open', { body: { instant_key_url: server.instantKeyUrl } });
   sessionToken = opened.body['client_session_token'] as string;
-  const phone = await call(server.url, '/instant_key_app/phones/register', { token: sessionToken, body: { public_key: newHolderKey() } });
+  const phone = await registerPhone(server.url, sessionToken, newHolder());
   realIds.push((phone.body['phone'] as { device_id: string }).device_id);
 });
 

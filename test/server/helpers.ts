@@ -7,6 +7,8 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { openapi } from '@seamapi/types/connect';
 import { p256 } from '@noble/curves/nist.js';
+import { registrationSignedBytes } from '../../src/phone/registration-proof.ts';
+import { createNodeProvider } from '../../src/protocol/crypto/node.ts';
 import { radioDefaults } from '../../src/radio/options.ts';
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/index.ts';
 import type { VirtualDoor } from '../../src/server/virtual-property.ts';
@@ -114,4 +116,35 @@ export function createResponseValidator(): (path: string, method: string, body: 
 /** A fresh P-256 public key, base64url (uncompressed 65 bytes unless `compressed`). */
 export function newHolderKey(compressed = false): string {
   return Buffer.from(p256.getPublicKey(p256.utils.randomSecretKey(), compressed)).toString('base64url');
+}
+
+/** A holder key a test phone keeps: the public key as sent (`publicKey`, uncompressed unless `compressed`) and an ES256 signer. */
+export interface TestHolder {
+  publicKey: string;
+  compressedKey: Uint8Array;
+  sign(message: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+export function newHolder(compressed = false): TestHolder {
+  const secret = p256.utils.randomSecretKey();
+  const crypto = createNodeProvider();
+  return {
+    publicKey: Buffer.from(p256.getPublicKey(secret, compressed)).toString('base64url'),
+    compressedKey: p256.getPublicKey(secret, true),
+    sign: (message) => crypto.sign('ES256', secret, message),
+  };
+}
+
+/**
+ * Registers a phone as the Instant Key app does: asks for a challenge, signs it with the holder
+ * key (src/phone/registration-proof.ts), posts `phones/register`. Returns the register response
+ * (or the challenge response when that failed).
+ */
+export async function registerPhone(url: string, token: string, holder: { publicKey: string; compressedKey: Uint8Array; sign: TestHolder['sign'] }, extra: Record<string, unknown> = {}): Promise<RawResponse> {
+  const issued = await call(url, '/instant_key_app/phones/challenge', { token, body: {} });
+  if (issued.status !== 200) return issued;
+  const challenge = issued.body['challenge'] as string;
+  const message = registrationSignedBytes(createNodeProvider(), { challenge: new Uint8Array(Buffer.from(challenge, 'base64url')), sessionToken: token, holderPublicKey: holder.compressedKey });
+  const signature = Buffer.from(await holder.sign(message)).toString('base64url');
+  return call(url, '/instant_key_app/phones/register', { token, body: { public_key: holder.publicKey, challenge, signature, ...extra } });
 }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.ts';
 import { addEntrance, createWorkspace } from '../../src/server/provision.ts';
-import { call, newHolderKey, startTestServer } from './helpers.ts';
+import { call, newHolder, registerPhone, startTestServer } from './helpers.ts';
 
 let server: RunningServer;
 let keyA: string;
@@ -35,7 +35,7 @@ beforeAll(async () => {
   a['space'] = ((await call(server.url, '/spaces/list', { token: keyA, body: {} })).body['spaces'] as { space_id: string }[])[0]!.space_id;
   const opened = await call(server.url, '/instant_key_app/open', { body: { instant_key_url: a['url'] } });
   a['cst'] = opened.body['client_session_token'] as string;
-  const registered = await call(server.url, '/instant_key_app/phones/register', { token: a['cst'], body: { public_key: newHolderKey() } });
+  const registered = await registerPhone(server.url, a['cst']!, newHolder());
   expect(registered.status).toBe(200);
   a['phone'] = (registered.body['phone'] as { device_id: string }).device_id;
 });

@@ -87,6 +87,11 @@ function cases(): Case[] {
     { name: 'register a phone with a 64-byte key', path: '/instant_key_app/phones/register', body: { public_key: Buffer.alloc(64, 4).toString('base64url') }, token: 'session', status: 400 },
     { name: 'register a phone with an off-curve key', path: '/instant_key_app/phones/register', body: { public_key: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url') }, token: 'session', status: 400 },
     { name: 'register a phone with a non-base64url key', path: '/instant_key_app/phones/register', body: { public_key: '!!!not base64!!!' }, token: 'session', status: 400 },
+    { name: 'ask for a registration challenge without a session', path: '/instant_key_app/phones/challenge', body: {}, token: 'none', status: 401 },
+    { name: 'register a phone without a challenge', path: '/instant_key_app/phones/register', body: { public_key: newHolderKey(), signature: Buffer.alloc(64).toString('base64url') }, token: 'session', status: 400 },
+    { name: 'register a phone with a made-up challenge', path: '/instant_key_app/phones/register', body: { public_key: newHolderKey(), challenge: Buffer.alloc(32, 7).toString('base64url'), signature: Buffer.alloc(64, 1).toString('base64url') }, token: 'session', status: 400 },
+    { name: 'register a phone with a 31-byte challenge', path: '/instant_key_app/phones/register', body: { public_key: newHolderKey(), challenge: Buffer.alloc(31, 7).toString('base64url'), signature: Buffer.alloc(64, 1).toString('base64url') }, token: 'session', status: 400 },
+    { name: 'register a phone with a padded signature', path: '/instant_key_app/phones/register', body: { public_key: newHolderKey(), challenge: Buffer.alloc(32, 7).toString('base64url'), signature: Buffer.alloc(64, 1).toString('base64') }, token: 'session', status: 400 },
     { name: 'sync with a non-UUID device', path: '/instant_key_app/sync', body: { device_id: 'phone-1' }, token: 'session', status: 400 },
   ];
 }

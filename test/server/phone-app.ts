@@ -8,7 +8,7 @@ import { createSeededRandom } from '../../src/protocol/random.ts';
 import { softwareHolder, Wallet } from '../../src/phone/wallet.ts';
 import { UnlockClient } from '../../src/phone/unlock-client.ts';
 import type { VirtualRadio, Position } from '../../src/radio/virtual-radio.ts';
-import { call } from './helpers.ts';
+import { call, registerPhone } from './helpers.ts';
 
 export interface Bundle {
   device_id: string;
@@ -43,7 +43,8 @@ export class TestPhone {
     const opened = await call(url, '/instant_key_app/open', { body: { instant_key_url: instantKeyUrl } });
     if (opened.status !== 200) throw new Error(`open failed: ${JSON.stringify(opened.body)}`);
     this.token = opened.body['client_session_token'] as string;
-    const registered = await call(url, '/instant_key_app/phones/register', { token: this.token, body: { public_key: Buffer.from(this.holder.publicKey).toString('base64url'), display_name: this.id } });
+    const holder = { publicKey: Buffer.from(this.holder.publicKey).toString('base64url'), compressedKey: this.holder.publicKey, sign: this.holder.sign };
+    const registered = await registerPhone(url, this.token, holder, { display_name: this.id });
     if (registered.status !== 200) throw new Error(`register failed: ${JSON.stringify(registered.body)}`);
     this.deviceId = (registered.body['phone'] as { device_id: string }).device_id;
     return this.load(registered.body['bundle'] as Bundle);

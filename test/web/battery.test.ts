@@ -4,7 +4,7 @@
  * never actuating the motor.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { outcomeOf, screenshotDir } from './browser.ts';
+import { outcomeOf, screenshotDir, openDashboard } from './browser.ts';
 import { startWebRig, type WebRig } from './rig.ts';
 
 const roomAddress = '02:00:00:00:04:01';
@@ -27,7 +27,7 @@ it('the dashboard says the door will not unlock, and the guest is told the batte
   expect(room.lock.battery.depleted).toBe(true);
 
   const dashboard = await browser.context.newPage();
-  await dashboard.goto(`${server.url}/dashboard?key=${encodeURIComponent(server.apiKey!)}`);
+  await openDashboard(dashboard, server.url, server.apiKey!);
   await dashboard.waitForSelector('tr[data-door="Room 101"][data-battery="depleted"]', { timeout: 10_000 });
   expect(await dashboard.textContent('tr[data-door="Room 101"] .battery')).toContain('Battery depleted');
   expect(await dashboard.getAttribute('tr[data-door="Lobby"]', 'data-battery')).toBe('ok');

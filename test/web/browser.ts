@@ -46,3 +46,13 @@ export function cssHex(rgb: string): string {
   if (parts === null) throw new Error(`not a colour: ${rgb}`);
   return `#${parts.slice(1, 4).map((p) => Number(p).toString(16).padStart(2, '0')).join('')}`;
 }
+
+/** Signs the page in to the door dashboard as an operator would: the API key typed into the form, never in a URL. */
+export async function openDashboard(page: Page, serverUrl: string, apiKey: string): Promise<void> {
+  const response = await page.goto(`${serverUrl}/dashboard`);
+  if (response?.status() === 401) {
+    await page.fill('#key', apiKey);
+    await page.click('button[type="submit"]');
+  }
+  await page.waitForSelector('#doors');
+}

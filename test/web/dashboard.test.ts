@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { CdpBluetoothBridge } from './cdp-bridge.ts';
-import { outcomeOf, screenshotDir } from './browser.ts';
+import { outcomeOf, screenshotDir, openDashboard } from './browser.ts';
 import { startWebRig, type WebRig } from './rig.ts';
 
 let rig: WebRig;
@@ -43,7 +43,7 @@ it('refuses without an API key, and with a client-session-like token', async () 
 });
 
 it('shows every door’s battery as text, with the low gym’s warning written out', async () => {
-  await dashboard.goto(`${server.url}/dashboard?key=${encodeURIComponent(server.apiKey!)}`);
+  await openDashboard(dashboard, server.url, server.apiKey!);
   await dashboard.waitForFunction(() => document.getElementById('connection')?.textContent === 'Live', undefined, { timeout: 10_000 });
   expect(await dashboard.textContent('thead')).toContain('Battery');
   const gym = [...server.property.doors.values()].find((d) => d.name === 'Gym')!;
@@ -56,7 +56,7 @@ it('shows every door’s battery as text, with the low gym’s warning written o
 });
 
 it('lists every door live and shows Room 101 change to Unlocked when the guest unlocks it', async () => {
-  await dashboard.goto(`${server.url}/dashboard?key=${encodeURIComponent(server.apiKey!)}`);
+  await openDashboard(dashboard, server.url, server.apiKey!);
   await dashboard.waitForFunction(() => document.getElementById('connection')?.textContent === 'Live', undefined, { timeout: 10_000 });
   const names = await dashboard.$$eval('tr[data-door]', (rows) => rows.map((row) => row.getAttribute('data-door')));
   expect(names).toEqual(expect.arrayContaining([...server.property.doors.values()].map((d) => d.name)));

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
-import { launchChromium, outcomeOf, screenshotDir } from './browser.ts';
+import { launchChromium, outcomeOf, screenshotDir, openDashboard } from './browser.ts';
 
 /** The page's own bound on one unlock (src/web/app.ts). */
 const unlockTimeoutMs = 8_000;
@@ -57,7 +57,7 @@ function ask(socket: WebSocket, message: string | Buffer): Promise<Record<string
 }
 
 async function simulatorToken(): Promise<string> {
-  const links = (await (await fetch(`${server.url}/sim/links?key=${encodeURIComponent(server.apiKey!)}`)).json()) as { links: { simulator_url: string }[] };
+  const links = (await (await fetch(`${server.url}/sim/links`, { headers: { authorization: `Bearer ${server.apiKey!}` } })).json()) as { links: { simulator_url: string }[] };
   return new URL(links.links[0]!.simulator_url).searchParams.get('sim')!;
 }
 
@@ -143,7 +143,7 @@ it('answers malformed simulator messages with an error and keeps the socket', as
 });
 
 it('the dashboard link opens the guest page in simulator mode: a granted door unlocks, a door not on the key is refused', async () => {
-  await dashboard.goto(`${server.url}/dashboard?key=${encodeURIComponent(server.apiKey!)}`);
+  await openDashboard(dashboard, server.url, server.apiKey!);
   await dashboard.waitForFunction(() => document.getElementById('connection')?.textContent === 'Live', undefined, { timeout: 10_000 });
   const link = dashboard.getByRole('link', { name: 'Try in simulator: Jane Doe' });
   const href = await link.getAttribute('href');

@@ -26,19 +26,19 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/**
- * API keys only (`seam_…`, not a client-session token or other kind). With `allowQueryKey` the key
- * may also come as `?key=` (for pages using EventSource, which cannot send headers).
- */
-export function workspaceOfRequest(context: ServerContext, request: FastifyRequest, options: { allowQueryKey?: boolean } = {}): string {
-  const query = request.query as Record<string, unknown> | undefined;
-  const queryKey = options.allowQueryKey && typeof query?.key === 'string' ? query.key : undefined;
-  const token = bearerToken(request) ?? queryKey;
-  if (token === undefined) throw unauthorized(options.allowQueryKey ? 'an API key is required: ?key=<api key> or Authorization: Bearer <api key>' : 'missing Authorization: Bearer <api key>');
+/** The workspace of an API key (`seam_…`, not a client-session token or other kind); 401 otherwise. */
+export function workspaceOfApiKey(context: ServerContext, token: string): string {
   if (!token.startsWith('seam_') || token.startsWith('seam_cst') || token.startsWith('seam_at') || token.startsWith('seam_pk')) throw unauthorized('an API key (seam_…) is required');
   const workspaceId = context.repo.directory.workspaceIdOfKey(hashToken(token));
   if (workspaceId === undefined) throw unauthorized('unknown API key');
   return workspaceId;
+}
+
+/** API keys only, as `Authorization: Bearer` (never in a URL: URLs end up in logs and histories). */
+export function workspaceOfRequest(context: ServerContext, request: FastifyRequest): string {
+  const token = bearerToken(request);
+  if (token === undefined) throw unauthorized('missing Authorization: Bearer <api key>');
+  return workspaceOfApiKey(context, token);
 }
 
 export function inputOf(request: FastifyRequest): { input: Record<string, unknown>; fromQuery: boolean } {

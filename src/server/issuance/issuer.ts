@@ -8,10 +8,19 @@ import { publicPart, type IssuerSigningKey, type TrustedIssuerKey } from '../../
 import { issueLockCertificate } from '../../protocol/lock-cert.ts';
 import { issueLockUpdate, lockUpdateBytesMax, type RevocationEntry } from '../../protocol/lock-update.ts';
 import { assert } from '../../protocol/errors.ts';
+import { limits } from '../../protocol/limits.ts';
 
 export const issuerName = 'https://latchkey.invalid/issuer';
-/** Revocations one signed update carries: the newest ones; the lock merges and keeps older ones. */
+/**
+ * Revocation entries one signed update may list. The protocol allows `limits.revocationEntriesMax`
+ * (64), but an entry costs 23 bytes and 64 of them make a 1,643-byte update, over
+ * `lockUpdateBytesMax` (1,400); 48 (1,275 bytes with every header field at its widest) also leaves
+ * room for a 16-door credential and the holder proof in one piggybacked request
+ * (`limits.requestBytesMax`). A door whose live revocations exceed this gets a raised floor instead
+ * (src/server/services/revocation.ts).
+ */
 export const updateRevocationsMax = 48;
+assert(updateRevocationsMax <= limits.revocationEntriesMax, 'an update lists no more revocations than a lock parses');
 export const lockCertLifetimeS = 5 * 365 * 86400;
 
 export interface Issuer {
@@ -19,7 +28,8 @@ export interface Issuer {
   trusted: TrustedIssuerKey[];
   lockCertificate(lockId: Uint8Array, signingKey: Uint8Array, agreementKey: Uint8Array, nowS: number): Uint8Array;
   credential(claims: Omit<CredentialClaims, 'issuer'>): Uint8Array;
-  lockUpdate(lockId: Uint8Array, version: number, revoked: RevocationEntry[], nowS: number): Uint8Array;
+  /** The door's complete live revocation list, its supersede floor and ceiling (highest issued sequence). */
+  lockUpdate(lockId: Uint8Array, version: number, door: { revoked: RevocationEntry[]; sequenceFloor: number; sequenceCeiling: number }, nowS: number): Uint8Array;
 }
 
 export function createIssuer(crypto: CryptoProvider, key: IssuerSigningKey): Issuer {
@@ -29,9 +39,10 @@ export function createIssuer(crypto: CryptoProvider, key: IssuerSigningKey): Iss
     lockCertificate: (lockId, signingKey, agreementKey, nowS) =>
       issueLockCertificate(crypto, key, { issuer: issuerName, lockId, signingKey, agreementKey, issuedAtS: nowS, expiresAtS: nowS + lockCertLifetimeS }),
     credential: (claims) => issueCredential(crypto, key, { ...claims, issuer: issuerName }),
-    lockUpdate(lockId, version, revoked, nowS) {
-      assert(revoked.length <= updateRevocationsMax, 'lock update revocations bounded');
-      const bytes = issueLockUpdate(crypto, key, { issuer: issuerName, issuedAtS: nowS, lockId, version, revoked, sequenceFloor: 0 });
+    lockUpdate(lockId, version, door, nowS) {
+      assert(door.revoked.length <= updateRevocationsMax, 'lock update revocations bounded');
+      assert(door.sequenceFloor <= door.sequenceCeiling, 'a floor above the ceiling would kill every credential issued');
+      const bytes = issueLockUpdate(crypto, key, { issuer: issuerName, issuedAtS: nowS, lockId, version, ...door });
       assert(bytes.length <= lockUpdateBytesMax, 'lock update fits its bound');
       return bytes;
     },

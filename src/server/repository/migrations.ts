@@ -236,4 +236,34 @@ CREATE TABLE audit_uploads (
 CREATE INDEX audit_records_device ON audit_records(device_id);
 `,
   },
+  {
+    // Issue 13: complete revocation delivery and proof of key possession.
+    // - acs_entrances.sequence_floor: the supersede floor the door's signed update carries (raised
+    //   when its live revocations would not fit one update); update_ceiling: the sequence ceiling of
+    //   the stored update (the door's highest issued sequence when it was signed).
+    // - credential_doors.door_sequence: the supersede sequence a credential holds at each door (the
+    //   grant's sequence moves when a floor is raised, the credential's does not); filled from the grants.
+    // - credentials.replaced_at: the credential was superseded at a door whose floor was raised; its
+    //   phone gets a replacement on its next sync (it stays unrevoked: same holder, same grant).
+    // - registration_challenges: single-use nonces a phone signs with its holder key to register.
+    version: 5,
+    sql: `
+ALTER TABLE acs_entrances ADD COLUMN sequence_floor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE acs_entrances ADD COLUMN update_ceiling INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE credential_doors ADD COLUMN door_sequence INTEGER NOT NULL DEFAULT 0;
+UPDATE credential_doors SET door_sequence = COALESCE((
+  SELECT ge.door_sequence FROM credentials c JOIN access_grant_entrances ge ON ge.access_grant_id = c.access_grant_id
+  WHERE c.credential_id = credential_doors.credential_id AND ge.acs_entrance_id = credential_doors.acs_entrance_id), 0);
+ALTER TABLE credentials ADD COLUMN replaced_at TEXT;
+CREATE INDEX lock_revocations_credential ON lock_revocations(credential_id);
+CREATE TABLE registration_challenges (
+  challenge_hash TEXT PRIMARY KEY,
+  client_session_id TEXT NOT NULL REFERENCES client_sessions(client_session_id),
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX registration_challenges_session ON registration_challenges(client_session_id, created_at);
+CREATE INDEX registration_challenges_expiry ON registration_challenges(expires_at);
+`,
+  },
 ];

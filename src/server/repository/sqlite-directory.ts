@@ -32,9 +32,9 @@ export function createDirectoryStore(sql: Sql) {
 
     insertEntrance(row: EntranceRow, secrets: LockSecretsRow | undefined): void {
       sql.run(
-        'INSERT INTO acs_entrances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO acs_entrances (acs_entrance_id, workspace_id, acs_system_id, display_name, is_shared, lock_id, certificate, door_sequence, update_version, update_bytes, created_at, sequence_floor, update_ceiling) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         row.acs_entrance_id, row.workspace_id, row.acs_system_id, row.display_name, row.is_shared, row.lock_id, row.certificate,
-        row.door_sequence, row.update_version, row.update_bytes, row.created_at,
+        row.door_sequence, row.update_version, row.update_bytes, row.created_at, row.sequence_floor, row.update_ceiling,
       );
       if (secrets) sql.run('INSERT INTO virtual_lock_secrets VALUES (?, ?, ?)', secrets.acs_entrance_id, secrets.signing_secret, secrets.agreement_secret);
     },
@@ -62,8 +62,12 @@ export function createDirectoryStore(sql: Sql) {
       sql.run('UPDATE acs_entrances SET door_sequence = door_sequence + 1 WHERE acs_entrance_id = ?', entranceId);
       return sql.get<{ door_sequence: number }>('SELECT door_sequence FROM acs_entrances WHERE acs_entrance_id = ?', entranceId)!.door_sequence;
     },
-    setLockUpdate(entranceId: string, version: number, bytes: Uint8Array): void {
-      sql.run('UPDATE acs_entrances SET update_version = ?, update_bytes = ? WHERE acs_entrance_id = ?', version, bytes, entranceId);
+    setLockUpdate(entranceId: string, version: number, bytes: Uint8Array, ceiling: number): void {
+      sql.run('UPDATE acs_entrances SET update_version = ?, update_bytes = ?, update_ceiling = ? WHERE acs_entrance_id = ?', version, bytes, ceiling, entranceId);
+    },
+    /** A new top sequence that is also the door's floor: everything issued for the door before dies at it. */
+    raiseDoorFloor(entranceId: string, sequence: number): void {
+      sql.run('UPDATE acs_entrances SET door_sequence = ?, sequence_floor = ? WHERE acs_entrance_id = ?', sequence, sequence, entranceId);
     },
 
     insertSpace(row: SpaceRow): void {

@@ -3,7 +3,7 @@
  * per-lock revocation entries that signed lock updates are built from.
  */
 import { placeholders, type Sql } from './sqlite-base.ts';
-import type { AccessGrantRow, AccessMethodRow, CredentialRow, GrantEntranceRow, Page, PageRequest, RevocationRow } from './types.ts';
+import type { AccessGrantRow, AccessMethodRow, CredentialDoorRow, CredentialRow, GrantEntranceRow, Page, PageRequest, RevocationRow } from './types.ts';
 
 const grantColumns = 'access_grant_id, workspace_id, user_identity_id, instant_key_id, name, access_grant_key, reservation_key, starts_at, ends_at, revision, created_at';
 const liveGrant = 'deleted_at IS NULL';
@@ -66,6 +66,8 @@ export function createGrantStore(sql: Sql) {
     grantEntrances: (grantId: string) =>
       sql.all<GrantEntranceRow>('SELECT ge.* FROM access_grant_entrances ge JOIN acs_entrances e USING (acs_entrance_id) WHERE ge.access_grant_id = ? ORDER BY e.created_at, e.rowid', grantId),
     grantSpaceIds: (grantId: string) => sql.all<{ space_id: string }>('SELECT space_id FROM access_grant_spaces WHERE access_grant_id = ? ORDER BY rowid', grantId).map((r) => r.space_id),
+    /** Whether the identity ever had a grant (deleted ones included). */
+    hadAnyGrant: (userIdentityId: string) => sql.get<{ one: number }>('SELECT 1 AS one FROM access_grants WHERE user_identity_id = ? LIMIT 1', userIdentityId) !== undefined,
     liveGrantsOf: (userIdentityId: string) => sql.all<AccessGrantRow>(`SELECT ${grantColumns} FROM access_grants WHERE user_identity_id = ? AND ${liveGrant} ORDER BY created_at, rowid`, userIdentityId),
 
     insertAccessMethod(row: AccessMethodRow): void {
@@ -82,13 +84,14 @@ export function createGrantStore(sql: Sql) {
       sql.run('UPDATE access_methods SET deleted_at = ? WHERE access_method_id = ?', at, id);
     },
 
-    insertCredential(row: CredentialRow, entranceIds: string[]): void {
+    insertCredential(row: CredentialRow, doors: readonly CredentialDoorRow[]): void {
       sql.run(
-        'INSERT INTO credentials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        row.credential_id, row.workspace_id, row.device_id, row.access_grant_id, row.grant_revision, row.bytes, row.expires_at_s, row.issued_at, row.revoked_at,
+        'INSERT INTO credentials (credential_id, workspace_id, device_id, access_grant_id, grant_revision, bytes, expires_at_s, issued_at, revoked_at, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        row.credential_id, row.workspace_id, row.device_id, row.access_grant_id, row.grant_revision, row.bytes, row.expires_at_s, row.issued_at, row.revoked_at, row.replaced_at,
       );
-      for (const id of entranceIds) sql.run('INSERT INTO credential_doors VALUES (?, ?)', row.credential_id, id);
+      for (const door of doors) sql.run('INSERT INTO credential_doors (credential_id, acs_entrance_id, door_sequence) VALUES (?, ?, ?)', row.credential_id, door.acs_entrance_id, door.door_sequence);
     },
+    credentialDoors: (credentialId: string) => sql.all<CredentialDoorRow>('SELECT acs_entrance_id, door_sequence FROM credential_doors WHERE credential_id = ?', credentialId),
     liveCredentialsOfPhone: (deviceId: string) => sql.all<CredentialRow>('SELECT * FROM credentials WHERE device_id = ? AND revoked_at IS NULL ORDER BY rowid', deviceId),
     liveCredentialsOfGrant: (grantId: string) => sql.all<CredentialRow>('SELECT * FROM credentials WHERE access_grant_id = ? AND revoked_at IS NULL ORDER BY rowid', grantId),
     doorsOfCredential: (credentialId: string) => sql.all<{ acs_entrance_id: string }>('SELECT acs_entrance_id FROM credential_doors WHERE credential_id = ?', credentialId).map((r) => r.acs_entrance_id),
@@ -98,9 +101,35 @@ export function createGrantStore(sql: Sql) {
     insertRevocation(entranceId: string, credentialId: string, expiresAtS: number): void {
       sql.run('INSERT INTO lock_revocations (acs_entrance_id, credential_id, expires_at_s) VALUES (?, ?, ?)', entranceId, credentialId, expiresAtS);
     },
-    /** The newest unexpired revocations of one lock (what its next signed update lists). */
-    revocationsOfLock: (entranceId: string, nowS: number, limit: number) =>
-      sql.all<RevocationRow>('SELECT credential_id, expires_at_s FROM lock_revocations WHERE acs_entrance_id = ? AND expires_at_s > ? ORDER BY revocation_seq DESC LIMIT ?', entranceId, nowS, limit),
+    /**
+     * The revocations a lock still needs (what its next signed update lists): credentials not yet
+     * expired at `keptAfterS` (expiry + grace), holding a sequence at the door at or above its
+     * supersede floor (the floor already kills the rest). Newest first, at most `limit`.
+     */
+    liveRevocationsOfLock: (entranceId: string, keptAfterS: number, floor: number, limit: number) =>
+      sql.all<RevocationRow>(
+        `SELECT r.credential_id, MAX(r.expires_at_s) AS expires_at_s FROM lock_revocations r
+         JOIN credential_doors cd ON cd.credential_id = r.credential_id AND cd.acs_entrance_id = r.acs_entrance_id
+         WHERE r.acs_entrance_id = ? AND r.expires_at_s > ? AND cd.door_sequence >= ?
+         GROUP BY r.credential_id ORDER BY MAX(r.revocation_seq) DESC LIMIT ?`,
+        entranceId, keptAfterS, floor, limit,
+      ),
+    /** Moves the live grants holding `fromSequence` at a door to `toSequence` (a raised floor re-issues them). */
+    moveGrantSequences(entranceId: string, fromSequence: number, toSequence: number): void {
+      sql.run(
+        `UPDATE access_grant_entrances SET door_sequence = ? WHERE acs_entrance_id = ? AND door_sequence = ?
+         AND access_grant_id IN (SELECT access_grant_id FROM access_grants WHERE ${liveGrant})`,
+        toSequence, entranceId, fromSequence,
+      );
+    },
+    /** Marks unrevoked credentials holding a sequence below `floor` at a door as replaced (their phones get new ones). */
+    markReplacedBelowFloor(entranceId: string, floor: number, at: string): void {
+      sql.run(
+        `UPDATE credentials SET replaced_at = ? WHERE revoked_at IS NULL AND replaced_at IS NULL
+         AND credential_id IN (SELECT credential_id FROM credential_doors WHERE acs_entrance_id = ? AND door_sequence < ?)`,
+        at, entranceId, floor,
+      );
+    },
   };
 }
 

@@ -58,6 +58,29 @@ export function createIdentityStore(sql: Sql) {
     },
     getClientSession: (workspaceId: string, id: string) => sql.get<ClientSessionRow>('SELECT * FROM client_sessions WHERE workspace_id = ? AND client_session_id = ?', workspaceId, id),
     clientSessionByTokenHash: (hash: string) => sql.get<ClientSessionRow>('SELECT * FROM client_sessions WHERE token_hash = ?', hash),
+    setClientSessionExpiry(id: string, expiresAt: string): void {
+      sql.run('UPDATE client_sessions SET expires_at = ? WHERE client_session_id = ?', expiresAt, id);
+    },
+    /** The link a client session was made for (revoked ones too), if it was made for one. */
+    instantKeyOfSession: (clientSessionId: string) => sql.get<InstantKeyRow>('SELECT * FROM instant_keys WHERE client_session_id = ?', clientSessionId),
+
+    /** Stores a registration challenge; drops expired ones, and the session's oldest beyond `perSessionMax`. */
+    insertRegistrationChallenge(row: { challenge_hash: string; client_session_id: string; created_at: string; expires_at: string }, perSessionMax: number): void {
+      sql.run('DELETE FROM registration_challenges WHERE expires_at <= ?', row.created_at);
+      sql.run(
+        `DELETE FROM registration_challenges WHERE client_session_id = ? AND challenge_hash NOT IN
+         (SELECT challenge_hash FROM registration_challenges WHERE client_session_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+        row.client_session_id, row.client_session_id, perSessionMax - 1,
+      );
+      sql.run('INSERT INTO registration_challenges VALUES (?, ?, ?, ?)', row.challenge_hash, row.client_session_id, row.created_at, row.expires_at);
+    },
+    /** Removes a challenge (single use, whatever comes next) and says whether it was this session's and unexpired. */
+    takeRegistrationChallenge(challengeHash: string, clientSessionId: string, now: string): boolean {
+      const row = sql.get<{ client_session_id: string; expires_at: string }>('SELECT client_session_id, expires_at FROM registration_challenges WHERE challenge_hash = ?', challengeHash);
+      if (row === undefined) return false;
+      sql.run('DELETE FROM registration_challenges WHERE challenge_hash = ?', challengeHash);
+      return row.client_session_id === clientSessionId && row.expires_at > now;
+    },
     phoneCountOfSession: (identityId: string | null) =>
       identityId === null ? 0 : sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM phones WHERE user_identity_id = ? AND deactivated_at IS NULL', identityId)!.n,
 

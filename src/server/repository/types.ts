@@ -33,6 +33,10 @@ export interface EntranceRow {
   update_version: number;
   update_bytes: Uint8Array | null;
   created_at: string;
+  /** The supersede floor the door's signed update carries. */
+  sequence_floor: number;
+  /** The sequence ceiling of the stored signed update. */
+  update_ceiling: number;
 }
 
 export interface LockSecretsRow {
@@ -149,11 +153,19 @@ export interface CredentialRow {
   expires_at_s: number;
   issued_at: string;
   revoked_at: string | null;
+  /** Superseded at a door whose floor was raised: the phone gets a replacement on its next sync. */
+  replaced_at: string | null;
 }
 
 export interface RevocationRow {
   credential_id: string;
   expires_at_s: number;
+}
+
+/** A door a credential opens, with the supersede sequence it holds there. */
+export interface CredentialDoorRow {
+  acs_entrance_id: string;
+  door_sequence: number;
 }
 
 /** Offset pagination: `cursor` is opaque to clients (base64url of the offset). */

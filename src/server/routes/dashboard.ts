@@ -1,14 +1,18 @@
 /**
  * The door dashboard: every virtual door of the workspace, live.
  *
- *   GET /dashboard?key=<api key>          the page (HTML; its script subscribes to the events)
- *   GET /dashboard/app.js                 the page's script (no secret in it)
- *   GET /dashboard/doors                  the doors now (JSON)            ?key= or Authorization: Bearer
- *   GET /dashboard/events                 the doors as Server-Sent Events ?key= or Authorization: Bearer
+ *   GET  /dashboard                       the page (HTML; its script subscribes to the events), or the sign-in form (401)
+ *   POST /dashboard/session               sign in: form field `key` = an API key → session cookie, 303 to /dashboard
+ *   POST /dashboard/sign-out              forget the session, clear the cookie
+ *   GET  /dashboard/app.js                the page's script (no secret in it)
+ *   GET  /dashboard/doors                 the doors now (JSON)             session cookie or Authorization: Bearer
+ *   GET  /dashboard/events                the doors as Server-Sent Events  session cookie or Authorization: Bearer
  *   (the page also lists `GET /sim/links`: each guest's "Try in simulator" link, src/server/routes/simulator.ts)
  *
- * API keys only (`seam_…`, as the API's own routes). A browser's EventSource cannot send headers,
- * so the page passes the key from its own URL as `?key=`; the page sends no Referer.
+ * API keys only (`seam_…`, as the API's own routes), and never in a URL: a browser's EventSource
+ * cannot send headers, so the page signs in once and its requests carry an HttpOnly, SameSite=Strict
+ * cookie holding a short-lived ticket (src/server/http/dashboard-session.ts). The pages send no
+ * Referer and may not be framed.
  *
  * A door: locked/unlocked, when it relocks, powered, battery, unlock count, and the last audit
  * records of the lock. The locks are read, never stepped (stepping belongs to whoever drives the
@@ -23,7 +27,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.ts';
-import { workspaceOfRequest } from '../http/route.ts';
+import type { DashboardSessions } from '../http/dashboard-session.ts';
+import { ApiError } from '../http/errors.ts';
 import type { VirtualProperty } from '../virtual-property.ts';
 
 const pollMs = 100;
@@ -47,10 +52,6 @@ export interface DashboardDoor {
   battery: DashboardBattery;
   unlock_count: number;
   last_events: { sequence: number; at: string; event: string; code?: string }[];
-}
-
-function workspaceOf(context: ServerContext, request: FastifyRequest): string {
-  return workspaceOfRequest(context, request, { allowQueryKey: true });
 }
 
 export function dashboardDoors(context: ServerContext, property: VirtualProperty, workspaceId: string): DashboardDoor[] {
@@ -121,11 +122,10 @@ tr[data-battery="low"] .battery, tr[data-battery="depleted"] .battery { color: #
 `;
 
 /**
- * The page's script: plain JS (no bundle), subscribes to /dashboard/events with the page's own ?key=,
+ * The page's script: plain JS (no bundle), subscribes to /dashboard/events (the session cookie goes along),
  * and lists each guest's "Try in simulator" link (src/server/routes/simulator.ts, /sim/links).
  */
 const pageScript = `(() => {
-  const key = new URLSearchParams(location.search).get('key') || '';
   const body = document.getElementById('doors');
   const connection = document.getElementById('connection');
   const cell = (text, className) => { const td = document.createElement('td'); td.textContent = text; if (className) td.className = className; return td; };
@@ -153,7 +153,7 @@ const pageScript = `(() => {
     }));
     document.body.dataset.updated = String(Date.now());
   }
-  fetch('/sim/links?key=' + encodeURIComponent(key)).then((r) => r.json()).then((answer) => {
+  fetch('/sim/links', { credentials: 'same-origin' }).then((r) => r.json()).then((answer) => {
     const list = document.getElementById('sim-links');
     for (const link of answer.links || []) {
       const item = document.createElement('li');
@@ -169,40 +169,110 @@ const pageScript = `(() => {
     }
     document.body.dataset.simLinks = String((answer.links || []).length);
   }, () => { document.body.dataset.simLinks = 'failed'; });
-  const source = new EventSource('/dashboard/events?key=' + encodeURIComponent(key));
+  const source = new EventSource('/dashboard/events');
   source.addEventListener('doors', (event) => { connection.textContent = 'Live'; render(JSON.parse(event.data)); });
   source.onerror = () => { connection.textContent = 'Reconnecting…'; };
 })();
 `;
 
-export function registerDashboardRoutes(app: FastifyInstance, context: ServerContext, property: VirtualProperty): void {
+const signInHtml = (message: string): string => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in — latchkey doors</title>
+<style>
+body { margin: 0; font: 15px/1.4 system-ui, sans-serif; color: #1a1a1a; background: #f4f5f7; }
+main { max-width: 28rem; margin: 10vh auto; padding: 16px; background: #fff; }
+label, input, button { display: block; width: 100%; box-sizing: border-box; font: inherit; }
+input { margin: 4px 0 12px; padding: 8px; }
+button { padding: 10px; background: #1f4e9c; color: #fff; border: 0; }
+#message { color: #8a2c0d; }
+</style>
+</head>
+<body>
+<main>
+<h1>Doors</h1>
+<p id="message" role="alert">${message}</p>
+<form method="post" action="/dashboard/session">
+<label for="key">API key</label>
+<input id="key" name="key" type="password" autocomplete="off" required>
+<button type="submit">Sign in</button>
+</form>
+</main>
+</body>
+</html>
+`;
+
+const pageHeaders = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+/**
+ * A sign-in post from another site's page is refused (login CSRF). Browsers say where a request
+ * comes from in Sec-Fetch-Site; Origin is checked too when it names a site (the pages' no-referrer
+ * policy makes a browser send `Origin: null` even from our own form).
+ */
+function sameOrigin(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = request.headers.origin;
+  if (origin === undefined || origin === 'null') return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function registerDashboardRoutes(app: FastifyInstance, context: ServerContext, property: VirtualProperty, sessions: DashboardSessions): void {
   const streams = new Set<() => void>();
+  const workspaceOf = (request: FastifyRequest): string => sessions.workspaceOf(request);
   app.addHook('preClose', async () => {
     for (const end of [...streams]) end();
   });
 
   app.get('/dashboard', async (request, reply) => {
-    workspaceOf(context, request);
-    return reply
-      .code(200)
-      .headers({
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'",
-        'referrer-policy': 'no-referrer',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-      })
-      .send(pageHtml);
+    try {
+      workspaceOf(request);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return reply.code(401).headers(pageHeaders).send(signInHtml('Sign in with an API key of the workspace.'));
+    }
+    return reply.code(200).headers(pageHeaders).send(pageHtml);
+  });
+
+  app.post('/dashboard/session', async (request, reply) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    const key = typeof body?.['key'] === 'string' ? body['key'].trim() : '';
+    if (!sameOrigin(request)) return reply.code(403).headers(pageHeaders).send(signInHtml('Sign-in from another site refused.'));
+    let setCookie: string;
+    try {
+      setCookie = sessions.signIn(key);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return reply.code(401).headers(pageHeaders).send(signInHtml('That API key was not accepted.'));
+    }
+    return reply.code(303).headers({ 'set-cookie': setCookie, location: '/dashboard', 'cache-control': 'no-store' }).send();
+  });
+
+  app.post('/dashboard/sign-out', async (request, reply) => {
+    return reply.code(303).headers({ 'set-cookie': sessions.signOut(request), location: '/dashboard', 'cache-control': 'no-store' }).send();
   });
   app.get('/dashboard/app.js', async (_request, reply) => reply.code(200).headers({ 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff' }).send(pageScript));
 
   app.get('/dashboard/doors', async (request, reply) => {
-    const workspaceId = workspaceOf(context, request);
+    const workspaceId = workspaceOf(request);
     return reply.code(200).send({ doors: dashboardDoors(context, property, workspaceId), ok: true });
   });
 
   app.get('/dashboard/events', async (request: FastifyRequest, reply: FastifyReply) => {
-    const workspaceId = workspaceOf(context, request);
+    const workspaceId = workspaceOf(request);
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });

@@ -1,7 +1,8 @@
 /**
  * Endpoints for the Instant Key app on the guest's device (documented in docs/API.md):
  *   POST /instant_key_app/open            { instant_key_url }  → client session token (no auth: the link is the capability)
- *   POST /instant_key_app/phones/register { public_key, display_name?, device_type? }  (Bearer seam_cst…) → phone + bundle
+ *   POST /instant_key_app/phones/challenge {}  (Bearer seam_cst…) → a single-use challenge for the holder key to sign
+ *   POST /instant_key_app/phones/register { public_key, challenge, signature, display_name?, device_type? }  (Bearer seam_cst…) → phone + bundle
  *   POST /instant_key_app/sync            { device_id }  (Bearer seam_cst…) → bundle
  *   POST /instant_key_app/audit           { device_id, records, dropped_total? }  (Bearer seam_cst…) → per-record results
  *   GET  /ik/:code, /ik-app/app.js         the Instant Key web app (src/web: Web Bluetooth unlock)
@@ -16,6 +17,8 @@ import { phoneJson } from '../http/serialize.ts';
 import { clientSessionToken } from '../issuance/tokens.ts';
 import { acceptAuditUpload, parseAuditUpload } from '../services/audit.ts';
 import { openInstantKey, parseHolderKey, registerPhone, sessionFromToken, syncPhone } from '../services/phones.ts';
+import { checkPossession, issueRegistrationChallenge, parseFixedBase64Url } from '../services/registration.ts';
+import { registrationChallengeBytes } from '../../phone/registration-proof.ts';
 
 export function registerInstantKeyAppRoutes(app: FastifyInstance, context: ServerContext): void {
   // The guest's page and its bundle (built once with esbuild on first request, then cached).
@@ -38,15 +41,29 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
     };
   });
 
-  app.post('/instant_key_app/phones/register', async (request) => {
+  app.post('/instant_key_app/phones/challenge', async (request) => {
     const session = sessionFromToken(context, bearerToken(request));
+    checkInput(inputOf(request).input, {});
+    return { ...issueRegistrationChallenge(context, session), ok: true };
+  });
+
+  // The phone proves it holds the key it registers (services/registration.ts).
+  app.post('/instant_key_app/phones/register', async (request) => {
+    const token = bearerToken(request);
+    const session = sessionFromToken(context, token);
     const q = checkInput(inputOf(request).input, {
       public_key: { kind: 'string', required: true, min: 1, max: 100 },
+      challenge: { kind: 'string', required: true, min: 1, max: 100 },
+      signature: { kind: 'string', required: true, min: 1, max: 200 },
       display_name: { kind: 'string', min: 1, max: 100 },
       device_type: { kind: 'string', min: 1, max: 20 },
     });
+    const publicKey = parseHolderKey(q.public_key);
+    const challenge = parseFixedBase64Url(q.challenge, registrationChallengeBytes, 'challenge');
+    const signature = parseFixedBase64Url(q.signature, 64, 'signature');
+    checkPossession(context, session, token!, { publicKey, challenge, signature });
     const deviceType = q.device_type === 'android_phone' ? 'android_phone' : 'ios_phone';
-    const { phone, bundle } = registerPhone(context, session, { publicKey: parseHolderKey(q.public_key), displayName: q.display_name, deviceType });
+    const { phone, bundle } = registerPhone(context, session, { publicKey, displayName: q.display_name, deviceType });
     return { phone: phoneJson(phone), bundle, ok: true };
   });
 
@@ -58,7 +75,7 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
 
   // The phone's queued unlock attempts (services/audit.ts): checked, stored, acknowledged per record.
   app.post('/instant_key_app/audit', async (request) => {
-    const session = sessionFromToken(context, bearerToken(request));
+    const session = sessionFromToken(context, bearerToken(request), { forAudit: true });
     const upload = parseAuditUpload(inputOf(request).input);
     return { ...acceptAuditUpload(context, session, upload), ok: true };
   });

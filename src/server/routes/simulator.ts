@@ -3,8 +3,9 @@
  * virtual radio (the property's firmware-model locks) as one simulated phone, through a Web
  * Bluetooth implementation bridged over a WebSocket (src/web/simulated-bluetooth.ts).
  *
- *   GET /sim/links?key=<api key>   the workspace's guests with a live Instant Key, each with a
- *                                   simulator link `/ik/<code>?sim=<token>` (API keys only)
+ *   GET /sim/links                 the workspace's guests with a live Instant Key, each with a
+ *                                   simulator link `/ik/<code>?sim=<token>` (API key as Bearer, or
+ *                                   the dashboard's session cookie)
  *   GET /sim/ws?token=<token>      WebSocket (401 at the upgrade for an unknown token or a revoked
  *                                   link). Text frames `{ id, op, ...input }` → `{ id, ok, ...answer }`:
  *     session                                   → { doors: [{ device_id, name }], standing }
@@ -28,13 +29,13 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { characteristicUuids } from '../../protocol/gatt.ts';
 import { AttError, TransportError, type CharacteristicName, type GattConnection } from '../../radio/transport.ts';
 import type { ServerContext } from '../context.ts';
 import { ApiError, invalidInput, notFound } from '../http/errors.ts';
-import { workspaceOfRequest } from '../http/route.ts';
+import type { DashboardSessions } from '../http/dashboard-session.ts';
 import { instantKeyUrl } from '../http/serialize.ts';
 import type { VirtualProperty } from '../virtual-property.ts';
 
@@ -64,7 +65,7 @@ function b64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
 }
 
-export function registerSimulatorRoutes(app: FastifyInstance, context: ServerContext, property: VirtualProperty): void {
+export function registerSimulatorRoutes(app: FastifyInstance, context: ServerContext, property: VirtualProperty, dashboardSessions: DashboardSessions): void {
   const sessions = new Map<string, SimSession>();
   const tokenOfKey = new Map<string, string>();
   let nextPhone = 1;
@@ -322,7 +323,7 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
   });
 
   app.get('/sim/links', async (request) => {
-    const workspaceId = apiKeyWorkspace(context, request);
+    const workspaceId = dashboardSessions.workspaceOf(request);
     const links: { user_identity_id: string; full_name: string | null; simulator_url: string }[] = [];
     const identities = context.repo.identities.listUserIdentities(workspaceId, {}, { limit: 100, offset: 0 }).rows;
     for (const identity of identities) {
@@ -339,8 +340,4 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
     }
     return { links, ok: true };
   });
-}
-
-function apiKeyWorkspace(context: ServerContext, request: FastifyRequest): string {
-  return workspaceOfRequest(context, request, { allowQueryKey: true });
 }

@@ -12,12 +12,26 @@ import { nowIso, nowS, type ServerContext } from '../context.ts';
 import { invalidInput, notFound, unauthorized } from '../http/errors.ts';
 import { instantKeyExpiresAt } from '../http/serialize.ts';
 import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
-import type { AccessGrantRow, ClientSessionRow, CredentialRow, PhoneRow } from '../repository/index.ts';
+import type { AccessGrantRow, ClientSessionRow, CredentialRow, InstantKeyRow, PhoneRow } from '../repository/index.ts';
 import { customizationJson, profileForInstantKey } from './customization.ts';
-import { revokeCredentials } from './revocation.ts';
+import { refreshLockUpdate, revokeCredentials } from './revocation.ts';
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 const defaultLifetimeS = 365 * 86400;
+
+/**
+ * A link's client session dies when it has not been used for this long, and in any case with its
+ * link (revoked, expired at its last grant's end, identity deleted, no grant left): every use checks
+ * the link, and every successful use (open, register, sync, audit) moves this idle deadline on. So
+ * a token copied off a phone is worth nothing once the stay is over or the link is revoked, and
+ * nothing after a month of silence either; a guest who opens the link again gets the session back
+ * for as long as the link lives. A month covers a phone left in a drawer between two stays of one
+ * booking without making a leaked token a year-long credential (it was 365 days).
+ */
+export const linkSessionIdleMaxMs = 30 * 86400_000;
+
+/** A client session with the identity it acts for and the link it was made for (none for `client_sessions/create` sessions). */
+export type AppSession = ClientSessionRow & { user_identity_id: string; instantKey: InstantKeyRow | undefined };
 
 /** 33-byte compressed or 65-byte uncompressed SEC1 P-256 point (base64url) → 33 bytes, on-curve checked. */
 export function parseHolderKey(text: string): Uint8Array {
@@ -34,26 +48,69 @@ export function parseHolderKey(text: string): Uint8Array {
   }
 }
 
+/** Why a link no longer hands anything out, or undefined while it lives. */
+function linkRefusal(context: ServerContext, key: InstantKeyRow): string | undefined {
+  if (key.revoked_at !== null) return 'revoked';
+  if (context.repo.identities.getUserIdentity(key.workspace_id, key.user_identity_id) === undefined) return 'for a deleted user identity';
+  if (instantKeyExpiresAt(context, key) <= nowIso(context)) return 'expired';
+  return undefined;
+}
+
+/**
+ * The identity had grants and none is left that its phones may get credentials for (deleted,
+ * ended, or without a mobile key). A link made before any grant (`generate_instant_key`) lives
+ * by its own default expiry instead.
+ */
+function grantsGone(context: ServerContext, userIdentityId: string): boolean {
+  const { grants } = context.repo;
+  return grants.hadAnyGrant(userIdentityId) && !grants.liveGrantsOf(userIdentityId).some((grant) => isActive(context, grant));
+}
+
+function touchLinkSession(context: ServerContext, clientSessionId: string): void {
+  context.repo.identities.setClientSessionExpiry(clientSessionId, new Date(context.clock() + linkSessionIdleMaxMs).toISOString());
+}
+
 export function openInstantKey(context: ServerContext, urlOrCode: string) {
   const key = context.repo.identities.instantKeyByCodeHash(hashToken(codeFromInstantKeyUrl(urlOrCode)));
-  if (key === undefined || key.revoked_at !== null) throw notFound('instant_key');
-  if (instantKeyExpiresAt(context, key) <= nowIso(context)) throw notFound('instant_key (expired)');
+  if (key === undefined) throw notFound('instant_key');
+  const refusal = linkRefusal(context, key);
+  if (refusal !== undefined) throw notFound(`instant_key (${refusal})`);
   if (key.max_use_count !== null && key.use_count >= key.max_use_count) throw invalidInput('instant key has reached its max_use_count', [{ path: 'instant_key_url', message: 'max_use_count reached' }]);
+  touchLinkSession(context, key.client_session_id);
   return key;
 }
 
-export function sessionFromToken(context: ServerContext, token: string | undefined): ClientSessionRow & { user_identity_id: string } {
-  const session = token === undefined ? undefined : context.repo.identities.clientSessionByTokenHash(hashToken(token));
+/**
+ * The session of a bearer token, or 401. A link's session is refused as soon as its link is
+ * revoked or expired, its identity deleted or its grants gone, whatever the session's own expiry
+ * says; each accepted use moves a link session's idle deadline on. `forAudit` (the phone uploading
+ * what locks answered) asks only that the link was not revoked: a guest's last unlocks may reach
+ * the server after the stay has ended.
+ */
+export function sessionFromToken(context: ServerContext, token: string | undefined, options: { forAudit?: boolean } = {}): AppSession {
+  const { identities } = context.repo;
+  const session = token === undefined ? undefined : identities.clientSessionByTokenHash(hashToken(token));
   if (session === undefined || session.expires_at <= nowIso(context) || session.user_identity_id === null) throw unauthorized('client session token required');
-  if (context.repo.identities.getUserIdentity(session.workspace_id, session.user_identity_id) === undefined) throw unauthorized('client session identity deleted');
-  return { ...session, user_identity_id: session.user_identity_id };
+  if (identities.getUserIdentity(session.workspace_id, session.user_identity_id) === undefined) throw unauthorized('client session identity deleted');
+  const instantKey = identities.instantKeyOfSession(session.client_session_id);
+  if (instantKey !== undefined) {
+    const refusal = options.forAudit
+      ? (instantKey.revoked_at !== null ? 'revoked' : undefined)
+      : (linkRefusal(context, instantKey) ?? (grantsGone(context, session.user_identity_id) ? 'without a grant left' : undefined));
+    if (refusal !== undefined) throw unauthorized(`the Instant Key link of this session is ${refusal}`);
+    touchLinkSession(context, session.client_session_id);
+  }
+  return { ...session, user_identity_id: session.user_identity_id, instantKey };
 }
 
-export function registerPhone(context: ServerContext, session: ClientSessionRow & { user_identity_id: string }, input: { publicKey: Uint8Array; displayName?: string | undefined; deviceType?: string | undefined }) {
+export function registerPhone(context: ServerContext, session: AppSession, input: { publicKey: Uint8Array; displayName?: string | undefined; deviceType?: string | undefined }) {
   return context.repo.transaction(() => {
     const { identities } = context.repo;
-    const instantKey = identities.listInstantKeys(session.workspace_id, session.user_identity_id).find((key) => key.client_session_id === session.client_session_id);
+    // Read again inside the transaction: two registrations racing for the last use see each other.
+    const instantKey = session.instantKey === undefined ? undefined : identities.instantKeyById(session.instantKey.instant_key_id);
     if (instantKey !== undefined) {
+      const refusal = linkRefusal(context, instantKey);
+      if (refusal !== undefined) throw unauthorized(`the Instant Key link of this session is ${refusal}`);
       if (instantKey.max_use_count !== null && instantKey.use_count >= instantKey.max_use_count) throw invalidInput('instant key has reached its max_use_count', [{ path: 'public_key', message: 'max_use_count reached' }]);
       identities.countInstantKeyUse(instantKey.instant_key_id);
     }
@@ -73,7 +130,7 @@ export function registerPhone(context: ServerContext, session: ClientSessionRow 
   });
 }
 
-export function syncPhone(context: ServerContext, session: ClientSessionRow & { user_identity_id: string }, deviceId: string) {
+export function syncPhone(context: ServerContext, session: AppSession, deviceId: string) {
   return context.repo.transaction(() => {
     const phone = context.repo.identities.getPhone(session.workspace_id, deviceId);
     if (phone === undefined || phone.user_identity_id !== session.user_identity_id) throw notFound(`phone ${deviceId}`);
@@ -96,6 +153,8 @@ export function revokeInstantKey(context: ServerContext, workspaceId: string, in
     if (identities.getInstantKey(workspaceId, instantKeyId) === undefined) throw notFound(`instant_key ${instantKeyId}`);
     const at = nowIso(context);
     identities.revokeInstantKey(instantKeyId, at);
+    const key = identities.instantKeyById(instantKeyId)!;
+    identities.setClientSessionExpiry(key.client_session_id, at); // its session dies with it (sessionFromToken also checks the link)
     for (const phone of identities.phonesOfInstantKey(instantKeyId)) {
       identities.deactivatePhone(phone.device_id, at);
       revokeCredentials(context, grants.liveCredentialsOfPhone(phone.device_id));
@@ -108,18 +167,21 @@ function isActive(context: ServerContext, grant: AccessGrantRow): boolean {
   return context.repo.grants.accessMethodsOf(grant.access_grant_id).some((method) => method.mode === 'mobile_key');
 }
 
-/** Call inside a transaction: may issue credentials. */
+/**
+ * Call inside a transaction: may issue credentials. Only active grants (not deleted, not ended,
+ * with a mobile key) get credentials; a held credential is current while its grant revision is and
+ * it was not replaced after a floor raise (services/revocation.ts), else a new one is issued.
+ */
 function syncBundle(context: ServerContext, phone: PhoneRow) {
   const { grants, directory } = context.repo;
   const held = grants.liveCredentialsOfPhone(phone.device_id);
   const credentials: CredentialRow[] = [];
   for (const grant of grants.liveGrantsOf(phone.user_identity_id)) {
     if (!isActive(context, grant)) continue;
-    const current = held.filter((c) => c.access_grant_id === grant.access_grant_id && c.grant_revision === grant.revision);
+    const current = held.filter((c) => c.access_grant_id === grant.access_grant_id && c.grant_revision === grant.revision && c.replaced_at === null);
     credentials.push(...(current.length > 0 ? current : issueForGrant(context, phone, grant)));
   }
-  const doorIds = [...new Set(credentials.flatMap((c) => grants.doorsOfCredential(c.credential_id)))];
-  const doors = doorIds.map((id) => directory.entranceById(id)!);
+  const doors = doorsCoveredByUpdates(context, credentials);
   return {
     device_id: phone.device_id,
     user_identity_id: phone.user_identity_id,
@@ -131,6 +193,25 @@ function syncBundle(context: ServerContext, phone: PhoneRow) {
   };
 }
 
+/**
+ * The doors of these credentials, each with a signed update whose sequence ceiling covers the
+ * highest sequence the credentials hold there (re-signed when it does not): a lock raises its floor
+ * on an unlock only up to the ceiling it was told, so the phone must carry one that covers its key.
+ */
+function doorsCoveredByUpdates(context: ServerContext, credentials: readonly CredentialRow[]) {
+  const { grants, directory } = context.repo;
+  const needed = new Map<string, number>();
+  for (const credential of credentials) {
+    for (const door of grants.credentialDoors(credential.credential_id)) needed.set(door.acs_entrance_id, Math.max(needed.get(door.acs_entrance_id) ?? 0, door.door_sequence));
+  }
+  return [...needed].map(([entranceId, sequence]) => {
+    const door = directory.entranceById(entranceId)!;
+    if (door.update_bytes !== null && door.update_ceiling >= sequence) return door;
+    refreshLockUpdate(context, entranceId);
+    return directory.entranceById(entranceId)!;
+  });
+}
+
 /** The look of the page this phone opened: its link's profile, else the workspace's (services/customization.ts). */
 function customizationOfPhone(context: ServerContext, phone: PhoneRow) {
   const key = phone.instant_key_id === null ? undefined : context.repo.identities.instantKeyById(phone.instant_key_id);
@@ -140,8 +221,10 @@ function customizationOfPhone(context: ServerContext, phone: PhoneRow) {
 
 function issueForGrant(context: ServerContext, phone: PhoneRow, grant: AccessGrantRow): CredentialRow[] {
   const { grants, directory } = context.repo;
-  // Anything this phone held for an older revision of the grant is dead now.
-  revokeCredentials(context, grants.liveCredentialsOfPhone(phone.device_id).filter((c) => c.access_grant_id === grant.access_grant_id));
+  // Anything this phone held for an older revision of the grant is dead now. Credentials replaced
+  // after a floor raise are not revoked: they are dead at that door by floor and elsewhere grant
+  // what the replacement grants to the same key (revoking them would only fill other doors' lists).
+  revokeCredentials(context, grants.liveCredentialsOfPhone(phone.device_id).filter((c) => c.access_grant_id === grant.access_grant_id && c.grant_revision !== grant.revision));
   const doors = grants.grantEntrances(grant.access_grant_id);
   const notBeforeS = Math.floor(Date.parse(grant.starts_at) / 1000);
   const expiresAtS = grant.ends_at !== null ? Math.floor(Date.parse(grant.ends_at) / 1000) : notBeforeS + defaultLifetimeS;
@@ -161,9 +244,9 @@ function issueForGrant(context: ServerContext, phone: PhoneRow, grant: AccessGra
     });
     const row: CredentialRow = {
       credential_id: toHex(credentialId), workspace_id: phone.workspace_id, device_id: phone.device_id, access_grant_id: grant.access_grant_id,
-      grant_revision: grant.revision, bytes, expires_at_s: expiresAtS, issued_at: nowIso(context), revoked_at: null,
+      grant_revision: grant.revision, bytes, expires_at_s: expiresAtS, issued_at: nowIso(context), revoked_at: null, replaced_at: null,
     };
-    grants.insertCredential(row, chunk.map((door) => door.acs_entrance_id));
+    grants.insertCredential(row, chunk.map((door) => ({ acs_entrance_id: door.acs_entrance_id, door_sequence: door.door_sequence })));
     issued.push(row);
   }
   return issued;

@@ -1,12 +1,31 @@
 /**
- * Revocation: a revoked credential becomes an entry in the signed update of every lock it names;
- * each touched lock's update version goes up by one and its update is re-signed (in the caller's
+ * Revocation: a revoked credential becomes an entry in the signed update of every door it names;
+ * each touched door's update version goes up by one and its update is re-signed (in the caller's
  * transaction, so the version, the entries and the signed bytes commit together).
+ *
+ * Every update is a complete snapshot of the door's live revocations, never a window of the newest:
+ * a lock applies only the highest version it is handed (a phone carries one update per door), so a
+ * lock that missed updates must learn everything from the one it gets. Live = not expired (plus a
+ * grace for lock clock skew) and holding a sequence at the door at or above the door's floor.
+ *
+ * When the live list would not fit one update (`updateRevocationsMax`), the door's supersede floor
+ * is raised above every sequence issued for it so far: every credential issued before, revoked or
+ * not, dies at that door by floor, so the list is empty again. The live grants that held the door's
+ * top sequence move to the new one, and their phones' credentials are marked replaced: the next sync
+ * issues them new credentials at the new sequence, with this update (floor = ceiling = the new
+ * sequence) to carry. A guest whose phone has not synced is refused at that door (superseded) until it
+ * does. Grants below the top sequence (earlier occupants of an exclusive door, already superseded
+ * once the newest occupant unlocks) are not moved: re-issuing them above the floor could bring back
+ * an occupant the lock had already shut out, since the server cannot know whether it had.
  */
 import { fromHex } from '../../protocol/bytes.ts';
+import { assert } from '../../protocol/errors.ts';
 import { nowIso, nowS, type ServerContext } from '../context.ts';
 import { updateRevocationsMax } from '../issuance/issuer.ts';
-import type { CredentialRow } from '../repository/index.ts';
+import type { CredentialRow, EntranceRow } from '../repository/index.ts';
+
+/** A revocation stays listed this long after its credential's expiry: a lock accepts a credential up to its clock-skew tolerance (30 s in firmware-model/config.ts) past expiry; an hour covers any sane tolerance. */
+export const revocationKeptAfterExpiryS = 3600;
 
 export function revokeCredentials(context: ServerContext, credentials: readonly CredentialRow[]): void {
   const { grants } = context.repo;
@@ -22,14 +41,38 @@ export function revokeCredentials(context: ServerContext, credentials: readonly 
   for (const entranceId of touched) refreshLockUpdate(context, entranceId);
 }
 
-/** Re-signs one lock's update under the next version (maintenance syncs call it too). */
+/**
+ * Re-signs one door's update under the next version: its live revocations, floor and ceiling,
+ * raising the floor first when the live list would overflow one update.
+ */
 export function refreshLockUpdate(context: ServerContext, entranceId: string): void {
-  const entrance = context.repo.directory.entranceById(entranceId);
-  if (entrance === undefined) throw new Error(`assertion failed: entrance ${entranceId} exists`);
+  const { directory, grants } = context.repo;
+  let entrance = directory.entranceById(entranceId);
+  assert(entrance !== undefined, `entrance ${entranceId} exists`);
   const now = nowS(context);
-  const revoked = context.repo.grants
-    .revocationsOfLock(entranceId, now, updateRevocationsMax)
-    .map((row) => ({ credentialId: fromHex(row.credential_id), expiresAtS: row.expires_at_s }));
+  const live = (door: EntranceRow) => grants.liveRevocationsOfLock(entranceId, now - revocationKeptAfterExpiryS, door.sequence_floor, updateRevocationsMax + 1);
+  let revoked = live(entrance);
+  if (revoked.length > updateRevocationsMax) {
+    raiseDoorFloor(context, entrance);
+    entrance = directory.entranceById(entranceId)!;
+    revoked = live(entrance);
+    assert(revoked.length === 0, 'a raised floor is above every sequence issued for the door');
+  }
   const version = entrance.update_version + 1;
-  context.repo.directory.setLockUpdate(entranceId, version, context.issuer.lockUpdate(entrance.lock_id, version, revoked, now));
+  const door = {
+    revoked: revoked.map((row) => ({ credentialId: fromHex(row.credential_id), expiresAtS: row.expires_at_s })),
+    sequenceFloor: entrance.sequence_floor,
+    sequenceCeiling: entrance.door_sequence,
+  };
+  directory.setLockUpdate(entranceId, version, context.issuer.lockUpdate(entrance.lock_id, version, door, now), entrance.door_sequence);
+}
+
+/** The door's floor and top sequence become one above everything issued; its current grants move up with it. */
+function raiseDoorFloor(context: ServerContext, entrance: EntranceRow): void {
+  const { directory, grants } = context.repo;
+  const next = entrance.door_sequence + 1;
+  directory.raiseDoorFloor(entrance.acs_entrance_id, next);
+  grants.moveGrantSequences(entrance.acs_entrance_id, entrance.door_sequence, next);
+  grants.markReplacedBelowFloor(entrance.acs_entrance_id, next, nowIso(context));
+  context.log.info({ acs_entrance_id: entrance.acs_entrance_id, sequence_floor: next }, 'door revocations overflow one update: floor raised');
 }
