@@ -20,7 +20,7 @@ async function challengeOf(deterministicRandom: boolean): Promise<string> {
   });
   definition.onConnect?.('00:00:00:00:00:01');
   const read = definition.characteristics.find((characteristic) => characteristic.properties.includes('read') && characteristic.properties.length === 1)!;
-  const value = await read.onRead!();
+  const value = await read.onRead!({ peerAddress: null });
   if (!value.ok) throw new Error('challenge read failed');
   return toHex(value.value);
 }
