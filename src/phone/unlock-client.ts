@@ -119,7 +119,12 @@ export class UnlockClient {
       return heard ?? (await connection.read(challengeCharacteristicOfForm[form]));
     };
     const fullForm = challengeFormForMtu(connection.mtu);
-    const staleAdvertised = (code: ErrorCode | undefined, usedAdvertised: boolean): boolean => usedAdvertised && (code === 'challenge_used' || code === 'challenge_expired' || code === 'challenge_missing' || code === 'relay_suspected');
+    // An advertised challenge may be gone by the time the request lands (taken by someone else, or
+    // renewed: it lives 200 ms). Then the lock answered another challenge than ours, so our request
+    // does not open (decrypt_failed) or our MAC does not check (holder_proof_invalid): all plain,
+    // unauthenticated refusals, and all mean "read a fresh challenge", not "you are refused".
+    const staleCodes: readonly (ErrorCode | undefined)[] = ['challenge_used', 'challenge_expired', 'challenge_missing', 'relay_suspected', 'decrypt_failed', 'holder_proof_invalid'];
+    const staleAdvertised = (status: { code: ErrorCode | undefined; authenticated: boolean }, usedAdvertised: boolean): boolean => usedAdvertised && !status.authenticated && staleCodes.includes(status.code);
     const lockHex = toHex(lockId);
     const ticket = this.wallet.tickets.get(lockHex);
     const updates = this.wallet.updatesFor(lockId);
@@ -159,7 +164,7 @@ export class UnlockClient {
       this.wallet.tickets.set(lockHex, pending.ticket);
       await send(message);
       const status = openResumeResult(this.crypto, pending, await connection.read('exchange'));
-      if (staleAdvertised(status.code, usedAdvertised)) continue;
+      if (staleAdvertised(status, usedAdvertised)) continue;
       if (status.code !== 'ticket_unknown' && status.code !== 'credential_unknown') return finish(status, 'resume');
       // The lock forgot us (e.g. rebooted): it forgot our cached credential too; do a full exchange.
       this.wallet.tickets.delete(lockHex);
@@ -189,7 +194,7 @@ export class UnlockClient {
       await send(message);
       status = openFullResult(this.crypto, pending, cert, await connection.read('exchange'), this.nowS());
       if (attempt >= 2) break;
-      if (staleAdvertised(status.code, usedAdvertised)) continue;
+      if (staleAdvertised(status, usedAdvertised)) continue;
       // The lock forgot our credential (it rebooted or evicted it): send it whole this time.
       if (status.code === 'credential_unknown' && sendHashOnly) {
         this.wallet.cachedAt.delete(lockHex);

@@ -325,3 +325,39 @@ describe('secrets do not outlive their exchange', () => {
     for (const secret of [pending.phoneEphemeralSecret, pending.staticSharedSecret, pending.ephemeralSharedSecret!]) expect(secret.every((byte) => byte === 0)).toBe(true);
   });
 });
+
+describe('the phone never sends a ticket id twice', () => {
+  it('after a stale advertised challenge is refused unheard, the fallback resume uses the next id, and the lock (looking ahead) opens', async () => {
+    const { World } = await import('../../src/sim/world.ts');
+    const { UnlockClient } = await import('../../src/phone/unlock-client.ts');
+    const { RecordingTransport } = await import('../../src/radio/recording-transport.ts');
+    const { decodeRequest: decode } = await import('../../src/protocol/unlock/messages.ts');
+    const world = new World({ seed: 15, crypto, radio: { rssiNoiseDb: 0 } });
+    world.addLock('door', 'Door', { xM: 0, yM: 0 }, { advertiseChallenge: true });
+    const guest = world.addPhone('guest', { xM: 1, yM: 0 });
+    world.grant(guest, ['door'], { subject: 'g1' });
+    expect((await world.radio.runUntil(guest.client.unlock({ useAdvertisedChallenge: false }))).outcome).toBe('unlocked');
+    // A challenge heard in an earlier advertisement, already answered: the lock refuses it unheard.
+    const stale = (await world.radio.runUntil(world.radio.transportFor('guest').scan(300)))[0]!.challenge!;
+    expect((await world.radio.runUntil(guest.client.unlock({ useAdvertisedChallenge: true }))).outcome).toBe('unlocked');
+    await world.radio.advance(6_000);
+    const inner = world.radio.transportFor('guest');
+    const recorder = new RecordingTransport({ now: () => inner.now(), scan: async (ms) => (await inner.scan(ms)).map((advert) => ({ ...advert, challenge: stale })), connect: (id, options) => inner.connect(id, options) });
+    const client = new UnlockClient({ wallet: guest.wallet, crypto, random: (n) => seeded(15, 'client').bytes(n), transport: recorder });
+    const outcome = await world.radio.runUntil(client.unlock({ useAdvertisedChallenge: true }));
+    expect(outcome, JSON.stringify({ code: outcome.code, path: outcome.path })).toMatchObject({ outcome: "unlocked", path: "resume" });
+    const messages: Uint8Array[] = [];
+    let current: number[] = [];
+    for (const write of recorder.sessions[0]!) {
+      current.push(...write.data.subarray(1));
+      if (write.withResponse) {
+        messages.push(Uint8Array.from(current));
+        current = [];
+      }
+    }
+    const ticketIds = messages.map((message) => decode(message)).map((request) => (request.type === 2 ? toHex(request.ticketId) : 'full'));
+    expect(ticketIds).toHaveLength(2);
+    expect(ticketIds[0]).not.toBe('full');
+    expect(ticketIds[1]).not.toBe(ticketIds[0]);
+  });
+});
