@@ -74,6 +74,12 @@ export function refusalFeedback(code: ErrorCode | undefined, door: DoorContext):
       return refused('Too many attempts', 'The lock is pausing after failed attempts. Wait a minute and try again.');
     case 'battery_depleted':
       return refused("The lock's batteries are flat", `Your key is fine, but ${door.name} cannot move its bolt. Contact the front desk.`);
+    case 'access_denied':
+      return refused('The lock did not accept this key', `${door.name} could not verify your key. Reload this page to fetch your keys again; if it keeps happening, contact the front desk.`);
+    case 'lock_proof_invalid':
+    case 'version_downgrade':
+      // The phone refused the lock (its challenge or result did not prove the certified lock): nothing was sent.
+      return refused('This lock could not prove it is genuine', `Your phone sent nothing to it. If you are at ${door.name}, contact the front desk.`);
     default:
       return refused('The lock refused', `Reason: ${code ?? 'unknown'}. Contact the front desk if this keeps happening.`);
   }

@@ -7,7 +7,7 @@ describe('refusal feedback', () => {
   const door = { name: 'Room 101', notBeforeS: 1_900_000_000, expiresAtS: 1_900_086_400 };
   it('names each actionable reason instead of the generic message', () => {
     const titles = new Map<ErrorCode, string>();
-    for (const code of ['credential_expired', 'credential_not_yet_valid', 'credential_revoked', 'credential_wrong_door', 'rate_limited', 'battery_depleted'] as const) {
+    for (const code of ['credential_expired', 'credential_not_yet_valid', 'credential_revoked', 'credential_wrong_door', 'rate_limited', 'battery_depleted', 'access_denied', 'lock_proof_invalid'] as const) {
       const feedback = refusalFeedback(code, door);
       expect(feedback.state, code).toBe('refused');
       expect(feedback.title, code).not.toBe('The lock refused');
