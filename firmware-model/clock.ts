@@ -18,9 +18,13 @@ export class LockClock {
     this.offsetMs = startMs;
   }
 
+  /** When the oscillator started: drift accumulates from here, not from the Unix epoch. */
+  private startedAtTrueMs: number | undefined;
+
   /** The oscillator's reading before the rollback clamp (whole milliseconds). */
   private rawMs(trueMs: number): number {
-    return Math.floor(trueMs + (trueMs * this.options.driftPpm) / 1_000_000 + this.offsetMs);
+    this.startedAtTrueMs ??= trueMs;
+    return Math.floor(trueMs + ((trueMs - this.startedAtTrueMs) * this.options.driftPpm) / 1_000_000 + this.offsetMs);
   }
 
   /** Local time for a true simulator time. */

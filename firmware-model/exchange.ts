@@ -35,7 +35,8 @@ import {
 } from '../src/protocol/unlock/key-schedule.ts';
 import { action as actions, decodeRequest, decodeSealedInner, encodeResult, encodeSealedResult, requestType, statusUnlocked, type FullRequest, type ResumeRequest } from '../src/protocol/unlock/messages.ts';
 import { highestCommonVersion } from '../src/protocol/unlock/versions.ts';
-import { ticketLookahead, type Lock, type OutstandingChallenge, type Ticket } from './lock.ts';
+import { findIssuer } from '../src/protocol/issuer-keys.ts';
+import { ticketLookahead, trustIdOf, type Lock, type OutstandingChallenge, type Ticket } from './lock.ts';
 import { checkCredentialPolicy, doorSequence } from './policy.ts';
 
 export interface ExchangeContext {
@@ -105,7 +106,7 @@ function checkGate(context: ExchangeContext, request: FullRequest | ResumeReques
 interface Resolved {
   hash: Uint8Array;
   claims: CredentialClaims;
-  issuerKid: string;
+  issuerKey: string;
 }
 
 function runFull(context: ExchangeContext, request: FullRequest, challenge: OutstandingChallenge): ExchangeOutcome {
@@ -168,7 +169,7 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
     if (ticketLifetimeS === 0) wipe(keys.resumption);
     if (ticketLifetimeS > 0) {
       const expiresAtMs = Math.min(context.nowMs + ticketLifetimeS * 1000, extra.ticketUntilS! * 1000);
-      const ticket: Ticket = { resumption: keys.resumption, counter: 0, credentialHash: toHex(credentialHash), issuerKid: (extra.who as { issuerKid?: string }).issuerKid!, expiresAtMs };
+      const ticket: Ticket = { resumption: keys.resumption, counter: 0, credentialHash: toHex(credentialHash), issuerKey: (extra.who as { issuerKey?: string }).issuerKey!, expiresAtMs };
       lock.rememberTicket(ticket, ticketIdsFrom(lock, ticket));
     }
     const result = encodeResult(commitForm ? { type: 1, status, lockEphemeralKey: challenge.ephemeralKey, sealed } : { type: 1, status, sealed });
@@ -177,11 +178,13 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
   };
   let resolved: Resolved;
   let holderSignature: Uint8Array;
+  let hashOnly = false;
   try {
     const inner = decodeSealedInner(innerBytes);
     // TH2 binds the credential hash exactly as the phone computed it, even when we refuse it.
     credentialHash = inner.credentialOrHash.length === 32 ? inner.credentialOrHash : crypto.sha256(inner.credentialOrHash);
     holderSignature = inner.holderSignature;
+    hashOnly = inner.credentialOrHash.length === 32;
     if (inner.action !== actions.unlock) return sign('action_unsupported');
     context.applyUpdates(inner.updates);
     resolved = resolveCredential(context, inner.credentialOrHash);
@@ -193,16 +196,18 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
     return reason !== undefined && Object.hasOwn(errorCodes, reason) ? { ...refused, auditCode: reason as ErrorCode } : refused;
   }
   const { claims } = resolved;
-  if (!crypto.verify('ES256', claims.holderKey, holderSignedBytes(th1, credentialHash, actions.unlock), holderSignature)) return sign('holder_proof_invalid');
+  // Hash-only with a bad proof answers as if the hash were unknown: a stranger who learnt a
+  // credential's hash must not learn whether this lock has it cached.
+  if (!crypto.verify('ES256', claims.holderKey, holderSignedBytes(th1, credentialHash, actions.unlock), holderSignature)) return sign(hashOnly ? 'credential_unknown' : 'holder_proof_invalid');
   // Authenticated from here: the issuer vouched for the credential and the holder proved its key.
-  const who = { credentialId: toHex(claims.credentialId), subject: claims.subject, issuerKid: resolved.issuerKid };
+  const who = { credentialId: toHex(claims.credentialId), subject: claims.subject, issuerKey: resolved.issuerKey };
   const holder = { who, authenticated: true };
   if (context.holderRateLimited(who.credentialId)) return sign('rate_limited', holder);
   const policy = policyCode(context, claims);
   if (policy !== undefined) return sign(policy, holder);
   // Last: only a holder who passed every check learns that the battery, not the key, is the problem.
   if (lock.batteryDepleted) return sign('battery_depleted', holder);
-  lock.rememberCredential(toHex(credentialHash), claims, resolved.issuerKid);
+  lock.rememberCredential(toHex(credentialHash), claims, resolved.issuerKey);
   return sign(undefined, { ...holder, ticketUntilS: claims.expiresAtS, raiseFloorTo: doorSequence(claims, lock.identity.lockId) });
 }
 
@@ -221,12 +226,12 @@ function resolveCredential(context: ExchangeContext, credentialOrHash: Uint8Arra
   const { lock } = context;
   const hash = credentialOrHash.length === 32 ? credentialOrHash : lock.crypto.sha256(credentialOrHash);
   const cached = lock.cachedCredential(toHex(hash));
-  if (cached !== undefined && lock.isTrustedKid(cached.issuerKid)) return { hash, claims: cached.claims, issuerKid: cached.issuerKid };
+  if (cached !== undefined && lock.isTrustedKey(cached.issuerKey)) return { hash, claims: cached.claims, issuerKey: cached.issuerKey };
   if (credentialOrHash.length === 32) throw new LatchkeyError('credential_unknown');
   try {
     const credential = parseCredential(credentialOrHash);
     lock.verifyIssuerSignature(credential);
-    return { hash, claims: credential.claims, issuerKid: toHex(credential.sign1.kid) };
+    return { hash, claims: credential.claims, issuerKey: trustIdOf(findIssuer(lock.state.trustedIssuers, credential.sign1.kid, credential.sign1.algorithm)) };
   } catch (error) {
     if (!isLatchkeyError(error)) throw error;
     throw new LatchkeyError('access_denied', error.code);
@@ -248,7 +253,7 @@ function runResume(context: ExchangeContext, request: ResumeRequest, challenge: 
   const { lock } = context;
   const crypto = lock.crypto;
   const ticket = lock.tickets.get(toHex(request.ticketId));
-  if (ticket === undefined || context.nowMs >= ticket.expiresAtMs || !lock.isTrustedKid(ticket.issuerKid)) return refusedPlain(requestType.resume, 'ticket_unknown');
+  if (ticket === undefined || context.nowMs >= ticket.expiresAtMs || !lock.isTrustedKey(ticket.issuerKey)) return refusedPlain(requestType.resume, 'ticket_unknown');
   const counter = counterOf(lock, ticket, request.ticketId);
   if (counter === undefined) return refusedPlain(requestType.resume, 'ticket_unknown');
   const transcript = resumeTranscript(crypto, {
@@ -274,7 +279,7 @@ function runResume(context: ExchangeContext, request: ResumeRequest, challenge: 
   if (request.action !== actions.unlock) return mac('action_unsupported');
   context.applyUpdates(request.updates);
   const cached = lock.cachedCredential(ticket.credentialHash);
-  if (cached === undefined || !lock.isTrustedKid(cached.issuerKid)) return mac('credential_unknown');
+  if (cached === undefined || !lock.isTrustedKey(cached.issuerKey)) return mac('credential_unknown');
   const holder = { who: { credentialId: toHex(cached.claims.credentialId), subject: cached.claims.subject }, authenticated: true };
   if (context.holderRateLimited(holder.who.credentialId)) return mac('rate_limited', holder);
   const policy = policyCode(context, cached.claims);

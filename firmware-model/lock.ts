@@ -105,17 +105,25 @@ interface Connection {
 
 export interface CachedCredential {
   claims: CredentialClaims;
-  /** hex kid of the issuer key that signed it: the entry dies when that key stops being trusted. */
-  issuerKid: string;
+  /** The issuer key that signed it (trustIdOf): the entry dies when that key stops being trusted. */
+  issuerKey: string;
 }
 
 export interface Ticket {
   resumption: Uint8Array;
   counter: number;
   credentialHash: string;
-  /** hex kid of the issuer key behind the credential (flushed with the key). */
-  issuerKid: string;
+  /** The issuer key behind the credential (trustIdOf; flushed with the key). */
+  issuerKey: string;
   expiresAtMs: number;
+}
+
+/**
+ * A trusted issuer key's identity: algorithm, kid **and** public key. A kid alone is not enough: an
+ * issuer may rotate to a new key under the same kid, and what the old key signed must go.
+ */
+export function trustIdOf(key: TrustedIssuerKey): string {
+  return `${key.algorithm}:${toHex(key.kid)}:${toHex(key.publicKey)}`;
 }
 
 /** Ticket ids a lock also recognises ahead of the counter it holds (a phone never reuses an id). */
@@ -432,10 +440,15 @@ export class Lock {
     const who = { ...(outcome.credentialId ? { credentialId: outcome.credentialId } : {}), ...(outcome.subject ? { subject: outcome.subject } : {}) };
     if (outcome.code !== undefined) {
       if (outcome.authenticated) {
-        // A verified holder refused: its own budget, and a record in the NV ring (committed now).
+        // A verified holder refused: its own budget. The NV ring (committed now) gets the first such
+        // refusal of a credential in a window; repeats, and credentials for other doors, are
+        // counted, so no holder can flush the ring or wear NV out by hammering the door.
+        const firstInWindow = !this.holderRefusedRecently(outcome.credentialId!);
         if (outcome.code !== 'rate_limited' && outcome.code !== 'battery_depleted') this.recordHolderFailure(outcome.credentialId!);
-        this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: outcome.code, ...who }, true);
-        this.commit(nowMs);
+        if (firstInWindow && outcome.code !== 'credential_wrong_door') {
+          this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: outcome.code, ...who }, true);
+          this.commit(nowMs);
+        } else this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: outcome.code }, false);
       } else {
         if (outcome.costly) this.strangerFailureTimesMs.push(this.tickMs);
         if (this.strangerFailureTimesMs.length > this.config.strangerFailuresMax * 2) this.strangerFailureTimesMs.shift();
@@ -474,12 +487,12 @@ export class Lock {
 
   /** Used by applyLockUpdate: replace persistent state and commit. */
   replacePersistent(next: PersistentState, nowMs: number): void {
-    const trustedBefore = new Set(this.persistent.trustedIssuers.map((key) => toHex(key.kid)));
+    const trustedBefore = new Set(this.persistent.trustedIssuers.map(trustIdOf));
     this.persistent = next;
     this.audit.append({ timeMs: nowMs, event: 'update_applied' }); // committed with the update itself
     this.commit(nowMs);
     this.afterLoad();
-    const trustedNow = new Set(next.trustedIssuers.map((key) => toHex(key.kid)));
+    const trustedNow = new Set(next.trustedIssuers.map(trustIdOf));
     if (trustedNow.size !== trustedBefore.size || [...trustedNow].some((kid) => !trustedBefore.has(kid))) this.flushUntrusted();
   }
 
@@ -489,12 +502,12 @@ export class Lock {
    * verify again, and fail.
    */
   private flushUntrusted(): void {
-    for (const [hash, entry] of this.credentialCache) if (!this.isTrustedKid(entry.issuerKid)) this.credentialCache.delete(hash);
-    for (const [id, ticket] of this.tickets) if (!this.isTrustedKid(ticket.issuerKid)) this.tickets.delete(id);
+    for (const [hash, entry] of this.credentialCache) if (!this.isTrustedKey(entry.issuerKey)) this.credentialCache.delete(hash);
+    for (const [id, ticket] of this.tickets) if (!this.isTrustedKey(ticket.issuerKey)) this.tickets.delete(id);
   }
 
-  isTrustedKid(kidHex: string): boolean {
-    return this.persistent.trustedIssuers.some((key) => toHex(key.kid) === kidHex);
+  isTrustedKey(trustId: string): boolean {
+    return this.persistent.trustedIssuers.some((key) => trustIdOf(key) === trustId);
   }
   setClock(trueNowMs: number, targetMs: number): boolean {
     return this.clock.set(trueNowMs, targetMs);
@@ -570,6 +583,10 @@ export class Lock {
     return this.strangerFailureTimesMs.length >= this.config.strangerFailuresMax;
   }
 
+  private holderRefusedRecently(credentialId: string): boolean {
+    return (this.holderFailures.get(credentialId) ?? []).some((time) => this.tickMs - time < this.config.failureWindowMs);
+  }
+
   private holderRateLimited(credentialId: string): boolean {
     const times = (this.holderFailures.get(credentialId) ?? []).filter((time) => this.tickMs - time < this.config.failureWindowMs);
     return times.length >= this.config.failuresMax;
@@ -598,9 +615,9 @@ export class Lock {
     }
     return entry;
   }
-  rememberCredential(hashHex: string, claims: CredentialClaims, issuerKid: string): void {
+  rememberCredential(hashHex: string, claims: CredentialClaims, issuerKey: string): void {
     if (this.credentialCache.size >= limits.credentialCacheMax) this.credentialCache.delete(this.credentialCache.keys().next().value!);
-    this.credentialCache.set(hashHex, { claims, issuerKid });
+    this.credentialCache.set(hashHex, { claims, issuerKey });
   }
   /**
    * Files a ticket under its next `ticketLookahead` ids (a phone whose attempt was refused before

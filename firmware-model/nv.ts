@@ -12,7 +12,12 @@ import type { CryptoProvider } from '../src/protocol/crypto/provider.ts';
 import { assert } from '../src/protocol/errors.ts';
 
 export const nvPageBytes = 64;
-export const nvSlotPagesMax = 128;
+/**
+ * 24 KiB per slot: the lock's largest possible state (512 revocations, 4 issuer keys, a full audit
+ * ring of 64 records with 64-byte subjects: about 18.5 KiB) must always fit, or a commit could
+ * never succeed again (persistent-state.ts asserts this when it loads).
+ */
+export const nvSlotPagesMax = 384;
 const headerMagic = 0x4c4b4e56; // "LKNV"
 
 /** Thrown inside a commit when the injected power cut fires; the lock stops at once. */

@@ -11,7 +11,10 @@ import { LatchkeyError, codeOfWire, wireOf } from '../src/protocol/errors.ts';
 import type { TrustedIssuerKey } from '../src/protocol/issuer-keys.ts';
 import type { RevocationEntry } from '../src/protocol/lock-update.ts';
 import { fromHex, toHex } from '../src/protocol/bytes.ts';
+import { assert } from '../src/protocol/errors.ts';
+import { limits } from '../src/protocol/limits.ts';
 import { auditEvents, authenticatedAuditMax, type AuditRecord } from './audit.ts';
+import { nvPageBytes, nvSlotPagesMax } from './nv.ts';
 
 export interface PersistentState {
   trustedIssuers: TrustedIssuerKey[];
@@ -83,3 +86,23 @@ export function decodePersistentState(bytes: Uint8Array): PersistentState {
     audit: asArray(audit, 'audit', 'claim_invalid', 0, authenticatedAuditMax).map(decodeAuditRecord),
   };
 }
+
+/** The largest state the lock can hold, every bound at its maximum (every number at 2^32 − 1). */
+function largestState(): PersistentState {
+  const big = 0xffffffff;
+  const bytes = (length: number, fill: number) => new Uint8Array(length).fill(fill);
+  return {
+    trustedIssuers: Array.from({ length: limits.trustedIssuersMax }, (_, i) => ({ kid: bytes(limits.idBytesMax, i), algorithm: 'ES256' as const, publicKey: bytes(33, 2) })),
+    updateVersion: big,
+    revoked: Array.from({ length: limits.lockRevocationsMax }, (_, i) => ({ credentialId: bytes(16, i & 0xff), expiresAtS: big })),
+    sequenceFloor: big,
+    sequenceCeiling: big,
+    clockHighWaterMs: big * 1000 + 999,
+    audit: Array.from({ length: authenticatedAuditMax }, (_, i): AuditRecord => ({ sequence: big - i, timeMs: big * 1000 + 999, event: 'refused', code: 'credential_superseded', credentialId: 'ff'.repeat(16), subject: 'x'.repeat(limits.textBytesMax) })),
+    auditNextSequence: big,
+  };
+}
+
+/** Bytes of the largest state: NV must hold it (asserted below), and a bigger state cannot exist. */
+export const persistentStateBytesMax = encodePersistentState(largestState()).length;
+assert(persistentStateBytesMax <= nvPageBytes * nvSlotPagesMax, `the largest lock state (${persistentStateBytesMax} bytes) fits one NV slot`);

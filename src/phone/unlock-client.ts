@@ -185,7 +185,8 @@ export class UnlockClient {
         random: this.random,
         lock: cert,
         challengeBytes: await challenge(fullForm),
-        minimumForm: usedAdvertised ? challengeForm.commit : fullForm,
+        // A lock advertises form 3 (signed): anything weaker in an advert is a look-alike's.
+        minimumForm: usedAdvertised ? challengeForm.signed : fullForm,
         credential: credential.bytes,
         sendHashOnly,
         holder: this.wallet.holder,

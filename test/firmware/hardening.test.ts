@@ -361,3 +361,91 @@ describe('the phone never sends a ticket id twice', () => {
     expect(ticketIds[1]).not.toBe(ticketIds[0]);
   });
 });
+
+describe('findings of the independent attack on v2 (each reproduced first)', () => {
+  it('the largest state the lock can hold fits NV: 512 revocations and a full ring commit, and a guest still opens', async () => {
+    const { persistentStateBytesMax } = await import('../../firmware-model/persistent-state.ts');
+    const { nvPageBytes, nvSlotPagesMax } = await import('../../firmware-model/nv.ts');
+    expect(persistentStateBytesMax).toBeLessThanOrEqual(nvPageBytes * nvSlotPagesMax);
+    const s = setup(21);
+    for (let batch = 0; batch < 11; batch++) {
+      const count = batch < 10 ? 50 : 12;
+      const revoked = Array.from({ length: count }, () => ({ credentialId: s.random.bytes(16), expiresAtS: epochS + 30 * 86400 }));
+      expect(applyLockUpdate(s.lock, s.update(s.issuer, { revoked }), epochMs + batch, undefined)).toBeUndefined();
+    }
+    expect(s.lock.state.revoked).toHaveLength(512);
+    expect((await full({ lock: s.lock, cert: s.cert, nowMs: epochMs + 10_000, credential: s.credential(s.issuer, s.guest, { subject: 'g'.repeat(64) }), holder: s.guest })).status).toBe('unlocked');
+  });
+
+  it('rotating to a new key under the same kid flushes what the old key signed (ticket, hash and whole credential)', async () => {
+    const s = setup(22);
+    const attacker = makeHolder(crypto, s.random.fork('attacker'));
+    const stolenCredential = s.credential(s.issuer, attacker);
+    const first = await full({ lock: s.lock, cert: s.cert, nowMs: epochMs, credential: stolenCredential, holder: attacker });
+    expect(first.status).toBe('unlocked');
+    const fresh = makeIssuer(crypto, 'EdDSA', s.random.fork('fresh'), s.issuer.kid);
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { issuers: [publicPart(fresh)] }), epochMs + 1_000, undefined)).toBeUndefined();
+    expect((await resume(s.lock, first.ticket!, epochMs + 10_000)).status.code).toBe('ticket_unknown');
+    expect((await full({ lock: s.lock, cert: s.cert, nowMs: epochMs + 20_000, credential: stolenCredential, holder: attacker, hashOnly: true })).code).toBe('credential_unknown');
+    expect((await full({ lock: s.lock, cert: s.cert, nowMs: epochMs + 30_000, credential: stolenCredential, holder: attacker })).code).toBe('access_denied');
+    expect(s.lock.actuations).toBe(1);
+  });
+
+  it('a verified but refused holder (revoked, or for another door) cannot flush the NV ring by hammering', async () => {
+    const s = setup(23);
+    const victim = await full({ lock: s.lock, cert: s.cert, nowMs: epochMs, credential: s.credential(s.issuer, s.guest, { subject: 'victim' }), holder: s.guest });
+    expect(victim.status).toBe('unlocked');
+    const revokedGuest = makeHolder(crypto, s.random.fork('revoked'));
+    const cti = s.random.bytes(16);
+    const revokedCredential = s.credential(s.issuer, revokedGuest, { credentialId: cti });
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { revoked: [{ credentialId: cti, expiresAtS: epochS + 86400 }] }), epochMs + 1, undefined)).toBeUndefined();
+    const otherDoor = s.credential(s.issuer, revokedGuest, { doors: [{ lockId: s.random.bytes(8), sequence: 1 }] });
+    const writesBefore = s.lock.nv.writeCount;
+    for (let i = 0; i < 70; i++) {
+      const at = epochMs + 10_000 + i * 1_000;
+      await full({ lock: s.lock, cert: s.cert, nowMs: at, credential: i % 2 === 0 ? revokedCredential : otherDoor, holder: revokedGuest });
+    }
+    const ring = s.lock.audit.since(0);
+    expect(ring.some((record) => record.event === 'unlocked' && record.subject === 'victim')).toBe(true);
+    expect(ring.filter((record) => record.event === 'refused').length).toBeLessThanOrEqual(3);
+    expect(s.lock.nv.writeCount - writesBefore).toBeLessThan(70 * 3);
+  });
+
+  it('a hash-only request with a bad holder proof answers as an unknown hash, so a stranger cannot tell a cached credential', async () => {
+    const s = setup(24);
+    const credential = s.credential(s.issuer, s.guest);
+    const stranger = makeHolder(crypto, s.random.fork('stranger'));
+    const before = await full({ lock: s.lock, cert: s.cert, nowMs: epochMs, credential, holder: stranger, hashOnly: true });
+    expect((await full({ lock: s.lock, cert: s.cert, nowMs: epochMs + 1_000, credential, holder: s.guest })).status).toBe('unlocked');
+    const after = await full({ lock: s.lock, cert: s.cert, nowMs: epochMs + 10_000, credential, holder: stranger, hashOnly: true });
+    expect([before.code, after.code]).toEqual(['credential_unknown', 'credential_unknown']);
+  });
+
+  it('the RTC drifts from power-up, not from the Unix epoch', () => {
+    const s = setup(25, { clockDriftPpm: 10 });
+    expect(Math.abs(s.lock.localNowMs(epochMs) - epochMs)).toBeLessThan(1_000);
+    expect(s.lock.localNowMs(epochMs + 1_000_000_000) - (epochMs + 1_000_000_000)).toBe(10_000);
+  });
+});
+
+describe('the phone on the advertised path', () => {
+  it('refuses an advertised challenge weaker than form 3 (a look-alike advertiser) before sending anything', async () => {
+    const { World } = await import('../../src/sim/world.ts');
+    const { UnlockClient } = await import('../../src/phone/unlock-client.ts');
+    const { RecordingTransport } = await import('../../src/radio/recording-transport.ts');
+    const world = new World({ seed: 26, crypto, radio: { rssiNoiseDb: 0 } });
+    const door = world.addLock('door', 'Door', { xM: 0, yM: 0 }, { advertiseChallenge: true });
+    const guest = world.addPhone('guest', { xM: 1, yM: 0 });
+    world.grant(guest, ['door'], { subject: 'g1' });
+    // A form-1 challenge of the real lock, put in an advertisement by someone else.
+    door.lock.step({ type: 'connect', connectionId: 999 }, world.radio.now());
+    const weak = readValue(door.lock.step({ type: 'read', connectionId: 999, characteristic: 'challenge', offset: 0 }, world.radio.now()))!;
+    door.lock.step({ type: 'disconnect', connectionId: 999 }, world.radio.now());
+    const inner = world.radio.transportFor('guest');
+    const recorder = new RecordingTransport({ now: () => inner.now(), scan: async (ms) => (await inner.scan(ms)).map((advert) => ({ ...advert, challenge: weak })), connect: (id, options) => inner.connect(id, options) });
+    const client = new UnlockClient({ wallet: guest.wallet, crypto, random: (n) => seeded(26, 'client').bytes(n), transport: recorder });
+    const outcome = await world.radio.runUntil(client.unlock({ useAdvertisedChallenge: true }));
+    expect(outcome).toMatchObject({ outcome: 'refused', code: 'lock_proof_invalid' });
+    expect(recorder.sessions.flat()).toHaveLength(0);
+  });
+});

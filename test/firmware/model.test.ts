@@ -538,10 +538,15 @@ class Model {
   }
 
   private decide(message: Uint8Array, challenge: ModelChallenge | undefined, relayBoundMs: number, meta: SentMessage | undefined): { decision: Decision; newTicket?: ModelTicket } {
-    const refuse = (type: 1 | 2, code: string, options: { authenticated?: boolean; protectedResult?: boolean; costly?: boolean; auditCode?: string } = {}): { decision: Decision } => {
+    const refuse = (type: 1 | 2, code: string, options: { authenticated?: boolean; protectedResult?: boolean; costly?: boolean; auditCode?: string; ctiHex?: string } = {}): { decision: Decision } => {
       const authenticated = options.authenticated ?? false;
       if (!authenticated && options.costly) this.strangerFailures.push(this.nowMs);
-      this.audit('refused', authenticated ? code : (options.auditCode ?? code), authenticated);
+      if (authenticated) {
+        // The ring gets a credential's first refusal in a window (not for another door); the rest are counted.
+        const first = !(this.holderFailures.get(options.ctiHex!) ?? []).some((time) => this.nowMs - time < config.failureWindowMs);
+        if (code !== 'rate_limited') this.recordHolderFailure(options.ctiHex!);
+        this.audit('refused', code, first && code !== 'credential_wrong_door');
+      } else this.audit('refused', options.auditCode ?? code, false);
       return { decision: { unlocked: false, code, authenticated, protectedResult: options.protectedResult ?? false, type } };
     };
     let request: Request;
@@ -575,14 +580,12 @@ class Model {
       else if (meta.hashOnly) return stranger('credential_unknown');
       else if (credential.signer === 'rogue' || !this.trusted.includes(credential.signer)) return stranger('access_denied', '*');
       else kidHex = kidOf[credential.signer];
-      if (!credential.holderMatches) return stranger('holder_proof_invalid');
+      // A hash-only request with a bad proof looks like an unknown hash (no cache oracle).
+      if (!credential.holderMatches) return stranger(meta.hashOnly ? 'credential_unknown' : 'holder_proof_invalid');
       // Authenticated from here: specific codes, the lock time, the holder's own budget.
-      if (this.rateLimited(credential.ctiHex)) return refuse(1, 'rate_limited', { authenticated: true, protectedResult: true });
+      if (this.rateLimited(credential.ctiHex)) return refuse(1, 'rate_limited', { authenticated: true, protectedResult: true, ctiHex: credential.ctiHex });
       const policy = this.policy(credential);
-      if (policy !== undefined) {
-        this.recordHolderFailure(credential.ctiHex);
-        return refuse(1, policy, { authenticated: true, protectedResult: true });
-      }
+      if (policy !== undefined) return refuse(1, policy, { authenticated: true, protectedResult: true, ctiHex: credential.ctiHex });
       if (this.cache.size >= limits.credentialCacheMax && !this.cache.has(credential.hashHex)) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(credential.hashHex, { cred: meta.cred, kidHex });
       const newTicket: ModelTicket = { resumption: undefined, counter: 0, cred: meta.cred, kidHex, hashHex: credential.hashHex, expiresAtMs: Math.min(this.nowMs + config.ticketLifetimeS * 1000, credential.claims.expiresAtS * 1000) };
@@ -598,17 +601,14 @@ class Model {
     const ticket = found.ticket;
     ticket.counter = found.counter + 1; // one use per id: filed again under the next ids
     this.fileTicket(ticket);
-    const mac = (code: string, authenticated: boolean): { decision: Decision } => refuse(2, code, { authenticated, protectedResult: true });
+    const mac = (code: string, authenticated: boolean, ctiHex?: string): { decision: Decision } => refuse(2, code, { authenticated, protectedResult: true, ...(ctiHex ? { ctiHex } : {}) });
     for (const index of meta.updates) this.applyUpdate(index);
     const cached = this.lookupCache(ticket.hashHex);
     if (cached === undefined || !this.trustedKid(cached.kidHex)) return mac('credential_unknown', false);
     const credential = creds[cached.cred]!;
-    if (this.rateLimited(credential.ctiHex)) return mac('rate_limited', true);
+    if (this.rateLimited(credential.ctiHex)) return mac('rate_limited', true, credential.ctiHex);
     const policy = this.policy(credential);
-    if (policy !== undefined) {
-      this.recordHolderFailure(credential.ctiHex);
-      return mac(policy, true);
-    }
+    if (policy !== undefined) return mac(policy, true, credential.ctiHex);
     this.resumeActuations++;
     this.succeed(credential, challenge.id!);
     return { decision: { unlocked: true, code: undefined, authenticated: true, protectedResult: true, type: 2 } };
@@ -1005,7 +1005,8 @@ describe('lock model-based test', () => {
     expect(totals.resumed).toBeGreaterThan(0);
     expect(totals.viaAdvert).toBeGreaterThan(0);
     for (const reached of [
-      'refused:rate_limited:auth',
+      // A rate-limited credential was refused moments before: its refusal is counted, not in the ring.
+      'refused:rate_limited',
       'refused:credential_expired:auth',
       'refused:credential_superseded:auth',
       'refused:credential_revoked:auth',
