@@ -11,7 +11,8 @@ import type { Lock } from './lock.ts';
 export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, trueNowMs: number | undefined): ErrorCode | undefined {
   let update: LockUpdate;
   try {
-    update = verifyLockUpdate(lock.crypto, bytes, lock.state.trustedIssuers);
+    // Only the lock-administration keys sign updates (not the credential-signing keys).
+    update = verifyLockUpdate(lock.crypto, bytes, lock.state.updateKeys);
   } catch (error) {
     if (!isLatchkeyError(error)) throw error;
     return error.code;
@@ -45,6 +46,7 @@ export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, tr
       // The issuer's word on the highest sequence it issued for this door only grows.
       sequenceCeiling: Math.max(lock.state.sequenceCeiling, update.sequenceCeiling ?? 0, update.sequenceFloor),
       trustedIssuers: update.issuers ?? lock.state.trustedIssuers,
+      updateKeys: update.updateKeys ?? lock.state.updateKeys,
     },
     nowMs,
   );

@@ -161,7 +161,12 @@ export class Lock {
   actuations = 0;
   private readonly cells: Battery;
 
-  constructor(options: { identity: LockIdentity; trustedIssuers: TrustedIssuerKey[]; crypto: CryptoProvider; random: RandomSource; config?: Partial<LockConfig>; startMs?: number; nv?: NvStorage }) {
+  /**
+   * `trustedIssuers` verify credentials; `updateKeys` (lock-administration keys) alone verify lock
+   * updates. Without `updateKeys` the issuer keys do both, and a stolen issuer key can then take
+   * the lock over through updates (docs/PROTOCOL.md §13.2).
+   */
+  constructor(options: { identity: LockIdentity; trustedIssuers: TrustedIssuerKey[]; updateKeys?: TrustedIssuerKey[]; crypto: CryptoProvider; random: RandomSource; config?: Partial<LockConfig>; startMs?: number; nv?: NvStorage }) {
     this.identity = options.identity;
     this.config = { ...lockConfigDefaults, ...options.config };
     this.crypto = options.crypto;
@@ -175,7 +180,10 @@ export class Lock {
     this.keysHash = certifiedKeysHash(this.crypto, this.identity.lockId, signingKey, agreementKey);
     this.persistent = stored
       ? decodePersistentState(stored)
-      : { trustedIssuers: options.trustedIssuers.slice(0, limits.trustedIssuersMax), updateVersion: 0, revoked: [], sequenceFloor: 0, sequenceCeiling: 0, clockHighWaterMs: 0, audit: [], auditNextSequence: 1 };
+      : {
+          trustedIssuers: options.trustedIssuers.slice(0, limits.trustedIssuersMax),
+          updateKeys: (options.updateKeys ?? options.trustedIssuers).slice(0, limits.trustedIssuersMax),
+          updateVersion: 0, revoked: [], sequenceFloor: 0, sequenceCeiling: 0, clockHighWaterMs: 0, audit: [], auditNextSequence: 1 };
     if (!stored) this.nv.commit(encodePersistentState(this.persistent));
     this.afterLoad();
     this.audit.restore(this.persistent.audit, this.persistent.auditNextSequence);

@@ -17,7 +17,10 @@ import { auditEvents, authenticatedAuditMax, type AuditRecord } from './audit.ts
 import { nvPageBytes, nvSlotPagesMax } from './nv.ts';
 
 export interface PersistentState {
+  /** Keys whose signatures on credentials (and lock certificates) the lock accepts. */
   trustedIssuers: TrustedIssuerKey[];
+  /** Lock-administration keys: they alone verify lock updates. */
+  updateKeys: TrustedIssuerKey[];
   updateVersion: number;
   revoked: RevocationEntry[];
   sequenceFloor: number;
@@ -51,9 +54,20 @@ function decodeAuditRecord(value: unknown): AuditRecord {
   return record;
 }
 
+const encodeKeys = (keys: TrustedIssuerKey[]) => keys.map((key) => [key.kid, signatureAlgorithms[key.algorithm], key.publicKey]);
+
+function decodeKeys(value: unknown, title: string): TrustedIssuerKey[] {
+  return asArray(value as never, title, 'claim_invalid', 0, 16).map((entry) => {
+    const [kid, alg, key] = asArray(entry, 'issuer', 'claim_invalid', 3, 3);
+    const algorithm = algorithmOfId(alg as number);
+    if (algorithm === undefined) throw new LatchkeyError('storage_corrupt', 'issuer algorithm');
+    return { kid: asBytes(kid, 'kid', 'claim_invalid', 1, 16), algorithm, publicKey: asBytes(key, 'key', 'claim_invalid', 32, 33) };
+  });
+}
+
 export function encodePersistentState(state: PersistentState): Uint8Array {
   return encodeDeterministic([
-    state.trustedIssuers.map((key) => [key.kid, signatureAlgorithms[key.algorithm], key.publicKey]),
+    encodeKeys(state.trustedIssuers),
     state.updateVersion,
     state.revoked.map((entry) => [entry.credentialId, entry.expiresAtS]),
     state.sequenceFloor,
@@ -61,19 +75,16 @@ export function encodePersistentState(state: PersistentState): Uint8Array {
     state.sequenceCeiling,
     state.auditNextSequence,
     state.audit.map(encodeAuditRecord) as never,
+    encodeKeys(state.updateKeys),
   ]);
 }
 
 export function decodePersistentState(bytes: Uint8Array): PersistentState {
   const bounds = { bytesMax: 64 * 1024, depthMax: 4, itemsMax: 4096 };
-  const [issuers, version, revoked, floor, seconds, millis, ceiling, nextSequence, audit] = asArray(decodeStrict(bytes, bounds), 'nv state', 'claim_invalid', 9, 9);
+  const [issuers, version, revoked, floor, seconds, millis, ceiling, nextSequence, audit, updateKeys] = asArray(decodeStrict(bytes, bounds), 'nv state', 'claim_invalid', 10, 10);
   return {
-    trustedIssuers: asArray(issuers, 'issuers', 'claim_invalid', 0, 16).map((entry) => {
-      const [kid, alg, key] = asArray(entry, 'issuer', 'claim_invalid', 3, 3);
-      const algorithm = algorithmOfId(alg as number);
-      if (algorithm === undefined) throw new LatchkeyError('storage_corrupt', 'issuer algorithm');
-      return { kid: asBytes(kid, 'kid', 'claim_invalid', 1, 16), algorithm, publicKey: asBytes(key, 'key', 'claim_invalid', 32, 33) };
-    }),
+    trustedIssuers: decodeKeys(issuers, 'issuers'),
+    updateKeys: decodeKeys(updateKeys, 'update keys'),
     updateVersion: asUint(version, 'version', 'claim_invalid'),
     revoked: asArray(revoked, 'revoked', 'claim_invalid', 0, 4096).map((entry) => {
       const [cti, exp] = asArray(entry, 'revocation', 'claim_invalid', 2, 2);
@@ -93,6 +104,7 @@ function largestState(): PersistentState {
   const bytes = (length: number, fill: number) => new Uint8Array(length).fill(fill);
   return {
     trustedIssuers: Array.from({ length: limits.trustedIssuersMax }, (_, i) => ({ kid: bytes(limits.idBytesMax, i), algorithm: 'ES256' as const, publicKey: bytes(33, 2) })),
+    updateKeys: Array.from({ length: limits.trustedIssuersMax }, (_, i) => ({ kid: bytes(limits.idBytesMax, i), algorithm: 'ES256' as const, publicKey: bytes(33, 2) })),
     updateVersion: big,
     revoked: Array.from({ length: limits.lockRevocationsMax }, (_, i) => ({ credentialId: bytes(16, i & 0xff), expiresAtS: big })),
     sequenceFloor: big,

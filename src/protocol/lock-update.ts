@@ -18,7 +18,7 @@ import { verifyIssuerSignedClaims } from './issuer-signed.ts';
 import { limits } from './limits.ts';
 
 const updateLabel = { iss: 1, iat: 6, update: -65539 } as const;
-const bodyLabel = { lockId: 1, version: 2, revoked: 3, sequenceFloor: 4, timeS: 5, issuers: 6, sequenceCeiling: 7 } as const;
+const bodyLabel = { lockId: 1, version: 2, revoked: 3, sequenceFloor: 4, timeS: 5, issuers: 6, sequenceCeiling: 7, updateKeys: 8 } as const;
 export const lockUpdateBytesMax = 1400;
 
 export interface RevocationEntry {
@@ -43,6 +43,12 @@ export interface LockUpdate {
    * cannot supersede every legitimate guest (docs/PROTOCOL.md §8).
    */
   sequenceCeiling?: number;
+  /**
+   * Replaces the lock-administration keys: the keys that alone may sign lock updates (and so
+   * rotate keys, move the floor and the clock). Kept apart from the credential-signing keys, a
+   * stolen credential key cannot take the lock over through updates.
+   */
+  updateKeys?: TrustedIssuerKey[];
 }
 
 export function issueLockUpdate(crypto: CryptoProvider, issuer: IssuerSigningKey, update: LockUpdate): Uint8Array {
@@ -54,6 +60,7 @@ export function issueLockUpdate(crypto: CryptoProvider, issuer: IssuerSigningKey
     [bodyLabel.timeS, update.timeS],
     [bodyLabel.issuers, update.issuers?.map((key) => [key.kid, signatureAlgorithms[key.algorithm], key.publicKey])],
     [bodyLabel.sequenceCeiling, update.sequenceCeiling],
+    [bodyLabel.updateKeys, update.updateKeys?.map((key) => [key.kid, signatureAlgorithms[key.algorithm], key.publicKey])],
   ];
   const payload = encodeDeterministic(cborMap([[updateLabel.iss, update.issuer], [updateLabel.iat, update.issuedAtS], [updateLabel.update, cborMap(body)]]));
   return signSign1(crypto, issuer.algorithm, issuer.secretKey, issuer.kid, payload);
@@ -76,14 +83,17 @@ export function verifyLockUpdate(crypto: CryptoProvider, bytes: Uint8Array, trus
   };
   if (body.has(bodyLabel.sequenceCeiling)) update.sequenceCeiling = asUint(body.get(bodyLabel.sequenceCeiling), 'sequence ceiling', 'claim_invalid');
   if (body.has(bodyLabel.timeS)) update.timeS = asUint(body.get(bodyLabel.timeS), 'time', 'claim_invalid');
-  if (body.has(bodyLabel.issuers)) {
-    update.issuers = asArray(body.get(bodyLabel.issuers), 'issuers', 'claim_invalid', 1, limits.trustedIssuersMax).map((entry, index) => {
-      const [kid, alg, publicKey] = asArray(entry, `issuers[${index}]`, 'claim_invalid', 3, 3);
-      const algorithm = algorithmOfId(asInt(alg, `issuers[${index}].alg`, 'claim_invalid'));
-      if (algorithm === undefined) throw new LatchkeyError('cose_alg_not_allowed', `issuers[${index}]`);
-      const length = algorithm === 'ES256' ? 33 : 32;
-      return { kid: asBytes(kid, `issuers[${index}].kid`, 'claim_invalid', 1, kidBytesMax), algorithm, publicKey: asBytes(publicKey, `issuers[${index}].key`, 'claim_invalid', length, length) };
-    });
-  }
+  if (body.has(bodyLabel.issuers)) update.issuers = keyList(body.get(bodyLabel.issuers), 'issuers');
+  if (body.has(bodyLabel.updateKeys)) update.updateKeys = keyList(body.get(bodyLabel.updateKeys), 'update keys');
   return update;
+}
+
+function keyList(value: CborValue | undefined, title: string): TrustedIssuerKey[] {
+  return asArray(value, title, 'claim_invalid', 1, limits.trustedIssuersMax).map((entry, index) => {
+    const [kid, alg, publicKey] = asArray(entry, `${title}[${index}]`, 'claim_invalid', 3, 3);
+    const algorithm = algorithmOfId(asInt(alg, `${title}[${index}].alg`, 'claim_invalid'));
+    if (algorithm === undefined) throw new LatchkeyError('cose_alg_not_allowed', `${title}[${index}]`);
+    const length = algorithm === 'ES256' ? 33 : 32;
+    return { kid: asBytes(kid, `${title}[${index}].kid`, 'claim_invalid', 1, kidBytesMax), algorithm, publicKey: asBytes(publicKey, `${title}[${index}].key`, 'claim_invalid', length, length) };
+  });
 }

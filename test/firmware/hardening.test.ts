@@ -449,3 +449,26 @@ describe('the phone on the advertised path', () => {
     expect(recorder.sessions.flat()).toHaveLength(0);
   });
 });
+
+describe('lock-administration keys apart from credential keys', () => {
+  it('a stolen credential-signing key cannot sign updates (no floor, version or trust takeover); the administration key can, and can rotate itself', async () => {
+    const random = seeded(27, 'admin');
+    const issuer = makeIssuer(crypto, 'EdDSA', random.fork('issuer'));
+    const admin = makeIssuer(crypto, 'EdDSA', random.fork('admin'));
+    const identity = makeLockIdentity(random.fork('lock'));
+    const lockRandom = random.fork('lock-rng');
+    const lock = new Lock({ identity, trustedIssuers: trustedOf(issuer), updateKeys: trustedOf(admin), crypto, random: (n) => lockRandom.bytes(n), startMs: epochMs });
+    const update = (signer: IssuerSigningKey, body: Partial<Parameters<typeof issueLockUpdate>[2]>) => issueLockUpdate(crypto, signer, { issuer: 'https://issuer.test', issuedAtS: epochS, lockId: identity.lockId, version: 1, revoked: [], sequenceFloor: 0, ...body });
+    // The thief holds the credential key: its update (version, floor, ceiling at 2^32 − 1, trust set replaced) is refused.
+    const takeover = update(issuer, { version: 0xffffffff, sequenceFloor: 0xffffffff, sequenceCeiling: 0xffffffff, issuers: [publicPart(issuer)], updateKeys: [publicPart(issuer)] });
+    expect(applyLockUpdate(lock, takeover, epochMs, undefined)).toBe('cose_unknown_kid');
+    expect([lock.state.updateVersion, lock.state.sequenceFloor]).toEqual([0, 0]);
+    // The administration key rotates the credential key and itself; the old administration key is then out.
+    const nextAdmin = makeIssuer(crypto, 'EdDSA', random.fork('admin-2'));
+    const nextIssuer = makeIssuer(crypto, 'EdDSA', random.fork('issuer-2'));
+    expect(applyLockUpdate(lock, update(admin, { version: 1, issuers: [publicPart(nextIssuer)], updateKeys: [publicPart(nextAdmin)] }), epochMs, undefined)).toBeUndefined();
+    expect(applyLockUpdate(lock, update(admin, { version: 2 }), epochMs, undefined)).not.toBeUndefined();
+    expect(applyLockUpdate(lock, update(nextAdmin, { version: 2 }), epochMs, undefined)).toBeUndefined();
+    expect(toHex(lock.state.trustedIssuers[0]!.publicKey)).toBe(toHex(publicPart(nextIssuer).publicKey));
+  });
+});
