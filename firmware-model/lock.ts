@@ -253,7 +253,7 @@ export class Lock {
         return;
       case 'connect':
         // A connection id the lock still holds is a new link (the old one's state dies with it).
-        this.connections.delete(input.connectionId);
+        this.forgetConnection(input.connectionId);
         if (this.connections.size >= this.config.connectionsMax) outputs.push({ type: 'disconnect', connectionId: input.connectionId });
         else {
           this.connections.set(input.connectionId, {
