@@ -6,19 +6,61 @@ import { equalBytes, toHex } from '../src/protocol/bytes.ts';
 import { isLatchkeyError, type ErrorCode } from '../src/protocol/errors.ts';
 import { limits } from '../src/protocol/limits.ts';
 import { verifyLockUpdate, type LockUpdate } from '../src/protocol/lock-update.ts';
-import type { Lock } from './lock.ts';
+import type { TrustedIssuerKey } from '../src/protocol/issuer-keys.ts';
+import { trustIdOf, type Lock } from './lock.ts';
 
-export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, trueNowMs: number | undefined): ErrorCode | undefined {
-  let update: LockUpdate;
+/**
+ * How far one *routine* update (signed by a credential-signing key, not an administration key) may
+ * move the lock: a thief holding the online key gains at most these steps per update it delivers,
+ * and an administration update (unbounded) can always get past them.
+ */
+export const routineVersionStepMax = 1024;
+export const routineCeilingStepMax = 1024;
+
+/**
+ * Verifies an update: under a lock-administration key it may do anything; under a credential
+ * (issuer) key it is **routine**: revocations, the next versions, the ceiling up by a bounded step
+ * and the floor up to the ceiling — never the keys. Same keys in both roles (a lock built without
+ * `updateKeys`): every update is administrative.
+ */
+function verifyUpdate(lock: Lock, bytes: Uint8Array): { update: LockUpdate; administrative: boolean } | ErrorCode {
   try {
-    // Only the lock-administration keys sign updates (not the credential-signing keys).
-    update = verifyLockUpdate(lock.crypto, bytes, lock.state.updateKeys);
+    return { update: verifyLockUpdate(lock.crypto, bytes, lock.state.updateKeys), administrative: true };
   } catch (error) {
     if (!isLatchkeyError(error)) throw error;
-    return error.code;
+    try {
+      return { update: verifyLockUpdate(lock.crypto, bytes, lock.state.trustedIssuers), administrative: false };
+    } catch {
+      return error.code;
+    }
   }
+}
+
+function sameKeys(a: readonly TrustedIssuerKey[], b: readonly TrustedIssuerKey[]): boolean {
+  const ids = (keys: readonly TrustedIssuerKey[]) => keys.map(trustIdOf).sort().join(',');
+  return ids(a) === ids(b);
+}
+
+function routineRefusal(lock: Lock, update: LockUpdate): ErrorCode | undefined {
+  const state = lock.state;
+  if (update.issuers !== undefined || update.updateKeys !== undefined) return 'update_not_authorized';
+  if (update.version > state.updateVersion + routineVersionStepMax) return 'update_not_authorized';
+  const ceiling = Math.max(state.sequenceCeiling, update.sequenceCeiling ?? 0);
+  if (ceiling > state.sequenceCeiling + routineCeilingStepMax) return 'update_not_authorized';
+  if (update.sequenceFloor > ceiling) return 'update_not_authorized';
+  return undefined;
+}
+
+export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, trueNowMs: number | undefined): ErrorCode | undefined {
+  const verified = verifyUpdate(lock, bytes);
+  if (typeof verified === 'string') return verified;
+  const { update, administrative } = verified;
   if (!equalBytes(update.lockId, lock.identity.lockId)) return 'update_wrong_lock';
   if (update.version <= lock.state.updateVersion) return 'update_rollback';
+  if (!administrative) {
+    const refusal = routineRefusal(lock, update);
+    if (refusal !== undefined) return refusal;
+  }
   const nowS = Math.floor(nowMs / 1000);
   // Keep every entry whose credential could still open: the policy accepts up to exp + skew, and
   // the clock may later step back by up to the rollback tolerance (a signed time sync or an RTC
@@ -46,7 +88,9 @@ export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, tr
       // The issuer's word on the highest sequence it issued for this door only grows.
       sequenceCeiling: Math.max(lock.state.sequenceCeiling, update.sequenceCeiling ?? 0, update.sequenceFloor),
       trustedIssuers: update.issuers ?? lock.state.trustedIssuers,
-      updateKeys: update.updateKeys ?? lock.state.updateKeys,
+      // A lock that holds one key set in both roles keeps it that way: retiring an issuer key
+      // retires it as an administration key too (else a stolen, "retired" key kept admin power).
+      updateKeys: update.updateKeys ?? (update.issuers !== undefined && sameKeys(lock.state.updateKeys, lock.state.trustedIssuers) ? update.issuers : lock.state.updateKeys),
     },
     nowMs,
   );

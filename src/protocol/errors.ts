@@ -64,6 +64,7 @@ export const errorCodes = {
   update_rollback: { wire: 0x60, http: 409, message: 'update version is not newer than the one held' },
   update_wrong_lock: { wire: 0x61, http: 400, message: 'update addressed to another lock' },
   time_rollback: { wire: 0x62, http: 409, message: 'time would move back beyond the tolerance' },
+  update_not_authorized: { wire: 0x63, http: 403, message: 'this update needs the lock-administration key' },
   // -- API (Seam error envelope types) --
   invalid_input: { wire: 0x70, http: 400, message: 'invalid input' },
   not_found: { wire: 0x71, http: 404, message: 'not found' },

@@ -117,6 +117,8 @@ describe('1. issuer-key rotation revokes what the retired key signed', () => {
     expect(s.lock.state.sequenceFloor).toBe(3); // bounded by the issuer-signed ceiling, not 2^32 − 1
     // K2 retires K1.
     expect(applyLockUpdate(s.lock, s.update(s.issuer, { issuers: [publicPart(s.issuer)], sequenceCeiling: 3 }), epochMs + 1_000, undefined)).toBeUndefined();
+    // One key set in both roles: the retired key lost its power to sign updates too.
+    expect(applyLockUpdate(s.lock, s.update(stolen, { version: 100, sequenceFloor: 3 }), epochMs + 2_000, undefined)).toBe('cose_unknown_kid');
     const at = epochMs + 10_000;
     expect((await full({ lock: s.lock, cert: s.cert, nowMs: at, credential: forged, holder: attacker })).code).toBe('access_denied');
     expect((await full({ lock: s.lock, cert: s.cert, nowMs: at + 1_000, credential: forged, holder: attacker, hashOnly: true })).code).toBe('credential_unknown');
@@ -451,7 +453,7 @@ describe('the phone on the advertised path', () => {
 });
 
 describe('lock-administration keys apart from credential keys', () => {
-  it('a stolen credential-signing key cannot sign updates (no floor, version or trust takeover); the administration key can, and can rotate itself', async () => {
+  it('a stolen credential-signing key signs only routine updates (no key change, bounded version/ceiling/floor steps); the administration key is unbounded and can rotate itself', async () => {
     const random = seeded(27, 'admin');
     const issuer = makeIssuer(crypto, 'EdDSA', random.fork('issuer'));
     const admin = makeIssuer(crypto, 'EdDSA', random.fork('admin'));
@@ -461,14 +463,22 @@ describe('lock-administration keys apart from credential keys', () => {
     const update = (signer: IssuerSigningKey, body: Partial<Parameters<typeof issueLockUpdate>[2]>) => issueLockUpdate(crypto, signer, { issuer: 'https://issuer.test', issuedAtS: epochS, lockId: identity.lockId, version: 1, revoked: [], sequenceFloor: 0, ...body });
     // The thief holds the credential key: its update (version, floor, ceiling at 2^32 − 1, trust set replaced) is refused.
     const takeover = update(issuer, { version: 0xffffffff, sequenceFloor: 0xffffffff, sequenceCeiling: 0xffffffff, issuers: [publicPart(issuer)], updateKeys: [publicPart(issuer)] });
-    expect(applyLockUpdate(lock, takeover, epochMs, undefined)).toBe('cose_unknown_kid');
+    expect(applyLockUpdate(lock, takeover, epochMs, undefined)).toBe('update_not_authorized');
+    // Without the key fields it is still routine: version, ceiling and floor move only by bounded steps.
+    expect(applyLockUpdate(lock, update(issuer, { version: 0xffffffff }), epochMs, undefined)).toBe('update_not_authorized');
+    expect(applyLockUpdate(lock, update(issuer, { version: 1, sequenceCeiling: 0xffffffff, sequenceFloor: 0xffffffff }), epochMs, undefined)).toBe('update_not_authorized');
+    expect(applyLockUpdate(lock, update(issuer, { version: 1, sequenceCeiling: 1000, sequenceFloor: 1001 }), epochMs, undefined)).toBe('update_not_authorized');
     expect([lock.state.updateVersion, lock.state.sequenceFloor]).toEqual([0, 0]);
+    // A routine update within the steps applies (the issuer's everyday revocations and supersedes).
+    expect(applyLockUpdate(lock, update(issuer, { version: 1000, sequenceCeiling: 1000, sequenceFloor: 7 }), epochMs, undefined)).toBeUndefined();
+    expect([lock.state.updateVersion, lock.state.sequenceCeiling, lock.state.sequenceFloor]).toEqual([1000, 1000, 7]);
     // The administration key rotates the credential key and itself; the old administration key is then out.
     const nextAdmin = makeIssuer(crypto, 'EdDSA', random.fork('admin-2'));
     const nextIssuer = makeIssuer(crypto, 'EdDSA', random.fork('issuer-2'));
-    expect(applyLockUpdate(lock, update(admin, { version: 1, issuers: [publicPart(nextIssuer)], updateKeys: [publicPart(nextAdmin)] }), epochMs, undefined)).toBeUndefined();
-    expect(applyLockUpdate(lock, update(admin, { version: 2 }), epochMs, undefined)).not.toBeUndefined();
-    expect(applyLockUpdate(lock, update(nextAdmin, { version: 2 }), epochMs, undefined)).toBeUndefined();
+    // An administration update is not bounded: it can jump past anything a thief's routine updates did.
+    expect(applyLockUpdate(lock, update(admin, { version: 1_000_000, sequenceCeiling: 1_000_000, issuers: [publicPart(nextIssuer)], updateKeys: [publicPart(nextAdmin)] }), epochMs, undefined)).toBeUndefined();
+    expect(applyLockUpdate(lock, update(admin, { version: 1_000_001 }), epochMs, undefined)).not.toBeUndefined();
+    expect(applyLockUpdate(lock, update(nextAdmin, { version: 1_000_001 }), epochMs, undefined)).toBeUndefined();
     expect(toHex(lock.state.trustedIssuers[0]!.publicKey)).toBe(toHex(publicPart(nextIssuer).publicKey));
   });
 });

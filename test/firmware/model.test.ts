@@ -283,6 +283,8 @@ class Model {
   trusted: Signer[] = ['issuer'];
   revoked = new Map<string, number>(); // cti hex → exp
   unlockedUntilMs: number | undefined;
+  /** Signers whose updates are administrative (the lock's update keys). */
+  adminSigners: Signer[] = ['issuer'];
   /** Authenticated audit events (the ring in RAM) and what of it is committed to NV. */
   ring: string[] = [];
   committedRing: string[] = [];
@@ -433,11 +435,16 @@ class Model {
   applyUpdate(index: number): void {
     const update = upds[index]!;
     const rejected = (code: string): void => this.audit('update_rejected', code, false);
-    // Updates verify under the lock-administration keys, which the credential-key rotations here
-    // never change (the lock is built with its issuer key in both roles).
-    if (update.signer !== 'issuer') return rejected('*');
+    // The administration key (the bench lock's original issuer key, which rotations of the credential
+    // keys never change) signs anything; a trusted credential key signs routine updates only.
+    const administrative = this.adminSigners.includes(update.signer);
+    if (!administrative && (update.signer === 'rogue' || !this.trusted.includes(update.signer))) return rejected('*');
     if (update.lockIdHex !== lockIdHex) return rejected('update_wrong_lock');
     if (update.version <= this.version) return rejected('update_rollback');
+    if (!administrative) {
+      const ceiling = Math.max(this.ceiling, update.ceiling ?? 0);
+      if (update.issuers !== undefined || update.version > this.version + 1024 || ceiling > this.ceiling + 1024 || update.floor > ceiling) return rejected('update_not_authorized');
+    }
     // Revocations are kept until exp + skew + rollback tolerance (a clock step back must not revive one).
     const keepS = config.skewToleranceS + Math.ceil(config.clockRollbackToleranceMs / 1000);
     const merged = new Map<string, number>();
@@ -447,6 +454,9 @@ class Model {
     this.ceiling = Math.max(this.ceiling, update.ceiling ?? 0, update.floor);
     this.version = update.version;
     if (update.issuers !== undefined) {
+      // One key set in both roles stays one set: the rotation moves the administration keys too.
+      const sameRoles = [...this.adminSigners].sort().join() === [...this.trusted].sort().join();
+      if (sameRoles) this.adminSigners = update.issuers.slice();
       const before = new Set(this.trusted.map((signer) => kidOf[signer]));
       this.trusted = update.issuers.slice();
       const now = new Set(this.trusted.map((signer) => kidOf[signer]));
