@@ -153,7 +153,7 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
   // From here the request decrypted (it was made for this lock; anyone can do that, so this path
   // still costs crypto): refusals are signed for the phone, while the stranger budget lasts.
   let credentialHash = crypto.sha256(innerBytes);
-  const sign = (code: ErrorCode | undefined, extra: { who?: Partial<ExchangeOutcome>; authenticated?: boolean; ticketUntilS?: number; raiseFloorTo?: number } = {}): ExchangeOutcome => {
+  const sign = (code: ErrorCode | undefined, extra: { who?: Partial<ExchangeOutcome>; authenticated?: boolean; ticket?: { untilS: number; issuerKey: string }; raiseFloorTo?: number } = {}): ExchangeOutcome => {
     const authenticated = extra.authenticated ?? false;
     if (!authenticated && context.strangersExhausted()) return refusedPlain(requestType.full, code!, true);
     const status = code === undefined ? statusUnlocked : wireOf(code);
@@ -162,14 +162,14 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
     // The clock only for a verified holder: strangers cannot read the lock's time off its answers.
     const lockTimeS = authenticated ? Math.floor(context.nowMs / 1000) : 0;
     const lockSignature = crypto.sign('EdDSA', lock.identity.signingSecret, lockSignedBytes(th2, status, lockTimeS));
-    const ticketLifetimeS = code === undefined && extra.ticketUntilS !== undefined ? lock.config.ticketLifetimeS : 0;
+    const ticketLifetimeS = code === undefined && extra.ticket !== undefined ? lock.config.ticketLifetimeS : 0;
     const sealed = new AeadDirection(crypto, keys.lockToPhone, direction.lockToPhone).seal(th2, encodeSealedResult({ lockSignature, ticketLifetimeS, lockTimeS }));
     wipe(keys.lockToPhone);
     wipe(keys.phoneToLock);
     if (ticketLifetimeS === 0) wipe(keys.resumption);
     if (ticketLifetimeS > 0) {
-      const expiresAtMs = Math.min(context.nowMs + ticketLifetimeS * 1000, extra.ticketUntilS! * 1000);
-      const ticket: Ticket = { resumption: keys.resumption, counter: 0, credentialHash: toHex(credentialHash), issuerKey: (extra.who as { issuerKey?: string }).issuerKey!, expiresAtMs };
+      const expiresAtMs = Math.min(context.nowMs + ticketLifetimeS * 1000, extra.ticket!.untilS * 1000);
+      const ticket: Ticket = { resumption: keys.resumption, counter: 0, credentialHash: toHex(credentialHash), issuerKey: extra.ticket!.issuerKey, expiresAtMs };
       lock.rememberTicket(ticket, ticketIdsFrom(lock, ticket));
     }
     const result = encodeResult(commitForm ? { type: 1, status, lockEphemeralKey: challenge.ephemeralKey, sealed } : { type: 1, status, sealed });
@@ -200,7 +200,7 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
   // credential's hash must not learn whether this lock has it cached.
   if (!crypto.verify('ES256', claims.holderKey, holderSignedBytes(th1, credentialHash, actions.unlock), holderSignature)) return sign(hashOnly ? 'credential_unknown' : 'holder_proof_invalid');
   // Authenticated from here: the issuer vouched for the credential and the holder proved its key.
-  const who = { credentialId: toHex(claims.credentialId), subject: claims.subject, issuerKey: resolved.issuerKey };
+  const who = { credentialId: toHex(claims.credentialId), subject: claims.subject };
   const holder = { who, authenticated: true };
   if (context.holderRateLimited(who.credentialId)) return sign('rate_limited', holder);
   const policy = policyCode(context, claims);
@@ -208,7 +208,7 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
   // Last: only a holder who passed every check learns that the battery, not the key, is the problem.
   if (lock.batteryDepleted) return sign('battery_depleted', holder);
   lock.rememberCredential(toHex(credentialHash), claims, resolved.issuerKey);
-  return sign(undefined, { ...holder, ticketUntilS: claims.expiresAtS, raiseFloorTo: doorSequence(claims, lock.identity.lockId) });
+  return sign(undefined, { ...holder, ticket: { untilS: claims.expiresAtS, issuerKey: resolved.issuerKey }, raiseFloorTo: doorSequence(claims, lock.identity.lockId) });
 }
 
 /** The ids a fresh ticket is filed under: counters 0 .. ticketLookahead − 1 from its own. */
