@@ -20,8 +20,10 @@ export const routineCeilingStepMax = 1024;
 /**
  * Verifies an update: under a lock-administration key it may do anything; under a credential
  * (issuer) key it is **routine**: revocations, the next versions, the ceiling up by a bounded step
- * and the floor up to the ceiling — never the keys. Same keys in both roles (a lock built without
- * `updateKeys`): every update is administrative.
+ * and the floor up to the ceiling — never the keys or the time. Same keys in both roles (a lock
+ * built without `updateKeys`, which is every lock the issuing side provisions today): every update
+ * is administrative. The bounds are not ready for an issuer that signs routinely (docs/PROTOCOL.md
+ * §13.2: a door that misses 1,025 versions would wedge).
  */
 function verifyUpdate(lock: Lock, bytes: Uint8Array): { update: LockUpdate; administrative: boolean } | ErrorCode {
   try {
@@ -43,7 +45,9 @@ function sameKeys(a: readonly TrustedIssuerKey[], b: readonly TrustedIssuerKey[]
 
 function routineRefusal(lock: Lock, update: LockUpdate): ErrorCode | undefined {
   const state = lock.state;
-  if (update.issuers !== undefined || update.updateKeys !== undefined) return 'update_not_authorized';
+  // No key change, and no time: a routine key must not move the clock (a clock far ahead would expire
+  // every credential, and the lock never moves back more than its rollback tolerance).
+  if (update.issuers !== undefined || update.updateKeys !== undefined || update.timeS !== undefined) return 'update_not_authorized';
   if (update.version > state.updateVersion + routineVersionStepMax) return 'update_not_authorized';
   const ceiling = Math.max(state.sequenceCeiling, update.sequenceCeiling ?? 0);
   if (ceiling > state.sequenceCeiling + routineCeilingStepMax) return 'update_not_authorized';

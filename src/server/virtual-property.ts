@@ -59,8 +59,6 @@ export function startVirtualProperty(context: ServerContext, options: VirtualPro
     const lock = new Lock({
       identity: { lockId: row.lock_id, signingSecret: row.signing_secret, agreementSecret: row.agreement_secret },
       trustedIssuers: context.issuer.trusted,
-      // Updates the server signs (with the issuer key) are routine for the lock; rotations need the offline administration key.
-      updateKeys: [context.secrets.lockAdmin],
       crypto: context.issuer.crypto,
       random: (n) => lockRandom.bytes(n),
       config: lockConfigOf ? lockConfigOf({ name: row.display_name, acsEntranceId: row.acs_entrance_id, index }) : demoLockConfig(random, { name: row.display_name }),

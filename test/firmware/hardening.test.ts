@@ -468,6 +468,7 @@ describe('lock-administration keys apart from credential keys', () => {
     expect(applyLockUpdate(lock, update(issuer, { version: 0xffffffff }), epochMs, undefined)).toBe('update_not_authorized');
     expect(applyLockUpdate(lock, update(issuer, { version: 1, sequenceCeiling: 0xffffffff, sequenceFloor: 0xffffffff }), epochMs, undefined)).toBe('update_not_authorized');
     expect(applyLockUpdate(lock, update(issuer, { version: 1, sequenceCeiling: 1000, sequenceFloor: 1001 }), epochMs, undefined)).toBe('update_not_authorized');
+    expect(applyLockUpdate(lock, update(issuer, { version: 1, timeS: 0xffffffff }), epochMs, epochMs)).toBe('update_not_authorized');
     expect([lock.state.updateVersion, lock.state.sequenceFloor]).toEqual([0, 0]);
     // A routine update within the steps applies (the issuer's everyday revocations and supersedes).
     expect(applyLockUpdate(lock, update(issuer, { version: 1000, sequenceCeiling: 1000, sequenceFloor: 7 }), epochMs, undefined)).toBeUndefined();

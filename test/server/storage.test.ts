@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNodeProvider } from '../../src/protocol/crypto/node.ts';
 import { loadServerSecrets } from '../../src/server/issuance/key-file.ts';
-import { makeIssuerKey } from '../../src/protocol/issuer-keys.ts';
 import { openDatabase, schemaVersion } from '../../src/server/repository/database.ts';
 import { migrations } from '../../src/server/repository/migrations.ts';
 import { createRepository } from '../../src/server/repository/index.ts';
@@ -56,15 +55,6 @@ describe('server secrets', () => {
     expect(statSync(`${dbPath}.keys.json`).mode & 0o777).toBe(0o600);
     const second = loadServerSecrets(crypto, dbPath, {});
     expect(Buffer.from(second.issuer.publicKey).toString('hex')).toBe(Buffer.from(first.issuer.publicKey).toString('hex'));
-    // The lock-administration key: its public half in the key file, its secret in a 0600 file of its
-    // own that the server never reads, and it is not the issuer key.
-    expect(Buffer.from(second.lockAdmin.publicKey).toString('hex')).toBe(Buffer.from(first.lockAdmin.publicKey).toString('hex'));
-    expect(Buffer.from(first.lockAdmin.publicKey).toString('hex')).not.toBe(Buffer.from(first.issuer.publicKey).toString('hex'));
-    expect(readFileSync(`${dbPath}.keys.json`, 'utf8')).not.toMatch(/"lock_admin":\{[^}]*secret/);
-    const adminFile = JSON.parse(readFileSync(`${dbPath}.admin-key.json`, 'utf8')) as { secret_key: string; kid: string };
-    expect(statSync(`${dbPath}.admin-key.json`).mode & 0o777).toBe(0o600);
-    const admin = makeIssuerKey(crypto, 'EdDSA', new Uint8Array(Buffer.from(adminFile.secret_key, 'base64url')), new Uint8Array(Buffer.from(adminFile.kid, 'base64url')));
-    expect(Buffer.from(admin.publicKey).toString('hex')).toBe(Buffer.from(first.lockAdmin.publicKey).toString('hex'));
     chmodSync(`${dbPath}.keys.json`, 0o644);
     expect(() => loadServerSecrets(crypto, dbPath, {})).toThrow(/chmod 600/);
     chmodSync(`${dbPath}.keys.json`, 0o600);
