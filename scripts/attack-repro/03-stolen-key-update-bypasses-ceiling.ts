@@ -1,0 +1,26 @@
+// Design finding: the ceiling bounds only the floor raised by an *unlock*. A lock update is
+// signed by the same issuer keys, so the holder of a stolen (still trusted) key signs an update
+// with sequenceFloor = 2^32-1 (the ceiling follows: max(ceiling, floor)) and version = 2^32-1.
+// Any stranger can deliver it (piggybacked updates are applied before the credential is checked;
+// here the request carries a garbage credential). Result: every guest is superseded, and no later
+// update can ever apply (version cannot exceed 2^32-1), so the issuer can neither rotate the
+// stolen key out nor lower the floor: the door is bricked for legitimate guests permanently.
+import { world, makeHolder, seeded, nodeCrypto } from './lib.ts';
+const w = world(4);
+const guest = w.credential();
+console.log('guest before:', (await w.fullUnlock(guest)).outcome);
+const MAX = 0xffffffff;
+const evil = w.update({ version: MAX, sequenceFloor: MAX }, w.issuer /* stolen */);
+// Stranger: its own holder key, a credential that does not verify (garbage bytes signed by nobody).
+const stranger = makeHolder(nodeCrypto, seeded(5, 'stranger'));
+const garbage = { bytes: new Uint8Array(100).fill(7) };
+w.step({ type: 'tick' }, 6000);
+const s = await w.fullUnlock(garbage, { h: stranger, updates: [evil] });
+console.log('stranger request:', s.outcome, s.code, '→ lock state floor', w.lock.state.sequenceFloor, 'ceiling', w.lock.state.sequenceCeiling, 'version', w.lock.state.updateVersion);
+w.step({ type: 'tick' }, 6000);
+const g = await w.fullUnlock(guest);
+console.log('guest after:', g.outcome, g.code);
+// Issuer's recovery: rotate the key out and reset — impossible.
+const recovery = w.update({ version: MAX, sequenceFloor: 0 });
+const out = w.step({ type: 'maintenance_update', update: recovery }, 1000);
+console.log('issuer recovery update:', out.filter((o) => o.type === 'audit').map((o) => (o as any).record.event + ' ' + ((o as any).record.code ?? '')));
