@@ -1,104 +1,126 @@
 /**
- * Applying a signed lock update (revocations, supersede floor, issuer rotation, time sync).
- * Returns undefined when applied, else the refusal code; a refused update changes nothing.
+ * Applying a signed lock update (revocations, supersede floor and ceiling, key rotation, time
+ * sync). Returns undefined when applied, else the refusal code; a refused update changes nothing.
+ *
+ * Two authorities (docs/PROTOCOL.md §8.1). The lock-administration keys (`updateKeys`, kept
+ * offline by the issuer) may sign anything. The credential-signing keys (`trustedIssuers`, online
+ * at the issuing service) sign only **routine** updates: the door's revocation snapshot, floor and
+ * ceiling, within the lock's current epoch, no key change, no time, at most
+ * `routineUpdatesMax` applied per window. Whatever a thief holding the online key does through
+ * routine updates, an administration update undoes: one with a higher epoch is a **reset** whose
+ * version, floor, ceiling and revocations replace the lock's. A lock provisioned with one key set in
+ * both roles treats every update as administrative (and has no recovery but re-provisioning).
  */
 import { equalBytes, toHex } from '../src/protocol/bytes.ts';
 import { isLatchkeyError, type ErrorCode } from '../src/protocol/errors.ts';
-import { limits } from '../src/protocol/limits.ts';
-import { verifyLockUpdate, type LockUpdate } from '../src/protocol/lock-update.ts';
+import { verifyParsedSigned } from '../src/protocol/issuer-signed.ts';
+import { compareUpdateVersions, epochOf, parseLockUpdate, type LockUpdate, type RevocationEntry } from '../src/protocol/lock-update.ts';
 import type { TrustedIssuerKey } from '../src/protocol/issuer-keys.ts';
+import type { PersistentState } from './persistent-state.ts';
 import { trustIdOf, type Lock } from './lock.ts';
 
-/**
- * How far one *routine* update (signed by a credential-signing key, not an administration key) may
- * move the lock: a thief holding the online key gains at most these steps per update it delivers,
- * and an administration update (unbounded) can always get past them.
- */
-export const routineVersionStepMax = 1024;
-export const routineCeilingStepMax = 1024;
+type Authority = 'administrative' | 'routine';
 
 /**
- * Verifies an update: under a lock-administration key it may do anything; under a credential
- * (issuer) key it is **routine**: revocations, the next versions, the ceiling up by a bounded step
- * and the floor up to the ceiling — never the keys or the time. Same keys in both roles (a lock
- * built without `updateKeys`, which is every lock the issuing side provisions today): every update
- * is administrative. The bounds are not ready for an issuer that signs routinely (docs/PROTOCOL.md
- * §13.2: a door that misses 1,025 versions would wedge).
+ * Parses first (cheap), refuses a foreign or old update before spending a signature verify (a phone
+ * may carry an administration update the lock applied long ago), then verifies: administration
+ * keys first, then credential keys.
  */
-function verifyUpdate(lock: Lock, bytes: Uint8Array): { update: LockUpdate; administrative: boolean } | ErrorCode {
+function verifyUpdate(lock: Lock, bytes: Uint8Array): { update: LockUpdate; authority: Authority } | ErrorCode {
+  let parsed: ReturnType<typeof parseLockUpdate>;
   try {
-    return { update: verifyLockUpdate(lock.crypto, bytes, lock.state.updateKeys), administrative: true };
+    parsed = parseLockUpdate(bytes);
   } catch (error) {
     if (!isLatchkeyError(error)) throw error;
-    // One key set in both roles (every lock today): a second verify would repeat the first.
-    if (sameKeys(lock.state.updateKeys, lock.state.trustedIssuers)) return error.code;
+    return error.code;
+  }
+  const { sign1, update } = parsed;
+  const state = lock.state;
+  if (!equalBytes(update.lockId, lock.identity.lockId)) return 'update_wrong_lock';
+  if (compareUpdateVersions({ epoch: epochOf(update), version: update.version }, { epoch: state.updateEpoch, version: state.updateVersion }) <= 0) return 'update_rollback';
+  const authorities: [Authority, readonly TrustedIssuerKey[]][] = [['administrative', state.updateKeys]];
+  // One key set in both roles: a second verify would repeat the first.
+  if (!sameKeys(state.updateKeys, state.trustedIssuers)) authorities.push(['routine', state.trustedIssuers]);
+  let firstCode: ErrorCode | undefined;
+  for (const [authority, keys] of authorities) {
     try {
-      return { update: verifyLockUpdate(lock.crypto, bytes, lock.state.trustedIssuers), administrative: false };
-    } catch {
-      return error.code;
+      verifyParsedSigned(lock.crypto, sign1, keys);
+      return { update, authority };
+    } catch (error) {
+      if (!isLatchkeyError(error)) throw error;
+      firstCode ??= error.code;
     }
   }
+  return firstCode!;
 }
 
-function sameKeys(a: readonly TrustedIssuerKey[], b: readonly TrustedIssuerKey[]): boolean {
+export function sameKeys(a: readonly TrustedIssuerKey[], b: readonly TrustedIssuerKey[]): boolean {
   const ids = (keys: readonly TrustedIssuerKey[]) => keys.map(trustIdOf).sort().join(',');
   return ids(a) === ids(b);
 }
 
-function routineRefusal(lock: Lock, update: LockUpdate): ErrorCode | undefined {
-  const state = lock.state;
-  // No key change, and no time: a routine key must not move the clock (a clock far ahead would expire
-  // every credential, and the lock never moves back more than its rollback tolerance).
+/** What a credential key may not do: change keys or time, open an epoch, or put the floor above the ceiling. */
+function routineRefusal(state: PersistentState, update: LockUpdate): ErrorCode | undefined {
+  // No time either: a clock far ahead would expire every credential, and a lock never moves back
+  // more than its rollback tolerance, so only the administration key may set it.
   if (update.issuers !== undefined || update.updateKeys !== undefined || update.timeS !== undefined) return 'update_not_authorized';
-  if (update.version > state.updateVersion + routineVersionStepMax) return 'update_not_authorized';
-  const ceiling = Math.max(state.sequenceCeiling, update.sequenceCeiling ?? 0);
-  if (ceiling > state.sequenceCeiling + routineCeilingStepMax) return 'update_not_authorized';
-  if (update.sequenceFloor > ceiling) return 'update_not_authorized';
+  if (epochOf(update) > state.updateEpoch) return 'update_not_authorized';
+  if (update.sequenceFloor > Math.max(state.sequenceCeiling, update.sequenceCeiling ?? 0)) return 'update_not_authorized';
   return undefined;
+}
+
+/**
+ * The update's revocation snapshot, less what can no longer open: the policy accepts a credential
+ * up to exp + skew, and the clock may later step back by up to the rollback tolerance, so an entry
+ * is dropped only once now − tolerance is past exp + skew.
+ */
+function liveRevocations(lock: Lock, entries: readonly RevocationEntry[], nowMs: number): RevocationEntry[] {
+  const keepS = lock.config.skewToleranceS + Math.ceil(lock.config.clockRollbackToleranceMs / 1000);
+  const nowS = Math.floor(nowMs / 1000);
+  const live = new Map<string, RevocationEntry>();
+  for (const entry of entries) if (entry.expiresAtS + keepS > nowS) live.set(toHex(entry.credentialId), entry);
+  return [...live.values()].sort((a, b) => b.expiresAtS - a.expiresAtS);
 }
 
 export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, trueNowMs: number | undefined): ErrorCode | undefined {
   const verified = verifyUpdate(lock, bytes);
   if (typeof verified === 'string') return verified;
-  const { update, administrative } = verified;
-  if (!equalBytes(update.lockId, lock.identity.lockId)) return 'update_wrong_lock';
-  if (update.version <= lock.state.updateVersion) return 'update_rollback';
-  if (!administrative) {
-    const refusal = routineRefusal(lock, update);
+  const { update, authority } = verified;
+  const state = lock.state;
+  const epoch = epochOf(update);
+  if (authority === 'routine') {
+    const refusal = routineRefusal(state, update);
     if (refusal !== undefined) return refusal;
+    // Bounds NV writes a thief with the online key can cause. Nothing is lost by waiting: each
+    // update is the door's whole snapshot, and the next phone carries the newest.
+    if (lock.routineUpdates.full(lock.monotonicMs)) return 'rate_limited';
   }
-  const nowS = Math.floor(nowMs / 1000);
-  // Keep every entry whose credential could still open: the policy accepts up to exp + skew, and
-  // the clock may later step back by up to the rollback tolerance (a signed time sync or an RTC
-  // glitch), so an entry is forgotten only once now − tolerance is past exp + skew.
-  const keepS = lock.config.skewToleranceS + Math.ceil(lock.config.clockRollbackToleranceMs / 1000);
-  const merged = new Map<string, { credentialId: Uint8Array; expiresAtS: number }>();
-  for (const entry of [...lock.state.revoked, ...update.revoked]) {
-    if (entry.expiresAtS + keepS > nowS) merged.set(toHex(entry.credentialId), entry);
-  }
-  // Dropping an unexpired entry would silently un-revoke a credential: refuse the update instead
-  // (the issuer must raise the door's supersede floor to shrink the list).
-  if (merged.size > limits.lockRevocationsMax) return 'message_too_large';
-  const revoked = [...merged.values()].sort((a, b) => b.expiresAtS - a.expiresAtS);
+  const revoked = liveRevocations(lock, update.revoked, nowMs);
+  const reset = epoch > state.updateEpoch;
   if (update.timeS !== undefined && trueNowMs !== undefined) {
     // Only a maintenance sync passes the time (phone-carried updates do not): the clock moves
     // forward freely and back at most by the rollback tolerance (the rest of the update applies).
     lock.setClock(trueNowMs, update.timeS * 1000);
   }
+  // Floor and ceiling only grow within an epoch; a reset sets them (the ceiling never below the floor).
+  const floor = reset ? update.sequenceFloor : Math.max(state.sequenceFloor, update.sequenceFloor);
+  const ceiling = Math.max(reset ? 0 : state.sequenceCeiling, update.sequenceCeiling ?? 0, floor);
+  const trustedIssuers = update.issuers ?? state.trustedIssuers;
   lock.replacePersistent(
     {
-      ...lock.state,
+      ...state,
+      updateEpoch: epoch,
       updateVersion: update.version,
       revoked,
-      sequenceFloor: Math.max(lock.state.sequenceFloor, update.sequenceFloor),
-      // The issuer's word on the highest sequence it issued for this door only grows.
-      sequenceCeiling: Math.max(lock.state.sequenceCeiling, update.sequenceCeiling ?? 0, update.sequenceFloor),
-      trustedIssuers: update.issuers ?? lock.state.trustedIssuers,
-      // A lock that holds one key set in both roles keeps it that way: retiring an issuer key
-      // retires it as an administration key too (else a stolen, "retired" key kept admin power).
-      updateKeys: update.updateKeys ?? (update.issuers !== undefined && sameKeys(lock.state.updateKeys, lock.state.trustedIssuers) ? update.issuers : lock.state.updateKeys),
+      sequenceFloor: floor,
+      sequenceCeiling: ceiling,
+      trustedIssuers,
+      // One key set in both roles stays one set: retiring an issuer key retires it as an
+      // administration key too (else a stolen, "retired" key kept administration power).
+      updateKeys: update.updateKeys ?? (update.issuers !== undefined && sameKeys(state.updateKeys, state.trustedIssuers) ? update.issuers : state.updateKeys),
     },
     nowMs,
   );
+  if (authority === 'routine') lock.routineUpdates.record(lock.monotonicMs);
   return undefined;
 }

@@ -41,6 +41,13 @@ export interface LockConfig {
    */
   strangerFailuresMax: number;
   strangerWindowMs: number;
+  /**
+   * Routine updates (signed by a credential key, not an administration key) the lock applies per
+   * window, counted on the monotonic tick: bounds the NV writes a thief holding the online key can
+   * cause. Deferring one loses nothing (each update is the door's whole snapshot).
+   */
+  routineUpdatesMax: number;
+  routineUpdateWindowMs: number;
   /** Grace at credential validity boundaries for issuer/lock clock skew. */
   skewToleranceS: number;
   /**
@@ -86,6 +93,8 @@ export const lockConfigDefaults: LockConfig = {
   challengeKeysPerConnectionMax: 6,
   strangerFailuresMax: 8,
   strangerWindowMs: 60_000,
+  routineUpdatesMax: 8,
+  routineUpdateWindowMs: 3_600_000,
   skewToleranceS: 30,
   failuresMax: 5,
   failureWindowMs: 60_000,

@@ -35,6 +35,7 @@ import { certifiedKeysHash } from '../src/protocol/unlock/key-schedule.ts';
 import { Reassembler } from '../src/protocol/unlock/chunking.ts';
 import { encodeResult } from '../src/protocol/unlock/messages.ts';
 import { applyLockUpdate } from './apply-update.ts';
+import { SlidingWindow } from './sliding-window.ts';
 import { AuditLog, type AuditRecord } from './audit.ts';
 import { Battery, type BatteryReading } from './battery.ts';
 import { LockClock } from './clock.ts';
@@ -153,6 +154,8 @@ export class Lock {
   private holderFailures = new Map<string, number[]>();
   /** Ticks of requests that cost crypto and did not authenticate. */
   private strangerFailureTimesMs: number[] = [];
+  /** Routine updates applied recently (apply-update.ts), on the monotonic tick. */
+  readonly routineUpdates: SlidingWindow;
   private unlockedUntilMs: number | undefined;
   private advertised: OutstandingChallenge | undefined;
   /** Monotonic tick (ms) of the input being handled: timeouts use this, never the RTC. */
@@ -171,6 +174,7 @@ export class Lock {
     this.config = { ...lockConfigDefaults, ...options.config };
     this.crypto = options.crypto;
     this.random = options.random;
+    this.routineUpdates = new SlidingWindow(this.config.routineUpdatesMax, this.config.routineUpdateWindowMs);
     this.cells = new Battery({ capacityMah: this.config.batteryCapacityMah, initialPercent: this.config.batteryInitialPercent, lowPercent: this.config.batteryLowPercent, cutoffPercent: this.config.batteryCutoffPercent });
     this.clock = new LockClock({ driftPpm: this.config.clockDriftPpm, rollbackToleranceMs: this.config.clockRollbackToleranceMs }, this.config.clockOffsetMs);
     this.nv = options.nv ?? new NvStorage(this.crypto);
@@ -183,12 +187,16 @@ export class Lock {
       : {
           trustedIssuers: options.trustedIssuers.slice(0, limits.trustedIssuersMax),
           updateKeys: (options.updateKeys ?? options.trustedIssuers).slice(0, limits.trustedIssuersMax),
-          updateVersion: 0, revoked: [], sequenceFloor: 0, sequenceCeiling: 0, clockHighWaterMs: 0, audit: [], auditNextSequence: 1 };
+          updateEpoch: 0, updateVersion: 0, revoked: [], sequenceFloor: 0, sequenceCeiling: 0, clockHighWaterMs: 0, audit: [], auditNextSequence: 1 };
     if (!stored) this.nv.commit(encodePersistentState(this.persistent));
     this.afterLoad();
     this.audit.restore(this.persistent.audit, this.persistent.auditNextSequence);
   }
 
+  /** The monotonic tick of the input being handled (never the RTC, which updates may move). */
+  get monotonicMs(): number {
+    return this.tickMs;
+  }
   get isPowered(): boolean {
     return this.powered;
   }
@@ -551,6 +559,7 @@ export class Lock {
     this.tickets.clear();
     this.holderFailures.clear();
     this.strangerFailureTimesMs = [];
+    this.routineUpdates.clear();
     this.audit.clearCounters();
     // The RAM ring is gone too: what survives is what NV holds (read back at boot as well).
     const stored = this.nv.load();

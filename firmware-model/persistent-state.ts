@@ -21,6 +21,8 @@ export interface PersistentState {
   trustedIssuers: TrustedIssuerKey[];
   /** Lock-administration keys: they alone verify lock updates. */
   updateKeys: TrustedIssuerKey[];
+  /** Administration epoch: (updateEpoch, updateVersion) orders updates; only an administration key raises the epoch. */
+  updateEpoch: number;
   updateVersion: number;
   revoked: RevocationEntry[];
   sequenceFloor: number;
@@ -76,17 +78,19 @@ export function encodePersistentState(state: PersistentState): Uint8Array {
     state.auditNextSequence,
     state.audit.map(encodeAuditRecord) as never,
     encodeKeys(state.updateKeys),
+    state.updateEpoch,
   ]);
 }
 
 export function decodePersistentState(bytes: Uint8Array): PersistentState {
   const bounds = { bytesMax: 64 * 1024, depthMax: 4, itemsMax: 4096 };
-  const [issuers, version, revoked, floor, seconds, millis, ceiling, nextSequence, audit, updateKeys] = asArray(decodeStrict(bytes, bounds), 'nv state', 'claim_invalid', 10, 10);
+  const [issuers, version, revoked, floor, seconds, millis, ceiling, nextSequence, audit, updateKeys, epoch] = asArray(decodeStrict(bytes, bounds), 'nv state', 'claim_invalid', 11, 11);
   return {
     trustedIssuers: decodeKeys(issuers, 'issuers'),
     updateKeys: decodeKeys(updateKeys, 'update keys'),
+    updateEpoch: asUint(epoch, 'epoch', 'claim_invalid'),
     updateVersion: asUint(version, 'version', 'claim_invalid'),
-    revoked: asArray(revoked, 'revoked', 'claim_invalid', 0, 4096).map((entry) => {
+    revoked: asArray(revoked, 'revoked', 'claim_invalid', 0, limits.lockRevocationsMax).map((entry) => {
       const [cti, exp] = asArray(entry, 'revocation', 'claim_invalid', 2, 2);
       return { credentialId: asBytes(cti, 'cti', 'claim_invalid', 16, 16), expiresAtS: asUint(exp, 'exp', 'claim_invalid') };
     }),
@@ -105,6 +109,7 @@ function largestState(): PersistentState {
   return {
     trustedIssuers: Array.from({ length: limits.trustedIssuersMax }, (_, i) => ({ kid: bytes(limits.idBytesMax, i), algorithm: 'ES256' as const, publicKey: bytes(33, 2) })),
     updateKeys: Array.from({ length: limits.trustedIssuersMax }, (_, i) => ({ kid: bytes(limits.idBytesMax, i), algorithm: 'ES256' as const, publicKey: bytes(33, 2) })),
+    updateEpoch: big,
     updateVersion: big,
     revoked: Array.from({ length: limits.lockRevocationsMax }, (_, i) => ({ credentialId: bytes(16, i & 0xff), expiresAtS: big })),
     sequenceFloor: big,

@@ -8,7 +8,8 @@ import { parseCredential, type CredentialClaims } from '../protocol/credential.t
 import { p256SecretFromSeed, type CryptoProvider } from '../protocol/crypto/provider.ts';
 import type { TrustedIssuerKey } from '../protocol/issuer-keys.ts';
 import { verifyLockCertificate, type LockCertificate } from '../protocol/lock-cert.ts';
-import { verifyLockUpdate } from '../protocol/lock-update.ts';
+import { compareUpdateVersions, epochOf, verifyLockUpdate } from '../protocol/lock-update.ts';
+import { piggybackBytesMax } from '../protocol/unlock/messages.ts';
 import type { RandomSource } from '../protocol/random.ts';
 import type { HolderSigner, ResumptionTicket } from '../protocol/unlock/phone-exchange.ts';
 
@@ -23,21 +24,31 @@ export function softwareHolder(crypto: CryptoProvider, random: RandomSource): Ho
   return { publicKey: crypto.publicKeyOf('ES256', secret), sign: (message) => crypto.sign('ES256', secret, message) };
 }
 
+interface HeldUpdate {
+  epoch: number;
+  version: number;
+  bytes: Uint8Array;
+}
+
 export class Wallet {
   readonly holder: HolderSigner;
   readonly trustedIssuers: TrustedIssuerKey[];
   private readonly crypto: CryptoProvider;
   readonly credentials: WalletCredential[] = [];
   private readonly certificates = new Map<string, { bytes: Uint8Array; cert?: LockCertificate }>();
-  private readonly updates = new Map<string, { version: number; bytes: Uint8Array }>();
+  /** Per lock: the newest update under an administration key and under a credential key. */
+  private readonly updates = new Map<string, Partial<Record<'administrative' | 'routine', HeldUpdate>>>();
+  /** Lock-administration public keys (what verifies administration updates); may equal trustedIssuers. */
+  readonly updateKeys: TrustedIssuerKey[];
   readonly tickets = new Map<string, ResumptionTicket>();
   /** Locks known to hold this phone's credential in their cache: value = credential hash hex. */
   readonly cachedAt = new Map<string, string>();
 
-  constructor(options: { crypto: CryptoProvider; holder: HolderSigner; trustedIssuers: TrustedIssuerKey[] }) {
+  constructor(options: { crypto: CryptoProvider; holder: HolderSigner; trustedIssuers: TrustedIssuerKey[]; updateKeys?: TrustedIssuerKey[] }) {
     this.crypto = options.crypto;
     this.holder = options.holder;
     this.trustedIssuers = options.trustedIssuers;
+    this.updateKeys = options.updateKeys ?? options.trustedIssuers;
   }
 
   addCredential(bytes: Uint8Array): WalletCredential {
@@ -68,17 +79,43 @@ export class Wallet {
     return equalBytes(entry.cert.lockId, lockId) ? entry.cert : undefined;
   }
 
-  /** Keeps the newest signed update per lock, to hand over on the next visit. */
+  /**
+   * Keeps, per lock, the newest administration update and the newest routine update, to hand over
+   * on the next visit (a lock that missed a reset needs it before the routine updates of its epoch).
+   */
   carryUpdate(bytes: Uint8Array): void {
-    const update = verifyLockUpdate(this.crypto, bytes, this.trustedIssuers);
+    const authority = this.authorityOf(bytes);
+    const update = authority === 'administrative' ? verifyLockUpdate(this.crypto, bytes, this.updateKeys) : verifyLockUpdate(this.crypto, bytes, this.trustedIssuers);
     const key = toHex(update.lockId);
-    const held = this.updates.get(key);
-    if (held === undefined || held.version < update.version) this.updates.set(key, { version: update.version, bytes });
+    const slots = this.updates.get(key) ?? {};
+    const next = { epoch: epochOf(update), version: update.version, bytes };
+    const held = slots[authority];
+    if (held === undefined || compareUpdateVersions(held, next) < 0) slots[authority] = next;
+    this.updates.set(key, slots);
   }
 
+  /** Which key set signed an update (administration first: one key set in both roles is administrative). */
+  private authorityOf(bytes: Uint8Array): 'administrative' | 'routine' {
+    try {
+      verifyLockUpdate(this.crypto, bytes, this.updateKeys);
+      return 'administrative';
+    } catch {
+      return 'routine';
+    }
+  }
+
+  /**
+   * What to piggyback, in the order the lock applies it: the administration update, then the
+   * routine update when it is newer and both fit `piggybackBytesMax` (else the administration one
+   * alone: the routine one follows on a later visit).
+   */
   updatesFor(lockId: Uint8Array): Uint8Array[] {
-    const held = this.updates.get(toHex(lockId));
-    return held ? [held.bytes] : [];
+    const slots = this.updates.get(toHex(lockId));
+    if (slots === undefined) return [];
+    const { administrative, routine } = slots;
+    if (administrative === undefined) return routine ? [routine.bytes] : [];
+    if (routine === undefined || compareUpdateVersions(routine, administrative) <= 0) return [administrative.bytes];
+    return administrative.bytes.length + routine.bytes.length <= piggybackBytesMax ? [administrative.bytes, routine.bytes] : [administrative.bytes];
   }
 
   /** The best credential for a door: in scope, the highest supersede sequence. */

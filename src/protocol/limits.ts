@@ -35,8 +35,8 @@ export const limits = {
   ticketsMax: 32,
   /** Audit ring entries. */
   auditEntriesMax: 256,
-  /** Revocation entries a lock keeps; expired ones are dropped, and an update that would exceed this is refused. */
-  lockRevocationsMax: 512,
+  /** Revocation entries a lock keeps: one update's snapshot (the lock replaces its list with each update's). */
+  lockRevocationsMax: 64,
   /** AEAD messages per direction in one session; the session ends before this (never wraps). */
   sessionMessagesMax: 0xffff,
   /** ATT MTU bounds (Core v5.4 Vol 3 Part F §3.2.8). */
@@ -46,5 +46,6 @@ export const limits = {
 
 assert(limits.credentialBytesMax < limits.requestBytesMax, 'a request must fit a credential');
 assert(limits.requestBytesMax <= limits.cborBytesMax, 'requests are CBOR documents');
+assert(limits.lockRevocationsMax >= limits.revocationEntriesMax, 'a lock holds any snapshot an update can carry');
 assert(limits.sessionMessagesMax < 2 ** 32, 'the IV counter is 32 bits and must never wrap');
 assert(limits.requestBytesMax <= limits.requestChunksMax * (limits.attMtuMin - 3 - 1), 'a max request fits in max chunks at MTU 23');

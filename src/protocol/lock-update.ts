@@ -7,18 +7,23 @@
  *
  *   COSE_Sign1 { 1 iss, 6 iat, -65539 update: { 1 lock id, 2 version, 3 revoked [[cti, exp]],
  *                4 door sequence floor, 5 time (s)?, 6 issuers [[kid, alg, public key]]?,
- *                7 door sequence ceiling? } }
+ *                7 door sequence ceiling?, 8 update keys [[kid, alg, public key]]?, 9 epoch? } }
+ *
+ * The revocation list is the door's complete list (a snapshot), not a delta: the lock replaces its
+ * own with it. Versions are ordered by (epoch, version); only a lock-administration key opens a new
+ * epoch, and an update that does is a reset (docs/PROTOCOL.md §8.1).
  */
 import { asArray, asBytes, asClosedMap, asInt, asText, asUint, cborMap, encodeDeterministic, type CborValue } from './cbor.ts';
 import { signSign1, kidBytesMax } from './cose.ts';
 import { algorithmOfId, signatureAlgorithms, type CryptoProvider } from './crypto/provider.ts';
 import { LatchkeyError } from './errors.ts';
 import type { IssuerSigningKey, TrustedIssuerKey } from './issuer-keys.ts';
-import { verifyIssuerSignedClaims } from './issuer-signed.ts';
+import { parseIssuerSignedClaims, verifyParsedSigned } from './issuer-signed.ts';
+import type { Sign1 } from './cose.ts';
 import { limits } from './limits.ts';
 
 const updateLabel = { iss: 1, iat: 6, update: -65539 } as const;
-const bodyLabel = { lockId: 1, version: 2, revoked: 3, sequenceFloor: 4, timeS: 5, issuers: 6, sequenceCeiling: 7, updateKeys: 8 } as const;
+const bodyLabel = { lockId: 1, version: 2, revoked: 3, sequenceFloor: 4, timeS: 5, issuers: 6, sequenceCeiling: 7, updateKeys: 8, epoch: 9 } as const;
 export const lockUpdateBytesMax = 1400;
 
 export interface RevocationEntry {
@@ -49,6 +54,13 @@ export interface LockUpdate {
    * stolen credential key cannot take the lock over through updates.
    */
   updateKeys?: TrustedIssuerKey[];
+  /**
+   * The administration epoch (absent = 0, and 0 is never written: one encoding per meaning). Only
+   * an administration key may sign an update whose epoch is above the lock's; such an update is a
+   * reset: its version, floor, ceiling and revocations replace the lock's, whatever a thief holding
+   * a credential key pushed them to.
+   */
+  epoch?: number;
 }
 
 export function issueLockUpdate(crypto: CryptoProvider, issuer: IssuerSigningKey, update: LockUpdate): Uint8Array {
@@ -61,14 +73,34 @@ export function issueLockUpdate(crypto: CryptoProvider, issuer: IssuerSigningKey
     [bodyLabel.issuers, update.issuers?.map((key) => [key.kid, signatureAlgorithms[key.algorithm], key.publicKey])],
     [bodyLabel.sequenceCeiling, update.sequenceCeiling],
     [bodyLabel.updateKeys, update.updateKeys?.map((key) => [key.kid, signatureAlgorithms[key.algorithm], key.publicKey])],
+    [bodyLabel.epoch, update.epoch === 0 ? undefined : update.epoch],
   ];
   const payload = encodeDeterministic(cborMap([[updateLabel.iss, update.issuer], [updateLabel.iat, update.issuedAtS], [updateLabel.update, cborMap(body)]]));
   return signSign1(crypto, issuer.algorithm, issuer.secretKey, issuer.kid, payload);
 }
 
+/** Epoch of an update (absent = 0). */
+export const epochOf = (update: Pick<LockUpdate, 'epoch'>): number => update.epoch ?? 0;
+
+/** Orders two (epoch, version) pairs: negative when a is older. */
+export function compareUpdateVersions(a: { epoch: number; version: number }, b: { epoch: number; version: number }): number {
+  return a.epoch !== b.epoch ? a.epoch - b.epoch : a.version - b.version;
+}
+
 /** Parses and verifies the signature; version/lock checks are the lock's (it knows its state). */
 export function verifyLockUpdate(crypto: CryptoProvider, bytes: Uint8Array, trusted: readonly TrustedIssuerKey[]): LockUpdate {
-  const map = verifyIssuerSignedClaims(crypto, bytes, trusted, lockUpdateBytesMax, 'update', Object.values(updateLabel));
+  const parsed = parseLockUpdate(bytes);
+  verifyParsedSigned(crypto, parsed.sign1, trusted);
+  return parsed.update;
+}
+
+/**
+ * Parses an update **without verifying its signature**: every field is checked as strictly as
+ * `verifyLockUpdate` checks it, but nothing here is authenticated until `verifyParsedSigned`
+ * passes on `sign1`. The lock uses it to refuse an old or foreign update before spending a verify.
+ */
+export function parseLockUpdate(bytes: Uint8Array): { sign1: Sign1; update: LockUpdate } {
+  const { sign1, claims: map } = parseIssuerSignedClaims(bytes, lockUpdateBytesMax, 'update', Object.values(updateLabel));
   const body = asClosedMap(map.get(updateLabel.update), 'update body', 'claim_invalid', Object.values(bodyLabel));
   const update: LockUpdate = {
     issuer: asText(map.get(updateLabel.iss), 'iss', 'claim_invalid', limits.textBytesMax),
@@ -85,7 +117,13 @@ export function verifyLockUpdate(crypto: CryptoProvider, bytes: Uint8Array, trus
   if (body.has(bodyLabel.timeS)) update.timeS = asUint(body.get(bodyLabel.timeS), 'time', 'claim_invalid');
   if (body.has(bodyLabel.issuers)) update.issuers = keyList(body.get(bodyLabel.issuers), 'issuers');
   if (body.has(bodyLabel.updateKeys)) update.updateKeys = keyList(body.get(bodyLabel.updateKeys), 'update keys');
-  return update;
+  if (body.has(bodyLabel.epoch)) {
+    const epoch = asUint(body.get(bodyLabel.epoch), 'epoch', 'claim_invalid');
+    // Epoch 0 is written by leaving the field out; an explicit 0 is a second encoding of it.
+    if (epoch === 0) throw new LatchkeyError('claim_invalid', 'epoch 0 must be omitted');
+    update.epoch = epoch;
+  }
+  return { sign1, update };
 }
 
 function keyList(value: CborValue | undefined, title: string): TrustedIssuerKey[] {

@@ -12,7 +12,10 @@ import { issueCredential, type CredentialClaims } from '../../src/protocol/crede
 import { isLatchkeyError, type ErrorCode } from '../../src/protocol/errors.ts';
 import { publicPart, type IssuerSigningKey } from '../../src/protocol/issuer-keys.ts';
 import { issueLockCertificate, verifyLockCertificate, type LockCertificate } from '../../src/protocol/lock-cert.ts';
-import { issueLockUpdate } from '../../src/protocol/lock-update.ts';
+import { issueLockUpdate, verifyLockUpdate } from '../../src/protocol/lock-update.ts';
+import { cborMap, encodeDeterministic } from '../../src/protocol/cbor.ts';
+import { signSign1 } from '../../src/protocol/cose.ts';
+import { updateRevocationsMax } from '../../src/server/issuance/issuer.ts';
 import { challengeForm, decodeChallenge, encodeChallenge, type ChallengeForm } from '../../src/protocol/unlock/challenge.ts';
 import { splitIntoChunks } from '../../src/protocol/unlock/chunking.ts';
 import { requestKey, transcriptHash1, AeadDirection, direction } from '../../src/protocol/unlock/key-schedule.ts';
@@ -152,8 +155,8 @@ describe('2. a revocation survives a clock step back', () => {
     expect(applyLockUpdate(s.lock, s.update(s.issuer, { revoked: [{ credentialId: cti, expiresAtS: expS }] }), epochMs, undefined)).toBeUndefined();
     const { skewToleranceS, clockRollbackToleranceMs } = s.lock.config;
     const atS = expS + skewToleranceS + clockRollbackToleranceMs / 1000 + offsetS;
-    // A later update makes the lock merge (and prune) its list.
-    expect(applyLockUpdate(s.lock, s.update(s.issuer), atS * 1000, undefined)).toBeUndefined();
+    // A later snapshot still listing it (the issuer keeps an entry listed past exp) makes the lock prune its list.
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { revoked: [{ credentialId: cti, expiresAtS: expS }] }), atS * 1000, undefined)).toBeUndefined();
     expect(s.lock.state.revoked.some((entry) => toHex(entry.credentialId) === toHex(cti))).toBe(kept);
   });
 });
@@ -365,17 +368,14 @@ describe('the phone never sends a ticket id twice', () => {
 });
 
 describe('findings of the independent attack on v2 (each reproduced first)', () => {
-  it('the largest state the lock can hold fits NV: 512 revocations and a full ring commit, and a guest still opens', async () => {
+  it('the largest state the lock can hold fits NV: a full revocation snapshot and a full ring commit, and a guest still opens', async () => {
     const { persistentStateBytesMax } = await import('../../firmware-model/persistent-state.ts');
     const { nvPageBytes, nvSlotPagesMax } = await import('../../firmware-model/nv.ts');
     expect(persistentStateBytesMax).toBeLessThanOrEqual(nvPageBytes * nvSlotPagesMax);
     const s = setup(21);
-    for (let batch = 0; batch < 11; batch++) {
-      const count = batch < 10 ? 50 : 12;
-      const revoked = Array.from({ length: count }, () => ({ credentialId: s.random.bytes(16), expiresAtS: epochS + 30 * 86400 }));
-      expect(applyLockUpdate(s.lock, s.update(s.issuer, { revoked }), epochMs + batch, undefined)).toBeUndefined();
-    }
-    expect(s.lock.state.revoked).toHaveLength(512);
+    const revoked = Array.from({ length: updateRevocationsMax }, () => ({ credentialId: s.random.bytes(16), expiresAtS: epochS + 30 * 86400 }));
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { revoked }), epochMs, undefined)).toBeUndefined();
+    expect(s.lock.state.revoked).toHaveLength(updateRevocationsMax);
     expect((await full({ lock: s.lock, cert: s.cert, nowMs: epochMs + 10_000, credential: s.credential(s.issuer, s.guest, { subject: 'g'.repeat(64) }), holder: s.guest })).status).toBe('unlocked');
   });
 
@@ -452,34 +452,117 @@ describe('the phone on the advertised path', () => {
   });
 });
 
-describe('lock-administration keys apart from credential keys', () => {
-  it('a stolen credential-signing key signs only routine updates (no key change, bounded version/ceiling/floor steps); the administration key is unbounded and can rotate itself', async () => {
-    const random = seeded(27, 'admin');
+describe('update authority: administration keys, epochs, resets (docs/PROTOCOL.md §8.1)', () => {
+  /** A lock with separate credential and administration keys, a guest, and update makers for both. */
+  function splitKeys(seed: number) {
+    const random = seeded(seed, 'admin');
     const issuer = makeIssuer(crypto, 'EdDSA', random.fork('issuer'));
     const admin = makeIssuer(crypto, 'EdDSA', random.fork('admin'));
     const identity = makeLockIdentity(random.fork('lock'));
     const lockRandom = random.fork('lock-rng');
-    const lock = new Lock({ identity, trustedIssuers: trustedOf(issuer), updateKeys: trustedOf(admin), crypto, random: (n) => lockRandom.bytes(n), startMs: epochMs });
+    let verifies = 0;
+    const countingCrypto = { ...crypto, verify: (...args: Parameters<typeof crypto.verify>) => (verifies++, crypto.verify(...args)) };
+    const lock = new Lock({ identity, trustedIssuers: trustedOf(issuer), updateKeys: trustedOf(admin), crypto: countingCrypto, random: (n) => lockRandom.bytes(n), startMs: epochMs });
+    const cert = verifyLockCertificate(crypto, issueLockCertificate(crypto, issuer, { issuer: 'https://issuer.test', lockId: identity.lockId, signingKey: crypto.publicKeyOf('EdDSA', identity.signingSecret), agreementKey: crypto.publicKeyOf('ES256', identity.agreementSecret), issuedAtS: epochS - 86400, expiresAtS: epochS + 365 * 86400 }), trustedOf(issuer), epochS);
     const update = (signer: IssuerSigningKey, body: Partial<Parameters<typeof issueLockUpdate>[2]>) => issueLockUpdate(crypto, signer, { issuer: 'https://issuer.test', issuedAtS: epochS, lockId: identity.lockId, version: 1, revoked: [], sequenceFloor: 0, ...body });
-    // The thief holds the credential key: its update (version, floor, ceiling at 2^32 − 1, trust set replaced) is refused.
-    const takeover = update(issuer, { version: 0xffffffff, sequenceFloor: 0xffffffff, sequenceCeiling: 0xffffffff, issuers: [publicPart(issuer)], updateKeys: [publicPart(issuer)] });
-    expect(applyLockUpdate(lock, takeover, epochMs, undefined)).toBe('update_not_authorized');
-    // Without the key fields it is still routine: version, ceiling and floor move only by bounded steps.
-    expect(applyLockUpdate(lock, update(issuer, { version: 0xffffffff }), epochMs, undefined)).toBe('update_not_authorized');
-    expect(applyLockUpdate(lock, update(issuer, { version: 1, sequenceCeiling: 0xffffffff, sequenceFloor: 0xffffffff }), epochMs, undefined)).toBe('update_not_authorized');
-    expect(applyLockUpdate(lock, update(issuer, { version: 1, sequenceCeiling: 1000, sequenceFloor: 1001 }), epochMs, undefined)).toBe('update_not_authorized');
-    expect(applyLockUpdate(lock, update(issuer, { version: 1, timeS: 0xffffffff }), epochMs, epochMs)).toBe('update_not_authorized');
-    expect([lock.state.updateVersion, lock.state.sequenceFloor]).toEqual([0, 0]);
-    // A routine update within the steps applies (the issuer's everyday revocations and supersedes).
-    expect(applyLockUpdate(lock, update(issuer, { version: 1000, sequenceCeiling: 1000, sequenceFloor: 7 }), epochMs, undefined)).toBeUndefined();
-    expect([lock.state.updateVersion, lock.state.sequenceCeiling, lock.state.sequenceFloor]).toEqual([1000, 1000, 7]);
-    // The administration key rotates the credential key and itself; the old administration key is then out.
-    const nextAdmin = makeIssuer(crypto, 'EdDSA', random.fork('admin-2'));
-    const nextIssuer = makeIssuer(crypto, 'EdDSA', random.fork('issuer-2'));
-    // An administration update is not bounded: it can jump past anything a thief's routine updates did.
-    expect(applyLockUpdate(lock, update(admin, { version: 1_000_000, sequenceCeiling: 1_000_000, issuers: [publicPart(nextIssuer)], updateKeys: [publicPart(nextAdmin)] }), epochMs, undefined)).toBeUndefined();
-    expect(applyLockUpdate(lock, update(admin, { version: 1_000_001 }), epochMs, undefined)).not.toBeUndefined();
-    expect(applyLockUpdate(lock, update(nextAdmin, { version: 1_000_001 }), epochMs, undefined)).toBeUndefined();
-    expect(toHex(lock.state.trustedIssuers[0]!.publicKey)).toBe(toHex(publicPart(nextIssuer).publicKey));
+    const guest = makeHolder(crypto, random.fork('guest'));
+    const credential = (signer: IssuerSigningKey, sequence: number) => issueCredential(crypto, signer, sampleClaims(random, guest.publicKey, { doors: [{ lockId: identity.lockId, sequence }] }));
+    return { random, issuer, admin, identity, lock, cert, update, guest, credential, verifies: () => verifies };
+  }
+  const position = (lock: Lock) => [lock.state.updateEpoch, lock.state.updateVersion, lock.state.sequenceFloor, lock.state.sequenceCeiling];
+
+  it('a stolen credential key cannot change keys, set the time, open an epoch or put the floor above the ceiling', () => {
+    const { issuer, lock, update } = splitKeys(27);
+    const refused: [string, Uint8Array][] = [
+      ['new keys', update(issuer, { version: 0xffffffff, issuers: [publicPart(issuer)], updateKeys: [publicPart(issuer)] })],
+      ['new credential keys only', update(issuer, { issuers: [publicPart(issuer)] })],
+      ['time', update(issuer, { timeS: 0xffffffff })],
+      ['an epoch', update(issuer, { epoch: 1 })],
+      ['floor above ceiling', update(issuer, { sequenceCeiling: 1000, sequenceFloor: 1001 })],
+    ];
+    for (const [what, bytes] of refused) expect(applyLockUpdate(lock, bytes, epochMs, epochMs), what).toBe('update_not_authorized');
+    expect(position(lock)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('whatever a thief does through routine updates, an administration reset undoes, and the reset cannot be replayed', async () => {
+    const s = splitKeys(28);
+    // The thief pushes version, floor and ceiling to the top and fills the revocation store: the door is wedged.
+    const junk = Array.from({ length: updateRevocationsMax }, () => ({ credentialId: s.random.bytes(16), expiresAtS: 0xffffffff }));
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { version: 0xffffffff, sequenceCeiling: 0xffffffff, sequenceFloor: 0xffffffff, revoked: junk }), epochMs, undefined)).toBeUndefined();
+    expect((await full({ lock: s.lock, cert: s.cert, nowMs: epochMs + 1000, credential: s.credential(s.issuer, 5), holder: s.guest })).code).toBe('credential_superseded');
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { version: 2 }), epochMs, undefined)).toBe('update_rollback');
+    // The administration key opens epoch 1 with the real figures and rotates the credential key.
+    const nextIssuer = makeIssuer(crypto, 'EdDSA', s.random.fork('issuer-2'));
+    const reset = s.update(s.admin, { epoch: 1, version: 1, sequenceFloor: 3, sequenceCeiling: 5, issuers: [publicPart(nextIssuer)] });
+    expect(applyLockUpdate(s.lock, reset, epochMs + 2000, undefined)).toBeUndefined();
+    expect(position(s.lock)).toEqual([1, 1, 3, 5]);
+    expect(s.lock.state.revoked).toEqual([]);
+    expect((await full({ lock: s.lock, cert: s.cert, nowMs: epochMs + 3000, credential: s.credential(nextIssuer, 5), holder: s.guest })).status).toBe('unlocked');
+    // The thief's key is out, at any epoch; the new credential key signs routine updates of epoch 1.
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { epoch: 1, version: 9 }), epochMs + 4000, undefined)).not.toBeUndefined();
+    expect(applyLockUpdate(s.lock, s.update(nextIssuer, { epoch: 1, version: 2, sequenceCeiling: 6 }), epochMs + 4000, undefined)).toBeUndefined();
+    // Replaying the reset, or an older epoch's update, is a rollback.
+    expect(applyLockUpdate(s.lock, reset, epochMs + 5000, undefined)).toBe('update_rollback');
+    expect(applyLockUpdate(s.lock, s.update(s.admin, { version: 0xffffffff }), epochMs + 5000, undefined)).toBe('update_rollback');
+    expect(position(s.lock)).toEqual([1, 2, 5, 6]); // the guest's unlock raised the floor to 5
+  });
+
+  it('a door that missed thousands of versions takes the next routine update (no wedge), and within an epoch the floor only rises', () => {
+    const { issuer, lock, update } = splitKeys(29);
+    expect(applyLockUpdate(lock, update(issuer, { version: 3, sequenceCeiling: 4, sequenceFloor: 2 }), epochMs, undefined)).toBeUndefined();
+    expect(applyLockUpdate(lock, update(issuer, { version: 5003, sequenceCeiling: 2000, sequenceFloor: 1 }), epochMs, undefined)).toBeUndefined();
+    expect(position(lock)).toEqual([0, 5003, 2, 2000]);
+  });
+
+  it('routine updates are applied at most routineUpdatesMax per window (monotonic tick); administration updates are not limited', () => {
+    const { issuer, admin, lock, update } = splitKeys(30);
+    const { routineUpdatesMax, routineUpdateWindowMs } = lock.config;
+    const deliver = (bytes: Uint8Array, atMs: number) => {
+      const outputs = lock.step({ type: 'maintenance_update', update: bytes }, atMs);
+      const audit = outputs.find((output) => output.type === 'audit');
+      return audit?.type === 'audit' ? (audit.record.code ?? audit.record.event) : undefined;
+    };
+    let version = 0;
+    for (let i = 0; i < routineUpdatesMax; i++) expect(deliver(update(issuer, { version: ++version }), epochMs + i)).toBe('update_applied');
+    expect(deliver(update(issuer, { version: ++version }), epochMs + 100)).toBe('rate_limited');
+    expect(lock.state.updateVersion).toBe(routineUpdatesMax);
+    expect(deliver(update(admin, { version: ++version }), epochMs + 200)).toBe('update_applied');
+    expect(deliver(update(issuer, { version: ++version }), epochMs + routineUpdateWindowMs)).toBe('update_applied');
+  });
+
+  it('a foreign or old update is refused before any signature is verified', () => {
+    const s = splitKeys(31);
+    expect(applyLockUpdate(s.lock, s.update(s.admin, { version: 7 }), epochMs, undefined)).toBeUndefined();
+    const before = s.verifies();
+    expect(applyLockUpdate(s.lock, s.update(s.admin, { version: 7 }), epochMs, undefined)).toBe('update_rollback');
+    expect(applyLockUpdate(s.lock, s.update(s.issuer, { version: 8, lockId: s.random.bytes(16) }), epochMs, undefined)).toBe('update_wrong_lock');
+    expect(s.verifies()).toBe(before);
+  });
+
+  it('an explicit epoch 0 is a second encoding of "no epoch" and is refused', () => {
+    const { admin, identity } = splitKeys(32);
+    const body = cborMap([[1, identity.lockId], [2, 1], [3, []], [4, 0], [9, 0]]);
+    const payload = encodeDeterministic(cborMap([[1, 'https://issuer.test'], [6, epochS], [-65539, body]]));
+    const bytes = signSign1(crypto, admin.algorithm, admin.secretKey, admin.kid, payload);
+    expect(codeOf(() => verifyLockUpdate(crypto, bytes, trustedOf(admin)))).toBe('claim_invalid');
+  });
+
+  it('a phone carries the reset and the routine update of its epoch; a lock that missed the reset applies both in one visit, in order', async () => {
+    const s = splitKeys(33);
+    const wallet = new Wallet({ crypto, holder: s.guest, trustedIssuers: trustedOf(s.issuer), updateKeys: trustedOf(s.admin) });
+    const reset = s.update(s.admin, { epoch: 1, version: 1, sequenceCeiling: 2 });
+    const routine = s.update(s.issuer, { epoch: 1, version: 4, sequenceCeiling: 3 });
+    wallet.carryUpdate(routine);
+    wallet.carryUpdate(s.update(s.issuer, { version: 900 })); // an older epoch's: dropped
+    wallet.carryUpdate(reset);
+    expect(wallet.updatesFor(s.identity.lockId).map(toHex)).toEqual([toHex(reset), toHex(routine)]);
+    const visit = await full({ lock: s.lock, cert: s.cert, nowMs: epochMs, credential: s.credential(s.issuer, 3), holder: s.guest, updates: wallet.updatesFor(s.identity.lockId) });
+    expect(visit.status).toBe('unlocked');
+    expect(position(s.lock)).toEqual([1, 4, 3, 3]); // the unlock raised the floor to its sequence, within the ceiling
+    // Without a newer routine update the phone carries the reset alone.
+    const lone = new Wallet({ crypto, holder: s.guest, trustedIssuers: trustedOf(s.issuer), updateKeys: trustedOf(s.admin) });
+    lone.carryUpdate(reset);
+    lone.carryUpdate(s.update(s.issuer, { version: 900 }));
+    expect(lone.updatesFor(s.identity.lockId).map(toHex)).toEqual([toHex(reset)]);
   });
 });

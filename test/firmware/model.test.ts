@@ -76,6 +76,7 @@ interface Upd {
   floor: number;
   ceiling: number | undefined;
   issuers: Signer[] | undefined;
+  epoch: number;
 }
 const upds: Upd[] = bench.updates.map((entry) => ({
   name: entry.name,
@@ -87,9 +88,10 @@ const upds: Upd[] = bench.updates.map((entry) => ({
   floor: entry.sequenceFloor,
   ceiling: undefined,
   issuers: undefined,
+  epoch: 0,
 }));
 const signingKeys: Record<Exclude<Signer, 'rogue'>, IssuerSigningKey> = { issuer: bench.issuer, issuer2 };
-function extraUpdate(name: string, signer: 'issuer' | 'issuer2', body: { version: number; revoke?: string[]; floor?: number; ceiling?: number; issuers?: ('issuer' | 'issuer2')[] }): Upd {
+function extraUpdate(name: string, signer: 'issuer' | 'issuer2', body: { version: number; revoke?: string[]; floor?: number; ceiling?: number; issuers?: ('issuer' | 'issuer2')[]; epoch?: number }): Upd {
   const revoked = (body.revoke ?? []).map((target) => creds[credIndex(target)]!.claims).map((claims) => ({ credentialId: claims.credentialId, expiresAtS: claims.expiresAtS }));
   const bytes = issueLockUpdate(crypto, signingKeys[signer], {
     issuer: 'https://issuer.test',
@@ -100,8 +102,9 @@ function extraUpdate(name: string, signer: 'issuer' | 'issuer2', body: { version
     sequenceFloor: body.floor ?? 0,
     ...(body.ceiling !== undefined ? { sequenceCeiling: body.ceiling } : {}),
     ...(body.issuers !== undefined ? { issuers: body.issuers.map((key) => ({ kid: signingKeys[key].kid, algorithm: signingKeys[key].algorithm, publicKey: signingKeys[key].publicKey })) } : {}),
+    ...(body.epoch !== undefined ? { epoch: body.epoch } : {}),
   });
-  return { name, bytes, signer, lockIdHex, version: body.version, revoked: revoked.map((entry) => ({ ctiHex: toHex(entry.credentialId), exp: entry.expiresAtS })), floor: body.floor ?? 0, ceiling: body.ceiling, issuers: body.issuers };
+  return { name, bytes, signer, lockIdHex, version: body.version, revoked: revoked.map((entry) => ({ ctiHex: toHex(entry.credentialId), exp: entry.expiresAtS })), floor: body.floor ?? 0, ceiling: body.ceiling, issuers: body.issuers, epoch: body.epoch ?? 0 };
 }
 upds.push(
   extraUpdate('v1 ceiling 3', 'issuer', { version: 1, ceiling: 3 }),
@@ -111,6 +114,10 @@ upds.push(
   extraUpdate('v7 rotate to issuer2', 'issuer', { version: 7, issuers: ['issuer2'], ceiling: 4 }),
   extraUpdate('v8 (issuer2) back to issuer', 'issuer2', { version: 8, issuers: ['issuer'] }),
   extraUpdate('v8 (issuer2) revoke issuer2-seq4', 'issuer2', { version: 8, revoke: ['issuer2-seq4'] }),
+  // Resets (a new epoch): floor and ceiling are set, not raised; the revocation list is replaced.
+  extraUpdate('e1 v1 reset: floor 0 ceiling 2', 'issuer', { epoch: 1, version: 1, ceiling: 2 }),
+  extraUpdate('e1 v2 ceiling 6', 'issuer', { epoch: 1, version: 2, ceiling: 6 }),
+  extraUpdate('e2 v1 reset (issuer2) back to issuer', 'issuer2', { epoch: 2, version: 1, issuers: ['issuer'], ceiling: 9, floor: 1 }),
 );
 const updIndex = (name: string): number => upds.findIndex((entry) => entry.name === name);
 
@@ -277,6 +284,7 @@ class Model {
   tickets: ModelTicket[] = [];
   holderFailures = new Map<string, number[]>();
   strangerFailures: number[] = [];
+  epoch = 0;
   version = 0;
   floor = 0;
   ceiling = 0;
@@ -435,23 +443,27 @@ class Model {
   applyUpdate(index: number): void {
     const update = upds[index]!;
     const rejected = (code: string): void => this.audit('update_rejected', code, false);
+    // Lock id and (epoch, version) are checked before any signature is (they can only refuse).
+    if (update.lockIdHex !== lockIdHex) return rejected('update_wrong_lock');
+    if (update.epoch < this.epoch || (update.epoch === this.epoch && update.version <= this.version)) return rejected('update_rollback');
     // The administration key (the bench lock's original issuer key, which rotations of the credential
     // keys never change) signs anything; a trusted credential key signs routine updates only.
     const administrative = this.adminSigners.includes(update.signer);
     if (!administrative && (update.signer === 'rogue' || !this.trusted.includes(update.signer))) return rejected('*');
-    if (update.lockIdHex !== lockIdHex) return rejected('update_wrong_lock');
-    if (update.version <= this.version) return rejected('update_rollback');
     if (!administrative) {
       const ceiling = Math.max(this.ceiling, update.ceiling ?? 0);
-      if (update.issuers !== undefined || update.version > this.version + 1024 || ceiling > this.ceiling + 1024 || update.floor > ceiling) return rejected('update_not_authorized');
+      if (update.issuers !== undefined || update.epoch > this.epoch || update.floor > ceiling) return rejected('update_not_authorized');
     }
-    // Revocations are kept until exp + skew + rollback tolerance (a clock step back must not revive one).
+    // The update's list replaces the lock's, less entries past exp + skew + rollback tolerance (a
+    // clock step back must not revive one).
     const keepS = config.skewToleranceS + Math.ceil(config.clockRollbackToleranceMs / 1000);
-    const merged = new Map<string, number>();
-    for (const [cti, exp] of [...this.revoked, ...update.revoked.map((entry) => [entry.ctiHex, entry.exp] as const)]) if (exp + keepS > this.nowS) merged.set(cti, exp);
-    this.revoked = merged;
-    this.floor = Math.max(this.floor, update.floor);
-    this.ceiling = Math.max(this.ceiling, update.ceiling ?? 0, update.floor);
+    const live = new Map<string, number>();
+    for (const entry of update.revoked) if (entry.exp + keepS > this.nowS) live.set(entry.ctiHex, entry.exp);
+    this.revoked = live;
+    const reset = update.epoch > this.epoch;
+    this.floor = reset ? update.floor : Math.max(this.floor, update.floor);
+    this.ceiling = Math.max(reset ? 0 : this.ceiling, update.ceiling ?? 0, this.floor);
+    this.epoch = update.epoch;
     this.version = update.version;
     if (update.issuers !== undefined) {
       // One key set in both roles stays one set: the rotation moves the administration keys too.
@@ -971,7 +983,7 @@ class Run {
     expect(lock.actuations).toBe(model.actuations);
     expect(lock.isPowered).toBe(model.powered);
     expect(lock.batteryDepleted).toBe(false);
-    expect(lock.state.updateVersion).toBe(model.version);
+    expect([lock.state.updateEpoch, lock.state.updateVersion]).toEqual([model.epoch, model.version]);
     expect(lock.state.sequenceFloor).toBe(model.floor);
     expect(lock.state.sequenceCeiling).toBe(model.ceiling);
     expect(new Set(lock.state.revoked.map((entry) => toHex(entry.credentialId)))).toEqual(new Set(model.revoked.keys()));

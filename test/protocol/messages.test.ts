@@ -21,7 +21,9 @@ import {
   encodeResult,
   encodeSealedInner,
   encodeSealedResult,
+  piggybackBytesMax,
   requestType,
+  updatesPerRequestMax,
   resultBytesMax,
   type Request,
   type Result,
@@ -155,9 +157,21 @@ describe('message shapes refused with their codes', () => {
     expect(catchLatchkey(() => decodeResult(big)).code).toBe('cbor_too_large');
   });
 
-  it('two updates in one request are refused (updatesPerRequestMax = 1)', () => {
-    const bytes = encodeRequest({ type: 2, version: 1, phoneVersions: 1, ticketId: new Uint8Array(8), action: 1, updates: [new Uint8Array(3), new Uint8Array(3)], mac: new Uint8Array(16) });
+  it(`more than ${updatesPerRequestMax} updates in one request are refused`, () => {
+    const updates = Array.from({ length: updatesPerRequestMax + 1 }, () => new Uint8Array(3));
+    const bytes = encodeRequest({ type: 2, version: 1, phoneVersions: 1, ticketId: new Uint8Array(8), action: 1, updates, mac: new Uint8Array(16) });
     expect(catchLatchkey(() => decodeRequest(bytes)).code).toBe('message_malformed');
+    expect(decodeRequest(encodeRequest({ type: 2, version: 1, phoneVersions: 1, ticketId: new Uint8Array(8), action: 1, updates: updates.slice(1), mac: new Uint8Array(16) })).type).toBe(2);
+  });
+
+  it(`the largest credential with ${piggybackBytesMax} bytes of piggybacked updates fits one request (${limits.requestBytesMax} bytes)`, () => {
+    // Two updates (the most a request carries) share the budget; each length prefix is at its widest.
+    const half = Math.floor(piggybackBytesMax / 2);
+    const inner = encodeSealedInner({ action: 1, holderSignature: new Uint8Array(64), updates: [new Uint8Array(half), new Uint8Array(piggybackBytesMax - half)], credentialOrHash: new Uint8Array(limits.credentialBytesMax) });
+    const sealedBytes = inner.length + 16; // AES-GCM tag
+    const request = encodeRequest({ type: 1, version: 2, phoneVersions: 0xff, phoneEphemeralKey: new Uint8Array(33), sealed: new Uint8Array(sealedBytes) });
+    expect(request.length).toBeLessThanOrEqual(limits.requestBytesMax);
+    expect(decodeRequest(request).type).toBe(1);
   });
 });
 

@@ -20,8 +20,17 @@ import { macBytes } from './key-schedule.ts';
 export const requestType = { full: 1, resume: 2 } as const;
 export const action = { unlock: 1 } as const;
 export const statusUnlocked = 0;
-/** Updates a phone may piggyback on one request. */
-export const updatesPerRequestMax = 1;
+/**
+ * Updates a phone may piggyback on one request: the door's newest administration update (a reset
+ * opening a new epoch, say) and its newest routine update, applied in that order.
+ */
+export const updatesPerRequestMax = 2;
+/**
+ * Bytes of piggybacked updates a phone puts in one request: with the largest credential and the
+ * holder proof the request still fits `limits.requestBytesMax` (asserted in messages.test.ts). The
+ * issuing service keeps one routine update within it (src/server/issuance/issuer.ts).
+ */
+export const piggybackBytesMax = 1275;
 
 const requestBounds = { bytesMax: limits.requestBytesMax, depthMax: 4, itemsMax: 32 };
 
