@@ -113,6 +113,7 @@ function updateShapes(random: SeededRandom, lockId: Uint8Array, extraIssuer: Iss
     base,
     { ...base, version: 3, revoked: [{ credentialId: random.bytes(16), expiresAtS: fuzzEpochS + 600 }, { credentialId: random.bytes(16), expiresAtS: 0xffffffff }], sequenceFloor: 2, timeS: fuzzEpochS },
     { ...base, version: 0xffffffff, issuers: [publicPart(extraIssuer)] },
+    { ...base, version: 1, sequenceFloor: 3, sequenceCeiling: 9, updateKeys: [publicPart(extraIssuer)], epoch: 0xffffffff },
   ];
 }
 

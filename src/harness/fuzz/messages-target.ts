@@ -30,7 +30,7 @@ import { certificatePayloadTree as certificatePayloadTreeV1, protectedTree, refe
 import { applyTreeMutations, treeMutationsArbitrary } from './tree-mutations.ts';
 import { classify, type CaseResult, type CaseRun, type FuzzTarget, type TargetOptions } from './types.ts';
 import { mutateChunkStream } from './chunk-mutations.ts';
-import { uint } from './raw-cbor.ts';
+import { array, bytes, int, uint } from './raw-cbor.ts';
 import type { LockCertificate } from '../../protocol/lock-cert.ts';
 import type { LockUpdate } from '../../protocol/lock-update.ts';
 
@@ -41,11 +41,15 @@ function certificatePayloadTree(cert: LockCertificate): RawItem {
   return { kind: 'map', entries: tree.entries.map(([key, value]) => [key, key.kind === 'nint' && value.kind === 'map' ? { kind: 'map', entries: [...value.entries, [uint(4), uint(cert.versions)]] } : value]) };
 }
 
-/** The update body gained optional field 7 (door sequence ceiling). */
+/** The update body gained optional fields 7 (door sequence ceiling), 8 (administration keys) and 9 (epoch, never 0). */
 function updatePayloadTree(update: LockUpdate): RawItem {
   const tree = updatePayloadTreeV1(update);
-  if (tree.kind !== 'map' || update.sequenceCeiling === undefined) return tree;
-  return { kind: 'map', entries: tree.entries.map(([key, value]) => [key, key.kind === 'nint' && value.kind === 'map' ? { kind: 'map', entries: [...value.entries, [uint(7), uint(update.sequenceCeiling!)]] } : value]) };
+  const added: [RawItem, RawItem][] = [];
+  if (update.sequenceCeiling !== undefined) added.push([uint(7), uint(update.sequenceCeiling)]);
+  if (update.updateKeys !== undefined) added.push([uint(8), array(...update.updateKeys.map((key) => array(bytes(key.kid), int(signatureAlgorithms[key.algorithm]), bytes(key.publicKey))))]);
+  if (update.epoch !== undefined) added.push([uint(9), uint(update.epoch)]);
+  if (tree.kind !== 'map' || added.length === 0) return tree;
+  return { kind: 'map', entries: tree.entries.map(([key, value]) => [key, key.kind === 'nint' && value.kind === 'map' ? { kind: 'map', entries: [...value.entries, ...added] } : value]) };
 }
 
 type ByteSub = 'decodeChallenge' | 'decodeRequest' | 'decodeSealedInner' | 'decodeResult' | 'verifyLockUpdate' | 'verifyLockCertificate';
