@@ -9,6 +9,7 @@ import { p256SecretFromSeed, type CryptoProvider, type SignatureAlgorithm } from
 import { makeIssuerKey, publicPart, type IssuerSigningKey, type TrustedIssuerKey } from '../protocol/issuer-keys.ts';
 import { issueLockCertificate } from '../protocol/lock-cert.ts';
 import { issueLockUpdate, type RevocationEntry } from '../protocol/lock-update.ts';
+import { limits } from '../protocol/limits.ts';
 import type { RandomSource } from '../protocol/random.ts';
 import type { LockIdentity } from '../../firmware-model/config.ts';
 
@@ -112,7 +113,7 @@ export class InMemoryIssuer {
   updateFor(lockId: Uint8Array, nowS: number, options: { timeS?: number; version?: number } = {}): Uint8Array {
     const lockHex = toHex(lockId);
     const version = options.version ?? this.updateVersions.get(lockHex) ?? this.bumpVersion(lockHex);
-    const revoked = this.revocations.filter((entry) => entry.expiresAtS > nowS && (this.credentialDoors.get(toHex(entry.credentialId)) ?? []).includes(lockHex));
+    const revoked = this.revocations.filter((entry) => entry.expiresAtS + limits.revocationRetentionS > nowS && (this.credentialDoors.get(toHex(entry.credentialId)) ?? []).includes(lockHex));
     return issueLockUpdate(this.crypto, this.key, {
       issuer: this.name,
       issuedAtS: nowS,

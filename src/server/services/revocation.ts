@@ -20,12 +20,13 @@
  */
 import { fromHex } from '../../protocol/bytes.ts';
 import { assert } from '../../protocol/errors.ts';
+import { limits } from '../../protocol/limits.ts';
 import { nowIso, nowS, type ServerContext } from '../context.ts';
 import { updateRevocationsMax } from '../issuance/issuer.ts';
 import type { CredentialRow, EntranceRow } from '../repository/index.ts';
 
-/** A revocation stays listed this long after its credential's expiry: a lock accepts a credential up to its clock-skew tolerance (30 s in firmware-model/config.ts) past expiry; an hour covers any sane tolerance. */
-export const revocationKeptAfterExpiryS = 3600;
+/** A revocation stays listed this long after its credential's expiry (why: `limits.revocationRetentionS`). */
+export const revocationKeptAfterExpiryS = limits.revocationRetentionS;
 
 export function revokeCredentials(context: ServerContext, credentials: readonly CredentialRow[]): void {
   const { grants } = context.repo;
