@@ -266,4 +266,15 @@ CREATE INDEX registration_challenges_session ON registration_challenges(client_s
 CREATE INDEX registration_challenges_expiry ON registration_challenges(expires_at);
 `,
   },
+  {
+    // Issue 12: update authority. acs_entrances.update_epoch: the epoch the door's routine updates
+    // carry (an administration reset opens the next); admin_update: the newest reset signed offline
+    // with the lock-administration key, which phones carry beside the routine update until the lock
+    // has it (docs/PROTOCOL.md §8.1).
+    version: 6,
+    sql: `
+ALTER TABLE acs_entrances ADD COLUMN update_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE acs_entrances ADD COLUMN admin_update BLOB;
+`,
+  },
 ];

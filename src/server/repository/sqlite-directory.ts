@@ -65,6 +65,14 @@ export function createDirectoryStore(sql: Sql) {
     setLockUpdate(entranceId: string, version: number, bytes: Uint8Array, ceiling: number): void {
       sql.run('UPDATE acs_entrances SET update_version = ?, update_bytes = ?, update_ceiling = ? WHERE acs_entrance_id = ?', version, bytes, ceiling, entranceId);
     },
+    /** An administration reset: the door's new epoch and the reset's bytes (its routine update is signed next, in that epoch). */
+    setAdminUpdate(entranceId: string, epoch: number, bytes: Uint8Array): void {
+      sql.run('UPDATE acs_entrances SET update_epoch = ?, admin_update = ? WHERE acs_entrance_id = ?', epoch, bytes, entranceId);
+    },
+    /** A reset's floor (never lowers it: floors only grow at the server as at the lock). */
+    raiseSequenceFloor(entranceId: string, floor: number): void {
+      sql.run('UPDATE acs_entrances SET sequence_floor = MAX(sequence_floor, ?) WHERE acs_entrance_id = ?', floor, entranceId);
+    },
     /** A new top sequence that is also the door's floor: everything issued for the door before dies at it. */
     raiseDoorFloor(entranceId: string, sequence: number): void {
       sql.run('UPDATE acs_entrances SET door_sequence = ?, sequence_floor = ? WHERE acs_entrance_id = ?', sequence, sequence, entranceId);

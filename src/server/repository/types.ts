@@ -37,6 +37,10 @@ export interface EntranceRow {
   sequence_floor: number;
   /** The sequence ceiling of the stored signed update. */
   update_ceiling: number;
+  /** The epoch routine updates carry; an administration reset opens the next. */
+  update_epoch: number;
+  /** The newest administration reset (signed offline), carried by phones beside the routine update. */
+  admin_update: Uint8Array | null;
 }
 
 export interface LockSecretsRow {
