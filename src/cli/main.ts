@@ -11,6 +11,7 @@ import { bleCommand } from './ble.ts';
 import { scenarioCommand } from './scenario.ts';
 import { upCommand } from './up.ts';
 import { fuzzCommand } from './fuzz.ts';
+import { adminCommand } from './admin.ts';
 
 const usage = `latchkey — lock hardware simulator and BLE protocol test harness
 
@@ -21,6 +22,7 @@ Usage:
   latchkey ble run [--doors N] [--attempts M] [--seed N] [--capture FILE] [--hci virtual|hciX] [--json]
   latchkey scenario run <files or dirs> [--seed N] [--transport virtual] [--junit out.xml] [--json]
   latchkey fuzz [--seconds N] [--seed N] [--target credential|messages|lock|all] [--json] [--canary] | --replay FILE
+  latchkey admin reset --door <acs_entrance_id|name> [--db ./latchkey.db] [--admin-key FILE] [--json]
   latchkey help
 
 Common options:
@@ -53,6 +55,8 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
       case 'up':
         return await upCommand(sub, context);
       case 'fuzz': return await fuzzCommand(sub, context);
+      case 'admin':
+        return await adminCommand(sub, context);
       case undefined:
       case 'help':
         out(usage);

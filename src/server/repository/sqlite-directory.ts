@@ -40,6 +40,8 @@ export function createDirectoryStore(sql: Sql) {
     },
     getEntrance: (workspaceId: string, id: string) => sql.get<EntranceRow>('SELECT * FROM acs_entrances WHERE workspace_id = ? AND acs_entrance_id = ?', workspaceId, id),
     entranceById: (id: string) => sql.get<EntranceRow>('SELECT * FROM acs_entrances WHERE acs_entrance_id = ?', id),
+    /** Operator tools: every entrance with this id or display name, in any workspace. */
+    entrancesByIdOrName: (text: string) => sql.all<EntranceRow>('SELECT * FROM acs_entrances WHERE acs_entrance_id = ? OR display_name = ? ORDER BY created_at, rowid', text, text),
     listEntrances(workspaceId: string, filter: EntranceFilter, page: PageRequest): Page<EntranceRow> {
       const where = ['e.workspace_id = ?'];
       const params: unknown[] = [workspaceId];
