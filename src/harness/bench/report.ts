@@ -1,12 +1,18 @@
 /** Renders bench results as the BENCHMARKS.md tables (each figure beside its reference and goal) and two SVG charts. */
 import { readFileSync } from 'node:fs';
 import { barChart, lineChart } from './charts.ts';
+import { decide, describeVerdict, formatRatio, type Goal } from './verdict.ts';
 import type { BenchResults } from './suite.ts';
 import type { LatencyRow } from './unlock-latency.ts';
 
 const n = (value: number | undefined): string => (value === undefined ? '–' : Math.round(value).toLocaleString('en-US'));
 const ms = (value: number): string => value.toFixed(1);
-const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
+/** Every goal is decided on the unrounded figure (verdict.ts); the shown figure never rounds across it. */
+const goalText = (label: string, comparison: Goal['comparison'], threshold: number, value: number | undefined, decimals = 3): string => {
+  if (value === undefined) return '–';
+  return describeVerdict(decide({ label, comparison, threshold }, value), decimals);
+};
+const ratioText = (value: number | undefined): string => (value === undefined ? '–' : formatRatio(value));
 
 export function renderBenchmarksMarkdown(r: BenchResults): string {
   const lines: string[] = [];
@@ -16,11 +22,11 @@ export function renderBenchmarksMarkdown(r: BenchResults): string {
   lines.push('| provider | issuer | full verify/s | openssl 2-verify bound/s | ratio | goal (node ≥ 0.85) | cached repeat/s | 1-verify bound/s | ratio | goal (node ≥ 1.0) |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const v of r.verify) {
     const node = v.provider === 'node';
-    lines.push(`| ${v.provider} | ${v.issuerAlgorithm} | ${n(v.fullVerifyPerS)} | ${n(v.opensslTwoVerifyBoundPerS)} | ${v.ratioToTwoVerifyBound ?? '–'} | ${node && v.ratioToTwoVerifyBound !== undefined ? verdict(v.ratioToTwoVerifyBound >= 0.85) : 'pure JS, no goal'} | ${n(v.cachedRepeatVerifyPerS)} | ${n(v.opensslOneVerifyBoundPerS)} | ${v.ratioToOneVerifyBound ?? '–'} | ${node && v.ratioToOneVerifyBound !== undefined ? verdict(v.ratioToOneVerifyBound >= 1) : 'pure JS, no goal'} |`);
+    lines.push(`| ${v.provider} | ${v.issuerAlgorithm} | ${n(v.fullVerifyPerS)} | ${n(v.opensslTwoVerifyBoundPerS)} | ${ratioText(v.ratioToTwoVerifyBound)} | ${node ? goalText('full verify ratio', 'at-least', 0.85, v.ratioToTwoVerifyBound) : 'pure JS, no goal'} | ${n(v.cachedRepeatVerifyPerS)} | ${n(v.opensslOneVerifyBoundPerS)} | ${ratioText(v.ratioToOneVerifyBound)} | ${node ? goalText('cached repeat ratio', 'at-least', 1, v.ratioToOneVerifyBound) : 'pure JS, no goal'} |`);
   }
   lines.push('', '![verify throughput per provider](docs/bench-verify.svg)', '');
   lines.push('## Credential issuance (server-side signing, node provider)', '', '| issuer | credentials/s | openssl sign/s | ratio |', '|---|---|---|---|');
-  for (const i of r.issuance) lines.push(`| ${i.algorithm} | ${n(i.perS)} | ${n(i.opensslSignPerS)} | ${i.ratio ?? '–'} |`);
+  for (const i of r.issuance) lines.push(`| ${i.algorithm} | ${n(i.perS)} | ${n(i.opensslSignPerS)} | ${ratioText(i.ratio)} |`);
   lines.push('', 'ES256 issuance signs with @noble/curves (RFC 6979, deterministic: simulations must replay byte for byte), not OpenSSL.', '');
   lines.push('## Unlock latency (virtual time, from connection established)', '');
   lines.push('Round trips (RT) to the lock\'s decision / to the phone holding the lock\'s signed result. Reference: a 4-round-trip exchange shaped like Aliro STANDARD on the same simulator.', '');
@@ -37,18 +43,18 @@ export function renderBenchmarksMarkdown(r: BenchResults): string {
   const first247 = r.latency.find((l) => l.connIntervalMs === 15 && l.mtu === 247 && l.centralContinuesEvent && !l.advertisedChallenge);
   const repeat23 = r.latency.find((l) => l.connIntervalMs === 15 && l.mtu === 23 && l.centralContinuesEvent && !l.advertisedChallenge);
   const maxRt = Math.max(...r.latency.map((l) => Math.max(l.first.roundTripsToDecision, l.repeat.roundTripsToDecision)));
-  lines.push('', `Goals: ≤ 2 round trips to the decision — ${verdict(maxRt <= 2)} (max ${maxRt}); first unlock ≤ 60 ms at 15 ms / MTU 247 — ${first247 ? `${verdict(first247.first.decisionMs <= 60)} (${ms(first247.first.decisionMs)} ms)` : '–'}; repeat unlock ≤ 45 ms at 15 ms / MTU 23 — ${repeat23 ? `${verdict(repeat23.repeat.decisionMs <= 45)} (${ms(repeat23.repeat.decisionMs)} ms)` : '–'}.`, '');
+  lines.push('', `Goals: round trips to the decision — ${goalText('round trips', 'at-most', 2, maxRt, 0)}; first unlock ms at 15 ms / MTU 247 — ${goalText('first unlock ms', 'at-most', 60, first247?.first.decisionMs, 1)}; repeat unlock ms at 15 ms / MTU 23 — ${goalText('repeat unlock ms', 'at-most', 45, repeat23?.repeat.decisionMs, 1)}.`, '');
   lines.push('![unlock latency against connection interval](docs/bench-latency.svg)', '');
   lines.push(...renderV1Comparison(r.latency));
   const s = r.scale;
   lines.push('## Simulator scale', '', `${n(s.doors)} doors over ${s.workers} worker threads (one virtual radio each), ${s.wings.reduce((a, w) => a + w.unlocks, 0).toLocaleString('en-US')} unlocks (${s.wings.reduce((a, w) => a + w.full, 0)} full exchanges, the rest repeat), ${s.wings.reduce((a, w) => a + w.failed, 0)} failed.`, '');
   lines.push('| memory per door | provisioning (s, per wing) | unlocks/s (wall) | full/s | repeat/s | goal |', '|---|---|---|---|---|---|');
   const heap = s.wings.reduce((a, w) => a + w.heapBytesPerDoor, 0) / s.wings.length;
-  lines.push(`| ${n(heap)} B | ${s.wings.map((w) => (w.provisionMs / 1000).toFixed(1)).join(', ')} | ${n(s.unlocksPerS)} | ${n(s.fullPerS)} | ${n(s.repeatPerS)} | ≥ 10,000 doors ${verdict(s.doors >= 10_000)}; ≥ 2,000 unlocks/s ${verdict(s.unlocksPerS >= 2000)} |`, '');
+  lines.push(`| ${n(heap)} B | ${s.wings.map((w) => (w.provisionMs / 1000).toFixed(1)).join(', ')} | ${n(s.unlocksPerS)} | ${n(s.fullPerS)} | ${n(s.repeatPerS)} | ≥ 10,000 doors ${s.doors >= 10_000 ? 'met' : '**missed**'}; unlocks/s ${goalText('unlocks/s', 'at-least', 2000, s.unlocksPerS, 0)} |`, '');
   lines.push('## Access API', '', `\`access_grants/create\` over loopback, SQLite file (WAL), concurrency ${r.api.concurrency}, ${n(r.api.count)} grants, ${r.api.errors} errors.`, '');
-  lines.push('| grants/s | p50 ms | p99 ms | max ms | goal |', '|---|---|---|---|---|', `| ${n(r.api.grantsPerSecond)} | ${ms(r.api.p50Ms)} | ${ms(r.api.p99Ms)} | ${ms(r.api.maxMs)} | ≥ 1,000/s ${verdict(r.api.grantsPerSecond >= 1000)}; p99 < 20 ms ${verdict(r.api.p99Ms < 20)} |`, '');
+  lines.push('| grants/s | p50 ms | p99 ms | max ms | goal |', '|---|---|---|---|---|', `| ${n(r.api.grantsPerSecond)} | ${ms(r.api.p50Ms)} | ${ms(r.api.p99Ms)} | ${ms(r.api.maxMs)} | grants/s ${goalText('grants/s', 'at-least', 1000, r.api.grantsPerSecond, 0)}; p99 ms ${goalText('p99 ms', 'below', 20, r.api.p99Ms, 1)} |`, '');
   lines.push('## Fuzzing', '', '| target | cases | cases/s (wall) | cases per CPU second | findings | goal |', '|---|---|---|---|---|---|');
-  for (const f of r.fuzz) lines.push(`| ${f.target} | ${n(f.cases)} | ${n(f.casesPerS)} | ${n(f.casesPerCpuS)} | ${f.findings} | ${f.target === 'lock' ? 'no goal (each valid exchange runs real crypto)' : `≥ 20,000/s ${verdict(f.casesPerS >= 20_000)}`} |`);
+  for (const f of r.fuzz) lines.push(`| ${f.target} | ${n(f.cases)} | ${n(f.casesPerS)} | ${n(f.casesPerCpuS)} | ${f.findings} | ${f.target === 'lock' ? 'no goal (each valid exchange runs real crypto)' : `cases/s ${goalText('cases/s', 'at-least', 20_000, f.casesPerS, 0)}`} |`);
   lines.push('');
   return lines.join('\n');
 }

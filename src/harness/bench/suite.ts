@@ -70,9 +70,9 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
         fullVerifyPerS: Math.round(full),
         cachedRepeatVerifyPerS: Math.round(cached),
         opensslTwoVerifyBoundPerS: twoBound && Math.round(twoBound),
-        ratioToTwoVerifyBound: twoBound && round2(full / twoBound),
+        ratioToTwoVerifyBound: twoBound && full / twoBound,
         opensslOneVerifyBoundPerS: openssl?.ecdsaP256VerifyPerS,
-        ratioToOneVerifyBound: openssl && round2(cached / openssl.ecdsaP256VerifyPerS),
+        ratioToOneVerifyBound: openssl && cached / openssl.ecdsaP256VerifyPerS,
       });
     }
   }
@@ -82,7 +82,7 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
   const issuance = (['EdDSA', 'ES256'] as const).map((algorithm) => {
     const perS = Math.round(issuancePerSecond(node, algorithm, durationMs));
     const opensslSignPerS = openssl && (algorithm === 'EdDSA' ? openssl.ed25519SignPerS : openssl.ecdsaP256SignPerS);
-    return { algorithm, perS, opensslSignPerS, ratio: opensslSignPerS ? round2(perS / opensslSignPerS) : undefined };
+    return { algorithm, perS, opensslSignPerS, ratio: opensslSignPerS ? perS / opensslSignPerS : undefined };
   });
 
   log('unlock latency (virtual time)…');
@@ -109,7 +109,7 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
 
   log('fuzz throughput…');
   const fuzzReport = await runFuzz({ seed: 20261123, targets: targetNames, durationMsPerTarget: quick ? 100 : 5000, ...(quick ? { casesMaxPerTarget: 30 } : {}), canary: false });
-  const fuzz = fuzzReport.targets.map((t) => ({ target: t.target, cases: t.cases, casesPerS: Math.round(t.casesPerS), casesPerCpuS: Math.round(t.casesPerCpuS), findings: t.findings }));
+  const fuzz = fuzzReport.targets.map((t) => ({ target: t.target, cases: t.cases, casesPerS: t.casesPerS, casesPerCpuS: t.casesPerCpuS, findings: t.findings }));
 
   return {
     quick,
