@@ -5,9 +5,9 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Worker } from 'node:worker_threads';
 import { createNodeProvider } from '../../protocol/crypto/node.ts';
 import { World } from '../../sim/world.ts';
+import { runInWorker } from './in-worker.ts';
 
 export interface ScaleOptions {
   doors: number;
@@ -105,22 +105,5 @@ export async function runScale(totalDoors: number, workers: number, phonesPerWor
 }
 
 function runWingInWorker(options: ScaleOptions): Promise<WingResult> {
-  const source = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    (async () => {
-      const { register } = await import('tsx/esm/api');
-      register();
-      const { runWing } = await import(workerData.module);
-      parentPort.postMessage(await runWing(workerData.options));
-    })().catch((error) => { parentPort.postMessage({ error: String(error && error.stack || error) }); });
-  `;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: { module: new URL('./sim-scale.ts', import.meta.url).href, options } });
-    worker.once('message', (message: WingResult & { error?: string }) => {
-      void worker.terminate();
-      if (message.error) reject(new Error(message.error));
-      else resolve(message);
-    });
-    worker.once('error', reject);
-  });
+  return runInWorker<WingResult>(new URL('./sim-scale.ts', import.meta.url), 'runWing', options);
 }

@@ -5,7 +5,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { createNodeProvider } from '../../protocol/crypto/node.ts';
-import { benchAccessGrants, type GrantBenchResult } from '../../server/bench.ts';
+import { benchAccessGrants, type GrantBenchResult } from './api.ts';
 import { runFuzz } from '../fuzz/runner.ts';
 import { targetNames } from '../fuzz/types.ts';
 import { measureAliroShaped, type AliroShapedResult } from './aliro-shaped.ts';
