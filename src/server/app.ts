@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { ServerContext } from './context.ts';
 import { ApiError, invalidInput } from './http/errors.ts';
 import { redactSecrets } from './http/redact.ts';
+import { registerClientSessionRoutes } from './routes/client-sessions.ts';
 import { registerCustomizationRoutes } from './routes/customization.ts';
 import { registerDirectoryRoutes } from './routes/directory.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -57,6 +58,7 @@ export function buildApp(context: ServerContext): FastifyInstance {
   });
   registerDirectoryRoutes(app, context);
   registerIdentityRoutes(app, context);
+  registerClientSessionRoutes(app, context);
   registerGrantRoutes(app, context);
   registerInstantKeyAppRoutes(app, context);
   registerEventRoutes(app, context);

@@ -1,0 +1,38 @@
+/**
+ * Who is calling: the bearer token's kind decides, by the Seam SDK's prefixes —
+ *   `seam_cst…` a client session (one workspace, its own identities only: http/client-session-scope.ts),
+ *   `seam_at…`  a personal access token (workspaces/create and /list; with a `seam-workspace` header
+ *               naming a workspace it created, it acts as that workspace's API key),
+ *   `seam_…`    an API key (one workspace). `seam_pk…` (publishable keys) are not supported.
+ * Unknown, revoked or expired tokens are 401.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { ServerContext } from '../context.ts';
+import { hashToken } from '../issuance/tokens.ts';
+import { clientSessionCaller, type ClientSessionCaller } from '../services/client-sessions.ts';
+import { unauthorized } from './errors.ts';
+import { bearerToken, workspaceOfApiKey } from './route.ts';
+
+export type Caller =
+  | { kind: 'api_key'; workspaceId: string }
+  | { kind: 'personal_access_token'; tokenId: string; workspaceId: string | undefined }
+  | ({ kind: 'client_session' } & ClientSessionCaller);
+
+export const personalAccessTokenPrefix = 'seam_at';
+export const clientSessionPrefix = 'seam_cst';
+
+export function callerOfRequest(context: ServerContext, request: FastifyRequest): Caller {
+  const token = bearerToken(request);
+  if (token === undefined) throw unauthorized('missing Authorization: Bearer <api key>');
+  if (token.startsWith(clientSessionPrefix)) return { kind: 'client_session', ...clientSessionCaller(context, token) };
+  if (token.startsWith(personalAccessTokenPrefix)) {
+    const row = context.repo.accessKeys.liveTokenByHash(hashToken(token));
+    if (row === undefined) throw unauthorized('unknown or revoked personal access token');
+    const header = request.headers['seam-workspace'];
+    if (header === undefined) return { kind: 'personal_access_token', tokenId: row.personal_access_token_id, workspaceId: undefined };
+    const owned = typeof header === 'string' && context.repo.accessKeys.workspacesOfToken(row.personal_access_token_id).some((w) => w.workspace_id === header);
+    if (!owned) throw unauthorized('the seam-workspace header names no workspace this personal access token created');
+    return { kind: 'personal_access_token', tokenId: row.personal_access_token_id, workspaceId: header as string };
+  }
+  return { kind: 'api_key', workspaceId: workspaceOfApiKey(context, token) };
+}
