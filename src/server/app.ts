@@ -16,6 +16,7 @@ import { registerEventRoutes } from './routes/events.ts';
 import { registerGrantRoutes } from './routes/grants.ts';
 import { registerIdentityRoutes } from './routes/identities.ts';
 import { registerInstantKeyAppRoutes } from './routes/instant-key-app.ts';
+import { registerWorkspaceRoutes } from './routes/workspaces.ts';
 
 export const bodyBytesMax = 64 * 1024;
 
@@ -59,6 +60,7 @@ export function buildApp(context: ServerContext): FastifyInstance {
   registerDirectoryRoutes(app, context);
   registerIdentityRoutes(app, context);
   registerClientSessionRoutes(app, context);
+  registerWorkspaceRoutes(app, context);
   registerGrantRoutes(app, context);
   registerInstantKeyAppRoutes(app, context);
   registerEventRoutes(app, context);

@@ -6,12 +6,12 @@
  *   `seam_…`    an API key (one workspace). `seam_pk…` (publishable keys) are not supported.
  * Unknown, revoked or expired tokens are 401.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { hashToken } from '../issuance/tokens.ts';
 import { clientSessionCaller, type ClientSessionCaller } from '../services/client-sessions.ts';
 import { unauthorized } from './errors.ts';
-import { bearerToken, workspaceOfApiKey } from './route.ts';
+import { bearerToken, inputOf, workspaceOfApiKey } from './route.ts';
 
 export type Caller =
   | { kind: 'api_key'; workspaceId: string }
@@ -35,4 +35,27 @@ export function callerOfRequest(context: ServerContext, request: FastifyRequest)
     return { kind: 'personal_access_token', tokenId: row.personal_access_token_id, workspaceId: header as string };
   }
   return { kind: 'api_key', workspaceId: workspaceOfApiKey(context, token) };
+}
+
+/**
+ * An endpoint that is not one workspace's (workspaces/create, workspaces/list): the kinds of caller
+ * it accepts are declared here, per route, and any other caller is 401 before the handler runs.
+ */
+export function callerRoute<K extends Caller['kind']>(
+  app: FastifyInstance,
+  context: ServerContext,
+  path: string,
+  accepted: readonly K[],
+  handler: (caller: Extract<Caller, { kind: K }>, input: Record<string, unknown>, fromQuery: boolean) => Record<string, unknown>,
+): void {
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: path,
+    handler: async (request, reply) => {
+      const caller = callerOfRequest(context, request);
+      if (!(accepted as readonly string[]).includes(caller.kind)) throw unauthorized(`${path} needs ${accepted.join(' or ').replaceAll('_', ' ')}`);
+      const { input, fromQuery } = inputOf(request);
+      return reply.code(200).send({ ...handler(caller as Extract<Caller, { kind: K }>, input, fromQuery), ok: true });
+    },
+  });
 }
