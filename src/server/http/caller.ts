@@ -41,6 +41,9 @@ export function callerOfRequest(context: ServerContext, request: FastifyRequest)
  * An endpoint that is not one workspace's (workspaces/create, workspaces/list): the kinds of caller
  * it accepts are declared here, per route, and any other caller is 401 before the handler runs.
  */
+/** Paths registered with `callerRoute` that accept a client session (besides http/client-session-scope.ts). */
+export const callerRoutesOpenToClientSessions = new Set<string>();
+
 export function callerRoute<K extends Caller['kind']>(
   app: FastifyInstance,
   context: ServerContext,
@@ -48,6 +51,7 @@ export function callerRoute<K extends Caller['kind']>(
   accepted: readonly K[],
   handler: (caller: Extract<Caller, { kind: K }>, input: Record<string, unknown>, fromQuery: boolean) => Record<string, unknown>,
 ): void {
+  if ((accepted as readonly string[]).includes('client_session')) callerRoutesOpenToClientSessions.add(path);
   app.route({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: path,
