@@ -81,8 +81,13 @@ describe('latchkey workspace|key|token', () => {
     // 'latchkey up' is the key the server minted when it started on this file.
     expect((listed.json['api_keys'] as { name: string }[]).map((k) => k.name)).toEqual(['first key', 'latchkey up', 'ci']);
 
+    const signIn = await fetch(`${server.url}/dashboard/session`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ key: key.token }).toString() });
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${server.url}/dashboard/doors`, { headers: { cookie } })).status).toBe(200);
+
     expect((await cli('key', 'revoke', key.api_key_id, '--workspace', innId)).code).toBe(0);
     expect((await call(server.url, '/workspaces/get', { token: key.token })).status).toBe(401);
+    expect((await fetch(`${server.url}/dashboard/doors`, { headers: { cookie } })).status).toBe(401); // its dashboard session dies with it
     expect((await cli('key', 'revoke', key.api_key_id, '--workspace', innId)).code).toBe(1); // already revoked
     expect((await cli('key', 'revoke', 'not-a-uuid', '--workspace', innId)).code).toBe(2);
     expect((await cli('key', 'list', '--workspace', '00000000-0000-4000-8000-000000000000')).code).toBe(1);
