@@ -47,7 +47,7 @@ export function createWorkspace(context: ServerContext, name: string): { workspa
 
 export function mintApiKey(context: ServerContext, workspaceId: string): string {
   const apiKey = newApiKey();
-  context.repo.transaction(() => context.repo.directory.insertApiKey(hashToken(apiKey), workspaceId, nowIso(context)));
+  context.repo.transaction(() => context.repo.directory.insertApiKey(hashToken(apiKey), workspaceId, nowIso(context), { shortToken: apiKey.slice(0, 13), name: 'latchkey up' }));
   return apiKey;
 }
 

@@ -76,6 +76,9 @@ export function openInstantKey(context: ServerContext, urlOrCode: string) {
   if (key === undefined) throw notFound('instant_key');
   const refusal = linkRefusal(context, key);
   if (refusal !== undefined) throw notFound(`instant_key (${refusal})`);
+  // client_sessions/revoke or /delete of the link's session ends the link for the app, too.
+  const session = context.repo.identities.getClientSession(key.workspace_id, key.client_session_id);
+  if (session === undefined || (session.revoked_at ?? null) !== null) throw notFound('instant_key (its client session was revoked)');
   if (key.max_use_count !== null && key.use_count >= key.max_use_count) throw invalidInput('instant key has reached its max_use_count', [{ path: 'instant_key_url', message: 'max_use_count reached' }]);
   touchLinkSession(context, key.client_session_id);
   return key;
