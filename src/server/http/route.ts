@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { hashToken } from '../issuance/tokens.ts';
 import { invalidInput, unauthorized } from './errors.ts';
+import { refuseUnimplementedFields } from './fields.ts';
 import { isPlainObject } from './input.ts';
 
 export interface ApiRequest {
@@ -49,13 +50,21 @@ export function inputOf(request: FastifyRequest): { input: Record<string, unknow
   return { input: { ...query, ...body }, fromQuery: false };
 }
 
+/** The Seam paths each app registered through apiRoute (tests check them against http/fields.ts). */
+const apiPaths = new WeakMap<FastifyInstance, string[]>();
+export function apiPathsOf(app: FastifyInstance): readonly string[] {
+  return apiPaths.get(app) ?? [];
+}
+
 export function apiRoute(app: FastifyInstance, context: ServerContext, path: string, handler: ApiHandler): void {
+  apiPaths.set(app, [...apiPathsOf(app), path]);
   app.route({
     method: [...methods],
     url: path,
     handler: async (request, reply) => {
       const workspaceId = workspaceOfRequest(context, request);
       const { input, fromQuery } = inputOf(request);
+      refuseUnimplementedFields(path, input);
       const result = handler({ workspaceId, input, fromQuery });
       return reply.code(200).send({ ...result, ok: true });
     },

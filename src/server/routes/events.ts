@@ -84,6 +84,8 @@ export function registerEventRoutes(app: FastifyInstance, context: ServerContext
         space_ids: { kind: 'uuid_array' },
         limit: { kind: 'int', min: 1, max: eventsLimitMax },
         unstable_offset: { kind: 'int', min: 0, max: 1_000_000_000 },
+        // Checked like any filter, then matching nothing (below).
+        ...Object.fromEntries(filtersMatchingNothing.map((name) => [name, name === 'customer_key' ? { kind: 'string', min: 1, max: 200 } : { kind: name.endsWith('_ids') ? 'uuid_array' : 'uuid' }] as const)),
       },
       fromQuery,
     );
