@@ -68,6 +68,8 @@ function checkField(name: string, value: unknown, spec: FieldSpec, fromQuery: bo
   if (value === null) return spec.nullable ? null : fail('must not be null');
   if (fromQuery && typeof value === 'string' && spec.kind === 'int') value = /^-?\d{1,15}$/.test(value) ? Number(value) : value;
   if (fromQuery && typeof value === 'string' && spec.kind === 'bool') value = value === 'true' ? true : value === 'false' ? false : value;
+  // A query string carries an array as repeated keys: one key is one item, `key=` an empty array.
+  if (fromQuery && typeof value === 'string' && (spec.kind === 'uuid_array' || spec.kind === 'string_array')) value = value === '' ? [] : [value];
   switch (spec.kind) {
     case 'uuid':
       return isUuid(value) ? value.toLowerCase() : fail('must be a UUID');

@@ -66,9 +66,33 @@ export function apiRoute(app: FastifyInstance, context: ServerContext, path: str
       const { input, fromQuery } = inputOf(request);
       refuseUnimplementedFields(path, input);
       const result = handler({ workspaceId, input, fromQuery });
+      const pagination = result['pagination'] as { next_page_cursor?: string | null; next_page_url?: string | null } | undefined;
+      if (typeof pagination?.next_page_cursor === 'string') pagination.next_page_url = nextPageUrl(context.config.publicBaseUrl, path, input, pagination.next_page_cursor);
       return reply.code(200).send({ ...result, ok: true });
     },
   });
+}
+
+/**
+ * The same request for the next page, as a GET URL (every Seam route here accepts GET): the input's
+ * fields as query parameters the way the seam SDK serialises them (arrays as repeated keys, an empty
+ * array as `key=`, nested objects as `a.b`), with `page_cursor` replaced, keys sorted.
+ */
+export function nextPageUrl(baseUrl: string, path: string, input: Record<string, unknown>, cursor: string): string {
+  const params = new URLSearchParams();
+  const add = (name: string, value: unknown): void => {
+    if (value === undefined || (typeof value === 'string' && value.length === 0)) return;
+    if (Array.isArray(value)) {
+      if (value.length === 0) params.set(name, '');
+      for (const item of value) params.append(name, String(item));
+    } else if (isPlainObject(value)) {
+      for (const [key, inner] of Object.entries(value)) add(`${name}.${key}`, inner);
+    } else params.set(name, value === null ? '' : String(value));
+  };
+  for (const [key, value] of Object.entries(input)) if (key !== 'page_cursor') add(key, value);
+  params.set('page_cursor', cursor);
+  params.sort();
+  return `${baseUrl}${path}?${params.toString()}`;
 }
 
 /** Seam pagination object + cursor decoding (cursor = base64url of the next offset). */
