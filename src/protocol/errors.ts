@@ -71,6 +71,20 @@ export const errorCodes = {
   unauthorized: { wire: 0x72, http: 401, message: 'unauthorized' },
   // -- storage --
   storage_corrupt: { wire: 0x78, http: 500, message: 'non-volatile record failed its integrity check' },
+  // -- API: a named resource is missing (Seam's per-resource types), a unique key is taken (409) --
+  user_identity_not_found: { wire: 0x80, http: 404, message: 'user identity not found' },
+  access_grant_not_found: { wire: 0x81, http: 404, message: 'access grant not found' },
+  access_method_not_found: { wire: 0x82, http: 404, message: 'access method not found' },
+  acs_system_not_found: { wire: 0x83, http: 404, message: 'access control system not found' },
+  acs_entrance_not_found: { wire: 0x84, http: 404, message: 'entrance not found' },
+  space_not_found: { wire: 0x85, http: 404, message: 'space not found' },
+  instant_key_not_found: { wire: 0x86, http: 404, message: 'Instant Key not found (or revoked, expired, used up)' },
+  client_session_not_found: { wire: 0x87, http: 404, message: 'client session not found' },
+  device_not_found: { wire: 0x88, http: 404, message: 'device (phone) not found' },
+  event_not_found: { wire: 0x89, http: 404, message: 'event not found' },
+  customization_profile_not_found: { wire: 0x8a, http: 404, message: 'customization profile not found' },
+  user_identity_key_already_in_use: { wire: 0x90, http: 409, message: 'another user identity has this user_identity_key' },
+  access_grant_key_already_in_use: { wire: 0x91, http: 409, message: 'another access grant has this access_grant_key' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -45,17 +45,17 @@ export function buildApp(context: ServerContext): FastifyInstance {
     return payload;
   });
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    if (error instanceof ApiError) return reply.code(error.status).send(error.toBody());
+    if (error instanceof ApiError) return reply.code(error.status).send(error.toBody(request.id));
     const status = (error as FastifyError).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const mapped = invalidInput(`${(error as FastifyError).code ?? 'bad_request'}: ${error.message}`);
-      return reply.code(mapped.status).send(mapped.toBody());
+      return reply.code(mapped.status).send(mapped.toBody(request.id));
     }
     request.log.error({ err: error, url: redactSecrets(request.url) }, 'unhandled error');
-    return reply.code(500).send({ error: { type: 'internal_server_error', message: 'internal server error' }, ok: false });
+    return reply.code(500).send({ error: { type: 'internal_server_error', message: 'internal server error', request_id: request.id }, ok: false });
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ error: { type: 'not_found', message: `no endpoint ${request.method} ${request.url.split('?')[0]}` }, ok: false });
+    reply.code(404).send({ error: { type: 'not_found', message: `no endpoint ${request.method} ${request.url.split('?')[0]}`, request_id: request.id }, ok: false });
   });
   registerDirectoryRoutes(app, context);
   registerIdentityRoutes(app, context);

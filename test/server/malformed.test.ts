@@ -23,7 +23,7 @@ interface Case {
   method?: string;
   query?: string;
   token?: 'api' | 'none' | 'bogus' | 'session' | 'basic';
-  status: 400 | 401 | 404;
+  status: 400 | 401 | 404 | 409;
 }
 
 function cases(): Case[] {
@@ -67,7 +67,7 @@ function cases(): Case[] {
     { name: 'identity with a numeric name', path: '/user_identities/create', body: { full_name: 42 }, status: 400 },
     { name: 'identity with an empty name', path: '/user_identities/create', body: { full_name: '' }, status: 400 },
     { name: 'identity with a 2,000-character name', path: '/user_identities/create', body: { full_name: 'x'.repeat(2000) }, status: 400 },
-    { name: 'duplicate user_identity_key', path: '/user_identities/create', body: { user_identity_key: 'taken' }, status: 400 },
+    { name: 'duplicate user_identity_key', path: '/user_identities/create', body: { user_identity_key: 'taken' }, status: 409 },
     { name: 'identity with unknown acs_system_ids', path: '/user_identities/create', body: { full_name: 'Q', acs_system_ids: [unknownId] }, status: 404 },
     { name: 'get identity without id', path: '/user_identities/get', body: {}, status: 400 },
     { name: 'get identity with a non-UUID (GET query)', path: '/user_identities/get', method: 'GET', query: 'user_identity_id=abc', status: 400 },
@@ -134,13 +134,14 @@ describe('malformed requests', () => {
       const response = entry.token === 'basic'
         ? await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: 'Basic dXNlcjpwYXNz' } }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown>, headers: r.headers }))
         : await call(server.url, path, { ...(token !== undefined ? { token } : {}), body: entry.body, ...(entry.rawBody !== undefined ? { rawBody: entry.rawBody } : {}), ...(entry.contentType ? { contentType: entry.contentType } : {}), method: entry.method ?? 'POST' });
-      const error = response.body['error'] as { type?: string; message?: string; validation_errors?: unknown[] } | undefined;
-      const expectedType = { 400: 'invalid_input', 401: 'unauthorized', 404: 'not_found' }[entry.status];
-      if (response.status !== entry.status || error?.type !== expectedType || response.body['ok'] !== false || typeof error.message !== 'string') {
+      const error = response.body['error'] as { type?: string; message?: string; request_id?: string; validation_errors?: { _errors?: unknown } } | undefined;
+      const expectedType = { 400: /^invalid_input$/, 401: /^unauthorized$/, 404: /^([a-z_]+_)?not_found$/, 409: /^[a-z_]+_already_in_use$/ }[entry.status];
+      if (response.status !== entry.status || !expectedType.test(error?.type ?? '') || response.body['ok'] !== false || typeof error?.message !== 'string') {
         failures.push(`${entry.name}: ${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
       }
-      if (entry.status === 400 && !Array.isArray(error?.validation_errors)) failures.push(`${entry.name}: no validation_errors`);
+      if (entry.status === 400 && !Array.isArray(error?.validation_errors?._errors)) failures.push(`${entry.name}: no validation_errors in Seam's keyed shape`);
       if (response.headers.get('seam-request-id') === null) failures.push(`${entry.name}: no seam-request-id`);
+      else if (error?.request_id !== response.headers.get('seam-request-id')) failures.push(`${entry.name}: body request_id ${String(error?.request_id)} is not the header's`);
     }
     expect(failures).toEqual([]);
     expect(await counts()).toEqual(before);

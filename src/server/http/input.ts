@@ -6,7 +6,7 @@
  */
 import { invalidInput, type ValidationError } from './errors.ts';
 
-export type FieldKind = 'uuid' | 'string' | 'email' | 'phone' | 'datetime' | 'int' | 'bool' | 'uuid_array' | 'object' | 'object_array';
+export type FieldKind = 'uuid' | 'string' | 'email' | 'phone' | 'datetime' | 'int' | 'bool' | 'uuid_array' | 'string_array' | 'object' | 'object_array';
 
 export interface FieldSpec {
   kind: FieldKind;
@@ -28,6 +28,7 @@ interface KindTypes {
   int: number;
   bool: boolean;
   uuid_array: string[];
+  string_array: string[];
   object: Record<string, unknown>;
   object_array: Record<string, unknown>[];
 }
@@ -67,6 +68,8 @@ function checkField(name: string, value: unknown, spec: FieldSpec, fromQuery: bo
   if (value === null) return spec.nullable ? null : fail('must not be null');
   if (fromQuery && typeof value === 'string' && spec.kind === 'int') value = /^-?\d{1,15}$/.test(value) ? Number(value) : value;
   if (fromQuery && typeof value === 'string' && spec.kind === 'bool') value = value === 'true' ? true : value === 'false' ? false : value;
+  // A query string carries an array as repeated keys: one key is one item, `key=` an empty array.
+  if (fromQuery && typeof value === 'string' && (spec.kind === 'uuid_array' || spec.kind === 'string_array')) value = value === '' ? [] : [value];
   switch (spec.kind) {
     case 'uuid':
       return isUuid(value) ? value.toLowerCase() : fail('must be a UUID');
@@ -90,6 +93,11 @@ function checkField(name: string, value: unknown, spec: FieldSpec, fromQuery: bo
       return typeof value === 'boolean' ? value : fail('must be a boolean');
     case 'object':
       return isPlainObject(value) ? value : fail('must be an object');
+    case 'string_array':
+      if (!Array.isArray(value)) return fail('must be an array');
+      if (value.length < (spec.min ?? 0) || value.length > (spec.max ?? arrayItemsMax)) return fail(`must have between ${spec.min ?? 0} and ${spec.max ?? arrayItemsMax} items`);
+      if (!value.every((item) => typeof item === 'string' && item.length >= 1 && item.length <= 200)) return fail('items must be strings of 1 to 200 characters');
+      return [...new Set(value as string[])];
     case 'uuid_array':
     case 'object_array': {
       if (!Array.isArray(value)) return fail('must be an array');

@@ -10,6 +10,7 @@ import type { ClientSessionCaller } from '../services/client-sessions.ts';
 import { callerOfRequest, type Caller } from './caller.ts';
 import { clientSessionScope } from './client-session-scope.ts';
 import { invalidInput, unauthorized } from './errors.ts';
+import { refuseUnimplementedFields } from './fields.ts';
 import { isPlainObject } from './input.ts';
 
 export interface ApiRequest {
@@ -54,14 +55,24 @@ export function inputOf(request: FastifyRequest): { input: Record<string, unknow
   return { input: { ...query, ...body }, fromQuery: false };
 }
 
+/** The Seam paths each app registered through apiRoute (tests check them against http/fields.ts). */
+const apiPaths = new WeakMap<FastifyInstance, string[]>();
+export function apiPathsOf(app: FastifyInstance): readonly string[] {
+  return apiPaths.get(app) ?? [];
+}
+
 export function apiRoute(app: FastifyInstance, context: ServerContext, path: string, handler: ApiHandler): void {
+  apiPaths.set(app, [...apiPathsOf(app), path]);
   app.route({
     method: [...methods],
     url: path,
     handler: async (request, reply) => {
       const caller = callerOfRequest(context, request);
       const { input, fromQuery } = inputOf(request);
+      refuseUnimplementedFields(path, input);
       const result = runAsCaller(context, caller, path, input, fromQuery, handler);
+      const pagination = result['pagination'] as { next_page_cursor?: string | null; next_page_url?: string | null } | undefined;
+      if (typeof pagination?.next_page_cursor === 'string') pagination.next_page_url = nextPageUrl(context.config.publicBaseUrl, path, input, pagination.next_page_cursor);
       return reply.code(200).send({ ...result, ok: true });
     },
   });
@@ -80,6 +91,28 @@ function runAsCaller(context: ServerContext, caller: Caller, path: string, input
   }
   if (caller.workspaceId === undefined) throw unauthorized(`a personal access token needs a seam-workspace header to call ${path}`);
   return handler({ workspaceId: caller.workspaceId, input, fromQuery });
+}
+
+/**
+ * The same request for the next page, as a GET URL (every Seam route here accepts GET): the input's
+ * fields as query parameters the way the seam SDK serialises them (arrays as repeated keys, an empty
+ * array as `key=`, nested objects as `a.b`), with `page_cursor` replaced, keys sorted.
+ */
+export function nextPageUrl(baseUrl: string, path: string, input: Record<string, unknown>, cursor: string): string {
+  const params = new URLSearchParams();
+  const add = (name: string, value: unknown): void => {
+    if (value === undefined || (typeof value === 'string' && value.length === 0)) return;
+    if (Array.isArray(value)) {
+      if (value.length === 0) params.set(name, '');
+      for (const item of value) params.append(name, String(item));
+    } else if (isPlainObject(value)) {
+      for (const [key, inner] of Object.entries(value)) add(`${name}.${key}`, inner);
+    } else params.set(name, value === null ? '' : String(value));
+  };
+  for (const [key, value] of Object.entries(input)) if (key !== 'page_cursor') add(key, value);
+  params.set('page_cursor', cursor);
+  params.sort();
+  return `${baseUrl}${path}?${params.toString()}`;
 }
 
 /** Seam pagination object + cursor decoding (cursor = base64url of the next offset). */

@@ -7,7 +7,13 @@ import { placeholders, type Sql } from './sqlite-base.ts';
 import type { AuditRecordRow, Page, PageRequest } from './types.ts';
 
 /** A stored record with what a Seam event needs from its door's ACS system. */
-export type AuditEventRow = AuditRecordRow & { acs_system_id: string; connected_account_id: string };
+export type AuditEventRow = AuditRecordRow & { acs_system_id: string; connected_account_id: string; event_rowid: number };
+
+/** Where a page of events ended: the next page holds the events listed after it (older, or same time and stored earlier). */
+export interface EventPosition {
+  created_at: string;
+  rowid: number;
+}
 
 export interface AuditEventFilter {
   created_after?: string | undefined;
@@ -18,9 +24,10 @@ export interface AuditEventFilter {
   connected_account_id?: string | undefined;
   user_identity_id?: string | undefined;
   audit_record_ids?: string[] | undefined;
+  after?: EventPosition | undefined;
 }
 
-const eventColumns = 'r.*, e.acs_system_id, s.connected_account_id';
+const eventColumns = 'r.*, r.rowid AS event_rowid, e.acs_system_id, s.connected_account_id';
 
 export function createAuditStore(sql: Sql) {
   return {
@@ -63,6 +70,8 @@ export function createAuditStore(sql: Sql) {
       if (filter.created_before !== undefined) (where.push('r.created_at < ?'), params.push(filter.created_before));
       if (filter.connected_account_id !== undefined) (where.push('s.connected_account_id = ?'), params.push(filter.connected_account_id));
       if (filter.user_identity_id !== undefined) (where.push('r.user_identity_id = ?'), params.push(filter.user_identity_id));
+      // Keyset, not offset: events stored while a client pages never shift or repeat its later pages.
+      if (filter.after !== undefined) (where.push('(r.created_at < ? OR (r.created_at = ? AND r.rowid < ?))'), params.push(filter.after.created_at, filter.after.created_at, filter.after.rowid));
       const matches =
         within('r.outcome', filter.outcomes) && within('r.acs_entrance_id', filter.acs_entrance_ids) && within('e.acs_system_id', filter.acs_system_ids) && within('r.audit_record_id', filter.audit_record_ids);
       if (!matches) return { rows: [], nextOffset: undefined };

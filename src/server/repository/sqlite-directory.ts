@@ -8,6 +8,7 @@ import type { AcsSystemRow, EntranceRow, LockSecretsRow, Page, PageRequest, Spac
 
 export interface EntranceFilter {
   acs_system_id?: string | undefined;
+  connected_account_id?: string | undefined;
   space_id?: string | undefined;
   acs_entrance_ids?: string[] | undefined;
   search?: string | undefined;
@@ -55,6 +56,7 @@ export function createDirectoryStore(sql: Sql) {
       const where = ['e.workspace_id = ?'];
       const params: unknown[] = [workspaceId];
       if (filter.acs_system_id !== undefined) (where.push('e.acs_system_id = ?'), params.push(filter.acs_system_id));
+      if (filter.connected_account_id !== undefined) (where.push('e.acs_system_id IN (SELECT acs_system_id FROM acs_systems WHERE connected_account_id = ?)'), params.push(filter.connected_account_id));
       if (filter.space_id !== undefined) (where.push('e.acs_entrance_id IN (SELECT acs_entrance_id FROM space_entrances WHERE space_id = ?)'), params.push(filter.space_id));
       if (filter.acs_entrance_ids !== undefined) {
         if (filter.acs_entrance_ids.length === 0) return { rows: [], nextOffset: undefined };

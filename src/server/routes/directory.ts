@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { nowIso, type ServerContext } from '../context.ts';
-import { notFound } from '../http/errors.ts';
+import { invalidInput, notFound } from '../http/errors.ts';
 import { checkInput } from '../http/input.ts';
 import { apiRoute, pageRequest, paginationJson } from '../http/route.ts';
 import { acsSystemJson, entranceJson, spaceJson, workspaceJson } from '../http/serialize.ts';
@@ -17,7 +17,11 @@ export function registerDirectoryRoutes(app: FastifyInstance, context: ServerCon
 
   apiRoute(app, context, '/workspaces/get', ({ workspaceId }) => ({ workspace: workspaceJson(directory.getWorkspace(workspaceId)!) }));
 
-  apiRoute(app, context, '/acs/systems/list', ({ workspaceId }) => ({ acs_systems: directory.listAcsSystems(workspaceId).map(acsSystemJson) }));
+  apiRoute(app, context, '/acs/systems/list', ({ workspaceId, input, fromQuery }) => {
+    const q = checkInput(input, { connected_account_id: { kind: 'uuid' } }, fromQuery);
+    const systems = directory.listAcsSystems(workspaceId).filter((row) => q.connected_account_id === undefined || row.connected_account_id === q.connected_account_id);
+    return { acs_systems: systems.map(acsSystemJson) };
+  });
   apiRoute(app, context, '/acs/systems/get', ({ workspaceId, input, fromQuery }) => {
     const { acs_system_id } = checkInput(input, { acs_system_id: { kind: 'uuid', required: true } }, fromQuery);
     const row = directory.getAcsSystem(workspaceId, acs_system_id);
@@ -26,8 +30,13 @@ export function registerDirectoryRoutes(app: FastifyInstance, context: ServerCon
   });
 
   apiRoute(app, context, '/acs/entrances/list', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { ...pageSpec, acs_system_id: { kind: 'uuid' }, space_id: { kind: 'uuid' }, acs_entrance_ids: { kind: 'uuid_array' }, search: { kind: 'string', max: 200 } }, fromQuery);
-    const page = directory.listEntrances(workspaceId, q, pageRequest(q));
+    const q = checkInput(input, {
+      ...pageSpec, acs_system_id: { kind: 'uuid' }, connected_account_id: { kind: 'uuid' }, space_id: { kind: 'uuid' }, location_id: { kind: 'uuid' },
+      acs_entrance_ids: { kind: 'uuid_array' }, search: { kind: 'string', max: 200 },
+    }, fromQuery);
+    // location_id is Seam's older name for a space id; given both, an entrance must be in both.
+    const spaceIds = [...new Set([q.space_id, q.location_id].filter((id) => id !== undefined))];
+    const page = spaceIds.length > 1 ? { rows: [], nextOffset: undefined } : directory.listEntrances(workspaceId, { ...q, space_id: spaceIds[0] }, pageRequest(q));
     return { acs_entrances: page.rows.map((row) => entranceJson(context, row)), pagination: paginationJson(page.nextOffset) };
   });
   apiRoute(app, context, '/acs/entrances/get', ({ workspaceId, input, fromQuery }) => {
@@ -54,15 +63,23 @@ export function registerDirectoryRoutes(app: FastifyInstance, context: ServerCon
     return row;
   };
   apiRoute(app, context, '/spaces/get', ({ workspaceId, input, fromQuery }) => {
-    const { space_id } = checkInput(input, { space_id: { kind: 'uuid', required: true } }, fromQuery);
-    return { space: spaceJson(context, spaceOf(workspaceId, space_id)) };
+    const q = checkInput(input, { space_id: { kind: 'uuid' }, space_key: { kind: 'string', min: 1, max: 200 } }, fromQuery);
+    if (q.space_id === undefined && q.space_key === undefined) throw invalidInput('space_id or space_key is required', [{ path: 'space_id', message: 'is required (or space_key)' }]);
+    if (q.space_id !== undefined) {
+      const row = spaceOf(workspaceId, q.space_id);
+      if (q.space_key !== undefined && row.space_key !== q.space_key) throw notFound(`space ${q.space_id} with space_key ${q.space_key}`);
+      return { space: spaceJson(context, row) };
+    }
+    const [row] = directory.listSpaces(workspaceId, { space_key: q.space_key });
+    if (row === undefined) throw notFound('space with this space_key');
+    return { space: spaceJson(context, row) };
   });
   apiRoute(app, context, '/spaces/list', ({ workspaceId, input, fromQuery }) => {
     const q = checkInput(input, { search: { kind: 'string', max: 200 }, space_key: { kind: 'string', max: 200 } }, fromQuery);
     return { spaces: directory.listSpaces(workspaceId, q).map((row) => spaceJson(context, row)) };
   });
   apiRoute(app, context, '/spaces/update', ({ workspaceId, input }) => {
-    const q = checkInput(input, { space_id: { kind: 'uuid', required: true }, name: { kind: 'string', min: 1, max: 200 }, space_key: { kind: 'string', min: 1, max: 200 }, acs_entrance_ids: { kind: 'uuid_array' } });
+    const q = checkInput(input, { space_id: { kind: 'uuid', required: true }, name: { kind: 'string', min: 1, max: 200 }, space_key: { kind: 'string', min: 1, max: 200 }, acs_entrance_ids: { kind: 'uuid_array' }, device_ids: { kind: 'uuid_array', max: 0 } });
     const row = context.repo.transaction(() => {
       spaceOf(workspaceId, q.space_id);
       directory.updateSpace(q.space_id, q);

@@ -12,7 +12,7 @@ import type { ServerContext } from '../context.ts';
 import { invalidInput, notFound } from '../http/errors.ts';
 import { checkInput, normaliseDatetime } from '../http/input.ts';
 import { apiRoute } from '../http/route.ts';
-import type { AuditEventFilter, AuditEventRow } from '../repository/sqlite-audit.ts';
+import type { AuditEventFilter, AuditEventRow, EventPosition } from '../repository/sqlite-audit.ts';
 
 const eventTypeOfOutcome = { unlocked: 'lock.unlocked', refused: 'lock.access_denied' } as const;
 /** A Map, not an object: an event type such as "constructor" must not find an inherited property. */
@@ -63,6 +63,25 @@ function eventTypesOf(input: Record<string, unknown>, single: string | undefined
   return [...(single !== undefined ? [single] : []), ...((many as string[] | undefined) ?? [])];
 }
 
+/** An events cursor is the position of the page's last event: base64url of `[created_at, rowid]`. */
+export function encodeEventCursor(position: EventPosition): string {
+  return Buffer.from(JSON.stringify([position.created_at, position.rowid]), 'utf8').toString('base64url');
+}
+
+export function decodeEventCursor(cursor: string): EventPosition {
+  const bad = () => invalidInput('page_cursor is not valid', [{ path: 'page_cursor', message: 'not a cursor from this server' }]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || !Number.isSafeInteger(parsed[1]) || (parsed[1] as number) < 1) throw bad();
+  const createdAt = normaliseDatetime(parsed[0]);
+  if (createdAt === undefined || createdAt !== parsed[0]) throw bad();
+  return { created_at: createdAt, rowid: parsed[1] as number };
+}
+
 export function registerEventRoutes(app: FastifyInstance, context: ServerContext): void {
   const { audit, directory } = context.repo;
 
@@ -84,11 +103,17 @@ export function registerEventRoutes(app: FastifyInstance, context: ServerContext
         space_ids: { kind: 'uuid_array' },
         limit: { kind: 'int', min: 1, max: eventsLimitMax },
         unstable_offset: { kind: 'int', min: 0, max: 1_000_000_000 },
+        page_cursor: { kind: 'string', max: 200, nullable: true },
+        // Checked like any filter, then matching nothing (below).
+        ...Object.fromEntries(filtersMatchingNothing.map((name) => [name, name === 'customer_key' ? { kind: 'string', min: 1, max: 200 } : { kind: name.endsWith('_ids') ? 'uuid_array' : 'uuid' }] as const)),
       },
       fromQuery,
     );
     const types = eventTypesOf(input, q.event_type);
-    if (filtersMatchingNothing.some((name) => input[name] !== undefined)) return { events: [] };
+    const after = q.page_cursor === undefined || q.page_cursor === null ? undefined : decodeEventCursor(q.page_cursor);
+    if (after !== undefined && q.unstable_offset !== undefined) throw invalidInput('give page_cursor or unstable_offset, not both', [{ path: 'unstable_offset', message: 'not with page_cursor' }]);
+    const noMore = { has_next_page: false, next_page_cursor: null, next_page_url: null };
+    if (filtersMatchingNothing.some((name) => input[name] !== undefined)) return { events: [], pagination: noMore };
     // Every entrance filter narrows: an event must match all of them.
     let entrances: string[] | undefined;
     const narrow = (ids: string[] | undefined) => {
@@ -108,9 +133,13 @@ export function registerEventRoutes(app: FastifyInstance, context: ServerContext
       connected_account_id: q.connected_account_id,
       user_identity_id: q.user_identity_id,
       audit_record_ids: q.event_ids,
+      after,
     };
     const page = audit.listEvents(workspaceId, filter, { limit: q.limit ?? 500, offset: q.unstable_offset ?? 0 });
-    return { events: page.rows.map(eventJson) };
+    const last = page.rows.at(-1);
+    // next_page_url is filled in by apiRoute from the request.
+    const pagination = page.nextOffset === undefined || last === undefined ? noMore : { has_next_page: true, next_page_cursor: encodeEventCursor({ created_at: last.created_at, rowid: last.event_rowid }), next_page_url: null };
+    return { events: page.rows.map(eventJson), pagination };
   });
 
   apiRoute(app, context, '/events/get', ({ workspaceId, input, fromQuery }) => {

@@ -20,6 +20,8 @@ export function registerGrantRoutes(app: FastifyInstance, context: ServerContext
       user_identity: { kind: 'object' },
       acs_entrance_ids: { kind: 'uuid_array' },
       space_ids: { kind: 'uuid_array' },
+      location_ids: { kind: 'uuid_array' },
+      space_keys: { kind: 'string_array' },
       requested_access_methods: { kind: 'object_array', required: true, min: 1, max: 3 },
       starts_at: { kind: 'datetime' },
       ends_at: { kind: 'datetime' },
@@ -36,8 +38,15 @@ export function registerGrantRoutes(app: FastifyInstance, context: ServerContext
       return mode;
     });
     const userIdentity = q.user_identity === undefined ? undefined : checkInput(q.user_identity, identitySpec);
+    // location_ids is Seam's older name for space_ids; space_keys name spaces by their key.
+    const spaceIds = new Set([...(q.space_ids ?? []), ...(q.location_ids ?? [])]);
+    for (const key of q.space_keys ?? []) {
+      const spaces = context.repo.directory.listSpaces(workspaceId, { space_key: key });
+      if (spaces.length === 0) throw notFound(`space with space_key ${key}`);
+      for (const space of spaces) spaceIds.add(space.space_id);
+    }
     const row = createGrant(context, workspaceId, {
-      userIdentityId: q.user_identity_id, userIdentity, acsEntranceIds: q.acs_entrance_ids ?? [], spaceIds: q.space_ids ?? [], modes,
+      userIdentityId: q.user_identity_id, userIdentity, acsEntranceIds: q.acs_entrance_ids ?? [], spaceIds: [...spaceIds], modes,
       startsAt: q.starts_at, endsAt: q.ends_at, name: q.name, accessGrantKey: q.access_grant_key, reservationKey: q.reservation_key,
     });
     return { access_grant: accessGrantJson(context, row) };
@@ -54,9 +63,11 @@ export function registerGrantRoutes(app: FastifyInstance, context: ServerContext
   apiRoute(app, context, '/access_grants/list', ({ workspaceId, input, fromQuery }) => {
     const q = checkInput(input, {
       ...pageSpec, user_identity_id: { kind: 'uuid' }, acs_entrance_id: { kind: 'uuid' }, acs_system_id: { kind: 'uuid' }, space_id: { kind: 'uuid' },
-      access_grant_ids: { kind: 'uuid_array' }, access_grant_key: { kind: 'string', max: 200 }, reservation_key: { kind: 'string', max: 200 },
+      location_id: { kind: 'uuid' }, access_grant_ids: { kind: 'uuid_array' }, access_grant_key: { kind: 'string', max: 200 }, reservation_key: { kind: 'string', max: 200 },
     }, fromQuery);
-    const page = grants.listGrants(workspaceId, q, pageRequest(q));
+    // location_id is Seam's older name for a space id; given both, a grant must name both.
+    const spaceIds = [...new Set([q.space_id, q.location_id].filter((id) => id !== undefined))];
+    const page = spaceIds.length > 1 ? { rows: [], nextOffset: undefined } : grants.listGrants(workspaceId, { ...q, space_id: spaceIds[0] }, pageRequest(q));
     return { access_grants: page.rows.map((row) => accessGrantJson(context, row)), pagination: paginationJson(page.nextOffset) };
   });
 
@@ -73,9 +84,15 @@ export function registerGrantRoutes(app: FastifyInstance, context: ServerContext
   });
 
   apiRoute(app, context, '/access_methods/list', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { access_grant_id: { kind: 'uuid', required: true }, acs_entrance_id: { kind: 'uuid' } }, fromQuery);
+    const q = checkInput(input, { access_grant_id: { kind: 'uuid', required: true }, acs_entrance_id: { kind: 'uuid' }, space_id: { kind: 'uuid' } }, fromQuery);
     if (grants.getGrant(workspaceId, q.access_grant_id) === undefined) throw notFound(`access_grant ${q.access_grant_id}`);
-    return { access_methods: grants.accessMethodsOf(q.access_grant_id).map((row) => accessMethodJson(context, row)) };
+    // Every access method of a grant opens every door of the grant: the entrance (or any entrance
+    // of the space) must be one of the grant's, else no method of it applies there.
+    const doors = new Set(grants.grantEntrances(q.access_grant_id).map((door) => door.acs_entrance_id));
+    const atEntrance = q.acs_entrance_id === undefined || doors.has(q.acs_entrance_id);
+    const inSpace = q.space_id === undefined || context.repo.directory.entranceIdsOfSpace(q.space_id).some((id) => doors.has(id));
+    const methods = atEntrance && inSpace ? grants.accessMethodsOf(q.access_grant_id) : [];
+    return { access_methods: methods.map((row) => accessMethodJson(context, row)) };
   });
   apiRoute(app, context, '/access_methods/get', ({ workspaceId, input, fromQuery }) => {
     const { access_method_id } = checkInput(input, { access_method_id: { kind: 'uuid', required: true } }, fromQuery);

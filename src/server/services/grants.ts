@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { nowIso, type ServerContext } from '../context.ts';
-import { invalidInput, notFound } from '../http/errors.ts';
+import { conflict, invalidInput, notFound } from '../http/errors.ts';
 import type { AccessGrantRow, GrantEntranceRow } from '../repository/index.ts';
 import { instantKeyForGrant } from './instant-keys.ts';
 import { revokeCredentials } from './revocation.ts';
@@ -36,7 +36,7 @@ export function createGrant(context: ServerContext, workspaceId: string, input: 
   for (const mode of input.modes) if (mode !== 'mobile_key') throw invalidInput(`requested_access_methods: mode '${mode}' is not supported by latchkey (only mobile_key)`, [{ path: 'requested_access_methods', message: 'only mobile_key is supported' }]);
   return context.repo.transaction(() => {
     if (input.accessGrantKey !== undefined && grants.getGrantByKey(workspaceId, input.accessGrantKey) !== undefined) {
-      throw invalidInput('access_grant_key is already in use', [{ path: 'access_grant_key', message: 'already in use' }]);
+      throw conflict('access_grant_key');
     }
     const entranceIds = new Set<string>();
     for (const id of input.acsEntranceIds) {

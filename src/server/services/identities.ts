@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { nowIso, type ServerContext } from '../context.ts';
-import { invalidInput, notFound } from '../http/errors.ts';
+import { conflict, notFound } from '../http/errors.ts';
 import type { UserIdentityRow } from '../repository/index.ts';
 import { deleteGrantRow } from './grants.ts';
 import { revokeCredentials } from './revocation.ts';
@@ -20,7 +20,7 @@ export interface IdentityFields {
 function checkKeyFree(context: ServerContext, workspaceId: string, key: string | null | undefined, selfId?: string): void {
   if (key === undefined || key === null) return;
   const holder = context.repo.identities.getUserIdentityByKey(workspaceId, key);
-  if (holder !== undefined && holder.user_identity_id !== selfId) throw invalidInput('user_identity_key is already in use', [{ path: 'user_identity_key', message: 'already in use' }]);
+  if (holder !== undefined && holder.user_identity_id !== selfId) throw conflict('user_identity_key');
 }
 
 /** Call inside a transaction. */
