@@ -11,6 +11,9 @@
  *   access_methods/list|get (its identities' grants), acs/credentials/list (its phones'
  *   credentials), events/list|get (unlocks of its phones).
  *
+ * (`workspaces/list` is not a workspace endpoint: routes/workspaces.ts declares its callers with
+ * `callerRoute`, which records it in `callerRoutesOpenToClientSessions`.)
+ *
  * Another identity's row answers 404, as a row of another workspace does (no existence oracle).
  * Each policy wraps the endpoint's own handler: it narrows the input (filters the repository
  * honours, so pagination stays right) or checks the single row a `get` returned.
