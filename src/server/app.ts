@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { ServerContext } from './context.ts';
 import { ApiError, invalidInput } from './http/errors.ts';
 import { redactSecrets } from './http/redact.ts';
+import { registerAcsCredentialRoutes } from './routes/acs-credentials.ts';
 import { registerClientSessionRoutes } from './routes/client-sessions.ts';
 import { registerCustomizationRoutes } from './routes/customization.ts';
 import { registerDirectoryRoutes } from './routes/directory.ts';
@@ -61,6 +62,7 @@ export function buildApp(context: ServerContext): FastifyInstance {
   registerIdentityRoutes(app, context);
   registerClientSessionRoutes(app, context);
   registerWorkspaceRoutes(app, context);
+  registerAcsCredentialRoutes(app, context);
   registerGrantRoutes(app, context);
   registerInstantKeyAppRoutes(app, context);
   registerEventRoutes(app, context);

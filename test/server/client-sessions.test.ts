@@ -155,6 +155,12 @@ describe('a client-session token', () => {
     expect((await seam.acs.entrances.list()).map((e) => e.display_name)).toEqual(['Room 101']);
     expect((await seam.acs.entrances.get({ acs_entrance_id: ann.door.acsEntranceId })).display_name).toBe('Room 101');
     expect(await seam.acs.systems.list()).toHaveLength(1);
+    const credentials = await seam.acs.credentials.list();
+    expect(credentials.length).toBeGreaterThan(0);
+    expect(credentials.every((c) => c.user_identity_id === ann.identityId && c.access_method === 'mobile_key')).toBe(true);
+    const allCredentials = await admin.acs.credentials.list();
+    expect(allCredentials.some((c) => c.user_identity_id === bob.identityId)).toBe(true);
+    expect((await admin.acs.credentials.list({ user_identity_id: bob.identityId })).every((c) => c.user_identity_id === bob.identityId)).toBe(true);
     expect((await seam.events.list()).map((e) => e.event_id)).toEqual([ann.eventId]);
     expect((await seam.events.get({ event_id: ann.eventId })).event_id).toBe(ann.eventId);
     // The admin sees both guests' events: the narrowing is the token's, not the data's.
@@ -177,6 +183,7 @@ describe('a client-session token', () => {
       ['acs/entrances/get', seam.acs.entrances.get({ acs_entrance_id: bob.door.acsEntranceId })],
       ['events/get', seam.events.get({ event_id: bob.eventId })],
       ['events/list', seam.events.list({ user_identity_id: bob.identityId } as never)],
+      ['acs/credentials/list', seam.acs.credentials.list({ user_identity_id: bob.identityId })],
     ];
     for (const [name, request] of refused) await expect(request, name).rejects.toMatchObject({ statusCode: 404 });
     expect((await seam.userIdentities.list({ user_identity_ids: [bob.identityId] }))).toEqual([]);

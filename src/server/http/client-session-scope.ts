@@ -8,7 +8,11 @@
  *   workspaces/get, client_sessions/get (its own session), user_identities/list|get (its
  *   identities), phones/list|get|deactivate (its identities' phones), acs/systems/list and
  *   acs/entrances/list|get (doors of its identities' grants), access_grants/list|get and
- *   access_methods/list|get (its identities' grants), events/list|get (unlocks of its phones).
+ *   access_methods/list|get (its identities' grants), acs/credentials/list (its phones'
+ *   credentials), events/list|get (unlocks of its phones).
+ *
+ * (`workspaces/list` is not a workspace endpoint: routes/workspaces.ts declares its callers with
+ * `callerRoute`, which records it in `callerRoutesOpenToClientSessions`.)
  *
  * Another identity's row answers 404, as a row of another workspace does (no existence oracle).
  * Each policy wraps the endpoint's own handler: it narrows the input (filters the repository
@@ -141,6 +145,11 @@ export const clientSessionScope: ReadonlyMap<string, ScopePolicy> = new Map<stri
     const method = isUuid(id) ? context.repo.grants.getAccessMethod(caller.workspaceId, id.toLowerCase()) : undefined;
     if (isUuid(id) && (method === undefined || !ownsGrant(context, caller, method.access_grant_id))) throw notFound(`access_method ${id}`);
     return next(input);
+  }],
+
+  ['/acs/credentials/list', (_context, caller, input, next) => {
+    const pinned = pinIdentity(caller, input);
+    return pinned === undefined ? empty('acs_credentials', true) : next(pinned);
   }],
 
   ['/events/list', (_context, caller, input, next) => {

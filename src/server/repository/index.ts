@@ -7,6 +7,7 @@ import { openDatabase, type SqliteDatabase } from './database.ts';
 import { createAccessKeyStore, type AccessKeyStore } from './sqlite-access-keys.ts';
 import { createAuditStore, type AuditStore } from './sqlite-audit.ts';
 import { createSql } from './sqlite-base.ts';
+import { createCredentialViewStore, type CredentialViewStore } from './sqlite-credentials.ts';
 import { createCustomizationStore, type CustomizationStore } from './sqlite-customization.ts';
 import { createDirectoryStore, type DirectoryStore } from './sqlite-directory.ts';
 import { createGrantStore, type GrantStore } from './sqlite-grants.ts';
@@ -21,6 +22,7 @@ export interface Repository {
   audit: AuditStore;
   sessions: SessionStore;
   accessKeys: AccessKeyStore;
+  credentialViews: CredentialViewStore;
   /** Runs `fn` in one IMMEDIATE transaction; an exception rolls everything back. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -40,6 +42,7 @@ export function createRepository(db: SqliteDatabase): Repository {
     audit: createAuditStore(sql),
     sessions: createSessionStore(sql),
     accessKeys: createAccessKeyStore(sql),
+    credentialViews: createCredentialViewStore(sql),
     transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     close: () => db.close(),
   };
