@@ -22,7 +22,7 @@ import { fromHex } from '../../protocol/bytes.ts';
 import { assert } from '../../protocol/errors.ts';
 import { nowIso, nowS, type ServerContext } from '../context.ts';
 import { updateRevocationsMax } from '../issuance/issuer.ts';
-import type { CredentialRow, EntranceRow } from '../repository/index.ts';
+import type { AccessGrantRow, CredentialRow, EntranceRow } from '../repository/index.ts';
 
 /** A revocation stays listed this long after its credential's expiry: a lock accepts a credential up to its clock-skew tolerance (30 s in firmware-model/config.ts) past expiry; an hour covers any sane tolerance. */
 export const revocationKeptAfterExpiryS = 3600;
@@ -75,4 +75,14 @@ function raiseDoorFloor(context: ServerContext, entrance: EntranceRow): void {
   grants.moveGrantSequences(entrance.acs_entrance_id, entrance.door_sequence, next);
   grants.markReplacedBelowFloor(entrance.acs_entrance_id, next, nowIso(context));
   context.log.info({ acs_entrance_id: entrance.acs_entrance_id, sequence_floor: next }, 'door revocations overflow one update: floor raised');
+}
+
+/**
+ * Deletes a grant and revokes what was issued for it, in the caller's transaction. Lives here, not
+ * in grants.ts, so that identities.ts (deleting an identity deletes its grants) and grants.ts
+ * (creating a grant may create an identity) do not import each other.
+ */
+export function deleteGrantRow(context: ServerContext, grant: AccessGrantRow): void {
+  context.repo.grants.deleteGrant(grant.access_grant_id, nowIso(context));
+  revokeCredentials(context, context.repo.grants.liveCredentialsOfGrant(grant.access_grant_id));
 }
