@@ -15,6 +15,7 @@ import { registerEventRoutes } from './routes/events.ts';
 import { registerGrantRoutes } from './routes/grants.ts';
 import { registerIdentityRoutes } from './routes/identities.ts';
 import { registerInstantKeyAppRoutes } from './routes/instant-key-app.ts';
+import { registerOpenApiRoute } from './routes/openapi.ts';
 
 export const bodyBytesMax = 64 * 1024;
 
@@ -61,5 +62,6 @@ export function buildApp(context: ServerContext): FastifyInstance {
   registerInstantKeyAppRoutes(app, context);
   registerEventRoutes(app, context);
   registerCustomizationRoutes(app, context);
+  registerOpenApiRoute(app, context);
   return app;
 }
