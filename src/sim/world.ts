@@ -43,7 +43,8 @@ export class World {
     this.random = createSeededRandom(options.seed);
     this.radio = new VirtualRadio({ ...options.radio, seed: options.seed });
     const issuerRandom = this.random.fork('issuer');
-    this.issuer = new InMemoryIssuer({ crypto: this.crypto, random: (n) => issuerRandom.bytes(n) });
+    const adminRandom = this.random.fork('issuer-admin');
+    this.issuer = new InMemoryIssuer({ crypto: this.crypto, random: (n) => issuerRandom.bytes(n), adminRandom: (n) => adminRandom.bytes(n) });
   }
 
   nowS(): number {
@@ -53,7 +54,7 @@ export class World {
   addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}): WorldLock {
     const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions);
     const lockRandom = this.random.fork(`lock:${deviceId}`);
-    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config });
+    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config });
     this.radio.addLock(deviceId, lock, position);
     const entry = { deviceId, name, provisioned, lock };
     this.locks.set(deviceId, entry);
@@ -63,7 +64,7 @@ export class World {
   addPhone(id: string, position: Position): WorldPhone {
     const phoneRandom = this.random.fork(`phone:${id}`);
     const random = (n: number): Uint8Array => phoneRandom.bytes(n);
-    const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted });
+    const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys });
     const recorder = new RecordingTransport(this.radio.transportFor(id));
     const client = new UnlockClient({ wallet, crypto: this.crypto, random, transport: recorder });
     this.radio.placePhone(id, position);

@@ -25,8 +25,16 @@ const stricter: Record<string, string> = {
   '/spaces/update device_ids': nothingToName,
   '/client_sessions/create connect_webview_ids': nothingToName,
   '/client_sessions/create connected_account_ids': nothingToName,
-  '/phones/deactivate device_id': 'the spec says string; latchkey ids are UUIDs, so anything else names nothing',
+  '/client_sessions/get_or_create connect_webview_ids': nothingToName,
+  '/client_sessions/get_or_create connected_account_ids': nothingToName,
+  '/client_sessions/grant_access connect_webview_ids': nothingToName,
+  '/client_sessions/grant_access connected_account_ids': nothingToName,
 };
+/**
+ * One rule rather than a row each: where the spec types an id (`…_id`, `…_ids`) as a plain string,
+ * latchkey asks for a UUID (all its ids are; anything else names nothing), so the sample is one.
+ */
+const idField = /_ids?$/;
 
 const components = (openapi as unknown as { components: { schemas: Record<string, Schema> } }).components.schemas;
 
@@ -59,7 +67,7 @@ function sample(field: string, raw: Schema): unknown {
   if (schema.enum !== undefined) return schema.enum.find((value) => value !== null);
   switch (schema.type) {
     case 'string':
-      if (schema.format === 'uuid') return randomUUID();
+      if (schema.format === 'uuid' || idField.test(field)) return randomUUID();
       if (schema.format === 'date-time') return '2030-01-01T00:00:00.000Z';
       if (schema.format === 'email' || field.includes('email')) return 'guest@example.com';
       if (field.includes('phone')) return '+15555550100';
@@ -72,7 +80,7 @@ function sample(field: string, raw: Schema): unknown {
     case 'boolean':
       return true;
     case 'array':
-      return [sample(field.replace(/s$/, ''), schema.items ?? { type: 'string' })];
+      return [sample(field.replace(/_ids$/, '_id').replace(/s$/, ''), schema.items ?? { type: 'string' })];
     case 'object': {
       const out: Record<string, unknown> = {};
       for (const name of schema.required ?? []) out[name] = sample(name, schema.properties![name]!);
