@@ -3,6 +3,7 @@
  * (a readable table, or one JSON object with --json). Exit codes: see context.ts.
  */
 import pino from 'pino';
+import { stderrLogDestination } from '../log/destination.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
 import { demoCommand } from './demo.ts';
@@ -30,7 +31,8 @@ Usage:
   latchkey help
 
 Common options:
-  --log-level trace|debug|info|warn|error|silent   (default: warn; logs go to stderr)
+  --log-level trace|debug|info|warn|error|silent   (default: warn; logs go to stderr: readable
+                                                   on a terminal, JSON lines when piped)
   --json                                           one JSON object on stdout
 
 Exit codes: 0 every outcome as expected, 1 an outcome differed, 2 usage error, 3 crash.`;
@@ -44,7 +46,7 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
     const args = parseArgs(argv, booleanFlags);
     const level = (args.flags.get('log-level') as string | undefined) ?? 'warn';
     if (!logLevels.includes(level)) throw new UsageError(`--log-level must be one of ${logLevels.join(', ')}`);
-    context = { log: pino({ level, base: undefined }, pino.destination(2)), out };
+    context = { log: pino({ level, base: undefined }, stderrLogDestination()), out };
     const [command, ...rest] = args.positionals;
     const sub = { positionals: rest, flags: args.flags };
     switch (command) {

@@ -1,7 +1,8 @@
 /**
  * `latchkey up [--port 3000] [--db ./latchkey.db]`: the Seam-compatible API on an embedded SQLite
  * file with a virtual hotel whose locks run on the virtual radio. Prints the endpoint, an API key
- * and a demo guest's Instant Key URL; runs until SIGINT/SIGTERM, then closes cleanly.
+ * a demo guest's Instant Key URL and the dashboard link (alone on stdout: logs go to stderr); runs
+ * until SIGINT/SIGTERM, then closes cleanly.
  */
 import { describeRunningServer, startServer } from '../server/index.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, type ParsedArgs } from './args.ts';
@@ -16,7 +17,7 @@ export async function upCommand(args: ParsedArgs, context: CommandContext): Prom
   const running = await startServer({ port, dbPath, host, logLevel });
   context.out(
     args.flags.has('json')
-      ? JSON.stringify({ url: running.url, apiKey: running.apiKey, workspaceId: running.workspaceId, instantKeyUrl: running.instantKeyUrl, doors: [...running.property.doors.values()].map((door) => door.name) })
+      ? JSON.stringify({ url: running.url, dashboardUrl: `${running.url}/dashboard`, apiKey: running.apiKey, workspaceId: running.workspaceId, instantKeyUrl: running.instantKeyUrl, doors: [...running.property.doors.values()].map((door) => door.name) })
       : describeRunningServer(running),
   );
   await new Promise<void>((resolve) => {

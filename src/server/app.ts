@@ -17,6 +17,7 @@ import { registerEventRoutes } from './routes/events.ts';
 import { registerGrantRoutes } from './routes/grants.ts';
 import { registerIdentityRoutes } from './routes/identities.ts';
 import { registerInstantKeyAppRoutes } from './routes/instant-key-app.ts';
+import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerWorkspaceRoutes } from './routes/workspaces.ts';
 
 export const bodyBytesMax = 64 * 1024;
@@ -67,5 +68,6 @@ export function buildApp(context: ServerContext): FastifyInstance {
   registerInstantKeyAppRoutes(app, context);
   registerEventRoutes(app, context);
   registerCustomizationRoutes(app, context);
+  registerOpenApiRoute(app, context);
   return app;
 }

@@ -5,6 +5,7 @@
  * demo guest's Instant Key URL. `createServerContext` is the same wiring without a listener (tests).
  */
 import pino, { type DestinationStream, type Level } from 'pino';
+import { stderrLogDestination } from '../log/destination.ts';
 import { createNodeProvider } from '../protocol/crypto/node.ts';
 import { buildApp } from './app.ts';
 import type { ServerContext } from './context.ts';
@@ -54,7 +55,7 @@ export function createServerContext(options: { dbPath: string; logLevel?: Level 
   // is scrubbed of secrets as it is written, and requests are logged without headers (http/redact.ts).
   const log = pino(
     { level: options.logLevel ?? 'info', serializers: { req: requestForLog }, hooks: { streamWrite: redactSecrets } },
-    options.logDestination ?? pino.destination(2),
+    options.logDestination ?? stderrLogDestination(),
   );
   const crypto = createNodeProvider();
   const secrets = loadServerSecrets(crypto, options.dbPath);
@@ -110,6 +111,7 @@ export function describeRunningServer(running: RunningServer): string {
     `latchkey API   ${running.url}`,
     `API key        ${running.apiKey ?? '(none: no workspace)'}`,
     `Instant Key    ${running.instantKeyUrl ?? '(no demo guest)'}`,
+    `dashboard      ${running.url}/dashboard (sign in with the API key)`,
     `virtual locks  ${running.property.doors.size} (${[...running.property.doors.values()].map((door) => door.name).join(', ')})`,
     `SDK            new Seam({ endpoint: '${running.url}', apiKey: '<API key>' })`,
   ].join('\n');

@@ -40,6 +40,7 @@ function cases(): Case[] {
     { name: 'no Authorization', path: '/access_grants/list', body: {}, token: 'none', status: 401 },
     { name: 'unknown API key', path: '/access_grants/list', body: {}, token: 'bogus', status: 401 },
     { name: 'client-session token on an admin endpoint', path: '/instant_keys/list', body: {}, token: 'session', status: 401 },
+    { name: 'client-session token as API key (an admin write)', path: '/user_identities/create', body: { full_name: 'Not allowed' }, token: 'session', status: 401 },
     { name: 'Basic auth', path: '/access_grants/list', body: {}, token: 'basic', status: 401 },
     { name: 'grant without requested_access_methods', path: '/access_grants/create', body: { user_identity: { full_name: 'P' }, acs_entrance_ids: [entranceId] }, status: 400 },
     { name: 'grant with empty requested_access_methods', path: '/access_grants/create', body: { ...grant({ requested_access_methods: [] }), user_identity: { full_name: 'P' } }, status: 400 },

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Seam, SeamHttpApiError, SeamHttpInvalidInputError } from 'seam';
 import { openapi } from '@seamapi/types/connect';
 import { buildApp, createServerContext } from '../../src/server/index.ts';
-import { endpointFields } from '../../src/server/http/fields.ts';
+import { endpointFields, latchkeyOnlyEndpoints } from '../../src/server/http/fields.ts';
 import { apiPathsOf } from '../../src/server/http/route.ts';
 import type { RunningServer } from '../../src/server/index.ts';
 import { call, createResponseValidator, startTestServer } from './helpers.ts';
@@ -75,6 +75,7 @@ describe('the field table (src/server/http/fields.ts)', () => {
     expect(paths.length).toBeGreaterThan(30);
     const problems: string[] = [];
     for (const path of paths) {
+      if (latchkeyOnlyEndpoints.includes(path)) continue;
       const entry = endpointFields[path];
       if (entry === undefined) {
         problems.push(`${path}: not in the table`);

@@ -11,7 +11,7 @@ import type { ServerContext } from '../context.ts';
 import { hashToken } from '../issuance/tokens.ts';
 import { clientSessionCaller, type ClientSessionCaller } from '../services/client-sessions.ts';
 import { unauthorized } from './errors.ts';
-import { bearerToken, inputOf, workspaceOfApiKey } from './route.ts';
+import { bearerToken, inputOf, workspaceOfApiKey } from './request.ts';
 
 export type Caller =
   | { kind: 'api_key'; workspaceId: string }

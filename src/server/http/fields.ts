@@ -72,7 +72,12 @@ export const endpointFields: Readonly<Record<string, EndpointFields>> = {
     honoured: ['connect_webview_ids', 'connected_account_ids', 'customer_key', 'expires_at', 'user_identifier_key', 'user_identity_id', 'user_identity_ids'],
     refused: { customer_id: 'not supported: use customer_key' },
   },
-  '/client_sessions/get': { honoured: ['client_session_id'], refused: { user_identifier_key: 'not supported: get a client session by client_session_id' } },
+  '/client_sessions/get': { honoured: ['client_session_id', 'user_identifier_key'] },
+  '/client_sessions/list': { honoured: ['client_session_id', 'connect_webview_id', 'user_identifier_key', 'user_identity_id', 'without_user_identifier_key'] },
+  '/client_sessions/get_or_create': { honoured: ['connect_webview_ids', 'connected_account_ids', 'expires_at', 'user_identifier_key', 'user_identity_id', 'user_identity_ids'] },
+  '/client_sessions/grant_access': { honoured: ['client_session_id', 'connect_webview_ids', 'connected_account_ids', 'user_identifier_key', 'user_identity_id', 'user_identity_ids'] },
+  '/client_sessions/revoke': { honoured: ['client_session_id'] },
+  '/client_sessions/delete': { honoured: ['client_session_id'] },
   '/phones/list': { honoured: ['owner_user_identity_id'], refused: { acs_credential_id: noAcsCredentials } },
   '/phones/get': { honoured: ['device_id'] },
   '/phones/deactivate': { honoured: ['device_id'] },
@@ -97,6 +102,9 @@ export const endpointFields: Readonly<Record<string, EndpointFields>> = {
     refused: { customer_portal_theme: 'not supported: latchkey has no customer portal' },
   },
 };
+
+/** latchkey's own endpoints (no Seam spec to check against), registered through apiRoute too. */
+export const latchkeyOnlyEndpoints: readonly string[] = ['/api_keys/create', '/api_keys/list', '/api_keys/revoke'];
 
 /** 400 naming every refused field present in `input` (null counts: the caller sent it). */
 export function refuseUnimplementedFields(path: string, input: Record<string, unknown>): void {

@@ -10,7 +10,7 @@ import { nowIso, type ServerContext } from '../context.ts';
 import { conflict, invalidInput, notFound } from '../http/errors.ts';
 import type { AccessGrantRow, GrantEntranceRow } from '../repository/index.ts';
 import { instantKeyForGrant } from './instant-keys.ts';
-import { revokeCredentials } from './revocation.ts';
+import { deleteGrantRow, revokeCredentials } from './revocation.ts';
 import { createUserIdentity, type IdentityFields } from './identities.ts';
 
 export interface CreateGrantInput {
@@ -102,12 +102,6 @@ export function updateGrant(context: ServerContext, workspaceId: string, id: str
     context.repo.grants.updateGrant(id, { name: changes.name, starts_at: changes.startsAt, ends_at: changes.endsAt }, windowChanged);
     if (windowChanged) revokeCredentials(context, context.repo.grants.liveCredentialsOfGrant(id));
   });
-}
-
-/** Deletes a grant and revokes what was issued for it; runs inside the caller's transaction or its own. */
-export function deleteGrantRow(context: ServerContext, grant: AccessGrantRow): void {
-  context.repo.grants.deleteGrant(grant.access_grant_id, nowIso(context));
-  revokeCredentials(context, context.repo.grants.liveCredentialsOfGrant(grant.access_grant_id));
 }
 
 export function deleteGrant(context: ServerContext, workspaceId: string, id: string): void {

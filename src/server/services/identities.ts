@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { nowIso, type ServerContext } from '../context.ts';
 import { conflict, notFound } from '../http/errors.ts';
 import type { UserIdentityRow } from '../repository/index.ts';
-import { deleteGrantRow } from './grants.ts';
-import { revokeCredentials } from './revocation.ts';
+import { deleteGrantRow, revokeCredentials } from './revocation.ts';
 
 export interface IdentityFields {
   full_name?: string | null | undefined;

@@ -23,7 +23,7 @@ import { assert } from '../../protocol/errors.ts';
 import { limits } from '../../protocol/limits.ts';
 import { nowIso, nowS, type ServerContext } from '../context.ts';
 import { updateRevocationsMax, type DoorUpdateState } from '../issuance/issuer.ts';
-import type { CredentialRow, EntranceRow } from '../repository/index.ts';
+import type { AccessGrantRow, CredentialRow, EntranceRow } from '../repository/index.ts';
 
 /** A revocation stays listed this long after its credential's expiry (why: `limits.revocationRetentionS`). */
 export const revocationKeptAfterExpiryS = limits.revocationRetentionS;
@@ -94,4 +94,14 @@ function raiseDoorFloor(context: ServerContext, entrance: EntranceRow): void {
   grants.moveGrantSequences(entrance.acs_entrance_id, entrance.door_sequence, next);
   grants.markReplacedBelowFloor(entrance.acs_entrance_id, next, nowIso(context));
   context.log.info({ acs_entrance_id: entrance.acs_entrance_id, sequence_floor: next }, 'door revocations overflow one update: floor raised');
+}
+
+/**
+ * Deletes a grant and revokes what was issued for it, in the caller's transaction. Lives here, not
+ * in grants.ts, so that identities.ts (deleting an identity deletes its grants) and grants.ts
+ * (creating a grant may create an identity) do not import each other.
+ */
+export function deleteGrantRow(context: ServerContext, grant: AccessGrantRow): void {
+  context.repo.grants.deleteGrant(grant.access_grant_id, nowIso(context));
+  revokeCredentials(context, context.repo.grants.liveCredentialsOfGrant(grant.access_grant_id));
 }
