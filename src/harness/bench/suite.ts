@@ -6,10 +6,10 @@
 import { cpus, loadavg } from 'node:os';
 import { createNodeProvider } from '../../protocol/crypto/node.ts';
 import { benchAccessGrants, type GrantBenchResult } from './api.ts';
-import { runFuzz } from '../fuzz/runner.ts';
 import { targetNames } from '../fuzz/types.ts';
 import { measureAliroShaped, type AliroShapedResult } from './aliro-shaped.ts';
 import { runCryptoRounds, type CryptoRoundsResult } from './crypto-rounds.ts';
+import { fuzzBenchSeconds, fuzzBenchSeed, runFuzzCommand, type FuzzFigure } from './fuzz-command.ts';
 import { runScale } from './sim-scale.ts';
 import { measureUnlockLatency, type LatencyRow } from './unlock-latency.ts';
 
@@ -25,7 +25,7 @@ export interface BenchResults {
   aliroShaped: (AliroShapedResult & { connIntervalMs: number; mtu: number })[];
   scale: Awaited<ReturnType<typeof runScale>> & { doors: number; workers: number };
   api: GrantBenchResult;
-  fuzz: { target: string; cases: number; casesPerS: number; casesPerCpuS: number; findings: number }[];
+  fuzz: FuzzFigure[];
 }
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
@@ -65,9 +65,8 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
   log('API: access grants over loopback on a SQLite file…');
   const api = await benchAccessGrants({ count: quick ? 20 : 3000, concurrency: quick ? 2 : 8 });
 
-  log('fuzz throughput…');
-  const fuzzReport = await runFuzz({ seed: 20261123, targets: targetNames, durationMsPerTarget: quick ? 100 : 5000, ...(quick ? { casesMaxPerTarget: 30 } : {}), canary: false });
-  const fuzz = fuzzReport.targets.map((t) => ({ target: t.target, cases: t.cases, casesPerS: t.casesPerS, casesPerCpuS: t.casesPerCpuS, findings: t.findings }));
+  log(`fuzz throughput: the user's command per target, ${quick ? 'quick' : `${fuzzBenchSeconds} s each`}…`);
+  const fuzz = targetNames.map((target) => runFuzzCommand(target, quick ? { seconds: 1, seed: fuzzBenchSeed, casesMax: 30 } : { seconds: fuzzBenchSeconds, seed: fuzzBenchSeed }));
 
   return {
     quick,
