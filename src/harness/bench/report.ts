@@ -17,9 +17,10 @@ const goalText = (label: string, comparison: Goal['comparison'], threshold: numb
 
 export function renderBenchmarksMarkdown(r: BenchResults): string {
   const lines: string[] = [];
-  lines.push('# Benchmarks', '', `Measured ${r.measuredAt} with \`npm run bench\` on ${r.cpu}, Node ${r.node}; load average ${r.loadAverageAtStart.join(' / ')} at start, ${r.loadAverageAtEnd.join(' / ')} at end. One run; on this shared machine compare the **ratios** (ours ÷ reference, same run), not absolute figures. Raw numbers: \`bench/results.json\`.`, '');
+  lines.push('# Benchmarks', '', `Measured ${r.measuredAt} with \`npm run bench\` at commit ${r.commit ?? 'unknown'} on ${r.cpu}, Node ${r.node}; load average ${r.loadAverageAtStart.join(' / ')} at start, ${r.loadAverageAtEnd.join(' / ')} at end. **This machine is shared** (up to 5 sessions on 2 cores): every absolute figure here is understated, and wall-clock figures (latency in ms of the API, unlocks/s) the most. The crypto figures are medians of interleaved rounds against \`openssl speed\` in the same units (user-CPU seconds); compare those **ratios**, not the absolute rates. Verdicts are decided on unrounded figures. Raw numbers: \`bench/results.json\`.`, '');
   lines.push(...renderCrypto(r));
   lines.push('## Unlock latency (virtual time, from connection established)', '');
+  lines.push('**These latencies exclude the lock\'s computation**: the simulator bills radio time only (lockComputeMs = 0). Per-MCU hardware profiles that add the lock\'s crypto time are being added separately; until they land, a first unlock on a real lock takes these figures plus its compute (the lock path table above shows what it computes).', '');
   lines.push('Round trips (RT) to the lock\'s decision / to the phone holding the lock\'s signed result. Reference: a 4-round-trip exchange shaped like Aliro STANDARD on the same simulator.', '');
   lines.push('| interval ms | MTU | first: RT | decision ms | verified ms | bytes | repeat: RT | decision ms | verified ms | bytes | Aliro-shaped: RT | decision ms | bytes |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of r.latency.filter((l) => l.centralContinuesEvent && !l.advertisedChallenge)) {

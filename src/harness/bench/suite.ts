@@ -3,6 +3,7 @@
  * the same run (openssl speed for crypto, a 4-round-trip Aliro-shaped exchange for latency, the
  * issue's goals for the rest). `quick` is a smoke of the harness: tiny sizes, numbers meaningless.
  */
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { createNodeProvider } from '../../protocol/crypto/node.ts';
 import { benchAccessGrants, type GrantBenchResult } from './api.ts';
@@ -16,6 +17,8 @@ import { measureUnlockLatency, type LatencyRow } from './unlock-latency.ts';
 export interface BenchResults {
   quick: boolean;
   measuredAt: string;
+  /** `git rev-parse --short HEAD` (with -dirty when the tree has changes), when git is there. */
+  commit: string | undefined;
   node: string;
   cpu: string;
   loadAverageAtStart: number[];
@@ -71,6 +74,7 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
   return {
     quick,
     measuredAt: new Date().toISOString(),
+    commit: gitCommit(),
     node: process.version,
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
     loadAverageAtStart,
@@ -82,4 +86,14 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
     api,
     fuzz,
   };
+}
+
+function gitCommit(): string | undefined {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return `${head}${dirty ? '-dirty' : ''}`;
+  } catch {
+    return undefined; // not a git checkout (a tarball): the report says "unknown"
+  }
 }
