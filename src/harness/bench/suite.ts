@@ -3,19 +3,22 @@
  * the same run (openssl speed for crypto, a 4-round-trip Aliro-shaped exchange for latency, the
  * issue's goals for the rest). `quick` is a smoke of the harness: tiny sizes, numbers meaningless.
  */
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { createNodeProvider } from '../../protocol/crypto/node.ts';
 import { benchAccessGrants, type GrantBenchResult } from './api.ts';
-import { runFuzz } from '../fuzz/runner.ts';
 import { targetNames } from '../fuzz/types.ts';
 import { measureAliroShaped, type AliroShapedResult } from './aliro-shaped.ts';
 import { runCryptoRounds, type CryptoRoundsResult } from './crypto-rounds.ts';
+import { fuzzBenchSeconds, fuzzBenchSeed, runFuzzCommand, type FuzzFigure } from './fuzz-command.ts';
 import { runScale } from './sim-scale.ts';
 import { measureUnlockLatency, type LatencyRow } from './unlock-latency.ts';
 
 export interface BenchResults {
   quick: boolean;
   measuredAt: string;
+  /** `git rev-parse --short HEAD` (with -dirty when the tree has changes), when git is there. */
+  commit: string | undefined;
   node: string;
   cpu: string;
   loadAverageAtStart: number[];
@@ -25,7 +28,7 @@ export interface BenchResults {
   aliroShaped: (AliroShapedResult & { connIntervalMs: number; mtu: number })[];
   scale: Awaited<ReturnType<typeof runScale>> & { doors: number; workers: number };
   api: GrantBenchResult;
-  fuzz: { target: string; cases: number; casesPerS: number; casesPerCpuS: number; findings: number }[];
+  fuzz: FuzzFigure[];
 }
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
@@ -65,13 +68,13 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
   log('API: access grants over loopback on a SQLite file…');
   const api = await benchAccessGrants({ count: quick ? 20 : 3000, concurrency: quick ? 2 : 8 });
 
-  log('fuzz throughput…');
-  const fuzzReport = await runFuzz({ seed: 20261123, targets: targetNames, durationMsPerTarget: quick ? 100 : 5000, ...(quick ? { casesMaxPerTarget: 30 } : {}), canary: false });
-  const fuzz = fuzzReport.targets.map((t) => ({ target: t.target, cases: t.cases, casesPerS: t.casesPerS, casesPerCpuS: t.casesPerCpuS, findings: t.findings }));
+  log(`fuzz throughput: the user's command per target, ${quick ? 'quick' : `${fuzzBenchSeconds} s each`}…`);
+  const fuzz = targetNames.map((target) => runFuzzCommand(target, quick ? { seconds: 1, seed: fuzzBenchSeed, casesMax: 30 } : { seconds: fuzzBenchSeconds, seed: fuzzBenchSeed }));
 
   return {
     quick,
     measuredAt: new Date().toISOString(),
+    commit: gitCommit(),
     node: process.version,
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
     loadAverageAtStart,
@@ -83,4 +86,14 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
     api,
     fuzz,
   };
+}
+
+function gitCommit(): string | undefined {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return `${head}${dirty ? '-dirty' : ''}`;
+  } catch {
+    return undefined; // not a git checkout (a tarball): the report says "unknown"
+  }
 }

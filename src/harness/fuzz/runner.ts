@@ -11,7 +11,7 @@ import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { errorCodes } from '../../protocol/errors.ts';
 import { caseRandom } from './case-random.ts';
 import { createTarget } from './targets.ts';
-import type { CaseResult, FuzzTarget, TargetName } from './types.ts';
+import type { CaseResult, CaseRun, FuzzTarget, TargetName } from './types.ts';
 
 /** A case slower than this (wall clock) is a finding. */
 export const caseTimeMsMax = 1000;
@@ -85,9 +85,11 @@ export function runCommandFor(seed: number, targets: readonly TargetName[], seco
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
-  // Refusals are exceptions: capturing 10 frames for each of them is a measurable share of a case.
+  // Refusals are exceptions: capturing a stack for each of them was ~10 % of a credential case's
+  // CPU (--cpu-prof). Cases run without stack capture; a case that yields a finding is run again
+  // with `findingStackFrames` frames so its description names where it failed (runTarget).
   const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 4;
+  Error.stackTraceLimit = 0;
   try {
     return await runTargets(options);
   } finally {
@@ -132,8 +134,9 @@ async function runTarget(target: FuzzTarget, options: FuzzOptions, findings: Sav
     const random = caseRandom(options.seed, target.name, caseIndex);
     const caseStartMs = performance.now();
     const pending = target.runCase(random);
-    const run = pending instanceof Promise ? await pending : pending;
+    let run = pending instanceof Promise ? await pending : pending;
     const caseMs = performance.now() - caseStartMs;
+    if (run.result.finding !== undefined && run.result.finding.kind !== 'hang') run = await withStacks(target, options.seed, caseIndex, run);
     let result: CaseResult = run.result;
     if (result.finding === undefined && caseMs > caseTimeMsMax) result = { ...result, finding: { kind: 'hang', detail: `case took ${Math.round(caseMs)} ms (bound ${caseTimeMsMax} ms)` } };
     const bySub = (outcomes[result.sub] ??= {});
@@ -175,6 +178,26 @@ async function runTarget(target: FuzzTarget, options: FuzzOptions, findings: Sav
     corpusAdded,
     sequenceDigest: (digest >>> 0).toString(16).padStart(8, '0'),
   };
+}
+
+/** Frames captured when a finding's case is run again (describeError prints two). */
+export const findingStackFrames = 4;
+
+/**
+ * Runs a case that yielded a finding again with stack capture on, so the finding's description
+ * carries the frames it would have had; cases are pure functions of (seed, target, index), so the
+ * re-run meets the same finding. If it somehow does not, the first run stands.
+ */
+export async function withStacks(target: FuzzTarget, seed: number, caseIndex: number, first: CaseRun): Promise<CaseRun> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = findingStackFrames;
+  try {
+    const pending = target.runCase(caseRandom(seed, target.name, caseIndex));
+    const again = pending instanceof Promise ? await pending : pending;
+    return again.result.finding !== undefined ? again : first;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 function fnv(hash: number, text: string): number {
