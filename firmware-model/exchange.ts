@@ -38,6 +38,7 @@ import { highestCommonVersion } from '../src/protocol/unlock/versions.ts';
 import { findIssuer } from '../src/protocol/issuer-keys.ts';
 import { ticketLookahead, trustIdOf, type Lock, type OutstandingChallenge, type Ticket } from './lock.ts';
 import { checkCredentialPolicy, doorSequence } from './policy.ts';
+import { takeEarlyAgreement } from './hardware/early-ecdh.ts';
 
 export interface ExchangeContext {
   lock: Lock;
@@ -113,9 +114,11 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
   const crypto = context.lock.crypto;
   let staticShared: Uint8Array;
   let ephemeralShared: Uint8Array;
+  // Computed already when the request's first chunk came in (hardware/early-ecdh.ts), else now.
+  const early = takeEarlyAgreement(challenge, request.phoneEphemeralKey);
   try {
-    staticShared = crypto.ecdhP256(context.lock.identity.agreementSecret, request.phoneEphemeralKey);
-    ephemeralShared = crypto.ecdhP256(challenge.ephemeralSecret, request.phoneEphemeralKey);
+    staticShared = early?.staticShared ?? crypto.ecdhP256(context.lock.identity.agreementSecret, request.phoneEphemeralKey);
+    ephemeralShared = early?.ephemeralShared ?? crypto.ecdhP256(challenge.ephemeralSecret, request.phoneEphemeralKey);
   } catch {
     return refusedPlain(requestType.full, 'message_malformed', true);
   }

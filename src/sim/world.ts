@@ -4,7 +4,8 @@
  */
 import { Lock } from '../../firmware-model/lock.ts';
 import type { LockConfig } from '../../firmware-model/config.ts';
-import type { CryptoProvider } from '../protocol/crypto/provider.ts';
+import { ideal, type HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
+import type { CryptoProvider, SignatureAlgorithm } from '../protocol/crypto/provider.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { InMemoryIssuer, type ProvisionedLock } from '../issuer/in-memory-issuer.ts';
 import { softwareHolder, Wallet } from '../phone/wallet.ts';
@@ -36,24 +37,27 @@ export class World {
   readonly issuer: InMemoryIssuer;
   readonly locks = new Map<string, WorldLock>();
   readonly phones = new Map<string, WorldPhone>();
+  /** The MCU profile of every lock added without its own (hardware/profiles.ts). */
+  readonly hardware: HardwareProfile;
 
-  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions> }) {
+  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions>; hardware?: HardwareProfile; issuerAlgorithm?: SignatureAlgorithm }) {
     this.seed = options.seed;
+    this.hardware = options.hardware ?? ideal;
     this.crypto = options.crypto;
     this.random = createSeededRandom(options.seed);
     this.radio = new VirtualRadio({ ...options.radio, seed: options.seed });
     const issuerRandom = this.random.fork('issuer');
-    this.issuer = new InMemoryIssuer({ crypto: this.crypto, random: (n) => issuerRandom.bytes(n) });
+    this.issuer = new InMemoryIssuer({ crypto: this.crypto, random: (n) => issuerRandom.bytes(n), ...(options.issuerAlgorithm ? { algorithm: options.issuerAlgorithm } : {}) });
   }
 
   nowS(): number {
     return Math.floor(this.radio.now() / 1000);
   }
 
-  addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}): WorldLock {
+  addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}, hardware: HardwareProfile = this.hardware): WorldLock {
     const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions);
     const lockRandom = this.random.fork(`lock:${deviceId}`);
-    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config });
+    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config, hardware });
     this.radio.addLock(deviceId, lock, position);
     const entry = { deviceId, name, provisioned, lock };
     this.locks.set(deviceId, entry);
