@@ -406,7 +406,7 @@ export class Lock {
    */
   private refillSpareEphemeral(): void {
     if (this.spareEphemeral !== undefined || !this.powered) return;
-    this.spareEphemeral = this.meter.runInBackground(() => {
+    this.spareEphemeral = this.meter.runIdle(() => {
       const pair = this.generateEphemeral();
       return { ...pair, signature: this.crypto.sign('EdDSA', this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, pair.key)) };
     });

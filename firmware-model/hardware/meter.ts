@@ -82,6 +82,8 @@ export class ComputeMeter {
   private inBackground = false;
   /** Everything counted since construction (foreground and background). */
   readonly total = zeroCounts();
+  /** Of `total`, the idle precomputation (runIdle): reported apart from a visit's own compute. */
+  readonly idleTotal = zeroCounts();
 
   /** Counts go to the current bucket. */
   get counts(): PrimitiveCounts {
@@ -97,6 +99,14 @@ export class ComputeMeter {
     } finally {
       this.inBackground = before;
     }
+  }
+
+  /** Background work done while the lock is idle (precomputation for the next visit). */
+  runIdle<T>(work: () => T): T {
+    const before = { ...this.background };
+    const result = this.runInBackground(work);
+    for (const key of Object.keys(before) as (keyof PrimitiveCounts)[]) this.idleTotal[key] += this.background[key] - before[key];
+    return result;
   }
 
   /** Closes the step: its counts, time and charge on `profile`; the meter starts empty again. */
