@@ -112,9 +112,10 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
   for (const profile of profiles)
     for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const)
       for (const mtu of [23, 247]) {
-        const cell = (path: HardwarePath) => results.cells.find((c) => c.profile === profile && c.issuerAlgorithm === issuerAlgorithm && c.mtu === mtu && c.path === path)!;
+        const cell = (path: HardwarePath) => results.cells.find((c) => c.profile === profile && c.issuerAlgorithm === issuerAlgorithm && c.mtu === mtu && c.path === path);
+        if (cell('first') === undefined) continue;
         const text = (path: HardwarePath) => {
-          const c = cell(path);
+          const c = cell(path)!;
           return c.outcome === 'unlocked' ? `**${fixed(c.decisionMs)}** / ${fixed(c.computeMs)} / ${fixed(c.chargeMicrocoulombs)}` : `${c.outcome}`;
         };
         lines.push(`| ${profile} | ${issuerAlgorithm} | ${mtu} | ${text('first')} | ${text('hash-only')} | ${text('repeat')} |`);
