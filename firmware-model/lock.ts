@@ -44,7 +44,7 @@ import { runExchange, type ExchangeContext } from './exchange.ts';
 import { ComputeMeter, idleStepCompute, meteredCrypto, type StepCompute } from './hardware/meter.ts';
 import { earlyAgreement, wipeEarly, type EarlyAgreement } from './hardware/early-ecdh.ts';
 import { ideal, type HardwareProfile } from './hardware/profiles.ts';
-import { relayComputeAllowanceMs } from './hardware/relay.ts';
+import { CpuClock } from './hardware/cpu-clock.ts';
 import { NvStorage, PowerLoss } from './nv.ts';
 import { decodePersistentState, encodePersistentState, type PersistentState } from './persistent-state.ts';
 
@@ -87,6 +87,8 @@ export interface OutstandingChallenge {
   ephemeralKey: Uint8Array;
   /** Form 3: the lock's signature over the key, made once per challenge. */
   signature: Uint8Array | undefined;
+  /** How long the lock's own compute delayed the Read that handed this challenge out (hardware/cpu-clock.ts). */
+  computeDelayMs?: number;
   /** Both ECDH results, started on the request's first chunk (hardware/early-ecdh.ts); wiped with the challenge. */
   early?: EarlyAgreement;
   /** The relay bound is measured from here: when the challenge was read, or advertised. */
@@ -148,6 +150,9 @@ export class Lock {
   readonly meter = new ComputeMeter();
   /** What the last step computed (the virtual radio delays its ATT response by the foreground time). */
   lastStepCompute: StepCompute = idleStepCompute;
+  private readonly cpu = new CpuClock();
+  /** A challenge handed out by the step being handled (its Read's compute delay is set when the step settles). */
+  private challengeThisStep: OutstandingChallenge | undefined;
   /** An ephemeral key pair (and its form-3 signature) computed while idle: a challenge Read then costs no key generation or signing. */
   private spareEphemeral: { secret: Uint8Array; key: Uint8Array; signature?: Uint8Array } | undefined;
   readonly nv: NvStorage;
@@ -252,9 +257,13 @@ export class Lock {
 
   /** Handles one input; `lastStepCompute` then holds what it computed (billed to the battery). */
   step(input: LockInput, trueNowMs: number): LockOutput[] {
+    this.challengeThisStep = undefined;
     const outputs = this.stepUnmetered(input, trueNowMs);
     this.lastStepCompute = this.meter.settle(this.hardware);
     this.cells.drawCompute(this.lastStepCompute.chargeNanocoulombs);
+    const readyMs = this.cpu.settle(trueNowMs, this.lastStepCompute);
+    const handedOut = this.challengeThisStep as OutstandingChallenge | undefined; // set by handleRead during the step
+    if (handedOut !== undefined) handedOut.computeDelayMs = readyMs - trueNowMs;
     return outputs;
   }
 
@@ -351,10 +360,8 @@ export class Lock {
    * driver does not tell the interval. At 15 ms: 330 ms instead of 500.
    */
   relayBoundFor(connIntervalMs: number | undefined): number {
-    // Plus the lock's own worst-case compute on its hardware profile (0 on `ideal`): hardware/relay.ts.
-    const compute = relayComputeAllowanceMs(this.hardware);
-    if (connIntervalMs === undefined) return this.config.relayBoundMs + compute;
-    return Math.min(this.config.relayBoundMs, this.config.relayAllowanceMs + this.config.relayIntervals * connIntervalMs) + compute;
+    if (connIntervalMs === undefined) return this.config.relayBoundMs;
+    return Math.min(this.config.relayBoundMs, this.config.relayAllowanceMs + this.config.relayIntervals * connIntervalMs);
   }
 
   private handleRead(connectionId: number, characteristic: Characteristic, offset: number, outputs: LockOutput[]): void {
@@ -373,6 +380,7 @@ export class Lock {
           if (current !== undefined) wipe(current.ephemeralSecret);
           wipeEarly(current?.early);
           connection.challenge = this.newChallenge();
+          this.challengeThisStep = connection.challenge;
         }
       }
       const challenge = connection.challenge;
@@ -490,7 +498,8 @@ export class Lock {
     }
     const challenge = connection.challenge ?? this.advertisedFor();
     connection.challenge = undefined; // single use, whatever the outcome
-    const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs), nowMs, outputs);
+    // Plus the delay the lock's own CPU added to this challenge's Read (hardware/cpu-clock.ts; 0 on `ideal`).
+    const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs) + (challenge?.computeDelayMs ?? 0), nowMs, outputs);
     if (challenge !== undefined) wipe(challenge.ephemeralSecret); // single use: the secret has done its work
     wipeEarly(challenge?.early);
     if (!decision.unlocked) connection.refusals++;
@@ -630,6 +639,7 @@ export class Lock {
     this.spareEphemeral = undefined;
     this.unlockedUntilMs = undefined; // fail-secure bolt: relocks without power
     this.cells.suspend(); // no idle drain while off
+    this.cpu.reset();
   }
 
   private boot(trueNowMs: number): LockOutput[] {

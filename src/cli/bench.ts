@@ -9,9 +9,22 @@ import { renderBenchmarksMarkdown, renderCharts } from '../harness/bench/report.
 import { runBenchSuite } from '../harness/bench/suite.ts';
 import { rejectUnknownFlags, stringFlag, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
+import { hardwareFlag } from './hardware-flag.ts';
+import { renderHardwareMarkdown, runHardwareBench } from '../harness/bench/hardware.ts';
+import { createNodeProvider } from '../protocol/crypto/node.ts';
 
 export async function benchCommand(args: ParsedArgs, context: CommandContext): Promise<number> {
-  rejectUnknownFlags(args, ['quick', 'json', 'out', 'log-level']);
+  rejectUnknownFlags(args, ['quick', 'json', 'out', 'hardware', 'log-level']);
+  const hardware = hardwareFlag(args);
+  if (hardware !== undefined) {
+    // One profile's row of the hardware table (virtual time; npm run bench:hardware writes them all).
+    const results = await runHardwareBench(createNodeProvider(), [hardware], hardware.name === 'ideal' ? [] : ['ideal']);
+    const outPath = stringFlag(args, 'out', `bench/hardware-${hardware.name}.json`);
+    mkdirSync(dirname(outPath), { recursive: true });
+    writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);
+    context.out(args.flags.has('json') ? JSON.stringify(results, null, 2) : `${renderHardwareMarkdown(results)}\nwritten to ${outPath}`);
+    return exitCodes.ok;
+  }
   const quick = args.flags.has('quick');
   const outPath = stringFlag(args, 'out', quick ? 'bench/results.quick.json' : 'bench/results.json');
   const results = await runBenchSuite({ quick, log: (message) => process.stderr.write(`bench: ${message}\n`) });

@@ -174,7 +174,9 @@ export class VirtualRadio {
    * acknowledges) and its background work queues behind whatever the CPU is doing.
    */
   private chargeCompute(node: LockNode): void {
-    const { foregroundMicroseconds, backgroundMicroseconds } = node.lock.lastStepCompute;
+    // Scripted stand-ins (the Aliro-shaped bench reader, a scenario's fake lock) report no compute.
+    const compute = (node.lock as Partial<Lock>).lastStepCompute;
+    const { foregroundMicroseconds, backgroundMicroseconds } = compute ?? { foregroundMicroseconds: 0, backgroundMicroseconds: 0 };
     if (foregroundMicroseconds === 0 && backgroundMicroseconds === 0) {
       node.readyAtMs = this.nowMs;
       return;

@@ -90,10 +90,12 @@ export interface HardwareResults {
   batteryLife: BatteryLife[];
 }
 
-export async function runHardwareBench(crypto: CryptoProvider, profiles: readonly string[] = lockProfileNames): Promise<HardwareResults> {
+/** `profiles`: built-in names or loaded profiles (a --hardware file); `extra`: more names to compare with. */
+export async function runHardwareBench(crypto: CryptoProvider, profiles: readonly (string | HardwareProfile)[] = lockProfileNames, extra: readonly string[] = []): Promise<HardwareResults> {
+  const list = [...extra, ...profiles].map((entry) => (typeof entry === 'string' ? hardwareProfiles[entry]! : entry));
   const cells: HardwareCell[] = [];
-  for (const name of profiles) for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const) for (const mtu of [23, 247]) cells.push(...(await measureHardwarePaths(crypto, hardwareProfiles[name]!, mtu, issuerAlgorithm)));
-  const batteryLife = profiles.map((name) => projectBatteryLife(hardwareProfiles[name]!, cells, { unlocksPerDay: 10, firstShare: 0.1, capacityMah: 3000 }));
+  for (const profile of list) for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const) for (const mtu of [23, 247]) cells.push(...(await measureHardwarePaths(crypto, profile, mtu, issuerAlgorithm)));
+  const batteryLife = list.map((profile) => projectBatteryLife(profile, cells, { unlocksPerDay: 10, firstShare: 0.1, capacityMah: 3000 }));
   return { connIntervalMs: 15, cells, batteryLife };
 }
 
