@@ -5,10 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createNodeProvider } from '../src/protocol/crypto/node.ts';
-import { renderHardwareMarkdown, renderHardwareSvg, runHardwareBench } from '../src/harness/bench/hardware.ts';
-
-const begin = '<!-- hardware:begin (npm run bench:hardware) -->';
-const end = '<!-- hardware:end -->';
+import { hardwareSectionBegin as begin, hardwareSectionEnd as end, renderHardwareMarkdown, renderHardwareSvg, runHardwareBench } from '../src/harness/bench/hardware.ts';
 
 const results = await runHardwareBench(createNodeProvider());
 writeFileSync('bench/hardware.json', `${JSON.stringify(results, null, 2)}\n`);

@@ -12,6 +12,9 @@ import type { CryptoProvider, SignatureAlgorithm } from '../../protocol/crypto/p
 import { World } from '../../sim/world.ts';
 
 export const hardwarePaths = ['first', 'hash-only', 'repeat'] as const;
+/** BENCHMARKS.md keeps the hardware table between these markers (`latchkey bench` leaves it in place). */
+export const hardwareSectionBegin = '<!-- hardware:begin (npm run bench:hardware) -->';
+export const hardwareSectionEnd = '<!-- hardware:end -->';
 export type HardwarePath = (typeof hardwarePaths)[number];
 
 export interface HardwareCell {
