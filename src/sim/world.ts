@@ -5,6 +5,7 @@
 import { Lock } from '../../firmware-model/lock.ts';
 import type { LockConfig } from '../../firmware-model/config.ts';
 import { ideal, type HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
+import { ComputeMeter, meteredCrypto } from '../../firmware-model/hardware/meter.ts';
 import type { CryptoProvider, SignatureAlgorithm } from '../protocol/crypto/provider.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { InMemoryIssuer, type ProvisionedLock } from '../issuer/in-memory-issuer.ts';
@@ -27,6 +28,8 @@ export interface WorldPhone {
   client: UnlockClient;
   /** Records every write the phone makes (scenarios replay and mutate them). */
   recorder: RecordingTransport;
+  /** Counts the phone's crypto (priced with the `phone` profile; it does not delay the radio: docs/HARDWARE.md). */
+  meter: ComputeMeter;
 }
 
 export class World {
@@ -67,11 +70,13 @@ export class World {
   addPhone(id: string, position: Position): WorldPhone {
     const phoneRandom = this.random.fork(`phone:${id}`);
     const random = (n: number): Uint8Array => phoneRandom.bytes(n);
-    const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted });
+    const meter = new ComputeMeter();
+    const crypto = meteredCrypto(this.crypto, meter);
+    const wallet = new Wallet({ crypto, holder: softwareHolder(crypto, random), trustedIssuers: this.issuer.trusted });
     const recorder = new RecordingTransport(this.radio.transportFor(id));
-    const client = new UnlockClient({ wallet, crypto: this.crypto, random, transport: recorder });
+    const client = new UnlockClient({ wallet, crypto, random, transport: recorder });
     this.radio.placePhone(id, position);
-    const phone = { id, wallet, client, recorder };
+    const phone = { id, wallet, client, recorder, meter };
     this.phones.set(id, phone);
     return phone;
   }
