@@ -159,6 +159,12 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
   const sign = (code: ErrorCode | undefined, extra: { who?: Partial<ExchangeOutcome>; authenticated?: boolean; ticket?: { untilS: number; issuerKey: string }; raiseFloorTo?: number } = {}): ExchangeOutcome => {
     const authenticated = extra.authenticated ?? false;
     if (!authenticated && context.strangersExhausted()) return refusedPlain(requestType.full, code!, true);
+    // The decision goes back in the write response; the signed, sealed result is only read after it
+    // (one more round trip), so the lock makes it in the background while that Read is on its way
+    // (hardware/meter.ts). The Read of the result waits for it (lock.ts handleRead).
+    return lock.meter.runInBackground(() => signedResult(code, extra, authenticated));
+  };
+  const signedResult = (code: ErrorCode | undefined, extra: { who?: Partial<ExchangeOutcome>; ticket?: { untilS: number; issuerKey: string }; raiseFloorTo?: number }, authenticated: boolean): ExchangeOutcome => {
     const status = code === undefined ? statusUnlocked : wireOf(code);
     const th2 = transcriptHash2(crypto, th1, credentialHash, actions.unlock, challenge.ephemeralKey);
     const keys = sessionKeys(crypto, ephemeralShared, staticShared, th2);

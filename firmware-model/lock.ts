@@ -389,6 +389,7 @@ export class Lock {
       challenge.form = formOfCharacteristic[characteristic];
       value = this.challengeMessage(challenge);
     } else {
+      this.meter.awaitBackground(); // the signed result may still be in the making (exchange.ts)
       value = connection.result;
     }
     if (offset > value.length) outputs.push({ type: 'read_error', connectionId, attError: attError.invalidOffset });

@@ -16,16 +16,26 @@ export class CpuClock {
 
   /** Accounts one step handled at `tickMs`; returns when its response is ready (≥ tickMs). */
   settle(tickMs: number, compute: StepCompute): number {
-    const { foregroundMicroseconds, backgroundMicroseconds } = compute;
-    if (foregroundMicroseconds === 0 && backgroundMicroseconds === 0) return tickMs;
-    const start = Math.max(tickMs, this.busyUntilMs);
-    const readyMs = foregroundMicroseconds > 0 ? start + foregroundMicroseconds / 1000 : tickMs;
-    this.busyUntilMs = (foregroundMicroseconds > 0 ? readyMs : start) + backgroundMicroseconds / 1000;
-    return readyMs;
+    const ready = responseReadyMs(tickMs, this.busyUntilMs, compute);
+    this.busyUntilMs = ready.busyUntilMs;
+    return ready.readyMs;
   }
 
   /** Power loss: nothing is running any more. */
   reset(): void {
     this.busyUntilMs = Number.NEGATIVE_INFINITY;
   }
+}
+
+/**
+ * One step on one CPU: foreground work (and a response that needs running background work) starts
+ * when the CPU is free; a step with neither is answered at once and its background work queues.
+ */
+export function responseReadyMs(tickMs: number, busyUntilMs: number, compute: Pick<StepCompute, 'foregroundMicroseconds' | 'backgroundMicroseconds' | 'waitsForBackground'>): { readyMs: number; busyUntilMs: number } {
+  const { foregroundMicroseconds, backgroundMicroseconds, waitsForBackground } = compute;
+  if (foregroundMicroseconds === 0 && backgroundMicroseconds === 0 && !waitsForBackground) return { readyMs: tickMs, busyUntilMs };
+  const start = Math.max(tickMs, busyUntilMs);
+  const waits = foregroundMicroseconds > 0 || waitsForBackground;
+  const readyMs = waits ? start + foregroundMicroseconds / 1000 : tickMs;
+  return { readyMs, busyUntilMs: (waits ? readyMs : start) + backgroundMicroseconds / 1000 };
 }

@@ -70,9 +70,11 @@ export interface StepCompute {
   backgroundMicroseconds: number;
   /** Charge of both, nC. */
   chargeNanocoulombs: number;
+  /** The response also waits for background work still running (a result made in the background). */
+  waitsForBackground: boolean;
 }
 
-export const idleStepCompute: StepCompute = Object.freeze({ foreground: zeroCounts(), background: zeroCounts(), foregroundMicroseconds: 0, backgroundMicroseconds: 0, chargeNanocoulombs: 0 });
+export const idleStepCompute: StepCompute = Object.freeze({ foreground: zeroCounts(), background: zeroCounts(), foregroundMicroseconds: 0, backgroundMicroseconds: 0, chargeNanocoulombs: 0, waitsForBackground: false });
 
 const sha256Blocks = (bytes: number): number => Math.ceil((bytes + 9) / 64);
 
@@ -80,6 +82,7 @@ export class ComputeMeter {
   private foreground = zeroCounts();
   private background = zeroCounts();
   private inBackground = false;
+  private awaitsBackground = false;
   /** Everything counted since construction (foreground and background). */
   readonly total = zeroCounts();
   /** Of `total`, the idle precomputation (runIdle): reported apart from a visit's own compute. */
@@ -101,6 +104,11 @@ export class ComputeMeter {
     }
   }
 
+  /** This step's response needs what background work is still computing (the CPU must be free first). */
+  awaitBackground(): void {
+    this.awaitsBackground = true;
+  }
+
   /** Background work done while the lock is idle (precomputation for the next visit). */
   runIdle<T>(work: () => T): T {
     const before = { ...this.background };
@@ -113,13 +121,15 @@ export class ComputeMeter {
   settle(profile: HardwareProfile): StepCompute {
     const foreground = this.foreground;
     const background = this.background;
+    const waitsForBackground = this.awaitsBackground;
+    this.awaitsBackground = false;
     this.foreground = zeroCounts();
     this.background = zeroCounts();
     addCounts(this.total, foreground);
     addCounts(this.total, background);
     const foregroundMicroseconds = computeMicroseconds(profile, foreground);
     const backgroundMicroseconds = computeMicroseconds(profile, background);
-    return { foreground, background, foregroundMicroseconds, backgroundMicroseconds, chargeNanocoulombs: computeNanocoulombs(profile, foregroundMicroseconds + backgroundMicroseconds) };
+    return { foreground, background, foregroundMicroseconds, backgroundMicroseconds, chargeNanocoulombs: computeNanocoulombs(profile, foregroundMicroseconds + backgroundMicroseconds), waitsForBackground };
   }
 
   /** Drops what was counted outside a step (construction: boot work is not billed to a step). */
@@ -128,6 +138,7 @@ export class ComputeMeter {
     addCounts(this.total, this.background);
     this.foreground = zeroCounts();
     this.background = zeroCounts();
+    this.awaitsBackground = false;
   }
 
   private hmacBlocks(keyBytes: number, dataBytes: number): number {

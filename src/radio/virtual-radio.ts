@@ -16,6 +16,8 @@ import { concatBytes, toHex } from '../protocol/bytes.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { attPduBytes, isRequest, l2capHeaderBytes, llOverheadBytes, type AttPdu } from './att.ts';
 import { EventQueue } from './event-queue.ts';
+import { responseReadyMs } from '../../firmware-model/hardware/cpu-clock.ts';
+import { idleStepCompute } from '../../firmware-model/hardware/meter.ts';
 import { radioDefaults, type RadioOptions } from './options.ts';
 import { AttError, TransportError, type Advertisement, type CharacteristicName, type GattConnection, type LinkStats, type Transport } from './transport.ts';
 
@@ -168,22 +170,15 @@ export class VirtualRadio {
     return outputs;
   }
 
-  /**
-   * The lock's compute on one CPU: foreground work (the response waits) starts when earlier
-   * background work is done; a step without foreground work is answered at once (the BLE stack
-   * acknowledges) and its background work queues behind whatever the CPU is doing.
-   */
+  /** The lock's compute on one CPU, the rule of firmware-model/hardware/cpu-clock.ts (the lock keeps the same account). */
   private chargeCompute(node: LockNode): void {
     // Scripted stand-ins (the Aliro-shaped bench reader, a scenario's fake lock) report no compute.
-    const compute = (node.lock as Partial<Lock>).lastStepCompute;
-    const { foregroundMicroseconds, backgroundMicroseconds } = compute ?? { foregroundMicroseconds: 0, backgroundMicroseconds: 0 };
-    if (foregroundMicroseconds === 0 && backgroundMicroseconds === 0) {
-      node.readyAtMs = this.nowMs;
-      return;
-    }
-    const start = Math.max(this.nowMs, node.busyUntilMs);
-    node.readyAtMs = foregroundMicroseconds > 0 ? start + foregroundMicroseconds / 1000 : this.nowMs;
-    node.busyUntilMs = (foregroundMicroseconds > 0 ? node.readyAtMs : start) + backgroundMicroseconds / 1000;
+    const compute = (node.lock as Partial<Lock>).lastStepCompute ?? idleStepCompute;
+    const { foregroundMicroseconds, backgroundMicroseconds } = compute;
+    const ready = responseReadyMs(this.nowMs, node.busyUntilMs, compute);
+    node.readyAtMs = ready.readyMs;
+    node.busyUntilMs = ready.busyUntilMs;
+    if (foregroundMicroseconds === 0 && backgroundMicroseconds === 0) return;
     this.record(`${node.deviceId} compute ${foregroundMicroseconds}+${backgroundMicroseconds} us`);
   }
 

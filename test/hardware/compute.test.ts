@@ -74,6 +74,13 @@ describe('compute counted by the firmware model', () => {
     expect(chunk0!.compute.backgroundMicroseconds).toBe(2 * nrf52840.p256EcdhMicroseconds);
     const busyMs = (chunk0!.compute.backgroundMicroseconds + write!.compute.foregroundMicroseconds) / 1000;
     expect(slow.outcome.decisionMs).toBe(15 * Math.ceil((15 + busyMs) / 15));
+    // The signed result is made in the background after the decision; the phone's Read of it waits.
+    const signing = write!.compute.backgroundMicroseconds / 1000;
+    expect(signing).toBeGreaterThanOrEqual(nrf52840.ed25519SignMicroseconds / 1000);
+    // It starts as soon as the verifies are done (before the decision's connection event) and the
+    // result goes out in the first event after it.
+    expect(slow.outcome.verifiedMs).toBe(15 * Math.ceil((15 + busyMs + signing) / 15));
+    expect(slow.outcome.verifiedMs).toBeGreaterThan(slow.outcome.decisionMs);
     expect(slow.outcome.decisionMs).toBeGreaterThan(fast.outcome.decisionMs);
     expect(slow.outcome.roundTripsToDecision).toBe(fast.outcome.roundTripsToDecision);
   });
@@ -140,19 +147,20 @@ describe('compute counted by the firmware model', () => {
 /**
  * First unlock at MTU 247 (request in two chunks, EdDSA issuer): the Read answers a precomputed
  * challenge (only the commitment hash), chunk 0 starts both ECDHs, the closing write verifies the
- * issuer (Ed25519) and holder (ES256) signatures and signs the result (Ed25519); the idle refill
- * after the link drops makes the next key pair and its form-3 signature.
+ * issuer (Ed25519) and holder (ES256) signatures before its response and signs and seals the result
+ * (Ed25519, AEAD) in the background; the Read of the result waits for that; the idle refill after
+ * the link drops makes the next key pair and its form-3 signature.
  */
 const FIRST = [
   { input: 'read:challenge_signed', foreground: { sha256Calls: 1, sha256Blocks: 1 }, background: {} },
   { input: 'write:exchange', foreground: {}, background: { p256Ecdh: 2 } },
-  { input: 'write:exchange', foreground: { es256Verify: 1, ed25519Sign: 1, ed25519Verify: 1, sha256Calls: 28, sha256Blocks: 69, aeadCalls: 2, aeadBlocks: 33 }, background: {} },
+  { input: 'write:exchange', foreground: { es256Verify: 1, ed25519Verify: 1, sha256Calls: 11, sha256Blocks: 33, aeadCalls: 1, aeadBlocks: 24 }, background: { ed25519Sign: 1, sha256Calls: 17, sha256Blocks: 36, aeadCalls: 1, aeadBlocks: 9 } },
   { input: 'disconnect', foreground: {}, background: { p256KeyGen: 1, ed25519Sign: 1 } },
 ];
-/** Hash-only (credential cached, no ticket): one chunk, so both ECDHs run in the closing write; no issuer verify. */
+/** Hash-only (credential cached, no ticket): one chunk, so both ECDHs run in the closing write's foreground; no issuer verify. */
 const HASH_ONLY = [
   { input: 'read:challenge_signed', foreground: { sha256Calls: 1, sha256Blocks: 1 }, background: {} },
-  { input: 'write:exchange', foreground: { p256Ecdh: 2, es256Verify: 1, ed25519Sign: 1, sha256Calls: 27, sha256Blocks: 60, aeadCalls: 2, aeadBlocks: 20 }, background: {} },
+  { input: 'write:exchange', foreground: { p256Ecdh: 2, es256Verify: 1, sha256Calls: 10, sha256Blocks: 24, aeadCalls: 1, aeadBlocks: 11 }, background: { ed25519Sign: 1, sha256Calls: 17, sha256Blocks: 36, aeadCalls: 1, aeadBlocks: 9 } },
   { input: 'disconnect', foreground: {}, background: { p256KeyGen: 1, ed25519Sign: 1 } },
 ];
 /** Resume (ticket): MACs and hashes only. */
