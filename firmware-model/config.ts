@@ -1,4 +1,6 @@
 /** Lock configuration (with defaults) and identity (its static keys). */
+import { assert } from '../src/protocol/errors.ts';
+import { limits } from '../src/protocol/limits.ts';
 import { supportedVersions } from '../src/protocol/unlock/versions.ts';
 
 export interface LockIdentity {
@@ -113,3 +115,9 @@ export const lockConfigDefaults: LockConfig = {
   batteryLowPercent: 20,
   batteryCutoffPercent: 2,
 };
+
+// Issuers keep a revocation in their snapshots this long past expiry; the lock must not need it longer.
+assert(
+  lockConfigDefaults.skewToleranceS + lockConfigDefaults.clockRollbackToleranceMs / 1000 <= limits.revocationRetentionS,
+  'issuers list a revocation for as long as a default lock could still accept the credential',
+);

@@ -1,3 +1,6 @@
+// STATUS (update authority, docs/PROTOCOL.md §8.1): fixed. Each update's revocation list replaces the lock's,
+// routine updates have no step bounds (no wedge) and are rate-limited (8/h); the printed outcomes now show
+// the defence (the comment below describes the finding as it was found).
 // Split-powers finding: a *routine* update (signed by a stolen credential key, no admin key) may fill
 // the lock's revocation store (512) with made-up credential ids that expire in 2106. The store only
 // merges (no update, administrative or not, can remove an entry), and an update that would exceed 512

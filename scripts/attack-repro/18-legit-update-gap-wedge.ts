@@ -1,3 +1,6 @@
+// STATUS (update authority, docs/PROTOCOL.md §8.1): fixed. Each update's revocation list replaces the lock's,
+// routine updates have no step bounds (no wedge) and are rate-limited (8/h); the printed outcomes now show
+// the defence (the comment below describes the finding as it was found).
 // Split-powers finding (no attacker needed): the server signs every update with the credential key,
 // so each is *routine* and must sit within 1,024 versions / 1,024 ceiling steps of what the lock
 // holds. The server bumps a door's update version on every refresh (each revocation batch naming the

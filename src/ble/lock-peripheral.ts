@@ -49,6 +49,8 @@ export interface LockPeripheralOptions {
   readonly signingSecretHex: string;
   readonly agreementSecretHex: string;
   readonly trustedIssuers: readonly TrustedIssuerKeyHex[];
+  /** Lock-administration keys (absent: the trusted issuers play both roles). */
+  readonly updateKeys?: readonly TrustedIssuerKeyHex[];
   readonly config?: Partial<LockConfig>;
   /** Seed of the lock's random stream (forked by label), used only with deterministicRandom. */
   readonly seed: number;
@@ -94,6 +96,7 @@ function parseOptions(raw: unknown): LockPeripheralOptions {
     if (typeof options[field] !== 'string' || !/^([0-9a-f]{2})+$/.test(options[field])) throw new TypeError(`lock peripheral: ${field} must be lower-case hex`);
   }
   if (!Array.isArray(options.trustedIssuers) || options.trustedIssuers.length === 0) throw new TypeError('lock peripheral: trustedIssuers must be a non-empty array');
+  if (options.updateKeys !== undefined && (!Array.isArray(options.updateKeys) || options.updateKeys.length === 0)) throw new TypeError('lock peripheral: updateKeys must be a non-empty array when given');
   if (!Number.isInteger(options.seed)) throw new TypeError('lock peripheral: seed must be an integer');
   if (options.hardware !== undefined) return { ...options, hardware: validateProfile(options.hardware) } as LockPeripheralOptions;
   return options as LockPeripheralOptions;
@@ -109,6 +112,7 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
   const lock = new Lock({
     identity: { lockId: fromHex(options.lockIdHex), signingSecret: fromHex(options.signingSecretHex), agreementSecret: fromHex(options.agreementSecretHex) },
     trustedIssuers: options.trustedIssuers.map(trustedIssuerFromHex),
+    ...(options.updateKeys !== undefined ? { updateKeys: options.updateKeys.map(trustedIssuerFromHex) } : {}),
     crypto: options.provider === 'noble' ? createNobleProvider() : createNodeProvider(),
     random,
     config: options.config ?? {},

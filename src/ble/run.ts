@@ -154,7 +154,8 @@ class BleWorld {
     this.crypto = crypto;
     this.random = createSeededRandom(seed);
     const issuerRandom = this.random.fork('issuer');
-    this.issuer = new InMemoryIssuer({ crypto, random: (n) => issuerRandom.bytes(n) });
+    const adminRandom = this.random.fork('issuer-admin');
+    this.issuer = new InMemoryIssuer({ crypto, random: (n) => issuerRandom.bytes(n), adminRandom: (n) => adminRandom.bytes(n) });
     this.locks = Array.from({ length: doors }, (_, door) => this.issuer.provisionLock(`door-${door}`, nowS()));
     this.elsewhere = this.issuer.provisionLock('elsewhere', nowS());
   }
@@ -163,7 +164,7 @@ class BleWorld {
   phone(label: string, transport: NobleTransport, lockId?: Uint8Array): Phone {
     const phoneRandom = this.random.fork(`phone:${label}`);
     const random = (n: number): Uint8Array => phoneRandom.bytes(n);
-    const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted });
+    const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys });
     const recorder = new RecordingTransport(lockId === undefined ? transport : transport.targeting(lockId));
     return { wallet, recorder, client: new UnlockClient({ wallet, crypto: this.crypto, random, transport: recorder }) };
   }
@@ -197,6 +198,7 @@ function lockOptions(world: BleWorld, lock: ProvisionedLock, seed: number, optio
     signingSecretHex: toHex(lock.identity.signingSecret),
     agreementSecretHex: toHex(lock.identity.agreementSecret),
     trustedIssuers: world.issuer.trusted.map(trustedIssuerToHex),
+    updateKeys: world.issuer.updateKeys.map(trustedIssuerToHex),
     seed,
     provider,
     // Every invalid attempt is a failure the lock counts; the run is about outcomes, not the rate

@@ -11,6 +11,8 @@ import { bleCommand } from './ble.ts';
 import { scenarioCommand } from './scenario.ts';
 import { upCommand } from './up.ts';
 import { fuzzCommand } from './fuzz.ts';
+import { adminCommand } from './admin.ts';
+import { keyCommand, tokenCommand, workspaceCommand } from './workspace.ts';
 
 const usage = `latchkey — lock hardware simulator and BLE protocol test harness
 
@@ -21,6 +23,10 @@ Usage:
   latchkey ble run [--doors N] [--attempts M] [--seed N] [--capture FILE] [--hci virtual|hciX] [--json]
   latchkey scenario run <files or dirs> [--seed N] [--transport virtual] [--hardware profile|file.json] [--junit out.xml] [--json]
   latchkey fuzz [--seconds N] [--seed N] [--target credential|messages|lock|all] [--json] [--canary] | --replay FILE
+  latchkey admin reset --door <acs_entrance_id|name> [--db ./latchkey.db] [--admin-key FILE] [--json]
+  latchkey workspace create --name NAME [--company NAME] [--doors N] [--production] [--db ./latchkey.db] [--json] | workspace list
+  latchkey key create|list --workspace ID [--name NAME] | key revoke API_KEY_ID --workspace ID   [--db] [--json]
+  latchkey token create [--name NAME] | token list | token revoke TOKEN_ID   [--db] [--json]   (personal access tokens)
   latchkey help
 
 Common options:
@@ -30,7 +36,7 @@ Common options:
 
 Exit codes: 0 every outcome as expected, 1 an outcome differed, 2 usage error, 3 crash.`;
 
-const booleanFlags = ['json', 'quick', 'help', 'canary'] as const;
+const booleanFlags = ['json', 'quick', 'help', 'canary', 'production'] as const;
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export async function main(argv: string[], out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<number> {
@@ -54,6 +60,14 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
       case 'up':
         return await upCommand(sub, context);
       case 'fuzz': return await fuzzCommand(sub, context);
+      case 'admin':
+        return await adminCommand(sub, context);
+      case 'workspace':
+        return await workspaceCommand(sub, context);
+      case 'key':
+        return await keyCommand(sub, context);
+      case 'token':
+        return await tokenCommand(sub, context);
       case undefined:
       case 'help':
         out(usage);

@@ -37,6 +37,14 @@ export const limits = {
   auditEntriesMax: 256,
   /** Revocation entries a lock keeps: one update's snapshot (the lock replaces its list with each update's). */
   lockRevocationsMax: 64,
+  /**
+   * How long an issuer keeps a revoked credential in its updates after the credential's expiry. Each
+   * update replaces the lock's list, so an issuer that dropped an entry at expiry would make the lock
+   * forget it while the credential can still open: a lock accepts up to its skew tolerance past expiry,
+   * and its clock may later step back by its rollback tolerance (30 s + 120 s by default). An hour
+   * covers any sane configuration; the lock itself prunes at exp + skew + rollback.
+   */
+  revocationRetentionS: 3600,
   /** AEAD messages per direction in one session; the session ends before this (never wraps). */
   sessionMessagesMax: 0xffff,
   /** ATT MTU bounds (Core v5.4 Vol 3 Part F §3.2.8). */

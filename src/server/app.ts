@@ -9,12 +9,14 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { ServerContext } from './context.ts';
 import { ApiError, invalidInput } from './http/errors.ts';
 import { redactSecrets } from './http/redact.ts';
+import { registerClientSessionRoutes } from './routes/client-sessions.ts';
 import { registerCustomizationRoutes } from './routes/customization.ts';
 import { registerDirectoryRoutes } from './routes/directory.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerGrantRoutes } from './routes/grants.ts';
 import { registerIdentityRoutes } from './routes/identities.ts';
 import { registerInstantKeyAppRoutes } from './routes/instant-key-app.ts';
+import { registerWorkspaceRoutes } from './routes/workspaces.ts';
 
 export const bodyBytesMax = 64 * 1024;
 
@@ -57,6 +59,8 @@ export function buildApp(context: ServerContext): FastifyInstance {
   });
   registerDirectoryRoutes(app, context);
   registerIdentityRoutes(app, context);
+  registerClientSessionRoutes(app, context);
+  registerWorkspaceRoutes(app, context);
   registerGrantRoutes(app, context);
   registerInstantKeyAppRoutes(app, context);
   registerEventRoutes(app, context);

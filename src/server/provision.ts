@@ -27,7 +27,7 @@ export function addEntrance(context: ServerContext, workspaceId: string, acsSyst
   const certificate = context.issuer.lockCertificate(lockId, crypto.publicKeyOf('EdDSA', signingSecret), crypto.publicKeyOf('ES256', agreementSecret), nowS(context));
   const id = randomUUID();
   context.repo.directory.insertEntrance(
-    { acs_entrance_id: id, workspace_id: workspaceId, acs_system_id: acsSystemId, display_name: spec.name, is_shared: spec.shared ? 1 : 0, lock_id: lockId, certificate, door_sequence: 1, update_version: 0, update_bytes: null, created_at: nowIso(context), sequence_floor: 0, update_ceiling: 0 },
+    { acs_entrance_id: id, workspace_id: workspaceId, acs_system_id: acsSystemId, display_name: spec.name, is_shared: spec.shared ? 1 : 0, lock_id: lockId, certificate, door_sequence: 1, update_version: 0, update_bytes: null, created_at: nowIso(context), sequence_floor: 0, update_ceiling: 0, update_epoch: 0, admin_update: null },
     { acs_entrance_id: id, signing_secret: signingSecret, agreement_secret: agreementSecret },
   );
   return id;
@@ -47,7 +47,7 @@ export function createWorkspace(context: ServerContext, name: string): { workspa
 
 export function mintApiKey(context: ServerContext, workspaceId: string): string {
   const apiKey = newApiKey();
-  context.repo.transaction(() => context.repo.directory.insertApiKey(hashToken(apiKey), workspaceId, nowIso(context)));
+  context.repo.transaction(() => context.repo.directory.insertApiKey(hashToken(apiKey), workspaceId, nowIso(context), { shortToken: apiKey.slice(0, 13), name: 'latchkey up' }));
   return apiKey;
 }
 

@@ -15,6 +15,7 @@ import { Lock } from '../../firmware-model/lock.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { VirtualRadio, type Position } from '../radio/virtual-radio.ts';
 import type { RadioOptions } from '../radio/options.ts';
+import { doorUpdates } from './services/revocation.ts';
 import type { ServerContext } from './context.ts';
 
 export interface VirtualDoor {
@@ -62,6 +63,8 @@ export function startVirtualProperty(context: ServerContext, options: VirtualPro
     const lock = new Lock({
       identity: { lockId: row.lock_id, signingSecret: row.signing_secret, agreementSecret: row.agreement_secret },
       trustedIssuers: context.issuer.trusted,
+      // Updates the server signs (issuer key) are routine for the lock; time, key changes and resets need the offline administration key.
+      updateKeys: [context.secrets.lockAdmin],
       crypto: context.issuer.crypto,
       random: (n) => lockRandom.bytes(n),
       config: lockConfigOf ? lockConfigOf({ name: row.display_name, acsEntranceId: row.acs_entrance_id, index }) : demoLockConfig(random, { name: row.display_name }),
@@ -77,8 +80,9 @@ export function startVirtualProperty(context: ServerContext, options: VirtualPro
     doors,
     maintenanceSync() {
       for (const door of doors.values()) {
-        const update = context.repo.directory.entranceById(door.acsEntranceId)?.update_bytes;
-        if (update) radio.stepLock(door.deviceId, { type: 'maintenance_update', update: new Uint8Array(update) });
+        const entrance = context.repo.directory.entranceById(door.acsEntranceId);
+        // A reset the lock missed goes first: the routine update of its epoch is refused before it.
+        for (const update of entrance ? doorUpdates(entrance) : []) radio.stepLock(door.deviceId, { type: 'maintenance_update', update });
       }
     },
   };

@@ -50,7 +50,8 @@ export class World {
     this.random = createSeededRandom(options.seed);
     this.radio = new VirtualRadio({ ...options.radio, seed: options.seed });
     const issuerRandom = this.random.fork('issuer');
-    this.issuer = new InMemoryIssuer({ crypto: this.crypto, random: (n) => issuerRandom.bytes(n), ...(options.issuerAlgorithm ? { algorithm: options.issuerAlgorithm } : {}) });
+    const adminRandom = this.random.fork('issuer-admin');
+    this.issuer = new InMemoryIssuer({ crypto: this.crypto, random: (n) => issuerRandom.bytes(n), adminRandom: (n) => adminRandom.bytes(n), ...(options.issuerAlgorithm ? { algorithm: options.issuerAlgorithm } : {}) });
   }
 
   nowS(): number {
@@ -60,7 +61,7 @@ export class World {
   addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}, hardware: HardwareProfile = this.hardware): WorldLock {
     const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions);
     const lockRandom = this.random.fork(`lock:${deviceId}`);
-    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config, hardware });
+    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config, hardware });
     this.radio.addLock(deviceId, lock, position);
     const entry = { deviceId, name, provisioned, lock };
     this.locks.set(deviceId, entry);
@@ -72,7 +73,7 @@ export class World {
     const random = (n: number): Uint8Array => phoneRandom.bytes(n);
     const meter = new ComputeMeter();
     const crypto = meteredCrypto(this.crypto, meter);
-    const wallet = new Wallet({ crypto, holder: softwareHolder(crypto, random), trustedIssuers: this.issuer.trusted });
+    const wallet = new Wallet({ crypto, holder: softwareHolder(crypto, random), trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys });
     const recorder = new RecordingTransport(this.radio.transportFor(id));
     const client = new UnlockClient({ wallet, crypto, random, transport: recorder });
     this.radio.placePhone(id, position);

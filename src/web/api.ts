@@ -16,8 +16,11 @@ export interface Bundle {
   user_identity_id: string;
   credentials: { credential_id: string; access_grant_id: string; acs_entrance_ids: string[]; expires_at: string; credential: string }[];
   lock_certificates: { acs_entrance_id: string; display_name: string; lock_id: string; certificate: string }[];
-  lock_updates: { acs_entrance_id: string; version: number; update: string }[];
+  /** Per door: a reset the lock may have missed (administration key), then its current update. */
+  lock_updates: { acs_entrance_id: string; epoch: number; version: number; update: string }[];
   trusted_issuers: { kid: string; algorithm: 'EdDSA' | 'ES256'; public_key: string }[];
+  /** Lock-administration keys: what verifies resets and time syncs. */
+  update_keys: { kid: string; algorithm: 'EdDSA' | 'ES256'; public_key: string }[];
   /** The workspace's look (absent from bundles stored by older versions). */
   customization?: Customization;
 }

@@ -83,8 +83,9 @@ function show(feedback: Feedback, timing?: { tapMs: number; exchangeMs: number; 
 }
 
 function walletFromBundle(bundle: Bundle, holder: Wallet['holder'], crypto: ReturnType<typeof createNobleProvider>): { wallet: Wallet; doors: Door[] } {
-  const trustedIssuers = bundle.trusted_issuers.map((key) => ({ kid: fromBase64Url(key.kid), algorithm: key.algorithm, publicKey: fromBase64Url(key.public_key) }));
-  const wallet = new Wallet({ crypto, holder, trustedIssuers });
+  const keysOf = (keys: Bundle['trusted_issuers']) => keys.map((key) => ({ kid: fromBase64Url(key.kid), algorithm: key.algorithm, publicKey: fromBase64Url(key.public_key) }));
+  // A bundle stored by an older page has no update_keys: the issuer keys then play both roles.
+  const wallet = new Wallet({ crypto, holder, trustedIssuers: keysOf(bundle.trusted_issuers), ...(bundle.update_keys ? { updateKeys: keysOf(bundle.update_keys) } : {}) });
   for (const entry of bundle.credentials) wallet.addCredential(fromBase64Url(entry.credential));
   const doors: Door[] = [];
   for (const cert of bundle.lock_certificates) {

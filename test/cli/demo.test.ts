@@ -63,11 +63,12 @@ describe('latchkey bench --quick (smoke; figures are not asserted)', () => {
     const { code, out } = await run(['bench', '--quick', '--json', '--out', 'artifacts/bench-smoke.json']);
     expect(code).toBe(0);
     const results = JSON.parse(out);
-    expect(results.verify).toHaveLength(4);
-    for (const row of results.verify) expect(row.fullVerifyPerS).toBeGreaterThan(0);
+    expect(results.crypto.verify).toHaveLength(4);
+    for (const row of results.crypto.verify) expect(row.firstUnlockPerCpuS.median).toBeGreaterThan(0);
+    expect(results.crypto.lockPaths.map((p: { path: string }) => p.path)).toEqual(['first', 'hashOnly', 'resume', 'first', 'hashOnly', 'resume']);
     expect(results.latency[0].first.roundTripsToDecision).toBe(2);
     expect(results.aliroShaped[0].roundTrips).toBeGreaterThanOrEqual(4); // 4 at MTU ≥ 120; Read Blobs add more at MTU 23
-    expect(results.issuance).toHaveLength(2);
+    expect(results.crypto.issuance).toHaveLength(2);
     expect(results.scale.wings[0].failed).toBe(0);
     expect(results.scale.wings[0].unlocks).toBeGreaterThan(0);
     expect(results.api.errors).toBe(0);

@@ -52,12 +52,59 @@ function roundTrip(struct: Struct<readonly FieldSpec[]>, value: Record<string, u
 const allCommands = Object.values(commands) as AnyCommandDefinition[];
 const allEvents = Object.entries(events) as [EventName, AnyEventDefinition][];
 
+/**
+ * Every command's opcode, OGF, OCF and section as Bluetooth Core 5.4, Vol 4, Part E, §7 gives them
+ * (OGF from the section's command group: 0x01 §7.1 Link Control, 0x03 §7.3 Controller & Baseband,
+ * 0x04 §7.4 Informational, 0x05 §7.5 Status, 0x08 §7.8 LE Controller; OCF from the command's own
+ * section), written out as literals, not recomputed with the table's formula.
+ */
+const coreSpecOpcodes: Record<string, readonly [opcode: number, ogf: number, ocf: number, section: string]> = {
+  HCI_Disconnect: [0x0406, 0x01, 0x0006, '7.1.6'],
+  HCI_Set_Event_Mask: [0x0c01, 0x03, 0x0001, '7.3.1'],
+  HCI_Reset: [0x0c03, 0x03, 0x0003, '7.3.2'],
+  HCI_Read_LE_Host_Support: [0x0c6c, 0x03, 0x006c, '7.3.78'],
+  HCI_Write_LE_Host_Support: [0x0c6d, 0x03, 0x006d, '7.3.79'],
+  HCI_Read_Local_Version_Information: [0x1001, 0x04, 0x0001, '7.4.1'],
+  HCI_Read_Buffer_Size: [0x1005, 0x04, 0x0005, '7.4.5'],
+  HCI_Read_BD_ADDR: [0x1009, 0x04, 0x0009, '7.4.6'],
+  HCI_Read_RSSI: [0x1405, 0x05, 0x0005, '7.5.4'],
+  HCI_LE_Set_Event_Mask: [0x2001, 0x08, 0x0001, '7.8.1'],
+  HCI_LE_Read_Buffer_Size: [0x2002, 0x08, 0x0002, '7.8.2'],
+  HCI_LE_Set_Random_Address: [0x2005, 0x08, 0x0005, '7.8.4'],
+  HCI_LE_Set_Advertising_Parameters: [0x2006, 0x08, 0x0006, '7.8.5'],
+  HCI_LE_Set_Advertising_Data: [0x2008, 0x08, 0x0008, '7.8.7'],
+  HCI_LE_Set_Scan_Response_Data: [0x2009, 0x08, 0x0009, '7.8.8'],
+  HCI_LE_Set_Advertising_Enable: [0x200a, 0x08, 0x000a, '7.8.9'],
+  HCI_LE_Set_Scan_Parameters: [0x200b, 0x08, 0x000b, '7.8.10'],
+  HCI_LE_Set_Scan_Enable: [0x200c, 0x08, 0x000c, '7.8.11'],
+  HCI_LE_Create_Connection: [0x200d, 0x08, 0x000d, '7.8.12'],
+  HCI_LE_Create_Connection_Cancel: [0x200e, 0x08, 0x000e, '7.8.13'],
+  HCI_LE_Connection_Update: [0x2013, 0x08, 0x0013, '7.8.18'],
+  HCI_LE_Long_Term_Key_Request_Negative_Reply: [0x201b, 0x08, 0x001b, '7.8.26'],
+};
+
 describe('HCI command table', () => {
-  it.each(allCommands.map((definition) => [definition.name, definition] as const))('%s has a spec name, section and consistent opcode', (name, definition) => {
+  it('has exactly the 22 commands anchored to the Core specification', () => {
+    expect(allCommands.map((definition) => definition.name).sort()).toEqual(Object.keys(coreSpecOpcodes).sort());
+    expect(allCommands).toHaveLength(22);
+  });
+
+  it.each(allCommands.map((definition) => [definition.name, definition] as const))('%s has the Core specification opcode, OGF, OCF and section', (name, definition) => {
     expect(name).toMatch(/^HCI_[A-Za-z0-9_]+$/);
-    expect(definition.section).toMatch(/^7\.\d+\.\d+$/);
-    expect(definition.opcode).toBe(opcodeOf(definition.ogf, definition.ocf));
-    expect(commandByOpcode(definition.opcode)).toBe(definition);
+    const [opcode, ogf, ocf, section] = coreSpecOpcodes[name]!;
+    expect(definition.opcode).toBe(opcode);
+    expect(definition.ogf).toBe(ogf);
+    expect(definition.ocf).toBe(ocf);
+    expect(definition.section).toBe(section);
+    expect(commandByOpcode(opcode)).toBe(definition);
+    // On the wire (H4 type 0x01, opcode little-endian, parameter length).
+    expect([...encodeH4({ type: 'command', opcode: definition.opcode, parameters: new Uint8Array(0) })]).toEqual([0x01, opcode & 0xff, opcode >> 8, 0x00]);
+  });
+
+  it('opcodeOf packs OGF into the top 6 bits and OCF into the low 10 (Vol 4, Part E, §5.4.1)', () => {
+    expect(opcodeOf(0x08, 0x000d)).toBe(0x200d);
+    expect(opcodeOf(0x3f, 0x03ff)).toBe(0xffff);
+    expect(opcodeOf(0x01, 0x0006)).toBe(0x0406);
   });
 
   it('knows the opcodes bleno and noble use (values from their hci.js)', () => {
@@ -178,8 +225,7 @@ describe('real host bytes', () => {
   it("decodes bleno's LE Set Advertising Parameters (100 ms, ADV_IND, all channels)", () => {
     const bytes = Buffer.from('0106200f' + 'a000a000' + '000000' + '000000000000' + '0700', 'hex');
     const packet = decodeH4(bytes);
-    expect(packet.ok).toBe(true);
-    if (!packet.ok || packet.value.type !== 'command') return;
+    if (!packet.ok || packet.value.type !== 'command') throw new Error(`not an HCI command packet: ${JSON.stringify(packet)}`);
     const definition = commandByOpcode(packet.value.opcode);
     expect(definition?.name).toBe('HCI_LE_Set_Advertising_Parameters');
     expect(definition?.parameters.decode(packet.value.parameters)).toEqual({

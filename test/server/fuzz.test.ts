@@ -2,7 +2,8 @@
  * Seeded fuzz over every endpoint: random bodies built from the endpoints' own field names with
  * hostile values (wrong types, huge strings, NaN-ish numbers, nested junk, real ids of the
  * workspace). The server must answer every request with 200 or a 4xx envelope, never a 500.
- * Prints the seed; rerun with LATCHKEY_FUZZ_SEED=<seed> to replay.
+ * Runs from the run's one fast-check seed (test/setup/fast-check-seed.ts): the run prints it and a
+ * failure prints the replay command (LATCHKEY_FC_SEED=<seed> npx vitest run test/server/fuzz.test.ts).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,8 +63,6 @@ function valueArbitrary(): fc.Arbitrary<unknown> {
 
 describe('fuzz', () => {
   it('never answers 500', async () => {
-    const seed = Number(process.env['LATCHKEY_FUZZ_SEED'] ?? Date.now() % 2 ** 31);
-    console.log(`fuzz seed ${seed} (replay: LATCHKEY_FUZZ_SEED=${seed} npx vitest run test/server/fuzz.test.ts)`);
     const request = fc.record({
       path: fc.constantFrom(...paths),
       method: fc.constantFrom('POST', 'POST', 'GET', 'PATCH', 'PUT', 'DELETE'),
@@ -80,7 +79,7 @@ describe('fuzz', () => {
         expect(response.status, `${method} ${path} ${JSON.stringify(body)}`).toBeLessThan(500);
         expect(response.body['ok'], `${method} ${path}`).toBe(response.status === 200);
       }),
-      { seed, numRuns: Number(process.env['LATCHKEY_FUZZ_RUNS'] ?? 600) },
+      { numRuns: Number(process.env['LATCHKEY_FUZZ_RUNS'] ?? 600) },
     );
     console.log(`fuzz statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect(statuses.get(200) ?? 0).toBeGreaterThan(0);

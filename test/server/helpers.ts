@@ -21,13 +21,13 @@ export async function startTestServer(options: StartServerOptions = {}): Promise
  * A server on its own virtual radio's clock (credential times and lock time agree), with its doors
  * by name, and `grant` making a two-day mobile-key stay for a new identity on those doors.
  */
-export async function startRadioClockServer(): Promise<{
+export async function startRadioClockServer(options: StartServerOptions = {}): Promise<{
   server: RunningServer;
   doors: Map<string, VirtualDoor>;
   grant(userName: string, doorNames: string[]): Promise<{ access_grant_id: string; instant_key_url: string }>;
 }> {
   let clockSource: (() => number) | undefined;
-  const server = await startTestServer({ clock: () => (clockSource ? clockSource() : radioDefaults.epochMs) });
+  const server = await startTestServer({ ...options, clock: () => (clockSource ? clockSource() : radioDefaults.epochMs) });
   const radio = server.property.radio;
   clockSource = () => radio.now();
   const doors = new Map<string, VirtualDoor>();

@@ -94,7 +94,8 @@ describe('workspace isolation', () => {
   });
 
   it('refuses client-session tokens on the API and other identities phones in the app', async () => {
-    expect((await call(server.url, '/access_grants/list', { token: a['cst'], body: {} })).status).toBe(401);
+    // A client session may read its own grants (test/server/client-sessions.test.ts), never call admin endpoints.
+    expect((await call(server.url, '/user_identities/create', { token: a['cst'], body: { full_name: 'Mallory' } })).status).toBe(401);
     const bIdentity = (await call(server.url, '/user_identities/create', { token: keyB, body: { full_name: 'B Guest' } })).body['user_identity'] as { user_identity_id: string };
     const bSession = (await call(server.url, '/client_sessions/create', { token: keyB, body: { user_identity_id: bIdentity.user_identity_id } })).body['client_session'] as { token: string };
     const sync = await call(server.url, '/instant_key_app/sync', { token: bSession.token, body: { device_id: a['phone'] } });

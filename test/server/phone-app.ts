@@ -14,8 +14,9 @@ export interface Bundle {
   device_id: string;
   credentials: { credential_id: string; access_grant_id: string; acs_entrance_ids: string[]; credential: string }[];
   lock_certificates: { acs_entrance_id: string; lock_id: string; certificate: string }[];
-  lock_updates: { acs_entrance_id: string; version: number; update: string }[];
+  lock_updates: { acs_entrance_id: string; epoch: number; version: number; update: string }[];
   trusted_issuers: { kid: string; algorithm: SignatureAlgorithm; public_key: string }[];
+  update_keys: { kid: string; algorithm: SignatureAlgorithm; public_key: string }[];
 }
 
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64url'));
@@ -58,9 +59,9 @@ export class TestPhone {
 
   /** Replaces the wallet's credentials by the bundle's (what the app does on every sync). */
   private load(bundle: Bundle): Bundle {
-    const trusted = bundle.trusted_issuers.map((k) => ({ kid: bytes(k.kid), algorithm: k.algorithm, publicKey: bytes(k.public_key) }));
+    const keys = (list: Bundle['trusted_issuers']) => list.map((k) => ({ kid: bytes(k.kid), algorithm: k.algorithm, publicKey: bytes(k.public_key) }));
     const previous = this.wallet;
-    const wallet = new Wallet({ crypto: this.crypto, holder: this.holder, trustedIssuers: trusted });
+    const wallet = new Wallet({ crypto: this.crypto, holder: this.holder, trustedIssuers: keys(bundle.trusted_issuers), updateKeys: keys(bundle.update_keys) });
     for (const entry of bundle.credentials) wallet.addCredential(bytes(entry.credential));
     for (const cert of bundle.lock_certificates) wallet.addLockCertificate(bytes(cert.certificate), bytes(cert.lock_id));
     for (const update of bundle.lock_updates) wallet.carryUpdate(bytes(update.update));

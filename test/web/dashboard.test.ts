@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import type { CdpBluetoothBridge } from './cdp-bridge.ts';
 import { outcomeOf, screenshotDir, openDashboard } from './browser.ts';
 import { startWebRig, type WebRig } from './rig.ts';
+import { dashboardDoors } from '../../src/server/routes/dashboard.ts';
 
 let rig: WebRig;
 let server: WebRig['server'];
@@ -70,6 +71,14 @@ it('lists every door live and shows Room 101 change to Unlocked when the guest u
   await guest.bringToFront(); // the Bluetooth chooser only opens for the page in front
   await guest.getByRole('button', { name: 'Unlock Room 101' }).click();
   expect((await outcomeOf(guest)).state).toBe('success');
+  const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
+  const relockAtMs = room.lock.relockAtMs!;
+  // Relocks not before the lock's own deadline, and from it exactly. The page shows the server's
+  // door view at the server clock; read here at an injected clock 1 ms before and at the deadline
+  // (no wall clock), at once: the simulator's relock timer steps the lock unlockMs later.
+  const room101At = (nowMs: number) => dashboardDoors({ ...server.context, clock: () => nowMs }, server.property, server.workspaceId!).find((door) => door.name === 'Room 101');
+  expect(room101At(relockAtMs - 1)).toMatchObject({ locked: false, relocks_at: new Date(relockAtMs).toISOString(), unlock_count: 1 });
+  expect(room101At(relockAtMs)).toMatchObject({ locked: true, relocks_at: null, unlock_count: 1 });
 
   await dashboard.waitForSelector('tr[data-door="Room 101"][data-state="unlocked"]', { timeout: 5_000 });
   expect(await dashboard.textContent('tr[data-door="Room 101"] .state')).toBe('Unlocked');
@@ -80,10 +89,7 @@ it('lists every door live and shows Room 101 change to Unlocked when the guest u
   expect(bridge.errors).toEqual([]);
 
   // Nothing steps the lock after the unlock: the page must still show the bolt relocking on time.
-  const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
-  const relockAtMs = room.lock.relockAtMs!;
   await dashboard.waitForSelector('tr[data-door="Room 101"][data-state="locked"]', { timeout: room.lock.config.unlockMs + 10_000 });
-  expect(Date.now()).toBeGreaterThanOrEqual(relockAtMs); // not before the lock's own deadline
   expect(await dashboard.textContent('tr[data-door="Room 101"] .state')).toBe('Locked');
   expect(await dashboard.textContent('tr[data-door="Room 101"] .count')).toBe('1');
   expect(await dashboard.textContent('tr[data-door="Room 101"] .battery')).toMatch(/^\d{1,3}%$/);

@@ -1,11 +1,11 @@
-/** Server-side signing: credentials issued per second per issuer algorithm (node provider). */
+/** Server-side signing: credentials issued per user-CPU second per issuer algorithm (node provider). */
 import { issueCredential } from '../../protocol/credential.ts';
 import { p256SecretFromSeed, type CryptoProvider, type SignatureAlgorithm } from '../../protocol/crypto/provider.ts';
 import { makeIssuerKey } from '../../protocol/issuer-keys.ts';
 import { createSeededRandom } from '../../protocol/random.ts';
-import { opsPerSecond } from './credential-verify.ts';
+import { measureRate, type Rate } from './cpu-rate.ts';
 
-export function issuancePerSecond(crypto: CryptoProvider, algorithm: SignatureAlgorithm, durationMs: number): number {
+export function issuanceRate(crypto: CryptoProvider, algorithm: SignatureAlgorithm, durationMs: number): Rate {
   const random = createSeededRandom(77);
   const issuer = makeIssuerKey(crypto, algorithm, algorithm === 'EdDSA' ? random.bytes(32) : p256SecretFromSeed(random.bytes(48)), random.bytes(8));
   const holderKey = crypto.publicKeyOf('ES256', p256SecretFromSeed(random.bytes(48)));
@@ -20,5 +20,5 @@ export function issuancePerSecond(crypto: CryptoProvider, algorithm: SignatureAl
     grantId: random.bytes(16),
     doors: Array.from({ length: 1 + (i % 4) }, () => ({ lockId: random.bytes(8), sequence: i })),
   }));
-  return opsPerSecond(inputs, durationMs, (claims) => issueCredential(crypto, issuer, claims));
+  return measureRate(inputs, durationMs, (claims) => issueCredential(crypto, issuer, claims));
 }

@@ -3,9 +3,11 @@
  * with many doors, one virtual radio per worker thread (a building split into wings), each worker
  * running many phones concurrently in virtual time. Throughput is wall-clock unlocks per second.
  */
-import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createNodeProvider } from '../../protocol/crypto/node.ts';
 import { World } from '../../sim/world.ts';
+import { runInWorker } from './in-worker.ts';
 
 export interface ScaleOptions {
   doors: number;
@@ -18,7 +20,10 @@ export interface ScaleOptions {
 export interface WingResult {
   doors: number;
   provisionMs: number;
+  /** Heap growth per door between two forced full GCs around provisioning (retained memory, not garbage). */
   heapBytesPerDoor: number;
+  /** Heap used after the forced GC that followed provisioning. */
+  heapUsedAfterBytes: number;
   unlocks: number;
   full: number;
   repeat: number;
@@ -26,9 +31,25 @@ export interface WingResult {
   wallMs: number;
 }
 
+/**
+ * A full garbage collection on demand: `gc` when node runs with --expose-gc, else the flag is set
+ * at run time and the function taken from a fresh context (V8 installs `gc` on contexts created
+ * after the flag).
+ */
+export function forcedGc(): () => void {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === 'function') return exposed;
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as unknown;
+  if (typeof gc !== 'function') throw new Error('forcedGc: V8 did not expose gc after --expose-gc');
+  return gc as () => void;
+}
+
 /** Builds one wing (doors on a 5 m grid) and runs the phones; pure measurement, no assertions. */
 export async function runWing(options: ScaleOptions): Promise<WingResult> {
   const crypto = createNodeProvider();
+  const gc = forcedGc();
+  gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const provisionStart = performance.now();
   const world = new World({ seed: options.seed, crypto, radio: { rssiNoiseDb: 0 } });
@@ -40,7 +61,9 @@ export async function runWing(options: ScaleOptions): Promise<WingResult> {
     doorIds.push(id);
   }
   const provisionMs = performance.now() - provisionStart;
-  const heapBytesPerDoor = Math.max(0, process.memoryUsage().heapUsed - heapBefore) / options.doors;
+  gc();
+  const heapUsedAfterBytes = process.memoryUsage().heapUsed;
+  const heapBytesPerDoor = (heapUsedAfterBytes - heapBefore) / options.doors;
   // One guest per door (distinct doors): a lock serves two connections at once, and contention
   // for one door is a scenario of its own, not what this throughput figure measures.
   const pick = world.random.fork('scale-doors');
@@ -67,7 +90,7 @@ export async function runWing(options: ScaleOptions): Promise<WingResult> {
   };
   await world.radio.runUntil(Promise.all(phones.map(runPhone)));
   const wallMs = performance.now() - started;
-  return { doors: options.doors, provisionMs, heapBytesPerDoor, unlocks: full + repeat + failed, full, repeat, failed, wallMs };
+  return { doors: options.doors, provisionMs, heapBytesPerDoor, heapUsedAfterBytes, unlocks: full + repeat + failed, full, repeat, failed, wallMs };
 }
 
 /** Splits the doors over `workers` threads and sums their throughput. */
@@ -82,22 +105,5 @@ export async function runScale(totalDoors: number, workers: number, phonesPerWor
 }
 
 function runWingInWorker(options: ScaleOptions): Promise<WingResult> {
-  const source = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    (async () => {
-      const { register } = await import('tsx/esm/api');
-      register();
-      const { runWing } = await import(workerData.module);
-      parentPort.postMessage(await runWing(workerData.options));
-    })().catch((error) => { parentPort.postMessage({ error: String(error && error.stack || error) }); });
-  `;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: { module: new URL('./sim-scale.ts', import.meta.url).href, options } });
-    worker.once('message', (message: WingResult & { error?: string }) => {
-      void worker.terminate();
-      if (message.error) reject(new Error(message.error));
-      else resolve(message);
-    });
-    worker.once('error', reject);
-  });
+  return runInWorker<WingResult>(new URL('./sim-scale.ts', import.meta.url), 'runWing', options);
 }

@@ -4,29 +4,14 @@
  * issue's goals for the rest). `quick` is a smoke of the harness: tiny sizes, numbers meaningless.
  */
 import { cpus, loadavg } from 'node:os';
-import { parseCredential } from '../../protocol/credential.ts';
 import { createNodeProvider } from '../../protocol/crypto/node.ts';
-import { createNobleProvider } from '../../protocol/crypto/noble.ts';
-import { benchAccessGrants, type GrantBenchResult } from '../../server/bench.ts';
+import { benchAccessGrants, type GrantBenchResult } from './api.ts';
 import { runFuzz } from '../fuzz/runner.ts';
 import { targetNames } from '../fuzz/types.ts';
 import { measureAliroShaped, type AliroShapedResult } from './aliro-shaped.ts';
-import { makeVerifyCases, opsPerSecond, verifyHolderOnly, verifyOnce } from './credential-verify.ts';
-import { issuancePerSecond } from './issuance.ts';
-import { runOpensslSpeed, twoVerifyBound, type OpensslSpeed } from './openssl-speed.ts';
+import { runCryptoRounds, type CryptoRoundsResult } from './crypto-rounds.ts';
 import { runScale } from './sim-scale.ts';
 import { measureUnlockLatency, type LatencyRow } from './unlock-latency.ts';
-
-export interface VerifyRow {
-  provider: string;
-  issuerAlgorithm: string;
-  fullVerifyPerS: number;
-  cachedRepeatVerifyPerS: number;
-  opensslTwoVerifyBoundPerS: number | undefined;
-  ratioToTwoVerifyBound: number | undefined;
-  opensslOneVerifyBoundPerS: number | undefined;
-  ratioToOneVerifyBound: number | undefined;
-}
 
 export interface BenchResults {
   quick: boolean;
@@ -35,9 +20,7 @@ export interface BenchResults {
   cpu: string;
   loadAverageAtStart: number[];
   loadAverageAtEnd: number[];
-  openssl: OpensslSpeed | undefined;
-  verify: VerifyRow[];
-  issuance: { algorithm: string; perS: number; opensslSignPerS: number | undefined; ratio: number | undefined }[];
+  crypto: CryptoRoundsResult;
   latency: LatencyRow[];
   aliroShaped: (AliroShapedResult & { connIntervalMs: number; mtu: number })[];
   scale: Awaited<ReturnType<typeof runScale>> & { doors: number; workers: number };
@@ -50,40 +33,15 @@ const round2 = (value: number): number => Math.round(value * 100) / 100;
 export async function runBenchSuite(options: { quick: boolean; log: (message: string) => void }): Promise<BenchResults> {
   const { quick, log } = options;
   const loadAverageAtStart = loadavg().map(round2);
-  const durationMs = quick ? 20 : 2000;
-  log('openssl speed (reference)…');
-  const openssl = quick ? undefined : runOpensslSpeed(2);
-
-  log('credential verify per provider…');
-  const verify: VerifyRow[] = [];
-  for (const crypto of [createNodeProvider(), createNobleProvider()]) {
-    for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const) {
-      const { cases, trusted } = makeVerifyCases(crypto, issuerAlgorithm, quick ? 4 : 64, 42);
-      const full = opsPerSecond(cases, durationMs, (input) => verifyOnce(crypto, trusted, input));
-      const withKeys = cases.map((input) => ({ input, holderKey: parseCredential(input.credential).claims.holderKey }));
-      const cached = opsPerSecond(withKeys, durationMs, (entry) => verifyHolderOnly(crypto, entry.holderKey, entry.input));
-      const issuerVerify = openssl && (issuerAlgorithm === 'EdDSA' ? openssl.ed25519VerifyPerS : openssl.ecdsaP256VerifyPerS);
-      const twoBound = openssl && issuerVerify ? twoVerifyBound(issuerVerify, openssl.ecdsaP256VerifyPerS) : undefined;
-      verify.push({
-        provider: crypto.name,
-        issuerAlgorithm,
-        fullVerifyPerS: Math.round(full),
-        cachedRepeatVerifyPerS: Math.round(cached),
-        opensslTwoVerifyBoundPerS: twoBound && Math.round(twoBound),
-        ratioToTwoVerifyBound: twoBound && round2(full / twoBound),
-        opensslOneVerifyBoundPerS: openssl?.ecdsaP256VerifyPerS,
-        ratioToOneVerifyBound: openssl && round2(cached / openssl.ecdsaP256VerifyPerS),
-      });
-    }
-  }
-
-  log('credential issuance…');
-  const node = createNodeProvider();
-  const issuance = (['EdDSA', 'ES256'] as const).map((algorithm) => {
-    const perS = Math.round(issuancePerSecond(node, algorithm, durationMs));
-    const opensslSignPerS = openssl && (algorithm === 'EdDSA' ? openssl.ed25519SignPerS : openssl.ecdsaP256SignPerS);
-    return { algorithm, perS, opensslSignPerS, ratio: opensslSignPerS ? round2(perS / opensslSignPerS) : undefined };
+  const crypto = await runCryptoRounds({
+    rounds: quick ? 1 : 5,
+    opensslSeconds: quick ? 0 : 1,
+    firstUnlockCases: quick ? { node: 4, noble: 2 } : { node: 1500, noble: 60 },
+    cycledMs: quick ? 20 : 700,
+    lockPathBatches: quick ? 1 : 3,
+    log,
   });
+  const node = createNodeProvider();
 
   log('unlock latency (virtual time)…');
   const latency: LatencyRow[] = [];
@@ -109,7 +67,7 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
 
   log('fuzz throughput…');
   const fuzzReport = await runFuzz({ seed: 20261123, targets: targetNames, durationMsPerTarget: quick ? 100 : 5000, ...(quick ? { casesMaxPerTarget: 30 } : {}), canary: false });
-  const fuzz = fuzzReport.targets.map((t) => ({ target: t.target, cases: t.cases, casesPerS: Math.round(t.casesPerS), casesPerCpuS: Math.round(t.casesPerCpuS), findings: t.findings }));
+  const fuzz = fuzzReport.targets.map((t) => ({ target: t.target, cases: t.cases, casesPerS: t.casesPerS, casesPerCpuS: t.casesPerCpuS, findings: t.findings }));
 
   return {
     quick,
@@ -118,9 +76,7 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
     loadAverageAtStart,
     loadAverageAtEnd: loadavg().map(round2),
-    openssl,
-    verify,
-    issuance,
+    crypto,
     latency,
     aliroShaped,
     scale,

@@ -127,7 +127,8 @@ export class BleBackend implements ScenarioBackend {
     this.crypto = crypto;
     this.random = createSeededRandom(seed);
     const issuerRandom = this.random.fork('issuer');
-    this.issuer = new InMemoryIssuer({ crypto, random: (n) => issuerRandom.bytes(n) });
+    const adminRandom = this.random.fork('issuer-admin');
+    this.issuer = new InMemoryIssuer({ crypto, random: (n) => issuerRandom.bytes(n), adminRandom: (n) => adminRandom.bytes(n) });
     this.ble = startVirtualBle({ seed });
   }
 
@@ -175,6 +176,7 @@ export class BleBackend implements ScenarioBackend {
       signingSecretHex: toHex(lock.identity.signingSecret),
       agreementSecretHex: toHex(lock.identity.agreementSecret),
       trustedIssuers: this.issuer.trusted.map(trustedIssuerToHex),
+      updateKeys: this.issuer.updateKeys.map(trustedIssuerToHex),
       seed,
       config: { relayBoundMs: bleRelayBoundMsDefault, ...(config as Partial<LockConfig>) },
     };
@@ -189,7 +191,7 @@ export class BleBackend implements ScenarioBackend {
   #phone(id: string): BlePhone {
     const phoneRandom = this.random.fork(`phone:${id}`);
     const random = (n: number): Uint8Array => phoneRandom.bytes(n);
-    const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted });
+    const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys });
     const radio = this.#radio(id);
     const recorder = new RecordingTransport(radio);
     return { id, wallet, radio, recorder, client: new UnlockClient({ wallet, crypto: this.crypto, random, transport: recorder }) };

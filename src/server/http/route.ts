@@ -6,6 +6,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { hashToken } from '../issuance/tokens.ts';
+import type { ClientSessionCaller } from '../services/client-sessions.ts';
+import { callerOfRequest, type Caller } from './caller.ts';
+import { clientSessionScope } from './client-session-scope.ts';
 import { invalidInput, unauthorized } from './errors.ts';
 import { isPlainObject } from './input.ts';
 
@@ -13,6 +16,8 @@ export interface ApiRequest {
   workspaceId: string;
   input: Record<string, unknown>;
   fromQuery: boolean;
+  /** Set when a client-session token calls (the input is already narrowed: http/client-session-scope.ts). */
+  clientSession?: ClientSessionCaller;
 }
 
 export type ApiHandler = (request: ApiRequest) => Record<string, unknown>;
@@ -54,12 +59,27 @@ export function apiRoute(app: FastifyInstance, context: ServerContext, path: str
     method: [...methods],
     url: path,
     handler: async (request, reply) => {
-      const workspaceId = workspaceOfRequest(context, request);
+      const caller = callerOfRequest(context, request);
       const { input, fromQuery } = inputOf(request);
-      const result = handler({ workspaceId, input, fromQuery });
+      const result = runAsCaller(context, caller, path, input, fromQuery, handler);
       return reply.code(200).send({ ...result, ok: true });
     },
   });
+}
+
+/**
+ * The per-endpoint caller check, in one place: an API key (or a personal access token naming one of
+ * its workspaces) runs any workspace endpoint; a client session runs only the endpoints in
+ * `clientSessionScope`, through that endpoint's narrowing policy; anything else is 401.
+ */
+function runAsCaller(context: ServerContext, caller: Caller, path: string, input: Record<string, unknown>, fromQuery: boolean, handler: ApiHandler): Record<string, unknown> {
+  if (caller.kind === 'client_session') {
+    const policy = clientSessionScope.get(path);
+    if (policy === undefined) throw unauthorized(`a client session token cannot call ${path}: it needs an API key`);
+    return policy(context, caller, input, (narrowed) => handler({ workspaceId: caller.workspaceId, input: narrowed, fromQuery, clientSession: caller }));
+  }
+  if (caller.workspaceId === undefined) throw unauthorized(`a personal access token needs a seam-workspace header to call ${path}`);
+  return handler({ workspaceId: caller.workspaceId, input, fromQuery });
 }
 
 /** Seam pagination object + cursor decoding (cursor = base64url of the next offset). */

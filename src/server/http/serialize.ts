@@ -171,10 +171,10 @@ export function clientSessionJson(context: ServerContext, row: ClientSessionRow)
     expires_at: row.expires_at,
     token: clientSessionToken(context.secrets.tokenSecret, row.client_session_id),
     user_identifier_key: row.user_identifier_key,
-    device_count: context.repo.identities.phoneCountOfSession(row.user_identity_id),
+    device_count: context.repo.sessions.phoneCountOfSession(row.client_session_id),
     connected_account_ids: [],
     connect_webview_ids: [],
-    user_identity_ids: row.user_identity_id !== null ? [row.user_identity_id] : [],
+    user_identity_ids: context.repo.sessions.identityIdsOfSession(row.client_session_id),
     ...(row.user_identity_id !== null ? { user_identity_id: row.user_identity_id } : {}),
     ...(row.customer_key !== null ? { customer_key: row.customer_key } : {}),
   };

@@ -266,4 +266,56 @@ CREATE INDEX registration_challenges_session ON registration_challenges(client_s
 CREATE INDEX registration_challenges_expiry ON registration_challenges(expires_at);
 `,
   },
+  {
+    // Issue 12: update authority. acs_entrances.update_epoch: the epoch the door's routine updates
+    // carry (an administration reset opens the next); admin_update: the newest reset signed offline
+    // with the lock-administration key, which phones carry beside the routine update until the lock
+    // has it (docs/PROTOCOL.md §8.1).
+    version: 6,
+    sql: `
+ALTER TABLE acs_entrances ADD COLUMN update_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE acs_entrances ADD COLUMN admin_update BLOB;
+`,
+  },
+  {
+    // Issue 13: client sessions and workspaces.
+    // - client_session_identities: the user identities a session acts for (Seam lets a session carry
+    //   several, added with client_sessions/grant_access); filled from client_sessions.user_identity_id,
+    //   which stays the session's first identity (the one the Instant Key app registers phones for).
+    // - client_sessions.revoked_at / deleted_at: client_sessions/revoke and /delete; either kills the
+    //   token at once (token lookups skip such sessions).
+    // - api_keys: an id, a name, the first characters shown in listings, and revoked_at (api_keys/revoke).
+    // - personal_access_tokens: `seam_at1_…` tokens that create workspaces (workspaces/create) and act
+    //   on the workspaces they created (workspaces.created_by_token_id).
+    version: 7,
+    sql: `
+CREATE TABLE client_session_identities (
+  client_session_id TEXT NOT NULL REFERENCES client_sessions(client_session_id),
+  user_identity_id TEXT NOT NULL REFERENCES user_identities(user_identity_id),
+  added_at TEXT NOT NULL,
+  PRIMARY KEY (client_session_id, user_identity_id)
+);
+CREATE INDEX client_session_identities_identity ON client_session_identities(user_identity_id);
+INSERT INTO client_session_identities SELECT client_session_id, user_identity_id, created_at FROM client_sessions WHERE user_identity_id IS NOT NULL;
+ALTER TABLE client_sessions ADD COLUMN revoked_at TEXT;
+ALTER TABLE client_sessions ADD COLUMN deleted_at TEXT;
+CREATE INDEX client_sessions_workspace ON client_sessions(workspace_id, created_at);
+ALTER TABLE api_keys ADD COLUMN api_key_id TEXT;
+UPDATE api_keys SET api_key_id = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));
+CREATE UNIQUE INDEX api_keys_id ON api_keys(api_key_id);
+ALTER TABLE api_keys ADD COLUMN name TEXT;
+ALTER TABLE api_keys ADD COLUMN short_token TEXT;
+ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;
+CREATE INDEX api_keys_workspace ON api_keys(workspace_id, created_at);
+CREATE TABLE personal_access_tokens (
+  personal_access_token_id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  name TEXT,
+  short_token TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+ALTER TABLE workspaces ADD COLUMN created_by_token_id TEXT REFERENCES personal_access_tokens(personal_access_token_id);
+`,
+  },
 ];

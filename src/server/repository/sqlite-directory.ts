@@ -2,6 +2,7 @@
  * Workspaces, API keys, ACS systems, entrances (with their locks) and spaces. Every read takes the
  * workspace id: isolation is enforced here, in the WHERE clause, not left to handlers.
  */
+import { randomUUID } from 'node:crypto';
 import { escapeLike, placeholders, type Sql } from './sqlite-base.ts';
 import type { AcsSystemRow, EntranceRow, LockSecretsRow, Page, PageRequest, SpaceRow, WorkspaceRow } from './types.ts';
 
@@ -15,14 +16,22 @@ export interface EntranceFilter {
 export function createDirectoryStore(sql: Sql) {
   return {
     insertWorkspace(row: WorkspaceRow): void {
-      sql.run('INSERT INTO workspaces VALUES (?, ?, ?, ?, ?)', row.workspace_id, row.name, row.company_name, row.is_sandbox, row.created_at);
+      sql.run(
+        'INSERT INTO workspaces (workspace_id, name, company_name, is_sandbox, created_at, created_by_token_id) VALUES (?, ?, ?, ?, ?, ?)',
+        row.workspace_id, row.name, row.company_name, row.is_sandbox, row.created_at, row.created_by_token_id ?? null,
+      );
     },
     getWorkspace: (workspaceId: string) => sql.get<WorkspaceRow>('SELECT * FROM workspaces WHERE workspace_id = ?', workspaceId),
     firstWorkspace: () => sql.get<WorkspaceRow>('SELECT * FROM workspaces ORDER BY created_at, rowid LIMIT 1'),
-    insertApiKey(keyHash: string, workspaceId: string, createdAt: string): void {
-      sql.run('INSERT INTO api_keys VALUES (?, ?, ?)', keyHash, workspaceId, createdAt);
+    /** An API key (stored as its hash); `api_key_id` is random unless given, `shortToken` the first characters shown in listings. */
+    insertApiKey(keyHash: string, workspaceId: string, createdAt: string, extra: { apiKeyId?: string; name?: string | null; shortToken?: string | null } = {}): void {
+      sql.run(
+        'INSERT INTO api_keys (key_hash, workspace_id, created_at, api_key_id, name, short_token) VALUES (?, ?, ?, ?, ?, ?)',
+        keyHash, workspaceId, createdAt, extra.apiKeyId ?? randomUUID(), extra.name ?? null, extra.shortToken ?? null,
+      );
     },
-    workspaceIdOfKey: (keyHash: string) => sql.get<{ workspace_id: string }>('SELECT workspace_id FROM api_keys WHERE key_hash = ?', keyHash)?.workspace_id,
+    /** The workspace of a live (unrevoked) API key: a revoked key stops working on the next request. */
+    workspaceIdOfKey: (keyHash: string) => sql.get<{ workspace_id: string }>('SELECT workspace_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL', keyHash)?.workspace_id,
 
     insertAcsSystem(row: AcsSystemRow): void {
       sql.run('INSERT INTO acs_systems VALUES (?, ?, ?, ?, ?, ?)', row.acs_system_id, row.workspace_id, row.connected_account_id, row.name, row.time_zone, row.created_at);
@@ -40,6 +49,8 @@ export function createDirectoryStore(sql: Sql) {
     },
     getEntrance: (workspaceId: string, id: string) => sql.get<EntranceRow>('SELECT * FROM acs_entrances WHERE workspace_id = ? AND acs_entrance_id = ?', workspaceId, id),
     entranceById: (id: string) => sql.get<EntranceRow>('SELECT * FROM acs_entrances WHERE acs_entrance_id = ?', id),
+    /** Operator tools: every entrance with this id or display name, in any workspace. */
+    entrancesByIdOrName: (text: string) => sql.all<EntranceRow>('SELECT * FROM acs_entrances WHERE acs_entrance_id = ? OR display_name = ? ORDER BY created_at, rowid', text, text),
     listEntrances(workspaceId: string, filter: EntranceFilter, page: PageRequest): Page<EntranceRow> {
       const where = ['e.workspace_id = ?'];
       const params: unknown[] = [workspaceId];
@@ -64,6 +75,14 @@ export function createDirectoryStore(sql: Sql) {
     },
     setLockUpdate(entranceId: string, version: number, bytes: Uint8Array, ceiling: number): void {
       sql.run('UPDATE acs_entrances SET update_version = ?, update_bytes = ?, update_ceiling = ? WHERE acs_entrance_id = ?', version, bytes, ceiling, entranceId);
+    },
+    /** An administration reset: the door's new epoch and the reset's bytes (its routine update is signed next, in that epoch). */
+    setAdminUpdate(entranceId: string, epoch: number, bytes: Uint8Array): void {
+      sql.run('UPDATE acs_entrances SET update_epoch = ?, admin_update = ? WHERE acs_entrance_id = ?', epoch, bytes, entranceId);
+    },
+    /** A reset's floor (never lowers it: floors only grow at the server as at the lock). */
+    raiseSequenceFloor(entranceId: string, floor: number): void {
+      sql.run('UPDATE acs_entrances SET sequence_floor = MAX(sequence_floor, ?) WHERE acs_entrance_id = ?', floor, entranceId);
     },
     /** A new top sequence that is also the door's floor: everything issued for the door before dies at it. */
     raiseDoorFloor(entranceId: string, sequence: number): void {

@@ -52,12 +52,13 @@ export function createIdentityStore(sql: Sql) {
 
     insertClientSession(row: ClientSessionRow): void {
       sql.run(
-        'INSERT INTO client_sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO client_sessions (client_session_id, workspace_id, token_hash, user_identity_id, user_identifier_key, customer_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         row.client_session_id, row.workspace_id, row.token_hash, row.user_identity_id, row.user_identifier_key, row.customer_key, row.created_at, row.expires_at,
       );
     },
-    getClientSession: (workspaceId: string, id: string) => sql.get<ClientSessionRow>('SELECT * FROM client_sessions WHERE workspace_id = ? AND client_session_id = ?', workspaceId, id),
-    clientSessionByTokenHash: (hash: string) => sql.get<ClientSessionRow>('SELECT * FROM client_sessions WHERE token_hash = ?', hash),
+    getClientSession: (workspaceId: string, id: string) => sql.get<ClientSessionRow>('SELECT * FROM client_sessions WHERE workspace_id = ? AND client_session_id = ? AND deleted_at IS NULL', workspaceId, id),
+    /** A revoked or deleted session's token finds nothing: revocation takes effect on the next request. */
+    clientSessionByTokenHash: (hash: string) => sql.get<ClientSessionRow>('SELECT * FROM client_sessions WHERE token_hash = ? AND revoked_at IS NULL AND deleted_at IS NULL', hash),
     setClientSessionExpiry(id: string, expiresAt: string): void {
       sql.run('UPDATE client_sessions SET expires_at = ? WHERE client_session_id = ?', expiresAt, id);
     },
@@ -81,8 +82,6 @@ export function createIdentityStore(sql: Sql) {
       sql.run('DELETE FROM registration_challenges WHERE challenge_hash = ?', challengeHash);
       return row.client_session_id === clientSessionId && row.expires_at > now;
     },
-    phoneCountOfSession: (identityId: string | null) =>
-      identityId === null ? 0 : sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM phones WHERE user_identity_id = ? AND deactivated_at IS NULL', identityId)!.n,
 
     insertInstantKey(row: InstantKeyRow): void {
       sql.run(

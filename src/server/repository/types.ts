@@ -10,6 +10,8 @@ export interface WorkspaceRow {
   company_name: string;
   is_sandbox: number;
   created_at: string;
+  /** The personal access token that created it (workspaces/create), if one did. */
+  created_by_token_id?: string | null;
 }
 
 export interface AcsSystemRow {
@@ -37,6 +39,10 @@ export interface EntranceRow {
   sequence_floor: number;
   /** The sequence ceiling of the stored signed update. */
   update_ceiling: number;
+  /** The epoch routine updates carry; an administration reset opens the next. */
+  update_epoch: number;
+  /** The newest administration reset (signed offline), carried by phones beside the routine update. */
+  admin_update: Uint8Array | null;
 }
 
 export interface LockSecretsRow {
@@ -72,6 +78,10 @@ export interface ClientSessionRow {
   customer_key: string | null;
   created_at: string;
   expires_at: string;
+  /** client_sessions/revoke: the token stops working (the session stays listed). */
+  revoked_at?: string | null;
+  /** client_sessions/delete: the token stops working and the session is no longer listed. */
+  deleted_at?: string | null;
 }
 
 export interface InstantKeyRow {

@@ -1,14 +1,14 @@
-/** Seam endpoints: user_identities/*, instant_keys/*, client_sessions/*, phones/*. */
+/** Seam endpoints: user_identities/*, instant_keys/*, phones/* (client_sessions/*: client-sessions.ts). */
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { invalidInput, notFound } from '../http/errors.ts';
 import { checkInput } from '../http/input.ts';
 import { apiRoute, pageRequest, paginationJson } from '../http/route.ts';
-import { clientSessionJson, instantKeyJson, phoneJson, userIdentityJson } from '../http/serialize.ts';
+import { instantKeyJson, phoneJson, userIdentityJson } from '../http/serialize.ts';
 import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
 import { profileOf } from '../services/customization.ts';
 import { createUserIdentity, deleteUserIdentity, updateUserIdentity } from '../services/identities.ts';
-import { createClientSession, createInstantKey } from '../services/instant-keys.ts';
+import { createInstantKey } from '../services/instant-keys.ts';
 import { deactivatePhone, revokeInstantKey } from '../services/phones.ts';
 
 export const identitySpec = {
@@ -86,27 +86,6 @@ export function registerIdentityRoutes(app: FastifyInstance, context: ServerCont
     const { instant_key_id } = checkInput(input, { instant_key_id: { kind: 'uuid', required: true } });
     revokeInstantKey(context, workspaceId, instant_key_id);
     return {};
-  });
-
-  apiRoute(app, context, '/client_sessions/create', ({ workspaceId, input }) => {
-    const q = checkInput(input, {
-      user_identity_id: { kind: 'uuid' }, user_identity_ids: { kind: 'uuid_array', max: 1 }, user_identifier_key: { kind: 'string', min: 1, max: 200 },
-      customer_key: { kind: 'string', min: 1, max: 200 }, expires_at: { kind: 'datetime' },
-      connected_account_ids: { kind: 'uuid_array', max: 0 }, connect_webview_ids: { kind: 'uuid_array', max: 0 },
-    });
-    const identityId = q.user_identity_id ?? q.user_identity_ids?.[0];
-    if (q.expires_at !== undefined && Date.parse(q.expires_at) <= context.clock()) throw invalidInput('expires_at must be in the future', [{ path: 'expires_at', message: 'must be in the future' }]);
-    const row = context.repo.transaction(() => {
-      if (identityId !== undefined) identityOf(workspaceId, identityId);
-      return createClientSession(context, workspaceId, { userIdentityId: identityId ?? null, userIdentifierKey: q.user_identifier_key ?? null, customerKey: q.customer_key ?? null, ...(q.expires_at ? { expiresAt: q.expires_at } : {}) });
-    });
-    return { client_session: clientSessionJson(context, row) };
-  });
-  apiRoute(app, context, '/client_sessions/get', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { client_session_id: { kind: 'uuid', required: true } }, fromQuery);
-    const row = identities.getClientSession(workspaceId, q.client_session_id);
-    if (row === undefined) throw notFound(`client_session ${q.client_session_id}`);
-    return { client_session: clientSessionJson(context, row) };
   });
 
   apiRoute(app, context, '/phones/list', ({ workspaceId, input, fromQuery }) => {

@@ -29,6 +29,7 @@ export function createClientSession(
     expires_at: options.expiresAt ?? new Date(context.clock() + clientSessionLifetimeMs).toISOString(),
   };
   context.repo.identities.insertClientSession(row);
+  if (options.userIdentityId !== null) context.repo.sessions.addSessionIdentity(id, options.userIdentityId, row.created_at);
   return row;
 }
 

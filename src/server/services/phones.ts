@@ -14,7 +14,8 @@ import { instantKeyExpiresAt } from '../http/serialize.ts';
 import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
 import type { AccessGrantRow, ClientSessionRow, CredentialRow, InstantKeyRow, PhoneRow } from '../repository/index.ts';
 import { customizationJson, profileForInstantKey } from './customization.ts';
-import { refreshLockUpdate, revokeCredentials } from './revocation.ts';
+import { doorUpdates, refreshLockUpdate, revokeCredentials } from './revocation.ts';
+import { epochOf, parseLockUpdate } from '../../protocol/lock-update.ts';
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 const defaultLifetimeS = 365 * 86400;
@@ -75,6 +76,9 @@ export function openInstantKey(context: ServerContext, urlOrCode: string) {
   if (key === undefined) throw notFound('instant_key');
   const refusal = linkRefusal(context, key);
   if (refusal !== undefined) throw notFound(`instant_key (${refusal})`);
+  // client_sessions/revoke or /delete of the link's session ends the link for the app, too.
+  const session = context.repo.identities.getClientSession(key.workspace_id, key.client_session_id);
+  if (session === undefined || (session.revoked_at ?? null) !== null) throw notFound('instant_key (its client session was revoked)');
   if (key.max_use_count !== null && key.use_count >= key.max_use_count) throw invalidInput('instant key has reached its max_use_count', [{ path: 'instant_key_url', message: 'max_use_count reached' }]);
   touchLinkSession(context, key.client_session_id);
   return key;
@@ -187,8 +191,13 @@ function syncBundle(context: ServerContext, phone: PhoneRow) {
     user_identity_id: phone.user_identity_id,
     credentials: credentials.map((c) => ({ credential_id: c.credential_id, access_grant_id: c.access_grant_id, acs_entrance_ids: grants.doorsOfCredential(c.credential_id), expires_at: new Date(c.expires_at_s * 1000).toISOString(), credential: b64(c.bytes) })),
     lock_certificates: doors.map((d) => ({ acs_entrance_id: d.acs_entrance_id, display_name: d.display_name, lock_id: b64(d.lock_id), certificate: b64(d.certificate) })),
-    lock_updates: doors.filter((d) => d.update_bytes !== null).map((d) => ({ acs_entrance_id: d.acs_entrance_id, version: d.update_version, update: b64(d.update_bytes!) })),
+    // Per door, a reset the lock may have missed, then the current update (services/revocation.ts doorUpdates).
+    lock_updates: doors.flatMap((d) => doorUpdates(d).map((update) => {
+      const { update: parsed } = parseLockUpdate(update);
+      return { acs_entrance_id: d.acs_entrance_id, epoch: epochOf(parsed), version: parsed.version, update: b64(update) };
+    })),
     trusted_issuers: context.issuer.trusted.map((k) => ({ kid: b64(k.kid), algorithm: k.algorithm, public_key: b64(k.publicKey) })),
+    update_keys: [context.secrets.lockAdmin].map((k) => ({ kid: b64(k.kid), algorithm: k.algorithm, public_key: b64(k.publicKey) })),
     customization: customizationOfPhone(context, phone),
   };
 }

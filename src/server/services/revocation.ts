@@ -20,12 +20,13 @@
  */
 import { fromHex } from '../../protocol/bytes.ts';
 import { assert } from '../../protocol/errors.ts';
+import { limits } from '../../protocol/limits.ts';
 import { nowIso, nowS, type ServerContext } from '../context.ts';
-import { updateRevocationsMax } from '../issuance/issuer.ts';
+import { updateRevocationsMax, type DoorUpdateState } from '../issuance/issuer.ts';
 import type { CredentialRow, EntranceRow } from '../repository/index.ts';
 
-/** A revocation stays listed this long after its credential's expiry: a lock accepts a credential up to its clock-skew tolerance (30 s in firmware-model/config.ts) past expiry; an hour covers any sane tolerance. */
-export const revocationKeptAfterExpiryS = 3600;
+/** A revocation stays listed this long after its credential's expiry (why: `limits.revocationRetentionS`). */
+export const revocationKeptAfterExpiryS = limits.revocationRetentionS;
 
 export function revokeCredentials(context: ServerContext, credentials: readonly CredentialRow[]): void {
   const { grants } = context.repo;
@@ -46,6 +47,13 @@ export function revokeCredentials(context: ServerContext, credentials: readonly 
  * raising the floor first when the live list would overflow one update.
  */
 export function refreshLockUpdate(context: ServerContext, entranceId: string): void {
+  const { entrance, door } = doorSnapshot(context, entranceId);
+  const version = entrance.update_version + 1;
+  context.repo.directory.setLockUpdate(entranceId, version, context.issuer.lockUpdate(entrance.lock_id, version, door, nowS(context)), entrance.door_sequence);
+}
+
+/** The door's row and what its next update says: epoch, live revocations (the floor raised first if they overflow one update), floor, ceiling. */
+export function doorSnapshot(context: ServerContext, entranceId: string): { entrance: EntranceRow; door: DoorUpdateState } {
   const { directory, grants } = context.repo;
   let entrance = directory.entranceById(entranceId);
   assert(entrance !== undefined, `entrance ${entranceId} exists`);
@@ -58,13 +66,24 @@ export function refreshLockUpdate(context: ServerContext, entranceId: string): v
     revoked = live(entrance);
     assert(revoked.length === 0, 'a raised floor is above every sequence issued for the door');
   }
-  const version = entrance.update_version + 1;
   const door = {
+    epoch: entrance.update_epoch,
     revoked: revoked.map((row) => ({ credentialId: fromHex(row.credential_id), expiresAtS: row.expires_at_s })),
     sequenceFloor: entrance.sequence_floor,
     sequenceCeiling: entrance.door_sequence,
   };
-  directory.setLockUpdate(entranceId, version, context.issuer.lockUpdate(entrance.lock_id, version, door, now), entrance.door_sequence);
+  return { entrance, door };
+}
+
+/**
+ * What a phone carries to the door (and a maintenance sync pushes), in the order the lock applies
+ * them: the door's newest administration reset, then its current update when that is a different one.
+ */
+export function doorUpdates(entrance: Pick<EntranceRow, 'admin_update' | 'update_bytes'>): Uint8Array[] {
+  const updates: Uint8Array[] = [];
+  if (entrance.admin_update !== null) updates.push(new Uint8Array(entrance.admin_update));
+  if (entrance.update_bytes !== null && (entrance.admin_update === null || Buffer.compare(entrance.admin_update, entrance.update_bytes) !== 0)) updates.push(new Uint8Array(entrance.update_bytes));
+  return updates;
 }
 
 /** The door's floor and top sequence become one above everything issued; its current grants move up with it. */

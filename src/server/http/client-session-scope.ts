@@ -1,0 +1,152 @@
+/**
+ * The one place that says what a client-session token (`seam_cst…`) may call, and how each call is
+ * narrowed to the session's own user identities. An endpoint absent from `clientSessionScope`
+ * answers 401 to a client session, whatever its handler does (http/route.ts asks this table before
+ * any handler runs). The set follows the endpoints Seam's spec opens to `client_session` auth that
+ * latchkey implements, plus the reads of the session's own phones, grants and access methods:
+ *
+ *   workspaces/get, client_sessions/get (its own session), user_identities/list|get (its
+ *   identities), phones/list|get|deactivate (its identities' phones), acs/systems/list and
+ *   acs/entrances/list|get (doors of its identities' grants), access_grants/list|get and
+ *   access_methods/list|get (its identities' grants), events/list|get (unlocks of its phones).
+ *
+ * Another identity's row answers 404, as a row of another workspace does (no existence oracle).
+ * Each policy wraps the endpoint's own handler: it narrows the input (filters the repository
+ * honours, so pagination stays right) or checks the single row a `get` returned.
+ */
+import type { ServerContext } from '../context.ts';
+import type { ClientSessionCaller } from '../services/client-sessions.ts';
+import { invalidInput, notFound } from './errors.ts';
+import { isUuid } from './input.ts';
+
+type Result = Record<string, unknown>;
+type Input = Record<string, unknown>;
+
+/** Runs the endpoint's handler (`next`) for a client session, narrowed to what the session may see. */
+export type ScopePolicy = (context: ServerContext, caller: ClientSessionCaller, input: Input, next: (input: Input) => Result) => Result;
+
+const lower = (value: unknown): unknown => (typeof value === 'string' ? value.toLowerCase() : value);
+
+/** Ids the caller asked for, kept only where they are the session's; undefined when not asked. */
+function narrowIds(input: Input, name: string, allowed: readonly string[]): Input {
+  const given = input[name];
+  if (given === undefined) return { ...input, [name]: [...allowed] };
+  if (!Array.isArray(given)) return input; // the handler rejects it with its own message
+  return { ...input, [name]: given.map(lower).filter((id) => typeof id === 'string' && allowed.includes(id)) };
+}
+
+/**
+ * A single-identity filter (`user_identity_id`) pinned to the session's identity: one it does not
+ * carry is 404, and a session with several identities must name one (the filter takes one).
+ */
+function pinIdentity(caller: ClientSessionCaller, input: Input): Input | undefined {
+  const given = input['user_identity_id'];
+  if (given !== undefined) {
+    if (!isUuid(given)) return input; // the handler rejects it
+    if (!caller.userIdentityIds.includes(given.toLowerCase())) throw notFound(`user_identity ${given}`);
+    return input;
+  }
+  if (caller.userIdentityIds.length === 0) return undefined;
+  if (caller.userIdentityIds.length > 1) {
+    throw invalidInput('this client session acts for several user identities: name one with user_identity_id', [{ path: 'user_identity_id', message: 'is required for a client session with several user identities' }]);
+  }
+  return { ...input, user_identity_id: caller.userIdentityIds[0] };
+}
+
+function ownsPhone(context: ServerContext, caller: ClientSessionCaller, deviceId: unknown): boolean {
+  if (typeof deviceId !== 'string') return false;
+  const phone = context.repo.identities.phoneById(deviceId.toLowerCase());
+  return phone !== undefined && phone.workspace_id === caller.workspaceId && caller.userIdentityIds.includes(phone.user_identity_id);
+}
+
+function ownsGrant(context: ServerContext, caller: ClientSessionCaller, grantId: unknown): boolean {
+  if (typeof grantId !== 'string') return false;
+  const grant = context.repo.grants.getGrant(caller.workspaceId, grantId.toLowerCase());
+  return grant !== undefined && caller.userIdentityIds.includes(grant.user_identity_id);
+}
+
+/** Doors of the session's identities' live grants. */
+function ownEntranceIds(context: ServerContext, caller: ClientSessionCaller): string[] {
+  const { grants } = context.repo;
+  const ids = new Set<string>();
+  for (const identityId of caller.userIdentityIds) {
+    for (const grant of grants.liveGrantsOf(identityId)) for (const door of grants.grantEntrances(grant.access_grant_id)) ids.add(door.acs_entrance_id);
+  }
+  return [...ids];
+}
+
+/** The handler's single resource, or 404 when it is not the session's. */
+function checkOne(result: Result, key: string, owned: (item: Record<string, unknown>) => boolean, what: string): Result {
+  const item = result[key] as Record<string, unknown> | undefined;
+  if (item === undefined || !owned(item)) throw notFound(what);
+  return result;
+}
+
+/** Where a policy has no identity to act for, lists are empty. */
+const empty = (key: string, paginated = false): Result => ({ [key]: [], ...(paginated ? { pagination: { has_next_page: false, next_page_cursor: null, next_page_url: null } } : {}) });
+
+export const clientSessionScope: ReadonlyMap<string, ScopePolicy> = new Map<string, ScopePolicy>([
+  ['/workspaces/get', (_context, _caller, input, next) => next(input)],
+
+  ['/client_sessions/get', (_context, caller, input, next) => {
+    const given = input['client_session_id'];
+    if (given !== undefined && lower(given) !== caller.clientSessionId) throw notFound(`client_session ${String(given)}`);
+    if (input['user_identifier_key'] !== undefined && given === undefined) throw notFound('client_session');
+    return next({ client_session_id: caller.clientSessionId });
+  }],
+
+  ['/user_identities/list', (_context, caller, input, next) => next(narrowIds(input, 'user_identity_ids', caller.userIdentityIds))],
+  ['/user_identities/get', (_context, caller, input, next) =>
+    checkOne(next(input), 'user_identity', (item) => caller.userIdentityIds.includes(item['user_identity_id'] as string), 'user_identity')],
+
+  ['/phones/list', (context, caller, input, next) => {
+    const owner = input['owner_user_identity_id'];
+    if (owner !== undefined && isUuid(owner) && !caller.userIdentityIds.includes(owner.toLowerCase())) throw notFound(`user_identity ${owner}`);
+    const result = next(input);
+    return { ...result, phones: (result['phones'] as Record<string, unknown>[]).filter((phone) => ownsPhone(context, caller, phone['device_id'])) };
+  }],
+  ['/phones/get', (context, caller, input, next) => {
+    if (isUuid(input['device_id']) && !ownsPhone(context, caller, input['device_id'])) throw notFound(`phone ${input['device_id']}`);
+    return next(input);
+  }],
+  ['/phones/deactivate', (context, caller, input, next) => {
+    if (isUuid(input['device_id']) && !ownsPhone(context, caller, input['device_id'])) throw notFound(`phone ${input['device_id']}`);
+    return next(input);
+  }],
+
+  ['/acs/systems/list', (context, caller, input, next) => {
+    const systems = new Set(ownEntranceIds(context, caller).map((id) => context.repo.directory.entranceById(id)!.acs_system_id));
+    const result = next(input);
+    return { ...result, acs_systems: (result['acs_systems'] as Record<string, unknown>[]).filter((system) => systems.has(system['acs_system_id'] as string)) };
+  }],
+  ['/acs/entrances/list', (context, caller, input, next) => next(narrowIds(input, 'acs_entrance_ids', ownEntranceIds(context, caller)))],
+  ['/acs/entrances/get', (context, caller, input, next) => {
+    const id = input['acs_entrance_id'];
+    if (isUuid(id) && !ownEntranceIds(context, caller).includes(id.toLowerCase())) throw notFound(`acs_entrance ${id}`);
+    return next(input);
+  }],
+
+  ['/access_grants/list', (_context, caller, input, next) => {
+    const pinned = pinIdentity(caller, input);
+    return pinned === undefined ? empty('access_grants', true) : next(pinned);
+  }],
+  ['/access_grants/get', (context, caller, input, next) =>
+    checkOne(next(input), 'access_grant', (item) => ownsGrant(context, caller, item['access_grant_id']), 'access_grant')],
+  ['/access_methods/list', (context, caller, input, next) => {
+    if (isUuid(input['access_grant_id']) && !ownsGrant(context, caller, input['access_grant_id'])) throw notFound(`access_grant ${input['access_grant_id']}`);
+    return next(input);
+  }],
+  ['/access_methods/get', (context, caller, input, next) => {
+    const id = input['access_method_id'];
+    const method = isUuid(id) ? context.repo.grants.getAccessMethod(caller.workspaceId, id.toLowerCase()) : undefined;
+    if (isUuid(id) && (method === undefined || !ownsGrant(context, caller, method.access_grant_id))) throw notFound(`access_method ${id}`);
+    return next(input);
+  }],
+
+  ['/events/list', (_context, caller, input, next) => {
+    const pinned = pinIdentity(caller, input);
+    return pinned === undefined ? empty('events') : next(pinned);
+  }],
+  ['/events/get', (_context, caller, input, next) =>
+    checkOne(next(input), 'event', (item) => caller.userIdentityIds.includes(item['user_identity_id'] as string), 'event')],
+]);
