@@ -60,6 +60,18 @@ export interface BatteryOptions {
   lowPercent: number;
   /** Integer 0–100, at most lowPercent. */
   cutoffPercent: number;
+  /** Average idle current, µA (hardware profile; default batteryIdleMicroamps). */
+  idleMicroamps?: number;
+  /** Radio share of one phone visit (hardware profile; default batteryLoads.connection). */
+  connection?: { microamps: number; durationMs: number };
+}
+
+/** Where the charge went, nC: idle (sleep + advertising), radio (phone visits), crypto (compute), motor. */
+export interface ChargeShares {
+  idle: number;
+  radio: number;
+  crypto: number;
+  motor: number;
 }
 
 export interface BatteryReading {
@@ -88,6 +100,10 @@ export class Battery {
   /** Tick of the last `elapse`; undefined until the first one (and while suspended). */
   private lastMs: number | undefined;
   private lowReported = false;
+  private readonly idleMicroamps: number;
+  private readonly connection: { microamps: number; durationMs: number };
+  /** Charge drawn so far by share (nC). */
+  readonly spent: ChargeShares = { idle: 0, radio: 0, crypto: 0, motor: 0 };
 
   constructor(options: BatteryOptions) {
     if (!Number.isInteger(options.capacityMah) || options.capacityMah < 1 || options.capacityMah > batteryCapacityMahMax) throw new RangeError(`capacityMah: expected an integer in [1, ${batteryCapacityMahMax}], got ${options.capacityMah}`);
@@ -99,12 +115,14 @@ export class Battery {
     this.remainingNc = Math.floor((this.capacityNc * options.initialPercent) / 100);
     this.lowNc = (this.capacityNc / 100) * options.lowPercent;
     this.cutoffNc = (this.capacityNc / 100) * options.cutoffPercent;
+    this.idleMicroamps = options.idleMicroamps ?? batteryIdleMicroamps;
+    this.connection = options.connection ?? batteryLoads.connection;
   }
 
   /** Idle drain from the last tick seen to `tickMs`. The first call only sets the anchor; a tick that goes back drains nothing. */
   elapse(tickMs: number): void {
     // Whole nC between the two ticks' running totals: fractional ticks (the radio's are) telescope exactly.
-    if (this.lastMs !== undefined && tickMs > this.lastMs) this.take(Math.floor(batteryIdleMicroamps * tickMs) - Math.floor(batteryIdleMicroamps * this.lastMs));
+    if (this.lastMs !== undefined && tickMs > this.lastMs) this.take(Math.floor(this.idleMicroamps * tickMs) - Math.floor(this.idleMicroamps * this.lastMs), 'idle');
     if (this.lastMs === undefined || tickMs > this.lastMs) this.lastMs = tickMs;
   }
 
@@ -114,8 +132,13 @@ export class Battery {
   }
 
   draw(load: BatteryLoad): void {
-    const { microamps, durationMs } = batteryLoads[load];
-    this.take(microamps * durationMs);
+    const { microamps, durationMs } = load === 'connection' ? this.connection : batteryLoads[load];
+    this.take(microamps * durationMs, load === 'connection' ? 'radio' : 'motor');
+  }
+
+  /** Compute charge (nC) billed by the lock's meter (firmware-model/hardware/meter.ts). */
+  drawCompute(chargeNc: number): void {
+    if (chargeNc > 0) this.take(chargeNc, 'crypto');
   }
 
   /** True exactly once: the first time it is asked with the charge at or below the low threshold. */
@@ -134,7 +157,8 @@ export class Battery {
     return Object.freeze({ percent, millivolts: millivoltsAt(Math.floor((this.remainingNc * 1000) / this.capacityNc)), low: this.remainingNc <= this.lowNc, depleted: this.depleted });
   }
 
-  private take(chargeNc: number): void {
+  private take(chargeNc: number, share: keyof ChargeShares): void {
+    this.spent[share] += chargeNc;
     this.remainingNc = Math.max(0, this.remainingNc - chargeNc);
   }
 }

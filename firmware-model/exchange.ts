@@ -38,6 +38,7 @@ import { highestCommonVersion } from '../src/protocol/unlock/versions.ts';
 import { findIssuer } from '../src/protocol/issuer-keys.ts';
 import { ticketLookahead, trustIdOf, type Lock, type OutstandingChallenge, type Ticket } from './lock.ts';
 import { checkCredentialPolicy, doorSequence } from './policy.ts';
+import { takeEarlyAgreement } from './hardware/early-ecdh.ts';
 
 export interface ExchangeContext {
   lock: Lock;
@@ -113,9 +114,11 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
   const crypto = context.lock.crypto;
   let staticShared: Uint8Array;
   let ephemeralShared: Uint8Array;
+  // Computed already when the request's first chunk came in (hardware/early-ecdh.ts), else now.
+  const early = takeEarlyAgreement(challenge, request.phoneEphemeralKey);
   try {
-    staticShared = crypto.ecdhP256(context.lock.identity.agreementSecret, request.phoneEphemeralKey);
-    ephemeralShared = crypto.ecdhP256(challenge.ephemeralSecret, request.phoneEphemeralKey);
+    staticShared = early?.staticShared ?? crypto.ecdhP256(context.lock.identity.agreementSecret, request.phoneEphemeralKey);
+    ephemeralShared = early?.ephemeralShared ?? crypto.ecdhP256(challenge.ephemeralSecret, request.phoneEphemeralKey);
   } catch {
     return refusedPlain(requestType.full, 'message_malformed', true);
   }
@@ -156,6 +159,12 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
   const sign = (code: ErrorCode | undefined, extra: { who?: Partial<ExchangeOutcome>; authenticated?: boolean; ticket?: { untilS: number; issuerKey: string }; raiseFloorTo?: number } = {}): ExchangeOutcome => {
     const authenticated = extra.authenticated ?? false;
     if (!authenticated && context.strangersExhausted()) return refusedPlain(requestType.full, code!, true);
+    // The decision goes back in the write response; the signed, sealed result is only read after it
+    // (one more round trip), so the lock makes it in the background while that Read is on its way
+    // (hardware/meter.ts). The Read of the result waits for it (lock.ts handleRead).
+    return lock.meter.runInBackground(() => signedResult(code, extra, authenticated));
+  };
+  const signedResult = (code: ErrorCode | undefined, extra: { who?: Partial<ExchangeOutcome>; ticket?: { untilS: number; issuerKey: string }; raiseFloorTo?: number }, authenticated: boolean): ExchangeOutcome => {
     const status = code === undefined ? statusUnlocked : wireOf(code);
     const th2 = transcriptHash2(crypto, th1, credentialHash, actions.unlock, challenge.ephemeralKey);
     const keys = sessionKeys(crypto, ephemeralShared, staticShared, th2);

@@ -37,10 +37,14 @@ import { encodeResult } from '../src/protocol/unlock/messages.ts';
 import { applyLockUpdate } from './apply-update.ts';
 import { SlidingWindow } from './sliding-window.ts';
 import { AuditLog, type AuditRecord } from './audit.ts';
-import { Battery, type BatteryReading } from './battery.ts';
+import { Battery, type BatteryReading, type ChargeShares } from './battery.ts';
 import { LockClock } from './clock.ts';
 import { lockConfigDefaults, type LockConfig, type LockIdentity } from './config.ts';
 import { runExchange, type ExchangeContext } from './exchange.ts';
+import { ComputeMeter, idleStepCompute, meteredCrypto, type StepCompute } from './hardware/meter.ts';
+import { earlyAgreement, wipeEarly, type EarlyAgreement } from './hardware/early-ecdh.ts';
+import { ideal, type HardwareProfile } from './hardware/profiles.ts';
+import { CpuClock } from './hardware/cpu-clock.ts';
 import { NvStorage, PowerLoss } from './nv.ts';
 import { decodePersistentState, encodePersistentState, type PersistentState } from './persistent-state.ts';
 
@@ -83,6 +87,10 @@ export interface OutstandingChallenge {
   ephemeralKey: Uint8Array;
   /** Form 3: the lock's signature over the key, made once per challenge. */
   signature: Uint8Array | undefined;
+  /** How long the lock's own compute delayed the Read that handed this challenge out (hardware/cpu-clock.ts). */
+  computeDelayMs?: number;
+  /** Both ECDH results, started on the request's first chunk (hardware/early-ecdh.ts); wiped with the challenge. */
+  early?: EarlyAgreement;
   /** The relay bound is measured from here: when the challenge was read, or advertised. */
   createdAtMs: number;
   used: boolean;
@@ -135,7 +143,18 @@ const idleResult = encodeResult({ type: 0 });
 export class Lock {
   readonly identity: LockIdentity;
   readonly config: LockConfig;
+  /** The injected provider wrapped in `meter`: every primitive the lock runs is counted. */
   readonly crypto: CryptoProvider;
+  /** The MCU the lock runs on (hardware/profiles.ts): turns counted primitives into time and charge. */
+  readonly hardware: HardwareProfile;
+  readonly meter = new ComputeMeter();
+  /** What the last step computed (the virtual radio delays its ATT response by the foreground time). */
+  lastStepCompute: StepCompute = idleStepCompute;
+  private readonly cpu = new CpuClock();
+  /** A challenge handed out by the step being handled (its Read's compute delay is set when the step settles). */
+  private challengeThisStep: OutstandingChallenge | undefined;
+  /** An ephemeral key pair (and its form-3 signature) computed while idle: a challenge Read then costs no key generation or signing. */
+  private spareEphemeral: { secret: Uint8Array; key: Uint8Array; signature?: Uint8Array } | undefined;
   readonly nv: NvStorage;
   readonly audit = new AuditLog();
   /** SHA-256 of the lock's certified keys, bound into every transcript (TH1). */
@@ -169,13 +188,14 @@ export class Lock {
    * updates. Without `updateKeys` the issuer keys do both, and a stolen issuer key can then take
    * the lock over through updates (docs/PROTOCOL.md §13.2).
    */
-  constructor(options: { identity: LockIdentity; trustedIssuers: TrustedIssuerKey[]; updateKeys?: TrustedIssuerKey[]; crypto: CryptoProvider; random: RandomSource; config?: Partial<LockConfig>; startMs?: number; nv?: NvStorage }) {
+  constructor(options: { identity: LockIdentity; trustedIssuers: TrustedIssuerKey[]; updateKeys?: TrustedIssuerKey[]; crypto: CryptoProvider; random: RandomSource; config?: Partial<LockConfig>; startMs?: number; nv?: NvStorage; hardware?: HardwareProfile }) {
     this.identity = options.identity;
     this.config = { ...lockConfigDefaults, ...options.config };
-    this.crypto = options.crypto;
+    this.hardware = options.hardware ?? ideal;
+    this.crypto = meteredCrypto(options.crypto, this.meter);
     this.random = options.random;
     this.routineUpdates = new SlidingWindow(this.config.routineUpdatesMax, this.config.routineUpdateWindowMs);
-    this.cells = new Battery({ capacityMah: this.config.batteryCapacityMah, initialPercent: this.config.batteryInitialPercent, lowPercent: this.config.batteryLowPercent, cutoffPercent: this.config.batteryCutoffPercent });
+    this.cells = new Battery({ capacityMah: this.config.batteryCapacityMah, initialPercent: this.config.batteryInitialPercent, lowPercent: this.config.batteryLowPercent, cutoffPercent: this.config.batteryCutoffPercent, idleMicroamps: this.hardware.idleMicroamps, connection: { microamps: this.hardware.connectionMicroamps, durationMs: this.hardware.connectionMs } });
     this.clock = new LockClock({ driftPpm: this.config.clockDriftPpm, rollbackToleranceMs: this.config.clockRollbackToleranceMs }, this.config.clockOffsetMs);
     this.nv = options.nv ?? new NvStorage(this.crypto);
     const stored = this.nv.load();
@@ -191,6 +211,8 @@ export class Lock {
     if (!stored) this.nv.commit(encodePersistentState(this.persistent));
     this.afterLoad();
     this.audit.restore(this.persistent.audit, this.persistent.auditNextSequence);
+    this.refillSpareEphemeral();
+    this.meter.discard(); // boot work is not a step's
   }
 
   /** The monotonic tick of the input being handled (never the RTC, which updates may move). */
@@ -218,6 +240,10 @@ export class Lock {
   get battery(): BatteryReading {
     return this.cells.reading;
   }
+  /** Charge drawn so far by share (idle, radio, crypto, motor), nC. */
+  get batterySpent(): Readonly<ChargeShares> {
+    return { ...this.cells.spent };
+  }
   /** Too flat to move the bolt open (the exchange refuses with `battery_depleted`). */
   get batteryDepleted(): boolean {
     return this.cells.depleted;
@@ -229,7 +255,19 @@ export class Lock {
     return this.clock.localMs(trueNowMs);
   }
 
+  /** Handles one input; `lastStepCompute` then holds what it computed (billed to the battery). */
   step(input: LockInput, trueNowMs: number): LockOutput[] {
+    this.challengeThisStep = undefined;
+    const outputs = this.stepUnmetered(input, trueNowMs);
+    this.lastStepCompute = this.meter.settle(this.hardware);
+    this.cells.drawCompute(this.lastStepCompute.chargeNanocoulombs);
+    const readyMs = this.cpu.settle(trueNowMs, this.lastStepCompute);
+    const handedOut = this.challengeThisStep as OutstandingChallenge | undefined; // set by handleRead during the step
+    if (handedOut !== undefined) handedOut.computeDelayMs = readyMs - trueNowMs;
+    return outputs;
+  }
+
+  private stepUnmetered(input: LockInput, trueNowMs: number): LockOutput[] {
     if (!this.powered) {
       if (input.type === 'power_restored') return this.boot(trueNowMs);
       return [];
@@ -255,6 +293,7 @@ export class Lock {
   private handle(input: LockInput, nowMs: number, trueNowMs: number, outputs: LockOutput[]): void {
     switch (input.type) {
       case 'tick':
+        this.refillSpareEphemeral();
         return;
       case 'advertise':
         outputs.push({ type: 'advertisement', lockId: this.identity.lockId, challenge: this.config.advertiseChallenge ? this.currentAdvertisedChallenge() : undefined });
@@ -280,6 +319,7 @@ export class Lock {
         return;
       case 'disconnect':
         this.forgetConnection(input.connectionId); // partial reassembly and challenge die with the link
+        this.refillSpareEphemeral(); // the link is gone: the lock is idle
         return;
       case 'read':
         return this.handleRead(input.connectionId, input.characteristic, input.offset, outputs);
@@ -338,7 +378,9 @@ export class Lock {
           if (connection.keysGenerated >= this.config.challengeKeysPerConnectionMax) return this.dropConnection(connectionId, outputs);
           connection.keysGenerated++;
           if (current !== undefined) wipe(current.ephemeralSecret);
+          wipeEarly(current?.early);
           connection.challenge = this.newChallenge();
+          this.challengeThisStep = connection.challenge;
         }
       }
       const challenge = connection.challenge;
@@ -347,6 +389,7 @@ export class Lock {
       challenge.form = formOfCharacteristic[characteristic];
       value = this.challengeMessage(challenge);
     } else {
+      this.meter.awaitBackground(); // the signed result may still be in the making (exchange.ts)
       value = connection.result;
     }
     if (offset > value.length) outputs.push({ type: 'read_error', connectionId, attError: attError.invalidOffset });
@@ -354,9 +397,28 @@ export class Lock {
   }
 
   private newChallenge(): OutstandingChallenge {
-    const ephemeralSecret = p256SecretFromSeed(this.random(48));
-    const ephemeralKey = this.crypto.publicKeyOf('ES256', ephemeralSecret);
-    return { form: challengeForm.commit, commitment: commitToEphemeral(this.crypto, ephemeralKey), ephemeralSecret, ephemeralKey, signature: undefined, createdAtMs: this.tickMs, used: false };
+    const spare: { secret: Uint8Array; key: Uint8Array; signature?: Uint8Array } = this.spareEphemeral ?? this.generateEphemeral();
+    this.spareEphemeral = undefined;
+    const { secret: ephemeralSecret, key: ephemeralKey } = spare;
+    return { form: challengeForm.commit, commitment: commitToEphemeral(this.crypto, ephemeralKey), ephemeralSecret, ephemeralKey, signature: spare.signature, createdAtMs: this.tickMs, used: false };
+  }
+
+  private generateEphemeral(): { secret: Uint8Array; key: Uint8Array } {
+    const secret = p256SecretFromSeed(this.random(48));
+    return { secret, key: this.crypto.publicKeyOf('ES256', secret) };
+  }
+
+  /**
+   * Idle work (no ATT response waits for it): the next challenge's key pair and its form-3
+   * signature (made whether or not a phone reads form 3: one Ed25519 signature per visit buys a
+   * Read answered in the next connection event; docs/HARDWARE.md).
+   */
+  private refillSpareEphemeral(): void {
+    if (this.spareEphemeral !== undefined || !this.powered) return;
+    this.spareEphemeral = this.meter.runIdle(() => {
+      const pair = this.generateEphemeral();
+      return { ...pair, signature: this.crypto.sign('EdDSA', this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, pair.key)) };
+    });
   }
 
   private challengeMessage(challenge: OutstandingChallenge): Uint8Array {
@@ -423,7 +485,11 @@ export class Lock {
       this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: error.code }, false);
       return respond(attError.refused);
     }
-    if (message === undefined) return respond(attError.success);
+    if (message === undefined) {
+      // First chunk of a longer request: start both ECDHs now, while the rest streams in.
+      if ((header & 0x7f) === 0 && connection.challenge !== undefined) earlyAgreement(this, connection.challenge, input.data);
+      return respond(attError.success);
+    }
     // A final chunk sent without response cannot carry the decision back: refuse it.
     if (!input.withResponse) {
       connection.result = encodeResult({ type: 1, status: wireOf('message_malformed') });
@@ -433,8 +499,10 @@ export class Lock {
     }
     const challenge = connection.challenge ?? this.advertisedFor();
     connection.challenge = undefined; // single use, whatever the outcome
-    const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs), nowMs, outputs);
+    // Plus the delay the lock's own CPU added to this challenge's Read (hardware/cpu-clock.ts; 0 on `ideal`).
+    const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs) + (challenge?.computeDelayMs ?? 0), nowMs, outputs);
     if (challenge !== undefined) wipe(challenge.ephemeralSecret); // single use: the secret has done its work
+    wipeEarly(challenge?.early);
     if (!decision.unlocked) connection.refusals++;
     connection.result = decision.result;
     respond(decision.unlocked ? attError.success : attError.refused);
@@ -547,6 +615,7 @@ export class Lock {
   private forgetConnection(connectionId: number): void {
     const connection = this.connections.get(connectionId);
     if (connection?.challenge !== undefined) wipe(connection.challenge.ephemeralSecret);
+    wipeEarly(connection?.challenge?.early);
     this.connections.delete(connectionId);
   }
 
@@ -567,8 +636,11 @@ export class Lock {
       const committed = decodePersistentState(stored);
       this.audit.restore(committed.audit, committed.auditNextSequence);
     }
+    if (this.spareEphemeral !== undefined) wipe(this.spareEphemeral.secret);
+    this.spareEphemeral = undefined;
     this.unlockedUntilMs = undefined; // fail-secure bolt: relocks without power
     this.cells.suspend(); // no idle drain while off
+    this.cpu.reset();
   }
 
   private boot(trueNowMs: number): LockOutput[] {
@@ -583,6 +655,7 @@ export class Lock {
     const outputs: LockOutput[] = [];
     // Recorded in RAM and committed with the next commit (a boot is no decision; a cut loses only its record).
     this.pushAudit(outputs, { timeMs: this.clock.localMs(trueNowMs), event: 'boot' }, true);
+    this.refillSpareEphemeral();
     return outputs;
   }
 

@@ -310,7 +310,9 @@ async function fullExchange(f: Fixture, locks: Locks, phoneRandom: { source: Ran
   const form = challengeFormForMtu(mtu);
   const characteristic = challengeCharacteristicOfForm[form];
   const nowS = Math.floor(startMs / 1000);
-  const lockSeedIndex = locks.a.taken.length;
+  // The lock drew this link's ephemeral seed while idle, before the link (firmware-model/lock.ts
+  // precomputes the next challenge's key pair): it is the last one drawn so far.
+  const lockSeedIndex = locks.a.taken.length - 1;
   const phoneSeedIndex = phoneRandom.taken.length;
   let pendingOut: Awaited<ReturnType<typeof buildFullRequest>>['pending'] | undefined;
   const run = await runLink(locks, connectionId, startMs, characteristic, mtu, async (challengeBytes) => {
@@ -452,7 +454,7 @@ export async function buildVectors(crypto: CryptoProvider): Promise<VectorObject
   const ticket = form3.ticket;
   const resumeMtu = 23;
   const resumeForm = challengeFormForMtu(resumeMtu);
-  const lockSeedIndex = locks.a.taken.length;
+  const lockSeedIndex = locks.a.taken.length - 1; // drawn while idle, before the link (see fullExchange)
   let resume: ReturnType<typeof buildResumeRequest> | undefined;
   const run = await runLink(locks, 3, t2Ms, challengeCharacteristicOfForm[resumeForm], resumeMtu, async (challengeBytes) => {
     resume = buildResumeRequest(crypto, ticket, challengeBytes, [f.updateBytes]);

@@ -19,6 +19,8 @@
  * Options (structured clone, `spawnPeripheral(…, { options })`): LockPeripheralOptions below;
  * secrets travel as hex because they cross a thread boundary as plain data.
  */
+import { validateProfile } from '../../firmware-model/hardware/load.ts';
+import type { HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
 import { Lock } from '../../firmware-model/lock.ts';
 import type { LockInput, LockOutput } from '../../firmware-model/lock.ts';
 import type { LockConfig } from '../../firmware-model/config.ts';
@@ -57,6 +59,11 @@ export interface LockPeripheralOptions {
   readonly provider?: 'node' | 'noble';
   /** Complete Local Name; ≤ 15 octets so that it fits the scan response with the lock id. */
   readonly localName?: string;
+  /**
+   * The MCU the lock models (docs/HARDWARE.md). On bleno the lock runs at host speed: the profile
+   * does not slow it down, it prices what it computes, reported as `compute` beside wall time.
+   */
+  readonly hardware?: HardwareProfile;
 }
 
 /** What the worker posts to its spawner (the PeripheralHandle 'report' event's `message`). */
@@ -64,6 +71,8 @@ export type LockPeripheralReport =
   | { readonly type: 'actuate'; readonly atMs: number; readonly unlockUntilMs: number }
   | { readonly type: 'relock'; readonly atMs: number }
   | { readonly type: 'audit'; readonly atMs: number; readonly record: AuditRecord }
+  /** A step's modelled compute on the lock's hardware profile (only when not zero). */
+  | { readonly type: 'compute'; readonly atMs: number; readonly foregroundMicroseconds: number; readonly backgroundMicroseconds: number }
   | LockControlReply;
 
 export function trustedIssuerToHex(key: TrustedIssuerKey): TrustedIssuerKeyHex {
@@ -89,6 +98,7 @@ function parseOptions(raw: unknown): LockPeripheralOptions {
   if (!Array.isArray(options.trustedIssuers) || options.trustedIssuers.length === 0) throw new TypeError('lock peripheral: trustedIssuers must be a non-empty array');
   if (options.updateKeys !== undefined && (!Array.isArray(options.updateKeys) || options.updateKeys.length === 0)) throw new TypeError('lock peripheral: updateKeys must be a non-empty array when given');
   if (!Number.isInteger(options.seed)) throw new TypeError('lock peripheral: seed must be an integer');
+  if (options.hardware !== undefined) return { ...options, hardware: validateProfile(options.hardware) } as LockPeripheralOptions;
   return options as LockPeripheralOptions;
 }
 
@@ -106,6 +116,7 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
     crypto: options.provider === 'noble' ? createNobleProvider() : createNodeProvider(),
     random,
     config: options.config ?? {},
+    ...(options.hardware ? { hardware: options.hardware } : {}),
   });
   let connectionId = 0;
   let relockTimer: NodeJS.Timeout | undefined;
@@ -115,6 +126,8 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
   const step = (input: LockInput): LockOutput[] => {
     const atMs = now();
     const outputs = lock.step(input, atMs);
+    const { foregroundMicroseconds, backgroundMicroseconds } = lock.lastStepCompute;
+    if (foregroundMicroseconds + backgroundMicroseconds > 0) context.report({ type: 'compute', atMs, foregroundMicroseconds, backgroundMicroseconds } satisfies LockPeripheralReport);
     for (const output of outputs) {
       if (output.type === 'actuate') {
         context.report({ type: 'actuate', atMs, unlockUntilMs: output.unlockUntilMs } satisfies LockPeripheralReport);

@@ -8,6 +8,7 @@
  * is real time — locks step with Date.now(), latencies are wall-clock — so the seed fixes keys,
  * the plan and the link's loss decisions, not timings.
  */
+import type { HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
 import { performance } from 'node:perf_hooks';
 import { startVirtualBle, waitForPoweredOn } from '../hci/index.ts';
 import type { ControllerSetting, PeripheralHandle, VirtualBle } from '../hci/index.ts';
@@ -52,6 +53,8 @@ export interface BleRunOptions {
   readonly timeoutMs?: number;
   /** The lock's relay bound (challenge read → final write), wall ms. Default: the lock's 500. */
   readonly relayBoundMs?: number;
+  /** The locks' MCU profile: its modelled compute is reported beside wall time (docs/HARDWARE.md). */
+  readonly hardware?: HardwareProfile;
   readonly log?: { info(fields: object, message: string): void };
 }
 
@@ -67,6 +70,8 @@ export interface BleAttemptResult {
   readonly path: UnlockOutcome['path'];
   /** Wall ms of the whole attempt: scan, connect, exchange, disconnect. */
   readonly wallMs: number;
+  /** The lock compute its hardware profile models for this attempt, ms (foreground; not in wallMs). */
+  readonly modelledComputeMs: number;
   /** Wall ms from connection established to the verified result (0 when none). */
   readonly verifiedMs: number;
   readonly roundTripsToDecision: number;
@@ -95,6 +100,9 @@ export interface BleRunReport {
   readonly unlockLatencyMs: Distribution;
   /** Connection established → verified result, attempts that unlocked, wall ms. */
   readonly connectedToVerifiedMs: Distribution;
+  /** The locks' hardware profile, and the lock compute it models per unlocked attempt (ms; not in the wall times). */
+  readonly hardware: string;
+  readonly modelledComputeMs: Distribution;
   readonly attRoundTrips: { readonly total: number; readonly perAttempt: number };
   readonly bytesOnAir: { readonly total: number; readonly source: BytesOnAirSource | null };
   readonly actuations: { readonly expected: number; readonly reported: number };
@@ -196,6 +204,7 @@ function lockOptions(world: BleWorld, lock: ProvisionedLock, seed: number, optio
     // Every invalid attempt is a failure the lock counts; the run is about outcomes, not the rate
     // limiter (tested on the virtual radio), so the limit is raised above the run's attempts.
     config: { failuresMax: options.attempts + 1, ...(options.relayBoundMs === undefined ? {} : { relayBoundMs: options.relayBoundMs }) },
+    ...(options.hardware ? { hardware: options.hardware } : {}),
   };
 }
 
@@ -208,11 +217,13 @@ export async function runBle(options: BleRunOptions): Promise<BleRunReport> {
   const ble = startVirtualBle({ seed: options.seed, capturePath: options.capturePath ?? null, controller: options.controller ?? 'virtual' });
   const transports: NobleTransport[] = [];
   const actuations = { count: 0 };
+  /** Modelled lock compute per door, µs, summed as the reports arrive. */
+  const computeUs: number[] = Array.from({ length: options.doors }, () => 0);
   try {
     options.log?.info({ description: ble.description, doors: options.doors, attempts: options.attempts }, 'ble run starting');
     const started = performance.now();
     const peripherals = await Promise.all(world.locks.map((lock, door) => ble.spawnPeripheral(new URL('./lock-peripheral.ts', import.meta.url), { label: `door-${door}`, options: lockOptions(world, lock, options.seed, options, provider) })));
-    for (const peripheral of peripherals) watchLock(peripheral, actuations);
+    for (const [door, peripheral] of peripherals.entries()) watchLock(peripheral, actuations, computeUs, door);
     const lanes: Lane[] = [];
     for (const [door, lock] of world.locks.entries()) {
       const central = ble.createCentral(`phone-${door}`);
@@ -223,7 +234,7 @@ export async function runBle(options: BleRunOptions): Promise<BleRunReport> {
     await Promise.all(transports.map((transport) => waitForPoweredOn(transport.noble)));
     const startupMs = performance.now() - started;
     const attemptsStarted = performance.now();
-    const results = (await Promise.all(lanes.map((lane) => runLane(world, lane, plan[lane.door]!, options)))).flat().sort((a, b) => a.index - b.index);
+    const results = (await Promise.all(lanes.map((lane) => runLane(world, lane, plan[lane.door]!, options, computeUs)))).flat().sort((a, b) => a.index - b.index);
     const elapsedMs = performance.now() - attemptsStarted;
     await settleReports(actuations, results.filter((result) => result.expected.outcome === 'unlocked').length);
     return summarize({ options, ble, world, results, startupMs, elapsedMs, transports, actuations: actuations.count });
@@ -233,9 +244,11 @@ export async function runBle(options: BleRunOptions): Promise<BleRunReport> {
   }
 }
 
-function watchLock(peripheral: PeripheralHandle, actuations: { count: number }): void {
+function watchLock(peripheral: PeripheralHandle, actuations: { count: number }, computeUs: number[], door: number): void {
   peripheral.on('report', (event: { message: LockPeripheralReport }) => {
     if (event.message.type === 'actuate') actuations.count += 1;
+    // Foreground only: the compute an answer waited for (idle precomputation is not in an attempt).
+    if (event.message.type === 'compute') computeUs[door] = (computeUs[door] ?? 0) + event.message.foregroundMicroseconds;
   });
 }
 
@@ -244,10 +257,11 @@ async function settleReports(actuations: { count: number }, expected: number): P
   for (let waitedMs = 0; actuations.count < expected && waitedMs < 500; waitedMs += 10) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-async function runLane(world: BleWorld, lane: Lane, attempts: PlannedAttempt[], options: BleRunOptions): Promise<BleAttemptResult[]> {
+async function runLane(world: BleWorld, lane: Lane, attempts: PlannedAttempt[], options: BleRunOptions, computeUs: number[]): Promise<BleAttemptResult[]> {
   const results: BleAttemptResult[] = [];
   for (const attempt of attempts) {
     const started = performance.now();
+    const computeBefore = computeUs[lane.door] ?? 0;
     const outcome = await runAttempt(world, lane, attempt, options);
     if (outcome.deviceId !== undefined) lane.deviceId = outcome.deviceId;
     const { expected, description } = attemptExpectations[attempt.kind];
@@ -263,6 +277,8 @@ async function runLane(world: BleWorld, lane: Lane, attempts: PlannedAttempt[], 
       pass,
       path: outcome.path,
       wallMs: Math.round((performance.now() - started) * 10) / 10,
+      // Reports travel on their own port: a step's report may land in the next attempt (approximate per attempt).
+      modelledComputeMs: ((computeUs[lane.door] ?? 0) - computeBefore) / 1000,
       verifiedMs: outcome.verifiedMs,
       roundTripsToDecision: outcome.roundTripsToDecision,
       roundTripsTotal: outcome.roundTripsTotal,
@@ -361,11 +377,13 @@ function summarize(input: { options: BleRunOptions; ble: VirtualBle; world: BleW
     failed: results.length - passed + (actuationsMatch ? 0 : 1),
     unlockLatencyMs: distribution(unlocked.map((result) => result.wallMs)),
     connectedToVerifiedMs: distribution(unlocked.filter((result) => result.verifiedMs > 0).map((result) => result.verifiedMs)),
+    hardware: options.hardware?.name ?? 'ideal',
+    modelledComputeMs: distribution(unlocked.map((result) => result.modelledComputeMs)),
     attRoundTrips: { total: roundTrips, perAttempt: Math.round((roundTrips / Math.max(1, results.length)) * 100) / 100 },
     bytesOnAir: { total: results.reduce((sum, result) => sum + result.bytesOnAir, 0), source: input.transports[0]?.bytesOnAirSource ?? null },
     actuations: { expected: expectedActuations, reported: input.actuations },
     phoneAtt,
     attempts: results,
-    replay: `npx latchkey ble run --doors ${options.doors} --attempts ${options.attempts} --seed ${options.seed}`,
+    replay: `npx latchkey ble run --doors ${options.doors} --attempts ${options.attempts} --seed ${options.seed}${options.hardware && options.hardware.name !== 'ideal' ? ` --hardware ${options.hardware.name}` : ''}`,
   };
 }

@@ -7,8 +7,9 @@ import { parseControllerSetting } from '../hci/host/require-hook.ts';
 import { bleAttemptsMax, bleDoorsMax, runBle, type BleRunReport, type Distribution } from '../ble/run.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, UsageError, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
+import { hardwareFlag } from './hardware-flag.ts';
 
-export const bleFlags = ['doors', 'attempts', 'seed', 'capture', 'hci', 'json', 'provider', 'mtu', 'scan-ms', 'timeout-ms', 'relay-bound-ms', 'log-level'] as const;
+export const bleFlags = ['doors', 'attempts', 'seed', 'capture', 'hci', 'json', 'provider', 'mtu', 'scan-ms', 'timeout-ms', 'relay-bound-ms', 'hardware', 'log-level'] as const;
 
 export async function bleCommand(args: ParsedArgs, context: CommandContext): Promise<number> {
   const [sub, ...rest] = args.positionals;
@@ -35,6 +36,7 @@ export async function bleCommand(args: ParsedArgs, context: CommandContext): Pro
     mtu: intFlag(args, 'mtu', 247, 23, 517),
     scanMs: intFlag(args, 'scan-ms', 60, 10, 10_000),
     timeoutMs: intFlag(args, 'timeout-ms', 3000, 100, 60_000),
+    ...((hardware) => (hardware ? { hardware } : {}))(hardwareFlag(args)),
     ...(args.flags.has('relay-bound-ms') ? { relayBoundMs: intFlag(args, 'relay-bound-ms', 500, 1, 60_000) } : {}),
     log: context.log,
   });
@@ -71,6 +73,7 @@ function formatSummary(report: BleRunReport, capture: string | null): string {
     `${report.attempts.length} attempts in ${report.elapsedMs} ms: ${report.attemptsPerSecond} attempts/s`,
     formatDistribution('unlock latency (whole unlock: scan + connect + exchange)', report.unlockLatencyMs),
     formatDistribution('connected → verified result', report.connectedToVerifiedMs),
+    formatDistribution(`modelled lock compute on ${report.hardware} (not in the wall times above)`, report.modelledComputeMs),
     `ATT round trips: ${report.attRoundTrips.total} (${report.attRoundTrips.perAttempt} per attempt, after discovery); bytes on air ${report.bytesOnAir.total} (${report.bytesOnAir.source ?? 'n/a'})`,
     `actuations reported by the locks: ${report.actuations.reported} (expected ${report.actuations.expected})`,
     ...(capture ? [`capture: ${capture} — tshark -r ${capture} -Y btatt`] : []),

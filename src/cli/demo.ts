@@ -4,8 +4,9 @@ import { createNobleProvider } from '../protocol/crypto/noble.ts';
 import { runDemo, type DemoReport } from '../harness/demo.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
+import { hardwareFlag } from './hardware-flag.ts';
 
-export const demoFlags = ['seed', 'doors', 'json', 'provider', 'mtu', 'interval', 'log-level'] as const;
+export const demoFlags = ['seed', 'doors', 'json', 'provider', 'mtu', 'interval', 'hardware', 'log-level'] as const;
 
 export async function demoCommand(args: ParsedArgs, context: CommandContext): Promise<number> {
   rejectUnknownFlags(args, demoFlags);
@@ -14,8 +15,9 @@ export async function demoCommand(args: ParsedArgs, context: CommandContext): Pr
   const mtu = intFlag(args, 'mtu', 247, 23, 517);
   const connIntervalMs = intFlag(args, 'interval', 15, 8, 4000);
   const crypto = stringFlag(args, 'provider', 'node', ['node', 'noble']) === 'noble' ? createNobleProvider() : createNodeProvider();
-  context.log.info({ seed, doors, mtu, connIntervalMs, provider: crypto.name }, 'demo starting');
-  const report = await runDemo({ seed, doors, crypto, mtu, radio: { connIntervalMs } });
+  const hardware = hardwareFlag(args);
+  context.log.info({ seed, doors, mtu, connIntervalMs, provider: crypto.name, hardware: hardware?.name ?? 'ideal' }, 'demo starting');
+  const report = await runDemo({ seed, doors, crypto, mtu, radio: { connIntervalMs }, ...(hardware ? { hardware } : {}) });
   context.log.info({ passed: report.passed, failed: report.failed, traceDigest: report.traceDigest }, 'demo finished');
   context.out(args.flags.has('json') ? JSON.stringify(report, null, 2) : formatTable(report));
   return report.failed === 0 ? exitCodes.ok : exitCodes.failed;
@@ -41,12 +43,12 @@ function formatTable(report: DemoReport): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
   return [
-    `latchkey demo — seed ${report.seed}, ${report.doors} doors, ${report.provider} crypto, MTU ${report.radio.mtu}, connection interval ${report.radio.connIntervalMs} ms (virtual time)`,
+    `latchkey demo — seed ${report.seed}, ${report.doors} doors, ${report.provider} crypto, MTU ${report.radio.mtu}, connection interval ${report.radio.connIntervalMs} ms, lock hardware ${report.hardware} (virtual time)`,
     '',
     line(header),
     line(widths.map((width) => '-'.repeat(width))),
     ...rows.map(line),
     '',
-    `${report.passed} passed, ${report.failed} failed — trace ${report.traceDigest}; replay with: npx latchkey demo --seed ${report.seed} --doors ${report.doors}`,
+    `${report.passed} passed, ${report.failed} failed — trace ${report.traceDigest}; replay with: npx latchkey demo --seed ${report.seed} --doors ${report.doors}${report.hardware === 'ideal' ? '' : ` --hardware ${report.hardware}`}`,
   ].join('\n');
 }

@@ -19,10 +19,10 @@ const usage = `latchkey — lock hardware simulator and BLE protocol test harnes
 
 Usage:
   latchkey up [--port 3000] [--db ./latchkey.db] [--host 127.0.0.1] [--json]
-  latchkey demo [--seed N] [--doors N] [--mtu 23..517] [--interval MS] [--provider node|noble] [--json]
-  latchkey bench [--quick] [--json] [--out bench/results.json]
+  latchkey demo [--seed N] [--doors N] [--mtu 23..517] [--interval MS] [--provider node|noble] [--hardware profile|file.json] [--json]
+  latchkey bench [--quick] [--json] [--out bench/results.json] | --hardware profile|file.json
   latchkey ble run [--doors N] [--attempts M] [--seed N] [--capture FILE] [--hci virtual|hciX] [--json]
-  latchkey scenario run <files or dirs> [--seed N] [--transport virtual] [--junit out.xml] [--json]
+  latchkey scenario run <files or dirs> [--seed N] [--transport virtual] [--hardware profile|file.json] [--junit out.xml] [--json]
   latchkey fuzz [--seconds N] [--seed N] [--target credential|messages|lock|all] [--json] [--canary] | --replay FILE
   latchkey admin reset --door <acs_entrance_id|name> [--db ./latchkey.db] [--admin-key FILE] [--json]
   latchkey workspace create --name NAME [--company NAME] [--doors N] [--production] [--db ./latchkey.db] [--json] | workspace list
@@ -34,6 +34,7 @@ Common options:
   --log-level trace|debug|info|warn|error|silent   (default: warn; logs go to stderr: readable
                                                    on a terminal, JSON lines when piped)
   --json                                           one JSON object on stdout
+  --hardware                                       lock MCU profile: ideal, nrf52840, nrf52840-cc310, nrf54l15, esp32c3 or a .json file (docs/HARDWARE.md)
 
 Exit codes: 0 every outcome as expected, 1 an outcome differed, 2 usage error, 3 crash.`;
 

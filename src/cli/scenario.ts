@@ -14,11 +14,13 @@ import { ScenarioError } from '../harness/scenario/schema.ts';
 import { toJunit } from '../harness/scenario/junit.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, UsageError, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
+import { hardwareFlag } from './hardware-flag.ts';
 
 export async function scenarioCommand(args: ParsedArgs, context: CommandContext): Promise<number> {
-  rejectUnknownFlags(args, ['seed', 'transport', 'junit', 'json', 'log-level']);
+  rejectUnknownFlags(args, ['seed', 'transport', 'junit', 'json', 'hardware', 'log-level']);
+  const hardware = hardwareFlag(args);
   const [verb, ...paths] = args.positionals;
-  if (verb !== 'run') throw new UsageError('usage: latchkey scenario run <files or dirs> [--seed N] [--transport virtual|ble] [--junit out.xml] [--json]');
+  if (verb !== 'run') throw new UsageError('usage: latchkey scenario run <files or dirs> [--seed N] [--transport virtual|ble] [--hardware profile|file.json] [--junit out.xml] [--json]');
   if (paths.length === 0) throw new UsageError('scenario run needs at least one file or directory');
   const seed = intFlag(args, 'seed', 1, 0, 0xffffffff);
   const transport = stringFlag(args, 'transport', 'virtual', ['virtual', 'ble']);
@@ -37,7 +39,7 @@ export async function scenarioCommand(args: ParsedArgs, context: CommandContext)
   const crypto = createNodeProvider();
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
-    const result = await runScenario(scenario, { seed, crypto, backend });
+    const result = await runScenario(scenario, { seed, crypto, backend, ...(hardware ? { hardware } : {}) });
     results.push(result);
     if (result.skipped !== undefined) context.log.info({ name: result.name, transport, notApplicable: result.skipped }, 'scenario not applicable');
     else context.log.info({ name: result.name, passed: result.passed, failure: result.failure }, 'scenario finished');

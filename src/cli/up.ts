@@ -7,14 +7,16 @@
 import { describeRunningServer, startServer } from '../server/index.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
+import { hardwareFlag } from './hardware-flag.ts';
 
 export async function upCommand(args: ParsedArgs, context: CommandContext): Promise<number> {
-  rejectUnknownFlags(args, ['port', 'db', 'host', 'json', 'log-level']);
+  rejectUnknownFlags(args, ['port', 'db', 'host', 'json', 'hardware', 'log-level']);
+  const hardware = hardwareFlag(args);
   const port = intFlag(args, 'port', 3000, 0, 65535);
   const dbPath = stringFlag(args, 'db', './latchkey.db');
   const host = stringFlag(args, 'host', '127.0.0.1');
   const logLevel = (args.flags.get('log-level') as 'info' | undefined) ?? 'info';
-  const running = await startServer({ port, dbPath, host, logLevel });
+  const running = await startServer({ port, dbPath, host, logLevel, ...(hardware ? { hardwareOf: () => hardware } : {}) });
   context.out(
     args.flags.has('json')
       ? JSON.stringify({ url: running.url, dashboardUrl: `${running.url}/dashboard`, apiKey: running.apiKey, workspaceId: running.workspaceId, instantKeyUrl: running.instantKeyUrl, doors: [...running.property.doors.values()].map((door) => door.name) })

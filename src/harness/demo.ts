@@ -5,6 +5,7 @@
  * a superseded guest (after the next guest unlocked the room) and an expired credential.
  * Every attempt states its expected outcome; the run passes only when all match.
  */
+import type { HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
 import type { CryptoProvider } from '../protocol/crypto/provider.ts';
 import { decodeResult } from '../protocol/unlock/messages.ts';
 import { codeOfWire, type ErrorCode } from '../protocol/errors.ts';
@@ -36,6 +37,8 @@ export interface DemoReport {
   doors: number;
   provider: string;
   radio: Pick<RadioOptions, 'connIntervalMs' | 'llPayloadBytesMax' | 'packetsPerEventMax'> & { mtu: number };
+  /** The locks' hardware profile (firmware-model/hardware/profiles.ts). */
+  hardware: string;
   attempts: DemoAttempt[];
   passed: number;
   failed: number;
@@ -44,10 +47,10 @@ export interface DemoReport {
 
 export const demoDoorsMin = 5;
 
-export async function runDemo(options: { seed: number; doors: number; crypto: CryptoProvider; mtu?: number; radio?: Partial<RadioOptions> }): Promise<DemoReport> {
+export async function runDemo(options: { seed: number; doors: number; crypto: CryptoProvider; mtu?: number; radio?: Partial<RadioOptions>; hardware?: HardwareProfile }): Promise<DemoReport> {
   if (!Number.isInteger(options.doors) || options.doors < demoDoorsMin || options.doors > 500) throw new RangeError(`--doors must be an integer from ${demoDoorsMin} to 500`);
   const mtu = options.mtu ?? 247;
-  const world = new World({ seed: options.seed, crypto: options.crypto, radio: options.radio ?? {} });
+  const world = new World({ seed: options.seed, crypto: options.crypto, radio: options.radio ?? {}, ...(options.hardware ? { hardware: options.hardware } : {}) });
   const doorNames: string[] = [];
   for (let i = 0; i < options.doors; i++) {
     const floor = 1 + Math.floor(i / 20);
@@ -128,6 +131,7 @@ export async function runDemo(options: { seed: number; doors: number; crypto: Cr
     doors: options.doors,
     provider: options.crypto.name,
     radio: { connIntervalMs: world.radio.options.connIntervalMs, llPayloadBytesMax: world.radio.options.llPayloadBytesMax, packetsPerEventMax: world.radio.options.packetsPerEventMax, mtu },
+    hardware: world.hardware.name,
     attempts,
     passed,
     failed: attempts.length - passed,

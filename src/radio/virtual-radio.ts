@@ -16,6 +16,8 @@ import { concatBytes, toHex } from '../protocol/bytes.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { attPduBytes, isRequest, l2capHeaderBytes, llOverheadBytes, type AttPdu } from './att.ts';
 import { EventQueue } from './event-queue.ts';
+import { responseReadyMs } from '../../firmware-model/hardware/cpu-clock.ts';
+import { idleStepCompute } from '../../firmware-model/hardware/meter.ts';
 import { radioDefaults, type RadioOptions } from './options.ts';
 import { AttError, TransportError, type Advertisement, type CharacteristicName, type GattConnection, type LinkStats, type Transport } from './transport.ts';
 
@@ -31,6 +33,10 @@ interface LockNode {
   advPhaseMs: number;
   /** Insertion order: scans visit candidates in this order so runs stay deterministic. */
   index: number;
+  /** The lock's CPU is busy until then (background work: precomputed keys, early ECDH). */
+  busyUntilMs: number;
+  /** When the last step's response is ready: its foreground compute done (lock.lastStepCompute). */
+  readyAtMs: number;
 }
 
 interface Packet {
@@ -74,7 +80,7 @@ export class VirtualRadio {
   }
 
   addLock(deviceId: string, lock: Lock, position: Position): void {
-    const node = { deviceId, lock, position, advPhaseMs: this.random.below(this.options.advIntervalMs), index: this.locks.size };
+    const node = { deviceId, lock, position, advPhaseMs: this.random.below(this.options.advIntervalMs), index: this.locks.size, busyUntilMs: this.nowMs, readyAtMs: this.nowMs };
     this.locks.set(deviceId, node);
     if (this.grid !== undefined) this.gridInsert(node);
   }
@@ -146,6 +152,7 @@ export class VirtualRadio {
   stepLock(deviceId: string, input: Parameters<Lock['step']>[0]): LockOutput[] {
     const node = this.locks.get(deviceId)!;
     const outputs = node.lock.step(input, this.nowMs);
+    this.chargeCompute(node);
     for (const output of outputs) {
       if (output.type === 'actuate') {
         this.record(`${deviceId} ACTUATE`);
@@ -161,6 +168,23 @@ export class VirtualRadio {
     }
     if (!node.lock.isPowered) for (const link of this.links.values()) if (link.deviceId === deviceId) link.drop('lock lost power');
     return outputs;
+  }
+
+  /** The lock's compute on one CPU, the rule of firmware-model/hardware/cpu-clock.ts (the lock keeps the same account). */
+  private chargeCompute(node: LockNode): void {
+    // Scripted stand-ins (the Aliro-shaped bench reader, a scenario's fake lock) report no compute.
+    const compute = (node.lock as Partial<Lock>).lastStepCompute ?? idleStepCompute;
+    const { foregroundMicroseconds, backgroundMicroseconds } = compute;
+    const ready = responseReadyMs(this.nowMs, node.busyUntilMs, compute);
+    node.readyAtMs = ready.readyMs;
+    node.busyUntilMs = ready.busyUntilMs;
+    if (foregroundMicroseconds === 0 && backgroundMicroseconds === 0) return;
+    this.record(`${node.deviceId} compute ${foregroundMicroseconds}+${backgroundMicroseconds} us`);
+  }
+
+  /** When the lock's last response is ready (after its compute), for Link. */
+  responseReadyMs(deviceId: string): number {
+    return this.locks.get(deviceId)!.readyAtMs;
   }
 
   /** Runs events until `promise` settles (or the queue drains: then the promise is stuck — a bug). */
@@ -381,14 +405,16 @@ class Link {
     });
   }
 
-  private send(side: 'central' | 'peripheral', pdu: AttPdu): void {
+  /** `readyMs`: a lock response cannot go out before its compute is done (first event at or after it). */
+  private send(side: 'central' | 'peripheral', pdu: AttPdu, readyMs?: number): void {
     if (!this.connected) return;
     if (side === 'central' && !isRequest(pdu)) this.stats.commands++;
     const total = attPduBytes(pdu) + l2capHeaderBytes;
     const fragment = this.radio.options.llPayloadBytesMax;
     const count = Math.ceil(total / fragment);
     const extraEvents = side === 'peripheral' ? Math.ceil((this.radio.options.extraLatencyMs + this.radio.options.lockComputeMs) / this.intervalMs) : 0;
-    const eligibleEvent = this.nextEventIndex(side) + extraEvents;
+    const computed = readyMs === undefined || readyMs <= this.radio.now() ? 0 : Math.ceil((readyMs - this.anchorMs) / this.intervalMs);
+    const eligibleEvent = Math.max(this.nextEventIndex(side) + extraEvents, computed);
     const queue = side === 'central' ? this.central : this.peripheral;
     for (let i = 0; i < count; i++) queue.push({ pdu, payloadBytes: Math.min(fragment, total - i * fragment), last: i === count - 1, eligibleEvent });
     this.scheduleEvent();
@@ -474,7 +500,7 @@ class Link {
       return;
     }
     const response = this.serve(pdu);
-    if (response !== undefined) this.send('peripheral', response);
+    if (response !== undefined) this.send('peripheral', response, this.radio.responseReadyMs(this.deviceId));
   }
 
   /** The lock's GATT server: turns an ATT PDU into a firmware-model input and back. */

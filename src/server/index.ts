@@ -35,6 +35,7 @@ export interface StartServerOptions {
   provisionDemo?: boolean;
   /** Lock settings per virtual door instead of the demo's (src/server/virtual-property.ts), e.g. a flat battery. */
   lockConfigOf?: VirtualPropertyOptions['lockConfigOf'];
+  hardwareOf?: VirtualPropertyOptions['hardwareOf'];
   /** Where log lines go (default stderr); a test passes a stream to read them. */
   logDestination?: DestinationStream;
 }
@@ -75,7 +76,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   } else if (workspaceId !== undefined) {
     apiKey = mintApiKey(context, workspaceId);
   }
-  const property = startVirtualProperty(context, { seed: 1, ...(options.lockConfigOf ? { lockConfigOf: options.lockConfigOf } : {}) });
+  const property = startVirtualProperty(context, { seed: 1, ...(options.lockConfigOf ? { lockConfigOf: options.lockConfigOf } : {}), ...(options.hardwareOf ? { hardwareOf: options.hardwareOf } : {}) });
   const app = buildApp(context);
   const dashboardSessions = createDashboardSessions(context);
   registerDashboardRoutes(app, context, property, dashboardSessions); // needs the virtual doors, which buildApp does not see

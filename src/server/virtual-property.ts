@@ -9,6 +9,7 @@
  * replacement (12 %: below the low threshold, above the cut-off, so the dashboard shows the warning
  * and the door still opens). `lockConfigOf` overrides this (and any other lock setting) per door.
  */
+import type { HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
 import type { LockConfig } from '../../firmware-model/config.ts';
 import { Lock } from '../../firmware-model/lock.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
@@ -48,10 +49,12 @@ export interface VirtualPropertyOptions extends Partial<RadioOptions> {
   seed: number;
   /** Lock settings per door (default `demoLockConfig`: starting battery charge). */
   lockConfigOf?: (door: { name: string; acsEntranceId: string; index: number }) => Partial<LockConfig>;
+  /** Each door's MCU profile (default: `ideal`, zero-time compute; docs/HARDWARE.md). */
+  hardwareOf?: (door: { name: string; acsEntranceId: string; index: number }) => HardwareProfile;
 }
 
 export function startVirtualProperty(context: ServerContext, options: VirtualPropertyOptions): VirtualProperty {
-  const { lockConfigOf, ...radioOptions } = options;
+  const { lockConfigOf, hardwareOf, ...radioOptions } = options;
   const radio = new VirtualRadio(radioOptions);
   const random = createSeededRandom(options.seed);
   const doors = new Map<string, VirtualDoor>();
@@ -65,6 +68,7 @@ export function startVirtualProperty(context: ServerContext, options: VirtualPro
       crypto: context.issuer.crypto,
       random: (n) => lockRandom.bytes(n),
       config: lockConfigOf ? lockConfigOf({ name: row.display_name, acsEntranceId: row.acs_entrance_id, index }) : demoLockConfig(random, { name: row.display_name }),
+      ...(hardwareOf ? { hardware: hardwareOf({ name: row.display_name, acsEntranceId: row.acs_entrance_id, index }) } : {}),
     });
     const deviceId = `lock-${index}`;
     const position = { xM: index * doorSpacingM, yM: 0 };

@@ -4,7 +4,9 @@
  */
 import { Lock } from '../../firmware-model/lock.ts';
 import type { LockConfig } from '../../firmware-model/config.ts';
-import type { CryptoProvider } from '../protocol/crypto/provider.ts';
+import { ideal, type HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
+import { ComputeMeter, meteredCrypto } from '../../firmware-model/hardware/meter.ts';
+import type { CryptoProvider, SignatureAlgorithm } from '../protocol/crypto/provider.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { InMemoryIssuer, type ProvisionedLock } from '../issuer/in-memory-issuer.ts';
 import { softwareHolder, Wallet } from '../phone/wallet.ts';
@@ -26,6 +28,8 @@ export interface WorldPhone {
   client: UnlockClient;
   /** Records every write the phone makes (scenarios replay and mutate them). */
   recorder: RecordingTransport;
+  /** Counts the phone's crypto (priced with the `phone` profile; it does not delay the radio: docs/HARDWARE.md). */
+  meter: ComputeMeter;
 }
 
 export class World {
@@ -36,25 +40,28 @@ export class World {
   readonly issuer: InMemoryIssuer;
   readonly locks = new Map<string, WorldLock>();
   readonly phones = new Map<string, WorldPhone>();
+  /** The MCU profile of every lock added without its own (hardware/profiles.ts). */
+  readonly hardware: HardwareProfile;
 
-  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions> }) {
+  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions>; hardware?: HardwareProfile; issuerAlgorithm?: SignatureAlgorithm }) {
     this.seed = options.seed;
+    this.hardware = options.hardware ?? ideal;
     this.crypto = options.crypto;
     this.random = createSeededRandom(options.seed);
     this.radio = new VirtualRadio({ ...options.radio, seed: options.seed });
     const issuerRandom = this.random.fork('issuer');
     const adminRandom = this.random.fork('issuer-admin');
-    this.issuer = new InMemoryIssuer({ crypto: this.crypto, random: (n) => issuerRandom.bytes(n), adminRandom: (n) => adminRandom.bytes(n) });
+    this.issuer = new InMemoryIssuer({ crypto: this.crypto, random: (n) => issuerRandom.bytes(n), adminRandom: (n) => adminRandom.bytes(n), ...(options.issuerAlgorithm ? { algorithm: options.issuerAlgorithm } : {}) });
   }
 
   nowS(): number {
     return Math.floor(this.radio.now() / 1000);
   }
 
-  addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}): WorldLock {
+  addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}, hardware: HardwareProfile = this.hardware): WorldLock {
     const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions);
     const lockRandom = this.random.fork(`lock:${deviceId}`);
-    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config });
+    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config, hardware });
     this.radio.addLock(deviceId, lock, position);
     const entry = { deviceId, name, provisioned, lock };
     this.locks.set(deviceId, entry);
@@ -64,11 +71,13 @@ export class World {
   addPhone(id: string, position: Position): WorldPhone {
     const phoneRandom = this.random.fork(`phone:${id}`);
     const random = (n: number): Uint8Array => phoneRandom.bytes(n);
-    const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys });
+    const meter = new ComputeMeter();
+    const crypto = meteredCrypto(this.crypto, meter);
+    const wallet = new Wallet({ crypto, holder: softwareHolder(crypto, random), trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys });
     const recorder = new RecordingTransport(this.radio.transportFor(id));
-    const client = new UnlockClient({ wallet, crypto: this.crypto, random, transport: recorder });
+    const client = new UnlockClient({ wallet, crypto, random, transport: recorder });
     this.radio.placePhone(id, position);
-    const phone = { id, wallet, client, recorder };
+    const phone = { id, wallet, client, recorder, meter };
     this.phones.set(id, phone);
     return phone;
   }

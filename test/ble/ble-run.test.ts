@@ -109,3 +109,17 @@ describe('latchkey ble run over bleno + noble on the virtual controller', () => 
     for (const kind of ['MessagePort', 'Timeout', 'Worker']) expect(count(after, kind), kind).toBeLessThanOrEqual(count(resourcesBefore, kind));
   });
 });
+
+describe('ble run with a hardware profile', () => {
+  it('reports the modelled lock compute beside the wall time (ideal models none)', async () => {
+    const { nrf52840 } = await import('../../firmware-model/hardware/profiles.ts');
+    const modelled = await runBle({ doors: 1, attempts: 3, seed: 20_260_602, relayBoundMs: 3000, hardware: nrf52840 });
+    expect(modelled.hardware).toBe('nrf52840');
+    expect(modelled.failed).toBe(0);
+    const unlocked = modelled.attempts.filter((attempt) => attempt.actual.outcome === 'unlocked');
+    expect(unlocked.length).toBeGreaterThan(0);
+    expect(modelled.modelledComputeMs.max).toBeGreaterThan(0);
+    expect(report.hardware).toBe('ideal');
+    expect(report.modelledComputeMs.max).toBe(0);
+  }, 60_000);
+});

@@ -45,6 +45,7 @@ it('every door has a battery: seeded per door, the demo gym low but not depleted
   for (const door of listed.values()) {
     expect(door).toMatchObject({ locked: true, relocks_at: null, powered: true });
     expect(Object.keys(door.battery).sort()).toEqual(['depleted', 'low', 'millivolts', 'percent']);
+    expect(door.hardware.name).toBe('ideal'); // the server's default lock profile (docs/HARDWARE.md)
     expect(Number.isInteger(door.battery.percent) && door.battery.percent >= 0 && door.battery.percent <= 100).toBe(true);
     expect(door.battery.millivolts).toBeGreaterThanOrEqual(1_800);
     expect(door.battery.millivolts).toBeLessThanOrEqual(3_200);

@@ -1,6 +1,7 @@
 /** Unlock latency in virtual time: first (full) and repeat (resume) unlocks per radio setting. */
 import type { CryptoProvider } from '../../protocol/crypto/provider.ts';
 import { World } from '../../sim/world.ts';
+import type { HardwareProfile } from '../../../firmware-model/hardware/profiles.ts';
 
 export interface LatencyRow {
   connIntervalMs: number;
@@ -12,12 +13,12 @@ export interface LatencyRow {
   repeat: { roundTripsToDecision: number; roundTripsTotal: number; decisionMs: number; verifiedMs: number; bytesOnAir: number };
 }
 
-export async function measureUnlockLatency(crypto: CryptoProvider, connIntervalMs: number, mtu: number, options: { centralContinuesEvent?: boolean; advertisedChallenge?: boolean } = {}): Promise<LatencyRow> {
+export async function measureUnlockLatency(crypto: CryptoProvider, connIntervalMs: number, mtu: number, options: { centralContinuesEvent?: boolean; advertisedChallenge?: boolean; hardware?: HardwareProfile } = {}): Promise<LatencyRow> {
   const centralContinuesEvent = options.centralContinuesEvent ?? true;
   const advertisedChallenge = options.advertisedChallenge ?? false;
   // Without Data Length Extension (typical at MTU 23) an LL packet carries 27 bytes.
   const llPayloadBytesMax = mtu <= 23 ? 27 : 251;
-  const world = new World({ seed: 7, crypto, radio: { connIntervalMs, llPayloadBytesMax, centralContinuesEvent, rssiNoiseDb: 0 } });
+  const world = new World({ seed: 7, crypto, radio: { connIntervalMs, llPayloadBytesMax, centralContinuesEvent, rssiNoiseDb: 0 }, ...(options.hardware ? { hardware: options.hardware } : {}) });
   world.addLock('door', 'Door', { xM: 0, yM: 0 }, { advertiseChallenge: advertisedChallenge });
   const phone = world.addPhone('phone', { xM: 1, yM: 0 });
   world.grant(phone, ['door'], { subject: 'bench' });

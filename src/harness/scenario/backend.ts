@@ -11,6 +11,7 @@
  * anything starts, with the reason; the runner reports the scenario as not applicable to that
  * transport instead of running it.
  */
+import type { HardwareProfile } from '../../../firmware-model/hardware/profiles.ts';
 import type { AuditRecord } from '../../../firmware-model/audit.ts';
 import type { CryptoProvider } from '../../protocol/crypto/provider.ts';
 import type { InMemoryIssuer, ProvisionedLock } from '../../issuer/in-memory-issuer.ts';
@@ -80,5 +81,6 @@ export interface BackendFactory {
   readonly transport: ScenarioTransport;
   /** Why this transport cannot run the scenario (undefined: it can). */
   notApplicable(scenario: Scenario): string | undefined;
-  create(scenario: Scenario, options: { seed: number; crypto: CryptoProvider }): Promise<ScenarioBackend>;
+  /** hardware: the run's --hardware, for doors whose scenario names none. */
+  create(scenario: Scenario, options: { seed: number; crypto: CryptoProvider; hardware?: HardwareProfile }): Promise<ScenarioBackend>;
 }

@@ -6,6 +6,7 @@
  * failed check ends the scenario; the report carries the file line, the seed and the command that
  * replays it. A scenario the backend cannot express is not run: its result says why (`skipped`).
  */
+import type { HardwareProfile } from '../../../firmware-model/hardware/profiles.ts';
 import type { CredentialClaims } from '../../protocol/credential.ts';
 import type { CryptoProvider } from '../../protocol/crypto/provider.ts';
 import { concatBytes, toHex } from '../../protocol/bytes.ts';
@@ -37,7 +38,7 @@ class CheckFailed extends Error {}
 /** Bolt relock time the runner waits after each unlock and attack (the lock's unlockMs is 5 s). */
 const relockWaitMs = 6_000;
 
-export async function runScenario(scenario: Scenario, options: { seed: number; crypto: CryptoProvider; backend?: BackendFactory }): Promise<ScenarioResult> {
+export async function runScenario(scenario: Scenario, options: { seed: number; crypto: CryptoProvider; backend?: BackendFactory; hardware?: HardwareProfile }): Promise<ScenarioResult> {
   const started = performance.now();
   const factory = options.backend ?? virtualBackend;
   const replay = replayCommand(scenario.file, options.seed, factory.transport);

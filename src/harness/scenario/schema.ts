@@ -7,6 +7,9 @@ import { LineCounter, parseDocument } from 'yaml';
 import { auditEvents, type AuditEvent } from '../../../firmware-model/audit.ts';
 import { errorCodes, type ErrorCode } from '../../protocol/errors.ts';
 import { parseDuration } from './durations.ts';
+import { dirname, isAbsolute, join } from 'node:path';
+import { HardwareProfileError, resolveProfile } from '../../../firmware-model/hardware/load.ts';
+import type { HardwareProfile } from '../../../firmware-model/hardware/profiles.ts';
 
 export type Expectation = { outcome: 'unlocked' } | { outcome: 'refused'; code: ErrorCode } | { outcome: 'out_of_range' | 'disconnected' | 'timeout' };
 
@@ -28,7 +31,9 @@ export interface Scenario {
   description: string;
   attack?: string;
   radio: Record<string, number | boolean>;
-  doors: { id: string; position: [number, number]; config: Record<string, number | boolean> }[];
+  /** Every door's MCU profile (`hardware:` at the top; a door's own `hardware:` wins); unset: the run's --hardware. */
+  hardware?: HardwareProfile;
+  doors: { id: string; position: [number, number]; config: Record<string, number | boolean>; hardware?: HardwareProfile }[];
   phones: { id: string; position: [number, number] }[];
   steps: { line: number; step: Record<string, unknown> }[];
 }
@@ -82,7 +87,19 @@ export function parseScenario(file: string, text: string): Scenario {
   };
   const root = doc.toJS() as Record<string, unknown> | null;
   if (root === null || typeof root !== 'object' || Array.isArray(root)) fail([], 'a scenario file is a mapping');
-  checkKeys(root!, ['name', 'description', 'attack', 'radio', 'doors', 'phones', 'steps'], [], fail);
+  checkKeys(root!, ['name', 'description', 'attack', 'radio', 'hardware', 'doors', 'phones', 'steps'], [], fail);
+  // A built-in profile name or a .json file (relative to the scenario file).
+  const hardwareAt = (value: unknown, path: (string | number)[]): HardwareProfile | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') return fail(path, 'expected a profile name or a .json file');
+    try {
+      return resolveProfile(value.endsWith('.json') && !isAbsolute(value) ? join(dirname(file), value) : value);
+    } catch (error) {
+      if (error instanceof HardwareProfileError) return fail(path, error.message);
+      throw error;
+    }
+  };
+  const hardware = hardwareAt(root!.hardware, ['hardware']);
   const name = requireString(root!.name, ['name'], fail);
   const description = typeof root!.description === 'string' ? root!.description : '';
   const radio = (root!.radio ?? {}) as Record<string, number | boolean>;
@@ -91,10 +108,11 @@ export function parseScenario(file: string, text: string): Scenario {
   for (const [key, value] of Object.entries(radio)) if (typeof value !== 'number' && typeof value !== 'boolean') fail(['radio', key], 'expected a number or boolean');
   const doors = requireList(root!.doors, ['doors'], fail).map((entry, index) => {
     const door = entry as Record<string, unknown>;
-    checkKeys(door, ['id', 'position', 'config'], ['doors', index], fail);
+    checkKeys(door, ['id', 'position', 'config', 'hardware'], ['doors', index], fail);
     const config = (door.config ?? {}) as Record<string, number | boolean>;
     checkKeys(config, doorConfigKeys, ['doors', index, 'config'], fail);
-    return { id: requireString(door.id, ['doors', index, 'id'], fail), position: requirePosition(door.position, ['doors', index, 'position'], fail), config };
+    const doorHardware = hardwareAt(door.hardware, ['doors', index, 'hardware']);
+    return { id: requireString(door.id, ['doors', index, 'id'], fail), position: requirePosition(door.position, ['doors', index, 'position'], fail), config, ...(doorHardware ? { hardware: doorHardware } : {}) };
   });
   const phones = requireList(root!.phones ?? [], ['phones'], fail).map((entry, index) => {
     const phone = entry as Record<string, unknown>;
@@ -128,6 +146,7 @@ export function parseScenario(file: string, text: string): Scenario {
   });
   const scenario: Scenario = { file, name, description, radio, doors, phones, steps };
   if (typeof root!.attack === 'string') scenario.attack = root!.attack;
+  if (hardware !== undefined) scenario.hardware = hardware;
   return scenario;
 }
 

@@ -10,6 +10,7 @@ import { World, type WorldPhone } from '../../sim/world.ts';
 import { Attacker, type AttackParams, type AttackSurface, type Observed } from './attacks.ts';
 import type { BackendFactory, LockSideInput, RadioPhysics, ScenarioBackend, ScenarioPhone, UnlockRequest } from './backend.ts';
 import type { Scenario } from './schema.ts';
+import type { HardwareProfile } from '../../../firmware-model/hardware/profiles.ts';
 
 export class VirtualBackend implements ScenarioBackend {
   readonly transport = 'virtual' as const;
@@ -19,10 +20,11 @@ export class VirtualBackend implements ScenarioBackend {
   readonly physics: RadioPhysics;
   readonly attacker: Attacker;
 
-  constructor(scenario: Scenario, options: { seed: number; crypto: CryptoProvider }) {
-    const world = new World({ seed: options.seed, crypto: options.crypto, radio: scenario.radio as Partial<RadioOptions> });
+  constructor(scenario: Scenario, options: { seed: number; crypto: CryptoProvider; hardware?: HardwareProfile }) {
+    const hardware = scenario.hardware ?? options.hardware;
+    const world = new World({ seed: options.seed, crypto: options.crypto, radio: scenario.radio as Partial<RadioOptions>, ...(hardware ? { hardware } : {}) });
     this.world = world;
-    for (const door of scenario.doors) world.addLock(door.id, door.id, { xM: door.position[0], yM: door.position[1] }, door.config);
+    for (const door of scenario.doors) world.addLock(door.id, door.id, { xM: door.position[0], yM: door.position[1] }, door.config, door.hardware ?? world.hardware);
     for (const phone of scenario.phones) this.phones.set(phone.id, world.addPhone(phone.id, { xM: phone.position[0], yM: phone.position[1] }));
     this.locks = new Map([...world.locks].map(([id, entry]) => [id, entry.provisioned]));
     this.physics = {

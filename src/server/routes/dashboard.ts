@@ -50,6 +50,8 @@ export interface DashboardDoor {
   relocks_at: string | null;
   powered: boolean;
   battery: DashboardBattery;
+  /** The lock's MCU profile (firmware-model/hardware/profiles.ts): name and what it models. */
+  hardware: { name: string; description: string };
   unlock_count: number;
   last_events: { sequence: number; at: string; event: string; code?: string }[];
 }
@@ -68,6 +70,7 @@ export function dashboardDoors(context: ServerContext, property: VirtualProperty
       relocks_at: unlocked ? new Date(door.lock.relockAtMs!).toISOString() : null,
       powered: door.lock.isPowered,
       battery: { percent, millivolts, low, depleted },
+      hardware: { name: door.lock.hardware.name, description: door.lock.hardware.description },
       unlock_count: door.lock.actuations,
       last_events: door.lock.audit
         .since(0)
@@ -107,7 +110,7 @@ tr[data-battery="low"] .battery, tr[data-battery="depleted"] .battery { color: #
 <header><h1>Doors</h1><p id="connection" role="status">Connecting…</p></header>
 <main>
 <table aria-label="Doors">
-<thead><tr><th scope="col">Door</th><th scope="col">State</th><th scope="col">Battery</th><th scope="col">Unlocks</th><th scope="col">Last events</th></tr></thead>
+<thead><tr><th scope="col">Door</th><th scope="col">State</th><th scope="col">Battery</th><th scope="col">Hardware</th><th scope="col">Unlocks</th><th scope="col">Last events</th></tr></thead>
 <tbody id="doors"></tbody>
 </table>
 <section id="simulator" aria-labelledby="simulator-heading">
@@ -148,7 +151,9 @@ const pageScript = `(() => {
       eventsCell.append(events);
       const battery = cell(batteryText(door.battery), 'battery');
       battery.title = (door.battery.millivolts / 1000).toFixed(2) + ' V';
-      row.append(cell(door.name, 'name'), cell(door.powered ? (door.locked ? 'Locked' : 'Unlocked') : 'No power', 'state'), battery, cell(String(door.unlock_count), 'count'), eventsCell);
+      const hardware = cell(door.hardware.name, 'hardware');
+      hardware.title = door.hardware.description;
+      row.append(cell(door.name, 'name'), cell(door.powered ? (door.locked ? 'Locked' : 'Unlocked') : 'No power', 'state'), battery, hardware, cell(String(door.unlock_count), 'count'), eventsCell);
       return row;
     }));
     document.body.dataset.updated = String(Date.now());

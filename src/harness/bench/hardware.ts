@@ -1,0 +1,189 @@
+/**
+ * The hardware table: lock profile × path (first, hash-only, repeat) × MTU (23, 247) × issuer
+ * algorithm → decision ms (virtual time, 15 ms interval, from connection established), of which
+ * lock compute ms, and the lock's compute charge µC. All in virtual time and deterministic: the
+ * figures come from the firmware model's own primitive counts on each profile, not from this host.
+ * Also the projected battery life at N unlocks a day (idle, radio, crypto and motor shares).
+ */
+import { batteryLoads } from '../../../firmware-model/battery.ts';
+import { computeMicroseconds, computeNanocoulombs, zeroCounts, type PrimitiveCounts } from '../../../firmware-model/hardware/meter.ts';
+import { hardwareProfiles, lockProfileNames, phone as phoneProfile, type HardwareProfile } from '../../../firmware-model/hardware/profiles.ts';
+import type { CryptoProvider, SignatureAlgorithm } from '../../protocol/crypto/provider.ts';
+import { World } from '../../sim/world.ts';
+
+export const hardwarePaths = ['first', 'hash-only', 'repeat'] as const;
+/** BENCHMARKS.md keeps the hardware table between these markers (`latchkey bench` leaves it in place). */
+export const hardwareSectionBegin = '<!-- hardware:begin (npm run bench:hardware) -->';
+export const hardwareSectionEnd = '<!-- hardware:end -->';
+export type HardwarePath = (typeof hardwarePaths)[number];
+
+export interface HardwareCell {
+  profile: string;
+  issuerAlgorithm: SignatureAlgorithm;
+  mtu: number;
+  path: HardwarePath;
+  outcome: string;
+  roundTripsToDecision: number;
+  decisionMs: number;
+  /** The phone holds the lock's signed result (one round trip after the decision). */
+  verifiedMs: number;
+  /** Lock compute for the visit (foreground and background, not the idle precomputation), ms. */
+  computeMs: number;
+  /** Idle precomputation after the visit (next key pair and its signature), ms. */
+  idleComputeMs: number;
+  /** Lock compute charge of the visit including the idle precomputation, µC. */
+  chargeMicrocoulombs: number;
+  /** Primitives of the visit, idle precomputation included. */
+  counts: PrimitiveCounts;
+  /** The phone's compute for the attempt on the `phone` profile (estimates), ms; not in decisionMs. */
+  phoneComputeMs: number;
+}
+
+const diff = (after: PrimitiveCounts, before: PrimitiveCounts): PrimitiveCounts => {
+  const out = zeroCounts();
+  for (const key of Object.keys(out) as (keyof PrimitiveCounts)[]) out[key] = after[key] - before[key];
+  return out;
+};
+
+/** One profile, one MTU, one issuer algorithm: the three paths in order on one door. */
+export async function measureHardwarePaths(crypto: CryptoProvider, profile: HardwareProfile, mtu: number, issuerAlgorithm: SignatureAlgorithm, seed = 7): Promise<HardwareCell[]> {
+  const world = new World({ seed, crypto, radio: { connIntervalMs: 15, llPayloadBytesMax: mtu <= 23 ? 27 : 251, rssiNoiseDb: 0 }, hardware: profile, issuerAlgorithm });
+  const door = world.addLock('door', 'Door', { xM: 0, yM: 0 });
+  const phone = world.addPhone('phone', { xM: 1, yM: 0 });
+  world.grant(phone, ['door'], { subject: 'bench' });
+  const cells: HardwareCell[] = [];
+  for (const path of hardwarePaths) {
+    const before = { ...door.lock.meter.total };
+    phone.meter.discard();
+    const phoneBefore = { ...phone.meter.total };
+    const idleBefore = { ...door.lock.meter.idleTotal };
+    const outcome = await world.radio.runUntil(phone.client.unlock({ mtu, allowResume: path === 'repeat' }));
+    await world.radio.advance(6000); // the link drops, the idle refill runs, the bolt relocks
+    const counts = diff(door.lock.meter.total, before);
+    phone.meter.discard();
+    const phoneComputeMs = computeMicroseconds(phoneProfile, diff(phone.meter.total, phoneBefore)) / 1000;
+    const microseconds = computeMicroseconds(profile, counts);
+    const idleMicroseconds = computeMicroseconds(profile, diff(door.lock.meter.idleTotal, idleBefore));
+    cells.push({ profile: profile.name, issuerAlgorithm, mtu, path, outcome: outcome.outcome, roundTripsToDecision: outcome.roundTripsToDecision, decisionMs: outcome.decisionMs, verifiedMs: outcome.verifiedMs, computeMs: (microseconds - idleMicroseconds) / 1000, idleComputeMs: idleMicroseconds / 1000, chargeMicrocoulombs: computeNanocoulombs(profile, microseconds) / 1000, counts, phoneComputeMs });
+  }
+  return cells;
+}
+
+export interface BatteryLife {
+  profile: string;
+  unlocksPerDay: number;
+  /** Share of unlocks that are first unlocks (the rest are repeats on a ticket). */
+  firstShare: number;
+  capacityMah: number;
+  days: number;
+  /** Per day, mC. */
+  perDay: { idle: number; radio: number; crypto: number; motor: number };
+}
+
+/** Days a pack lasts at `unlocksPerDay` (first/repeat mix) on a profile, from a measured first and repeat charge. */
+export function projectBatteryLife(profile: HardwareProfile, cells: HardwareCell[], options: { unlocksPerDay: number; firstShare: number; capacityMah: number }): BatteryLife {
+  const charge = (path: HardwarePath) => cells.find((cell) => cell.profile === profile.name && cell.mtu === 247 && cell.issuerAlgorithm === 'EdDSA' && cell.path === path)!.chargeMicrocoulombs;
+  const n = options.unlocksPerDay;
+  const perDay = {
+    idle: (profile.idleMicroamps * 86_400) / 1000,
+    radio: (n * profile.connectionMicroamps * profile.connectionMs) / 1e6,
+    crypto: (n * (options.firstShare * charge('first') + (1 - options.firstShare) * charge('repeat'))) / 1000,
+    motor: (n * 2 * batteryLoads.motor.microamps * batteryLoads.motor.durationMs) / 1e6,
+  };
+  const totalMc = perDay.idle + perDay.radio + perDay.crypto + perDay.motor;
+  const days = (options.capacityMah * 3600) / totalMc;
+  return { profile: profile.name, unlocksPerDay: n, firstShare: options.firstShare, capacityMah: options.capacityMah, days: Math.round(days), perDay };
+}
+
+export interface HardwareResults {
+  connIntervalMs: number;
+  cells: HardwareCell[];
+  batteryLife: BatteryLife[];
+}
+
+/** `profiles`: built-in names or loaded profiles (a --hardware file); `extra`: more names to compare with. */
+export async function runHardwareBench(crypto: CryptoProvider, profiles: readonly (string | HardwareProfile)[] = lockProfileNames, extra: readonly string[] = []): Promise<HardwareResults> {
+  const list = [...extra, ...profiles].map((entry) => (typeof entry === 'string' ? hardwareProfiles[entry]! : entry));
+  const cells: HardwareCell[] = [];
+  for (const profile of list) for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const) for (const mtu of [23, 247]) cells.push(...(await measureHardwarePaths(crypto, profile, mtu, issuerAlgorithm)));
+  const batteryLife = list.map((profile) => projectBatteryLife(profile, cells, { unlocksPerDay: 10, firstShare: 0.1, capacityMah: 3000 }));
+  return { connIntervalMs: 15, cells, batteryLife };
+}
+
+const fixed = (value: number, digits = 1): string => value.toFixed(digits);
+
+export function renderHardwareMarkdown(results: HardwareResults): string {
+  const lines = [
+    '## Hardware profiles: unlock latency, lock compute and charge',
+    '',
+    'Virtual time at a 15 ms connection interval, from connection established; `npm run bench:hardware` (deterministic: no host timing). Each cell: **decision ms** / verified ms (the phone holds the lock’s signed result) / lock compute ms in the visit / lock compute charge µC (the charge also covers the idle precomputation after the visit: the next ephemeral key pair and its form-3 signature, shown in bench/hardware.json as idleComputeMs). Compute comes from the primitives the firmware model counted, priced on each profile (firmware-model/hardware/profiles.ts; sources and confidence in docs/HARDWARE.md). Issuer signature EdDSA unless stated; the lock always signs its result with Ed25519.',
+    '',
+    '| profile | issuer | MTU | first | hash-only | repeat |',
+    '|---|---|---|---|---|---|',
+  ];
+  const profiles = [...new Set(results.cells.map((cell) => cell.profile))];
+  for (const profile of profiles)
+    for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const)
+      for (const mtu of [23, 247]) {
+        const cell = (path: HardwarePath) => results.cells.find((c) => c.profile === profile && c.issuerAlgorithm === issuerAlgorithm && c.mtu === mtu && c.path === path);
+        if (cell('first') === undefined) continue;
+        const text = (path: HardwarePath) => {
+          const c = cell(path)!;
+          return c.outcome === 'unlocked' ? `**${fixed(c.decisionMs)}** / ${fixed(c.verifiedMs)} / ${fixed(c.computeMs)} / ${fixed(c.chargeMicrocoulombs)}` : `${c.outcome}`;
+        };
+        lines.push(`| ${profile} | ${issuerAlgorithm} | ${mtu} | ${text('first')} | ${text('hash-only')} | ${text('repeat')} |`);
+      }
+  lines.push('', 'Projected battery life, 2×AA lithium (3,000 mAh), 10 unlocks a day (1 first, 9 repeat), motor 2 × 300 mA × 300 ms per unlock (battery.ts):', '', '| profile | days | years | idle mC/day | radio mC/day | crypto mC/day | motor mC/day | crypto share |', '|---|---|---|---|---|---|---|---|');
+  for (const life of results.batteryLife) {
+    const total = life.perDay.idle + life.perDay.radio + life.perDay.crypto + life.perDay.motor;
+    lines.push(`| ${life.profile} | ${life.days.toLocaleString('en-US')} | ${fixed(life.days / 365.25)} | ${fixed(life.perDay.idle)} | ${fixed(life.perDay.radio)} | ${fixed(life.perDay.crypto, 2)} | ${fixed(life.perDay.motor)} | ${fixed((100 * life.perDay.crypto) / total, 2)} % |`);
+  }
+  const at = (profile: string, path: HardwarePath, issuer: SignatureAlgorithm = 'EdDSA') => results.cells.find((c) => c.profile === profile && c.mtu === 247 && c.issuerAlgorithm === issuer && c.path === path);
+  const first = at('nrf52840', 'first');
+  const firstEs = at('nrf52840', 'first', 'ES256');
+  const nordic = ['nrf52840', 'nrf52840-cc310', 'nrf54l15'].map((p) => at(p, 'repeat')).filter((c) => c !== undefined);
+  const life = results.batteryLife.find((l) => l.profile === 'nrf52840');
+  if (first && firstEs && life) {
+    const repeatMax = Math.max(...nordic.map((c) => c.decisionMs));
+    lines.push(
+      '',
+      `Goals (MTU 247): first unlock ≤ 100 ms on nrf52840 — with an ES256 issuer ${firstEs.decisionMs <= 100 ? 'met' : '**missed**'} (${fixed(firstEs.decisionMs)} ms), with an EdDSA issuer ${first.decisionMs <= 100 ? 'met' : '**missed**'} (${fixed(first.decisionMs)} ms); repeat ≤ 35 ms on every Nordic profile — ${repeatMax <= 35 ? 'met' : '**missed**'} (max ${fixed(repeatMax)} ms); battery ≥ 2 years on nrf52840 at 10 unlocks a day — ${life.days >= 730 ? 'met' : '**missed**'} (${fixed(life.days / 365.25)} years).`,
+    );
+  }
+  const phoneAt = (path: HardwarePath) => results.cells.find((c) => c.mtu === 247 && c.issuerAlgorithm === 'EdDSA' && c.path === path)?.phoneComputeMs;
+  if (phoneAt('first') !== undefined) lines.push('', `Phone compute on the \`phone\` profile (all figures estimates, MTU 247): first ${fixed(phoneAt('first')!)} ms, hash-only ${fixed(phoneAt('hash-only')!)} ms, repeat ${fixed(phoneAt('repeat')!)} ms. Counted, not added to the decision times: the radio model lets the phone answer within the connection event (docs/HARDWARE.md).`);
+  lines.push('', '![decision latency per hardware profile](docs/bench-hardware.svg)', '');
+  return lines.join('\n');
+}
+
+/** Grouped horizontal bars: per profile, first / hash-only / repeat decision ms at MTU 247 (EdDSA issuer), compute shaded. */
+export function renderHardwareSvg(results: HardwareResults): string {
+  const rows = results.cells.filter((c) => c.mtu === 247 && c.issuerAlgorithm === 'EdDSA');
+  const width = 720;
+  const left = 210;
+  const rowHeight = 22;
+  const top = 50;
+  const height = top + rows.length * rowHeight + 50;
+  const max = Math.ceil(Math.max(...rows.map((c) => c.decisionMs)) / 100) * 100;
+  const px = (v: number): number => (v / max) * (width - left - 80);
+  const colors: Record<HardwarePath, string> = { first: '#1f6feb', 'hash-only': '#8250df', repeat: '#1a7f37' };
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    '<rect width="100%" height="100%" fill="#fff"/>',
+    '<text x="10" y="22" font-size="15" font-weight="bold">Unlock decision per hardware profile (virtual ms, 15 ms interval, MTU 247)</text>',
+    '<text x="10" y="40" fill="#57606a">bar = decision latency; dark part = lock compute; EdDSA issuer</text>',
+  ];
+  rows.forEach((c, i) => {
+    const y = top + i * rowHeight;
+    parts.push(
+      `<text x="${left - 8}" y="${y + 13}" text-anchor="end">${c.profile} · ${c.path}</text>`,
+      `<rect x="${left}" y="${y + 2}" width="${px(c.decisionMs).toFixed(1)}" height="14" fill="${colors[c.path]}" fill-opacity="0.45"/>`,
+      `<rect x="${left}" y="${y + 2}" width="${px(Math.min(c.computeMs, c.decisionMs)).toFixed(1)}" height="14" fill="${colors[c.path]}"/>`,
+      `<text x="${left + px(c.decisionMs) + 6}" y="${y + 13}">${c.decisionMs.toFixed(0)} ms</text>`,
+    );
+  });
+  const axisY = top + rows.length * rowHeight + 10;
+  for (let v = 0; v <= max; v += max / 5) parts.push(`<line x1="${left + px(v)}" y1="${top}" x2="${left + px(v)}" y2="${axisY}" stroke="#d0d7de"/>`, `<text x="${left + px(v)}" y="${axisY + 14}" text-anchor="middle">${v}</text>`);
+  parts.push('</svg>');
+  return parts.join('\n');
+}

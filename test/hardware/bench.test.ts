@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { nrf52840, nrf52840Cc310, nrf54l15 } from '../../firmware-model/hardware/profiles.ts';
+import { measureHardwarePaths, projectBatteryLife, renderHardwareMarkdown, renderHardwareSvg } from '../../src/harness/bench/hardware.ts';
+import { nodeCrypto } from '../helpers/fixtures.ts';
+
+describe('hardware bench', () => {
+  it('repeat unlocks decide within 35 ms on every Nordic profile; nrf52840 lasts over 2 years at 10 unlocks a day', async () => {
+    const cells = [];
+    for (const profile of [nrf52840, nrf52840Cc310, nrf54l15]) cells.push(...(await measureHardwarePaths(nodeCrypto, profile, 247, 'EdDSA')));
+    for (const cell of cells) expect(cell.outcome).toBe('unlocked');
+    for (const cell of cells.filter((c) => c.path === 'repeat')) expect(cell.decisionMs).toBeLessThanOrEqual(35);
+    const first = cells.find((c) => c.profile === 'nrf52840' && c.path === 'first')!;
+    const hashOnly = cells.find((c) => c.profile === 'nrf52840' && c.path === 'hash-only')!;
+    expect(first.computeMs).toBeGreaterThan(hashOnly.computeMs);
+    // First unlock (EdDSA issuer): 2 ECDH on chunk 0, Ed25519 issuer verify, ES256 holder verify, Ed25519 result signature.
+    expect(first.counts).toMatchObject({ p256Ecdh: 2, ed25519Verify: 1, es256Verify: 1, ed25519Sign: 2, p256KeyGen: 1 });
+    const life = projectBatteryLife(nrf52840, cells, { unlocksPerDay: 10, firstShare: 0.1, capacityMah: 3000 });
+    expect(life.days).toBeGreaterThanOrEqual(730);
+    expect(life.perDay.crypto).toBeGreaterThan(0);
+    const results = { connIntervalMs: 15, cells, batteryLife: [life] };
+    expect(renderHardwareMarkdown(results)).toContain('| nrf52840 | EdDSA | 247 |');
+    expect(renderHardwareSvg(results)).toContain('<svg');
+  });
+});
