@@ -122,5 +122,8 @@ export function applyLockUpdate(lock: Lock, bytes: Uint8Array, nowMs: number, tr
     nowMs,
   );
   if (authority === 'routine') lock.routineUpdates.record(lock.monotonicMs);
+  // A reset starts the routine budget afresh: a thief's updates that filled it must not hold back the
+  // issuer's first routine update of the new epoch (attack 12, F7).
+  else if (reset) lock.routineUpdates.clear();
   return undefined;
 }

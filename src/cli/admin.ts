@@ -5,7 +5,8 @@
  * the server's machine with the key brought in for the occasion; the server itself never reads it.
  */
 import { createServerContext } from '../server/index.ts';
-import { adminKeyFilePath, loadAdminKey } from '../server/issuance/key-file.ts';
+import { existsSync } from 'node:fs';
+import { adminKeyFilePath, KeyFileMissingError, loadAdminKey } from '../server/issuance/key-file.ts';
 import { NotLockAdminKeyError, resetDoor } from '../server/services/lock-reset.ts';
 import { rejectUnknownFlags, stringFlag, UsageError, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
@@ -19,7 +20,15 @@ export async function adminCommand(args: ParsedArgs, context: CommandContext): P
   const dbPath = stringFlag(args, 'db', './latchkey.db');
   if (dbPath === ':memory:') throw new UsageError('--db must be the server\'s database file');
   const adminKeyPath = stringFlag(args, 'admin-key', adminKeyFilePath(dbPath));
-  const server = createServerContext({ dbPath, logLevel: (args.flags.get('log-level') as 'info' | undefined) ?? 'warn' });
+  if (!existsSync(dbPath)) throw new UsageError(`no database ${dbPath}`);
+  let server;
+  try {
+    server = createServerContext({ dbPath, logLevel: (args.flags.get('log-level') as 'info' | undefined) ?? 'warn', createKeys: false });
+  } catch (error) {
+    if (!(error instanceof KeyFileMissingError)) throw error;
+    process.stderr.write(`latchkey: ${error.message}\n`);
+    return exitCodes.failed;
+  }
   try {
     const matches = server.repo.directory.entrancesByIdOrName(door);
     if (matches.length === 0) throw new UsageError(`no door ${JSON.stringify(door)} in ${dbPath}`);

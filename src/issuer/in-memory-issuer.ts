@@ -44,6 +44,8 @@ export class InMemoryIssuer {
   private readonly doorSequences = new Map<string, number>();
   private readonly updateVersions = new Map<string, number>();
   private readonly updateEpochs = new Map<string, number>();
+  /** The floor of each door's last reset: every later update carries it (an administration update of a newer epoch sets the lock's floor absolutely). */
+  private readonly resetFloors = new Map<string, number>();
   private readonly revocations: RevocationEntry[] = [];
   private readonly credentialDoors = new Map<string, string[]>();
 
@@ -152,8 +154,8 @@ export class InMemoryIssuer {
     const lockHex = toHex(lockId);
     this.updateEpochs.set(lockHex, (this.updateEpochs.get(lockHex) ?? 0) + 1);
     const version = this.bumpVersion(lockHex);
-    const state = this.doorState(lockHex, nowS);
-    return issueLockUpdate(this.crypto, this.adminKey, { ...state, sequenceFloor: state.sequenceCeiling, issuer: this.name, issuedAtS: nowS, lockId, version });
+    this.resetFloors.set(lockHex, this.doorSequences.get(lockHex) ?? 1);
+    return issueLockUpdate(this.crypto, this.adminKey, { ...this.doorState(lockHex, nowS), issuer: this.name, issuedAtS: nowS, lockId, version });
   }
 
   /** What every update of the door says: its epoch, revocation snapshot and ceiling. */
@@ -161,7 +163,8 @@ export class InMemoryIssuer {
     return {
       epoch: this.updateEpochs.get(lockHex) ?? 0,
       revoked: this.revocations.filter((entry) => entry.expiresAtS + limits.revocationRetentionS > nowS && (this.credentialDoors.get(toHex(entry.credentialId)) ?? []).includes(lockHex)),
-      sequenceFloor: 0,
+      // Not 0: a time sync (administration key) reaching a lock that missed the reset is a reset itself (attack 12, F4).
+      sequenceFloor: this.resetFloors.get(lockHex) ?? 0,
       sequenceCeiling: this.doorSequences.get(lockHex) ?? 1,
     };
   }

@@ -41,6 +41,8 @@ export class Wallet {
   /** Lock-administration public keys (what verifies administration updates); may equal trustedIssuers. */
   readonly updateKeys: TrustedIssuerKey[];
   readonly tickets = new Map<string, ResumptionTicket>();
+  /** Per lock: visits on which the reset and the routine update did not fit together (they alternate). */
+  private readonly crowdedVisits = new Map<string, number>();
   /** Locks known to hold this phone's credential in their cache: value = credential hash hex. */
   readonly cachedAt = new Map<string, string>();
 
@@ -106,16 +108,23 @@ export class Wallet {
 
   /**
    * What to piggyback, in the order the lock applies it: the administration update, then the
-   * routine update when it is newer and both fit `piggybackBytesMax` (else the administration one
-   * alone: the routine one follows on a later visit).
+   * routine update when it is newer and both fit `piggybackBytesMax`. When they do not fit, visits
+   * alternate between them (reset first): the phone cannot know whether the lock already holds the
+   * reset, and always sending the reset alone would starve a lock that has it of every later
+   * routine update — revocations included (attack 12, F1). Either kind of lock gets what it needs
+   * within two visits.
    */
   updatesFor(lockId: Uint8Array): Uint8Array[] {
-    const slots = this.updates.get(toHex(lockId));
+    const key = toHex(lockId);
+    const slots = this.updates.get(key);
     if (slots === undefined) return [];
     const { administrative, routine } = slots;
     if (administrative === undefined) return routine ? [routine.bytes] : [];
     if (routine === undefined || compareUpdateVersions(routine, administrative) <= 0) return [administrative.bytes];
-    return administrative.bytes.length + routine.bytes.length <= piggybackBytesMax ? [administrative.bytes, routine.bytes] : [administrative.bytes];
+    if (administrative.bytes.length + routine.bytes.length <= piggybackBytesMax) return [administrative.bytes, routine.bytes];
+    const visit = this.crowdedVisits.get(key) ?? 0;
+    this.crowdedVisits.set(key, visit + 1);
+    return visit % 2 === 0 ? [administrative.bytes] : [routine.bytes];
   }
 
   /** The best credential for a door: in scope, the highest supersede sequence. */

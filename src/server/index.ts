@@ -13,7 +13,8 @@ import { createDashboardSessions } from './http/dashboard-session.ts';
 import { redactSecrets, requestForLog } from './http/redact.ts';
 import { instantKeyUrl } from './http/serialize.ts';
 import { createIssuer } from './issuance/issuer.ts';
-import { loadServerSecrets } from './issuance/key-file.ts';
+import { existsSync } from 'node:fs';
+import { adminKeyFilePath, loadServerSecrets } from './issuance/key-file.ts';
 import { demoGuestKey, mintApiKey, provisionDemoHotel } from './provision.ts';
 import { openRepository } from './repository/index.ts';
 import { startVirtualProperty, type VirtualProperty, type VirtualPropertyOptions } from './virtual-property.ts';
@@ -51,7 +52,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function createServerContext(options: { dbPath: string; logLevel?: Level | 'silent'; clock?: () => number; publicBaseUrl?: string; logDestination?: DestinationStream }): ServerContext {
+export function createServerContext(options: { dbPath: string; logLevel?: Level | 'silent'; clock?: () => number; publicBaseUrl?: string; logDestination?: DestinationStream; createKeys?: boolean }): ServerContext {
   // Logs go to stderr: stdout carries the command's own output (the endpoint, --json). Every line
   // is scrubbed of secrets as it is written, and requests are logged without headers (http/redact.ts).
   const log = pino(
@@ -59,7 +60,11 @@ export function createServerContext(options: { dbPath: string; logLevel?: Level 
     options.logDestination ?? stderrLogDestination(),
   );
   const crypto = createNodeProvider();
-  const secrets = loadServerSecrets(crypto, options.dbPath);
+  const secrets = loadServerSecrets(crypto, options.dbPath, process.env, { create: options.createKeys !== false });
+  if (options.createKeys !== false && options.dbPath !== ':memory:' && existsSync(adminKeyFilePath(options.dbPath))) {
+    // The split is worth nothing while the administration secret sits beside the database (attack 12, F5).
+    log.warn({ path: adminKeyFilePath(options.dbPath) }, 'the lock-administration key is still beside the database: move it offline (latchkey admin reset --admin-key reads it from anywhere)');
+  }
   const repo = openRepository(options.dbPath);
   log.debug({ keySource: secrets.source, dbPath: options.dbPath }, 'issuer keys loaded');
   return { repo, issuer: createIssuer(crypto, secrets.issuer), secrets, clock: options.clock ?? Date.now, config: { publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1' }, log };

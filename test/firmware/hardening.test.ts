@@ -530,6 +530,32 @@ describe('update authority: administration keys, epochs, resets (docs/PROTOCOL.m
     expect(deliver(update(issuer, { version: ++version }), epochMs + routineUpdateWindowMs)).toBe('update_applied');
   });
 
+  it('a reset clears the routine window a thief filled: the issuer\'s first routine update of the new epoch applies (attack 12, F7)', () => {
+    const { issuer, admin, lock, update } = splitKeys(33);
+    const deliver = (bytes: Uint8Array, atMs: number) => lock.step({ type: 'maintenance_update', update: bytes }, atMs).find((o) => o.type === 'audit');
+    for (let v = 1; v <= lock.config.routineUpdatesMax; v++) deliver(update(issuer, { version: v }), epochMs + v);
+    expect(lock.routineUpdates.full(lock.monotonicMs)).toBe(true);
+    expect(applyLockUpdate(lock, update(admin, { epoch: 1, version: 1 }), epochMs + 100, undefined)).toBeUndefined();
+    expect(applyLockUpdate(lock, update(issuer, { epoch: 1, version: 2 }), epochMs + 200, undefined)).toBeUndefined();
+    expect(lock.state.updateVersion).toBe(2);
+  });
+
+  it('when the reset and the routine update do not fit one request, visits alternate, so a lock holding the reset still gets revocations (attack 12, F1)', () => {
+    const s = splitKeys(34);
+    const big = Array.from({ length: 30 }, () => ({ credentialId: s.random.bytes(16), expiresAtS: 0xffffffff }));
+    const reset = s.update(s.admin, { epoch: 1, version: 1, revoked: big });
+    const routine = s.update(s.issuer, { epoch: 1, version: 2, revoked: big });
+    const wallet = new Wallet({ crypto, holder: s.guest, trustedIssuers: trustedOf(s.issuer), updateKeys: trustedOf(s.admin) });
+    wallet.carryUpdate(reset);
+    wallet.carryUpdate(routine);
+    const visits = [1, 2, 3, 4].map(() => wallet.updatesFor(s.identity.lockId).map(toHex));
+    expect(visits).toEqual([[toHex(reset)], [toHex(routine)], [toHex(reset)], [toHex(routine)]]);
+    // The lock that has the reset applies the routine update on the second visit.
+    expect(applyLockUpdate(s.lock, reset, epochMs, undefined)).toBeUndefined();
+    expect(applyLockUpdate(s.lock, routine, epochMs, undefined)).toBeUndefined();
+    expect(s.lock.state.updateVersion).toBe(2);
+  });
+
   it('a foreign or old update is refused before any signature is verified', () => {
     const s = splitKeys(31);
     expect(applyLockUpdate(s.lock, s.update(s.admin, { version: 7 }), epochMs, undefined)).toBeUndefined();

@@ -6,7 +6,7 @@
  * top: every guest is refused. A reset signed with the administration key undoes it, reaching the
  * real firmware-model lock the way it would in a hotel: a guest's phone syncs and carries it.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { main } from '../../src/cli/main.ts';
 import { toHex } from '../../src/protocol/bytes.ts';
 import { makeIssuerKey } from '../../src/protocol/issuer-keys.ts';
 import { issueLockUpdate, verifyLockUpdate } from '../../src/protocol/lock-update.ts';
-import { adminKeyFilePath, loadAdminKey } from '../../src/server/issuance/key-file.ts';
+import { adminKeyFilePath, loadAdminKey, loadServerSecrets } from '../../src/server/issuance/key-file.ts';
 import { issuerName } from '../../src/server/issuance/issuer.ts';
 import type { RunningServer } from '../../src/server/index.ts';
 import type { VirtualDoor } from '../../src/server/virtual-property.ts';
@@ -117,5 +117,30 @@ describe('a thief with the issuer key, then an administration reset', () => {
     expect(status).toBe(200);
     const routine = verifyLockUpdate(server.context.issuer.crypto, server.context.repo.directory.entranceById(door.acsEntranceId)!.update_bytes!, server.context.issuer.trusted);
     expect(routine.epoch).toBe(1);
+  });
+});
+
+describe('operator mistakes (attack 12, F2, F5)', () => {
+  it('admin reset on a database whose key file is elsewhere refuses, creating no keys and storing nothing', async () => {
+    const copy = join(dir, 'copy.db');
+    copyFileSync(dbPath, copy);
+    const saved = process.env['LATCHKEY_ISSUER_KEY'];
+    delete process.env['LATCHKEY_ISSUER_KEY'];
+    try {
+      const result = await cli(['admin', 'reset', '--door', 'Room 102', '--db', copy, '--admin-key', adminKeyFilePath(dbPath), '--log-level', 'silent']);
+      expect(result.code).toBe(1);
+    } finally {
+      if (saved !== undefined) process.env['LATCHKEY_ISSUER_KEY'] = saved;
+    }
+    expect(existsSync(`${copy}.keys.json`)).toBe(false);
+    expect(existsSync(adminKeyFilePath(copy))).toBe(false);
+  });
+
+  it('a first start cut short after writing the administration key file starts again (the stray file is replaced)', () => {
+    const fresh = join(dir, 'cut.db');
+    writeFileSync(adminKeyFilePath(fresh), '{"stray":true}', { mode: 0o600 });
+    const secrets = loadServerSecrets(server.context.issuer.crypto, fresh, {});
+    const admin = loadAdminKey(server.context.issuer.crypto, adminKeyFilePath(fresh));
+    expect(toHex(admin.publicKey)).toBe(toHex(secrets.lockAdmin.publicKey));
   });
 });

@@ -53,8 +53,8 @@ const unb64 = (text: unknown, lengthBytes: number, what: string): Uint8Array => 
   return bytes;
 };
 
-function writeSecretFile(path: string, text: string): void {
-  writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+function writeSecretFile(path: string, flag: 'w' | 'wx', text: string): void {
+  writeFileSync(path, text, { mode: 0o600, flag });
   chmodSync(path, 0o600); // the umask may have narrowed it further, never widened: make it exact
 }
 
@@ -90,7 +90,18 @@ function parseKeyFile(crypto: CryptoProvider, text: string, source: ServerSecret
   return { issuer, lockAdmin, tokenSecret: unb64(json.token_secret, 32, 'token_secret'), source };
 }
 
-export function loadServerSecrets(crypto: CryptoProvider, dbPath: string, env: NodeJS.ProcessEnv = process.env): ServerSecrets {
+export class KeyFileMissingError extends Error {
+  constructor(path: string) {
+    super(`no key file ${path} and LATCHKEY_ISSUER_KEY is not set: give the server's own keys (this command never creates them)`);
+    this.name = 'KeyFileMissingError';
+  }
+}
+
+/**
+ * `create: false` (operator tools such as `latchkey admin reset`): never make new keys. A tool that
+ * did would sign with keys no lock trusts and report success (attack 12, F2).
+ */
+export function loadServerSecrets(crypto: CryptoProvider, dbPath: string, env: NodeJS.ProcessEnv = process.env, options: { create?: boolean } = {}): ServerSecrets {
   const fromEnv = env['LATCHKEY_ISSUER_KEY'];
   if (fromEnv !== undefined && fromEnv !== '') return parseKeyFile(crypto, fromEnv, 'env');
   const path = keyFilePath(dbPath);
@@ -101,10 +112,13 @@ export function loadServerSecrets(crypto: CryptoProvider, dbPath: string, env: N
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (options.create === false) throw new KeyFileMissingError(path);
     const fresh = freshKeyFile(crypto);
     text = JSON.stringify(fresh.keyFile);
-    writeSecretFile(adminKeyFilePath(dbPath), JSON.stringify({ note: 'latchkey lock-administration key: signs time syncs, key changes and door resets; the server never reads this file; keep it offline', ...fresh.adminSecret }));
-    writeSecretFile(path, text);
+    // The administration file first, overwriting one a start cut short left behind (no key file
+    // existed, so no lock ever trusted it); then the key file, which must not exist (attack 12, F5).
+    writeSecretFile(adminKeyFilePath(dbPath), 'w', JSON.stringify({ note: 'latchkey lock-administration key: signs time syncs, key changes and door resets; the server never reads this file; keep it offline', ...fresh.adminSecret }));
+    writeSecretFile(path, 'wx', text);
   }
   if ((statSync(path).mode & 0o077) !== 0) throw new Error(`key file ${path} is readable by group or others: chmod 600 it`);
   return parseKeyFile(crypto, text, 'file');
