@@ -21,6 +21,7 @@ const stricter: Record<string, string> = {
   '/acs/entrances/list page_cursor': opaqueCursor,
   '/user_identities/list page_cursor': opaqueCursor,
   '/access_grants/list page_cursor': opaqueCursor,
+  '/acs/credentials/list page_cursor': opaqueCursor,
   '/spaces/create device_ids': nothingToName,
   '/spaces/update device_ids': nothingToName,
   '/client_sessions/create connect_webview_ids': nothingToName,

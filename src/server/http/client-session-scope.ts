@@ -29,14 +29,18 @@ type Input = Record<string, unknown>;
 /** Runs the endpoint's handler (`next`) for a client session, narrowed to what the session may see. */
 export type ScopePolicy = (context: ServerContext, caller: ClientSessionCaller, input: Input, next: (input: Input) => Result) => Result;
 
-const lower = (value: unknown): unknown => (typeof value === 'string' ? value.toLowerCase() : value);
 
 /** Ids the caller asked for, kept only where they are the session's; undefined when not asked. */
 function narrowIds(input: Input, name: string, allowed: readonly string[]): Input {
-  const given = input[name];
+  let given = input[name];
   if (given === undefined) return { ...input, [name]: [...allowed] };
+  // A GET query string gives one id as a bare string (the handler reads it as [id]): narrow it too,
+  // or one foreign id in a query would pass untouched (attack 13, finding 1).
+  if (typeof given === 'string') given = given === '' ? [] : [given];
   if (!Array.isArray(given)) return input; // the handler rejects it with its own message
-  return { ...input, [name]: given.map(lower).filter((id) => typeof id === 'string' && allowed.includes(id)) };
+  // Foreign ids go; items that are no id at all stay, so the handler refuses them (400) as it does
+  // for an API key, instead of their being dropped silently (finding 3).
+  return { ...input, [name]: given.flatMap((id) => (isUuid(id) ? (allowed.includes(id.toLowerCase()) ? [id.toLowerCase()] : []) : [id])) };
 }
 
 /**
@@ -94,7 +98,7 @@ export const clientSessionScope: ReadonlyMap<string, ScopePolicy> = new Map<stri
 
   ['/client_sessions/get', (_context, caller, input, next) => {
     const given = input['client_session_id'];
-    if (given !== undefined && lower(given) !== caller.clientSessionId) throw notFound(`client_session ${String(given)}`);
+    if (given !== undefined && (typeof given === 'string' ? given.toLowerCase() : given) !== caller.clientSessionId) throw notFound(`client_session ${String(given)}`);
     if (input['user_identifier_key'] !== undefined && given === undefined) throw notFound('client_session');
     return next({ client_session_id: caller.clientSessionId });
   }],

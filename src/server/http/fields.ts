@@ -78,6 +78,7 @@ export const endpointFields: Readonly<Record<string, EndpointFields>> = {
   '/client_sessions/grant_access': { honoured: ['client_session_id', 'connect_webview_ids', 'connected_account_ids', 'user_identifier_key', 'user_identity_id', 'user_identity_ids'] },
   '/client_sessions/revoke': { honoured: ['client_session_id'] },
   '/client_sessions/delete': { honoured: ['client_session_id'] },
+  '/acs/credentials/list': { honoured: ['acs_system_id', 'acs_user_id', 'created_before', 'is_multi_phone_sync_credential', 'limit', 'page_cursor', 'search', 'user_identity_id'] },
   '/phones/list': { honoured: ['owner_user_identity_id'], refused: { acs_credential_id: noAcsCredentials } },
   '/phones/get': { honoured: ['device_id'] },
   '/phones/deactivate': { honoured: ['device_id'] },

@@ -283,6 +283,14 @@ export function registerDashboardRoutes(app: FastifyInstance, context: ServerCon
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     let last = '';
     const send = () => {
+      // The key or the sign-in behind this stream may have been revoked or expired since it opened:
+      // the stream ends with it, as the next request would (attack 13, finding 2).
+      try {
+        workspaceOf(request);
+      } catch {
+        end();
+        return;
+      }
       const snapshot = JSON.stringify(dashboardDoors(context, property, workspaceId));
       if (snapshot === last) return;
       last = snapshot;
