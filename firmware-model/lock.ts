@@ -706,7 +706,8 @@ export class Lock {
     return entry;
   }
   rememberCredential(hashHex: string, claims: CredentialClaims, issuerKey: string): void {
-    if (this.credentialCache.size >= limits.credentialCacheMax) this.credentialCache.delete(this.credentialCache.keys().next().value!);
+    // A credential already cached is refreshed in place: evicting for it would push out another phone's entry.
+    if (!this.credentialCache.has(hashHex) && this.credentialCache.size >= limits.credentialCacheMax) this.credentialCache.delete(this.credentialCache.keys().next().value!);
     this.credentialCache.set(hashHex, { claims, issuerKey });
   }
   /**

@@ -23,6 +23,7 @@ import { decodeRequest } from '../../src/protocol/unlock/messages.ts';
 import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult, type FullOutcome, type ResumptionTicket } from '../../src/protocol/unlock/phone-exchange.ts';
 import { challengeCharacteristicOfForm } from '../../src/protocol/gatt.ts';
 import { Wallet } from '../../src/phone/wallet.ts';
+import { limits } from '../../src/protocol/limits.ts';
 import { epochS, makeHolder, makeIssuer, makeLockIdentity, nodeCrypto as crypto, sampleClaims, seeded, trustedOf, type Holder } from '../helpers/fixtures.ts';
 import { readValue } from '../helpers/lock-bench.ts';
 
@@ -449,6 +450,19 @@ describe('the phone on the advertised path', () => {
     const outcome = await world.radio.runUntil(client.unlock({ useAdvertisedChallenge: true }));
     expect(outcome).toMatchObject({ outcome: 'refused', code: 'lock_proof_invalid' });
     expect(recorder.sessions.flat()).toHaveLength(0);
+  });
+});
+
+describe('credential cache', () => {
+  it('remembering a credential that is already cached evicts no other entry (a full cache of 32 keeps every phone)', () => {
+    const identity = makeLockIdentity(seeded(40, 'cache'));
+    const issuer = makeIssuer(crypto, 'EdDSA', seeded(40, 'cache-issuer'));
+    const lock = new Lock({ identity, trustedIssuers: trustedOf(issuer), crypto, random: (n) => seeded(40, 'rng').bytes(n), startMs: epochMs });
+    const claims = sampleClaims(seeded(40, 'claims'), new Uint8Array(33).fill(2), { doors: [{ lockId: identity.lockId, sequence: 1 }] });
+    const hashes = Array.from({ length: limits.credentialCacheMax }, (_, i) => i.toString(16).padStart(64, '0'));
+    for (const hash of hashes) lock.rememberCredential(hash, claims, 'k');
+    lock.rememberCredential(hashes[5]!, claims, 'k'); // not the oldest: the old code evicted hashes[0] for it
+    expect(new Set(lock.credentialCache.keys())).toEqual(new Set(hashes));
   });
 });
 

@@ -51,8 +51,8 @@ export interface LockPathResult {
   operations: PathOperations;
 }
 
-// 30 + the warm-up: below the cache's 32, since re-remembering a cached credential on a full cache
-// evicts the oldest entry even though the credential is already there (firmware-model/lock.ts rememberCredential).
+// 30 + the warm-up: below the cache's 32, so every phone of a batch stays cached (hash-only and
+// resume paths measure cache hits, never a re-verify after an eviction).
 const batchSize = 30;
 const config: Partial<LockConfig> = { failuresMax: 1000 };
 
