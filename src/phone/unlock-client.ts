@@ -127,7 +127,7 @@ export class UnlockClient {
     const staleAdvertised = (status: { code: ErrorCode | undefined; authenticated: boolean }, usedAdvertised: boolean): boolean => usedAdvertised && !status.authenticated && staleCodes.includes(status.code);
     const lockHex = toHex(lockId);
     const ticket = this.wallet.tickets.get(lockHex);
-    const updates = this.wallet.updatesFor(lockId);
+    const updates = this.wallet.updatesFor(lockId, this.nowS());
     let decisionMs = 0;
     let roundTripsToDecision = 0;
     const send = async (message: Uint8Array): Promise<void> => {

@@ -111,10 +111,10 @@ export class Wallet {
    * routine update when it is newer and both fit `piggybackBytesMax`. When they do not fit, visits
    * alternate between them (reset first): the phone cannot know whether the lock already holds the
    * reset, and always sending the reset alone would starve a lock that has it of every later
-   * routine update — revocations included (attack 12, F1). Either kind of lock gets what it needs
-   * within two visits.
+   * routine update — revocations included (attack 12, F1). The turn is the visit count plus the
+   * minute (`nowS`), so a phone that rebuilds its wallet on every page load alternates too.
    */
-  updatesFor(lockId: Uint8Array): Uint8Array[] {
+  updatesFor(lockId: Uint8Array, nowS = 0): Uint8Array[] {
     const key = toHex(lockId);
     const slots = this.updates.get(key);
     if (slots === undefined) return [];
@@ -124,7 +124,7 @@ export class Wallet {
     if (administrative.bytes.length + routine.bytes.length <= piggybackBytesMax) return [administrative.bytes, routine.bytes];
     const visit = this.crowdedVisits.get(key) ?? 0;
     this.crowdedVisits.set(key, visit + 1);
-    return visit % 2 === 0 ? [administrative.bytes] : [routine.bytes];
+    return (visit + Math.floor(nowS / 60)) % 2 === 0 ? [administrative.bytes] : [routine.bytes];
   }
 
   /** The best credential for a door: in scope, the highest supersede sequence. */

@@ -564,6 +564,14 @@ describe('update authority: administration keys, epochs, resets (docs/PROTOCOL.m
     wallet.carryUpdate(routine);
     const visits = [1, 2, 3, 4].map(() => wallet.updatesFor(s.identity.lockId).map(toHex));
     expect(visits).toEqual([[toHex(reset)], [toHex(routine)], [toHex(reset)], [toHex(routine)]]);
+    // A wallet rebuilt for every visit (the web app rebuilds it on each page load) alternates by the minute.
+    const fresh = (nowS: number) => {
+      const rebuilt = new Wallet({ crypto, holder: s.guest, trustedIssuers: trustedOf(s.issuer), updateKeys: trustedOf(s.admin) });
+      rebuilt.carryUpdate(reset);
+      rebuilt.carryUpdate(routine);
+      return rebuilt.updatesFor(s.identity.lockId, nowS).map(toHex);
+    };
+    expect([fresh(epochS), fresh(epochS + 60)]).toContainEqual([toHex(routine)]);
     // The lock that has the reset applies the routine update on the second visit.
     expect(applyLockUpdate(s.lock, reset, epochMs, undefined)).toBeUndefined();
     expect(applyLockUpdate(s.lock, routine, epochMs, undefined)).toBeUndefined();
