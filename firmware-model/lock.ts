@@ -188,10 +188,19 @@ export class Lock {
    * updates. Without `updateKeys` the issuer keys do both, and a stolen issuer key can then take
    * the lock over through updates (docs/PROTOCOL.md §13.2).
    */
-  constructor(options: { identity: LockIdentity; trustedIssuers: TrustedIssuerKey[]; updateKeys?: TrustedIssuerKey[]; crypto: CryptoProvider; random: RandomSource; config?: Partial<LockConfig>; startMs?: number; nv?: NvStorage; hardware?: HardwareProfile }) {
+  /**
+   * Whether the driver holds the lock's responses back by its modelled compute (the virtual radio
+   * does). Only then may the relay bound grow by it: a lock on a real stack (src/ble/lock-peripheral.ts)
+   * answers at once, and a bound grown by compute that never delayed anything is free slack for a
+   * relay — a stranger piling up modelled work stretched it to 9 s (attack on issue 15, finding 2).
+   */
+  readonly computeDelaysResponses: boolean;
+
+  constructor(options: { identity: LockIdentity; trustedIssuers: TrustedIssuerKey[]; updateKeys?: TrustedIssuerKey[]; crypto: CryptoProvider; random: RandomSource; config?: Partial<LockConfig>; startMs?: number; nv?: NvStorage; hardware?: HardwareProfile; computeDelaysResponses?: boolean }) {
     this.identity = options.identity;
     this.config = { ...lockConfigDefaults, ...options.config };
     this.hardware = options.hardware ?? ideal;
+    this.computeDelaysResponses = options.computeDelaysResponses ?? true;
     this.crypto = meteredCrypto(options.crypto, this.meter);
     this.random = options.random;
     this.routineUpdates = new SlidingWindow(this.config.routineUpdatesMax, this.config.routineUpdateWindowMs);
@@ -263,7 +272,7 @@ export class Lock {
     this.cells.drawCompute(this.lastStepCompute.chargeNanocoulombs);
     const readyMs = this.cpu.settle(trueNowMs, this.lastStepCompute);
     const handedOut = this.challengeThisStep as OutstandingChallenge | undefined; // set by handleRead during the step
-    if (handedOut !== undefined) handedOut.computeDelayMs = readyMs - trueNowMs;
+    if (handedOut !== undefined) handedOut.computeDelayMs = this.computeDelaysResponses ? readyMs - trueNowMs : 0;
     return outputs;
   }
 

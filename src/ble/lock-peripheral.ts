@@ -117,6 +117,8 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
     random,
     config: options.config ?? {},
     ...(options.hardware ? { hardware: options.hardware } : {}),
+    // A real stack answers at once: the modelled compute is reported, never waited for, so it must not widen the relay bound.
+    computeDelaysResponses: false,
   });
   let connectionId = 0;
   let relockTimer: NodeJS.Timeout | undefined;
