@@ -174,6 +174,9 @@ export class VirtualRadio {
   private chargeCompute(node: LockNode): void {
     // Scripted stand-ins (the Aliro-shaped bench reader, a scenario's fake lock) report no compute.
     const compute = (node.lock as Partial<Lock>).lastStepCompute ?? idleStepCompute;
+    // Work queued on the CPU dies with the power, as the lock's own account does (else the radio
+    // would delay answers by it while the lock adds nothing to its relay bound: attack on issue 15, F3).
+    if ((node.lock as Partial<Lock>).isPowered === false) node.busyUntilMs = this.nowMs;
     const { foregroundMicroseconds, backgroundMicroseconds } = compute;
     const ready = responseReadyMs(this.nowMs, node.busyUntilMs, compute);
     node.readyAtMs = ready.readyMs;
