@@ -9,7 +9,6 @@ import { Lock, type LockOutput } from '../../firmware-model/lock.ts';
 import { decodePersistentState } from '../../firmware-model/persistent-state.ts';
 import { toHex } from '../../src/protocol/bytes.ts';
 import { issueCredential, type CredentialClaims } from '../../src/protocol/credential.ts';
-import { isLatchkeyError, type ErrorCode } from '../../src/protocol/errors.ts';
 import { publicPart, type IssuerSigningKey } from '../../src/protocol/issuer-keys.ts';
 import { issueLockCertificate, verifyLockCertificate, type LockCertificate } from '../../src/protocol/lock-cert.ts';
 import { issueLockUpdate, verifyLockUpdate } from '../../src/protocol/lock-update.ts';
@@ -24,7 +23,7 @@ import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult,
 import { challengeCharacteristicOfForm } from '../../src/protocol/gatt.ts';
 import { Wallet } from '../../src/phone/wallet.ts';
 import { limits } from '../../src/protocol/limits.ts';
-import { epochS, makeHolder, makeIssuer, makeLockIdentity, nodeCrypto as crypto, sampleClaims, seeded, trustedOf, type Holder } from '../helpers/fixtures.ts';
+import { codeOf, epochS, issueCertificateBytes, makeHolder, makeIssuer, makeLockIdentity, nodeCrypto as crypto, sampleClaims, seeded, trustedOf, type Holder } from '../helpers/fixtures.ts';
 import { readValue } from '../helpers/lock-bench.ts';
 
 const epochMs = epochS * 1000;
@@ -98,15 +97,6 @@ async function resume(lock: Lock, ticket: ResumptionTicket, nowMs: number): Prom
   return { status: openResumeResult(crypto, pending, result), next: pending.ticket };
 }
 
-function codeOf(run: () => unknown): ErrorCode | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (isLatchkeyError(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('1. issuer-key rotation revokes what the retired key signed', () => {
   it('a credential minted with a stolen key K1 opens once; after a K2 update retires K1 its whole, hash-only and ticket paths are all refused, and its huge door sequence did not raise the floor past the ceiling', async () => {
@@ -477,7 +467,7 @@ describe('update authority: administration keys, epochs, resets (docs/PROTOCOL.m
     let verifies = 0;
     const countingCrypto = { ...crypto, verify: (...args: Parameters<typeof crypto.verify>) => (verifies++, crypto.verify(...args)) };
     const lock = new Lock({ identity, trustedIssuers: trustedOf(issuer), updateKeys: trustedOf(admin), crypto: countingCrypto, random: (n) => lockRandom.bytes(n), startMs: epochMs });
-    const cert = verifyLockCertificate(crypto, issueLockCertificate(crypto, issuer, { issuer: 'https://issuer.test', lockId: identity.lockId, signingKey: crypto.publicKeyOf('EdDSA', identity.signingSecret), agreementKey: crypto.publicKeyOf('ES256', identity.agreementSecret), issuedAtS: epochS - 86400, expiresAtS: epochS + 365 * 86400 }), trustedOf(issuer), epochS);
+    const cert = verifyLockCertificate(crypto, issueCertificateBytes(crypto, issuer, identity, epochS - 86400), trustedOf(issuer), epochS);
     const update = (signer: IssuerSigningKey, body: Partial<Parameters<typeof issueLockUpdate>[2]>) => issueLockUpdate(crypto, signer, { issuer: 'https://issuer.test', issuedAtS: epochS, lockId: identity.lockId, version: 1, revoked: [], sequenceFloor: 0, ...body });
     const guest = makeHolder(crypto, random.fork('guest'));
     const credential = (signer: IssuerSigningKey, sequence: number) => issueCredential(crypto, signer, sampleClaims(random, guest.publicKey, { doors: [{ lockId: identity.lockId, sequence }] }));

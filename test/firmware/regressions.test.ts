@@ -12,7 +12,7 @@ import { concatBytes } from '../../src/protocol/bytes.ts';
 import { encodeDeterministic } from '../../src/protocol/cbor.ts';
 import { issueCredential, type CredentialClaims } from '../../src/protocol/credential.ts';
 import { p256SecretFromSeed } from '../../src/protocol/crypto/provider.ts';
-import { issueLockCertificate, verifyLockCertificate, type LockCertificate } from '../../src/protocol/lock-cert.ts';
+import { verifyLockCertificate, type LockCertificate } from '../../src/protocol/lock-cert.ts';
 import { challengeForm, decodeChallenge } from '../../src/protocol/unlock/challenge.ts';
 import { splitIntoChunks } from '../../src/protocol/unlock/chunking.ts';
 import { AeadDirection, certifiedKeysHash, direction, holderSignedBytes, requestKey, transcriptHash1, type Th1Input } from '../../src/protocol/unlock/key-schedule.ts';
@@ -20,7 +20,7 @@ import { action, decodeRequest, decodeResult, encodeRequest, encodeSealedInner, 
 import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult, type FullOutcome, type ResumptionTicket } from '../../src/protocol/unlock/phone-exchange.ts';
 import { challengeCharacteristicOfForm } from '../../src/protocol/gatt.ts';
 import { codeOfWire } from '../../src/protocol/errors.ts';
-import { epochS, makeHolder, makeIssuer, makeLockIdentity, nodeCrypto as crypto, sampleClaims, seeded, trustedOf, type Holder } from '../helpers/fixtures.ts';
+import { epochS, issueCertificateBytes, makeHolder, makeIssuer, makeLockIdentity, nodeCrypto as crypto, sampleClaims, seeded, trustedOf, type Holder } from '../helpers/fixtures.ts';
 import { actuations, readValue } from '../helpers/lock-bench.ts';
 
 const epochMs = epochS * 1000;
@@ -33,15 +33,7 @@ function setup(seed: number) {
   const random = seeded(seed, 'regressions');
   const issuer = makeIssuer(crypto, 'EdDSA', random.fork('issuer'));
   const identity = makeLockIdentity(random.fork('lock'));
-  const certBytes = issueLockCertificate(crypto, issuer, {
-    issuer: 'https://issuer.test',
-    lockId: identity.lockId,
-    signingKey: crypto.publicKeyOf('EdDSA', identity.signingSecret),
-    agreementKey: crypto.publicKeyOf('ES256', identity.agreementSecret),
-    issuedAtS: epochS - 86400,
-    expiresAtS: epochS + 365 * 86400,
-  });
-  const cert = verifyLockCertificate(crypto, certBytes, trustedOf(issuer), epochS);
+  const cert = verifyLockCertificate(crypto, issueCertificateBytes(crypto, issuer, identity, epochS - 86400), trustedOf(issuer), epochS);
   const lockRandom = random.fork('lock-rng');
   const lock = new Lock({ identity, trustedIssuers: trustedOf(issuer), crypto, random: (n) => lockRandom.bytes(n) });
   const guest = makeHolder(crypto, random.fork('guest'));

@@ -6,6 +6,7 @@
 import { createNodeProvider } from '../../src/protocol/crypto/node.ts';
 import { p256SecretFromSeed, type CryptoProvider, type SignatureAlgorithm } from '../../src/protocol/crypto/provider.ts';
 import type { CredentialClaims } from '../../src/protocol/credential.ts';
+import { isLatchkeyError, type ErrorCode } from '../../src/protocol/errors.ts';
 import { makeIssuerKey, publicPart, type IssuerSigningKey, type TrustedIssuerKey } from '../../src/protocol/issuer-keys.ts';
 import { issueLockCertificate, type LockCertificate } from '../../src/protocol/lock-cert.ts';
 import { createSeededRandom, type SeededRandom } from '../../src/protocol/random.ts';
@@ -73,4 +74,15 @@ export function sampleClaims(random: SeededRandom, holderKey: Uint8Array, overri
     doors: [{ lockId: random.bytes(8), sequence: 1 }],
     ...overrides,
   };
+}
+
+/** The stable error code `run` throws, or undefined when it returns (anything not a LatchkeyError is rethrown). */
+export function codeOf(run: () => unknown): ErrorCode | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (isLatchkeyError(error)) return error.code;
+    throw error;
+  }
+  return undefined;
 }

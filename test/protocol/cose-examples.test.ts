@@ -25,7 +25,7 @@ import { createNobleProvider } from '../../src/protocol/crypto/noble.ts';
 import { createNodeProvider } from '../../src/protocol/crypto/node.ts';
 import { isHighS, type CryptoProvider } from '../../src/protocol/crypto/provider.ts';
 import { headerLabel, parseSign1, signSign1, toBeSigned, verifySign1Signature } from '../../src/protocol/cose.ts';
-import { isLatchkeyError, type ErrorCode } from '../../src/protocol/errors.ts';
+import { codeOf } from '../helpers/fixtures.ts';
 
 const b64url = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64url'));
 
@@ -58,15 +58,6 @@ function lowSTwin(signature: Uint8Array): Uint8Array {
   return concatBytes(signature.subarray(0, 32), fromHex((p256Order - s).toString(16).padStart(64, '0')));
 }
 
-function codeOf(run: () => unknown): ErrorCode | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (isLatchkeyError(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 const providers: CryptoProvider[] = [createNodeProvider(), createNobleProvider()];
 

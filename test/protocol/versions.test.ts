@@ -4,18 +4,9 @@
  * refusal (mutation testing: `if (common === 0)` → `if (false)` survived the fast tests).
  */
 import { describe, expect, it } from 'vitest';
-import { isLatchkeyError } from '../../src/protocol/errors.ts';
+import { codeOf } from '../helpers/fixtures.ts';
 import { highestCommonVersion, protocolVersion1, protocolVersion2, supportedVersions } from '../../src/protocol/unlock/versions.ts';
 
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (isLatchkeyError(error)) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('highestCommonVersion', () => {
   it('picks the highest bit both sides have', () => {
