@@ -25,9 +25,6 @@ import { nowIso, nowS, type ServerContext } from '../context.ts';
 import { updateRevocationsMax, type DoorUpdateState } from '../issuance/issuer.ts';
 import type { AccessGrantRow, CredentialRow, EntranceRow } from '../repository/index.ts';
 
-/** A revocation stays listed this long after its credential's expiry (why: `limits.revocationRetentionS`). */
-export const revocationKeptAfterExpiryS = limits.revocationRetentionS;
-
 export function revokeCredentials(context: ServerContext, credentials: readonly CredentialRow[]): void {
   const { grants } = context.repo;
   const at = nowIso(context);
@@ -58,7 +55,8 @@ export function doorSnapshot(context: ServerContext, entranceId: string): { entr
   let entrance = directory.entranceById(entranceId);
   assert(entrance !== undefined, `entrance ${entranceId} exists`);
   const now = nowS(context);
-  const live = (door: EntranceRow) => grants.liveRevocationsOfLock(entranceId, now - revocationKeptAfterExpiryS, door.sequence_floor, updateRevocationsMax + 1);
+  // Listed past expiry for limits.revocationRetentionS (why: limits.ts).
+  const live = (door: EntranceRow) => grants.liveRevocationsOfLock(entranceId, now - limits.revocationRetentionS, door.sequence_floor, updateRevocationsMax + 1);
   let revoked = live(entrance);
   if (revoked.length > updateRevocationsMax) {
     raiseDoorFloor(context, entrance);
