@@ -121,7 +121,12 @@ export interface BenchOptions {
 class Throttle {
   private profile: NetworkProfile | undefined;
   private readonly workerSessions: string[] = [];
-  private constructor(private readonly pageSession: CDPSession, private readonly browserSession: CDPSession) {}
+  private readonly pageSession: CDPSession;
+  private readonly browserSession: CDPSession;
+  private constructor(pageSession: CDPSession, browserSession: CDPSession) {
+    this.pageSession = pageSession;
+    this.browserSession = browserSession;
+  }
 
   static async attach(page: Page): Promise<Throttle> {
     const pageSession = await page.context().newCDPSession(page);
