@@ -10,6 +10,7 @@ import type { HolderSigner } from '../protocol/unlock/phone-exchange.ts';
 import { storeDelete, storeGet, storePut } from './store.ts';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
 import type { Customization } from './branding.ts';
+import { openedChallengeTiming, openedTokenTiming } from './shell.ts';
 
 export interface Bundle {
   device_id: string;
@@ -56,11 +57,12 @@ async function step<T>(name: LinkStep, call: Promise<T>): Promise<T> {
   }
 }
 
-async function post<T>(path: string, body: unknown, token?: string): Promise<T> {
+async function post<T>(path: string, body: unknown, token?: string, timeoutMs?: number): Promise<T> {
   const response = await fetch(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
+    ...(timeoutMs !== undefined ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
   });
   const json = (await response.json().catch(() => ({}))) as { ok?: boolean; error?: { type?: string; message?: string } } & T;
   if (!response.ok || json.ok !== true) throw new ApiRefusal(response.status, json.error?.type ?? 'unknown', json.error?.message ?? `HTTP ${response.status}`);
@@ -74,8 +76,8 @@ const linkKey = (instantKeyUrl: string): string => `link:${new URL(instantKeyUrl
  * Registers this browser's holder key: a fresh server challenge signed by the key itself
  * (src/phone/registration-proof.ts), so the server knows the page holds the key it registers.
  */
-async function registerHolder(token: string, holder: HolderSigner, crypto: CryptoProvider) {
-  const { challenge } = await post<{ challenge: string }>('/instant_key_app/phones/challenge', {}, token);
+async function registerHolder(token: string, holder: HolderSigner, crypto: CryptoProvider, given?: string) {
+  const challenge = given ?? (await post<{ challenge: string }>('/instant_key_app/phones/challenge', {}, token)).challenge;
   const message = registrationSignedBytes(crypto, { challenge: fromBase64Url(challenge), sessionToken: token, holderPublicKey: holder.publicKey });
   const signature = await holder.sign(message);
   return post<{ phone: { device_id: string }; bundle: Bundle }>(
@@ -88,51 +90,96 @@ async function registerHolder(token: string, holder: HolderSigner, crypto: Crypt
   );
 }
 
-const syncOf = (stored: LinkSession) => step('sync', post<{ bundle: Bundle }>('/instant_key_app/sync', { device_id: stored.deviceId }, stored.token));
+const syncOf = (stored: LinkSession, timeoutMs?: number) => step('sync', post<{ bundle: Bundle }>('/instant_key_app/sync', { device_id: stored.deviceId }, stored.token, timeoutMs));
 
 /**
- * The bundle for this link on this browser: sync when registered before, else open + register.
- * `source` says where it came from; 'stored' means the network failed and the last copy is used.
+ * What the server sent with this page when it opened the link for a first visit (src/web/serve.ts,
+ * `PageExtras.opened`): the link's session token and a fresh registration challenge, as Server-Timing
+ * entries of the navigation. Absent when the page came from the service worker's cache.
+ */
+export function openedWithPage(): { token: string; challenge: string } | undefined {
+  const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  const timing = navigation?.serverTiming ?? [];
+  const token = timing.find((entry) => entry.name === openedTokenTiming)?.description;
+  const challenge = timing.find((entry) => entry.name === openedChallengeTiming)?.description;
+  return token && challenge ? { token, challenge } : undefined;
+}
+
+/**
+ * First visit on this browser: register the holder key. When the page came with the link opened,
+ * that is one round trip (phones/register); otherwise — or if that answer is a refusal (a used
+ * challenge) — open, challenge and register as before, so a refusal says why from `open`.
+ */
+export async function registerLink(instantKeyUrl: string, holder: HolderSigner, crypto: CryptoProvider): Promise<Bundle> {
+  const key = linkKey(instantKeyUrl);
+  const opened = openedWithPage();
+  let registered: { token: string; phone: { device_id: string }; bundle: Bundle } | undefined;
+  if (opened !== undefined) {
+    registered = await registerHolder(opened.token, holder, crypto, opened.challenge).then(
+      (answer) => ({ token: opened.token, ...answer }),
+      (error: unknown) => {
+        if (error instanceof ApiRefusal) return undefined;
+        throw error;
+      },
+    );
+  }
+  if (registered === undefined) {
+    const { client_session_token: token } = await step('open', post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl }));
+    registered = { token, ...(await step('register', registerHolder(token, holder, crypto))) };
+  }
+  await storePut(key, { token: registered.token, deviceId: registered.phone.device_id, bundle: registered.bundle });
+  return registered.bundle;
+}
+
+/**
+ * Syncs a registered link (`timeoutMs` bounds each call: a page showing stored keys does not wait
+ * on lie-fi). Resolves with the fresh bundle (stored), or throws: an ApiRefusal when this device was
+ * removed or the link is gone (the stored keys are then deleted; `step` says which), anything else
+ * when the network failed (the stored keys stay).
  * A session idle past its deadline (401) is woken by opening the link again, then synced once more.
  */
-export async function loadBundle(instantKeyUrl: string, holder: HolderSigner, crypto: CryptoProvider): Promise<{ bundle: Bundle; source: 'registered' | 'synced' | 'stored' }> {
+export async function syncLink(instantKeyUrl: string, stored: LinkSession, timeoutMs?: number): Promise<Bundle> {
   const key = linkKey(instantKeyUrl);
-  const stored = await storeGet<LinkSession>(key);
-  if (stored !== undefined) {
+  try {
+    let synced: { bundle: Bundle };
     try {
-      let synced: { bundle: Bundle };
-      try {
-        synced = await syncOf(stored);
-      } catch (error) {
-        if (!(error instanceof ApiRefusal) || error.status !== 401) throw error;
-        // Opening a live link moves its session's idle deadline on; a dead link answers 404 below.
-        await post('/instant_key_app/open', { instant_key_url: instantKeyUrl }).catch(() => undefined);
-        synced = await syncOf(stored);
-      }
-      const { bundle } = synced;
-      await storePut(key, { ...stored, bundle });
-      return { bundle, source: 'synced' };
+      synced = await syncOf(stored, timeoutMs);
     } catch (error) {
-      if (error instanceof ApiRefusal) {
-        // This device was deactivated (or the link revoked): its stored keys are dead, forget them.
-        if (error.status === 404 || error.status === 401) {
-          await storeDelete(key);
-          // Which is it: the link itself is gone (revoked, expired), or only this device was removed?
-          const linkGone = await post('/instant_key_app/open', { instant_key_url: instantKeyUrl }).then(
-            () => undefined,
-            (openError: unknown) => (openError instanceof ApiRefusal && (openError.status === 404 || openError.status === 401) ? openError : undefined),
-          );
-          if (linkGone !== undefined) throw Object.assign(linkGone, { step: 'open' as const });
-        }
-        throw error;
-      }
-      return { bundle: stored.bundle, source: 'stored' }; // offline: the keys we have still open doors
+      if (!(error instanceof ApiRefusal) || error.status !== 401) throw error;
+      // Opening a live link moves its session's idle deadline on; a dead link answers 404 below.
+      await post('/instant_key_app/open', { instant_key_url: instantKeyUrl }, undefined, timeoutMs).catch(() => undefined);
+      synced = await syncOf(stored, timeoutMs);
     }
+    await storePut(key, { ...stored, bundle: synced.bundle });
+    return synced.bundle;
+  } catch (error) {
+    if (error instanceof ApiRefusal && (error.status === 404 || error.status === 401)) {
+      // This device was deactivated (or the link revoked): its stored keys are dead, forget them.
+      await storeDelete(key);
+      // Which is it: the link itself is gone (revoked, expired), or only this device was removed?
+      const linkGone = await post('/instant_key_app/open', { instant_key_url: instantKeyUrl }).then(
+        () => undefined,
+        (openError: unknown) => (openError instanceof ApiRefusal && (openError.status === 404 || openError.status === 401) ? openError : undefined),
+      );
+      if (linkGone !== undefined) throw Object.assign(linkGone, { step: 'open' as const });
+    }
+    throw error;
   }
-  const opened = await step('open', post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl }));
-  const registered = await step('register', registerHolder(opened.client_session_token, holder, crypto));
-  await storePut(key, { token: opened.client_session_token, deviceId: registered.phone.device_id, bundle: registered.bundle });
-  return { bundle: registered.bundle, source: 'registered' };
+}
+
+/**
+ * The bundle for this link on this browser: sync when registered before, else register.
+ * `source` says where it came from; 'stored' means the network failed and the last copy is used.
+ */
+export async function loadBundle(instantKeyUrl: string, holder: HolderSigner, crypto: CryptoProvider, timeoutMs?: number): Promise<{ bundle: Bundle; source: 'registered' | 'synced' | 'stored' }> {
+  const stored = await storeGet<LinkSession>(linkKey(instantKeyUrl));
+  if (stored === undefined) return { bundle: await registerLink(instantKeyUrl, holder, crypto), source: 'registered' };
+  try {
+    return { bundle: await syncLink(instantKeyUrl, stored, timeoutMs), source: 'synced' };
+  } catch (error) {
+    if (error instanceof ApiRefusal) throw error;
+    return { bundle: stored.bundle, source: 'stored' }; // offline: the keys we have still open doors
+  }
 }
 
 /** This link's stored session on this browser (token, phone id, last bundle), if it registered. */

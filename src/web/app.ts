@@ -14,8 +14,8 @@ import type { CryptoProvider } from '../protocol/crypto/provider.ts';
 import type { HolderSigner } from '../protocol/unlock/phone-exchange.ts';
 import { Wallet } from '../phone/wallet.ts';
 import { UnlockClient } from '../phone/unlock-client.ts';
-import { ApiRefusal, loadBundle, type Bundle } from './api.ts';
-import { recordUnlockAttempt, uploadAuditQueue, uploadAuditWhenOnline } from './audit-queue.ts';
+import { ApiRefusal, registerLink, storedLinkSession, syncLink, type Bundle, type LinkSession } from './api.ts';
+import { recordUnlockAttempt, uploadAuditWhenOnline } from './audit-queue.ts';
 import { fromBase64Url } from './base64url.ts';
 import { bluetoothOf } from './bluetooth-types.ts';
 import { applyCustomization, logoSource } from './branding.ts';
@@ -168,6 +168,21 @@ async function startSimulator(simulator: SimulatedBluetooth): Promise<void> {
   document.body.dataset.simStanding = standing ?? '';
 }
 
+/** A returning guest's page shows the stored keys at once; the sync behind it gives up after this. */
+const backgroundSyncTimeoutMs = 6_000;
+const resyncRetryMs = 3_000;
+
+/** The link is dead or this device was removed: say so, and leave nothing to tap. */
+function showLinkError(error: unknown): void {
+  const { headline, feedback } = linkFeedback(error instanceof ApiRefusal ? error : undefined);
+  element('identity').textContent = headline;
+  show(feedback);
+  element<HTMLElement>('doors-heading').hidden = true;
+  element<HTMLUListElement>('doors').replaceChildren();
+  element<HTMLButtonElement>('unlock-nearby').hidden = true;
+  document.body.dataset.ready = 'error';
+}
+
 async function main(): Promise<void> {
   const simToken = simulatorToken();
   let simulated: SimulatedBluetooth | undefined;
@@ -188,91 +203,122 @@ async function main(): Promise<void> {
   const bluetooth = simulated ?? bluetoothOf(navigator);
   if (bluetooth === undefined) show(unsupportedFeedback);
   const crypto = createNobleProvider();
-  const holder = await browserHolder();
+  const link = location.origin + location.pathname;
+  const [holder, stored] = await Promise.all([browserHolder(), storedLinkSession(link)]);
   let bundle: Bundle;
-  let source: string;
   try {
-    ({ bundle, source } = await loadBundle(location.origin + location.pathname, holder, crypto));
+    // A returning guest's keys are on this device: no network before the doors are listed.
+    bundle = stored?.bundle ?? (await registerLink(link, holder, crypto));
   } catch (error) {
-    const { headline, feedback } = linkFeedback(error instanceof ApiRefusal ? error : undefined);
-    element('identity').textContent = headline;
-    show(feedback);
-    element<HTMLElement>('doors-heading').hidden = true;
-    element<HTMLButtonElement>('unlock-nearby').hidden = true;
-    document.body.dataset.ready = 'error';
-    return;
+    return showLinkError(error);
   }
-  const { wallet, doors } = walletFromBundle(bundle, holder, crypto);
-  applyCustomization(bundle.customization);
-  element('identity').textContent = `${doors.length} door${doors.length === 1 ? '' : 's'} on this key`;
-  element('status').textContent = source === 'stored' ? 'Offline: using the keys saved on this device.' : '';
-  if (bluetooth === undefined) {
-    renderDoors(doors, () => undefined, false);
-    document.body.dataset.ready = 'true';
-    return;
-  }
-  const transport = new WebBluetoothTransport({ bluetooth });
-  const client = new UnlockClient({ wallet, crypto, random: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)), transport });
-  const unlock = unlocker({ transport, client, doors, radioTimeMs: simulated && (() => simulated.radioTimeMs()) });
+  const keys = new KeyRing(bundle, holder, crypto);
   const nearby = element<HTMLButtonElement>('unlock-nearby');
-  nearby.disabled = doors.length === 0;
-  nearby.addEventListener('click', () => unlock(undefined));
-  renderDoors(doors, (door) => unlock(door), true);
+  let unlock: ((door: Door | undefined) => void) | undefined;
+  if (bluetooth !== undefined) {
+    const transport = new WebBluetoothTransport({ bluetooth });
+    unlock = unlocker({ transport, keys, random: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)), radioTimeMs: simulated && (() => simulated.radioTimeMs()) });
+    nearby.addEventListener('click', () => unlock!(undefined));
+  }
+  const render = () => {
+    const { doors } = keys;
+    applyCustomization(keys.bundle.customization);
+    element('identity').textContent = `${doors.length} door${doors.length === 1 ? '' : 's'} on this key`;
+    nearby.disabled = unlock === undefined || doors.length === 0;
+    renderDoors(doors, (door) => unlock?.(door), unlock !== undefined);
+  };
+  render();
   document.body.dataset.ready = 'true';
+  if (bluetooth === undefined) return;
   offline(logoSource(bundle.customization, location.origin));
-  uploadAuditWhenOnline(location.origin + location.pathname); // unlock records queued earlier (offline)
-  if (source === 'stored') resyncWhenOnline(holder, crypto);
+  if (stored !== undefined) syncInBackground(link, stored, keys, render);
+  else uploadAuditWhenOnline(link); // unlock records queued earlier (offline)
 }
 
-const resyncRetryMs = 3_000;
+/** The wallet, doors and unlock client of the current bundle; a sync replaces them between taps. */
+class KeyRing {
+  bundle: Bundle;
+  wallet!: Wallet;
+  doors!: Door[];
+  private readonly holder: Wallet['holder'];
+  private readonly crypto: ReturnType<typeof createNobleProvider>;
+  constructor(bundle: Bundle, holder: Wallet['holder'], crypto: ReturnType<typeof createNobleProvider>) {
+    this.bundle = bundle;
+    this.holder = holder;
+    this.crypto = crypto;
+    this.replace(bundle);
+  }
+
+  get cryptoProvider(): ReturnType<typeof createNobleProvider> {
+    return this.crypto;
+  }
+
+  replace(bundle: Bundle): void {
+    this.bundle = bundle;
+    ({ wallet: this.wallet, doors: this.doors } = walletFromBundle(bundle, this.holder, this.crypto));
+  }
+}
 
 /**
- * Loaded offline: once the network is back (the 'online' event, or a retry every few seconds: a
- * page loaded offline does not always get the event), sync — new grants, revocation updates to carry
- * to the locks — then reload the page with the fresh bundle, never in the middle of an unlock.
+ * Behind the stored keys: sync (new grants, revocation updates to carry to the locks) with a short
+ * timeout; when it fails, retry on the 'online' event and every few seconds (a page loaded offline
+ * does not always get the event). A changed bundle replaces the keys in place, never during an
+ * unlock; a refusal (link revoked, device removed) replaces the page with what happened.
  */
-function resyncWhenOnline(holder: HolderSigner, crypto: CryptoProvider): void {
+function syncInBackground(link: string, stored: LinkSession, keys: KeyRing, render: () => void): void {
   let running = false;
   let done = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const whenIdle = (action: () => void) => (element('feedback').dataset.state === 'working' ? setTimeout(() => whenIdle(action), 500) : action());
   const attempt = async () => {
     if (running || done) return;
     running = true;
     try {
-      const { source } = await loadBundle(location.origin + location.pathname, holder, crypto);
-      if (source === 'stored') return; // still offline
-      await uploadAuditQueue(location.origin + location.pathname); // before the reload cuts it short
-    } catch {
-      // Refused (link revoked, device removed): the reload shows the page that says so.
+      const bundle = await syncLink(link, stored, backgroundSyncTimeoutMs);
+      done = true;
+      clearInterval(timer);
+      element('status').textContent = '';
+      if (JSON.stringify(bundle) !== JSON.stringify(keys.bundle)) whenIdle(() => { keys.replace(bundle); render(); });
+      uploadAuditWhenOnline(link);
+    } catch (error) {
+      if (error instanceof ApiRefusal) {
+        done = true;
+        clearInterval(timer);
+        whenIdle(() => showLinkError(error));
+        return;
+      }
+      element('status').textContent = 'Offline: using the keys saved on this device.';
+      timer ??= setInterval(() => void attempt(), resyncRetryMs);
     } finally {
       running = false;
     }
-    done = true;
-    clearInterval(timer);
-    const reloadWhenIdle = () => (element('feedback').dataset.state === 'working' ? setTimeout(reloadWhenIdle, 500) : location.reload());
-    reloadWhenIdle();
   };
-  const timer = setInterval(() => void attempt(), resyncRetryMs);
   window.addEventListener('online', () => void attempt());
+  void attempt();
 }
 
 /** The app shell (and the workspace's logo) into the service worker's cache; `body[data-offline]` says whether it worked. */
 function offline(logo: string | undefined): void {
-  const script = document.querySelector<HTMLScriptElement>('script[src]')?.getAttribute('src') ?? '/ik-app/app.js';
   const sameOriginLogo = logo?.startsWith(`${location.origin}/ik/logo/`) ? [logo] : [];
-  keepShellOffline(script, sameOriginLogo).then(
+  keepShellOffline(sameOriginLogo).then(
     (ok) => (document.body.dataset.offline = ok ? 'ready' : 'unsupported'),
     () => (document.body.dataset.offline = 'failed'),
   );
 }
 
 /** The tap handler: chooser first (it needs the click's user activation), then the exchange. */
-function unlocker(context: { transport: WebBluetoothTransport; client: UnlockClient; doors: Door[]; radioTimeMs: (() => number) | undefined }): (door: Door | undefined) => void {
+function unlocker(context: { transport: WebBluetoothTransport; keys: KeyRing; random: (n: number) => Uint8Array; radioTimeMs: (() => number) | undefined }): (door: Door | undefined) => void {
   let busy = false;
-  const byLock = new Map(context.doors.map((door) => [toHex(door.lockId), door]));
-  const known = context.doors.map((door) => door.lockId);
+  // One client per wallet: its resumption tickets live as long as the keys they came with.
+  let client: { wallet: Wallet; client: UnlockClient } | undefined;
   return (door) => {
     if (busy) return;
     busy = true;
+    const { wallet, doors } = context.keys;
+    if (client?.wallet !== wallet) client = { wallet, client: new UnlockClient({ wallet, crypto: context.keys.cryptoProvider, random: context.random, transport: context.transport }) };
+    const unlockClient = client.client;
+    const byLock = new Map(doors.map((entry) => [toHex(entry.lockId), entry]));
+    const known = doors.map((entry) => entry.lockId);
     const tapped = performance.now();
     const radioAtTap = context.radioTimeMs?.(); // simulator mode: virtual radio time
     const chooser = context.transport.chooseLock(door === undefined ? undefined : lockNameOf(door.lockId));
@@ -285,7 +331,7 @@ function unlocker(context: { transport: WebBluetoothTransport; client: UnlockCli
         if (lockId === undefined) return show(refusalFeedback('credential_wrong_door', { name: device.name ? `this door (${device.name})` : 'this door' }));
         const target = byLock.get(toHex(lockId))!;
         context.transport.useDevice(device, lockId);
-        const outcome = await context.client.unlock({ lockId, mtu: webMtu, useAdvertisedChallenge: false, timeoutMs: unlockTimeoutMs });
+        const outcome = await unlockClient.unlock({ lockId, mtu: webMtu, useAdvertisedChallenge: false, timeoutMs: unlockTimeoutMs });
         const done = performance.now();
         void recordUnlockAttempt(location.origin + location.pathname, lockId, outcome); // the audit queue (offline too)
         const virtualMs = radioAtTap === undefined ? undefined : context.radioTimeMs!() - radioAtTap;

@@ -1,20 +1,45 @@
+import { brandVariables, type Customization } from './branding.ts';
+
+export const webManifestPath = '/ik/manifest.webmanifest';
+export const iconPath = '/ik-app/icon.svg';
+/** The default header colour (latchkey blue), also the browser's theme colour without a profile. */
+const defaultBrand = '#1f4e9c';
+
+/** A key on a rounded square, in latchkey blue (also the favicon). */
+export const iconSvg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96"><rect width="96" height="96" rx="20" fill="${defaultBrand}"/><circle cx="34" cy="48" r="16" fill="none" stroke="#fff" stroke-width="8"/><path d="M50 48h30M70 48v12M80 48v9" stroke="#fff" stroke-width="8" stroke-linecap="round"/></svg>
+`;
+
+/** The web app manifest: installable, opens standalone at the link it was installed from. */
+export function webManifest(): string {
+  return `${JSON.stringify({ name: 'Instant Key', short_name: 'Key', start_url: '.', scope: '/ik/', display: 'standalone', background_color: '#f4f5f7', theme_color: defaultBrand, icons: [{ src: iconPath, sizes: 'any', type: 'image/svg+xml', purpose: 'any' }] })}\n`;
+}
+
+const escapeAttribute = (text: string) => text.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+
 /**
- * The Instant Key page's HTML and CSS (static; the behaviour is the bundle built from app.ts).
+ * The Instant Key page's HTML and CSS, with the bundle built from app.ts inlined (one request to a
+ * usable page). The workspace's colours are inlined too (CSS variables and theme-color), so the first
+ * paint already wears them; the page applies them again from the bundle it syncs.
  * Phone-first: one column, 48 px touch targets, system fonts, colours with a contrast ratio of at
  * least 4.5:1 against their background (WCAG 2.1 AA), visible keyboard focus. The workspace's
  * colours come in as CSS variables (src/web/branding.ts), each with its own black-or-white text.
  */
-export function instantKeyPageHtml(scriptUrl: string): string {
+export function instantKeyPageHtml(input: { script: string; customization?: Customization | undefined }): string {
+  const variables = Object.entries(brandVariables(input.customization)).map(([name, value]) => `${name}: ${value};`).join(' ');
+  const theme = brandVariables(input.customization)['--brand'] ?? defaultBrand;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
+<meta name="theme-color" content="${escapeAttribute(theme)}">
+<link rel="manifest" href="${webManifestPath}">
+<link rel="icon" href="${iconPath}" type="image/svg+xml">
 <title>Your Instant Key</title>
 <style>
-:root { --ink: #1a1a1a; --muted: #4a4a4a; --line: #d0d0d0; --brand: #1f4e9c; --brand-ink: #ffffff; --accent: #e6edf8; --accent-ink: #153a75; }
-* { box-sizing: border-box; }
+:root { --ink: #1a1a1a; --muted: #4a4a4a; --line: #d0d0d0; --brand: #1f4e9c; --brand-ink: #ffffff; --accent: #e6edf8; --accent-ink: #153a75; }${variables === '' ? '' : `\n:root { ${variables} }`}
+* { box-sizing: border-box; -webkit-tap-highlight-color: transparent; }
 body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f4f5f7; }
 header { background: var(--brand); color: var(--brand-ink); padding: 20px 16px 16px; }
 #brand-logo { display: block; max-height: 48px; max-width: 70%; margin: 0 0 12px; padding: 6px 10px; background: #fff; border-radius: 8px; }
@@ -60,7 +85,7 @@ ul.doors li { background: #fff; border: 1px solid var(--line); border-radius: 12
   <ul class="doors" id="doors" aria-labelledby="doors-heading"></ul>
   <p id="status"></p>
 </main>
-<script type="module" src="${scriptUrl}"></script>
+<script type="module">${input.script}</script>
 </body>
 </html>
 `;

@@ -3,9 +3,11 @@
  * `serveWebApp` is a plain function the API server can mount in front of its own `/ik/:code`
  * landing page: it answers the page and its bundle, and `undefined` for anything else.
  *
- *   GET /ik/<code>                → the page (text/html)
- *   GET /ik-app/app.js            → the bundle (text/javascript), from app.ts
+ *   GET /ik/<code>                → the page (text/html, the bundle from app.ts inlined)
+ *   GET /ik-app/app.js            → the bundle on its own (pages cached by older versions load it)
  *   GET /ik/sw.js                 → the service worker (scope /ik/), from service-worker.ts
+ *   GET /ik/manifest.webmanifest, /ik-app/icon.svg, /favicon.ico → web app manifest and icon
+ * Every answer has an ETag (304 on If-None-Match) and is gzip or brotli as Accept-Encoding allows.
  *
  * The bundle is built ahead: `npm ci` / `npm install` run the `prepare` script
  * (scripts/build-web.ts), which writes dist/web/ (app.js, sw.js and manifest.json listing every
@@ -18,7 +20,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { instantKeyPageHtml } from './page-html.ts';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import type { Customization } from './branding.ts';
+import { iconPath, iconSvg, instantKeyPageHtml, webManifest, webManifestPath } from './page-html.ts';
+import { openedChallengeTiming, openedTokenTiming } from './shell.ts';
 
 export const webAppScriptPath = '/ik-app/app.js';
 
@@ -26,12 +31,15 @@ export interface WebAppRequest {
   method: string;
   /** Path with or without a query string, e.g. '/ik/abc?x=1'. */
   url: string;
+  /** Request headers (lower-case names): accept-encoding, if-none-match. */
+  headers?: WebAppHeaders;
 }
 
 export interface WebAppResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** Bytes as sent (compressed when content-encoding says so); '' for a 304. */
+  body: string | Buffer;
 }
 
 export interface WebAppBundle {
@@ -56,15 +64,34 @@ function sha256Of(path: string): string {
 
 export const serviceWorkerScriptPath = '/ik/sw.js';
 
+/**
+ * cbor-x's decoder probes `new Function('')` on load (and compiles record readers with it), which a
+ * page without 'unsafe-eval' reports as a CSP violation on every load. Its own no-eval build turns
+ * each `new Function` into `new BlockedFunction` (undefined: the probe fails quietly and the
+ * compiled readers are never made); this does the same to the ES module source. latchkey never
+ * decodes records (src/protocol/cbor.ts: useRecords false, its own decoder).
+ */
+const cborWithoutEval = {
+  name: 'cbor-x-without-eval',
+  setup(build: { onLoad(options: { filter: RegExp }, callback: (args: { path: string }) => { contents: string; loader: 'js' }): void }) {
+    build.onLoad({ filter: /[\\/]cbor-x[\\/]decode\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const contents = source.replaceAll('new Function(', 'new BlockedFunction(');
+      if (contents === source) throw new Error('cbor-x/decode.js has no `new Function(` any more: check the CSP workaround');
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 /** Builds the browser bundle from src/web/app.ts (minified ES module, noble crypto, no Node built-ins). */
 export async function buildWebAppBundle(): Promise<WebAppBundle> {
   const esbuild = await import('esbuild');
-  const { gzipSync } = await import('node:zlib');
   // Both outputs: minified, browser-only, in memory; the page is an ES module, the worker an IIFE.
   const build = (entry: string, format: 'esm' | 'iife') =>
     esbuild.build({
       entryPoints: [fileURLToPath(new URL(entry, import.meta.url))], bundle: true, format, platform: 'browser', target: ['chrome114'], minify: true, write: false,
       legalComments: 'none', logLevel: 'silent', metafile: true, absWorkingDir: packageRoot,
+      plugins: [cborWithoutEval],
     });
   const result = await build('./app.ts', 'esm');
   const code = result.outputFiles[0]!.text;
@@ -119,30 +146,142 @@ export async function loadWebAppBundle(dir = webDistDir): Promise<WebAppBundle> 
 
 let cached: Promise<WebAppBundle> | undefined;
 
-/** The page and bundle for a request, or undefined when the path is not the web app's. */
-export async function serveWebApp(request: WebAppRequest, options: { bundle?: WebAppBundle } = {}): Promise<WebAppResponse | undefined> {
+/** What the API server adds to a link's page (instant-key-app.ts): the workspace's colours, and on a first visit the link opened. */
+export interface PageExtras {
+  /** The workspace's look, inlined as CSS variables so the first paint already wears it. */
+  customization?: Customization | undefined;
+  /**
+   * On an unconditional GET of a live link: the link's client session token and a fresh registration
+   * challenge (what `open` and `phones/challenge` answer), sent as `Server-Timing` entries the page
+   * reads from its navigation entry, so a first visit registers in one API round trip.
+   */
+  opened?: { token: string; challenge: string } | undefined;
+}
+
+export type WebAppHeaders = Record<string, string | string[] | undefined>;
+
+/** The encodings offered for a request's Accept-Encoding (brotli, then gzip; q=0 refuses one). */
+export function chooseEncoding(acceptEncoding: string | undefined): 'br' | 'gzip' | 'identity' {
+  const offered = new Map<string, number>();
+  for (const part of (acceptEncoding ?? '').toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    if (name === undefined || name === '') continue;
+    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    offered.set(name, q === undefined ? 1 : Number(q));
+  }
+  const accepts = (name: string) => (offered.get(name) ?? offered.get('*') ?? 0) > 0;
+  if (accepts('br')) return 'br';
+  if (accepts('gzip')) return 'gzip';
+  return 'identity';
+}
+
+interface Representation {
+  etag: string;
+  identity: Buffer;
+  gzip?: Buffer;
+  br?: Buffer;
+}
+
+/** Compressed copies are made once per distinct body (static text: brotli at its best quality). */
+const representations = new Map<string, Representation>();
+
+function representationOf(body: string): Representation {
+  const identity = Buffer.from(body);
+  const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 22);
+  let found = representations.get(hash);
+  if (found === undefined) {
+    if (representations.size > 64) representations.clear(); // a handful of workspaces' colour variants
+    found = { etag: hash, identity };
+    representations.set(hash, found);
+  }
+  return found;
+}
+
+function encoded(representation: Representation, encoding: 'br' | 'gzip' | 'identity'): Buffer {
+  if (encoding === 'identity') return representation.identity;
+  if (encoding === 'gzip') return (representation.gzip ??= gzipSync(representation.identity, { level: 9 }));
+  return (representation.br ??= brotliCompressSync(representation.identity, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: representation.identity.length } }));
+}
+
+function headerOf(headers: WebAppHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * A static body answered by content: ETag (one per encoding), 304 for a matching If-None-Match,
+ * else the body compressed as the request's Accept-Encoding allows.
+ */
+function answerStatic(request: WebAppRequest, body: string, headers: Record<string, string>): WebAppResponse {
+  const representation = representationOf(body);
+  const encoding = chooseEncoding(headerOf(request.headers, 'accept-encoding'));
+  const etag = `"${representation.etag}${encoding === 'identity' ? '' : `-${encoding}`}"`;
+  const common = { ...headers, etag, vary: 'accept-encoding' };
+  const ifNoneMatch = headerOf(request.headers, 'if-none-match');
+  // Any encoding of the same body matches: the client has this content.
+  if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '').replace(/-(br|gzip)"$/, '"') === `"${representation.etag}"`)) {
+    return { status: 304, headers: common, body: '' };
+  }
+  const bytes = encoded(representation, encoding);
+  return { status: 200, headers: { ...common, ...(encoding === 'identity' ? {} : { 'content-encoding': encoding }) }, body: bytes };
+}
+
+/** The page's CSP: its one inline script by hash (no 'unsafe-inline' for scripts), nothing from elsewhere. */
+function pageCsp(scriptHash: string): string {
+  return `default-src 'self'; script-src 'self' '${scriptHash}'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'`;
+}
+
+const inlineScriptHashes = new WeakMap<WebAppBundle, string>();
+
+function inlineScriptHash(bundle: WebAppBundle): string {
+  let hash = inlineScriptHashes.get(bundle);
+  if (hash === undefined) {
+    // Inlined in <script>: the HTML parser must not see an end tag or a comment opener inside it.
+    if (/<\/script|<!--|<script/i.test(bundle.code)) throw new Error('the web app bundle cannot be inlined: it contains </script, <script or <!--');
+    hash = `sha256-${createHash('sha256').update(bundle.code).digest('base64')}`;
+    inlineScriptHashes.set(bundle, hash);
+  }
+  return hash;
+}
+
+/**
+ * The page and its files for a request, or undefined when the path is not the web app's.
+ *
+ *   GET /ik/<code>          the page: small HTML with the bundle inlined (one request to a usable
+ *                           page: on slow 3G every request costs a 2 s round trip), ETag + no-cache,
+ *                           gzip/brotli; `extras` of the API server (colours, the link opened)
+ *   GET /ik/sw.js           the service worker (ETag, revalidated)
+ *   GET /ik-app/app.js      the bundle on its own, for pages cached by older versions
+ *   GET /ik/manifest.webmanifest, /ik-app/icon.svg, /favicon.ico   the web app manifest and icon
+ */
+export async function serveWebApp(request: WebAppRequest, options: { bundle?: WebAppBundle; extras?: PageExtras } = {}): Promise<WebAppResponse | undefined> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
   const path = request.url.split('?')[0]!;
   const common = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' };
-  if (/^\/ik\/[A-Za-z0-9_-]{1,200}$/.test(path)) {
-    return {
-      status: 200,
-      headers: {
-        ...common,
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'",
-        'referrer-policy': 'no-referrer',
-      },
-      body: instantKeyPageHtml(webAppScriptPath),
-    };
-  }
+  const load = async () => options.bundle ?? (await (cached ??= loadWebAppBundle()));
   if (path === serviceWorkerScriptPath) {
-    const bundle = options.bundle ?? (await (cached ??= loadWebAppBundle()));
-    return { status: 200, headers: { ...common, 'content-type': 'text/javascript; charset=utf-8', 'service-worker-allowed': '/ik/' }, body: bundle.serviceWorker };
+    return answerStatic(request, (await load()).serviceWorker, { ...common, 'content-type': 'text/javascript; charset=utf-8', 'service-worker-allowed': '/ik/' });
+  }
+  if (path === webManifestPath) return answerStatic(request, webManifest(), { ...common, 'content-type': 'application/manifest+json' });
+  if (path === iconPath || path === '/favicon.ico') return answerStatic(request, iconSvg, { 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=86400', 'content-type': 'image/svg+xml' });
+  if (/^\/ik\/[A-Za-z0-9_-]{1,200}$/.test(path)) {
+    const bundle = await load();
+    const answer = answerStatic(request, instantKeyPageHtml({ script: bundle.code, customization: options.extras?.customization }), {
+      ...common,
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': pageCsp(inlineScriptHash(bundle)),
+      'referrer-policy': 'no-referrer',
+    });
+    const opened = options.extras?.opened;
+    if (opened !== undefined && answer.status === 200) {
+      // Only this browser may keep it: a shared cache must never hand the link's session to another.
+      answer.headers['cache-control'] = 'private, no-cache';
+      answer.headers['server-timing'] = `${openedTokenTiming};desc="${opened.token}", ${openedChallengeTiming};desc="${opened.challenge}"`;
+    }
+    return answer;
   }
   if (path === webAppScriptPath) {
-    const bundle = options.bundle ?? (await (cached ??= loadWebAppBundle()));
-    return { status: 200, headers: { ...common, 'content-type': 'text/javascript; charset=utf-8' }, body: bundle.code };
+    return answerStatic(request, (await load()).code, { ...common, 'content-type': 'text/javascript; charset=utf-8' });
   }
   return undefined;
 }

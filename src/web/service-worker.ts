@@ -1,17 +1,20 @@
 /**
  * The Instant Key page's service worker (served at /ik/sw.js, scope /ik/; built by serve.ts as its
- * own bundle). It keeps the app shell — the page and the bundle — in Cache Storage so the page
- * loads with the network off; the keys themselves are in IndexedDB (src/web/api.ts, holder-key.ts),
- * which the page reads without the network, and the unlock is local Bluetooth.
+ * own bundle). It keeps the app shell — the page, which carries the bundle inline — in Cache Storage
+ * so the page opens at once, with any network or none; the keys themselves are in IndexedDB
+ * (src/web/api.ts, holder-key.ts), which the page reads without the network, and the unlock is
+ * local Bluetooth.
  *
- * GETs of the shell are network first (a new bundle is picked up at once) and fall back to the
- * cache; every link's page is the same HTML, so any cached page answers any /ik/<code>. The
- * workspace's logo (a content-addressed URL) is cache first. API calls (POST) are not touched: the
- * page handles their failure (it uses the stored bundle).
+ * The page is cache first with stale-while-revalidate: a cached page answers at once (every link's
+ * page is the same HTML but for the workspace's colours, so any cached page answers any /ik/<code>),
+ * and behind it a conditional GET (If-None-Match) brings a new version for the next load — a 304
+ * costs a few hundred bytes. Without a cached page the network answers. The workspace's logo and the
+ * icon (content-addressed or long-lived) are cache first. API calls (POST) are not touched: the page
+ * handles their failure (it uses the stored bundle).
  *
  * TypeScript's DOM library has no service-worker scope; the few shapes used are written out here.
  */
-import { shellCacheName, shellPageKey } from './shell.ts';
+import { cacheable, oldShellCacheNames, shellCacheName, shellPageKey } from './shell.ts';
 
 interface ExtendableEventLike extends Event {
   waitUntil(work: Promise<unknown>): void;
@@ -29,14 +32,12 @@ interface ServiceWorkerScopeLike {
 }
 
 const scope = globalThis as unknown as ServiceWorkerScopeLike;
-const scriptPath = '/ik-app/app.js';
 
-type Cached = 'page' | 'script' | 'logo';
+type Cached = 'page' | 'asset';
 
 function isShell(url: URL): Cached | undefined {
   if (url.origin !== scope.location.origin) return undefined;
-  if (url.pathname === scriptPath) return 'script';
-  if (/^\/ik\/logo\/[0-9a-f-]{36}\/[0-9a-f]{16}$/.test(url.pathname)) return 'logo';
+  if (/^\/ik\/logo\/[0-9a-f-]{36}\/[0-9a-f]{16}$/.test(url.pathname) || url.pathname === '/ik-app/icon.svg') return 'asset';
   if (/^\/ik\/[A-Za-z0-9_-]{1,200}$/.test(url.pathname)) return 'page';
   return undefined;
 }
@@ -48,22 +49,27 @@ async function cacheFirst(request: Request): Promise<Response> {
   const cached = await cache.match(key);
   if (cached !== undefined) return cached;
   const response = await fetch(request);
-  if (response.ok) await cache.put(key, response.clone());
+  if (response.ok) await cache.put(key, await cacheable(response.clone()));
   return response;
 }
 
-async function networkFirst(request: Request, kind: 'page' | 'script'): Promise<Response> {
+/** A new page for the next load, if the server has one (304 otherwise). */
+async function revalidate(url: string, cached: Response): Promise<void> {
+  const etag = cached.headers.get('etag');
+  const response = await fetch(url, { headers: etag === null ? {} : { 'if-none-match': etag }, cache: 'no-store' });
+  if (response.status === 200) await (await caches.open(shellCacheName)).put(shellPageKey, await cacheable(response));
+}
+
+async function staleWhileRevalidate(event: FetchEventLike): Promise<Response> {
   const cache = await caches.open(shellCacheName);
-  const key = kind === 'page' ? shellPageKey : scriptPath;
-  try {
-    const response = await fetch(request);
-    if (response.ok) await cache.put(key, response.clone());
-    return response;
-  } catch (error) {
-    const cached = await cache.match(key);
-    if (cached !== undefined) return cached;
-    throw error;
+  const cached = await cache.match(shellPageKey);
+  if (cached !== undefined) {
+    event.waitUntil(revalidate(event.request.url, cached).catch(() => undefined)); // offline or lie-fi: the next load tries again
+    return cached;
   }
+  const response = await fetch(event.request);
+  if (response.ok) await cache.put(shellPageKey, await cacheable(response.clone()));
+  return response;
 }
 
 scope.addEventListener('install', (event) => {
@@ -71,12 +77,12 @@ scope.addEventListener('install', (event) => {
 });
 
 scope.addEventListener('activate', (event) => {
-  event.waitUntil(scope.clients.claim());
+  event.waitUntil(Promise.all([scope.clients.claim(), ...oldShellCacheNames.map((name) => caches.delete(name))]));
 });
 
 scope.addEventListener('fetch', (event) => {
   if (event.request.method !== 'GET') return;
   const kind = isShell(new URL(event.request.url));
   if (kind === undefined) return;
-  event.respondWith(kind === 'logo' ? cacheFirst(event.request) : networkFirst(event.request, kind));
+  event.respondWith(kind === 'asset' ? cacheFirst(event.request) : staleWhileRevalidate(event));
 });

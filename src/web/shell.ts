@@ -1,25 +1,43 @@
 /**
  * The page's side of offline use: register the service worker (src/web/service-worker.ts, scope
- * /ik/) and put the app shell — this page and the bundle — in its cache at once, so the very next
- * load works offline even though the worker was installed after this page was fetched. Extra URLs
- * (the workspace's logo) are kept the same way.
+ * /ik/) and put the app shell — this page, which carries the bundle inline — in its cache at once, so
+ * the very next load works offline (and instantly) even though the worker was installed after this
+ * page was fetched. Extra URLs (the workspace's logo) are kept the same way.
  */
-export const shellCacheName = 'latchkey-ik-shell-v1';
+export const shellCacheName = 'latchkey-ik-shell-v2';
+/** Caches of earlier versions (v1 kept /ik-app/app.js beside the page): the worker deletes them. */
+export const oldShellCacheNames = ['latchkey-ik-shell-v1'];
 export const serviceWorkerPath = '/ik/sw.js';
+/** Server-Timing entries of a first visit's page: the link opened (src/web/serve.ts, PageExtras.opened). */
+export const openedTokenTiming = 'lk-session';
+export const openedChallengeTiming = 'lk-challenge';
 /** The key the page's HTML is cached under (every link's page is the same HTML). */
 export const shellPageKey = '/ik/__page';
 
-/** Resolves true once the shell is cached and a worker is active; false where unsupported. */
-export async function keepShellOffline(scriptUrl: string, extraUrls: string[] = []): Promise<boolean> {
+/** A response as the shell cache keeps it: without the first visit's Server-Timing (the link's session token). */
+export async function cacheable(response: Response): Promise<Response> {
+  const headers = new Headers(response.headers);
+  headers.delete('server-timing');
+  return new Response(await response.blob(), { status: response.status, statusText: response.statusText, headers });
+}
+
+/**
+ * Resolves true once the shell is cached and a worker is active; false where unsupported. Only what
+ * the cache lacks is fetched, with the browser's HTTP cache in front: the page this browser just
+ * loaded comes back as a 304 (its ETag), never as a second download. Once cached, the worker keeps
+ * it fresh (stale-while-revalidate, src/web/service-worker.ts).
+ */
+export async function keepShellOffline(extraUrls: string[] = []): Promise<boolean> {
   if (!('serviceWorker' in navigator) || typeof caches === 'undefined') return false;
   await navigator.serviceWorker.register(serviceWorkerPath, { scope: '/ik/' });
   await navigator.serviceWorker.ready;
   const cache = await caches.open(shellCacheName);
-  const refresh = async (url: string, key: string) => {
-    const response = await fetch(url, { cache: 'no-cache' }).catch(() => undefined); // offline: keep what is cached
-    if (response?.ok) await cache.put(key, response);
+  const keep = async (url: string, key: string) => {
+    if ((await cache.match(key)) !== undefined) return true;
+    const response = await fetch(url).catch(() => undefined); // offline: nothing to keep yet
+    if (response?.ok) await cache.put(key, await cacheable(response));
     return (await cache.match(key)) !== undefined;
   };
-  const [page, script, ...extras] = await Promise.all([refresh(location.pathname, shellPageKey), refresh(scriptUrl, scriptUrl), ...extraUrls.map((url) => refresh(url, url))]);
-  return page && script && extras.every(Boolean);
+  const kept = await Promise.all([keep(location.pathname, shellPageKey), ...extraUrls.map((url) => keep(url, url))]);
+  return kept.every(Boolean);
 }

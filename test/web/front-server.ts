@@ -1,31 +1,30 @@
 /**
- * Test-side front door: serves the web app with `serveWebApp` (src/web/serve.ts) and forwards every
- * other request to the API server, so the page and the API share one origin — what the API server
- * will do once it mounts `serveWebApp` itself.
+ * Test-side front door: forwards every request to the API server (which serves the web app itself,
+ * src/server/routes/instant-key-app.ts → src/web/serve.ts) and records what reached it, so a test
+ * can say that nothing did (offline) or which calls a visit made. Headers go both ways (ETags,
+ * compression, Server-Timing); the body passes through as bytes.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serveWebApp, type WebAppBundle } from '../../src/web/serve.ts';
 
-export async function startFrontServer(apiUrl: string, bundle: WebAppBundle): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'upgrade']);
+
+export async function startFrontServer(apiUrl: string): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
   const requests: string[] = [];
+  const api = new URL(apiUrl);
   const server: Server = createServer((request, response) => {
     requests.push(`${request.method ?? 'GET'} ${request.url ?? '/'}`);
-    void (async () => {
-      const served = await serveWebApp({ method: request.method ?? 'GET', url: request.url ?? '/' }, { bundle });
-      if (served !== undefined) {
-        response.writeHead(served.status, served.headers).end(request.method === 'HEAD' ? undefined : served.body);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const headers: Record<string, string> = {};
-      for (const name of ['content-type', 'authorization']) if (typeof request.headers[name] === 'string') headers[name] = request.headers[name];
-      const forwarded = await fetch(apiUrl + (request.url ?? '/'), { method: request.method ?? 'GET', headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) });
-      response.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/octet-stream' }).end(Buffer.from(await forwarded.arrayBuffer()));
-    })().catch((error: unknown) => {
-      response.writeHead(502).end(String(error));
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string' && !hopByHop.has(name)) headers[name] = value;
+    // Raw bytes both ways (node:http, not fetch, which would decompress).
+    const upstream = httpRequest({ host: api.hostname, port: api.port, method: request.method, path: request.url, headers }, (answer) => {
+      const back: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !hopByHop.has(name)) back[name] = value;
+      response.writeHead(answer.statusCode ?? 502, back);
+      answer.pipe(response);
     });
+    upstream.on('error', (error) => response.writeHead(502).end(String(error)));
+    request.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -16,5 +16,14 @@ it('measures first and return visits of the guest page through a throttled netwo
     expect(Number.isFinite(visit.readyMs) && visit.readyMs > 0, JSON.stringify(visit)).toBe(true);
     expect(visit.requests[0]).toMatch(/^GET \/ik\/[A-Za-z0-9_-]+$/);
   }
-  expect(figures.firstVisitSlow3g.serverBytes).toBeGreaterThan(figures.bundleBytes);
+  console.log(JSON.stringify(figures, null, 1));
+  // The issue's byte goals hold whatever the network: the page (bundle inlined, brotli) and one
+  // register call on a first visit; a 304 for the page, one for the service worker and a sync on a return.
+  expect(figures.firstVisitSlow3g.serverBytes).toBeLessThanOrEqual(70_000);
+  expect(figures.returnVisitSlow3g.serverBytes).toBeLessThanOrEqual(5_000);
+  expect(figures.returnVisitLieFi.serverBytes).toBeLessThanOrEqual(5_000);
+  // A returning guest's page comes from the service worker: the page itself is never sent again.
+  expect(figures.returnVisitSlow3g.requests.filter((line) => /^GET \/ik\/[A-Za-z0-9_-]+$/.test(line))).toHaveLength(1); // the background revalidation
+  // No CSP violation on any load (cbor-x's eval probe is out of the bundle).
+  for (const visit of [figures.firstVisitSlow3g, figures.returnVisitSlow3g, figures.returnVisitLieFi]) expect(visit.cspViolations).toEqual([]);
 }, 120_000);

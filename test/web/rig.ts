@@ -5,7 +5,6 @@
  */
 import { startServer, type RunningServer, type StartServerOptions } from '../../src/server/index.ts';
 import type { VirtualDoor } from '../../src/server/virtual-property.ts';
-import { buildWebAppBundle } from '../../src/web/serve.ts';
 import { CdpBluetoothBridge } from './cdp-bridge.ts';
 import { launchChromium } from './browser.ts';
 import { startFrontServer } from './front-server.ts';
@@ -34,8 +33,8 @@ export interface WebRigOptions {
 
 export async function startWebRig(options: WebRigOptions = {}): Promise<WebRig> {
   const webBluetooth = options.webBluetooth ?? true;
-  const [server, bundle] = await Promise.all([startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent', ...options.server }), buildWebAppBundle()]);
-  const front = await startFrontServer(server.url, bundle);
+  const server = await startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent', ...options.server });
+  const front = await startFrontServer(server.url);
   const browser = await launchChromium({ webBluetooth });
   const bridge = webBluetooth ? await CdpBluetoothBridge.attach(browser.browser, browser.page) : undefined;
   const door = (name: string): VirtualDoor => {

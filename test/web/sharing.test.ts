@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
-import { buildWebAppBundle } from '../../src/web/serve.ts';
 import { CdpBluetoothBridge } from './cdp-bridge.ts';
 import { launchChromium, outcomeOf, phoneViewport, screenshotDir } from './browser.ts';
 import { startFrontServer } from './front-server.ts';
@@ -77,9 +76,8 @@ describe('Instant Key shared to a second device', () => {
   }
 
   beforeAll(async () => {
-    const bundle = await buildWebAppBundle();
     server = await startServer({ port: 0, dbPath: ':memory:', logLevel: 'silent', clock: () => Date.now() + clockOffsetMs });
-    front = await startFrontServer(server.url, bundle);
+    front = await startFrontServer(server.url);
     browser = await launchChromium({ webBluetooth: true });
     first = browser.page;
     bridge = await CdpBluetoothBridge.attach(browser.browser, first);
@@ -159,7 +157,7 @@ describe('Instant Key shared to a second device', () => {
     const fresh = await device();
     await open(fresh, path, 'error');
     expect(await fresh.textContent('#feedback h2')).toBe('This Instant Key has expired or was revoked');
-    expect(await fresh.textContent('body')).not.toMatch(/not_found|HTTP \d|Error:/);
+    expect(await fresh.innerText('body')).not.toMatch(/not_found|HTTP \d|Error:/);
     await fresh.screenshot({ path: `${screenshotDir}/link-revoked.png` });
   });
 

@@ -5,11 +5,19 @@
  *   POST /instant_key_app/phones/register { public_key, challenge, signature, display_name?, device_type? }  (Bearer seam_cst…) → phone + bundle
  *   POST /instant_key_app/sync            { device_id }  (Bearer seam_cst…) → bundle
  *   POST /instant_key_app/audit           { device_id, records, dropped_total? }  (Bearer seam_cst…) → per-record results
- *   GET  /ik/:code, /ik-app/app.js         the Instant Key web app (src/web: Web Bluetooth unlock)
+ *   GET  /ik/:code, /ik-app/app.js         the Instant Key web app (src/web: Web Bluetooth unlock); a first
+ *        visit's page (an unconditional GET of a live link) comes with the link opened: the session token
+ *        and a registration challenge as Server-Timing entries (what open + phones/challenge answer), so
+ *        the page registers in one round trip; the same checks as POST open (openInstantKey)
+ *   GET  /ik/manifest.webmanifest, /ik-app/icon.svg, /favicon.ico   manifest and icon
  * A client-session token reaches only its own identity's phones and credentials.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { serveWebApp, webAppScriptPath } from '../../web/serve.ts';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import { chooseEncoding, serveWebApp, webAppScriptPath, type PageExtras } from '../../web/serve.ts';
+import { iconPath } from '../../web/page-html.ts';
+import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
+import { customizationJson, profileForInstantKey } from '../services/customization.ts';
 import type { ServerContext } from '../context.ts';
 import { checkInput } from '../http/input.ts';
 import { bearerToken, inputOf } from '../http/route.ts';
@@ -21,14 +29,16 @@ import { checkPossession, issueRegistrationChallenge, parseFixedBase64Url } from
 import { registrationChallengeBytes } from '../../phone/registration-proof.ts';
 
 export function registerInstantKeyAppRoutes(app: FastifyInstance, context: ServerContext): void {
-  // The guest's page and its bundle (built once with esbuild on first request, then cached).
+  // The guest's page (its bundle inlined), the service worker, manifest and icon (src/web/serve.ts).
   const serveApp = async (request: FastifyRequest, reply: FastifyReply) => {
-    const served = await serveWebApp({ method: request.method, url: request.url });
+    const served = await serveWebApp({ method: request.method, url: request.url, headers: request.headers }, { extras: pageExtras(context, request) });
     if (served === undefined) return reply.callNotFound();
     return reply.code(served.status).headers(served.headers).send(served.body);
   };
   app.get('/ik/:code', serveApp);
   app.get(webAppScriptPath, serveApp);
+  app.get(iconPath, serveApp);
+  app.get('/favicon.ico', serveApp);
 
   app.post('/instant_key_app/open', async (request) => {
     const q = checkInput(inputOf(request).input, { instant_key_url: { kind: 'string', required: true, min: 1, max: 500 } });
@@ -48,7 +58,7 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
   });
 
   // The phone proves it holds the key it registers (services/registration.ts).
-  app.post('/instant_key_app/phones/register', async (request) => {
+  app.post('/instant_key_app/phones/register', async (request, reply) => {
     const token = bearerToken(request);
     const session = sessionFromToken(context, token);
     const q = checkInput(inputOf(request).input, {
@@ -64,13 +74,13 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
     checkPossession(context, session, token!, { publicKey, challenge, signature });
     const deviceType = q.device_type === 'android_phone' ? 'android_phone' : 'ios_phone';
     const { phone, bundle } = registerPhone(context, session, { publicKey, displayName: q.display_name, deviceType });
-    return { phone: phoneJson(phone), bundle, ok: true };
+    return compressedJson(request, reply, { phone: phoneJson(phone), bundle, ok: true });
   });
 
-  app.post('/instant_key_app/sync', async (request) => {
+  app.post('/instant_key_app/sync', async (request, reply) => {
     const session = sessionFromToken(context, bearerToken(request));
     const q = checkInput(inputOf(request).input, { device_id: { kind: 'uuid', required: true } });
-    return { bundle: syncPhone(context, session, q.device_id), ok: true };
+    return compressedJson(request, reply, { bundle: syncPhone(context, session, q.device_id), ok: true });
   });
 
   // The phone's queued unlock attempts (services/audit.ts): checked, stored, acknowledged per record.
@@ -79,4 +89,40 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
     const upload = parseAuditUpload(inputOf(request).input);
     return { ...acceptAuditUpload(context, session, upload), ok: true };
   });
+}
+
+/**
+ * What the API server adds to a link's page: the workspace's colours, and on an unconditional GET
+ * (a first visit: the service worker's and the browser's revalidations send If-None-Match) of a live
+ * link the link opened, with exactly the checks of POST open and phones/challenge. Anything refused
+ * leaves the page to call open itself, which then says why.
+ */
+function pageExtras(context: ServerContext, request: FastifyRequest): PageExtras | undefined {
+  const code = (request.params as { code?: string }).code;
+  if (code === undefined || !/^[A-Za-z0-9_-]{1,200}$/.test(code)) return undefined;
+  const key = context.repo.identities.instantKeyByCodeHash(hashToken(codeFromInstantKeyUrl(code)));
+  if (key === undefined) return undefined;
+  const customization = customizationJson(context, profileForInstantKey(context, key));
+  if (request.headers['if-none-match'] !== undefined) return { customization };
+  try {
+    const opened = openInstantKey(context, code);
+    const token = clientSessionToken(context.secrets.tokenSecret, opened.client_session_id);
+    const { challenge } = issueRegistrationChallenge(context, sessionFromToken(context, token));
+    return { customization, opened: { token, challenge } };
+  } catch {
+    return { customization };
+  }
+}
+
+/**
+ * The credential bundle (a few KB of base64url, the bulk of a returning guest's traffic) compressed
+ * as the phone's Accept-Encoding allows; brotli at quality 5 costs well under a millisecond here.
+ */
+function compressedJson(request: FastifyRequest, reply: FastifyReply, body: unknown): FastifyReply {
+  const encoding = chooseEncoding(request.headers['accept-encoding']);
+  const json = Buffer.from(JSON.stringify(body));
+  reply.header('content-type', 'application/json; charset=utf-8').header('vary', 'accept-encoding');
+  if (encoding === 'identity') return reply.send(json);
+  const bytes = encoding === 'br' ? brotliCompressSync(json, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: json.length } }) : gzipSync(json);
+  return reply.header('content-encoding', encoding).send(bytes);
 }
