@@ -16,7 +16,8 @@ export interface Bundle {
   device_id: string;
   user_identity_id: string;
   credentials: { credential_id: string; access_grant_id: string; acs_entrance_ids: string[]; expires_at: string; credential: string }[];
-  lock_certificates: { acs_entrance_id: string; display_name: string; lock_id: string; certificate: string }[];
+  /** `is_shared`: a door other guests use too (lobby, lift, gym); absent from bundles stored by older versions. */
+  lock_certificates: { acs_entrance_id: string; display_name: string; lock_id: string; certificate: string; is_shared?: boolean }[];
   /** Per door: a reset the lock may have missed (administration key), then its current update. */
   lock_updates: { acs_entrance_id: string; epoch: number; version: number; update: string }[];
   trusted_issuers: { kid: string; algorithm: 'EdDSA' | 'ES256'; public_key: string }[];

@@ -19,7 +19,7 @@ import { recordUnlockAttempt, uploadAuditWhenOnline } from './audit-queue.ts';
 import { fromBase64Url } from './base64url.ts';
 import { bluetoothOf } from './bluetooth-types.ts';
 import { applyCustomization, logoSource } from './branding.ts';
-import { chooserFeedback, formatTime, linkFeedback, outcomeFeedback, refusalFeedback, unsupportedFeedback, type Feedback } from './feedback.ts';
+import { chooserFeedback, formatTime, relockAfterMs, linkFeedback, outcomeFeedback, refusalFeedback, unsupportedFeedback, type Feedback } from './feedback.ts';
 import { browserHolder } from './holder-key.ts';
 import { keepShellOffline } from './shell.ts';
 import { lockIdFromName, lockNameOf } from './lock-name.ts';
@@ -28,6 +28,8 @@ import { ChooserError, WebBluetoothTransport, webMtu } from './web-bluetooth-tra
 
 interface Door {
   name: string;
+  /** Used by other guests too (lobby, lift, gym): listed after the guest's own room. */
+  shared: boolean;
   lockId: Uint8Array;
   notBeforeS: number | undefined;
   expiresAtS: number | undefined;
@@ -35,7 +37,10 @@ interface Door {
 
 const unlockTimeoutMs = 8_000;
 /** Glyphs every system font has (a missing one renders as an empty box). */
-const icons: Record<Feedback['state'], string> = { working: '…', success: '✓', refused: '✕', range: '⚠', bluetooth: '!', unsupported: '!', error: '!' };
+const icons: Record<Feedback['state'] | 'locked', string> = { working: '…', success: '✓', refused: '✕', range: '⚠', bluetooth: '!', unsupported: '!', error: '!', locked: '✓' };
+/** `?debug`: the developer timings are shown open (else folded under "Details"). */
+const debug = new URLSearchParams(location.search).has('debug');
+let relockTimer: ReturnType<typeof setInterval> | undefined;
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -43,8 +48,9 @@ function element<T extends HTMLElement>(id: string): T {
   return found as T;
 }
 
-function show(feedback: Feedback, timing?: { tapMs: number; exchangeMs: number; virtualMs?: number | undefined }): void {
+function show(feedback: Feedback | (Omit<Feedback, 'state'> & { state: 'locked' }), timing?: { tapMs: number; exchangeMs: number; virtualMs?: number | undefined }): void {
   const panel = element<HTMLElement>('feedback');
+  clearInterval(relockTimer);
   panel.hidden = false;
   panel.dataset.state = feedback.state;
   panel.replaceChildren();
@@ -61,25 +67,56 @@ function show(feedback: Feedback, timing?: { tapMs: number; exchangeMs: number; 
   const detail = document.createElement('p');
   detail.textContent = feedback.detail;
   text.append(title, detail);
-  // Only an answer from the lock gets a timing line (a timeout's "answer time" would mislead).
+  // Only an answer from the lock gets a timing line (a timeout's "answer time" would mislead); for
+  // developers, folded under "Details" (open with ?debug): a guest needs the door, not the milliseconds.
   if (timing !== undefined && (feedback.state === 'success' || feedback.state === 'refused')) {
     panel.dataset.tapMs = String(Math.round(timing.tapMs));
     panel.dataset.exchangeMs = String(Math.round(timing.exchangeMs));
+    const details = document.createElement('details');
+    details.className = 'timing';
+    details.open = debug;
+    const summary = document.createElement('summary');
+    summary.textContent = 'Details';
     const line = document.createElement('p');
-    line.className = 'timing';
     line.textContent = `Lock answered in ${Math.round(timing.exchangeMs)} ms`;
-    text.append(line);
+    details.append(summary, line);
     if (timing.virtualMs !== undefined) {
       // Simulator mode: the wall time above is mostly HTTP to the server; this is the radio's own time.
       panel.dataset.virtualMs = String(Math.round(timing.virtualMs));
       const radio = document.createElement('p');
-      radio.className = 'timing';
       radio.textContent = `Virtual radio: ${Math.round(timing.virtualMs)} ms from tap to answer`;
-      text.append(radio);
+      details.append(radio);
     }
+    text.append(details);
   }
   panel.append(icon, text);
   panel.scrollIntoView({ block: 'nearest' }); // a door low on the list must not hide the answer
+}
+
+/**
+ * After an unlock: "Locks again in N s" counting down from the lock's answer, then "Locked again"
+ * on time (`#feedback[data-relock-at]`: the wall time it relocks), and a short vibration where the
+ * browser has one (Android Chrome; iPhone browsers have none).
+ */
+function startRelockCountdown(door: Door): void {
+  const panel = element<HTMLElement>('feedback');
+  const relockAt = Date.now() + relockAfterMs;
+  panel.dataset.relockAt = String(relockAt);
+  const line = document.createElement('p');
+  line.className = 'countdown';
+  panel.querySelector('h2')?.after(line);
+  const tick = () => {
+    const left = relockAt - Date.now();
+    if (left <= 0) {
+      show({ state: 'locked', title: `${door.name} locked again`, detail: 'Tap Unlock to open it again.' });
+      delete panel.dataset.relockAt;
+      return;
+    }
+    line.textContent = `Locks again in ${Math.ceil(left / 1000)} s`;
+  };
+  tick();
+  relockTimer = setInterval(tick, 250);
+  (navigator as Navigator & { vibrate?: (pattern: number | number[]) => boolean }).vibrate?.(120);
 }
 
 function walletFromBundle(bundle: Bundle, holder: Wallet['holder'], crypto: ReturnType<typeof createNobleProvider>): { wallet: Wallet; doors: Door[] } {
@@ -92,7 +129,7 @@ function walletFromBundle(bundle: Bundle, holder: Wallet['holder'], crypto: Retu
     const lockId = fromBase64Url(cert.lock_id);
     wallet.addLockCertificate(fromBase64Url(cert.certificate), lockId);
     const claims = wallet.credentialFor(lockId)?.claims;
-    doors.push({ name: cert.display_name, lockId, notBeforeS: claims?.notBeforeS, expiresAtS: claims?.expiresAtS });
+    doors.push({ name: cert.display_name, shared: cert.is_shared === true, lockId, notBeforeS: claims?.notBeforeS, expiresAtS: claims?.expiresAtS });
   }
   for (const entry of bundle.lock_updates) {
     try {
@@ -101,7 +138,8 @@ function walletFromBundle(bundle: Bundle, holder: Wallet['holder'], crypto: Retu
       // An update that does not verify is not carried; the lock would reject it anyway.
     }
   }
-  doors.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  // The guest's own room first, then the shared doors, each by name.
+  doors.sort((a, b) => Number(a.shared) - Number(b.shared) || a.name.localeCompare(b.name, undefined, { numeric: true }));
   return { wallet, doors };
 }
 
@@ -321,8 +359,13 @@ function unlocker(context: { transport: WebBluetoothTransport; keys: KeyRing; ra
     const known = doors.map((entry) => entry.lockId);
     const tapped = performance.now();
     const radioAtTap = context.radioTimeMs?.(); // simulator mode: virtual radio time
-    const chooser = context.transport.chooseLock(door === undefined ? undefined : lockNameOf(door.lockId));
-    show({ state: 'working', title: door ? `Unlocking ${door.name}…` : 'Looking for your door…', detail: 'Choose the door if your browser asks.' });
+    // The chooser lists only this guest's doors (by their advertised names): never a neighbour's.
+    const chooser = context.transport.chooseLock((door === undefined ? doors : [door]).map((entry) => lockNameOf(entry.lockId)));
+    show({
+      state: 'working',
+      title: door ? `Unlocking ${door.name}…` : 'Looking for your door…',
+      detail: door ? `If your browser asks, choose ${lockNameOf(door.lockId)}: that is ${door.name}.` : 'If your browser asks, choose the door in front of you: it lists only your doors.',
+    });
     void (async () => {
       try {
         const device = await chooser;
@@ -336,8 +379,9 @@ function unlocker(context: { transport: WebBluetoothTransport; keys: KeyRing; ra
         void recordUnlockAttempt(location.origin + location.pathname, lockId, outcome); // the audit queue (offline too)
         const virtualMs = radioAtTap === undefined ? undefined : context.radioTimeMs!() - radioAtTap;
         show(outcomeFeedback(outcome, target), { tapMs: done - tapped, exchangeMs: done - chosen, virtualMs });
+        if (outcome.outcome === 'unlocked') startRelockCountdown(target);
       } catch (error) {
-        if (error instanceof ChooserError) return show(chooserFeedback(error.reason));
+        if (error instanceof ChooserError) return show(chooserFeedback(error.reason, { simulator: context.radioTimeMs !== undefined }));
         show({ state: 'error', title: 'Something went wrong', detail: `${error instanceof Error ? error.message : String(error)}. Tap Unlock to try again.` });
       } finally {
         busy = false;

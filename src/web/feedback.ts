@@ -5,6 +5,12 @@
 import type { ErrorCode } from '../protocol/errors.ts';
 import type { UnlockOutcome } from '../phone/unlock-client.ts';
 
+/**
+ * How long a latchkey lock stays open after it unlocks (firmware-model/config.ts `unlockMs`, the
+ * lock model's default; the protocol does not carry it): the page counts down from the lock's answer.
+ */
+export const relockAfterMs = 5_000;
+
 export type FeedbackState = 'working' | 'success' | 'refused' | 'range' | 'bluetooth' | 'unsupported' | 'error';
 
 export interface Feedback {
@@ -36,7 +42,14 @@ export const unsupportedFeedback: Feedback = {
  */
 export type ChooserReason = 'no_device' | 'cancelled' | 'denied' | 'policy_blocked' | 'bluetooth_off';
 
-export function chooserFeedback(reason: ChooserReason): Feedback {
+/** What the page says when none of the guest's doors was found (the chooser lists only the guest's own doors). */
+export function noDoorNearbyFeedback(options: { simulator?: boolean } = {}): Feedback {
+  return options.simulator
+    ? { state: 'range', title: 'None of your doors is nearby', detail: 'The simulated phone is not standing at one of your doors: choose one under “Standing at”, then tap Unlock again.' }
+    : { state: 'range', title: 'None of your doors is nearby', detail: 'Stand within a few steps of your door and check Bluetooth is on, then tap Unlock again. Your browser lists only your own doors.' };
+}
+
+export function chooserFeedback(reason: ChooserReason, options: { simulator?: boolean } = {}): Feedback {
   switch (reason) {
     case 'denied':
       return { state: 'bluetooth', title: 'Bluetooth permission denied', detail: 'Allow Bluetooth for this site: tap the icon left of the address, then Permissions or Site settings. Then tap Unlock again.' };
@@ -44,11 +57,9 @@ export function chooserFeedback(reason: ChooserReason): Feedback {
       return { state: 'bluetooth', title: 'Bluetooth is blocked here', detail: 'This page was opened inside another page or app that does not allow Bluetooth. Open the link on its own in Chrome or Edge, then tap Unlock.' };
     case 'bluetooth_off':
       return { state: 'bluetooth', title: 'Bluetooth is off', detail: 'Turn Bluetooth on in your phone’s settings (and switch off airplane mode), then tap Unlock again.' };
-    case 'cancelled':
-      // Title shared with no_device: a guest mostly closes the chooser because the door was not listed.
-      return { state: 'range', title: 'No door in range', detail: 'No door was chosen in the Bluetooth list. Stand within a few steps of the door, check Bluetooth is on, then tap Unlock and pick the door.' };
     default:
-      return { state: 'range', title: 'No door in range', detail: 'Stand within a few steps of the door, then tap Unlock again.' };
+      // 'cancelled' and 'no_device' alike: the chooser lists only the guest's doors, so a guest closes it when none is listed.
+      return noDoorNearbyFeedback(options);
   }
 }
 
@@ -88,11 +99,11 @@ export function refusalFeedback(code: ErrorCode | undefined, door: DoorContext):
 export function outcomeFeedback(outcome: UnlockOutcome, door: DoorContext): Feedback {
   switch (outcome.outcome) {
     case 'unlocked':
-      return { state: 'success', title: `${door.name} unlocked`, detail: 'Push the door open within a few seconds.' };
+      return { state: 'success', title: `${door.name} unlocked`, detail: 'Push the door open now.' };
     case 'refused':
       return refusalFeedback(outcome.code, door);
     case 'out_of_range':
-      return chooserFeedback('no_device');
+      return noDoorNearbyFeedback();
     case 'timeout':
       return { state: 'range', title: 'The lock didn’t answer', detail: 'Move closer to the door and tap Unlock again.' };
     case 'disconnected':

@@ -57,8 +57,10 @@ button:disabled { background: #9aa3ad; color: #1a1a1a; cursor: not-allowed; }
 #feedback .icon { font-size: 2rem; line-height: 1; flex: none; width: 2.2rem; text-align: center; }
 #feedback h2 { margin: 0 0 4px; font-size: 1.2rem; }
 #feedback p { margin: 0; }
-#feedback .timing { font-size: .85rem; opacity: .95; margin-top: 6px; }
-#feedback[data-state="working"] { background: #3d4a5c; }
+#feedback .timing { font-size: .85rem; margin-top: 6px; }
+#feedback .timing summary { cursor: pointer; }
+#feedback .countdown { font-weight: 600; }
+#feedback[data-state="working"], #feedback[data-state="locked"] { background: #3d4a5c; }
 #feedback[data-state="success"] { background: #17703a; }
 #feedback[data-state="refused"] { background: #b3261e; }
 #feedback[data-state="range"] { background: #8a4b00; }

@@ -96,11 +96,12 @@ export class WebBluetoothTransport implements Transport {
   /**
    * Opens the browser's chooser for latchkey locks. Call it synchronously from a click or key
    * handler (a user gesture), before any other await, or the browser refuses with SecurityError.
-   * `name` (src/web/lock-name.ts) narrows the chooser to one door.
+   * `names` (src/web/lock-name.ts: the guest's doors, or the one door tapped) narrow the chooser to
+   * those locks, so a neighbour's door is never listed; without, every latchkey lock in range.
    */
-  async chooseLock(name?: string): Promise<BluetoothDeviceLike> {
-    // With a name, the chooser lists only that door; without, every latchkey lock in range.
-    const request = this.bluetooth.requestDevice({ filters: [{ services: [latchkeyServiceUuid], ...(name === undefined ? {} : { name }) }] });
+  async chooseLock(names?: readonly string[]): Promise<BluetoothDeviceLike> {
+    const filters = names === undefined || names.length === 0 ? [{ services: [latchkeyServiceUuid] }] : names.map((name) => ({ services: [latchkeyServiceUuid], name }));
+    const request = this.bluetooth.requestDevice({ filters });
     try {
       return await withTimeout(request, this.timeouts.chooserMs, 'device chooser');
     } catch (error) {

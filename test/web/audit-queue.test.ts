@@ -75,7 +75,7 @@ it('an unlock made offline is queued on the device and reaches the server, verif
   try {
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
-    expect(await page.textContent('#status')).toBe('Offline: using the keys saved on this device.');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Offline: using the keys saved on this device.', undefined, { timeout: 10_000 });
     const actuations = room.lock.actuations;
     await page.getByRole('button', { name: 'Unlock Room 101' }).click();
     const outcome = await outcomeOf(page);
@@ -94,12 +94,10 @@ it('an unlock made offline is queued on the device and reaches the server, verif
     await context.setOffline(false);
   }
 
-  // Back online: the page uploads by itself (its retry, the 'online' event, or before the reload
-  // that follows its sync), then reloads with the fresh bundle.
-  const reloaded = page.waitForEvent('load', { timeout: 15_000 });
+  // Back online: the page syncs by itself (its retry or the 'online' event), takes the fresh bundle
+  // in place (no reload) and uploads the queue.
   await page.waitForFunction(() => document.body.dataset.auditPending === '0', undefined, { timeout: 15_000 });
-  await reloaded;
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === '', undefined, { timeout: 15_000 });
   expect(front.requests).toContain('POST /instant_key_app/audit');
   const events = await eventsOf(room.acsEntranceId);
   expect(events).toHaveLength(1);

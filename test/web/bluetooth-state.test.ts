@@ -86,15 +86,15 @@ describe('Instant Key page: Bluetooth off, chooser closed, Bluetooth not allowed
     expect(bridge.errors).toEqual([]);
   });
 
-  it('the guest closes the chooser although the door is listed → amber "No door in range", pick the door', async () => {
+  it('the guest closes the chooser although the door is listed → amber "None of your doors is nearby"', async () => {
     const page = browser.page;
     bridge.standAt(roomAddress);
     const actuations = room101().lock.actuations;
     bridge.cancelNextChooser();
     const outcome = await tap(page, 'chooser-closed');
     expect(outcome.state, outcome.text).toBe('range');
-    expect(outcome.title).toBe('No door in range');
-    expect(outcome.text).toContain('No door was chosen');
+    expect(outcome.title).toBe('None of your doors is nearby');
+    expect(outcome.text).toContain('Your browser lists only your own doors');
     const prompt = bridge.prompts.at(-1)!;
     expect(prompt.answer).toBe('cancel');
     expect(prompt.devices).toContain(roomAddress);

@@ -118,12 +118,44 @@ describe('Instant Key page: Web Bluetooth unlock in Chromium', () => {
     console.log(`Lobby: first unlock ${first.exchangeMs} ms, repeat ${second.exchangeMs} ms (chooser answered → unlocked)`);
   });
 
-  it('a door not on the key → refused: not your door', async () => {
+  it('the chooser lists only the guest\'s own doors: at a neighbour\'s door, "None of your doors is nearby"', async () => {
     bridge.standAt(address['Room 102']);
-    const outcome = await tap('Unlock the door in front of me', 'refused-not-your-door');
-    expect(outcome.state).toBe('refused');
-    expect(outcome.title).toBe('Not your door');
+    const outcome = await tap('Unlock the door in front of me', 'none-nearby');
+    expect(outcome.state).toBe('range');
+    expect(outcome.title).toBe('None of your doors is nearby');
+    const prompt = bridge.prompts.at(-1)!;
+    // Every emulated lock is in range; the browser's chooser was asked for the guest's doors only.
+    expect(prompt.devices).not.toContain(address['Room 102']);
+    const guestDoors = ['Room 101', 'Lobby', 'Room 201', 'Room 202', 'Room 301'].map((name) => address[name]);
+    expect(prompt.devices.length).toBeGreaterThan(0); // what the chooser had listed when the guest closed it
+    for (const device of prompt.devices) expect(guestDoors).toContain(device);
     expect(door('Room 102').lock.actuations).toBe(0);
+  });
+
+  it('the doors are listed as the hotel names them, the guest\'s own rooms before the shared doors', async () => {
+    const names = await page.$$eval('.door-name', (elements) => elements.map((e) => e.textContent));
+    const shared = names.filter((name) => name === 'Lobby' || name === 'Elevator' || name === 'Gym');
+    expect(shared.length).toBeGreaterThan(0);
+    expect(names.slice(names.length - shared.length)).toEqual(shared); // rooms first, shared doors last
+    expect(names[0]).toBe('Room 101');
+  });
+
+  it('after an unlock the page counts down to the relock and then says "locked again", on time', async () => {
+    bridge.standAt(address['Room 101']);
+    const outcome = await tap('Unlock Room 101', 'relock-countdown-start');
+    expect(outcome.state, outcome.text).toBe('success');
+    expect(await page.textContent('#feedback .countdown')).toMatch(/^Locks again in [45] s$/);
+    // Developer timings are folded away under "Details" (open with ?debug).
+    expect(await page.$eval('#feedback details.timing', (details) => (details as HTMLDetailsElement).open)).toBe(false);
+    const relockAt = Number(await page.getAttribute('#feedback', 'data-relock-at'));
+    await page.waitForTimeout(1_200);
+    await page.screenshot({ path: `${screenshotDir}/relock-countdown.png` });
+    await page.waitForFunction(() => document.querySelector('#feedback')?.getAttribute('data-state') === 'locked', undefined, { timeout: 8_000 });
+    const lateMs = Date.now() - relockAt;
+    expect(lateMs).toBeGreaterThanOrEqual(0);
+    expect(lateMs).toBeLessThan(1_000); // the page ticks every 250 ms
+    expect(await page.textContent('#feedback h2')).toBe('Room 101 locked again');
+    await page.screenshot({ path: `${screenshotDir}/locked-again.png` });
   });
 
   it('a grant revoked mid-stay → the lock refuses: revoked', async () => {
@@ -156,7 +188,7 @@ describe('Instant Key page: Web Bluetooth unlock in Chromium', () => {
     bridge.standAt(undefined);
     const outcome = await tap('Unlock Room 101', 'out-of-range');
     expect(outcome.state).toBe('range');
-    expect(outcome.title).toBe('No door in range');
+    expect(outcome.title).toBe('None of your doors is nearby');
   });
 
   it('a lock that stops answering → timed out (the page has its own GATT timeouts)', async () => {

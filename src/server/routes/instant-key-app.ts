@@ -74,13 +74,13 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
     checkPossession(context, session, token!, { publicKey, challenge, signature });
     const deviceType = q.device_type === 'android_phone' ? 'android_phone' : 'ios_phone';
     const { phone, bundle } = registerPhone(context, session, { publicKey, displayName: q.display_name, deviceType });
-    return compressedJson(request, reply, { phone: phoneJson(phone), bundle, ok: true });
+    return compressedJson(request, reply, { phone: phoneJson(phone), bundle: withSharedDoors(context, bundle), ok: true });
   });
 
   app.post('/instant_key_app/sync', async (request, reply) => {
     const session = sessionFromToken(context, bearerToken(request));
     const q = checkInput(inputOf(request).input, { device_id: { kind: 'uuid', required: true } });
-    return compressedJson(request, reply, { bundle: syncPhone(context, session, q.device_id), ok: true });
+    return compressedJson(request, reply, { bundle: withSharedDoors(context, syncPhone(context, session, q.device_id)), ok: true });
   });
 
   // The phone's queued unlock attempts (services/audit.ts): checked, stored, acknowledged per record.
@@ -125,4 +125,9 @@ function compressedJson(request: FastifyRequest, reply: FastifyReply, body: unkn
   if (encoding === 'identity') return reply.send(json);
   const bytes = encoding === 'br' ? brotliCompressSync(json, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: json.length } }) : gzipSync(json);
   return reply.header('content-encoding', encoding).send(bytes);
+}
+
+/** Each door of a bundle says whether it is shared (lobby, lift, gym): the page lists the guest's own room first. */
+function withSharedDoors<T extends { lock_certificates: { acs_entrance_id: string }[] }>(context: ServerContext, bundle: T): T {
+  return { ...bundle, lock_certificates: bundle.lock_certificates.map((door) => ({ ...door, is_shared: context.repo.directory.entranceById(door.acs_entrance_id)?.is_shared === 1 })) };
 }
