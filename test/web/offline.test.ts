@@ -39,6 +39,7 @@ it('with the network off, a reload comes from the service worker and the door st
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
     // The doors came from this device at once; the sync behind them failed and says so.
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Offline: using the keys saved on this device.', undefined, { timeout: 10_000 });
+    await page.screenshot({ path: `${screenshotDir}/offline-cached-first.png` });
     expect(await page.$$eval('.door-name', (elements) => elements.map((e) => e.textContent))).toContain('Room 101');
     const room = [...server.property.doors.values()].find((d) => d.name === 'Room 101')!;
     const actuations = room.lock.actuations;
