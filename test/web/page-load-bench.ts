@@ -44,6 +44,8 @@ export interface VisitFigure {
   status: string;
   /** Content-Security-Policy violations the page reported. */
   cspViolations: string[];
+  /** Resource timing of the visit (name, start and end ms from navigation start, bytes over the wire). */
+  timeline: { name: string; startMs: number; endMs: number; transferBytes: number }[];
 }
 
 export interface PageLoadBench {
@@ -174,6 +176,14 @@ async function visit(page: Page, url: string, proxy: Awaited<ReturnType<typeof c
     requests: proxy.requests.slice(requestsBefore),
     status: (await page.textContent('#status').catch(() => '')) ?? '',
     cspViolations: await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
+    timeline: await page.evaluate(() =>
+      (performance.getEntriesByType('navigation') as PerformanceResourceTiming[]).concat(performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((entry) => ({
+        name: new URL(entry.name).pathname,
+        startMs: Math.round(entry.startTime),
+        endMs: Math.round(entry.responseEnd),
+        transferBytes: entry.transferSize,
+      })),
+    ),
   };
 }
 
