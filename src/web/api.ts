@@ -106,16 +106,32 @@ export function openedWithPage(): { token: string; challenge: string } | undefin
   return token && challenge ? { token, challenge } : undefined;
 }
 
+/** What the boot script's register call answered (`window.__lkBoot`, src/web/boot.ts). */
+export interface BootAnswer {
+  token: string;
+  status: number;
+  json: unknown;
+}
+
+/** The boot script's registration, once it settled (undefined: it had nothing to do, or failed before the call). */
+export async function bootRegistration(): Promise<BootAnswer | undefined> {
+  return (globalThis as { __lkBoot?: Promise<BootAnswer | undefined> }).__lkBoot;
+}
+
 /**
  * First visit on this browser: register the holder key. When the page came with the link opened,
  * that is one round trip (phones/register); otherwise — or if that answer is a refusal (a used
  * challenge) — open, challenge and register as before, so a refusal says why from `open`.
  */
-export async function registerLink(instantKeyUrl: string, holder: HolderSigner, crypto: CryptoProvider): Promise<Bundle> {
+export async function registerLink(instantKeyUrl: string, holder: HolderSigner, crypto: CryptoProvider, boot?: BootAnswer): Promise<Bundle> {
   const key = linkKey(instantKeyUrl);
   const opened = openedWithPage();
   let registered: { token: string; phone: { device_id: string }; bundle: Bundle } | undefined;
-  if (opened !== undefined) {
+  const booted = boot?.json as { ok?: boolean; phone?: { device_id: string }; bundle?: Bundle } | undefined;
+  if (boot !== undefined && boot.status === 200 && booted?.ok === true && booted.phone !== undefined && booted.bundle !== undefined) {
+    // The boot script (src/web/boot.ts) registered while the bundle was still arriving.
+    registered = { token: boot.token, phone: booted.phone, bundle: booted.bundle };
+  } else if (opened !== undefined && boot === undefined) {
     registered = await registerHolder(opened.token, holder, crypto, opened.challenge).then(
       (answer) => ({ token: opened.token, ...answer }),
       (error: unknown) => {

@@ -14,7 +14,7 @@ import type { CryptoProvider } from '../protocol/crypto/provider.ts';
 import type { HolderSigner } from '../protocol/unlock/phone-exchange.ts';
 import { Wallet } from '../phone/wallet.ts';
 import { UnlockClient } from '../phone/unlock-client.ts';
-import { ApiRefusal, registerLink, storedLinkSession, syncLink, type Bundle, type LinkSession } from './api.ts';
+import { ApiRefusal, bootRegistration, registerLink, storedLinkSession, syncLink, type Bundle, type LinkSession } from './api.ts';
 import { recordUnlockAttempt, uploadAuditWhenOnline } from './audit-queue.ts';
 import { fromBase64Url } from './base64url.ts';
 import { bluetoothOf } from './bluetooth-types.ts';
@@ -242,11 +242,12 @@ async function main(): Promise<void> {
   if (bluetooth === undefined) show(unsupportedFeedback);
   const crypto = createNobleProvider();
   const link = location.origin + location.pathname;
+  const boot = await bootRegistration(); // the boot script may be making the holder key: wait for it first
   const [holder, stored] = await Promise.all([browserHolder(), storedLinkSession(link)]);
   let bundle: Bundle;
   try {
     // A returning guest's keys are on this device: no network before the doors are listed.
-    bundle = stored?.bundle ?? (await registerLink(link, holder, crypto));
+    bundle = stored?.bundle ?? (await registerLink(link, holder, crypto, boot));
   } catch (error) {
     return showLinkError(error);
   }

@@ -1,4 +1,5 @@
 import { brandVariables, type Customization } from './branding.ts';
+import { bootScript } from './boot.ts';
 
 export const webManifestPath = '/ik/manifest.webmanifest';
 export const iconPath = '/ik-app/icon.svg';
@@ -79,6 +80,7 @@ ul.doors li { background: #fff; border: 1px solid var(--line); border-radius: 12
 </style>
 </head>
 <body>
+<script>${bootScript}</script>
 <header><p class="brand-name" id="brand-name"></p><h1>Your Instant Key</h1><p id="identity">Loading your keys…</p></header>
 <main>
   <button type="button" class="primary" id="unlock-nearby" disabled>Unlock the door in front of me</button>

@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import type { Customization } from './branding.ts';
+import { bootScript } from './boot.ts';
 import { iconPath, iconSvg, instantKeyPageHtml, webManifest, webManifestPath } from './page-html.ts';
 import { openedChallengeTiming, openedTokenTiming } from './shell.ts';
 
@@ -227,8 +228,10 @@ function answerStatic(request: WebAppRequest, body: string, headers: Record<stri
 }
 
 /** The page's CSP: its one inline script by hash (no 'unsafe-inline' for scripts), nothing from elsewhere. */
+const bootScriptHash = `sha256-${createHash('sha256').update(bootScript).digest('base64')}`;
+
 function pageCsp(scriptHash: string): string {
-  return `default-src 'self'; script-src 'self' '${scriptHash}'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'`;
+  return `default-src 'self'; script-src 'self' '${bootScriptHash}' '${scriptHash}'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; manifest-src 'self'`;
 }
 
 const inlineScriptHashes = new WeakMap<WebAppBundle, string>();
