@@ -16,11 +16,11 @@ import { encodeEventParameters, events } from '../codec/events.ts';
 import type { EventName, EventParameters } from '../codec/events.ts';
 import { decodeH4, encodeH4 } from '../codec/h4.ts';
 import type { AclDataPacket, CommandPacket } from '../codec/h4.ts';
-import { leAclDataPacketLength, totalNumLeAclDataPackets } from '../limits.ts';
+import { aclDataPacketLengthMax, leAclDataPacketLength, totalNumLeAclDataPackets } from '../limits.ts';
 import { commandHandlers } from './command-handlers.ts';
 import type { CommandTarget, CompleteOutcome, LinkPort, StatusOutcome } from './command-handlers.ts';
 import { initialControllerState, maskHasBit, totalAclInFlight } from './state.ts';
-import type { ControllerState } from './state.ts';
+import type { ControllerBuffers, ControllerState } from './state.ts';
 
 /** Direction of a packet on the HCI transport, as btsnoop records it. */
 export type HciDirection = 'host_to_controller' | 'controller_to_host';
@@ -43,8 +43,10 @@ const numHciCommandPackets = 1;
 
 export class Controller implements CommandTarget {
   readonly label: string;
-  readonly publicAddress: string;
+  publicAddress: string;
   readonly link: LinkPort;
+  readonly buffers: ControllerBuffers;
+  readonly zephyrVendorCommands: boolean;
   readonly stats: ControllerStats = {
     commands: 0,
     unknownCommands: 0,
@@ -59,9 +61,11 @@ export class Controller implements CommandTarget {
   #hostSink: ((h4: Uint8Array) => void) | null = null;
   #tap: HciTap | null;
 
-  constructor(options: { label: string; publicAddress: string; link: LinkPort; tap?: HciTap | null }) {
+  constructor(options: { label: string; publicAddress: string; link: LinkPort; tap?: HciTap | null; buffers?: ControllerBuffers; zephyrVendorCommands?: boolean }) {
     this.label = options.label;
     this.publicAddress = options.publicAddress;
+    this.buffers = checkBuffers(options.buffers ?? { aclDataPacketLength: leAclDataPacketLength, totalNumAclDataPackets: totalNumLeAclDataPackets });
+    this.zephyrVendorCommands = options.zephyrVendorCommands ?? false;
     this.link = options.link;
     this.#tap = options.tap ?? null;
   }
@@ -187,11 +191,11 @@ export class Controller implements CommandTarget {
     this.stats.aclFromHost += 1;
     const inFlight = this.state.aclInFlight.get(packet.handle);
     const flagValid = packet.packetBoundaryFlag !== 0b11 && packet.broadcastFlag === 0;
-    if (inFlight === undefined || !flagValid || packet.data.length > leAclDataPacketLength) {
+    if (inFlight === undefined || !flagValid || packet.data.length > this.buffers.aclDataPacketLength) {
       this.stats.aclDroppedUnknownHandle += 1;
       return;
     }
-    if (totalAclInFlight(this.state) >= totalNumLeAclDataPackets) {
+    if (totalAclInFlight(this.state) >= this.buffers.totalNumAclDataPackets) {
       this.stats.aclDroppedFlowControl += 1; // Host overran Total_Num_LE_ACL_Data_Packets.
       return;
     }
@@ -201,6 +205,18 @@ export class Controller implements CommandTarget {
     }
     this.state.aclInFlight.set(packet.handle, inFlight + 1);
   }
+}
+
+/** Buffer sizes within what the spec allows and the H4 decoder accepts. */
+export function checkBuffers(buffers: ControllerBuffers): ControllerBuffers {
+  const { aclDataPacketLength, totalNumAclDataPackets } = buffers;
+  if (!Number.isInteger(aclDataPacketLength) || aclDataPacketLength < 27 || aclDataPacketLength > Math.min(0xffff, aclDataPacketLengthMax)) {
+    throw new RangeError(`LE_ACL_Data_Packet_Length must be 27..${aclDataPacketLengthMax}, got ${aclDataPacketLength}`);
+  }
+  if (!Number.isInteger(totalNumAclDataPackets) || totalNumAclDataPackets < 1 || totalNumAclDataPackets > 0xff) {
+    throw new RangeError(`Total_Num_LE_ACL_Data_Packets must be 1..255, got ${totalNumAclDataPackets}`);
+  }
+  return Object.freeze({ aclDataPacketLength, totalNumAclDataPackets });
 }
 
 /** A return-parameter value with every field zero, used to size an error answer. */
