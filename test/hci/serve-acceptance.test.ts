@@ -22,6 +22,7 @@ import { trustedIssuerToHex } from '../../src/ble/lock-peripheral.ts';
 import { runBle } from '../../src/ble/run.ts';
 import type { BleRunReport } from '../../src/ble/run.ts';
 import { parseHciTransportSpec, startVirtualBle } from '../../src/hci/index.ts';
+import { startHciServer } from '../../src/hci/serve/serve.ts';
 import { toHex } from '../../src/protocol/bytes.ts';
 import { challengeCharacteristicUuid, exchangeCharacteristicUuid, latchkeyServiceUuid } from '../../src/protocol/gatt.ts';
 import { makeIssuer, makeLockIdentity, nodeCrypto, seeded, trustedOf } from '../helpers/fixtures.ts';
@@ -78,6 +79,23 @@ describe('bleno and noble on controllers served by latchkey hci serve (another p
     console.log(`pty: ${report.description}: ${report.attemptsPerSecond} attempts/s, unlock p50 ${report.unlockLatencyMs.p50} ms`);
     expectAllAsExpected(report);
     reports.push(report);
+  }, 60_000);
+});
+
+describe('controllers without a public address (stock Bumble; Zephyr dongles without a stored one)', () => {
+  it('bleno and noble are moved to random static addresses and unlock as expected', async () => {
+    const zero = await startHciServer({ controllers: 2, zeroAddress: true, buffers: { aclDataPacketLength: 27, totalNumAclDataPackets: 4 } });
+    try {
+      const logged: object[] = [];
+      const log = { info: (fields: object) => void logged.push(fields) };
+      const report = await runBle({ doors: 1, attempts: 9, seed: 1603, relayBoundMs: 3000, lockHci: [parseHciTransportSpec(zero.controllers[0]!.tcp)], phoneHci: [parseHciTransportSpec(zero.controllers[1]!.tcp)], log });
+      expect(report.failed).toBe(0);
+      const ready = logged.find((fields) => 'controllers' in fields) as { controllers: { addressFix: string; addressType: string }[] };
+      expect(ready.controllers.map((info) => [info.addressFix, info.addressType])).toEqual([['random_static', 'random'], ['random_static', 'random']]);
+      expect(zero.link.controllers.every((controller) => controller.publicAddress === '00:00:00:00:00:00')).toBe(true);
+    } finally {
+      await zero.close();
+    }
   }, 60_000);
 });
 
