@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectExternalController } from '../../src/hci/host/external-controller.ts';
 import type { ExternalController } from '../../src/hci/host/external-controller.ts';
 import { startHciServer } from '../../src/hci/serve/serve.ts';
@@ -104,6 +104,17 @@ describe('external controller bridge', () => {
     expect(set[6]).toBe(0x00);
     expect(controller.state.advertising.parameters.Own_Address_Type).toBe(1);
     expect(controller.ownAddress(1).address).toBe(info.address);
+  });
+
+  it('over a pseudo-terminal (serial:), the controller is reset when the host closes: no ghost advertiser', async () => {
+    const server = await serve({ pty: true, controllers: 1 });
+    const external = bridge(server.controllers[0]!.pty!);
+    expect((await external.ready).addressFix).toBe('none');
+    const controller = server.link.controllers[0]!;
+    await ask(external.port, [0x01, 0x0a, 0x20, 0x01, 0x01]); // LE_Set_Advertising_Enable(on)
+    expect(controller.state.advertising.enabled).toBe(true);
+    external.close();
+    await vi.waitFor(() => expect(controller.state.advertising.enabled).toBe(false), { timeout: 2000 });
   });
 
   it('fails with stable codes: nobody listening, a silent peer, not a tty, no such device', async () => {

@@ -14,7 +14,8 @@
  *   moved to a random static address: LE_Set_Random_Address, Own_Address_Type rewritten to
  *   random in the host's advertising, scanning and connection commands, and Read_BD_ADDR's
  *   answer rewritten to that address (so bleno reports the address it really uses);
- * - HCI_LE_Read_Buffer_Size, reported (hosts read it again themselves and fragment to it).
+ * - HCI_LE_Read_Buffer_Size, reported (hosts read it again themselves and fragment to it);
+ * - HCI_Reset again on close: a serial controller cannot tell that its host went away.
  * The addresses are derived from the run's seed and the host's label: stable per run.
  */
 import { createHash } from 'node:crypto';
@@ -221,7 +222,9 @@ export function connectExternalController(options: ExternalControllerOptions): E
       closed = true;
       bridgePort.off('message', fromHost);
       bridgePort.close();
-      stream?.close();
+      // A UART (or pty) has no "peer closed": a controller left advertising or connected would
+      // stay on the air as a ghost. Reset it on the way out, as the kernel does on hciconfig down.
+      stream?.close(forwarding ? command(Opcode.Reset) : undefined);
     },
   };
 }

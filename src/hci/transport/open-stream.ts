@@ -37,7 +37,8 @@ export interface ControllerStream {
   write(bytes: Uint8Array): void;
   onData(listener: (chunk: Uint8Array) => void): void;
   onClose(listener: (error: Error | null) => void): void;
-  close(): void;
+  /** Closes after `farewell` (if any) is written. */
+  close(farewell?: Uint8Array): void;
 }
 
 export const connectTimeoutMsDefault = 2000;
@@ -67,7 +68,11 @@ function tcpStream(spec: Extract<HciTransportSpec, { kind: 'tcp' }>, timeoutMs: 
         write: (bytes) => void (socket.destroyed || socket.write(bytes)),
         onData: (listener) => void socket.on('data', (chunk: Buffer) => listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))),
         onClose: (listener) => void (closeListener = listener),
-        close: () => void socket.destroy(),
+        close: (farewell) => {
+          if (farewell === undefined || socket.destroyed) return void socket.destroy();
+          socket.end(farewell);
+          setTimeout(() => socket.destroy(), 1000).unref();
+        },
       });
     });
   });
@@ -110,7 +115,11 @@ async function serialStream(spec: Extract<HciTransportSpec, { kind: 'serial' }>)
     write: (bytes) => void (closed || output.write(bytes)),
     onData: (listener) => void input.on('data', (chunk: Buffer) => listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))),
     onClose: (listener) => void (closeListener = listener),
-    close: () => finish(null),
+    close: (farewell) => {
+      if (farewell === undefined || closed) return finish(null);
+      output.write(farewell, () => finish(null));
+      setTimeout(() => finish(null), 1000).unref();
+    },
   };
 }
 
