@@ -8,9 +8,9 @@ import type { HciServer } from '../hci/serve/serve.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, UsageError, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
 
-export const hciFlags = ['controllers', 'host', 'port', 'pty', 'pty-dir', 'acl-buffer', 'zero-address', 'zephyr', 'seed', 'loss', 'capture', 'json', 'log-level'] as const;
-export const hciBooleanFlags = ['pty', 'zero-address', 'zephyr'] as const;
-const usage = 'usage: latchkey hci serve --controllers N [--host 127.0.0.1] [--port BASE] [--pty [--pty-dir DIR]] [--acl-buffer LENGTH:COUNT] [--zero-address] [--zephyr] [--seed N] [--loss N/D] [--capture FILE] [--json]';
+export const hciFlags = ['controllers', 'host', 'port', 'pty', 'pty-dir', 'acl-buffer', 'zero-address', 'zephyr', 'reassemble', 'seed', 'loss', 'capture', 'json', 'log-level'] as const;
+export const hciBooleanFlags = ['pty', 'zero-address', 'zephyr', 'reassemble'] as const;
+const usage = 'usage: latchkey hci serve --controllers N [--host 127.0.0.1] [--port BASE] [--pty [--pty-dir DIR]] [--acl-buffer LENGTH:COUNT] [--zero-address] [--zephyr] [--reassemble] [--seed N] [--loss N/D] [--capture FILE] [--json]';
 
 /** `--acl-buffer 27:64` → LE_ACL_Data_Packet_Length 27, Total_Num_LE_ACL_Data_Packets 64. */
 export function parseAclBuffer(text: string): { aclDataPacketLength: number; totalNumAclDataPackets: number } {
@@ -46,6 +46,7 @@ export async function hciCommand(args: ParsedArgs, context: CommandContext, stop
       ...(args.flags.has('acl-buffer') ? { buffers: parseAclBuffer(stringFlag(args, 'acl-buffer', '')) } : {}),
       zeroAddress: args.flags.has('zero-address'),
       zephyrVendorCommands: args.flags.has('zephyr'),
+      reassembleToHost: args.flags.has('reassemble'),
       seed: intFlag(args, 'seed', 1, 0, 0xffffffff),
       ...(args.flags.has('loss') ? { lossRatio: parseLoss(stringFlag(args, 'loss', '')) } : {}),
       capturePath: capture ?? null,

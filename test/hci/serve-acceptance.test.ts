@@ -1,7 +1,9 @@
 /**
  * Issue 16 acceptance: `latchkey hci serve` in another process serves six controllers of
  * latchkey's virtual air with small buffers (LE_ACL_Data_Packet_Length 27, 4 packets: every
- * L2CAP frame longer than 27 octets is fragmented). Against it:
+ * L2CAP frame longer than 27 octets is fragmented by the sending host) and `--reassemble` (the
+ * receiving host gets whole frames, longer than the buffer, as real controllers deliver them).
+ * Against it:
  * - bleno locks and noble phones (this process; bleno in a worker thread) run ≥ 20 planned
  *   unlock attempts over tcp:, then ≥ 20 over the pseudo-terminals (the serial: path);
  * - a foreign host — test/hci/fixtures/foreign-h4-host.ts, written from the Core specification's
@@ -42,7 +44,7 @@ let controllers: Served[];
 const reports: BleRunReport[] = [];
 
 beforeAll(async () => {
-  server = spawn(process.execPath, ['bin/latchkey.js', 'hci', 'serve', '--controllers', '6', '--pty', '--acl-buffer', '27:4', '--seed', '16', '--capture', capturePath, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  server = spawn(process.execPath, ['bin/latchkey.js', 'hci', 'serve', '--controllers', '6', '--pty', '--acl-buffer', '27:4', '--reassemble', '--seed', '16', '--capture', capturePath, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: server.stdout! }), 'line')) as [string];
   controllers = (JSON.parse(line) as { controllers: Served[] }).controllers;
 }, 20_000);
@@ -204,6 +206,10 @@ describe('the server\'s capture', () => {
     const hostAcl = fromHosts.filter((frame) => frame['bthci_acl.length'] !== '');
     expect(hostAcl.every((frame) => Number(frame['bthci_acl.length']) <= 27)).toBe(true);
     expect(hostAcl.filter((frame) => frame['bthci_acl.pb_flag'] === '0x1' || frame['bthci_acl.pb_flag'] === '1').length).toBeGreaterThan(attempts); // continuation fragments
+    // --reassemble: hosts receive whole L2CAP frames, longer than the 27-octet buffer they were told.
+    const toHosts = frames.filter((frame) => frame['hci_h4.direction'] === '0x01' && frame['bthci_acl.length'] !== '');
+    expect(toHosts.some((frame) => Number(frame['bthci_acl.length']) > 27)).toBe(true);
+    expect(toHosts.some((frame) => frame['bthci_acl.pb_flag'] === '0x1' || frame['bthci_acl.pb_flag'] === '1')).toBe(false);
     // One final Write Request per bleno/noble attempt, plus the foreign host's bogus one.
     const sum = (key: 'writeRequests' | 'writeRequestsRefused'): number => reports.reduce((total, report) => total + report.phoneAtt[key], 0) + 1;
     expect(fromHosts.filter((frame) => frame['btatt.opcode'] === '0x12').length).toBe(sum('writeRequests'));

@@ -116,3 +116,28 @@ describe('H4 over a byte stream', () => {
     expect(parser.stats.resyncOctets).toBe(5);
   });
 });
+
+describe('a controller that reassembles L2CAP frames towards its host', async () => {
+  const { Controller } = await import('../../src/hci/controller/controller.ts');
+  const make = () => {
+    const delivered: number[][] = [];
+    const controller = new Controller({ label: 'c', publicAddress: '00:00:00:00:00:01', link: {} as never, buffers: { aclDataPacketLength: 27, totalNumAclDataPackets: 4 }, reassembleToHost: true });
+    controller.attachHost((h4) => delivered.push([...h4]));
+    return { controller, delivered };
+  };
+
+  it('delivers one ACL packet per frame, longer than its buffer', () => {
+    const { controller, delivered } = make();
+    const frame = [30, 0, 4, 0, ...Array.from({ length: 30 }, (_, index) => index)]; // L2CAP: 30 octets on CID 4
+    controller.deliverAcl(0x40, 0b00, Uint8Array.from(frame.slice(0, 27)));
+    expect(delivered).toEqual([]);
+    controller.deliverAcl(0x40, 0b01, Uint8Array.from(frame.slice(27)));
+    expect(delivered).toEqual([[0x02, 0x40, 0x20, 34, 0, ...frame]]); // PB 0b10, 34 octets
+  });
+
+  it('passes a continuation without a start on as it came', () => {
+    const { controller, delivered } = make();
+    controller.deliverAcl(0x41, 0b01, Uint8Array.of(1, 2, 3));
+    expect(delivered).toEqual([[0x02, 0x41, 0x10, 3, 0, 1, 2, 3]]);
+  });
+});

@@ -47,6 +47,10 @@ export class Controller implements CommandTarget {
   readonly link: LinkPort;
   readonly buffers: ControllerBuffers;
   readonly zephyrVendorCommands: boolean;
+  /** Deliver each L2CAP frame to the host in one ACL packet, even if longer than `buffers`
+   * (real controllers do; Core allows it: the buffer size binds host→controller only). */
+  readonly reassembleToHost: boolean;
+  readonly #reassembly = new Map<number, Uint8Array[]>();
   readonly stats: ControllerStats = {
     commands: 0,
     unknownCommands: 0,
@@ -61,11 +65,12 @@ export class Controller implements CommandTarget {
   #hostSink: ((h4: Uint8Array) => void) | null = null;
   #tap: HciTap | null;
 
-  constructor(options: { label: string; publicAddress: string; link: LinkPort; tap?: HciTap | null; buffers?: ControllerBuffers; zephyrVendorCommands?: boolean }) {
+  constructor(options: { label: string; publicAddress: string; link: LinkPort; tap?: HciTap | null; buffers?: ControllerBuffers; zephyrVendorCommands?: boolean; reassembleToHost?: boolean }) {
     this.label = options.label;
     this.publicAddress = options.publicAddress;
     this.buffers = checkBuffers(options.buffers ?? { aclDataPacketLength: leAclDataPacketLength, totalNumAclDataPackets: totalNumLeAclDataPackets });
     this.zephyrVendorCommands = options.zephyrVendorCommands ?? false;
+    this.reassembleToHost = options.reassembleToHost ?? false;
     this.link = options.link;
     this.#tap = options.tap ?? null;
   }
@@ -113,6 +118,10 @@ export class Controller implements CommandTarget {
   /** Link → host: an ACL packet from the peer, already carrying our handle. LE controllers mark
    * the first fragment of a PDU 0b10 towards the host (§5.4.2); continuations stay 0b01. */
   deliverAcl(handle: number, packetBoundaryFlag: number, data: Uint8Array): void {
+    if (this.reassembleToHost) {
+      this.#reassemble(handle, packetBoundaryFlag, data);
+      return;
+    }
     const flag = packetBoundaryFlag === PacketBoundaryFlag.Continuing ? PacketBoundaryFlag.Continuing : PacketBoundaryFlag.FirstAutomaticallyFlushable;
     this.stats.aclToHost += 1;
     this.#toHost(encodeH4({ type: 'acl', handle, packetBoundaryFlag: flag, broadcastFlag: 0, data }));
@@ -131,9 +140,39 @@ export class Controller implements CommandTarget {
     this.state.aclInFlight.set(handle, 0);
   }
 
+  /** Collects the fragments of one L2CAP frame (its Length field, Vol 3, Part A, §3.1) and
+   * delivers them as one ACL packet; a frame over the H4 limit goes out as it came. */
+  #reassemble(handle: number, packetBoundaryFlag: number, data: Uint8Array): void {
+    const continuing = packetBoundaryFlag === PacketBoundaryFlag.Continuing;
+    const parts = continuing ? this.#reassembly.get(handle) : [];
+    if (parts === undefined) {
+      this.stats.aclToHost += 1; // A continuation without a start: pass it on, as a controller would.
+      this.#toHost(encodeH4({ type: 'acl', handle, packetBoundaryFlag: PacketBoundaryFlag.Continuing, broadcastFlag: 0, data }));
+      return;
+    }
+    parts.push(data);
+    const frame = parts.length === 1 ? data : Uint8Array.from(parts.flatMap((part) => [...part]));
+    const declared = frame.length >= 2 ? 4 + (frame[0]! | (frame[1]! << 8)) : Infinity;
+    if (frame.length < declared && frame.length < aclDataPacketLengthMax) {
+      this.#reassembly.set(handle, parts);
+      return;
+    }
+    this.#reassembly.delete(handle);
+    if (frame.length > aclDataPacketLengthMax) {
+      for (const [index, part] of parts.entries()) {
+        this.stats.aclToHost += 1;
+        this.#toHost(encodeH4({ type: 'acl', handle, packetBoundaryFlag: index === 0 ? PacketBoundaryFlag.FirstAutomaticallyFlushable : PacketBoundaryFlag.Continuing, broadcastFlag: 0, data: part }));
+      }
+      return;
+    }
+    this.stats.aclToHost += 1;
+    this.#toHost(encodeH4({ type: 'acl', handle, packetBoundaryFlag: PacketBoundaryFlag.FirstAutomaticallyFlushable, broadcastFlag: 0, data: frame }));
+  }
+
   /** Link → controller: connection gone; buffers for it are freed (§7.7.5). */
   closeHandle(handle: number): void {
     this.state.aclInFlight.delete(handle);
+    this.#reassembly.delete(handle);
   }
 
   #toHost(h4: Uint8Array): void {

@@ -44,6 +44,8 @@ export interface ControllerOptions {
   readonly publicAddress?: string;
   readonly buffers?: ControllerBuffers;
   readonly zephyrVendorCommands?: boolean;
+  /** Deliver whole L2CAP frames to the host, larger than `buffers` if need be. */
+  readonly reassembleToHost?: boolean;
 }
 
 export interface LinkStats {
@@ -99,6 +101,7 @@ export class LocalLink implements LinkPort {
       tap: this.#tap,
       ...(options.buffers ? { buffers: options.buffers } : {}),
       ...(options.zephyrVendorCommands ? { zephyrVendorCommands: true } : {}),
+      ...(options.reassembleToHost ? { reassembleToHost: true } : {}),
     });
     this.#controllers.push(controller);
     return controller;

@@ -44,6 +44,8 @@ export interface HciServeOptions {
   readonly zeroAddress?: boolean;
   /** Answer Zephyr's vendor Write BD_ADDR (0xFC06). */
   readonly zephyrVendorCommands?: boolean;
+  /** Deliver whole L2CAP frames to hosts, larger than the ACL buffer (as many real controllers do). */
+  readonly reassembleToHost?: boolean;
   readonly seed?: number;
   readonly lossRatio?: Ratio;
   readonly latencyMs?: number;
@@ -131,6 +133,7 @@ export async function startHciServer(options: HciServeOptions): Promise<HciServe
         ...(options.zeroAddress ? { publicAddress: '00:00:00:00:00:00' } : {}),
         ...(options.buffers ? { buffers: options.buffers } : {}),
         ...(options.zephyrVendorCommands ? { zephyrVendorCommands: true } : {}),
+        ...(options.reassembleToHost ? { reassembleToHost: true } : {}),
       });
       const counters = { resyncOctets: 0, packets: 0, clientsRefused: 0, clientsServed: 0 };
       stats.push(counters);
