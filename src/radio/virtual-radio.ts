@@ -16,6 +16,7 @@ import { concatBytes, toHex } from '../protocol/bytes.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { attPduBytes, isRequest, l2capHeaderBytes, llOverheadBytes, type AttPdu } from './att.ts';
 import { EventQueue } from './event-queue.ts';
+import { attUnlikelyError, readAnswerOf, writeAnswerOf } from './gatt-adapter.ts';
 import { responseReadyMs } from '../../firmware-model/hardware/cpu-clock.ts';
 import { idleStepCompute } from '../../firmware-model/hardware/meter.ts';
 import { radioDefaults, type RadioOptions } from './options.ts';
@@ -514,20 +515,17 @@ class Link {
         return { op: 'exchange_mtu_rsp', mtu: this.radio.options.lockMtuMax };
       case 'read_req':
       case 'read_blob_req': {
-        const outputs = step({ type: 'read', connectionId: this.id, characteristic: pdu.characteristic, offset: pdu.op === 'read_req' ? 0 : pdu.offset });
-        for (const output of outputs) {
-          if (output.type === 'read_response') return { op: 'read_rsp', value: output.value.slice(0, this.mtu - 1) };
-          if (output.type === 'read_error') return { op: 'error_rsp', attError: output.attError };
-        }
-        return this.connected ? { op: 'error_rsp', attError: 0x0e } : undefined;
+        const answer = readAnswerOf(step({ type: 'read', connectionId: this.id, characteristic: pdu.characteristic, offset: pdu.op === 'read_req' ? 0 : pdu.offset }));
+        if (answer === null) return this.connected ? { op: 'error_rsp', attError: attUnlikelyError } : undefined;
+        return answer.ok ? { op: 'read_rsp', value: answer.value.slice(0, this.mtu - 1) } : { op: 'error_rsp', attError: answer.attError };
       }
       case 'write_req':
       case 'write_cmd': {
         const outputs = step({ type: 'write', connectionId: this.id, characteristic: pdu.characteristic, data: pdu.value, withResponse: pdu.op === 'write_req' });
         if (pdu.op === 'write_cmd') return undefined;
-        const response = outputs.find((output) => output.type === 'write_response');
-        if (response === undefined || response.type !== 'write_response') return this.connected ? { op: 'error_rsp', attError: 0x0e } : undefined;
-        return response.attError === 0 ? { op: 'write_rsp' } : { op: 'error_rsp', attError: response.attError };
+        const answer = writeAnswerOf(outputs);
+        if (answer === null) return this.connected ? { op: 'error_rsp', attError: attUnlikelyError } : undefined;
+        return answer.ok ? { op: 'write_rsp' } : { op: 'error_rsp', attError: answer.attError };
       }
       default:
         return undefined;
