@@ -150,6 +150,13 @@ function checkOptions(options: BleRunOptions): void {
     if (specs.length !== 1 && specs.length !== options.doors) throw new RangeError(`${flag}: give one controller, or one per door (${options.doors})`);
     if (streams > 0 && specs.length !== options.doors) throw new RangeError(`${flag}: a tcp:/serial: controller serves one host; give one per door (${options.doors}), comma-separated`);
   }
+  // latchkey's in-process air and any other controller never meet: a lock there and a phone
+  // elsewhere would only time out.
+  const virtualRoles = [options.lockHci, options.phoneHci].map((specs) => (specs ?? [{ kind: 'virtual' }]).some((spec) => spec.kind === 'virtual'));
+  const externalRoles = [options.lockHci, options.phoneHci].map((specs) => (specs ?? []).some((spec) => spec.kind !== 'virtual'));
+  if ((virtualRoles[0] && externalRoles[1]) || (virtualRoles[1] && externalRoles[0])) {
+    throw new RangeError('--lock-hci/--phone-hci: one role on the in-process virtual air and the other on another controller would never meet; serve the virtual air with `latchkey hci serve` and attach both over tcp:');
+  }
 }
 
 /** The spec of door `door` from a list of one (shared) or one per door. */

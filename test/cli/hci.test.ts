@@ -36,6 +36,8 @@ describe('latchkey ble run --lock-hci / --phone-hci', () => {
     expect((await run(['ble', 'run', '--doors', '2', '--lock-hci', 'tcp:127.0.0.1:9000'])).code).toBe(2); // one tcp: controller per host
     expect(stderr.join('')).toContain('give one per door (2)');
     expect((await run(['ble', 'run', '--hci', 'hci0', '--lock-hci', 'virtual'])).code).toBe(2);
+    expect((await run(['ble', 'run', '--doors', '1', '--phone-hci', 'tcp:127.0.0.1:9000'])).code).toBe(2); // lock on the virtual air: never meets
+    expect(stderr.join('')).toContain('would never meet');
   });
 
   it('an absent controller: exit 3, a JSON error with hci_controller_unreachable', async () => {
@@ -44,7 +46,7 @@ describe('latchkey ble run --lock-hci / --phone-hci', () => {
     const port = (probe.address() as AddressInfo).port;
     probe.close();
     await once(probe, 'close');
-    const { code, out } = await run(['ble', 'run', '--doors', '1', '--attempts', '1', '--lock-hci', `tcp:127.0.0.1:${port}`, '--json']);
+    const { code, out } = await run(['ble', 'run', '--doors', '1', '--attempts', '1', '--lock-hci', `tcp:127.0.0.1:${port}`, '--phone-hci', `tcp:127.0.0.1:${port}`, '--json']);
     expect(code).toBe(3);
     expect(JSON.parse(out.join('\n')).error.code).toBe('hci_controller_unreachable');
   });

@@ -50,7 +50,13 @@ beforeAll(async () => {
 }, 20_000);
 
 afterAll(async () => {
-  if (server.exitCode === null) server.kill('SIGKILL');
+  if (server.exitCode === null && server.signalCode === null) {
+    // SIGTERM first: the server stops its socat children and removes its pty directory.
+    const exited = once(server, 'exit');
+    server.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+  }
   rmSync(directory, { recursive: true, force: true });
 });
 
