@@ -117,10 +117,28 @@ const validationKeywords = new Set(['type', 'properties', 'required', 'items', '
 const annotationFormats = new Set(['float']);
 
 /**
+ * The fields of a union's variants, each with its schema when every variant that has it agrees
+ * (undefined if none does). Set beside the anyOf, they type a field whichever variant matches:
+ * acs/credentials/list's `{}` variant would otherwise let `acs_user_id: 7` through.
+ */
+function sharedProperties(variants: JsonObject[]): JsonObject | undefined {
+  const fields: JsonObject = {};
+  const conflicting = new Set<string>();
+  for (const variant of variants) {
+    for (const [field, schema] of Object.entries((variant['properties'] ?? {}) as JsonObject)) {
+      if (fields[field] !== undefined && JSON.stringify(fields[field]) !== JSON.stringify(schema)) conflicting.add(field);
+      fields[field] ??= schema;
+    }
+  }
+  for (const field of conflicting) delete fields[field];
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}
+
+/**
  * One OpenAPI 3.0 request schema as JSON Schema for Fastify's ajv: validation keywords only,
  * `exclusiveMinimum: true` (3.0's boolean form) as the number it bounds, `null` added to a nullable
- * enum (ajv's `nullable` does not widen an enum), oneOf read as anyOf, latchkey's bounds added where
- * the spec has none, and the formats the spec gives only in words (describedPatterns).
+ * enum (ajv's `nullable` does not widen an enum), oneOf read as anyOf (its variants' agreed fields set
+ * beside it: sharedProperties), latchkey's bounds added where the spec has none, and the formats the spec gives only in words (describedPatterns).
  */
 export function toRequestSchema(node: Json, name?: string): Json {
   if (typeof node !== 'object' || node === null || Array.isArray(node)) return node;
@@ -135,6 +153,11 @@ export function toRequestSchema(node: Json, name?: string): Json {
     else if (key === 'items') out[key] = toRequestSchema(value);
     else if (key === 'format' && annotationFormats.has(value as string)) continue;
     else out[key] = clone(value);
+  }
+  const variants = out['anyOf'];
+  if (Array.isArray(variants) && out['properties'] === undefined) {
+    const shared = sharedProperties(variants as JsonObject[]);
+    if (shared !== undefined) out['properties'] = shared;
   }
   if (out['exclusiveMinimum'] === true) {
     out['exclusiveMinimum'] = out['minimum'] ?? 0;

@@ -118,8 +118,11 @@ function validationError(error: ErrorObject, schema: RequestSchema | undefined):
     }
     case 'pattern':
       return { path, message: patternMessages[String(params['pattern'])] ?? `must match ${String(params['pattern'])}` };
-    case 'type':
-      return { path, message: `must be ${/^[aeiou]/.test(String(params['type'])) ? 'an' : 'a'} ${String(params['type'])}${error.message?.includes('null') ? ' or null' : ''}` };
+    case 'type': {
+      const node = schema === undefined ? undefined : atSchemaPath(schema, error.schemaPath.replace(/\/type$/, ''));
+      const nullable = isPlainObject(node) && node['nullable'] === true;
+      return { path, message: `must be ${/^[aeiou]/.test(String(params['type'])) ? 'an' : 'a'} ${String(params['type'])}${nullable ? ' or null' : ''}` };
+    }
     case 'anyOf':
       return { path, message: `give one of: ${schema === undefined ? 'the alternatives' : variantsText(atSchemaPath(schema, error.schemaPath))}` };
     default:
