@@ -1,7 +1,8 @@
 /**
  * Route registration in the Seam style: every endpoint accepts the HTTP methods the SDK may use
- * (GET with a query string, POST/PUT/PATCH/DELETE with a JSON or empty form body), input is the
- * merged query + body object, and the handler returns the response fields; `ok: true` is added here.
+ * (GET with a query string, POST/PUT/PATCH/DELETE with a JSON or empty form body); a Seam
+ * endpoint's input is validated by Fastify against its generated schema first (apiRoute below),
+ * and the handler returns the response fields; `ok: true` is added here.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.ts';
@@ -16,7 +17,6 @@ import { queryInput, requestSchemaOf } from './request-schema.ts';
 export interface ApiRequest {
   workspaceId: string;
   input: Record<string, unknown>;
-  fromQuery: boolean;
   /** Set when a client-session token calls (the input is already narrowed: http/client-session-scope.ts). */
   clientSession?: ClientSessionCaller;
 }
@@ -58,14 +58,13 @@ export function apiRoute(app: FastifyInstance, context: ServerContext, path: str
     if (request.method === 'GET' || request.method === 'HEAD') request.query = queryInput(request.query, schema);
     else if (request.body === undefined || request.body === '') request.body = queryInput(request.query, schema);
     // A refused field gets its reason, not the schema's complaint about some other field.
-    const source = validatedInputOf(request).input;
-    refuseUnimplementedFields(path, source);
+    refuseUnimplementedFields(path, validatedInputOf(request));
   };
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const caller = callers.get(request) ?? callerOfRequest(context, request);
-    const { input, fromQuery } = schema === undefined ? inputOf(request) : validatedInputOf(request);
+    const input = schema === undefined ? inputOf(request).input : validatedInputOf(request);
     refuseUnimplementedFields(path, input);
-    const result = runAsCaller(context, caller, path, input, fromQuery, handler);
+    const result = runAsCaller(context, caller, path, input, handler);
     const pagination = result['pagination'] as { next_page_cursor?: string | null; next_page_url?: string | null } | undefined;
     if (typeof pagination?.next_page_cursor === 'string') pagination.next_page_url = nextPageUrl(context.config.publicBaseUrl, path, input, pagination.next_page_cursor);
     return reply.code(200).send({ ...result, ok: true });
@@ -79,10 +78,9 @@ export function apiRoute(app: FastifyInstance, context: ServerContext, path: str
 }
 
 /** The input Fastify validated: the query string of a GET, else the body (a copy: handlers may not write through it). */
-function validatedInputOf(request: FastifyRequest): { input: Record<string, unknown>; fromQuery: boolean } {
-  const fromQuery = request.method === 'GET' || request.method === 'HEAD';
-  const source = fromQuery ? request.query : request.body;
-  return { input: isPlainObject(source) ? { ...source } : {}, fromQuery };
+function validatedInputOf(request: FastifyRequest): Record<string, unknown> {
+  const source = request.method === 'GET' || request.method === 'HEAD' ? request.query : request.body;
+  return isPlainObject(source) ? { ...source } : {};
 }
 
 /**
@@ -112,10 +110,10 @@ export function nextPageUrl(baseUrl: string, path: string, input: Record<string,
  * its workspaces) runs any workspace endpoint; a client session runs only the endpoints in
  * `clientSessionScope`, through that endpoint's narrowing policy; anything else is 401.
  */
-function runAsCaller(context: ServerContext, caller: Caller, path: string, input: Record<string, unknown>, fromQuery: boolean, handler: ApiHandler): Record<string, unknown> {
+function runAsCaller(context: ServerContext, caller: Caller, path: string, input: Record<string, unknown>, handler: ApiHandler): Record<string, unknown> {
   refuseOutOfScope(caller, path);
-  if (caller.kind === 'client_session') return clientSessionScope.get(path)!(context, caller, input, (narrowed) => handler({ workspaceId: caller.workspaceId, input: narrowed, fromQuery, clientSession: caller }));
-  return handler({ workspaceId: caller.workspaceId!, input, fromQuery });
+  if (caller.kind === 'client_session') return clientSessionScope.get(path)!(context, caller, input, (narrowed) => handler({ workspaceId: caller.workspaceId, input: narrowed, clientSession: caller }));
+  return handler({ workspaceId: caller.workspaceId!, input });
 }
 
 /** 401 unless the caller may call `path` at all: a client session only within its scope table, a personal access token only with a workspace. */
