@@ -8,14 +8,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Seam, SeamHttpApiError, SeamHttpInvalidInputError } from 'seam';
+import { describe, expect, it } from 'vitest';
+import { SeamHttpInvalidInputError } from 'seam';
 import { openapi as seamDocument } from '@seamapi/types/connect';
 import { buildRequestSchemas, describedPatterns, requestBounds, requestSchemasPath } from '../../scripts/make-openapi.ts';
 import { endpointFields, latchkeyOnlyEndpoints } from '../../src/server/http/fields.ts';
 import { apiPathsOf } from '../../src/server/http/route.ts';
-import { buildApp, createServerContext, type RunningServer } from '../../src/server/index.ts';
-import { call, startTestServer } from './helpers.ts';
+import { buildApp, createServerContext } from '../../src/server/index.ts';
+import { call } from './helpers.ts';
+import { sdkError, useSeamServer } from '../helpers/seam-server.ts';
+
+const wire = useSeamServer();
 
 type Node = Record<string, unknown>;
 const committed = JSON.parse(readFileSync(join(import.meta.dirname, '../..', requestSchemasPath), 'utf8')) as Record<string, Node>;
@@ -83,26 +86,6 @@ function diff(theirs: Node, ours: Node, where: string, refused: readonly string[
   return out;
 }
 
-let server: RunningServer;
-let seam: Seam;
-beforeAll(async () => {
-  server = await startTestServer();
-  seam = new Seam({ apiKey: server.apiKey!, endpoint: server.url });
-});
-afterAll(async () => {
-  await server.close();
-});
-
-async function sdkError(promise: Promise<unknown>): Promise<SeamHttpApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SeamHttpApiError) return error;
-    throw error;
-  }
-  throw new Error('the call succeeded');
-}
-
 function errorOf(body: Record<string, unknown>): { type: string; message: string; request_id: string; validation_errors: Record<string, { _errors: string[] }> & { _errors: string[] } } {
   return body['error'] as ReturnType<typeof errorOf>;
 }
@@ -160,10 +143,10 @@ describe('the generated request schemas', () => {
         unenforced.push(`${path}: no top-level field to try`);
         continue;
       }
-      const post = await call(server.url, path, { token: server.apiKey!, body: { [field]: bad } });
+      const post = await call(wire.server.url, path, { token: wire.server.apiKey!, body: { [field]: bad } });
       if (post.status !== 400 || errorOf(post.body).validation_errors[field]?._errors.length !== 1) unenforced.push(`POST ${path} ${field}=${bad}: ${post.status} ${JSON.stringify(post.body)}`);
       if (bad === 'x') {
-        const get = await call(server.url, `${path}?${field}=x`, { token: server.apiKey!, method: 'GET' });
+        const get = await call(wire.server.url, `${path}?${field}=x`, { token: wire.server.apiKey!, method: 'GET' });
         if (get.status !== 400 || errorOf(get.body).validation_errors[field]?._errors.length !== 1) unenforced.push(`GET ${path} ${field}=x: ${get.status}`);
       }
     }
@@ -173,7 +156,7 @@ describe('the generated request schemas', () => {
 
 describe('schema failures in the Seam envelope', () => {
   it('wrong types: 400 invalid_input, every field under its key, request_id as in the header', async () => {
-    const response = await call(server.url, '/user_identities/create', { token: server.apiKey!, body: { full_name: 7, email_address: true, user_identity_key: ['k'] } });
+    const response = await call(wire.server.url, '/user_identities/create', { token: wire.server.apiKey!, body: { full_name: 7, email_address: true, user_identity_key: ['k'] } });
     expect(response.status).toBe(400);
     const error = errorOf(response.body);
     expect(error.type).toBe('invalid_input');
@@ -187,11 +170,11 @@ describe('schema failures in the Seam envelope', () => {
   });
 
   it('missing required fields: `is required` under the field; a union names its alternatives', async () => {
-    const missing = await call(server.url, '/access_grants/delete', { token: server.apiKey!, body: {} });
+    const missing = await call(wire.server.url, '/access_grants/delete', { token: wire.server.apiKey!, body: {} });
     expect(missing.status).toBe(400);
     expect(errorOf(missing.body).validation_errors).toEqual({ _errors: [], access_grant_id: { _errors: ['is required'] } });
 
-    const neither = await call(server.url, '/access_grants/create', { token: server.apiKey!, body: { acs_entrance_ids: [randomUUID()], requested_access_methods: [{ mode: 'mobile_key' }] } });
+    const neither = await call(wire.server.url, '/access_grants/create', { token: wire.server.apiKey!, body: { acs_entrance_ids: [randomUUID()], requested_access_methods: [{ mode: 'mobile_key' }] } });
     expect(neither.status).toBe(400);
     const tree = errorOf(neither.body).validation_errors;
     expect(tree.user_identity_id!._errors).toEqual(['is required']);
@@ -201,7 +184,7 @@ describe('schema failures in the Seam envelope', () => {
 
   it("extra fields: Seam's request schemas do not close their objects (no additionalProperties), so an unknown field is accepted and ignored", async () => {
     for (const path of Object.keys(endpointFields)) expect(JSON.stringify(seamPaths[path]), path).not.toContain('additionalProperties');
-    const response = await call(server.url, '/user_identities/create', { token: server.apiKey!, body: { full_name: 'Extra Field', favourite_colour: 'teal', nested: { deep: [1, 2] } } });
+    const response = await call(wire.server.url, '/user_identities/create', { token: wire.server.apiKey!, body: { full_name: 'Extra Field', favourite_colour: 'teal', nested: { deep: [1, 2] } } });
     expect(response.status).toBe(200);
     const identity = response.body['user_identity'] as Record<string, unknown>;
     expect(identity['full_name']).toBe('Extra Field');
@@ -209,20 +192,20 @@ describe('schema failures in the Seam envelope', () => {
   });
 
   it(`oversized strings and arrays: latchkey's bounds (${requestBounds.stringMaxLength} characters, ${requestBounds.arrayMaxItems} items) where the spec has none`, async () => {
-    const long = await call(server.url, '/spaces/create', { token: server.apiKey!, body: { name: 'x'.repeat(requestBounds.stringMaxLength + 1) } });
+    const long = await call(wire.server.url, '/spaces/create', { token: wire.server.apiKey!, body: { name: 'x'.repeat(requestBounds.stringMaxLength + 1) } });
     expect(long.status).toBe(400);
     expect(errorOf(long.body).validation_errors['name']!._errors).toEqual([`must NOT have more than ${requestBounds.stringMaxLength} characters`]);
-    const many = await call(server.url, '/spaces/create', { token: server.apiKey!, body: { name: 'Many', acs_entrance_ids: Array.from({ length: requestBounds.arrayMaxItems + 1 }, () => randomUUID()) } });
+    const many = await call(wire.server.url, '/spaces/create', { token: wire.server.apiKey!, body: { name: 'Many', acs_entrance_ids: Array.from({ length: requestBounds.arrayMaxItems + 1 }, () => randomUUID()) } });
     expect(many.status).toBe(400);
     expect(errorOf(many.body).validation_errors['acs_entrance_ids']!._errors).toEqual([`must NOT have more than ${requestBounds.arrayMaxItems} items`]);
     // At the bound, the schema lets it through (the handler's own limit for a name is 200: a semantic check).
-    const atBound = await call(server.url, '/spaces/create', { token: server.apiKey!, body: { name: 'x'.repeat(requestBounds.stringMaxLength) } });
+    const atBound = await call(wire.server.url, '/spaces/create', { token: wire.server.apiKey!, body: { name: 'x'.repeat(requestBounds.stringMaxLength) } });
     expect(atBound.status).toBe(400);
     expect(errorOf(atBound.body).validation_errors['name']!._errors).toEqual(['length must be between 1 and 200']);
   });
 
   it('formats and enums from the spec, nested paths nested', async () => {
-    const response = await call(server.url, '/access_grants/create', { token: server.apiKey!, body: { user_identity_id: 'abc', requested_access_methods: [{ mode: 'mobile_key' }, { mode: 'laser' }], space_ids: [randomUUID(), 'nope'] } });
+    const response = await call(wire.server.url, '/access_grants/create', { token: wire.server.apiKey!, body: { user_identity_id: 'abc', requested_access_methods: [{ mode: 'mobile_key' }, { mode: 'laser' }], space_ids: [randomUUID(), 'nope'] } });
     expect(response.status).toBe(400);
     expect(errorOf(response.body).validation_errors).toMatchObject({
       user_identity_id: { _errors: ['must be a UUID'] },
@@ -232,40 +215,40 @@ describe('schema failures in the Seam envelope', () => {
   });
 
   it('a GET query is typed by the schema: numbers, repeated keys as arrays, `key=` as the empty array', async () => {
-    await call(server.url, '/user_identities/create', { token: server.apiKey!, body: { full_name: 'Query One' } });
-    await call(server.url, '/user_identities/create', { token: server.apiKey!, body: { full_name: 'Query Two' } });
-    const limited = await call(server.url, '/user_identities/list?limit=1', { token: server.apiKey!, method: 'GET' });
+    await call(wire.server.url, '/user_identities/create', { token: wire.server.apiKey!, body: { full_name: 'Query One' } });
+    await call(wire.server.url, '/user_identities/create', { token: wire.server.apiKey!, body: { full_name: 'Query Two' } });
+    const limited = await call(wire.server.url, '/user_identities/list?limit=1', { token: wire.server.apiKey!, method: 'GET' });
     expect(limited.status).toBe(200);
     expect((limited.body['user_identities'] as unknown[]).length).toBe(1);
-    const ids = ((await call(server.url, '/user_identities/list', { token: server.apiKey!, body: {} })).body['user_identities'] as { user_identity_id: string }[]).map((row) => row.user_identity_id);
-    const two = await call(server.url, `/user_identities/list?user_identity_ids=${ids[0]}&user_identity_ids=${ids[1]}`, { token: server.apiKey!, method: 'GET' });
+    const ids = ((await call(wire.server.url, '/user_identities/list', { token: wire.server.apiKey!, body: {} })).body['user_identities'] as { user_identity_id: string }[]).map((row) => row.user_identity_id);
+    const two = await call(wire.server.url, `/user_identities/list?user_identity_ids=${ids[0]}&user_identity_ids=${ids[1]}`, { token: wire.server.apiKey!, method: 'GET' });
     expect((two.body['user_identities'] as { user_identity_id: string }[]).map((row) => row.user_identity_id).sort()).toEqual([ids[0], ids[1]].sort());
-    const one = await call(server.url, `/user_identities/list?user_identity_ids=${ids[0]}`, { token: server.apiKey!, method: 'GET' });
+    const one = await call(wire.server.url, `/user_identities/list?user_identity_ids=${ids[0]}`, { token: wire.server.apiKey!, method: 'GET' });
     expect((one.body['user_identities'] as { user_identity_id: string }[]).map((row) => row.user_identity_id)).toEqual([ids[0]]);
-    const none = await call(server.url, '/user_identities/list?user_identity_ids=', { token: server.apiKey!, method: 'GET' });
+    const none = await call(wire.server.url, '/user_identities/list?user_identity_ids=', { token: wire.server.apiKey!, method: 'GET' });
     expect(none.status).toBe(200);
     expect(none.body['user_identities']).toEqual([]);
-    const bad = await call(server.url, '/user_identities/list?limit=1.5', { token: server.apiKey!, method: 'GET' });
+    const bad = await call(wire.server.url, '/user_identities/list?limit=1.5', { token: wire.server.apiKey!, method: 'GET' });
     expect(bad.status).toBe(400);
     expect(errorOf(bad.body).validation_errors['limit']!._errors).toEqual(['must be an integer']);
   });
 
   it("through the seam SDK: getValidationErrorMessages finds the schema's messages", async () => {
-    const wrongType = await sdkError(seam.userIdentities.create({ full_name: 7 as unknown as string }));
+    const wrongType = await sdkError(wire.seam.userIdentities.create({ full_name: 7 as unknown as string }));
     expect(wrongType).toBeInstanceOf(SeamHttpInvalidInputError);
     expect((wrongType as SeamHttpInvalidInputError).getValidationErrorMessages('full_name')).toEqual(['must be a string or null']);
 
-    const required = await sdkError(seam.accessGrants.delete({} as { access_grant_id: string }));
+    const required = await sdkError(wire.seam.accessGrants.delete({} as { access_grant_id: string }));
     expect((required as SeamHttpInvalidInputError).getValidationErrorMessages('access_grant_id')).toEqual(['is required']);
 
-    const oversized = await sdkError(seam.userIdentities.update({ user_identity_id: randomUUID(), user_identity_key: 'k'.repeat(requestBounds.stringMaxLength + 1) }));
+    const oversized = await sdkError(wire.seam.userIdentities.update({ user_identity_id: randomUUID(), user_identity_key: 'k'.repeat(requestBounds.stringMaxLength + 1) }));
     expect((oversized as SeamHttpInvalidInputError).getValidationErrorMessages('user_identity_key')).toEqual([`must NOT have more than ${requestBounds.stringMaxLength} characters`]);
 
-    const phone = await sdkError(seam.userIdentities.create({ phone_number: '555-0100' }));
+    const phone = await sdkError(wire.seam.userIdentities.create({ phone_number: '555-0100' }));
     expect((phone as SeamHttpInvalidInputError).getValidationErrorMessages('phone_number')).toEqual(['must be a phone number in E.164 format (+15555550100)']);
 
     // An unknown field is ignored by the server, as Seam does.
-    const created = await seam.userIdentities.create({ full_name: 'SDK Extra', ...({ not_a_field: 1 } as object) });
+    const created = await wire.seam.userIdentities.create({ full_name: 'SDK Extra', ...({ not_a_field: 1 } as object) });
     expect(created.full_name).toBe('SDK Extra');
   });
 });
