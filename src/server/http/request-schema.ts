@@ -108,8 +108,6 @@ function validationError(error: ErrorObject, schema: RequestSchema | undefined):
   switch (error.keyword) {
     case 'required':
       return { path: join(path, String(params['missingProperty'])), message: 'is required' };
-    case 'additionalProperties':
-      return { path: join(path, String(params['additionalProperty'])), message: 'is not a field of this endpoint' };
     case 'format':
       return { path, message: formatMessages[String(params['format'])] ?? `must be a ${String(params['format'])}` };
     case 'enum': {
