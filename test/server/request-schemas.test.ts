@@ -223,7 +223,7 @@ describe('schema failures in the Seam envelope', () => {
     });
   });
 
-  it('a GET query is typed by the schema: numbers, repeated keys as arrays, `key=` as the empty array', async () => {
+  it('a GET query (or a bodyless POST\'s) is typed by the schema: numbers, repeated keys as arrays, `key=` as the empty array', async () => {
     await call(wire.server.url, '/user_identities/create', { token: wire.server.apiKey!, body: { full_name: 'Query One' } });
     await call(wire.server.url, '/user_identities/create', { token: wire.server.apiKey!, body: { full_name: 'Query Two' } });
     const limited = await call(wire.server.url, '/user_identities/list?limit=1', { token: wire.server.apiKey!, method: 'GET' });
