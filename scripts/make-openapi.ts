@@ -157,7 +157,10 @@ export function toRequestSchema(node: Json, name?: string): Json {
   const variants = out['anyOf'];
   if (Array.isArray(variants) && out['properties'] === undefined) {
     const shared = sharedProperties(variants as JsonObject[]);
-    if (shared !== undefined) out['properties'] = shared;
+    if (shared !== undefined) {
+      out['properties'] = shared;
+      out['type'] ??= 'object'; // ajv's strictTypes: `properties` only on an object
+    }
   }
   if (out['exclusiveMinimum'] === true) {
     out['exclusiveMinimum'] = out['minimum'] ?? 0;

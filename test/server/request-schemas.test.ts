@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { SeamHttpInvalidInputError } from 'seam';
 import { openapi as seamDocument } from '@seamapi/types/connect';
@@ -37,6 +39,7 @@ function diff(theirs: Node, ours: Node, where: string, refused: readonly string[
   if (union !== undefined && theirs['properties'] === undefined && ours['properties'] !== undefined) {
     // The union's agreed fields, set beside it: each is a field of a variant, with that variant's schema.
     seen.add('properties');
+    if (theirs['type'] === undefined && ours['type'] === 'object') seen.add('type');
     for (const [name, schema] of Object.entries(ours['properties'] as Record<string, Node>)) {
       const index = union.findIndex((variant) => (variant['properties'] as Node | undefined)?.[name] !== undefined);
       if (index < 0) out.push(`${where}.${name}: beside the union but in no variant`);
@@ -123,6 +126,19 @@ describe('the generated request schemas', () => {
       for (const parameter of seamPaths[path]!['get']?.parameters ?? []) if (parameter.in === 'query' && !refused.includes(parameter.name) && !fields.has(parameter.name)) missing.push(`${path} ${parameter.name}`);
     }
     expect(missing).toEqual([]);
+  });
+
+  it("compile in ajv's strict mode without a warning (Fastify's ajv would print them on the server's stdout)", () => {
+    const warnings: string[] = [];
+    const record = (...parts: unknown[]) => warnings.push(parts.join(' '));
+    const ajv = new Ajv({ coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: true, logger: { log: record, warn: record, error: record } });
+    (addFormats as unknown as (instance: Ajv) => void)(ajv);
+    for (const [path, schema] of Object.entries(committed)) {
+      const before = warnings.length;
+      ajv.compile(schema);
+      for (const warning of warnings.splice(before)) warnings.push(`${path}: ${warning}`);
+    }
+    expect(warnings).toEqual([]);
   });
 
   it('exist for exactly the Seam routes the server registers', () => {
