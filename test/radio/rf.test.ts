@@ -97,9 +97,9 @@ describe('link budget', () => {
 
   it('advertising: advInterval plus an advDelay in 0..10 ms per event', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 20, max: 1000 }), (seed, advIntervalMs) => {
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 20, max: 1000 }), (streamSeed, advIntervalMs) => {
         const params = checkRfParams({ ...rfDefaults, advIntervalMs });
-        const advertiser = new Advertiser(params, createSeededRandom(seed), 0);
+        const advertiser = new Advertiser(params, createSeededRandom(streamSeed), 0);
         let previous = advertiser.pop();
         expect(previous).toBeGreaterThanOrEqual(0);
         expect(previous).toBeLessThan(advIntervalMs);
