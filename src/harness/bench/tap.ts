@@ -310,3 +310,96 @@ export function runTapBench(partial: Partial<TapBenchConfig> = {}): TapBenchResu
   }));
   return { config, rf: { ...rfDefaults }, corridor: corridor.options, main, sweep };
 }
+
+export const tapSectionBegin = '<!-- tap:begin (npm run bench:tap) -->';
+export const tapSectionEnd = '<!-- tap:end -->';
+
+const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(0) : v > 0 ? 'never' : '–');
+
+export function renderTapMarkdown(results: TapBenchResults): string {
+  const { main, config, rf } = results;
+  const t = config.tap;
+  const goalSafety = main.walkPastUnlocks === 0 && main.wrongDoorUnlocks === 0;
+  const goalTime = main.unlockedAfterTapMs.p95 <= 1000;
+  const lines = [
+    '## Unlock with tap: the corridor benchmark (virtual time)',
+    '',
+    `\`npm run bench:tap\`: ${config.walks.toLocaleString('en-US')} seeded walks (seed ${config.seed}) in the corridor model of [docs/RF.md](docs/RF.md) (${results.corridor.roomsPerSide} rooms a side, doors every ${results.corridor.doorSpacingM} m, corridor ${results.corridor.widthM} m wide, lobby and elevator readers). Each guest leaves the elevator, walks at ${walkSpeedMps} m/s past their door by two doors, turns back, stops, takes the phone out if it was in a pocket (half the walks), raises it to the lock (${raiseMs} ms) and holds it there; the tap ranker (src/phone/tap.ts) listens the whole walk. A third of the guests hold one room, a third two adjacent rooms on the same wall, a third two facing rooms (the hard cases); all hold the lobby and elevator. Locks advertise every ${rf.advIntervalMs} ms + advDelay 0–${rf.advDelayMaxMs} ms. Ranker: touch ${t.touchDbm} dBm, hysteresis ${t.hysteresisDb} dB, median of ${t.windowMs} ms with ≥ ${t.minSamples} samples, margin ${t.marginDb} dB. Raw numbers: \`bench/tap.json\`.`,
+    '',
+    '| walks | walk-past unlocks | wrong-door unlocks | two-room walks (walk-past / wrong door) | no unlock within 3 s of the tap | refused as ambiguous (answers) | early (at the door, before raising) |',
+    '|---|---|---|---|---|---|---|',
+    `| ${main.walks.toLocaleString('en-US')} | ${main.walkPastUnlocks} | ${main.wrongDoorUnlocks} | ${main.twoRooms.walks.toLocaleString('en-US')} (${main.twoRooms.walkPastUnlocks} / ${main.twoRooms.wrongDoorUnlocks}) | ${main.noUnlock} (${((100 * main.noUnlock) / main.walks).toFixed(1)} %) | ${main.ambiguousAnswers} | ${main.earlyUnlocks} |`,
+    '',
+    'Times over **all** walks (a walk without an unlock counts as never); "after the tap" runs from the moment the phone is at the lock (a negative time: decided while it was still on its way), "unlocked" adds the radio exchange (connection on the next advertisement, first connection event, 2 round trips at 15 ms).',
+    '',
+    '| figure | p50 ms | p95 ms |',
+    '|---|---|---|',
+    `| decision after the tap | ${fmt(main.decisionAfterTapMs.p50)} | ${fmt(main.decisionAfterTapMs.p95)} |`,
+    `| unlocked after the tap | ${fmt(main.unlockedAfterTapMs.p50)} | ${fmt(main.unlockedAfterTapMs.p95)} |`,
+    `| decision after reaching the door (includes taking the phone out and raising it) | ${fmt(main.decisionAfterArriveMs.p50)} | ${fmt(main.decisionAfterArriveMs.p95)} |`,
+    '',
+    `Goals: no wrong door and no walk-past unlock in ${config.walks.toLocaleString('en-US')} walks — ${goalSafety ? 'met' : '**missed**'}; p95 unlocked ≤ 1 s after the tap — ${fmt(main.unlockedAfterTapMs.p95)} ms, ${goalTime ? 'met' : '**missed**'}.`,
+    '',
+    `Threshold trade-off (the same ${config.sweepWalks.toLocaleString('en-US')} walks for every threshold; other settings as above):`,
+    '',
+    '| touch dBm | walk-past | wrong door | no unlock in 3 s | p50 / p95 unlocked after tap, ms |',
+    '|---|---|---|---|---|',
+    ...results.sweep.map(({ touchDbm, summary: s }) => `| ${touchDbm} | ${s.walkPastUnlocks} | ${s.wrongDoorUnlocks} | ${s.noUnlock} (${((100 * s.noUnlock) / s.walks).toFixed(1)} %) | ${fmt(s.unlockedAfterTapMs.p50)} / ${fmt(s.unlockedAfterTapMs.p95)} |`),
+    '',
+    '![tap threshold trade-off](docs/bench-tap.svg)',
+    '',
+    'What the model leaves out (docs/RF.md): other people in the corridor, phone-model RSSI offsets beyond the per-link shadowing, doors that are not in line of sight, and the phone OS batching scan results. The figures are those of the model; a real corridor is the test that counts.',
+  ];
+  return lines.join('\n');
+}
+
+/** Two panels over the touch threshold: safety counts (walk-past, wrong door) and cost (no unlock %, p95 unlocked ms). */
+export function renderTapSvg(results: TapBenchResults): string {
+  const points = results.sweep;
+  const width = 700;
+  const left = 70;
+  const right = 170;
+  const panel = 200;
+  const top = 50;
+  const gap = 60;
+  const height = top + 2 * panel + gap + 50;
+  const xs = points.map((p) => p.touchDbm);
+  const xMin = Math.min(...xs);
+  const xMax = Math.max(...xs);
+  const px = (x: number): number => left + ((x - xMin) / (xMax - xMin || 1)) * (width - left - right);
+  const walks = results.config.sweepWalks;
+  const per10k = (n: number): number => (n * 10_000) / walks;
+  const safetyMax = Math.max(10, ...points.map((p) => per10k(p.summary.walkPastUnlocks + p.summary.wrongDoorUnlocks)));
+  const costMax = 100;
+  const msMax = 2000;
+  const y1 = (v: number): number => top + panel - (Math.min(v, safetyMax) / safetyMax) * panel;
+  const y2 = (v: number, max: number): number => top + panel + gap + panel - (Math.min(v, max) / max) * panel;
+  const path = (coords: [number, number][]): string => coords.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
+  const series: { label: string; color: string; coords: [number, number][] }[] = [
+    { label: 'walk-past unlocks /10k', color: '#d1242f', coords: points.map((p) => [px(p.touchDbm), y1(per10k(p.summary.walkPastUnlocks))]) },
+    { label: 'wrong-door unlocks /10k', color: '#9a6700', coords: points.map((p) => [px(p.touchDbm), y1(per10k(p.summary.wrongDoorUnlocks))]) },
+    { label: 'no unlock in 3 s, %', color: '#8250df', coords: points.map((p) => [px(p.touchDbm), y2((100 * p.summary.noUnlock) / p.summary.walks, costMax)]) },
+    { label: 'p95 unlocked after tap', color: '#1f6feb', coords: points.map((p) => [px(p.touchDbm), y2(Number.isFinite(p.summary.unlockedAfterTapMs.p95) ? p.summary.unlockedAfterTapMs.p95 : msMax, msMax)]) },
+  ];
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    '<rect width="100%" height="100%" fill="#fff"/>',
+    `<text x="10" y="22" font-size="15" font-weight="bold">Unlock with tap: touch threshold trade-off (${walks.toLocaleString('en-US')} seeded corridor walks)</text>`,
+    `<text x="10" y="40" fill="#57606a">top: safety (per 10,000 walks, capped at ${Math.round(safetyMax)}); bottom: cost (no unlock within 3 s, %; p95 unlocked after tap, 0–2 s); chosen: ${results.config.tap.touchDbm} dBm</text>`,
+  ];
+  for (const [base, label] of [[top, `0–${Math.round(safetyMax)} /10k`], [top + panel + gap, '0–100 % · 0–2000 ms']] as const) {
+    parts.push(`<rect x="${left}" y="${base}" width="${width - left - right}" height="${panel}" fill="none" stroke="#d0d7de"/>`, `<text x="${left - 6}" y="${base + 12}" text-anchor="end" fill="#57606a">${label.split('·')[0]!.trim()}</text>`);
+  }
+  const chosen = px(results.config.tap.touchDbm);
+  parts.push(`<line x1="${chosen}" y1="${top}" x2="${chosen}" y2="${top + 2 * panel + gap}" stroke="#1a7f37" stroke-dasharray="4 3"/>`);
+  for (const x of xs) parts.push(`<text x="${px(x)}" y="${top + 2 * panel + gap + 16}" text-anchor="middle">${x}</text>`);
+  parts.push(`<text x="${(left + width - right) / 2}" y="${height - 8}" text-anchor="middle">touch threshold (dBm)</text>`);
+  series.forEach((s, i) => {
+    parts.push(`<path d="${path(s.coords)}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    for (const [x, y] of s.coords) parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3" fill="${s.color}"/>`);
+    const ly = i < 2 ? top + 10 + i * 20 : top + panel + gap + 10 + (i - 2) * 20;
+    parts.push(`<rect x="${width - right + 10}" y="${ly}" width="12" height="3" fill="${s.color}"/>`, `<text x="${width - right + 28}" y="${ly + 5}">${s.label}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
