@@ -372,7 +372,8 @@ export function renderTapSvg(results: TapBenchResults): string {
   const safetyMax = Math.max(10, ...points.map((p) => per10k(p.summary.walkPastUnlocks + p.summary.wrongDoorUnlocks)));
   const costMax = 100;
   const msMax = 2000;
-  const y1 = (v: number): number => top + panel - (Math.min(v, safetyMax) / safetyMax) * panel;
+  // Log scale (1 + v): the region that matters is 0 to a few per 10,000, next to thousands at loose thresholds.
+  const y1 = (v: number): number => top + panel - (Math.log10(1 + Math.min(v, safetyMax)) / Math.log10(1 + safetyMax)) * panel;
   const y2 = (v: number, max: number): number => top + panel + gap + panel - (Math.min(v, max) / max) * panel;
   const path = (coords: [number, number][]): string => coords.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
   const series: { label: string; color: string; coords: [number, number][] }[] = [
@@ -385,10 +386,17 @@ export function renderTapSvg(results: TapBenchResults): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     '<rect width="100%" height="100%" fill="#fff"/>',
     `<text x="10" y="22" font-size="15" font-weight="bold">Unlock with tap: touch threshold trade-off (${walks.toLocaleString('en-US')} seeded corridor walks)</text>`,
-    `<text x="10" y="40" fill="#57606a">top: safety (per 10,000 walks, capped at ${Math.round(safetyMax)}); bottom: cost (no unlock within 3 s, %; p95 unlocked after tap, 0–2 s); chosen: ${results.config.tap.touchDbm} dBm</text>`,
+    `<text x="10" y="40" fill="#57606a">top: safety, unlocks per 10,000 walks (log scale); bottom: cost (no unlock within 3 s, %; p95 unlocked after tap, 0–2 s); chosen: ${results.config.tap.touchDbm} dBm</text>`,
   ];
-  for (const [base, label] of [[top, `0–${Math.round(safetyMax)} /10k`], [top + panel + gap, '0–100 % · 0–2000 ms']] as const) {
-    parts.push(`<rect x="${left}" y="${base}" width="${width - left - right}" height="${panel}" fill="none" stroke="#d0d7de"/>`, `<text x="${left - 6}" y="${base + 12}" text-anchor="end" fill="#57606a">${label.split('·')[0]!.trim()}</text>`);
+  for (let tick = 1; tick <= safetyMax; tick *= 10) {
+    parts.push(`<line x1="${left}" y1="${y1(tick).toFixed(1)}" x2="${width - right}" y2="${y1(tick).toFixed(1)}" stroke="#eaeef2"/>`, `<text x="${left - 6}" y="${(y1(tick) + 4).toFixed(1)}" text-anchor="end" fill="#57606a">${tick.toLocaleString('en-US')}</text>`);
+  }
+  for (const [base, high, low] of [[top, '/10k (log)', '0'], [top + panel + gap, '100 % | 2 s', '0']] as const) {
+    parts.push(
+      `<rect x="${left}" y="${base}" width="${width - left - right}" height="${panel}" fill="none" stroke="#d0d7de"/>`,
+      `<text x="${left - 6}" y="${base - 6}" text-anchor="end" fill="#57606a">${high}</text>`,
+      `<text x="${left - 6}" y="${base + panel}" text-anchor="end" fill="#57606a">${low}</text>`,
+    );
   }
   const chosen = px(results.config.tap.touchDbm);
   parts.push(`<line x1="${chosen}" y1="${top}" x2="${chosen}" y2="${top + 2 * panel + gap}" stroke="#1a7f37" stroke-dasharray="4 3"/>`);
