@@ -287,7 +287,17 @@ export interface TapBenchResults {
   corridor: Corridor['options'];
   main: TapSummary;
   sweep: { touchDbm: number; summary: TapSummary }[];
+  /** The default ranker on the sweep's walks with one RF parameter changed: how close the model's choices sit to the edge. */
+  variants: { label: string; rf: Partial<RfParams>; summary: TapSummary }[];
 }
+
+export const tapRfVariants: { label: string; rf: Partial<RfParams> }[] = [
+  { label: 'shadowing σ 6 dB (top of the indoor range)', rf: { shadowingSigmaDb: 6 } },
+  { label: 'corridor exponent 2.2', rf: { pathLossExponent: 2.2 } },
+  { label: 'Rician K 0 dB at 1 m (more scatter)', rf: { ricianK1mDb: 0 } },
+  { label: 'lock advertising every 250 ms', rf: { advIntervalMs: 250 } },
+  { label: '30 % of advertisements missed', rf: { missProbability: 0.3 } },
+];
 
 export function runWalks(corridor: Corridor, seed: number, count: number, tap: Partial<TapOptions>, rf: Partial<RfParams> = {}): TapSummary {
   const outcomes: { plan: WalkPlan; outcome: WalkOutcome }[] = [];
@@ -308,7 +318,8 @@ export function runTapBench(partial: Partial<TapBenchConfig> = {}): TapBenchResu
     touchDbm,
     summary: summarise(streams.map((stream) => ({ plan: stream.plan, outcome: runWalk(stream, { ...config.tap, touchDbm }) }))),
   }));
-  return { config, rf: { ...rfDefaults }, corridor: corridor.options, main, sweep };
+  const variants = tapRfVariants.map((variant) => ({ ...variant, summary: runWalks(corridor, config.seed, config.sweepWalks, config.tap, variant.rf) }));
+  return { config, rf: { ...rfDefaults }, corridor: corridor.options, main, sweep, variants };
 }
 
 export const tapSectionBegin = '<!-- tap:begin (npm run bench:tap) -->';
@@ -347,6 +358,12 @@ export function renderTapMarkdown(results: TapBenchResults): string {
     ...results.sweep.map(({ touchDbm, summary: s }) => `| ${touchDbm} | ${s.walkPastUnlocks} | ${s.wrongDoorUnlocks} | ${s.noUnlock} (${((100 * s.noUnlock) / s.walks).toFixed(1)} %) | ${fmt(s.unlockedAfterTapMs.p50)} / ${fmt(s.unlockedAfterTapMs.p95)} |`),
     '',
     '![tap threshold trade-off](docs/bench-tap.svg)',
+    '',
+    `Sensitivity: the default ranker on the same ${config.sweepWalks.toLocaleString('en-US')} walks with one RF parameter changed (docs/RF.md gives the ranges these come from):`,
+    '',
+    '| variant | walk-past | wrong door | no unlock in 3 s | p50 / p95 unlocked after tap, ms |',
+    '|---|---|---|---|---|',
+    ...results.variants.map(({ label, summary: s }) => `| ${label} | ${s.walkPastUnlocks} | ${s.wrongDoorUnlocks} | ${s.noUnlock} (${((100 * s.noUnlock) / s.walks).toFixed(1)} %) | ${fmt(s.unlockedAfterTapMs.p50)} / ${fmt(s.unlockedAfterTapMs.p95)} |`),
     '',
     'What the model leaves out (docs/RF.md): other people in the corridor, phone-model RSSI offsets beyond the per-link shadowing, doors that are not in line of sight, and the phone OS batching scan results. The figures are those of the model; a real corridor is the test that counts.',
   ];
