@@ -226,9 +226,11 @@ export class VirtualRadio {
 
   // -- advertising and scanning --
 
-  rssiDbm(phoneId: string, deviceId: string): number {
+  rssiDbm(phoneId: string, deviceId: string, atMs: number = this.nowMs): number {
     const phone = this.phones.get(phoneId) ?? { xM: 0, yM: 0 };
     const lock = this.locks.get(deviceId)!.position;
+    const model = this.options.rssiModel;
+    if (model !== undefined) return model.sampleDbm(phoneId, deviceId, phone, lock, atMs) ?? Number.NEGATIVE_INFINITY;
     const distanceM = Math.max(0.1, Math.hypot(phone.xM - lock.xM, phone.yM - lock.yM));
     const noise = this.options.rssiNoiseDb === 0 ? 0 : this.random.below(2 * this.options.rssiNoiseDb + 1) - this.options.rssiNoiseDb;
     return Math.round(this.options.rssiAt1mDbm - (this.options.pathLossExponentTenths / 10) * 10 * Math.log10(distanceM)) + noise;
@@ -237,6 +239,7 @@ export class VirtualRadio {
   /** Distance beyond which even the best noise draw stays under the receiver sensitivity. */
   private maxRangeM(): number {
     const o = this.options;
+    if (o.rssiModel !== undefined) return o.rssiModel.rangeM;
     const marginDb = o.rssiAt1mDbm + o.rssiNoiseDb + 1 - o.sensitivityDbm;
     return Math.pow(10, marginDb / o.pathLossExponentTenths);
   }
@@ -261,7 +264,7 @@ export class VirtualRadio {
           let best: number | undefined;
           for (let t = this.nextAdvertisingMs(node, start); t <= start + durationMs; t += this.options.advIntervalMs) {
             if (this.random.chance(this.options.lossNumerator, this.options.lossDenominator)) continue;
-            const rssi = this.rssiDbm(phoneId, node.deviceId);
+            const rssi = this.rssiDbm(phoneId, node.deviceId, t);
             if (rssi >= this.options.sensitivityDbm && (best === undefined || rssi > best)) best = rssi;
           }
           if (best === undefined) continue;
