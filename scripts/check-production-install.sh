@@ -107,4 +107,14 @@ if (script !== readFileSync(bundlePath, "utf8")) throw new Error("/ik-app/app.js
 kill -TERM "$server_pid"
 wait "$server_pid" || fail "latchkey up did not stop cleanly on SIGTERM"
 server_pid=""
+step "latchkey hci serve, and ble run attached to it over tcp:"
+node bin/latchkey.js hci serve --controllers 2 --acl-buffer 27:8 --json > "$work/hci.out" 2> "$work/hci.err" &
+server_pid=$!
+for _ in $(seq 1 300); do grep -q '^{' "$work/hci.out" 2>/dev/null && break; kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+endpoints="$(node -e 'const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).controllers; console.log(c[0].tcp, c[1].tcp)' "$work/hci.out")" || { cat "$work/hci.err"; fail "latchkey hci serve printed no endpoints"; }
+read -r lock_hci phone_hci <<< "$endpoints"
+latchkey ble run --doors 1 --attempts 3 --relay-bound-ms 3000 --lock-hci "$lock_hci" --phone-hci "$phone_hci" --json > "$work/ble-hci.json" || fail "latchkey ble run over latchkey hci serve"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "latchkey hci serve did not stop cleanly on SIGTERM"
+server_pid=""
 step "every command works after npm ci --omit=dev"

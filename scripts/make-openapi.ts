@@ -6,6 +6,9 @@
  * `x-latchkey-refused` with the reason), latchkey's additions (`page_cursor` and `pagination` on
  * events/list), and only the component schemas those reach. test/server/openapi.test.ts checks the
  * file is current and diffs it against Seam's.
+ *
+ * It also writes src/server/request-schemas.json: each endpoint's request schema as JSON Schema,
+ * which Fastify's ajv enforces on the route (buildRequestSchemas below; test/server/request-schemas.test.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -17,6 +20,7 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 export const openApiPath = 'src/server/openapi.json';
+export const requestSchemasPath = 'src/server/request-schemas.json';
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -98,9 +102,100 @@ export function buildOpenApi(): JsonObject {
   };
 }
 
+/** latchkey's bounds where the spec sets none (the spec's own bounds are kept): no unbounded input. */
+export const requestBounds = { stringMaxLength: 1000, arrayMaxItems: 100 } as const;
+
+/**
+ * Formats the spec states only in a field's description, as patterns: `phone_number` is "in E.164
+ * format (for example, +15555550100)": a plus, 8 to 15 digits, no leading zero.
+ */
+export const describedPatterns: Readonly<Record<string, string>> = { phone_number: '^\\+[1-9][0-9]{7,14}$' };
+
+/** The keywords a request schema keeps: validation only (annotations such as description go). */
+const validationKeywords = new Set(['type', 'properties', 'required', 'items', 'enum', 'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'minItems', 'maxItems', 'oneOf', 'anyOf', 'allOf', 'nullable']);
+/** Formats the spec names that carry no check ajv knows (`float` on a number). */
+const annotationFormats = new Set(['float']);
+
+/**
+ * The fields of a union's variants, each with its schema when every variant that has it agrees
+ * (undefined if none does). Set beside the anyOf, they type a field whichever variant matches:
+ * acs/credentials/list's `{}` variant would otherwise let `acs_user_id: 7` through.
+ */
+function sharedProperties(variants: JsonObject[]): JsonObject | undefined {
+  const fields: JsonObject = {};
+  const conflicting = new Set<string>();
+  for (const variant of variants) {
+    for (const [field, schema] of Object.entries((variant['properties'] ?? {}) as JsonObject)) {
+      if (fields[field] !== undefined && JSON.stringify(fields[field]) !== JSON.stringify(schema)) conflicting.add(field);
+      fields[field] ??= schema;
+    }
+  }
+  for (const field of conflicting) delete fields[field];
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}
+
+/**
+ * One OpenAPI 3.0 request schema as JSON Schema for Fastify's ajv: validation keywords only,
+ * `exclusiveMinimum: true` (3.0's boolean form) as the number it bounds, `null` added to a nullable
+ * enum (ajv's `nullable` does not widen an enum), oneOf read as anyOf (its variants' agreed fields set
+ * beside it: sharedProperties), latchkey's bounds added where the spec has none, and the formats the spec gives only in words (describedPatterns).
+ */
+export function toRequestSchema(node: Json, name?: string): Json {
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return node;
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (!validationKeywords.has(key)) continue;
+    if (key === 'properties' && typeof value === 'object' && value !== null && !Array.isArray(value)) out[key] = Object.fromEntries(Object.entries(value).map(([field, schema]) => [field, toRequestSchema(schema, field)]));
+    // Seam's oneOf comes from zod unions, which take the first variant that matches: that is anyOf
+    // (its variants overlap: acs/credentials/list's `{}` matches whatever another variant does).
+    else if ((key === 'oneOf' || key === 'anyOf') && Array.isArray(value)) out['anyOf'] = value.map((variant) => toRequestSchema(variant));
+    else if (key === 'allOf' && Array.isArray(value)) out[key] = value.map((variant) => toRequestSchema(variant));
+    else if (key === 'items') out[key] = toRequestSchema(value);
+    else if (key === 'format' && annotationFormats.has(value as string)) continue;
+    else out[key] = clone(value);
+  }
+  const variants = out['anyOf'];
+  if (Array.isArray(variants) && out['properties'] === undefined) {
+    const shared = sharedProperties(variants as JsonObject[]);
+    if (shared !== undefined) {
+      out['properties'] = shared;
+      out['type'] ??= 'object'; // ajv's strictTypes: `properties` only on an object
+    }
+  }
+  if (out['exclusiveMinimum'] === true) {
+    out['exclusiveMinimum'] = out['minimum'] ?? 0;
+    delete out['minimum'];
+  } else if (out['exclusiveMinimum'] === false) delete out['exclusiveMinimum'];
+  if (out['nullable'] === true && Array.isArray(out['enum']) && !out['enum'].includes(null)) out['enum'] = [...out['enum'], null];
+  if (out['type'] === 'string' && out['maxLength'] === undefined && out['enum'] === undefined) out['maxLength'] = requestBounds.stringMaxLength;
+  if (out['type'] === 'string' && out['pattern'] === undefined && name !== undefined && describedPatterns[name] !== undefined) out['pattern'] = describedPatterns[name];
+  if (out['type'] === 'array' && out['maxItems'] === undefined) out['maxItems'] = requestBounds.arrayMaxItems;
+  return out;
+}
+
+/**
+ * The request schema of every endpoint in latchkey's document (refused fields already removed):
+ * the POST body's (every Seam endpoint has a POST; one without a body takes any object; and its GET query parameters are the same
+ * fields), converted by toRequestSchema. Fastify enforces it on the body of POST/PUT/PATCH/DELETE
+ * and on the query string of GET (http/route.ts); test/server/request-schemas.test.ts checks it.
+ */
+export function buildRequestSchemas(document: JsonObject = buildOpenApi()): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [path, item] of Object.entries(document['paths'] as Record<string, Record<string, JsonObject>>)) {
+    const post = item['post'];
+    const body = (post?.['requestBody'] as { content?: Record<string, { schema: Json }> } | undefined)?.content?.['application/json']?.schema;
+    if (post === undefined) throw new Error(`${path} has no POST operation in the spec`);
+    // No request body in the spec (workspaces/get): the endpoint takes no fields, any object will do.
+    out[path] = toRequestSchema(body ?? { type: 'object', properties: {} });
+  }
+  return out;
+}
+
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const document = buildOpenApi();
   writeFileSync(resolve(root, openApiPath), `${JSON.stringify(document, null, 1)}\n`);
-  process.stdout.write(`make-openapi: ${Object.keys(document['paths'] as JsonObject).length} paths, ${Object.keys((document['components'] as { schemas: JsonObject }).schemas).length} schemas → ${openApiPath}\n`);
+  const requestSchemas = buildRequestSchemas(document);
+  writeFileSync(resolve(root, requestSchemasPath), `${JSON.stringify(requestSchemas, null, 1)}\n`);
+  process.stdout.write(`make-openapi: ${Object.keys(document['paths'] as JsonObject).length} paths, ${Object.keys((document['components'] as { schemas: JsonObject }).schemas).length} schemas → ${openApiPath}; ${Object.keys(requestSchemas).length} request schemas → ${requestSchemasPath}\n`);
 }

@@ -37,6 +37,7 @@ import type { PeripheralContext, PeripheralDefinition, ReadResult, WriteResult }
 import { isLockControlMessage } from './lock-control.ts';
 import type { LockControlReply, LockControlRequest, LockSnapshot } from './lock-control.ts';
 import { encodeLockManufacturerData } from './manufacturer-data.ts';
+import { readAnswerOf, writeAnswerOf } from '../radio/gatt-adapter.ts';
 
 export interface TrustedIssuerKeyHex {
   readonly kidHex: string;
@@ -171,19 +172,17 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
   });
 
   const read = async (characteristic: CharacteristicName): Promise<ReadResult> => {
-    for (const output of step({ type: 'read', connectionId, characteristic, offset: 0 })) {
-      if (output.type === 'read_response') return { ok: true, value: output.value };
-      if (output.type === 'read_error') return { ok: false, attErrorCode: attErrorOf(output.attError) };
-    }
-    return { ok: false, attErrorCode: AttErrorCode.UnlikelyError }; // no connection known to the lock
+    const answer = readAnswerOf(step({ type: 'read', connectionId, characteristic, offset: 0 }));
+    if (answer === null) return { ok: false, attErrorCode: AttErrorCode.UnlikelyError }; // no connection known to the lock
+    return answer.ok ? { ok: true, value: answer.value } : { ok: false, attErrorCode: attErrorOf(answer.attError) };
   };
 
   const write = async (characteristic: CharacteristicName, data: Uint8Array, withResponse: boolean): Promise<WriteResult> => {
     const outputs = step({ type: 'write', connectionId, characteristic, data, withResponse });
     if (!withResponse) return { ok: true };
-    const response = outputs.find((output) => output.type === 'write_response');
-    if (response === undefined || response.type !== 'write_response') return { ok: false, attErrorCode: AttErrorCode.UnlikelyError };
-    return response.attError === 0 ? { ok: true } : { ok: false, attErrorCode: attErrorOf(response.attError) };
+    const answer = writeAnswerOf(outputs);
+    if (answer === null) return { ok: false, attErrorCode: AttErrorCode.UnlikelyError };
+    return answer.ok ? { ok: true } : { ok: false, attErrorCode: attErrorOf(answer.attError) };
   };
 
   return {

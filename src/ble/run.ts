@@ -11,7 +11,7 @@
 import type { HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
 import { performance } from 'node:perf_hooks';
 import { startVirtualBle, waitForPoweredOn } from '../hci/index.ts';
-import type { ControllerSetting, PeripheralHandle, VirtualBle } from '../hci/index.ts';
+import type { ControllerSetting, HciTransportSpec, PeripheralHandle, VirtualBle } from '../hci/index.ts';
 import { InMemoryIssuer } from '../issuer/in-memory-issuer.ts';
 import type { ProvisionedLock } from '../issuer/in-memory-issuer.ts';
 import { toHex } from '../protocol/bytes.ts';
@@ -45,6 +45,10 @@ export interface BleRunOptions {
   readonly seed: number;
   readonly capturePath?: string | null;
   readonly controller?: ControllerSetting;
+  /** Per door, the lock's controller (one spec: used by every door; tcp:/serial: need one per door). */
+  readonly lockHci?: readonly HciTransportSpec[];
+  /** Per door, the phone's controller (same rule). */
+  readonly phoneHci?: readonly HciTransportSpec[];
   readonly provider?: 'node' | 'noble';
   readonly mtu?: number;
   /** How long each unlock scans (wall ms). Default 60: ≥ 2 advertising events at 20 ms. */
@@ -140,6 +144,25 @@ export function distribution(values: readonly number[]): Distribution {
 function checkOptions(options: BleRunOptions): void {
   if (!Number.isInteger(options.doors) || options.doors < 1 || options.doors > bleDoorsMax) throw new RangeError(`--doors must be an integer from 1 to ${bleDoorsMax}`);
   if (!Number.isInteger(options.attempts) || options.attempts < 1 || options.attempts > bleAttemptsMax) throw new RangeError(`--attempts must be an integer from 1 to ${bleAttemptsMax}`);
+  for (const [flag, specs] of [['--lock-hci', options.lockHci], ['--phone-hci', options.phoneHci]] as const) {
+    if (specs === undefined) continue;
+    const streams = specs.filter((spec) => spec.kind === 'tcp' || spec.kind === 'serial').length;
+    if (specs.length !== 1 && specs.length !== options.doors) throw new RangeError(`${flag}: give one controller, or one per door (${options.doors})`);
+    if (streams > 0 && specs.length !== options.doors) throw new RangeError(`${flag}: a tcp:/serial: controller serves one host; give one per door (${options.doors}), comma-separated`);
+  }
+  // latchkey's in-process air and any other controller never meet: a lock there and a phone
+  // elsewhere would only time out.
+  const virtualRoles = [options.lockHci, options.phoneHci].map((specs) => (specs ?? [{ kind: 'virtual' }]).some((spec) => spec.kind === 'virtual'));
+  const externalRoles = [options.lockHci, options.phoneHci].map((specs) => (specs ?? []).some((spec) => spec.kind !== 'virtual'));
+  if ((virtualRoles[0] && externalRoles[1]) || (virtualRoles[1] && externalRoles[0])) {
+    throw new RangeError('--lock-hci/--phone-hci: one role on the in-process virtual air and the other on another controller would never meet; serve the virtual air with `latchkey hci serve` and attach both over tcp:');
+  }
+}
+
+/** The spec of door `door` from a list of one (shared) or one per door. */
+function specFor(specs: readonly HciTransportSpec[] | undefined, door: number): HciTransportSpec | undefined {
+  if (specs === undefined) return undefined;
+  return specs.length === 1 ? specs[0] : specs[door];
 }
 
 /** The world of a run: issuer, provisioned locks (+ one never spawned, for wrong-door credentials). */
@@ -214,7 +237,13 @@ export async function runBle(options: BleRunOptions): Promise<BleRunReport> {
   const crypto = provider === 'noble' ? createNobleProvider() : createNodeProvider();
   const world = new BleWorld(options.seed, options.doors, crypto);
   const plan = planAttempts({ doors: options.doors, attempts: options.attempts, random: world.random.fork('plan') });
-  const ble = startVirtualBle({ seed: options.seed, capturePath: options.capturePath ?? null, controller: options.controller ?? 'virtual' });
+  const ble = startVirtualBle({
+    seed: options.seed,
+    capturePath: options.capturePath ?? null,
+    controller: options.controller ?? 'virtual',
+    ...(options.lockHci ? { lockController: options.lockHci[0]! } : {}),
+    ...(options.phoneHci ? { phoneController: options.phoneHci[0]! } : {}),
+  });
   const transports: NobleTransport[] = [];
   const actuations = { count: 0 };
   /** Modelled lock compute per door, µs, summed as the reports arrive. */
@@ -222,15 +251,17 @@ export async function runBle(options: BleRunOptions): Promise<BleRunReport> {
   try {
     options.log?.info({ description: ble.description, doors: options.doors, attempts: options.attempts }, 'ble run starting');
     const started = performance.now();
-    const peripherals = await Promise.all(world.locks.map((lock, door) => ble.spawnPeripheral(new URL('./lock-peripheral.ts', import.meta.url), { label: `door-${door}`, options: lockOptions(world, lock, options.seed, options, provider) })));
+    const peripherals = await Promise.all(world.locks.map((lock, door) => ble.spawnPeripheral(new URL('./lock-peripheral.ts', import.meta.url), { label: `door-${door}`, options: lockOptions(world, lock, options.seed, options, provider), ...((spec) => (spec ? { controller: spec } : {}))(specFor(options.lockHci, door)) })));
     for (const [door, peripheral] of peripherals.entries()) watchLock(peripheral, actuations, computeUs, door);
     const lanes: Lane[] = [];
     for (const [door, lock] of world.locks.entries()) {
-      const central = ble.createCentral(`phone-${door}`);
+      const central = ble.createCentral(`phone-${door}`, specFor(options.phoneHci, door));
       const transport = new NobleTransport({ central, operationTimeoutMs: options.timeoutMs ?? 3000 });
       transports.push(transport);
       lanes.push({ door, lock, transport, deviceId: undefined, cycle: -1, guest: undefined, revoked: undefined, recorded: undefined });
     }
+    const external = await ble.hostsReady();
+    if (external.length > 0) options.log?.info({ controllers: external }, 'external controllers ready');
     await Promise.all(transports.map((transport) => waitForPoweredOn(transport.noble)));
     const startupMs = performance.now() - started;
     const attemptsStarted = performance.now();

@@ -4,16 +4,19 @@
  * run itself is src/ble/run.ts.
  */
 import { parseControllerSetting } from '../hci/host/require-hook.ts';
+import { HciTransportError } from '../hci/transport/open-stream.ts';
+import { HciSpecError, parseHciTransportSpec } from '../hci/transport/spec.ts';
+import type { HciTransportSpec } from '../hci/transport/spec.ts';
 import { bleAttemptsMax, bleDoorsMax, runBle, type BleRunReport, type Distribution } from '../ble/run.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, UsageError, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
 import { hardwareFlag } from './hardware-flag.ts';
 
-export const bleFlags = ['doors', 'attempts', 'seed', 'capture', 'hci', 'json', 'provider', 'mtu', 'scan-ms', 'timeout-ms', 'relay-bound-ms', 'hardware', 'log-level'] as const;
+export const bleFlags = ['doors', 'attempts', 'seed', 'capture', 'hci', 'lock-hci', 'phone-hci', 'json', 'provider', 'mtu', 'scan-ms', 'timeout-ms', 'relay-bound-ms', 'hardware', 'log-level'] as const;
 
 export async function bleCommand(args: ParsedArgs, context: CommandContext): Promise<number> {
   const [sub, ...rest] = args.positionals;
-  if (sub !== 'run' || rest.length > 0) throw new UsageError('usage: latchkey ble run --doors N --attempts M [--seed N] [--capture FILE] [--hci virtual|hciX] [--json]');
+  if (sub !== 'run' || rest.length > 0) throw new UsageError('usage: latchkey ble run --doors N --attempts M [--seed N] [--capture FILE] [--lock-hci SPEC[,SPEC…]] [--phone-hci SPEC[,SPEC…]] [--hci virtual|hciX] [--json]');
   rejectUnknownFlags(args, bleFlags);
   const doors = intFlag(args, 'doors', 3, 1, bleDoorsMax);
   const attempts = intFlag(args, 'attempts', 50, 1, bleAttemptsMax);
@@ -26,8 +29,15 @@ export async function bleCommand(args: ParsedArgs, context: CommandContext): Pro
   } catch (error) {
     throw new UsageError(`--hci: ${(error as Error).message}`);
   }
-  const report = await runBle({
+  const lockHci = specsFlag(args, 'lock-hci');
+  const phoneHci = specsFlag(args, 'phone-hci');
+  if ((lockHci || phoneHci) && args.flags.has('hci')) throw new UsageError('--hci sets both roles: use either it or --lock-hci/--phone-hci');
+  let report: BleRunReport;
+  try {
+    report = await runBle({
     doors,
+    ...(lockHci ? { lockHci } : {}),
+    ...(phoneHci ? { phoneHci } : {}),
     attempts,
     seed,
     capturePath: capture ?? null,
@@ -39,10 +49,30 @@ export async function bleCommand(args: ParsedArgs, context: CommandContext): Pro
     ...((hardware) => (hardware ? { hardware } : {}))(hardwareFlag(args)),
     ...(args.flags.has('relay-bound-ms') ? { relayBoundMs: intFlag(args, 'relay-bound-ms', 500, 1, 60_000) } : {}),
     log: context.log,
-  });
+    });
+  } catch (error) {
+    if (!(error instanceof HciTransportError)) throw error;
+    // A controller that is absent or refuses is an environment problem, not a crash of ours.
+    context.log.error({ code: error.code }, error.message);
+    if (args.flags.has('json')) context.out(JSON.stringify({ error: { code: error.code, message: error.message } }));
+    else process.stderr.write(`latchkey: ${error.message}\n`);
+    return exitCodes.crash;
+  }
   context.log.info({ passed: report.passed, failed: report.failed, attemptsPerSecond: report.attemptsPerSecond }, 'ble run finished');
   context.out(args.flags.has('json') ? JSON.stringify(report, null, 2) : formatSummary(report, capture ?? null));
   return report.failed === 0 ? exitCodes.ok : exitCodes.failed;
+}
+
+/** `--lock-hci tcp:127.0.0.1:9000,serial:/dev/ttyACM0` → specs; bad ones → a usage error naming the code. */
+function specsFlag(args: ParsedArgs, name: string): HciTransportSpec[] | undefined {
+  if (!args.flags.has(name)) return undefined;
+  const raw = stringFlag(args, name, '');
+  try {
+    return raw.split(',').map((text) => parseHciTransportSpec(text));
+  } catch (error) {
+    if (error instanceof HciSpecError) throw new UsageError(`--${name}: ${error.message}`);
+    throw error;
+  }
 }
 
 function formatDistribution(name: string, value: Distribution): string {

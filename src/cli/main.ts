@@ -9,6 +9,7 @@ import { exitCodes, type CommandContext } from './context.ts';
 import { demoCommand } from './demo.ts';
 import { benchCommand } from './bench.ts';
 import { bleCommand } from './ble.ts';
+import { hciBooleanFlags, hciCommand } from './hci.ts';
 import { scenarioCommand } from './scenario.ts';
 import { upCommand } from './up.ts';
 import { fuzzCommand } from './fuzz.ts';
@@ -21,7 +22,9 @@ Usage:
   latchkey up [--port 3000] [--db ./latchkey.db] [--host 127.0.0.1] [--json]
   latchkey demo [--seed N] [--doors N] [--mtu 23..517] [--interval MS] [--provider node|noble] [--hardware profile|file.json] [--json]
   latchkey bench [--quick] [--json] [--out bench/results.json] | --hardware profile|file.json
-  latchkey ble run [--doors N] [--attempts M] [--seed N] [--capture FILE] [--hci virtual|hciX] [--json]
+  latchkey ble run [--doors N] [--attempts M] [--seed N] [--capture FILE] [--lock-hci SPEC] [--phone-hci SPEC] [--json]
+            SPEC: virtual | tcp:HOST:PORT | serial:/dev/PATH[@BAUD] | usb:VID:PID[:BUS:ADDR] | hciN  (docs/HIL.md)
+  latchkey hci serve --controllers N [--port BASE] [--pty] [--acl-buffer LENGTH:COUNT] [--zero-address] [--zephyr] [--reassemble] [--capture FILE] [--json]
   latchkey scenario run <files or dirs> [--seed N] [--transport virtual] [--hardware profile|file.json] [--junit out.xml] [--json]
   latchkey fuzz [--seconds N] [--seed N] [--target credential|messages|lock|all] [--json] [--canary] | --replay FILE
   latchkey admin reset --door <acs_entrance_id|name> [--db ./latchkey.db] [--admin-key FILE] [--json]
@@ -38,7 +41,7 @@ Common options:
 
 Exit codes: 0 every outcome as expected, 1 an outcome differed, 2 usage error, 3 crash.`;
 
-const booleanFlags = ['json', 'quick', 'help', 'canary', 'production'] as const;
+const booleanFlags = ['json', 'quick', 'help', 'canary', 'production', ...hciBooleanFlags] as const;
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export async function main(argv: string[], out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<number> {
@@ -57,6 +60,8 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
         return await benchCommand(sub, context);
       case 'ble':
         return await bleCommand(sub, context);
+      case 'hci':
+        return await hciCommand(sub, context);
       case 'scenario':
         return await scenarioCommand(sub, context);
       case 'up':

@@ -37,8 +37,13 @@ import type { CentralHandle } from './central/central.ts';
 import { LocalLink } from './controller/link.ts';
 import type { Controller } from './controller/controller.ts';
 import { parseControllerSetting } from './host/require-hook.ts';
+import { parseHciTransportSpec } from './transport/spec.ts';
 import type { ControllerSetting } from './host/require-hook.ts';
 import { connectControllerToPort } from './host/port-transport.ts';
+import { connectExternalController } from './host/external-controller.ts';
+import type { ExternalController, ExternalControllerInfo } from './host/external-controller.ts';
+import { formatHciTransportSpec } from './transport/spec.ts';
+import type { HciTransportSpec } from './transport/spec.ts';
 import { spawnPeripheralWorker } from './peripheral/spawn.ts';
 import type { PeripheralHandle } from './peripheral/spawn.ts';
 import { assertRatio, assertSeed, never } from './rng.ts';
@@ -57,6 +62,10 @@ export { AttErrorCode } from './peripheral/definition.ts';
 export type { Ratio } from './rng.ts';
 export type { ControllerSetting } from './host/require-hook.ts';
 export { LocalLink } from './controller/link.ts';
+export type { HciTransportSpec } from './transport/spec.ts';
+export { parseHciTransportSpec, formatHciTransportSpec, HciSpecError } from './transport/spec.ts';
+export { HciTransportError } from './transport/open-stream.ts';
+export type { ExternalControllerInfo } from './host/external-controller.ts';
 
 export interface VirtualBleOptions {
   /** Seed of every random decision of the link (uint32). Default 1. */
@@ -67,8 +76,15 @@ export interface VirtualBleOptions {
   readonly latencyMs?: number;
   /** Write a btsnoop (H4) capture of all hosts' HCI traffic here. */
   readonly capturePath?: string | null;
-  /** 'virtual' (default) or a real adapter name like 'hci0'. */
+  /** 'virtual' (default) or a real adapter name like 'hci0'; both roles (see lock/phoneController). */
   readonly controller?: ControllerSetting;
+  /** Controller of every peripheral (bleno) host; default from `controller`. One controller per
+   * host: a tcp:/serial: spec serves one peripheral only. */
+  readonly lockController?: HciTransportSpec;
+  /** Controller of every central (noble) host; default from `controller`. */
+  readonly phoneController?: HciTransportSpec;
+  /** Deadline of each step of an external controller's initialisation, ms. Default 2000. */
+  readonly externalTimeoutMs?: number;
   /** Clock of the link; default real timers. */
   readonly scheduler?: Scheduler;
 }
@@ -78,6 +94,8 @@ export interface SpawnOptions {
   readonly options?: unknown;
   readonly advertisingIntervalMs?: number;
   readonly readyTimeoutMs?: number;
+  /** This peripheral's controller, overriding `lockController` (one tcp:/serial: controller per host). */
+  readonly controller?: HciTransportSpec;
 }
 
 export interface VirtualBle {
@@ -85,12 +103,27 @@ export interface VirtualBle {
   /** One line with every option that shapes the run; print it before the run starts. */
   readonly description: string;
   readonly controller: ControllerSetting;
-  /** The simulated air (null with a real adapter). */
+  /** The simulated air (null when no host uses the in-process controller). */
   readonly link: LocalLink | null;
   readonly capture: BtsnoopWriter | null;
   spawnPeripheral(handlerModule: string | URL, options?: SpawnOptions): Promise<PeripheralHandle>;
-  createCentral(label?: string): CentralHandle;
+  /** `controller` overrides `phoneController` for this central. */
+  createCentral(label?: string, controller?: HciTransportSpec): CentralHandle;
+  /** Waits for every external (tcp:/serial:) controller attached so far to be initialised;
+   * rejects with HciTransportError (e.g. hci_controller_timeout) when one does not answer. */
+  hostsReady(): Promise<ExternalControllerInfo[]>;
   close(): Promise<void>;
+}
+
+function specOfSetting(setting: ControllerSetting): HciTransportSpec {
+  return parseHciTransportSpec(setting);
+}
+
+/** The require-hook setting a host thread needs for a controller spec. */
+export function hookSettingOf(spec: HciTransportSpec): ControllerSetting {
+  if (spec.kind === 'virtual' || spec.kind === 'tcp' || spec.kind === 'serial') return 'virtual';
+  if (spec.kind === 'kernel') return spec.adapter;
+  return formatHciTransportSpec(spec) as `usb:${string}`;
 }
 
 export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
@@ -100,7 +133,9 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
   const setting = parseControllerSetting(options.controller ?? 'virtual');
   assertSeed(seed);
   assertRatio(lossRatio, 'lossRatio');
-  const virtual = setting === 'virtual';
+  const lockSpec = options.lockController ?? specOfSetting(setting);
+  const phoneSpec = options.phoneController ?? specOfSetting(setting);
+  const virtual = lockSpec.kind === 'virtual' || phoneSpec.kind === 'virtual';
   const capture = virtual && options.capturePath ? new BtsnoopWriter(options.capturePath) : null;
   const link = virtual
     ? new LocalLink({
@@ -114,12 +149,18 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
   const peripherals = new Set<PeripheralHandle>();
   const centrals = new Set<CentralHandle>();
   const disconnectors = new Set<() => void>();
+  const externals = new Set<ExternalController>();
   let hostCount = 0;
   let closed = false;
 
-  const attachHost = (label: string): { port: MessagePort; controller: Controller } | null => {
+  const attachHost = (label: string, spec: HciTransportSpec): { port: MessagePort; controller: Controller | null; ready: Promise<unknown> } | null => {
     if (closed) throw new Error('virtual BLE closed');
-    if (link === null) return null;
+    if (spec.kind === 'tcp' || spec.kind === 'serial') {
+      const external = connectExternalController({ spec, label, seed, ...(options.externalTimeoutMs === undefined ? {} : { timeoutMs: options.externalTimeoutMs }) });
+      externals.add(external);
+      return { port: external.port, controller: null, ready: external.ready };
+    }
+    if (spec.kind !== 'virtual' || link === null) return null;
     const controller: Controller = link.attach(label);
     const { port1, port2 } = new MessageChannel();
     const disconnect = connectControllerToPort(controller, port1, () => {
@@ -127,19 +168,22 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
       link.detach(controller);
     });
     disconnectors.add(disconnect);
-    return { port: port2, controller };
+    return { port: port2, controller, ready: Promise.resolve() };
   };
 
   return Object.freeze({
     seed,
-    description: `virtual BLE controller=${setting} seed=${seed} loss=${lossRatio.numerator}/${lossRatio.denominator} latencyMs=${latencyMs} capture=${options.capturePath ?? 'none'}`,
+    description: `virtual BLE lock-hci=${formatHciTransportSpec(lockSpec)} phone-hci=${formatHciTransportSpec(phoneSpec)} seed=${seed} loss=${lossRatio.numerator}/${lossRatio.denominator} latencyMs=${latencyMs} capture=${options.capturePath ?? 'none'}`,
     controller: setting,
     link,
     capture,
     async spawnPeripheral(handlerModule: string | URL, spawn: SpawnOptions = {}): Promise<PeripheralHandle> {
       hostCount += 1;
       const label = spawn.label ?? `peripheral-${hostCount}`;
-      const handle = spawnPeripheralWorker(setting, attachHost(label)?.port ?? null, { ...spawn, label, handlerModule });
+      const spec = spawn.controller ?? lockSpec;
+      const host = attachHost(label, spec);
+      await host?.ready; // an absent external controller fails here, with its own error
+      const handle = spawnPeripheralWorker(hookSettingOf(spec), host?.port ?? null, { ...spawn, label, handlerModule });
       peripherals.add(handle);
       try {
         await handle.ready;
@@ -150,19 +194,25 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
       }
       return handle;
     },
-    createCentral(label?: string): CentralHandle {
+    createCentral(label?: string, controllerSpec?: HciTransportSpec): CentralHandle {
       hostCount += 1;
       const name = label ?? `central-${hostCount}`;
-      const host = attachHost(name);
-      const airStatsOf = (connectionHandle: number) => (host === null || link === null ? null : link.airStatsOf(host.controller, connectionHandle));
-      const central = createCentralOnPort(setting, host?.port ?? null, name, airStatsOf);
+      const spec = controllerSpec ?? phoneSpec;
+      const host = attachHost(name, spec);
+      const controller = host?.controller ?? null;
+      const airStatsOf = (connectionHandle: number) => (controller === null || link === null ? null : link.airStatsOf(controller, connectionHandle));
+      const central = createCentralOnPort(hookSettingOf(spec), host?.port ?? null, name, airStatsOf);
       centrals.add(central);
       return central;
+    },
+    async hostsReady(): Promise<ExternalControllerInfo[]> {
+      return Promise.all([...externals].map((external) => external.ready));
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
       for (const central of centrals) central.close();
+      for (const external of externals) external.close();
       await Promise.all([...peripherals].map((peripheral) => peripheral.stop()));
       for (const disconnect of [...disconnectors]) disconnect();
       link?.close();

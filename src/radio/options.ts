@@ -33,6 +33,19 @@ export interface RadioOptions {
   centralContinuesEvent: boolean;
   /** Keep a full text trace (for determinism tests and --trace); a hash is always kept. */
   trace: boolean;
+  /**
+   * Optional RSSI model (the corridor model: src/radio/rf/rssi-model.ts). Absent (the default), the
+   * formula above with its noise applies and traces are unchanged; present, it gives every RSSI
+   * (scans per advertising event, the range check on connect) and the radio's range.
+   */
+  rssiModel?: RssiModel;
+}
+
+export interface RssiModel {
+  /** RSSI (dBm) of one advertisement `deviceId` sends at `timeMs`, as phone `phoneId` reports it; undefined when not heard. */
+  sampleDbm(phoneId: string, deviceId: string, phone: { xM: number; yM: number }, lock: { xM: number; yM: number }, timeMs: number): number | undefined;
+  /** Beyond this distance (m) nothing is heard (sizes the radio's spatial index). */
+  readonly rangeM: number;
 }
 
 export const radioDefaults: RadioOptions = {

@@ -16,6 +16,7 @@ import { concatBytes, toHex } from '../protocol/bytes.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { attPduBytes, isRequest, l2capHeaderBytes, llOverheadBytes, type AttPdu } from './att.ts';
 import { EventQueue } from './event-queue.ts';
+import { attUnlikelyError, readAnswerOf, writeAnswerOf } from './gatt-adapter.ts';
 import { responseReadyMs } from '../../firmware-model/hardware/cpu-clock.ts';
 import { idleStepCompute } from '../../firmware-model/hardware/meter.ts';
 import { radioDefaults, type RadioOptions } from './options.ts';
@@ -225,9 +226,11 @@ export class VirtualRadio {
 
   // -- advertising and scanning --
 
-  rssiDbm(phoneId: string, deviceId: string): number {
+  rssiDbm(phoneId: string, deviceId: string, atMs: number = this.nowMs): number {
     const phone = this.phones.get(phoneId) ?? { xM: 0, yM: 0 };
     const lock = this.locks.get(deviceId)!.position;
+    const model = this.options.rssiModel;
+    if (model !== undefined) return model.sampleDbm(phoneId, deviceId, phone, lock, atMs) ?? Number.NEGATIVE_INFINITY;
     const distanceM = Math.max(0.1, Math.hypot(phone.xM - lock.xM, phone.yM - lock.yM));
     const noise = this.options.rssiNoiseDb === 0 ? 0 : this.random.below(2 * this.options.rssiNoiseDb + 1) - this.options.rssiNoiseDb;
     return Math.round(this.options.rssiAt1mDbm - (this.options.pathLossExponentTenths / 10) * 10 * Math.log10(distanceM)) + noise;
@@ -236,6 +239,7 @@ export class VirtualRadio {
   /** Distance beyond which even the best noise draw stays under the receiver sensitivity. */
   private maxRangeM(): number {
     const o = this.options;
+    if (o.rssiModel !== undefined) return o.rssiModel.rangeM;
     const marginDb = o.rssiAt1mDbm + o.rssiNoiseDb + 1 - o.sensitivityDbm;
     return Math.pow(10, marginDb / o.pathLossExponentTenths);
   }
@@ -260,7 +264,7 @@ export class VirtualRadio {
           let best: number | undefined;
           for (let t = this.nextAdvertisingMs(node, start); t <= start + durationMs; t += this.options.advIntervalMs) {
             if (this.random.chance(this.options.lossNumerator, this.options.lossDenominator)) continue;
-            const rssi = this.rssiDbm(phoneId, node.deviceId);
+            const rssi = this.rssiDbm(phoneId, node.deviceId, t);
             if (rssi >= this.options.sensitivityDbm && (best === undefined || rssi > best)) best = rssi;
           }
           if (best === undefined) continue;
@@ -514,20 +518,17 @@ class Link {
         return { op: 'exchange_mtu_rsp', mtu: this.radio.options.lockMtuMax };
       case 'read_req':
       case 'read_blob_req': {
-        const outputs = step({ type: 'read', connectionId: this.id, characteristic: pdu.characteristic, offset: pdu.op === 'read_req' ? 0 : pdu.offset });
-        for (const output of outputs) {
-          if (output.type === 'read_response') return { op: 'read_rsp', value: output.value.slice(0, this.mtu - 1) };
-          if (output.type === 'read_error') return { op: 'error_rsp', attError: output.attError };
-        }
-        return this.connected ? { op: 'error_rsp', attError: 0x0e } : undefined;
+        const answer = readAnswerOf(step({ type: 'read', connectionId: this.id, characteristic: pdu.characteristic, offset: pdu.op === 'read_req' ? 0 : pdu.offset }));
+        if (answer === null) return this.connected ? { op: 'error_rsp', attError: attUnlikelyError } : undefined;
+        return answer.ok ? { op: 'read_rsp', value: answer.value.slice(0, this.mtu - 1) } : { op: 'error_rsp', attError: answer.attError };
       }
       case 'write_req':
       case 'write_cmd': {
         const outputs = step({ type: 'write', connectionId: this.id, characteristic: pdu.characteristic, data: pdu.value, withResponse: pdu.op === 'write_req' });
         if (pdu.op === 'write_cmd') return undefined;
-        const response = outputs.find((output) => output.type === 'write_response');
-        if (response === undefined || response.type !== 'write_response') return this.connected ? { op: 'error_rsp', attError: 0x0e } : undefined;
-        return response.attError === 0 ? { op: 'write_rsp' } : { op: 'error_rsp', attError: response.attError };
+        const answer = writeAnswerOf(outputs);
+        if (answer === null) return this.connected ? { op: 'error_rsp', attError: attUnlikelyError } : undefined;
+        return answer.ok ? { op: 'write_rsp' } : { op: 'error_rsp', attError: answer.attError };
       }
       default:
         return undefined;

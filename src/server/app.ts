@@ -1,7 +1,8 @@
 /**
  * The Fastify application: body parsing (JSON, and the empty form body the SDK sends for a bare
  * `list()`), a body size bound, the `seam-request-id` header, route registration, and the error
- * mapping: ApiError → its envelope; any Fastify 4xx (bad JSON, body too large, wrong content type)
+ * mapping: ApiError → its envelope; a request-schema failure (ajv) → 400 invalid_input with keyed
+ * validation_errors (http/request-schema.ts); any other Fastify 4xx (bad JSON, body too large, wrong content type)
  * → 400 invalid_input; 404 for unknown endpoints; anything else is our bug → logged 500.
  */
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { ServerContext } from './context.ts';
 import { ApiError, invalidInput } from './http/errors.ts';
 import { redactSecrets } from './http/redact.ts';
+import { invalidInputOfSchemaErrors, type RequestSchema } from './http/request-schema.ts';
 import { registerAcsCredentialRoutes } from './routes/acs-credentials.ts';
 import { registerClientSessionRoutes } from './routes/client-sessions.ts';
 import { registerCustomizationRoutes } from './routes/customization.ts';
@@ -35,7 +37,14 @@ export function forbidFraming(reply: FastifyReply): void {
 }
 
 export function buildApp(context: ServerContext): FastifyInstance {
-  const app: FastifyInstance = Fastify({ loggerInstance: context.log as FastifyInstance['log'], bodyLimit: bodyBytesMax, genReqId: () => randomUUID() });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: context.log as FastifyInstance['log'],
+    bodyLimit: bodyBytesMax,
+    genReqId: () => randomUUID(),
+    // Request schemas (http/request-schema.ts) are checked as written: no type coercion (a GET query
+    // is typed by the schema first), no defaults filled in, no fields removed, every problem reported.
+    ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: true } },
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
@@ -48,6 +57,12 @@ export function buildApp(context: ServerContext): FastifyInstance {
   });
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).send(error.toBody(request.id));
+    const validation = (error as FastifyError).validation;
+    if (validation !== undefined) {
+      const schemas = request.routeOptions.schema;
+      const mapped = invalidInputOfSchemaErrors(validation, (schemas?.body ?? schemas?.querystring) as RequestSchema | undefined);
+      return reply.code(mapped.status).send(mapped.toBody(request.id));
+    }
     const status = (error as FastifyError).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const mapped = invalidInput(`${(error as FastifyError).code ?? 'bad_request'}: ${error.message}`);

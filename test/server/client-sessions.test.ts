@@ -19,28 +19,14 @@ import { clientSessionScope } from '../../src/server/http/client-session-scope.t
 import { createWorkspace } from '../../src/server/provision.ts';
 import type { VirtualDoor } from '../../src/server/virtual-property.ts';
 import { auditRecordOf, newRecordId } from '../../src/web/audit-queue.ts';
-import { call, createResponseValidator, newHolder, registerPhone, startRadioClockServer } from './helpers.ts';
+import { call, newHolder, registerPhone, startRadioClockServer } from './helpers.ts';
+import { responseChecks } from '../helpers/seam-server.ts';
 import { TestPhone } from './phone-app.ts';
-
-interface AxiosLikeClient {
-  interceptors: { response: { use(onFulfilled: (response: { config: { url?: string; method?: string }; data: unknown }) => unknown): void } };
-}
 
 let server: RunningServer;
 let doors: Map<string, VirtualDoor>;
 let grant: Awaited<ReturnType<typeof startRadioClockServer>>['grant'];
-const validate = createResponseValidator();
-const problems: string[] = [];
-
-/** An SDK client whose every response is checked against the spec. */
-function validated(seam: Seam): Seam {
-  (seam as unknown as { client: AxiosLikeClient }).client.interceptors.response.use((response) => {
-    const problem = validate(new URL(response.config.url ?? '', server.url).pathname, response.config.method ?? 'post', response.data);
-    if (problem !== undefined) problems.push(problem);
-    return response;
-  });
-  return seam;
-}
+const { validated, problems } = responseChecks(() => server.url);
 
 let admin: Seam;
 const asSession = (token: string) => validated(Seam.fromClientSessionToken(token, { endpoint: server.url }));

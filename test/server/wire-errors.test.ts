@@ -4,41 +4,21 @@
  * in the body equal to the `seam-request-id` header, per-resource not-found types, 409 for a taken
  * unique key; every type comes from the shared table in src/protocol/errors.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Seam, SeamHttpApiError, SeamHttpInvalidInputError } from 'seam';
+import { describe, expect, it } from 'vitest';
+import { SeamHttpInvalidInputError } from 'seam';
 import { randomUUID } from 'node:crypto';
 import { errorCodes } from '../../src/protocol/errors.ts';
 import { conflictTypes, notFoundTypes, validationErrorTree } from '../../src/server/http/errors.ts';
-import type { RunningServer } from '../../src/server/index.ts';
-import { call, startTestServer } from './helpers.ts';
+import { call } from './helpers.ts';
+import { sdkError, useSeamServer } from '../helpers/seam-server.ts';
 
-let server: RunningServer;
-let seam: Seam;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  seam = new Seam({ apiKey: server.apiKey!, endpoint: server.url });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-async function sdkError(promise: Promise<unknown>): Promise<SeamHttpApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SeamHttpApiError) return error;
-    throw error;
-  }
-  throw new Error('the call succeeded');
-}
+const wire = useSeamServer();
 
 describe('validation_errors in the keyed shape', () => {
   it("the SDK's getValidationErrorMessages('ends_at') returns the server's message", async () => {
-    const jane = await seam.userIdentities.create({ full_name: 'Jane Keyed' });
-    const [entrance] = await seam.acs.entrances.list({ limit: 1 });
-    const error = await sdkError(seam.accessGrants.create({
+    const jane = await wire.seam.userIdentities.create({ full_name: 'Jane Keyed' });
+    const [entrance] = await wire.seam.acs.entrances.list({ limit: 1 });
+    const error = await sdkError(wire.seam.accessGrants.create({
       user_identity_id: jane.user_identity_id, acs_entrance_ids: [entrance!.acs_entrance_id], requested_access_methods: [{ mode: 'mobile_key' }],
       starts_at: '2030-01-02T00:00:00Z', ends_at: '2030-01-01T00:00:00Z',
     }));
@@ -48,14 +28,14 @@ describe('validation_errors in the keyed shape', () => {
   });
 
   it('every bad field is listed under its own key, nested paths nest', async () => {
-    const response = await call(server.url, '/user_identities/create', { token: server.apiKey!, body: { email_address: 'not-an-email', phone_number: '12', full_name: 7 } });
+    const response = await call(wire.server.url, '/user_identities/create', { token: wire.server.apiKey!, body: { email_address: 'not-an-email', phone_number: '12', full_name: 7 } });
     expect(response.status).toBe(400);
     const tree = (response.body['error'] as { validation_errors: Record<string, { _errors: string[] }> }).validation_errors;
     expect(Object.keys(tree).sort()).toEqual(['_errors', 'email_address', 'full_name', 'phone_number']);
     expect(tree['email_address']!._errors).toEqual(['must be an email address']);
     expect(tree['_errors']).toEqual([]);
 
-    const nested = await call(server.url, '/access_grants/create', { token: server.apiKey!, body: { user_identity: { full_name: 'x' }, acs_entrance_ids: [randomUUID()], requested_access_methods: [{ mode: 'laser' }] } });
+    const nested = await call(wire.server.url, '/access_grants/create', { token: wire.server.apiKey!, body: { user_identity: { full_name: 'x' }, acs_entrance_ids: [randomUUID()], requested_access_methods: [{ mode: 'laser' }] } });
     expect(nested.status).toBe(400);
     expect((nested.body['error'] as { validation_errors: unknown }).validation_errors).toEqual({ _errors: [], requested_access_methods: { _errors: [], '0': { _errors: [], mode: { _errors: ['must be code, card or mobile_key'] } } } });
   });
@@ -73,13 +53,13 @@ describe('validation_errors in the keyed shape', () => {
 
 describe('request_id in the body', () => {
   it('matches the seam-request-id header on 400, 401, 404 (resource and endpoint) and 409', async () => {
-    const identity = await seam.userIdentities.create({ user_identity_key: `rid-${randomUUID()}` });
+    const identity = await wire.seam.userIdentities.create({ user_identity_key: `rid-${randomUUID()}` });
     const cases = [
-      await call(server.url, '/user_identities/get', { token: server.apiKey!, body: { user_identity_id: 'nope' } }),
-      await call(server.url, '/user_identities/get', { token: 'seam_wrong', body: { user_identity_id: randomUUID() } }),
-      await call(server.url, '/user_identities/get', { token: server.apiKey!, body: { user_identity_id: randomUUID() } }),
-      await call(server.url, '/no/such/endpoint', { token: server.apiKey!, body: {} }),
-      await call(server.url, '/user_identities/create', { token: server.apiKey!, body: { user_identity_key: identity.user_identity_key } }),
+      await call(wire.server.url, '/user_identities/get', { token: wire.server.apiKey!, body: { user_identity_id: 'nope' } }),
+      await call(wire.server.url, '/user_identities/get', { token: 'seam_wrong', body: { user_identity_id: randomUUID() } }),
+      await call(wire.server.url, '/user_identities/get', { token: wire.server.apiKey!, body: { user_identity_id: randomUUID() } }),
+      await call(wire.server.url, '/no/such/endpoint', { token: wire.server.apiKey!, body: {} }),
+      await call(wire.server.url, '/user_identities/create', { token: wire.server.apiKey!, body: { user_identity_key: identity.user_identity_key } }),
     ];
     expect(cases.map((c) => c.status)).toEqual([400, 401, 404, 404, 409]);
     const ids = new Set<string>();
@@ -93,7 +73,7 @@ describe('request_id in the body', () => {
   });
 
   it('reaches the SDK error as requestId', async () => {
-    const error = await sdkError(seam.userIdentities.get({ user_identity_id: randomUUID() }));
+    const error = await sdkError(wire.seam.userIdentities.get({ user_identity_id: randomUUID() }));
     expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -115,33 +95,33 @@ describe('resource-specific error types', () => {
       ['/phones/get', { device_id: missing }, 'device_not_found'],
       ['/events/get', { event_id: missing }, 'event_not_found'],
       ['/workspaces/customization_profiles/get', { customization_profile_id: missing }, 'customization_profile_not_found'],
-      ['/access_grants/create', { user_identity_id: missing, acs_entrance_ids: [(await seam.acs.entrances.list({ limit: 1 }))[0]!.acs_entrance_id], requested_access_methods: [{ mode: 'mobile_key' }] }, 'user_identity_not_found'],
+      ['/access_grants/create', { user_identity_id: missing, acs_entrance_ids: [(await wire.seam.acs.entrances.list({ limit: 1 }))[0]!.acs_entrance_id], requested_access_methods: [{ mode: 'mobile_key' }] }, 'user_identity_not_found'],
     ];
     for (const [path, body, type] of expectations) {
-      const response = await call(server.url, path, { token: server.apiKey!, body });
+      const response = await call(wire.server.url, path, { token: wire.server.apiKey!, body });
       expect({ path, status: response.status, type: (response.body['error'] as { type: string }).type }).toEqual({ path, status: 404, type });
     }
-    const viaSdk = await sdkError(seam.userIdentities.get({ user_identity_id: missing }));
+    const viaSdk = await sdkError(wire.seam.userIdentities.get({ user_identity_id: missing }));
     expect(viaSdk.code).toBe('user_identity_not_found');
     expect(viaSdk.statusCode).toBe(404);
   });
 
   it('answers 409 for a user_identity_key or access_grant_key already in use, and writes nothing', async () => {
     const key = `guest-${randomUUID()}`;
-    const first = await seam.userIdentities.create({ user_identity_key: key });
-    const duplicate = await sdkError(seam.userIdentities.create({ user_identity_key: key, full_name: 'Second' }));
+    const first = await wire.seam.userIdentities.create({ user_identity_key: key });
+    const duplicate = await sdkError(wire.seam.userIdentities.create({ user_identity_key: key, full_name: 'Second' }));
     expect([duplicate.statusCode, duplicate.code]).toEqual([409, 'user_identity_key_already_in_use']);
-    const other = await seam.userIdentities.create({ full_name: 'Other' });
-    const renamed = await sdkError(seam.userIdentities.update({ user_identity_id: other.user_identity_id, user_identity_key: key }));
+    const other = await wire.seam.userIdentities.create({ full_name: 'Other' });
+    const renamed = await sdkError(wire.seam.userIdentities.update({ user_identity_id: other.user_identity_id, user_identity_key: key }));
     expect([renamed.statusCode, renamed.code]).toEqual([409, 'user_identity_key_already_in_use']);
-    expect((await seam.userIdentities.get({ user_identity_key: key })).user_identity_id).toBe(first.user_identity_id);
+    expect((await wire.seam.userIdentities.get({ user_identity_key: key })).user_identity_id).toBe(first.user_identity_id);
 
-    const [entrance] = await seam.acs.entrances.list({ limit: 1 });
+    const [entrance] = await wire.seam.acs.entrances.list({ limit: 1 });
     const grant = { user_identity_id: first.user_identity_id, acs_entrance_ids: [entrance!.acs_entrance_id], requested_access_methods: [{ mode: 'mobile_key' as const }], access_grant_key: `stay-${randomUUID()}` };
-    await seam.accessGrants.create(grant);
-    const again = await sdkError(seam.accessGrants.create(grant));
+    await wire.seam.accessGrants.create(grant);
+    const again = await sdkError(wire.seam.accessGrants.create(grant));
     expect([again.statusCode, again.code]).toEqual([409, 'access_grant_key_already_in_use']);
-    expect(await seam.accessGrants.list({ user_identity_id: first.user_identity_id })).toHaveLength(1);
+    expect(await wire.seam.accessGrants.list({ user_identity_id: first.user_identity_id })).toHaveLength(1);
   });
 
   it('every type the API answers with is in the shared error table with its HTTP status', () => {

@@ -6,14 +6,16 @@
  * naming it), and the filters an integrator scopes by behave (SDK where it has the method).
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Seam, SeamHttpApiError, SeamHttpInvalidInputError } from 'seam';
+import { describe, expect, it } from 'vitest';
+import { SeamHttpInvalidInputError } from 'seam';
 import { openapi } from '@seamapi/types/connect';
 import { buildApp, createServerContext } from '../../src/server/index.ts';
 import { endpointFields, latchkeyOnlyEndpoints } from '../../src/server/http/fields.ts';
 import { apiPathsOf } from '../../src/server/http/route.ts';
-import type { RunningServer } from '../../src/server/index.ts';
-import { call, createResponseValidator, startTestServer } from './helpers.ts';
+import { call, createResponseValidator } from './helpers.ts';
+import { sdkError, useSeamServer } from '../helpers/seam-server.ts';
+
+const wire = useSeamServer();
 
 type Schema = { properties?: Record<string, unknown>; oneOf?: Schema[]; anyOf?: Schema[]; allOf?: Schema[] };
 type Operation = { requestBody?: { content?: Record<string, { schema?: Schema }> }; parameters?: { name: string; in: string }[] };
@@ -35,34 +37,11 @@ function specFields(path: string): string[] | undefined {
   return [...fields].sort();
 }
 
-let server: RunningServer;
-let seam: Seam;
-let key: string;
 const validate = createResponseValidator();
-
-beforeAll(async () => {
-  server = await startTestServer();
-  key = server.apiKey!;
-  seam = new Seam({ apiKey: key, endpoint: server.url });
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-async function rejected(promise: Promise<unknown>): Promise<SeamHttpApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SeamHttpApiError) return error;
-    throw error;
-  }
-  throw new Error('the call succeeded');
-}
 
 /** POST through raw HTTP, checking a 200 against the spec's response schema. */
 async function post(path: string, body: Record<string, unknown>) {
-  const response = await call(server.url, path, { token: key, body });
+  const response = await call(wire.server.url, path, { token: wire.key, body });
   if (response.status === 200) expect(validate(path, 'post', response.body), path).toBeUndefined();
   return response;
 }
@@ -131,55 +110,55 @@ describe('the field table (src/server/http/fields.ts)', () => {
 describe('filters an integrator scopes by', () => {
   it('customer_key on grants, entrances and spaces is refused by name (SDK), not ignored', async () => {
     for (const attempt of [
-      () => seam.accessGrants.list({ customer_key: 'acme' }),
-      () => seam.acs.entrances.list({ customer_key: 'acme' }),
-      () => seam.spaces.list({ customer_key: 'acme' }),
-      () => seam.acs.systems.list({ customer_key: 'acme' }),
+      () => wire.seam.accessGrants.list({ customer_key: 'acme' }),
+      () => wire.seam.acs.entrances.list({ customer_key: 'acme' }),
+      () => wire.seam.spaces.list({ customer_key: 'acme' }),
+      () => wire.seam.acs.systems.list({ customer_key: 'acme' }),
     ]) {
-      const error = await rejected(attempt());
+      const error = await sdkError(attempt());
       expect(error).toBeInstanceOf(SeamHttpInvalidInputError);
       expect((error as SeamHttpInvalidInputError).getValidationErrorMessages('customer_key')[0]).toMatch(/^not supported/);
     }
-    const credential = await rejected(seam.acs.entrances.list({ acs_credential_id: randomUUID() }));
+    const credential = await sdkError(wire.seam.acs.entrances.list({ acs_credential_id: randomUUID() }));
     expect((credential as SeamHttpInvalidInputError).getValidationErrorMessages('acs_credential_id')[0]).toMatch(/ACS credentials/);
-    const manager = await rejected(seam.userIdentities.list({ credential_manager_acs_system_id: randomUUID() }));
+    const manager = await sdkError(wire.seam.userIdentities.list({ credential_manager_acs_system_id: randomUUID() }));
     expect((manager as SeamHttpInvalidInputError).getValidationErrorMessages('credential_manager_acs_system_id')[0]).toMatch(/credential-manager/);
   });
 
   it('location_id is a space id on entrances and grants; connected_account_id narrows systems and entrances', async () => {
-    const all = await seam.acs.entrances.list();
-    const [floor1] = await seam.spaces.list({ search: 'Floor 1' });
-    const inFloor = await seam.acs.entrances.list({ space_id: floor1!.space_id });
+    const all = await wire.seam.acs.entrances.list();
+    const [floor1] = await wire.seam.spaces.list({ search: 'Floor 1' });
+    const inFloor = await wire.seam.acs.entrances.list({ space_id: floor1!.space_id });
     expect(inFloor.length).toBeGreaterThan(0);
     expect(inFloor.length).toBeLessThan(all.length);
-    expect((await seam.acs.entrances.list({ location_id: floor1!.space_id })).map((e) => e.acs_entrance_id)).toEqual(inFloor.map((e) => e.acs_entrance_id));
-    const [common] = await seam.spaces.list({ search: 'Common' });
-    expect(await seam.acs.entrances.list({ location_id: floor1!.space_id, space_id: common!.space_id })).toEqual([]);
+    expect((await wire.seam.acs.entrances.list({ location_id: floor1!.space_id })).map((e) => e.acs_entrance_id)).toEqual(inFloor.map((e) => e.acs_entrance_id));
+    const [common] = await wire.seam.spaces.list({ search: 'Common' });
+    expect(await wire.seam.acs.entrances.list({ location_id: floor1!.space_id, space_id: common!.space_id })).toEqual([]);
 
-    const [system] = await seam.acs.systems.list();
-    expect(await seam.acs.systems.list({ connected_account_id: system!.connected_account_id })).toHaveLength(1);
-    expect(await seam.acs.systems.list({ connected_account_id: randomUUID() })).toEqual([]);
-    expect(await seam.acs.entrances.list({ connected_account_id: system!.connected_account_id })).toHaveLength(all.length);
-    expect(await seam.acs.entrances.list({ connected_account_id: randomUUID() })).toEqual([]);
+    const [system] = await wire.seam.acs.systems.list();
+    expect(await wire.seam.acs.systems.list({ connected_account_id: system!.connected_account_id })).toHaveLength(1);
+    expect(await wire.seam.acs.systems.list({ connected_account_id: randomUUID() })).toEqual([]);
+    expect(await wire.seam.acs.entrances.list({ connected_account_id: system!.connected_account_id })).toHaveLength(all.length);
+    expect(await wire.seam.acs.entrances.list({ connected_account_id: randomUUID() })).toEqual([]);
 
-    const guest = await seam.userIdentities.create({ full_name: 'Location Guest' });
-    const grant = await seam.accessGrants.create({ user_identity_id: guest.user_identity_id, location_ids: [floor1!.space_id], requested_access_methods: [{ mode: 'mobile_key' }] });
+    const guest = await wire.seam.userIdentities.create({ full_name: 'Location Guest' });
+    const grant = await wire.seam.accessGrants.create({ user_identity_id: guest.user_identity_id, location_ids: [floor1!.space_id], requested_access_methods: [{ mode: 'mobile_key' }] });
     expect(grant.space_ids).toEqual([floor1!.space_id]);
-    const byLocation = await seam.accessGrants.list({ location_id: floor1!.space_id });
+    const byLocation = await wire.seam.accessGrants.list({ location_id: floor1!.space_id });
     expect(byLocation.map((g) => g.access_grant_id)).toContain(grant.access_grant_id);
-    expect((await seam.accessGrants.list({ location_id: common!.space_id })).map((g) => g.access_grant_id)).not.toContain(grant.access_grant_id);
+    expect((await wire.seam.accessGrants.list({ location_id: common!.space_id })).map((g) => g.access_grant_id)).not.toContain(grant.access_grant_id);
   });
 
   it('space_keys on access_grants/create and space_key on spaces/get find spaces by key', async () => {
-    const [lobby] = await seam.acs.entrances.list({ search: 'Lobby' });
+    const [lobby] = await wire.seam.acs.entrances.list({ search: 'Lobby' });
     const spaceKey = `wing-${randomUUID()}`;
-    const wing = await seam.spaces.create({ name: 'East wing', space_key: spaceKey, acs_entrance_ids: [lobby!.acs_entrance_id] });
-    expect((await seam.spaces.get({ space_key: spaceKey })).space_id).toBe(wing.space_id);
-    expect((await rejected(seam.spaces.get({ space_key: 'no-such-key' }))).code).toBe('space_not_found');
-    const guest = await seam.userIdentities.create({ full_name: 'Key Guest' });
-    const grant = await seam.accessGrants.create({ user_identity_id: guest.user_identity_id, space_keys: [spaceKey], requested_access_methods: [{ mode: 'mobile_key' }] });
+    const wing = await wire.seam.spaces.create({ name: 'East wing', space_key: spaceKey, acs_entrance_ids: [lobby!.acs_entrance_id] });
+    expect((await wire.seam.spaces.get({ space_key: spaceKey })).space_id).toBe(wing.space_id);
+    expect((await sdkError(wire.seam.spaces.get({ space_key: 'no-such-key' }))).code).toBe('space_not_found');
+    const guest = await wire.seam.userIdentities.create({ full_name: 'Key Guest' });
+    const grant = await wire.seam.accessGrants.create({ user_identity_id: guest.user_identity_id, space_keys: [spaceKey], requested_access_methods: [{ mode: 'mobile_key' }] });
     expect(grant.space_ids).toEqual([wing.space_id]);
-    const missing = await rejected(seam.accessGrants.create({ user_identity_id: guest.user_identity_id, space_keys: ['nope'], requested_access_methods: [{ mode: 'mobile_key' }] }));
+    const missing = await sdkError(wire.seam.accessGrants.create({ user_identity_id: guest.user_identity_id, space_keys: ['nope'], requested_access_methods: [{ mode: 'mobile_key' }] }));
     expect([missing.statusCode, missing.code]).toEqual([404, 'space_not_found']);
     // spaces/update no longer ignores device_ids: latchkey has none to add.
     const devices = await post('/spaces/update', { space_id: wing.space_id, device_ids: [randomUUID()] });
@@ -187,18 +166,18 @@ describe('filters an integrator scopes by', () => {
   });
 
   it('access_methods/list honours acs_entrance_id and space_id', async () => {
-    const [room] = await seam.acs.entrances.list({ search: 'Room 201' });
-    const [gym] = await seam.acs.entrances.list({ search: 'Gym' });
-    const [floor2] = await seam.spaces.list({ search: 'Floor 2' });
-    const [floor3] = await seam.spaces.list({ search: 'Floor 3' });
-    const guest = await seam.userIdentities.create({ full_name: 'Method Guest' });
-    const grant = await seam.accessGrants.create({ user_identity_id: guest.user_identity_id, acs_entrance_ids: [room!.acs_entrance_id], requested_access_methods: [{ mode: 'mobile_key' }] });
+    const [room] = await wire.seam.acs.entrances.list({ search: 'Room 201' });
+    const [gym] = await wire.seam.acs.entrances.list({ search: 'Gym' });
+    const [floor2] = await wire.seam.spaces.list({ search: 'Floor 2' });
+    const [floor3] = await wire.seam.spaces.list({ search: 'Floor 3' });
+    const guest = await wire.seam.userIdentities.create({ full_name: 'Method Guest' });
+    const grant = await wire.seam.accessGrants.create({ user_identity_id: guest.user_identity_id, acs_entrance_ids: [room!.acs_entrance_id], requested_access_methods: [{ mode: 'mobile_key' }] });
     const id = grant.access_grant_id;
-    expect(await seam.accessMethods.list({ access_grant_id: id, acs_entrance_id: room!.acs_entrance_id })).toHaveLength(1);
-    expect(await seam.accessMethods.list({ access_grant_id: id, acs_entrance_id: gym!.acs_entrance_id })).toEqual([]);
-    expect(await seam.accessMethods.list({ access_grant_id: id, space_id: floor2!.space_id })).toHaveLength(1);
-    expect(await seam.accessMethods.list({ access_grant_id: id, space_id: floor3!.space_id })).toEqual([]);
-    const device = await rejected(seam.accessMethods.list({ access_grant_id: id, device_id: randomUUID() }));
+    expect(await wire.seam.accessMethods.list({ access_grant_id: id, acs_entrance_id: room!.acs_entrance_id })).toHaveLength(1);
+    expect(await wire.seam.accessMethods.list({ access_grant_id: id, acs_entrance_id: gym!.acs_entrance_id })).toEqual([]);
+    expect(await wire.seam.accessMethods.list({ access_grant_id: id, space_id: floor2!.space_id })).toHaveLength(1);
+    expect(await wire.seam.accessMethods.list({ access_grant_id: id, space_id: floor3!.space_id })).toEqual([]);
+    const device = await sdkError(wire.seam.accessMethods.list({ access_grant_id: id, device_id: randomUUID() }));
     expect((device as SeamHttpInvalidInputError).getValidationErrorMessages('device_id')[0]).toMatch(/acs_entrance_ids/);
   });
 

@@ -13,16 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Seam, SeamWithoutWorkspace } from 'seam';
 import { main } from '../../src/cli/main.ts';
 import type { RunningServer } from '../../src/server/index.ts';
-import { call, createResponseValidator, startTestServer } from './helpers.ts';
-
-interface AxiosLikeClient {
-  interceptors: { response: { use(onFulfilled: (response: { config: { url?: string; method?: string }; data: unknown }) => unknown): void } };
-}
+import { call, startTestServer } from './helpers.ts';
+import { responseChecks } from '../helpers/seam-server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-workspaces-'));
 const dbPath = join(dir, 'tenants.db');
-const validate = createResponseValidator();
-const problems: string[] = [];
+const { validated, problems } = responseChecks(() => server.url);
 let server: RunningServer;
 
 /** Runs the CLI in-process; returns its exit code and its stdout parsed as JSON (with --json). */
@@ -30,15 +26,6 @@ async function cli(...argv: string[]): Promise<{ code: number; json: Record<stri
   const lines: string[] = [];
   const code = await main([...argv, '--db', dbPath, '--json', '--log-level', 'silent'], (text) => lines.push(text));
   return { code, json: lines.length > 0 ? (JSON.parse(lines.join('\n')) as Record<string, unknown>) : {} };
-}
-
-function validated<T extends object>(seam: T): T {
-  (seam as unknown as { client: AxiosLikeClient }).client.interceptors.response.use((response) => {
-    const problem = validate(new URL(response.config.url ?? '', server.url).pathname, response.config.method ?? 'post', response.data);
-    if (problem !== undefined) problems.push(problem);
-    return response;
-  });
-  return seam;
 }
 
 let innId: string;

@@ -14,6 +14,7 @@
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { Lock, LockOutput } from '../../firmware-model/lock.ts';
 import { challengeCharacteristicUuid, challengeKeyCharacteristicUuid, challengeSignedCharacteristicUuid, exchangeCharacteristicUuid, latchkeyServiceUuid, manufacturerCompanyId } from '../../src/protocol/gatt.ts';
+import { attUnlikelyError, readAnswerOf, writeAnswerOf } from '../../src/radio/gatt-adapter.ts';
 import type { CharacteristicName } from '../../src/radio/transport.ts';
 import { lockNameOf } from '../../src/web/lock-name.ts';
 
@@ -182,19 +183,17 @@ export class CdpBluetoothBridge {
         ...(data === undefined ? {} : { data: Buffer.from(data).toString('base64') }),
       });
     if (event.type === 'read') {
-      const outputs = this.step(entry, { type: 'read', connectionId: entry.connectionId, characteristic: target.name, offset: 0 });
-      const output = outputs.find((o) => o.type === 'read_response' || o.type === 'read_error');
-      if (output?.type === 'read_response') return void (await respond(0, output.value));
-      return void (await respond(output?.type === 'read_error' ? output.attError : 0x0e));
+      const answer = readAnswerOf(this.step(entry, { type: 'read', connectionId: entry.connectionId, characteristic: target.name, offset: 0 }));
+      if (answer?.ok) return void (await respond(0, answer.value));
+      return void (await respond(answer === null ? attUnlikelyError : answer.attError));
     }
     if (event.type !== 'write') return;
     const withResponse = event.writeType !== 'write-without-response';
     const data = new Uint8Array(Buffer.from(event.data ?? '', 'base64'));
     const outputs = this.step(entry, { type: 'write', connectionId: entry.connectionId, characteristic: target.name, data, withResponse });
     if (!withResponse) return; // the browser resolved it already; answering would resolve a later write
-    const response = outputs.find((o) => o.type === 'write_response');
-    // 0x0E: ATT "Unlikely Error" when the lock gave no response (Core Vol 3 Part F §3.4.1.1).
-    await respond(response?.type === 'write_response' ? response.attError : 0x0e);
+    const answer = writeAnswerOf(outputs);
+    await respond(answer === null ? attUnlikelyError : answer.ok ? 0 : answer.attError);
   }
 
   async detach(): Promise<void> {

@@ -58,7 +58,7 @@ function commandWithStatus<const P extends readonly FieldSpec[]>(
   return Object.freeze({ name, completion: 'status', ogf, ocf, opcode, section, parameters: defineStruct(parameters), returnParameters: defineStruct([] as const) });
 }
 
-const Ogf = { LinkControl: 0x01, ControllerAndBaseband: 0x03, InformationalParameters: 0x04, StatusParameters: 0x05, Le: 0x08 } as const;
+const Ogf = { LinkControl: 0x01, ControllerAndBaseband: 0x03, InformationalParameters: 0x04, StatusParameters: 0x05, Le: 0x08, VendorSpecific: 0x3f } as const;
 
 const connectionParameters = [
   ['Connection_Interval_Min', 'u16'],
@@ -157,6 +157,9 @@ export const commands = {
   HCI_LE_Long_Term_Key_Request_Negative_Reply: command('HCI_LE_Long_Term_Key_Request_Negative_Reply', Ogf.Le, 0x001b, '7.8.26', [
     ['Connection_Handle', 'u16'],
   ], [['Status', 'u8'], ['Connection_Handle', 'u16']]),
+  // Zephyr's vendor-specific Write BD_ADDR (subsys/bluetooth/controller/hci/hci.c, BT_HCI_OP_VS_WRITE_BD_ADDR).
+  // Served controllers answer it only when configured as Zephyr-like; otherwise Unknown HCI Command.
+  HCI_Zephyr_Write_BD_ADDR: command('HCI_Zephyr_Write_BD_ADDR', Ogf.VendorSpecific, 0x0006, 'Zephyr hci_vs', [['BD_ADDR', 'bdAddr']], statusOnly),
 } as const;
 
 export type CommandName = keyof typeof commands;

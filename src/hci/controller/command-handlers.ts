@@ -10,13 +10,16 @@
 import type { CommandName, CommandParameters, CommandReturnParameters, commands } from '../codec/commands.ts';
 import type { EventName, EventParameters } from '../codec/events.ts';
 import { HciStatus, HciVersion, LeScanType } from '../codec/constants.ts';
-import { leAclDataPacketLength, totalNumLeAclDataPackets } from '../limits.ts';
-import type { ControllerState, CreateConnectionParameters } from './state.ts';
+import type { ControllerBuffers, ControllerState, CreateConnectionParameters } from './state.ts';
 
 /** What the controller offers the handlers. */
 export interface CommandTarget {
   readonly state: ControllerState;
-  readonly publicAddress: string;
+  publicAddress: string;
+  /** What HCI_LE_Read_Buffer_Size reports and the controller enforces on host ACL. */
+  readonly buffers: ControllerBuffers;
+  /** Answers Zephyr's vendor Write BD_ADDR (0xFC06) like a Zephyr controller. */
+  readonly zephyrVendorCommands: boolean;
   readonly link: LinkPort;
   resetState(): void;
   emit<N extends EventName>(name: N, parameters: EventParameters<N>): void;
@@ -107,12 +110,12 @@ export const commandHandlers: Handlers = {
   },
   HCI_Read_Local_Version_Information: () => ({ returnParameters: { Status: HciStatus.Success, ...localVersion } }),
   // §7.4.5: an LE-only controller may report BR/EDR buffers; we mirror the LE values.
-  HCI_Read_Buffer_Size: () => ({
+  HCI_Read_Buffer_Size: (target) => ({
     returnParameters: {
       Status: HciStatus.Success,
-      ACL_Data_Packet_Length: leAclDataPacketLength,
+      ACL_Data_Packet_Length: target.buffers.aclDataPacketLength,
       Synchronous_Data_Packet_Length: 0,
-      Total_Num_ACL_Data_Packets: totalNumLeAclDataPackets,
+      Total_Num_ACL_Data_Packets: target.buffers.totalNumAclDataPackets,
       Total_Num_Synchronous_Data_Packets: 0,
     },
   }),
@@ -126,11 +129,11 @@ export const commandHandlers: Handlers = {
     target.state.leEventMask = p.LE_Event_Mask.slice();
     return { returnParameters: ok };
   },
-  HCI_LE_Read_Buffer_Size: () => ({
+  HCI_LE_Read_Buffer_Size: (target) => ({
     returnParameters: {
       Status: HciStatus.Success,
-      LE_ACL_Data_Packet_Length: leAclDataPacketLength,
-      Total_Num_LE_ACL_Data_Packets: totalNumLeAclDataPackets,
+      LE_ACL_Data_Packet_Length: target.buffers.aclDataPacketLength,
+      Total_Num_LE_ACL_Data_Packets: target.buffers.totalNumAclDataPackets,
     },
   }),
   HCI_LE_Set_Random_Address: (target, p) => {
@@ -213,6 +216,12 @@ export const commandHandlers: Handlers = {
   HCI_LE_Connection_Update: (target, p) => {
     if (!connectionParametersValid(p)) return { status: HciStatus.InvalidHciCommandParameters };
     return { status: target.link.updateConnection(target, p.Connection_Handle, p) ? HciStatus.Success : HciStatus.UnknownConnectionIdentifier };
+  },
+  // Zephyr hci_vs: sets the public address (used by Zephyr's hci_uart/hci_usb when none is stored).
+  HCI_Zephyr_Write_BD_ADDR: (target, p) => {
+    if (!target.zephyrVendorCommands) return status(HciStatus.UnknownHciCommand);
+    target.publicAddress = p.BD_ADDR;
+    return { returnParameters: ok };
   },
   // No encryption is modelled: there is never a pending LTK request to refuse.
   HCI_LE_Long_Term_Key_Request_Negative_Reply: (_target, p) => ({

@@ -16,11 +16,11 @@ import { encodeEventParameters, events } from '../codec/events.ts';
 import type { EventName, EventParameters } from '../codec/events.ts';
 import { decodeH4, encodeH4 } from '../codec/h4.ts';
 import type { AclDataPacket, CommandPacket } from '../codec/h4.ts';
-import { leAclDataPacketLength, totalNumLeAclDataPackets } from '../limits.ts';
+import { aclDataPacketLengthMax, leAclDataPacketLength, totalNumLeAclDataPackets } from '../limits.ts';
 import { commandHandlers } from './command-handlers.ts';
 import type { CommandTarget, CompleteOutcome, LinkPort, StatusOutcome } from './command-handlers.ts';
 import { initialControllerState, maskHasBit, totalAclInFlight } from './state.ts';
-import type { ControllerState } from './state.ts';
+import type { ControllerBuffers, ControllerState } from './state.ts';
 
 /** Direction of a packet on the HCI transport, as btsnoop records it. */
 export type HciDirection = 'host_to_controller' | 'controller_to_host';
@@ -43,8 +43,14 @@ const numHciCommandPackets = 1;
 
 export class Controller implements CommandTarget {
   readonly label: string;
-  readonly publicAddress: string;
+  publicAddress: string;
   readonly link: LinkPort;
+  readonly buffers: ControllerBuffers;
+  readonly zephyrVendorCommands: boolean;
+  /** Deliver each L2CAP frame to the host in one ACL packet, even if longer than `buffers`
+   * (real controllers do; Core allows it: the buffer size binds host→controller only). */
+  readonly reassembleToHost: boolean;
+  readonly #reassembly = new Map<number, Uint8Array[]>();
   readonly stats: ControllerStats = {
     commands: 0,
     unknownCommands: 0,
@@ -59,9 +65,12 @@ export class Controller implements CommandTarget {
   #hostSink: ((h4: Uint8Array) => void) | null = null;
   #tap: HciTap | null;
 
-  constructor(options: { label: string; publicAddress: string; link: LinkPort; tap?: HciTap | null }) {
+  constructor(options: { label: string; publicAddress: string; link: LinkPort; tap?: HciTap | null; buffers?: ControllerBuffers; zephyrVendorCommands?: boolean; reassembleToHost?: boolean }) {
     this.label = options.label;
     this.publicAddress = options.publicAddress;
+    this.buffers = checkBuffers(options.buffers ?? { aclDataPacketLength: leAclDataPacketLength, totalNumAclDataPackets: totalNumLeAclDataPackets });
+    this.zephyrVendorCommands = options.zephyrVendorCommands ?? false;
+    this.reassembleToHost = options.reassembleToHost ?? false;
     this.link = options.link;
     this.#tap = options.tap ?? null;
   }
@@ -109,6 +118,10 @@ export class Controller implements CommandTarget {
   /** Link → host: an ACL packet from the peer, already carrying our handle. LE controllers mark
    * the first fragment of a PDU 0b10 towards the host (§5.4.2); continuations stay 0b01. */
   deliverAcl(handle: number, packetBoundaryFlag: number, data: Uint8Array): void {
+    if (this.reassembleToHost) {
+      this.#reassemble(handle, packetBoundaryFlag, data);
+      return;
+    }
     const flag = packetBoundaryFlag === PacketBoundaryFlag.Continuing ? PacketBoundaryFlag.Continuing : PacketBoundaryFlag.FirstAutomaticallyFlushable;
     this.stats.aclToHost += 1;
     this.#toHost(encodeH4({ type: 'acl', handle, packetBoundaryFlag: flag, broadcastFlag: 0, data }));
@@ -127,9 +140,39 @@ export class Controller implements CommandTarget {
     this.state.aclInFlight.set(handle, 0);
   }
 
+  /** Collects the fragments of one L2CAP frame (its Length field, Vol 3, Part A, §3.1) and
+   * delivers them as one ACL packet; a frame over the H4 limit goes out as it came. */
+  #reassemble(handle: number, packetBoundaryFlag: number, data: Uint8Array): void {
+    const continuing = packetBoundaryFlag === PacketBoundaryFlag.Continuing;
+    const parts = continuing ? this.#reassembly.get(handle) : [];
+    if (parts === undefined) {
+      this.stats.aclToHost += 1; // A continuation without a start: pass it on, as a controller would.
+      this.#toHost(encodeH4({ type: 'acl', handle, packetBoundaryFlag: PacketBoundaryFlag.Continuing, broadcastFlag: 0, data }));
+      return;
+    }
+    parts.push(data);
+    const frame = parts.length === 1 ? data : Uint8Array.from(parts.flatMap((part) => [...part]));
+    const declared = frame.length >= 2 ? 4 + (frame[0]! | (frame[1]! << 8)) : Infinity;
+    if (frame.length < declared && frame.length < aclDataPacketLengthMax) {
+      this.#reassembly.set(handle, parts);
+      return;
+    }
+    this.#reassembly.delete(handle);
+    if (frame.length > aclDataPacketLengthMax) {
+      for (const [index, part] of parts.entries()) {
+        this.stats.aclToHost += 1;
+        this.#toHost(encodeH4({ type: 'acl', handle, packetBoundaryFlag: index === 0 ? PacketBoundaryFlag.FirstAutomaticallyFlushable : PacketBoundaryFlag.Continuing, broadcastFlag: 0, data: part }));
+      }
+      return;
+    }
+    this.stats.aclToHost += 1;
+    this.#toHost(encodeH4({ type: 'acl', handle, packetBoundaryFlag: PacketBoundaryFlag.FirstAutomaticallyFlushable, broadcastFlag: 0, data: frame }));
+  }
+
   /** Link → controller: connection gone; buffers for it are freed (§7.7.5). */
   closeHandle(handle: number): void {
     this.state.aclInFlight.delete(handle);
+    this.#reassembly.delete(handle);
   }
 
   #toHost(h4: Uint8Array): void {
@@ -187,11 +230,11 @@ export class Controller implements CommandTarget {
     this.stats.aclFromHost += 1;
     const inFlight = this.state.aclInFlight.get(packet.handle);
     const flagValid = packet.packetBoundaryFlag !== 0b11 && packet.broadcastFlag === 0;
-    if (inFlight === undefined || !flagValid || packet.data.length > leAclDataPacketLength) {
+    if (inFlight === undefined || !flagValid || packet.data.length > this.buffers.aclDataPacketLength) {
       this.stats.aclDroppedUnknownHandle += 1;
       return;
     }
-    if (totalAclInFlight(this.state) >= totalNumLeAclDataPackets) {
+    if (totalAclInFlight(this.state) >= this.buffers.totalNumAclDataPackets) {
       this.stats.aclDroppedFlowControl += 1; // Host overran Total_Num_LE_ACL_Data_Packets.
       return;
     }
@@ -201,6 +244,18 @@ export class Controller implements CommandTarget {
     }
     this.state.aclInFlight.set(packet.handle, inFlight + 1);
   }
+}
+
+/** Buffer sizes within what the spec allows and the H4 decoder accepts. */
+export function checkBuffers(buffers: ControllerBuffers): ControllerBuffers {
+  const { aclDataPacketLength, totalNumAclDataPackets } = buffers;
+  if (!Number.isInteger(aclDataPacketLength) || aclDataPacketLength < 27 || aclDataPacketLength > Math.min(0xffff, aclDataPacketLengthMax)) {
+    throw new RangeError(`LE_ACL_Data_Packet_Length must be 27..${aclDataPacketLengthMax}, got ${aclDataPacketLength}`);
+  }
+  if (!Number.isInteger(totalNumAclDataPackets) || totalNumAclDataPackets < 1 || totalNumAclDataPackets > 0xff) {
+    throw new RangeError(`Total_Num_LE_ACL_Data_Packets must be 1..255, got ${totalNumAclDataPackets}`);
+  }
+  return Object.freeze({ aclDataPacketLength, totalNumAclDataPackets });
 }
 
 /** A return-parameter value with every field zero, used to size an error answer. */

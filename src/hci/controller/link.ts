@@ -25,6 +25,7 @@ import { Connection } from './connection.ts';
 import type { AirConditions, AirStats } from './connection.ts';
 import { Controller } from './controller.ts';
 import type { HciTap } from './controller.ts';
+import type { ControllerBuffers } from './state.ts';
 
 export interface LocalLinkOptions {
   readonly seed: number;
@@ -35,6 +36,16 @@ export interface LocalLinkOptions {
   readonly scheduler: Scheduler;
   /** Sees every HCI packet of every controller (btsnoop capture). */
   readonly tap?: HciTap | null;
+}
+
+/** Per-controller settings (a served controller may look like a real one). */
+export interface ControllerOptions {
+  /** BD_ADDR; default unique per link and stable per seed. '00:00:00:00:00:00' mimics stock Bumble/Zephyr. */
+  readonly publicAddress?: string;
+  readonly buffers?: ControllerBuffers;
+  readonly zephyrVendorCommands?: boolean;
+  /** Deliver whole L2CAP frames to the host, larger than `buffers` if need be. */
+  readonly reassembleToHost?: boolean;
 }
 
 export interface LinkStats {
@@ -79,11 +90,19 @@ export class LocalLink implements LinkPort {
   }
 
   /** Creates a controller on this link with a BD_ADDR unique on the link and stable per seed. */
-  attach(label: string): Controller {
+  attach(label: string, options: ControllerOptions = {}): Controller {
     if (this.#closed) throw new Error('link closed');
     if (this.#controllers.length >= hostsMax) throw new RangeError(`at most ${hostsMax} controllers per link`);
     this.#attachedCount += 1;
-    const controller = new Controller({ label, publicAddress: this.#addressFor(this.#attachedCount), link: this, tap: this.#tap });
+    const controller = new Controller({
+      label,
+      publicAddress: options.publicAddress ?? this.#addressFor(this.#attachedCount),
+      link: this,
+      tap: this.#tap,
+      ...(options.buffers ? { buffers: options.buffers } : {}),
+      ...(options.zephyrVendorCommands ? { zephyrVendorCommands: true } : {}),
+      ...(options.reassembleToHost ? { reassembleToHost: true } : {}),
+    });
     this.#controllers.push(controller);
     return controller;
   }

@@ -11,6 +11,14 @@ import { AdvertisingType, defaultEventMask, defaultLeEventMask, LeScanType } fro
 export type AdvertisingParameters = CommandParameters<'HCI_LE_Set_Advertising_Parameters'>;
 export type CreateConnectionParameters = CommandParameters<'HCI_LE_Create_Connection'>;
 
+/** Buffer sizes a controller reports (Vol 4, Part E, §7.8.2) and enforces. */
+export interface ControllerBuffers {
+  /** LE_ACL_Data_Packet_Length: 27..251 (27 is the minimum, Vol 6, Part B, §4.5.10). */
+  readonly aclDataPacketLength: number;
+  /** Total_Num_LE_ACL_Data_Packets: 1..255. */
+  readonly totalNumAclDataPackets: number;
+}
+
 export interface ControllerState {
   eventMask: Uint8Array;
   leEventMask: Uint8Array;

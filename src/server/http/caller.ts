@@ -49,7 +49,7 @@ export function callerRoute<K extends Caller['kind']>(
   context: ServerContext,
   path: string,
   accepted: readonly K[],
-  handler: (caller: Extract<Caller, { kind: K }>, input: Record<string, unknown>, fromQuery: boolean) => Record<string, unknown>,
+  handler: (caller: Extract<Caller, { kind: K }>, input: Record<string, unknown>) => Record<string, unknown>,
 ): void {
   if ((accepted as readonly string[]).includes('client_session')) callerRoutesOpenToClientSessions.add(path);
   app.route({
@@ -58,8 +58,8 @@ export function callerRoute<K extends Caller['kind']>(
     handler: async (request, reply) => {
       const caller = callerOfRequest(context, request);
       if (!(accepted as readonly string[]).includes(caller.kind)) throw unauthorized(`${path} needs ${accepted.join(' or ').replaceAll('_', ' ')}`);
-      const { input, fromQuery } = inputOf(request);
-      return reply.code(200).send({ ...handler(caller as Extract<Caller, { kind: K }>, input, fromQuery), ok: true });
+      const { input } = inputOf(request);
+      return reply.code(200).send({ ...handler(caller as Extract<Caller, { kind: K }>, input), ok: true });
     },
   });
 }

@@ -1,8 +1,13 @@
 /**
- * Request input: GET query and POST/PATCH/PUT/DELETE body are merged into one object (the SDK
- * uses both), then checked against a small declarative spec. Every problem is collected as a
- * `validation_errors` entry naming the field; nothing is written before input passed.
- * Unknown fields are ignored (the SDK may send fields we do not implement).
+ * Request input checked against a small declarative spec, in a handler. On a Seam endpoint the
+ * request already passed its schema (generated from the Seam spec, enforced by Fastify before the
+ * handler: http/request-schema.ts), which also typed a GET query; what is left here there is
+ * semantic: ids that must be UUIDs where the spec types a plain string, ISO-8601 dates between 1970
+ * and 2099 (normalised), E.164 phones and email addresses, latchkey's tighter lengths and ranges,
+ * and the typed, deduplicated values handlers read. latchkey's own endpoints (api_keys/*, the
+ * Instant Key app, audit upload) have no Seam schema and rely on this alone.
+ * Every problem is collected as a `validation_errors` entry naming the field; nothing is written
+ * before input passed. Unknown fields are ignored (the SDK may send fields we do not implement).
  */
 import { invalidInput, type ValidationError } from './errors.ts';
 
@@ -60,16 +65,12 @@ export function normaliseDatetime(value: string): string | undefined {
   return date.toISOString();
 }
 
-function checkField(name: string, value: unknown, spec: FieldSpec, fromQuery: boolean, errors: ValidationError[]): unknown {
+function checkField(name: string, value: unknown, spec: FieldSpec, errors: ValidationError[]): unknown {
   const fail = (message: string): undefined => {
     errors.push({ path: name, message });
     return undefined;
   };
   if (value === null) return spec.nullable ? null : fail('must not be null');
-  if (fromQuery && typeof value === 'string' && spec.kind === 'int') value = /^-?\d{1,15}$/.test(value) ? Number(value) : value;
-  if (fromQuery && typeof value === 'string' && spec.kind === 'bool') value = value === 'true' ? true : value === 'false' ? false : value;
-  // A query string carries an array as repeated keys: one key is one item, `key=` an empty array.
-  if (fromQuery && typeof value === 'string' && (spec.kind === 'uuid_array' || spec.kind === 'string_array')) value = value === '' ? [] : [value];
   switch (spec.kind) {
     case 'uuid':
       return isUuid(value) ? value.toLowerCase() : fail('must be a UUID');
@@ -114,7 +115,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /** Checks `raw` (already an object) against `spec`; throws 400 invalid_input listing every problem. */
-export function checkInput<S extends InputSpec>(raw: Record<string, unknown>, spec: S, fromQuery = false): Input<S> {
+export function checkInput<S extends InputSpec>(raw: Record<string, unknown>, spec: S): Input<S> {
   const errors: ValidationError[] = [];
   const out: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(spec)) {
@@ -123,7 +124,7 @@ export function checkInput<S extends InputSpec>(raw: Record<string, unknown>, sp
       if (field.required) errors.push({ path: name, message: 'is required' });
       continue;
     }
-    const checked = checkField(name, value, field, fromQuery, errors);
+    const checked = checkField(name, value, field, errors);
     if (checked !== undefined) out[name] = checked;
   }
   if (errors.length > 0) throw invalidInput(errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);

@@ -31,10 +31,11 @@ export function workspaceOfRequest(context: ServerContext, request: FastifyReque
   return workspaceOfApiKey(context, token);
 }
 
-export function inputOf(request: FastifyRequest): { input: Record<string, unknown>; fromQuery: boolean } {
+/** The merged query + body of a request to one of latchkey's own endpoints (no Seam schema; Seam endpoints: http/route.ts). */
+export function inputOf(request: FastifyRequest): { input: Record<string, unknown> } {
   const query = isPlainObject(request.query) ? request.query : {};
   const body: unknown = request.body;
-  if (body === undefined || body === '') return { input: { ...query }, fromQuery: Object.keys(query).length > 0 };
+  if (body === undefined || body === '') return { input: { ...query } };
   if (!isPlainObject(body)) throw invalidInput('the request body must be a JSON object');
-  return { input: { ...query, ...body }, fromQuery: false };
+  return { input: { ...query, ...body } };
 }

@@ -1,9 +1,10 @@
 /**
  * Route registration in the Seam style: every endpoint accepts the HTTP methods the SDK may use
- * (GET with a query string, POST/PUT/PATCH/DELETE with a JSON or empty form body), input is the
- * merged query + body object, and the handler returns the response fields; `ok: true` is added here.
+ * (GET with a query string, POST/PUT/PATCH/DELETE with a JSON or empty form body); a Seam
+ * endpoint's input is validated by Fastify against its generated schema first (apiRoute below),
+ * and the handler returns the response fields; `ok: true` is added here.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import type { ClientSessionCaller } from '../services/client-sessions.ts';
 import { callerOfRequest, type Caller } from './caller.ts';
@@ -11,11 +12,11 @@ import { clientSessionScope } from './client-session-scope.ts';
 import { invalidInput, unauthorized } from './errors.ts';
 import { refuseUnimplementedFields } from './fields.ts';
 import { isPlainObject } from './input.ts';
+import { queryInput, requestSchemaOf } from './request-schema.ts';
 
 export interface ApiRequest {
   workspaceId: string;
   input: Record<string, unknown>;
-  fromQuery: boolean;
   /** Set when a client-session token calls (the input is already narrowed: http/client-session-scope.ts). */
   clientSession?: ClientSessionCaller;
 }
@@ -33,21 +34,53 @@ export function apiPathsOf(app: FastifyInstance): readonly string[] {
   return apiPaths.get(app) ?? [];
 }
 
+/** The caller of a request, found before its input is validated (an unauthenticated request is a 401, whatever it sends). */
+const callers = new WeakMap<FastifyRequest, Caller>();
+
+/**
+ * Registers a Seam-style endpoint. A Seam endpoint (one with a generated request schema,
+ * http/request-schema.ts) is two Fastify routes sharing one handler: GET, whose query string is
+ * the input (typed by queryInput, then validated by Fastify's ajv against the schema), and
+ * POST/PUT/PATCH/DELETE, whose JSON body is the input (validated against the same schema; a
+ * bodyless request's query string stands in for it). Before validation: the caller (401, also a
+ * client session outside its scope table) and refused fields (400 with the reason, http/fields.ts);
+ * after it, in the handler, the client session's narrowing. latchkey's own
+ * endpoints (no schema) read the merged query + body and check it with http/input.ts alone.
+ */
 export function apiRoute(app: FastifyInstance, context: ServerContext, path: string, handler: ApiHandler): void {
   apiPaths.set(app, [...apiPathsOf(app), path]);
-  app.route({
-    method: [...methods],
-    url: path,
-    handler: async (request, reply) => {
-      const caller = callerOfRequest(context, request);
-      const { input, fromQuery } = inputOf(request);
-      refuseUnimplementedFields(path, input);
-      const result = runAsCaller(context, caller, path, input, fromQuery, handler);
-      const pagination = result['pagination'] as { next_page_cursor?: string | null; next_page_url?: string | null } | undefined;
-      if (typeof pagination?.next_page_cursor === 'string') pagination.next_page_url = nextPageUrl(context.config.publicBaseUrl, path, input, pagination.next_page_cursor);
-      return reply.code(200).send({ ...result, ok: true });
-    },
-  });
+  const schema = requestSchemaOf(path);
+  const preValidation = async (request: FastifyRequest): Promise<void> => {
+    const caller = callerOfRequest(context, request);
+    refuseOutOfScope(caller, path);
+    callers.set(request, caller);
+    if (schema === undefined) return;
+    if (request.method === 'GET' || request.method === 'HEAD') request.query = queryInput(request.query, schema);
+    else if (request.body === undefined || request.body === '') request.body = queryInput(request.query, schema);
+    // A refused field gets its reason, not the schema's complaint about some other field.
+    refuseUnimplementedFields(path, validatedInputOf(request));
+  };
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const caller = callers.get(request) ?? callerOfRequest(context, request);
+    const input = schema === undefined ? inputOf(request).input : validatedInputOf(request);
+    refuseUnimplementedFields(path, input);
+    const result = runAsCaller(context, caller, path, input, handler);
+    const pagination = result['pagination'] as { next_page_cursor?: string | null; next_page_url?: string | null } | undefined;
+    if (typeof pagination?.next_page_cursor === 'string') pagination.next_page_url = nextPageUrl(context.config.publicBaseUrl, path, input, pagination.next_page_cursor);
+    return reply.code(200).send({ ...result, ok: true });
+  };
+  if (schema === undefined) {
+    app.route({ method: [...methods], url: path, preValidation, handler: handle });
+    return;
+  }
+  app.route({ method: 'GET', url: path, schema: { querystring: schema }, preValidation, handler: handle });
+  app.route({ method: methods.filter((method) => method !== 'GET'), url: path, schema: { body: schema }, preValidation, handler: handle });
+}
+
+/** The input Fastify validated: the query string of a GET, else the body (a copy: handlers may not write through it). */
+function validatedInputOf(request: FastifyRequest): Record<string, unknown> {
+  const source = request.method === 'GET' || request.method === 'HEAD' ? request.query : request.body;
+  return isPlainObject(source) ? { ...source } : {};
 }
 
 /**
@@ -77,14 +110,17 @@ export function nextPageUrl(baseUrl: string, path: string, input: Record<string,
  * its workspaces) runs any workspace endpoint; a client session runs only the endpoints in
  * `clientSessionScope`, through that endpoint's narrowing policy; anything else is 401.
  */
-function runAsCaller(context: ServerContext, caller: Caller, path: string, input: Record<string, unknown>, fromQuery: boolean, handler: ApiHandler): Record<string, unknown> {
+function runAsCaller(context: ServerContext, caller: Caller, path: string, input: Record<string, unknown>, handler: ApiHandler): Record<string, unknown> {
+  refuseOutOfScope(caller, path);
+  if (caller.kind === 'client_session') return clientSessionScope.get(path)!(context, caller, input, (narrowed) => handler({ workspaceId: caller.workspaceId, input: narrowed, clientSession: caller }));
+  return handler({ workspaceId: caller.workspaceId!, input });
+}
+
+/** 401 unless the caller may call `path` at all: a client session only within its scope table, a personal access token only with a workspace. */
+function refuseOutOfScope(caller: Caller, path: string): void {
   if (caller.kind === 'client_session') {
-    const policy = clientSessionScope.get(path);
-    if (policy === undefined) throw unauthorized(`a client session token cannot call ${path}: it needs an API key`);
-    return policy(context, caller, input, (narrowed) => handler({ workspaceId: caller.workspaceId, input: narrowed, fromQuery, clientSession: caller }));
-  }
-  if (caller.workspaceId === undefined) throw unauthorized(`a personal access token needs a seam-workspace header to call ${path}`);
-  return handler({ workspaceId: caller.workspaceId, input, fromQuery });
+    if (!clientSessionScope.has(path)) throw unauthorized(`a client session token cannot call ${path}: it needs an API key`);
+  } else if (caller.workspaceId === undefined) throw unauthorized(`a personal access token needs a seam-workspace header to call ${path}`);
 }
 
 /** Seam pagination object + cursor decoding (cursor = base64url of the next offset). */

@@ -42,8 +42,8 @@ export function registerClientSessionRoutes(app: FastifyInstance, context: Serve
     return { client_session: clientSessionJson(context, row) };
   });
 
-  apiRoute(app, context, '/client_sessions/get', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { client_session_id: { kind: 'uuid' }, user_identifier_key: { kind: 'string', min: 1, max: 200 } }, fromQuery);
+  apiRoute(app, context, '/client_sessions/get', ({ workspaceId, input }) => {
+    const q = checkInput(input, { client_session_id: { kind: 'uuid' }, user_identifier_key: { kind: 'string', min: 1, max: 200 } });
     if (q.client_session_id !== undefined) {
       const row = sessionOf(context, workspaceId, q.client_session_id);
       if (q.user_identifier_key !== undefined && row.user_identifier_key !== q.user_identifier_key) throw notFound(`client_session ${q.client_session_id}`);
@@ -56,11 +56,11 @@ export function registerClientSessionRoutes(app: FastifyInstance, context: Serve
     return { client_session: clientSessionJson(context, row) };
   });
 
-  apiRoute(app, context, '/client_sessions/list', ({ workspaceId, input, fromQuery }) => {
+  apiRoute(app, context, '/client_sessions/list', ({ workspaceId, input }) => {
     const q = checkInput(input, {
       client_session_id: { kind: 'uuid' }, user_identifier_key: { kind: 'string', min: 1, max: 200 }, user_identity_id: { kind: 'uuid' },
       without_user_identifier_key: { kind: 'bool' }, connect_webview_id: { kind: 'uuid' },
-    }, fromQuery);
+    });
     if (q.connect_webview_id !== undefined) return { client_sessions: [] }; // no Connect Webviews in latchkey: no session has one
     return { client_sessions: sessions.listClientSessions(workspaceId, q).map((row) => clientSessionJson(context, row)) };
   });

@@ -46,8 +46,8 @@ export function registerCustomizationRoutes(app: FastifyInstance, context: Serve
     const q = checkInput(input, profileFields);
     return { customization_profile: profileJson(context, createProfile(context, workspaceId, q)) };
   });
-  apiRoute(app, context, '/workspaces/customization_profiles/get', ({ workspaceId, input, fromQuery }) => {
-    const { customization_profile_id } = checkInput(input, idField, fromQuery);
+  apiRoute(app, context, '/workspaces/customization_profiles/get', ({ workspaceId, input }) => {
+    const { customization_profile_id } = checkInput(input, idField);
     return { customization_profile: profileJson(context, profileOf(context, workspaceId, customization_profile_id)) };
   });
   apiRoute(app, context, '/workspaces/customization_profiles/list', ({ workspaceId }) => ({

@@ -17,30 +17,30 @@ export function registerDirectoryRoutes(app: FastifyInstance, context: ServerCon
 
   apiRoute(app, context, '/workspaces/get', ({ workspaceId }) => ({ workspace: workspaceJson(directory.getWorkspace(workspaceId)!) }));
 
-  apiRoute(app, context, '/acs/systems/list', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { connected_account_id: { kind: 'uuid' } }, fromQuery);
+  apiRoute(app, context, '/acs/systems/list', ({ workspaceId, input }) => {
+    const q = checkInput(input, { connected_account_id: { kind: 'uuid' } });
     const systems = directory.listAcsSystems(workspaceId).filter((row) => q.connected_account_id === undefined || row.connected_account_id === q.connected_account_id);
     return { acs_systems: systems.map(acsSystemJson) };
   });
-  apiRoute(app, context, '/acs/systems/get', ({ workspaceId, input, fromQuery }) => {
-    const { acs_system_id } = checkInput(input, { acs_system_id: { kind: 'uuid', required: true } }, fromQuery);
+  apiRoute(app, context, '/acs/systems/get', ({ workspaceId, input }) => {
+    const { acs_system_id } = checkInput(input, { acs_system_id: { kind: 'uuid', required: true } });
     const row = directory.getAcsSystem(workspaceId, acs_system_id);
     if (row === undefined) throw notFound(`acs_system ${acs_system_id}`);
     return { acs_system: acsSystemJson(row) };
   });
 
-  apiRoute(app, context, '/acs/entrances/list', ({ workspaceId, input, fromQuery }) => {
+  apiRoute(app, context, '/acs/entrances/list', ({ workspaceId, input }) => {
     const q = checkInput(input, {
       ...pageSpec, acs_system_id: { kind: 'uuid' }, connected_account_id: { kind: 'uuid' }, space_id: { kind: 'uuid' }, location_id: { kind: 'uuid' },
       acs_entrance_ids: { kind: 'uuid_array' }, search: { kind: 'string', max: 200 },
-    }, fromQuery);
+    });
     // location_id is Seam's older name for a space id; given both, an entrance must be in both.
     const spaceIds = [...new Set([q.space_id, q.location_id].filter((id) => id !== undefined))];
     const page = spaceIds.length > 1 ? { rows: [], nextOffset: undefined } : directory.listEntrances(workspaceId, { ...q, space_id: spaceIds[0] }, pageRequest(q));
     return { acs_entrances: page.rows.map((row) => entranceJson(context, row)), pagination: paginationJson(page.nextOffset) };
   });
-  apiRoute(app, context, '/acs/entrances/get', ({ workspaceId, input, fromQuery }) => {
-    const { acs_entrance_id } = checkInput(input, { acs_entrance_id: { kind: 'uuid', required: true } }, fromQuery);
+  apiRoute(app, context, '/acs/entrances/get', ({ workspaceId, input }) => {
+    const { acs_entrance_id } = checkInput(input, { acs_entrance_id: { kind: 'uuid', required: true } });
     const row = directory.getEntrance(workspaceId, acs_entrance_id);
     if (row === undefined) throw notFound(`acs_entrance ${acs_entrance_id}`);
     return { acs_entrance: entranceJson(context, row) };
@@ -62,8 +62,8 @@ export function registerDirectoryRoutes(app: FastifyInstance, context: ServerCon
     if (row === undefined) throw notFound(`space ${spaceId}`);
     return row;
   };
-  apiRoute(app, context, '/spaces/get', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { space_id: { kind: 'uuid' }, space_key: { kind: 'string', min: 1, max: 200 } }, fromQuery);
+  apiRoute(app, context, '/spaces/get', ({ workspaceId, input }) => {
+    const q = checkInput(input, { space_id: { kind: 'uuid' }, space_key: { kind: 'string', min: 1, max: 200 } });
     if (q.space_id === undefined && q.space_key === undefined) throw invalidInput('space_id or space_key is required', [{ path: 'space_id', message: 'is required (or space_key)' }]);
     if (q.space_id !== undefined) {
       const row = spaceOf(workspaceId, q.space_id);
@@ -74,8 +74,8 @@ export function registerDirectoryRoutes(app: FastifyInstance, context: ServerCon
     if (row === undefined) throw notFound('space with this space_key');
     return { space: spaceJson(context, row) };
   });
-  apiRoute(app, context, '/spaces/list', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { search: { kind: 'string', max: 200 }, space_key: { kind: 'string', max: 200 } }, fromQuery);
+  apiRoute(app, context, '/spaces/list', ({ workspaceId, input }) => {
+    const q = checkInput(input, { search: { kind: 'string', max: 200 }, space_key: { kind: 'string', max: 200 } });
     return { spaces: directory.listSpaces(workspaceId, q).map((row) => spaceJson(context, row)) };
   });
   apiRoute(app, context, '/spaces/update', ({ workspaceId, input }) => {

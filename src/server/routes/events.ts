@@ -85,7 +85,7 @@ export function decodeEventCursor(cursor: string): EventPosition {
 export function registerEventRoutes(app: FastifyInstance, context: ServerContext): void {
   const { audit, directory } = context.repo;
 
-  apiRoute(app, context, '/events/list', ({ workspaceId, input, fromQuery }) => {
+  apiRoute(app, context, '/events/list', ({ workspaceId, input }) => {
     const q = checkInput(
       input,
       {
@@ -107,7 +107,6 @@ export function registerEventRoutes(app: FastifyInstance, context: ServerContext
         // Checked like any filter, then matching nothing (below).
         ...Object.fromEntries(filtersMatchingNothing.map((name) => [name, name === 'customer_key' ? { kind: 'string', min: 1, max: 200 } : { kind: name.endsWith('_ids') ? 'uuid_array' : 'uuid' }] as const)),
       },
-      fromQuery,
     );
     const types = eventTypesOf(input, q.event_type);
     const after = q.page_cursor === undefined || q.page_cursor === null ? undefined : decodeEventCursor(q.page_cursor);
@@ -142,8 +141,8 @@ export function registerEventRoutes(app: FastifyInstance, context: ServerContext
     return { events: page.rows.map(eventJson), pagination };
   });
 
-  apiRoute(app, context, '/events/get', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { event_id: { kind: 'uuid' }, device_id: { kind: 'uuid' }, event_type: { kind: 'string', min: 1, max: 100 } }, fromQuery);
+  apiRoute(app, context, '/events/get', ({ workspaceId, input }) => {
+    const q = checkInput(input, { event_id: { kind: 'uuid' }, device_id: { kind: 'uuid' }, event_type: { kind: 'string', min: 1, max: 100 } });
     if (q.event_id === undefined) throw invalidInput('event_id is required', [{ path: 'event_id', message: 'is required' }]);
     const [row] = audit.listEvents(workspaceId, { audit_record_ids: [q.event_id] }, { limit: 1, offset: 0 }).rows;
     if (row === undefined || (q.device_id !== undefined && row.acs_entrance_id !== q.device_id) || (q.event_type !== undefined && eventTypeOfOutcome[row.outcome] !== q.event_type)) throw notFound(`event ${q.event_id}`);

@@ -52,19 +52,19 @@ export function registerGrantRoutes(app: FastifyInstance, context: ServerContext
     return { access_grant: accessGrantJson(context, row) };
   });
 
-  apiRoute(app, context, '/access_grants/get', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { access_grant_id: { kind: 'uuid' }, access_grant_key: { kind: 'string', min: 1, max: 200 } }, fromQuery);
+  apiRoute(app, context, '/access_grants/get', ({ workspaceId, input }) => {
+    const q = checkInput(input, { access_grant_id: { kind: 'uuid' }, access_grant_key: { kind: 'string', min: 1, max: 200 } });
     if (q.access_grant_id === undefined && q.access_grant_key === undefined) throw invalidInput('access_grant_id is required', [{ path: 'access_grant_id', message: 'is required' }]);
     const row = q.access_grant_id !== undefined ? grants.getGrant(workspaceId, q.access_grant_id) : grants.getGrantByKey(workspaceId, q.access_grant_key!);
     if (row === undefined) throw notFound('access_grant');
     return { access_grant: accessGrantJson(context, row) };
   });
 
-  apiRoute(app, context, '/access_grants/list', ({ workspaceId, input, fromQuery }) => {
+  apiRoute(app, context, '/access_grants/list', ({ workspaceId, input }) => {
     const q = checkInput(input, {
       ...pageSpec, user_identity_id: { kind: 'uuid' }, acs_entrance_id: { kind: 'uuid' }, acs_system_id: { kind: 'uuid' }, space_id: { kind: 'uuid' },
       location_id: { kind: 'uuid' }, access_grant_ids: { kind: 'uuid_array' }, access_grant_key: { kind: 'string', max: 200 }, reservation_key: { kind: 'string', max: 200 },
-    }, fromQuery);
+    });
     // location_id is Seam's older name for a space id; given both, a grant must name both.
     const spaceIds = [...new Set([q.space_id, q.location_id].filter((id) => id !== undefined))];
     const page = spaceIds.length > 1 ? { rows: [], nextOffset: undefined } : grants.listGrants(workspaceId, { ...q, space_id: spaceIds[0] }, pageRequest(q));
@@ -83,8 +83,8 @@ export function registerGrantRoutes(app: FastifyInstance, context: ServerContext
     return {};
   });
 
-  apiRoute(app, context, '/access_methods/list', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { access_grant_id: { kind: 'uuid', required: true }, acs_entrance_id: { kind: 'uuid' }, space_id: { kind: 'uuid' } }, fromQuery);
+  apiRoute(app, context, '/access_methods/list', ({ workspaceId, input }) => {
+    const q = checkInput(input, { access_grant_id: { kind: 'uuid', required: true }, acs_entrance_id: { kind: 'uuid' }, space_id: { kind: 'uuid' } });
     if (grants.getGrant(workspaceId, q.access_grant_id) === undefined) throw notFound(`access_grant ${q.access_grant_id}`);
     // Every access method of a grant opens every door of the grant: the entrance (or any entrance
     // of the space) must be one of the grant's, else no method of it applies there.
@@ -94,8 +94,8 @@ export function registerGrantRoutes(app: FastifyInstance, context: ServerContext
     const methods = atEntrance && inSpace ? grants.accessMethodsOf(q.access_grant_id) : [];
     return { access_methods: methods.map((row) => accessMethodJson(context, row)) };
   });
-  apiRoute(app, context, '/access_methods/get', ({ workspaceId, input, fromQuery }) => {
-    const { access_method_id } = checkInput(input, { access_method_id: { kind: 'uuid', required: true } }, fromQuery);
+  apiRoute(app, context, '/access_methods/get', ({ workspaceId, input }) => {
+    const { access_method_id } = checkInput(input, { access_method_id: { kind: 'uuid', required: true } });
     const row = grants.getAccessMethod(workspaceId, access_method_id);
     if (row === undefined) throw notFound(`access_method ${access_method_id}`);
     return { access_method: accessMethodJson(context, row) };

@@ -34,18 +34,18 @@ export function registerIdentityRoutes(app: FastifyInstance, context: ServerCont
     });
     return { user_identity: userIdentityJson(row) };
   });
-  apiRoute(app, context, '/user_identities/get', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { user_identity_id: { kind: 'uuid' }, user_identity_key: { kind: 'string', min: 1, max: 200 } }, fromQuery);
+  apiRoute(app, context, '/user_identities/get', ({ workspaceId, input }) => {
+    const q = checkInput(input, { user_identity_id: { kind: 'uuid' }, user_identity_key: { kind: 'string', min: 1, max: 200 } });
     if (q.user_identity_id === undefined && q.user_identity_key === undefined) throw invalidInput('user_identity_id is required', [{ path: 'user_identity_id', message: 'is required' }]);
     const row = q.user_identity_id !== undefined ? identities.getUserIdentity(workspaceId, q.user_identity_id) : identities.getUserIdentityByKey(workspaceId, q.user_identity_key!);
     if (row === undefined) throw notFound('user_identity');
     return { user_identity: userIdentityJson(row) };
   });
-  apiRoute(app, context, '/user_identities/list', ({ workspaceId, input, fromQuery }) => {
+  apiRoute(app, context, '/user_identities/list', ({ workspaceId, input }) => {
     const q = checkInput(input, {
       limit: { kind: 'int', min: 1, max: 1000 }, page_cursor: { kind: 'string', max: 64, nullable: true }, search: { kind: 'string', max: 200 },
       user_identity_ids: { kind: 'uuid_array' }, created_before: { kind: 'datetime' }, credential_manager_acs_system_id: { kind: 'uuid' },
-    }, fromQuery);
+    });
     const page = identities.listUserIdentities(workspaceId, q, pageRequest(q));
     return { user_identities: page.rows.map(userIdentityJson), pagination: paginationJson(page.nextOffset) };
   });
@@ -69,16 +69,16 @@ export function registerIdentityRoutes(app: FastifyInstance, context: ServerCont
     return { instant_key: instantKeyJson(context, row) };
   });
 
-  apiRoute(app, context, '/instant_keys/get', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { instant_key_id: { kind: 'uuid' }, instant_key_url: { kind: 'string', min: 1, max: 500 } }, fromQuery);
+  apiRoute(app, context, '/instant_keys/get', ({ workspaceId, input }) => {
+    const q = checkInput(input, { instant_key_id: { kind: 'uuid' }, instant_key_url: { kind: 'string', min: 1, max: 500 } });
     if (q.instant_key_id === undefined && q.instant_key_url === undefined) throw invalidInput('instant_key_id or instant_key_url is required', [{ path: 'instant_key_id', message: 'is required' }]);
     const byUrl = q.instant_key_url !== undefined ? identities.instantKeyByCodeHash(hashToken(codeFromInstantKeyUrl(q.instant_key_url))) : undefined;
     const row = q.instant_key_id !== undefined ? identities.getInstantKey(workspaceId, q.instant_key_id) : byUrl && identities.getInstantKey(workspaceId, byUrl.instant_key_id);
     if (row === undefined) throw notFound('instant_key');
     return { instant_key: instantKeyJson(context, row) };
   });
-  apiRoute(app, context, '/instant_keys/list', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { user_identity_id: { kind: 'uuid' } }, fromQuery);
+  apiRoute(app, context, '/instant_keys/list', ({ workspaceId, input }) => {
+    const q = checkInput(input, { user_identity_id: { kind: 'uuid' } });
     return { instant_keys: identities.listInstantKeys(workspaceId, q.user_identity_id).map((row) => instantKeyJson(context, row)) };
   });
 
@@ -88,12 +88,12 @@ export function registerIdentityRoutes(app: FastifyInstance, context: ServerCont
     return {};
   });
 
-  apiRoute(app, context, '/phones/list', ({ workspaceId, input, fromQuery }) => {
-    const q = checkInput(input, { owner_user_identity_id: { kind: 'uuid' }, acs_credential_id: { kind: 'uuid' } }, fromQuery);
+  apiRoute(app, context, '/phones/list', ({ workspaceId, input }) => {
+    const q = checkInput(input, { owner_user_identity_id: { kind: 'uuid' }, acs_credential_id: { kind: 'uuid' } });
     return { phones: identities.listPhones(workspaceId, q.owner_user_identity_id).map(phoneJson) };
   });
-  apiRoute(app, context, '/phones/get', ({ workspaceId, input, fromQuery }) => {
-    const { device_id } = checkInput(input, { device_id: { kind: 'uuid', required: true } }, fromQuery);
+  apiRoute(app, context, '/phones/get', ({ workspaceId, input }) => {
+    const { device_id } = checkInput(input, { device_id: { kind: 'uuid', required: true } });
     const row = identities.getPhone(workspaceId, device_id);
     if (row === undefined) throw notFound(`phone ${device_id}`);
     return { phone: phoneJson(row) };

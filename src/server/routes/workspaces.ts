@@ -34,8 +34,8 @@ export function registerWorkspaceRoutes(app: FastifyInstance, context: ServerCon
     return { workspace: workspaceJson(row) };
   });
 
-  callerRoute(app, context, '/workspaces/list', ['personal_access_token', 'api_key', 'client_session'], (caller, input, fromQuery) => {
-    checkInput(input, {}, fromQuery);
+  callerRoute(app, context, '/workspaces/list', ['personal_access_token', 'api_key', 'client_session'], (caller, input) => {
+    checkInput(input, {});
     const rows = caller.kind === 'personal_access_token' ? context.repo.accessKeys.workspacesOfToken(caller.tokenId) : [workspaceOf(context, caller.workspaceId)];
     return { workspaces: rows.map(workspaceJson) };
   });
@@ -45,8 +45,8 @@ export function registerWorkspaceRoutes(app: FastifyInstance, context: ServerCon
     const { secret, row } = createApiKey(context, workspaceId, q.name);
     return { api_key: { ...apiKeyJson(row), token: secret } };
   });
-  apiRoute(app, context, '/api_keys/list', ({ workspaceId, input, fromQuery }) => {
-    checkInput(input, {}, fromQuery);
+  apiRoute(app, context, '/api_keys/list', ({ workspaceId, input }) => {
+    checkInput(input, {});
     return { api_keys: context.repo.accessKeys.listApiKeys(workspaceId).map(apiKeyJson) };
   });
   apiRoute(app, context, '/api_keys/revoke', ({ workspaceId, input }) => {

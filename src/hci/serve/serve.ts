@@ -1,0 +1,216 @@
+/**
+ * `latchkey hci serve`: controllers of latchkey's virtual air, served to any host over H4.
+ *
+ * Why: a host stack that is not latchkey's — Bumble's apps, a Zephyr native_sim lock firmware
+ * (`--bt-dev=127.0.0.1:PORT`), BlueZ through btproxy, or latchkey's own bleno/noble in another
+ * process — joins the same LocalLink as everything else. Each controller is one TCP endpoint
+ * (one client at a time: a second connection is closed at once, as Rootcanal/Bumble do) and,
+ * with `pty`, also a pseudo-terminal made by socat (`PTY,link=…,raw,echo=0`) — the path a
+ * serial: host opens as if it were a UART. Controller output goes to whichever endpoint sent the
+ * last host packet. A TCP client that goes away powers its controller off and on (connections
+ * drop, peers see Connection Timeout); every latchkey host also starts with HCI_Reset.
+ * The air model (advertising every Advertising_Interval_Min + the spec's 0–10 ms advDelay, scan
+ * responses only to active scanners, loss, FIFO data) is LocalLink's (docs/HCI.md).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Controller } from '../controller/controller.ts';
+import { LocalLink } from '../controller/link.ts';
+import type { ControllerBuffers } from '../controller/state.ts';
+import { hostsMax } from '../limits.ts';
+import { never } from '../rng.ts';
+import type { Ratio } from '../rng.ts';
+import { createRealScheduler } from '../scheduler.ts';
+import { BtsnoopWriter } from '../snoop/btsnoop.ts';
+import { H4StreamParser } from '../transport/h4-stream.ts';
+
+export interface HciServeOptions {
+  readonly controllers: number;
+  /** Listening address. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Port of controller 0; controller i listens on base + i. 0: each gets an ephemeral port. */
+  readonly basePort?: number;
+  /** Also expose each controller as a pseudo-terminal (needs socat). */
+  readonly pty?: boolean;
+  /** Directory for the pty links (hci0, hci1, …). Default: a fresh temporary directory. */
+  readonly ptyDirectory?: string;
+  readonly buffers?: ControllerBuffers;
+  /** Report BD_ADDR 00:00:00:00:00:00, as stock Bumble and Zephyr dongles without a stored address do. */
+  readonly zeroAddress?: boolean;
+  /** Answer Zephyr's vendor Write BD_ADDR (0xFC06). */
+  readonly zephyrVendorCommands?: boolean;
+  /** Deliver whole L2CAP frames to hosts, larger than the ACL buffer (as many real controllers do). */
+  readonly reassembleToHost?: boolean;
+  readonly seed?: number;
+  readonly lossRatio?: Ratio;
+  readonly latencyMs?: number;
+  readonly capturePath?: string | null;
+  readonly log?: { info(fields: object, message: string): void; warn(fields: object, message: string): void };
+}
+
+export interface ServedController {
+  readonly index: number;
+  readonly label: string;
+  readonly publicAddress: string;
+  readonly tcp: string;
+  readonly pty: string | null;
+}
+
+export interface HciServer {
+  readonly controllers: readonly ServedController[];
+  readonly link: LocalLink;
+  /** Per controller: octets skipped by the H4 parser (resyncs), packets, clients refused. */
+  readonly stats: readonly { resyncOctets: number; packets: number; clientsRefused: number; clientsServed: number }[];
+  close(): Promise<void>;
+}
+
+interface Sink {
+  write(bytes: Uint8Array): void;
+}
+
+/** Starts socat on a pty linked at `path`; resolves with the process once the link exists. */
+async function startPty(path: string): Promise<ChildProcess> {
+  const child = spawn('socat', [`PTY,link=${path},raw,echo=0`, 'STDIO'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', (error) => reject(new Error(`socat (needed for --pty; apt-get install socat): ${error.message}`)));
+    const started = Date.now();
+    const poll = (): void => {
+      if (existsSync(path)) return resolve();
+      if (child.exitCode !== null) return reject(new Error(`socat exited (${child.exitCode}) before creating ${path}`));
+      if (Date.now() - started > 5000) return reject(new Error(`socat did not create ${path} within 5 s`));
+      setTimeout(poll, 10);
+    };
+    poll();
+  });
+  return child;
+}
+
+export async function startHciServer(options: HciServeOptions): Promise<HciServer> {
+  if (!Number.isInteger(options.controllers) || options.controllers < 1 || options.controllers > hostsMax) throw new RangeError(`--controllers must be 1..${hostsMax}`);
+  const basePort = options.basePort ?? 0;
+  if (!Number.isInteger(basePort) || basePort < 0 || basePort + options.controllers - 1 > 65535) throw new RangeError('--port: base port + controllers must fit in 1..65535');
+  const host = options.host ?? '127.0.0.1';
+  const capture = options.capturePath ? new BtsnoopWriter(options.capturePath) : null;
+  const link = new LocalLink({
+    seed: options.seed ?? 1,
+    lossRatio: options.lossRatio ?? never,
+    latencyMs: options.latencyMs ?? 0,
+    scheduler: createRealScheduler(),
+    tap: capture === null ? null : (_controller, direction, h4) => capture.record(direction, h4),
+  });
+  const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  const ptys: ChildProcess[] = [];
+  const heldSlaves: number[] = [];
+  const ownedPtyDirectory = options.pty && options.ptyDirectory === undefined ? mkdtempSync(join(tmpdir(), 'latchkey-hci-pty-')) : null;
+  const ptyDirectory = options.ptyDirectory ?? ownedPtyDirectory;
+  const served: ServedController[] = [];
+  const stats: { resyncOctets: number; packets: number; clientsRefused: number; clientsServed: number }[] = [];
+
+  const close = async (): Promise<void> => {
+    for (const socket of sockets) socket.destroy();
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    for (const fd of heldSlaves.splice(0)) closeSync(fd);
+    await Promise.all(ptys.map((child) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    })));
+    link.close();
+    capture?.close();
+    if (ownedPtyDirectory !== null) rmSync(ownedPtyDirectory, { recursive: true, force: true });
+  };
+
+  try {
+    for (let index = 0; index < options.controllers; index += 1) {
+      const label = `hci-serve-${index}`;
+      const controller: Controller = link.attach(label, {
+        ...(options.zeroAddress ? { publicAddress: '00:00:00:00:00:00' } : {}),
+        ...(options.buffers ? { buffers: options.buffers } : {}),
+        ...(options.zephyrVendorCommands ? { zephyrVendorCommands: true } : {}),
+        ...(options.reassembleToHost ? { reassembleToHost: true } : {}),
+      });
+      const counters = { resyncOctets: 0, packets: 0, clientsRefused: 0, clientsServed: 0 };
+      stats.push(counters);
+      let active: Sink | null = null;
+      controller.attachHost((h4) => active?.write(h4));
+      /** A byte source for this controller: its packets go in, and make it the output sink. */
+      const source = (sink: Sink): H4StreamParser => {
+        const parser = new H4StreamParser('controller', (h4) => {
+          active = sink;
+          counters.packets += 1;
+          controller.receiveFromHost(h4);
+        });
+        return parser;
+      };
+      const powerCycle = (sink: Sink): void => {
+        if (active !== sink) return;
+        active = null;
+        link.resetController(controller);
+        controller.resetState();
+      };
+
+      let client: Socket | null = null;
+      const server = createServer((socket) => {
+        if (client !== null) {
+          counters.clientsRefused += 1;
+          options.log?.warn({ controller: index, remote: socket.remoteAddress }, 'second client refused: one host per controller');
+          socket.destroy();
+          return;
+        }
+        counters.clientsServed += 1;
+        client = socket;
+        sockets.add(socket);
+        socket.setNoDelay(true);
+        const sink: Sink = { write: (bytes) => void (socket.destroyed || socket.write(bytes)) };
+        const parser = source(sink);
+        socket.on('data', (chunk: Buffer) => {
+          const before = parser.stats.resyncOctets;
+          parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          counters.resyncOctets += parser.stats.resyncOctets - before;
+        });
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          sockets.delete(socket);
+          client = null;
+          powerCycle(sink);
+          options.log?.info({ controller: index }, 'client gone: controller power-cycled');
+        });
+      });
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(basePort === 0 ? 0 : basePort + index, host, () => resolve());
+      });
+      const port = (server.address() as AddressInfo).port;
+
+      let ptyPath: string | null = null;
+      if (options.pty && ptyDirectory !== null) {
+        ptyPath = join(ptyDirectory, `hci${index}`);
+        const child = await startPty(ptyPath);
+        ptys.push(child);
+        // Hold the slave open (never read): socat ends when the last slave fd closes, so hosts
+        // may open and close the pty as often as they like.
+        heldSlaves.push(openSync(ptyPath, constants.O_RDWR | constants.O_NOCTTY));
+        const sink: Sink = { write: (bytes) => void child.stdin!.write(bytes) };
+        const parser = source(sink);
+        child.stdout!.on('data', (chunk: Buffer) => {
+          const before = parser.stats.resyncOctets;
+          parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          counters.resyncOctets += parser.stats.resyncOctets - before;
+        });
+        child.stdin!.on('error', () => undefined);
+      }
+      served.push({ index, label, publicAddress: controller.publicAddress, tcp: `tcp:${host}:${port}`, pty: ptyPath === null ? null : `serial:${ptyPath}` });
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { controllers: served, link, stats, close };
+}

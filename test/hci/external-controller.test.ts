@@ -1,0 +1,177 @@
+/**
+ * A host's bridge to an external H4 controller (src/hci/host/external-controller.ts) against
+ * controllers served by startHciServer (src/hci/serve/serve.ts), in this process, over TCP:
+ * HCI_Reset on open with its answer swallowed, the all-zero-address fixes (Zephyr's vendor
+ * Write BD_ADDR, else a random static address with the host's commands rewritten), small
+ * buffers reported, clear errors when the controller is absent, silent or not a tty; and the
+ * server side: one client per controller, resync after garbage, power cycle when a host leaves.
+ */
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { MessagePort } from 'node:worker_threads';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { connectExternalController } from '../../src/hci/host/external-controller.ts';
+import type { ExternalController } from '../../src/hci/host/external-controller.ts';
+import { startHciServer } from '../../src/hci/serve/serve.ts';
+import type { HciServer } from '../../src/hci/serve/serve.ts';
+import { HciTransportError } from '../../src/hci/transport/open-stream.ts';
+import { parseHciTransportSpec } from '../../src/hci/transport/spec.ts';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function serve(options: Partial<Parameters<typeof startHciServer>[0]> = {}): Promise<HciServer> {
+  const server = await startHciServer({ controllers: 2, buffers: { aclDataPacketLength: 27, totalNumAclDataPackets: 4 }, ...options });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+function bridge(tcp: string, label = 'host'): ExternalController {
+  const spec = parseHciTransportSpec(tcp);
+  if (spec.kind !== 'tcp' && spec.kind !== 'serial') throw new Error('stream spec');
+  const external = connectExternalController({ spec, label, seed: 7, timeoutMs: 500 });
+  cleanups.push(() => {
+    external.close();
+    external.port.close();
+  });
+  return external;
+}
+
+/** Sends one H4 packet on the host port and returns the next packet the host receives. */
+function ask(port: MessagePort, h4: number[]): Promise<Uint8Array> {
+  const answer = once(port, 'message').then(([message]) => message as Uint8Array);
+  port.postMessage(Uint8Array.from(h4));
+  return answer;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<HciTransportError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof HciTransportError) return error;
+    throw error;
+  }
+  throw new Error('expected an HciTransportError');
+}
+
+describe('external controller bridge', () => {
+  it('resets the controller on open and swallows the answer; reports the small buffers', async () => {
+    const server = await serve();
+    const external = bridge(server.controllers[0]!.tcp);
+    const info = await external.ready;
+    expect(info).toMatchObject({ address: server.controllers[0]!.publicAddress, addressType: 'public', addressFix: 'none', leAclDataPacketLength: 27, totalNumLeAclDataPackets: 4 });
+    expect(server.link.controllers[0]!.stats.commands).toBe(3); // Reset, Read_BD_ADDR, LE_Read_Buffer_Size
+    const unsolicited: unknown[] = [];
+    const collect = (message: unknown): void => void unsolicited.push(message);
+    external.port.on('message', collect);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(unsolicited).toEqual([]); // none of the bridge's answers reached the host
+    external.port.off('message', collect);
+    // The host's own commands pass: LE_Read_Buffer_Size → 27 octets, 4 packets.
+    const answer = await ask(external.port, [0x01, 0x02, 0x20, 0x00]);
+    expect([...answer]).toEqual([0x04, 0x0e, 0x07, 0x01, 0x02, 0x20, 0x00, 27, 0, 4]);
+  });
+
+  it("gives a controller with an all-zero address one through Zephyr's vendor Write BD_ADDR", async () => {
+    const server = await serve({ zeroAddress: true, zephyrVendorCommands: true });
+    const info = await bridge(server.controllers[0]!.tcp, 'lock').ready;
+    expect(info.addressFix).toBe('zephyr_write_bd_addr');
+    expect(info.addressType).toBe('public');
+    expect(info.address).not.toBe('00:00:00:00:00:00');
+    expect(server.link.controllers[0]!.publicAddress).toBe(info.address);
+    // Stable per seed and label: another host label gets another address.
+    const other = await bridge(server.controllers[1]!.tcp, 'phone').ready;
+    expect(other.address).not.toBe(info.address);
+  });
+
+  it('moves the host to a random static address when the controller refuses the vendor command', async () => {
+    const server = await serve({ zeroAddress: true });
+    const external = bridge(server.controllers[0]!.tcp, 'lock');
+    const info = await external.ready;
+    expect(info.addressFix).toBe('random_static');
+    expect(info.addressType).toBe('random');
+    expect(Number.parseInt(info.address.slice(0, 2), 16) >> 6).toBe(0b11); // random static: top bits 11
+    const controller = server.link.controllers[0]!;
+    expect(controller.state.randomAddress).toBe(info.address);
+    // Read_BD_ADDR's answer carries the address the host is really seen with.
+    const read = await ask(external.port, [0x01, 0x09, 0x10, 0x00]);
+    expect(read.slice(7, 13)).toEqual(Uint8Array.from(info.address.split(':').reverse().map((octet) => Number.parseInt(octet, 16))));
+    // LE_Set_Advertising_Parameters with Own_Address_Type public (0) reaches the controller as random (1).
+    const set = await ask(external.port, [0x01, 0x06, 0x20, 0x0f, 0x20, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0x07, 0x00]);
+    expect(set[6]).toBe(0x00);
+    expect(controller.state.advertising.parameters.Own_Address_Type).toBe(1);
+    expect(controller.ownAddress(1).address).toBe(info.address);
+  });
+
+  it('over a pseudo-terminal (serial:), the controller is reset when the host closes: no ghost advertiser', async () => {
+    const server = await serve({ pty: true, controllers: 1 });
+    const external = bridge(server.controllers[0]!.pty!);
+    expect((await external.ready).addressFix).toBe('none');
+    const controller = server.link.controllers[0]!;
+    await ask(external.port, [0x01, 0x0a, 0x20, 0x01, 0x01]); // LE_Set_Advertising_Enable(on)
+    expect(controller.state.advertising.enabled).toBe(true);
+    external.close();
+    await vi.waitFor(() => expect(controller.state.advertising.enabled).toBe(false), { timeout: 2000 });
+  });
+
+  it('fails with stable codes: nobody listening, a silent peer, not a tty, no such device', async () => {
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const freePort = (closed.address() as AddressInfo).port;
+    closed.close();
+    await once(closed, 'close');
+    expect((await errorOf(bridge(`tcp:127.0.0.1:${freePort}`).ready)).code).toBe('hci_controller_unreachable');
+
+    const silent = createServer((socket) => socket.on('data', () => undefined)); // accepts, never answers
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    cleanups.push(() => new Promise((resolve) => silent.close(resolve)));
+    const started = Date.now();
+    const timeout = await errorOf(bridge(`tcp:127.0.0.1:${(silent.address() as AddressInfo).port}`).ready);
+    expect(timeout.code).toBe('hci_controller_timeout');
+    expect(timeout.message).toMatch(/no answer to HCI command 0x0c03 within 500 ms/);
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    expect((await errorOf(bridge('serial:/dev/null').ready)).code).toBe('hci_serial_not_a_tty');
+    expect((await errorOf(bridge('serial:/dev/latchkey-no-such-tty').ready)).code).toBe('hci_serial_open_failed');
+  });
+});
+
+describe('latchkey hci serve endpoints', () => {
+  async function raw(tcp: string): Promise<Socket> {
+    const spec = parseHciTransportSpec(tcp);
+    if (spec.kind !== 'tcp') throw new Error('tcp');
+    const socket = connect(spec.port, spec.host);
+    await once(socket, 'connect');
+    cleanups.push(() => socket.destroy());
+    return socket;
+  }
+
+  it('resyncs after garbage, serves one client per controller, power-cycles when it leaves', async () => {
+    const server = await serve();
+    const first = await raw(server.controllers[0]!.tcp);
+    const answer = once(first, 'data');
+    first.write(Uint8Array.of(0x00, 0x04, 0x0e, 0x99, 0x01, 0x03, 0x0c, 0x00)); // garbage, then HCI_Reset
+    expect([...((await answer)[0] as Buffer)]).toEqual([0x04, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00]);
+    expect(server.stats[0]!.resyncOctets).toBe(4);
+    const second = await raw(server.controllers[0]!.tcp);
+    await once(second, 'close'); // refused: one host per controller
+    expect(server.stats[0]).toMatchObject({ clientsServed: 1, clientsRefused: 1 });
+    // Advertising on, then the host goes away: the controller is back to its power-on state.
+    first.write(Uint8Array.of(0x01, 0x0a, 0x20, 0x01, 0x01));
+    await once(first, 'data');
+    expect(server.link.controllers[0]!.state.advertising.enabled).toBe(true);
+    first.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.link.controllers[0]!.state.advertising.enabled).toBe(false);
+    const third = await raw(server.controllers[0]!.tcp);
+    const again = once(third, 'data');
+    third.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00));
+    await again; // the next host is served
+    expect(server.stats[0]).toMatchObject({ clientsServed: 2, clientsRefused: 1 });
+  });
+});
