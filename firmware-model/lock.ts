@@ -64,7 +64,9 @@ export type LockInput =
   | { type: 'maintenance_update'; update: Uint8Array }
   | { type: 'power_lost' }
   | { type: 'power_restored' }
-  | { type: 'clock_disturbed'; deltaMs: number };
+  | { type: 'clock_disturbed'; deltaMs: number }
+  /** The driver's timer for `lock.computeDoneAtMs`: the modelled compute of an earlier step is done. */
+  | { type: 'compute_done' };
 
 /** ATT error codes used (Core v5.4 Vol 3 Part F §3.4.1.1); 0x80 is application-defined "refused". */
 export const attError = { success: 0, invalidOffset: 0x07, writeNotPermitted: 0x03, readNotPermitted: 0x02, refused: 0x80 } as const;
@@ -140,6 +142,16 @@ export const ticketLookahead = 4;
 
 const idleResult = encodeResult({ type: 0 });
 
+/**
+ * What a step does to the world beyond RAM: an NV write, the bolt moving. It happens when the
+ * step's modelled compute is done, not when its input arrives (attack on issue 15, finding 1: the
+ * bolt moved and NV committed when the final chunk arrived, 93 ms before the compute that decides
+ * it would have finished on an nRF52840; a power cut in between still counted the unlock).
+ * `mark`: the length of the step's outputs when it was staged (where an actuate output goes, and
+ * what a power cut in the write keeps).
+ */
+type StagedEffect = { kind: 'commit'; record: Uint8Array; mark: number } | { kind: 'actuate'; mark: number };
+
 export class Lock {
   readonly identity: LockIdentity;
   readonly config: LockConfig;
@@ -151,6 +163,14 @@ export class Lock {
   /** What the last step computed (the virtual radio delays its ATT response by the foreground time). */
   lastStepCompute: StepCompute = idleStepCompute;
   private readonly cpu = new CpuClock();
+  /** NV writes and bolt movements of the step being handled (undefined outside a step: written at once). */
+  private staged: StagedEffect[] | undefined;
+  /** Staged effects of earlier steps whose compute is not done yet, oldest first (lost with the power). */
+  private heldEffects: { atMs: number; effects: StagedEffect[] }[] = [];
+  /** The step reached its handler (not a boot, not ignored while off): it may warn of a low battery. */
+  private handledThisStep = false;
+  /** The outputs of the step being handled (a staged effect marks its place in them). */
+  private stepOutputs: LockOutput[] | undefined;
   /** A challenge handed out by the step being handled (its Read's compute delay is set when the step settles). */
   private challengeThisStep: OutstandingChallenge | undefined;
   /** An ephemeral key pair (and its form-3 signature) computed while idle: a challenge Read then costs no key generation or signing. */
@@ -264,16 +284,86 @@ export class Lock {
     return this.clock.localMs(trueNowMs);
   }
 
+  /**
+   * When the modelled compute of an earlier step is done and its held NV writes and bolt movement
+   * are due (same clock as `step`); the driver then steps the lock (`compute_done`, or any input).
+   * Undefined when nothing is held (always on `ideal`, and where the driver does not hold
+   * responses back: a real stack computes in real time).
+   */
+  get computeDoneAtMs(): number | undefined {
+    return this.heldEffects[0]?.atMs;
+  }
+
   /** Handles one input; `lastStepCompute` then holds what it computed (billed to the battery). */
   step(input: LockInput, trueNowMs: number): LockOutput[] {
     this.challengeThisStep = undefined;
-    const outputs = this.stepUnmetered(input, trueNowMs);
+    this.handledThisStep = false;
+    this.staged = [];
+    let outputs: LockOutput[];
+    let staged: StagedEffect[];
+    try {
+      outputs = this.stepUnmetered(input, trueNowMs);
+    } finally {
+      staged = this.staged;
+      this.staged = undefined;
+    }
     this.lastStepCompute = this.meter.settle(this.hardware);
     this.cells.drawCompute(this.lastStepCompute.chargeNanocoulombs);
     const readyMs = this.cpu.settle(trueNowMs, this.lastStepCompute);
     const handedOut = this.challengeThisStep as OutstandingChallenge | undefined; // set by handleRead during the step
     if (handedOut !== undefined) handedOut.computeDelayMs = this.computeDelaysResponses ? readyMs - trueNowMs : 0;
+    if (staged.length > 0 && this.powered) {
+      // NV writes and the bolt wait for the compute that decides them (one CPU: after earlier held work).
+      const heldUntil = this.heldEffects.at(-1)?.atMs;
+      if (this.computeDelaysResponses && (readyMs > trueNowMs || heldUntil !== undefined)) this.heldEffects.push({ atMs: Math.max(readyMs, heldUntil ?? readyMs), effects: staged });
+      else outputs = this.applyEffects(staged, outputs, true);
+    }
+    if (this.handledThisStep && this.powered && this.cells.takeLowWarning()) this.pushAudit(outputs, { timeMs: this.clock.localMs(trueNowMs), event: 'battery_low' }, true);
     return outputs;
+  }
+
+  /**
+   * Writes staged NV records and moves the bolt, in order. `inPlace`: the step that staged them
+   * (an actuate output goes where it was staged); else they are appended to a later step's outputs.
+   * A power cut in a write stops there: nothing after it happened (no actuation), and only the
+   * audit outputs from before it are kept.
+   */
+  private applyEffects(effects: StagedEffect[], outputs: LockOutput[], inPlace: boolean): LockOutput[] {
+    let inserted = 0;
+    for (const effect of effects) {
+      if (effect.kind === 'commit') {
+        try {
+          // Its hashing was billed when the record was made (stage time); only the page writes happen now.
+          this.meter.uncounted(() => this.nv.commit(effect.record));
+        } catch (error) {
+          if (!(error instanceof PowerLoss)) throw error;
+          const kept = inPlace ? outputs.slice(0, effect.mark + inserted) : outputs;
+          this.powerDown();
+          return kept.filter((output) => output.type === 'audit');
+        }
+        continue;
+      }
+      this.unlockedUntilMs = this.tickMs + this.config.unlockMs;
+      this.actuations++;
+      this.cells.draw('motor');
+      const actuate: LockOutput = { type: 'actuate', unlockUntilMs: this.unlockedUntilMs };
+      if (inPlace) outputs.splice(effect.mark + inserted++, 0, actuate);
+      else outputs.push(actuate);
+    }
+    return outputs;
+  }
+
+  /** Held effects whose compute is done by now, oldest first; false when a write lost power. */
+  private applyDueEffects(outputs: LockOutput[]): boolean {
+    while (this.heldEffects.length > 0 && this.heldEffects[0]!.atMs <= this.tickMs) {
+      const { effects } = this.heldEffects.shift()!;
+      const after = this.applyEffects(effects, outputs, false);
+      if (!this.powered) {
+        outputs.splice(0, outputs.length, ...after);
+        return false;
+      }
+    }
+    return true;
   }
 
   private stepUnmetered(input: LockInput, trueNowMs: number): LockOutput[] {
@@ -282,9 +372,12 @@ export class Lock {
       return [];
     }
     const outputs: LockOutput[] = [];
+    this.stepOutputs = outputs;
     this.tickMs = trueNowMs;
     this.cells.elapse(trueNowMs);
     const nowMs = this.clock.localMs(trueNowMs);
+    // Held NV writes and bolt movements whose compute is done by now happen first, in order.
+    if (!this.applyDueEffects(outputs)) return outputs;
     this.relockIfDue(outputs);
     this.dropStaleConnections(outputs);
     try {
@@ -295,7 +388,7 @@ export class Lock {
       this.powerDown();
       return outputs.filter((output) => output.type === 'audit');
     }
-    if (this.powered && this.cells.takeLowWarning()) this.pushAudit(outputs, { timeMs: nowMs, event: 'battery_low' }, true);
+    this.handledThisStep = true;
     return outputs;
   }
 
@@ -345,6 +438,8 @@ export class Lock {
       case 'clock_disturbed':
         this.clock.disturb(input.deltaMs);
         return;
+      case 'compute_done':
+        return; // held effects due by now were applied before the handler
     }
   }
 
@@ -560,10 +655,8 @@ export class Lock {
     }
     this.pushAudit(outputs, { timeMs: nowMs, event: 'unlocked', ...who }, true);
     this.commit(nowMs);
-    this.unlockedUntilMs = this.tickMs + this.config.unlockMs;
-    this.actuations++;
-    this.cells.draw('motor');
-    outputs.push({ type: 'actuate', unlockUntilMs: this.unlockedUntilMs });
+    // The bolt moves (and its relock timer starts) once the step's compute is done (applyEffects).
+    this.staged?.push({ kind: 'actuate', mark: outputs.length });
     return { unlocked: true, result: outcome.result };
   }
 
@@ -606,10 +699,18 @@ export class Lock {
     return this.clock.set(trueNowMs, targetMs);
   }
 
+  /**
+   * Commits persistent state. Inside a step the record is made (and its hashing billed) now, and
+   * written when the step's compute is done (applyEffects); `outputs` marks what a power cut in the
+   * write keeps. Outside a step (construction) it is written at once.
+   */
   private commit(nowMs: number): void {
     const audit = this.audit.snapshot();
     this.persistent = { ...this.persistent, clockHighWaterMs: Math.max(this.persistent.clockHighWaterMs, nowMs), audit: audit.entries, auditNextSequence: audit.nextSequence };
-    this.nv.commit(encodePersistentState(this.persistent));
+    const record = encodePersistentState(this.persistent);
+    if (this.staged === undefined) return this.nv.commit(record);
+    this.nv.hashAsCommit(record);
+    this.staged.push({ kind: 'commit', record, mark: this.stepOutputs?.length ?? 0 });
   }
 
   private afterLoad(): void {
@@ -648,6 +749,8 @@ export class Lock {
     if (this.spareEphemeral !== undefined) wipe(this.spareEphemeral.secret);
     this.spareEphemeral = undefined;
     this.unlockedUntilMs = undefined; // fail-secure bolt: relocks without power
+    this.heldEffects = []; // compute not done: its NV writes and bolt movement never happen
+    if (this.staged !== undefined) this.staged.length = 0;
     this.cells.suspend(); // no idle drain while off
     this.cpu.reset();
   }

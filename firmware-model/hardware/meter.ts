@@ -109,6 +109,18 @@ export class ComputeMeter {
     this.awaitsBackground = true;
   }
 
+  /** Runs `work` without counting it (work already billed: a held NV write's hashing). */
+  uncounted<T>(work: () => T): T {
+    const foreground = { ...this.foreground };
+    const background = { ...this.background };
+    try {
+      return work();
+    } finally {
+      Object.assign(this.foreground, foreground);
+      Object.assign(this.background, background);
+    }
+  }
+
   /** Background work done while the lock is idle (precomputation for the next visit). */
   runIdle<T>(work: () => T): T {
     const before = { ...this.background };

@@ -37,6 +37,8 @@ interface LockNode {
   busyUntilMs: number;
   /** When the last step's response is ready: its foreground compute done (lock.lastStepCompute). */
   readyAtMs: number;
+  /** A `compute_done` step is scheduled for then (lock.computeDoneAtMs). */
+  wakeAtMs: number | undefined;
 }
 
 interface Packet {
@@ -80,7 +82,7 @@ export class VirtualRadio {
   }
 
   addLock(deviceId: string, lock: Lock, position: Position): void {
-    const node = { deviceId, lock, position, advPhaseMs: this.random.below(this.options.advIntervalMs), index: this.locks.size, busyUntilMs: this.nowMs, readyAtMs: this.nowMs };
+    const node = { deviceId, lock, position, advPhaseMs: this.random.below(this.options.advIntervalMs), index: this.locks.size, busyUntilMs: this.nowMs, readyAtMs: this.nowMs, wakeAtMs: undefined };
     this.locks.set(deviceId, node);
     if (this.grid !== undefined) this.gridInsert(node);
   }
@@ -167,7 +169,22 @@ export class VirtualRadio {
       for (const observer of this.observers) observer({ timeMs: this.nowMs, deviceId, output });
     }
     if (!node.lock.isPowered) for (const link of this.links.values()) if (link.deviceId === deviceId) link.drop('lock lost power');
+    this.wakeForHeldEffects(node);
     return outputs;
+  }
+
+  /**
+   * The lock holds an NV write or a bolt movement until the compute that decides it is done
+   * (lock.computeDoneAtMs): step it then, before the response that compute delays goes out.
+   */
+  private wakeForHeldEffects(node: LockNode): void {
+    const dueMs = (node.lock as Partial<Lock>).computeDoneAtMs;
+    if (dueMs === undefined || node.wakeAtMs === dueMs) return;
+    node.wakeAtMs = dueMs;
+    this.schedule(dueMs, () => {
+      if (node.wakeAtMs === dueMs) node.wakeAtMs = undefined;
+      this.stepLock(node.deviceId, { type: 'compute_done' });
+    });
   }
 
   /** The lock's compute on one CPU, the rule of firmware-model/hardware/cpu-clock.ts (the lock keeps the same account). */
