@@ -38,7 +38,7 @@ import { highestCommonVersion } from '../src/protocol/unlock/versions.ts';
 import { findIssuer } from '../src/protocol/issuer-keys.ts';
 import { ticketLookahead, trustIdOf, type Lock, type OutstandingChallenge, type Ticket } from './lock.ts';
 import { checkCredentialPolicy, doorSequence } from './policy.ts';
-import { takeEarlyAgreement } from './hardware/early-ecdh.ts';
+import { knownInvalidPeerKey, takeEarlyAgreement } from './hardware/early-ecdh.ts';
 
 export interface ExchangeContext {
   lock: Lock;
@@ -114,6 +114,8 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
   const crypto = context.lock.crypto;
   let staticShared: Uint8Array;
   let ephemeralShared: Uint8Array;
+  // Its point check already failed on the first chunk (hardware/early-ecdh.ts): refused, no work again.
+  if (knownInvalidPeerKey(challenge, request.phoneEphemeralKey)) return refusedPlain(requestType.full, 'message_malformed', true);
   // Computed already when the request's first chunk came in (hardware/early-ecdh.ts), else now.
   const early = takeEarlyAgreement(challenge, request.phoneEphemeralKey);
   try {

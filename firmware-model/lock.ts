@@ -93,6 +93,10 @@ export interface OutstandingChallenge {
   computeDelayMs?: number;
   /** Both ECDH results, started on the request's first chunk (hardware/early-ecdh.ts); wiped with the challenge. */
   early?: EarlyAgreement;
+  /** The early agreement ran for this challenge (once per challenge, whatever its outcome). */
+  earlyTried?: boolean;
+  /** A phone key chunk 0 carried that is not a valid point: the exchange refuses it without checking it again. */
+  invalidPeerKey?: Uint8Array;
   /** The relay bound is measured from here: when the challenge was read, or advertised. */
   createdAtMs: number;
   used: boolean;
