@@ -36,6 +36,17 @@ export interface LockConfig {
   /** Ephemeral keys (challenges) one connection may make the lock generate; then it is dropped. */
   challengeKeysPerConnectionMax: number;
   /**
+   * Budget of challenge ephemeral keys (each with its form-3 signature), a token bucket on the
+   * monotonic tick: `challengeKeysBurstMax` at once, then one per `challengeKeyRefillMs`. The idle
+   * precomputation spends it; a challenge Read that finds no precomputed key and no token is
+   * refused (ATT 0x80) instead of computing one. A stranger's connect/Read/disconnect churn thus
+   * costs at most this many key pairs and signatures (attack on issue 15, finding 4); a phone
+   * refused by it tries again, as when both connection slots are taken. Advertised challenges
+   * (their own lifetime) are not counted.
+   */
+  challengeKeysBurstMax: number;
+  challengeKeyRefillMs: number;
+  /**
    * Failures of requests that cost the lock crypto but did not authenticate (forged or unverified
    * credential, undecryptable request, bad holder proof): past this many per window the lock stops
    * signing its answers to such requests (plain refusals cost no Ed25519 signature or session
@@ -93,6 +104,9 @@ export const lockConfigDefaults: LockConfig = {
   connectionLifetimeMs: 15_000,
   connectionRefusalsMax: 4,
   challengeKeysPerConnectionMax: 6,
+  // 64 at once, then 24 a minute (34,560 a day at most; a busy door sees hundreds).
+  challengeKeysBurstMax: 64,
+  challengeKeyRefillMs: 2_500,
   strangerFailuresMax: 8,
   strangerWindowMs: 60_000,
   routineUpdatesMax: 8,

@@ -201,6 +201,9 @@ export class Lock {
   readonly routineUpdates: SlidingWindow;
   private unlockedUntilMs: number | undefined;
   private advertised: OutstandingChallenge | undefined;
+  /** Challenge key budget (config challengeKeysBurstMax/challengeKeyRefillMs): tokens, and when they were last counted. */
+  private keyTokens: number;
+  private keyTokensAtMs = 0;
   /** Monotonic tick (ms) of the input being handled: timeouts use this, never the RTC. */
   private tickMs = 0;
   /** Count of actuations (for invariants in tests). */
@@ -227,6 +230,7 @@ export class Lock {
     this.computeDelaysResponses = options.computeDelaysResponses ?? true;
     this.crypto = meteredCrypto(options.crypto, this.meter);
     this.random = options.random;
+    this.keyTokens = this.config.challengeKeysBurstMax;
     this.routineUpdates = new SlidingWindow(this.config.routineUpdatesMax, this.config.routineUpdateWindowMs);
     this.cells = new Battery({ capacityMah: this.config.batteryCapacityMah, initialPercent: this.config.batteryInitialPercent, lowPercent: this.config.batteryLowPercent, cutoffPercent: this.config.batteryCutoffPercent, idleMicroamps: this.hardware.idleMicroamps, connection: { microamps: this.hardware.connectionMicroamps, durationMs: this.hardware.connectionMs } });
     this.clock = new LockClock({ driftPpm: this.config.clockDriftPpm, rollbackToleranceMs: this.config.clockRollbackToleranceMs }, this.config.clockOffsetMs);
@@ -484,6 +488,11 @@ export class Lock {
         const reusable = current !== undefined && !current.used && this.tickMs - current.createdAtMs <= this.relayBoundFor(connection.connIntervalMs);
         if (!reusable) {
           if (connection.keysGenerated >= this.config.challengeKeysPerConnectionMax) return this.dropConnection(connectionId, outputs);
+          // No precomputed key and the key budget spent: refused, nothing computed (config challengeKeysBurstMax).
+          if (this.spareEphemeral === undefined && !this.takeKeyToken()) {
+            this.pushAudit(outputs, { timeMs: this.clock.localMs(this.tickMs), event: 'refused', code: 'rate_limited' }, false);
+            return void outputs.push({ type: 'read_error', connectionId, attError: attError.refused });
+          }
           connection.keysGenerated++;
           if (current !== undefined) wipe(current.ephemeralSecret);
           wipeEarly(current?.early);
@@ -522,11 +531,23 @@ export class Lock {
    * Read answered in the next connection event; docs/HARDWARE.md).
    */
   private refillSpareEphemeral(): void {
-    if (this.spareEphemeral !== undefined || !this.powered) return;
+    if (this.spareEphemeral !== undefined || !this.powered || !this.takeKeyToken()) return;
     this.spareEphemeral = this.meter.runIdle(() => {
       const pair = this.generateEphemeral();
       return { ...pair, signature: this.crypto.sign('EdDSA', this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, pair.key)) };
     });
+  }
+
+  /** One challenge key from the budget (a token bucket on the monotonic tick); false when it is spent. */
+  private takeKeyToken(): boolean {
+    const { challengeKeysBurstMax: burst, challengeKeyRefillMs: refillMs } = this.config;
+    const earned = Math.floor(Math.max(0, this.tickMs - this.keyTokensAtMs) / refillMs);
+    this.keyTokens = Math.min(burst, this.keyTokens + earned);
+    // A full bucket earns nothing more: its refill clock starts when a token is next taken.
+    this.keyTokensAtMs = this.keyTokens === burst ? this.tickMs : this.keyTokensAtMs + earned * refillMs;
+    if (this.keyTokens === 0) return false;
+    this.keyTokens--;
+    return true;
   }
 
   private challengeMessage(challenge: OutstandingChallenge): Uint8Array {

@@ -17,6 +17,11 @@ describe('hardware bench', () => {
     const life = projectBatteryLife(nrf52840, cells, { unlocksPerDay: 10, firstShare: 0.1, capacityMah: 3000 });
     expect(life.days).toBeGreaterThanOrEqual(730);
     expect(life.perDay.crypto).toBeGreaterThan(0);
+    // A stranger churning at the challenge key budget all day (attack on issue 15, F4): billed, and bounded.
+    expect(life.churnPerDay.keys).toBe(86_400_000 / 2_500);
+    expect(life.churnPerDay.crypto).toBeCloseTo((life.churnPerDay.keys * Math.floor(((nrf52840.p256KeyGenMicroseconds + nrf52840.ed25519SignMicroseconds + nrf52840.sha256BlockMicroseconds) * nrf52840.activeMicroamps) / 1000)) / 1e6, 6);
+    expect(life.churnPerDay.radio).toBe((life.churnPerDay.keys * nrf52840.connectionMicroamps * nrf52840.connectionMs) / 1e6);
+    expect(life.daysUnderChurn).toBeLessThan(life.days);
     const results = { connIntervalMs: 15, cells, batteryLife: [life] };
     expect(renderHardwareMarkdown(results)).toContain('| nrf52840 | EdDSA | 247 |');
     expect(renderHardwareSvg(results)).toContain('<svg');

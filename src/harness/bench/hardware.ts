@@ -6,6 +6,7 @@
  * Also the projected battery life at N unlocks a day (idle, radio, crypto and motor shares).
  */
 import { batteryLoads } from '../../../firmware-model/battery.ts';
+import { lockConfigDefaults } from '../../../firmware-model/config.ts';
 import { computeMicroseconds, computeNanocoulombs, zeroCounts, type PrimitiveCounts } from '../../../firmware-model/hardware/meter.ts';
 import { hardwareProfiles, lockProfileNames, phone as phoneProfile, type HardwareProfile } from '../../../firmware-model/hardware/profiles.ts';
 import type { CryptoProvider, SignatureAlgorithm } from '../../protocol/crypto/provider.ts';
@@ -78,6 +79,13 @@ export interface BatteryLife {
   days: number;
   /** Per day, mC. */
   perDay: { idle: number; radio: number; crypto: number; motor: number };
+  /**
+   * A stranger churning connect / challenge Read / disconnect at the lock's challenge key budget
+   * all day (config challengeKeyRefillMs): the key pairs and form-3 signatures it costs, and the
+   * radio of those visits, mC per day; and the days the pack lasts with that on top.
+   */
+  churnPerDay: { keys: number; crypto: number; radio: number };
+  daysUnderChurn: number;
 }
 
 /** Days a pack lasts at `unlocksPerDay` (first/repeat mix) on a profile, from a measured first and repeat charge. */
@@ -92,7 +100,12 @@ export function projectBatteryLife(profile: HardwareProfile, cells: HardwareCell
   };
   const totalMc = perDay.idle + perDay.radio + perDay.crypto + perDay.motor;
   const days = (options.capacityMah * 3600) / totalMc;
-  return { profile: profile.name, unlocksPerDay: n, firstShare: options.firstShare, capacityMah: options.capacityMah, days: Math.round(days), perDay };
+  const keys = 86_400_000 / lockConfigDefaults.challengeKeyRefillMs;
+  // Each churned visit: one key pair and its form-3 signature (idle precomputation), the commitment hash.
+  const perKeyNc = computeNanocoulombs(profile, computeMicroseconds(profile, { ...zeroCounts(), p256KeyGen: 1, ed25519Sign: 1, sha256Calls: 1, sha256Blocks: 1 }));
+  const churnPerDay = { keys, crypto: (keys * perKeyNc) / 1e6, radio: (keys * profile.connectionMicroamps * profile.connectionMs) / 1e6 };
+  const daysUnderChurn = (options.capacityMah * 3600) / (totalMc + churnPerDay.crypto + churnPerDay.radio);
+  return { profile: profile.name, unlocksPerDay: n, firstShare: options.firstShare, capacityMah: options.capacityMah, days: Math.round(days), perDay, churnPerDay, daysUnderChurn: Math.round(daysUnderChurn) };
 }
 
 export interface HardwareResults {
@@ -133,10 +146,11 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
         };
         lines.push(`| ${profile} | ${issuerAlgorithm} | ${mtu} | ${text('first')} | ${text('hash-only')} | ${text('repeat')} |`);
       }
-  lines.push('', 'Projected battery life, 2×AA lithium (3,000 mAh), 10 unlocks a day (1 first, 9 repeat), motor 2 × 300 mA × 300 ms per unlock (battery.ts):', '', '| profile | days | years | idle mC/day | radio mC/day | crypto mC/day | motor mC/day | crypto share |', '|---|---|---|---|---|---|---|---|');
+  const churnKeys = results.batteryLife[0]?.churnPerDay.keys ?? 0;
+  lines.push('', `Projected battery life, 2×AA lithium (3,000 mAh), 10 unlocks a day (1 first, 9 repeat), motor 2 × 300 mA × 300 ms per unlock (battery.ts). The last columns add a stranger churning connect / challenge Read / disconnect all day at the lock's challenge key budget (${churnKeys.toLocaleString('en-US')} key pairs and form-3 signatures a day; past it the lock refuses the Read): its crypto, and the radio of those visits:`, '', '| profile | days | years | idle mC/day | radio mC/day | crypto mC/day | motor mC/day | crypto share | churn crypto mC/day | churn radio mC/day | years under churn |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const life of results.batteryLife) {
     const total = life.perDay.idle + life.perDay.radio + life.perDay.crypto + life.perDay.motor;
-    lines.push(`| ${life.profile} | ${life.days.toLocaleString('en-US')} | ${fixed(life.days / 365.25)} | ${fixed(life.perDay.idle)} | ${fixed(life.perDay.radio)} | ${fixed(life.perDay.crypto, 2)} | ${fixed(life.perDay.motor)} | ${fixed((100 * life.perDay.crypto) / total, 2)} % |`);
+    lines.push(`| ${life.profile} | ${life.days.toLocaleString('en-US')} | ${fixed(life.days / 365.25)} | ${fixed(life.perDay.idle)} | ${fixed(life.perDay.radio)} | ${fixed(life.perDay.crypto, 2)} | ${fixed(life.perDay.motor)} | ${fixed((100 * life.perDay.crypto) / total, 2)} % | ${fixed(life.churnPerDay.crypto)} | ${fixed(life.churnPerDay.radio)} | ${fixed(life.daysUnderChurn / 365.25, 2)} |`);
   }
   const at = (profile: string, path: HardwarePath, issuer: SignatureAlgorithm = 'EdDSA') => results.cells.find((c) => c.profile === profile && c.mtu === 247 && c.issuerAlgorithm === issuer && c.path === path);
   const first = at('nrf52840', 'first');
