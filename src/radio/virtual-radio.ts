@@ -68,6 +68,12 @@ export class VirtualRadio {
   private traceHash = 0x811c9dc5;
   readonly trace: string[] = [];
   private readonly observers: RadioObserver[] = [];
+  /**
+   * Phones whose compute delays their requests (World registers each phone's meter): `take` returns
+   * the µs counted since its last call; `atMs` is when the phone's code last resumed (a response, a
+   * connection), and `sinceUs` the compute counted since then.
+   */
+  private readonly phoneCompute = new Map<string, { take: () => number; atMs: number; sinceUs: number }>();
   /** Links to drop after the central has sent this many more packets (fault injection). */
   private readonly disconnectAfterPackets = new Map<string, number>();
 
@@ -127,6 +133,37 @@ export class VirtualRadio {
   placePhone(phoneId: string, position: Position): void {
     this.phones.set(phoneId, position);
   }
+  /**
+   * The phone's compute delays its requests as the lock's delays its responses: a request goes out
+   * in the first connection event after the compute before it is done. `take`: µs of phone compute
+   * counted since the last call (its meter priced on the phone's profile; 0 on `ideal`).
+   */
+  setPhoneCompute(phoneId: string, take: () => number): void {
+    take();
+    this.phoneCompute.set(phoneId, { take, atMs: this.nowMs, sinceUs: 0 });
+  }
+
+  /** The phone's code resumes now (a response or a connection): compute counted before this is past. */
+  phoneResumes(phoneId: string): void {
+    const phone = this.phoneCompute.get(phoneId);
+    if (phone === undefined) return;
+    phone.take();
+    phone.atMs = this.nowMs;
+    phone.sinceUs = 0;
+  }
+
+  /** When the phone's next request is ready: its compute since it last resumed done (JS runs to completion there). */
+  phoneReadyMs(phoneId: string): number {
+    const phone = this.phoneCompute.get(phoneId);
+    if (phone === undefined) return this.nowMs;
+    const more = phone.take();
+    if (more > 0) {
+      phone.sinceUs += more;
+      this.record(`${phoneId} compute ${more} us`);
+    }
+    return Math.max(this.nowMs, phone.atMs + phone.sinceUs / 1000);
+  }
+
   observe(observer: RadioObserver): void {
     this.observers.push(observer);
   }
@@ -303,6 +340,7 @@ export class VirtualRadio {
     const establishedMs = this.nextAdvertisingMs(node, this.nowMs) + 1.25 + this.options.connIntervalMs;
     await new Promise<void>((resolve) => this.schedule(establishedMs, resolve));
     const link = new Link(this, this.nextLinkId++, phoneId, deviceId, this.nowMs, options.timeoutMs);
+    this.phoneResumes(phoneId);
     const budget = this.disconnectAfterPackets.get(deviceId);
     if (budget !== undefined) {
       link.centralPacketBudget = budget;
@@ -425,8 +463,11 @@ class Link {
     });
   }
 
-  /** `readyMs`: a lock response cannot go out before its compute is done (first event at or after it). */
-  private send(side: 'central' | 'peripheral', pdu: AttPdu, readyMs?: number): void {
+  /**
+   * `readyMs`: a lock response cannot go out before its compute is done (first event at or after
+   * it); a phone request likewise waits for the phone's compute (VirtualRadio.phoneReadyMs).
+   */
+  private send(side: 'central' | 'peripheral', pdu: AttPdu, readyMs: number | undefined = side === 'central' ? this.radio.phoneReadyMs(this.phoneId) : undefined): void {
     if (!this.connected) return;
     if (side === 'central' && !isRequest(pdu)) this.stats.commands++;
     const total = attPduBytes(pdu) + l2capHeaderBytes;
@@ -514,6 +555,7 @@ class Link {
   private deliver(from: 'central' | 'peripheral', pdu: AttPdu): void {
     this.radio.record(`link ${this.id} ${from === 'central' ? '>' : '<'} ${describe(pdu)}`);
     if (from === 'peripheral') {
+      this.radio.phoneResumes(this.phoneId);
       const pending = this.pending;
       this.pending = undefined;
       pending?.resolve(pdu);

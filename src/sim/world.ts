@@ -4,7 +4,7 @@
  */
 import { Lock } from '../../firmware-model/lock.ts';
 import type { LockConfig } from '../../firmware-model/config.ts';
-import { ideal, type HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
+import { ideal, phone as phoneProfile, type HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
 import { ComputeMeter, meteredCrypto } from '../../firmware-model/hardware/meter.ts';
 import type { CryptoProvider, SignatureAlgorithm } from '../protocol/crypto/provider.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
@@ -28,7 +28,7 @@ export interface WorldPhone {
   client: UnlockClient;
   /** Records every write the phone makes (scenarios replay and mutate them). */
   recorder: RecordingTransport;
-  /** Counts the phone's crypto (priced with the `phone` profile; it does not delay the radio: docs/HARDWARE.md). */
+  /** Counts the phone's crypto (priced on World.phoneHardware; the radio delays the phone's requests by it). */
   meter: ComputeMeter;
 }
 
@@ -42,10 +42,16 @@ export class World {
   readonly phones = new Map<string, WorldPhone>();
   /** The MCU profile of every lock added without its own (hardware/profiles.ts). */
   readonly hardware: HardwareProfile;
+  /**
+   * What the phones' compute is priced on: `phone` (estimates), or `ideal` (zero) when the locks
+   * are `ideal`, so that profile keeps the figures from before compute was modelled.
+   */
+  readonly phoneHardware: HardwareProfile;
 
-  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions>; hardware?: HardwareProfile; issuerAlgorithm?: SignatureAlgorithm }) {
+  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions>; hardware?: HardwareProfile; phoneHardware?: HardwareProfile; issuerAlgorithm?: SignatureAlgorithm }) {
     this.seed = options.seed;
     this.hardware = options.hardware ?? ideal;
+    this.phoneHardware = options.phoneHardware ?? (this.hardware === ideal ? ideal : phoneProfile);
     this.crypto = options.crypto;
     this.random = createSeededRandom(options.seed);
     this.radio = new VirtualRadio({ ...options.radio, seed: options.seed });
@@ -77,6 +83,10 @@ export class World {
     const recorder = new RecordingTransport(this.radio.transportFor(id));
     const client = new UnlockClient({ wallet, crypto, random, transport: recorder });
     this.radio.placePhone(id, position);
+    this.radio.setPhoneCompute(id, () => {
+      const compute = meter.settle(this.phoneHardware);
+      return compute.foregroundMicroseconds + compute.backgroundMicroseconds;
+    });
     const phone = { id, wallet, client, recorder, meter };
     this.phones.set(id, phone);
     return phone;

@@ -4,11 +4,13 @@ import { measureHardwarePaths, projectBatteryLife, renderHardwareMarkdown, rende
 import { nodeCrypto } from '../helpers/fixtures.ts';
 
 describe('hardware bench', () => {
-  it('repeat unlocks decide within 35 ms on every Nordic profile; nrf52840 lasts over 2 years at 10 unlocks a day', async () => {
+  it('repeat unlocks decide in 45 ms on every Nordic profile (the phone\'s MAC takes an event); nrf52840 lasts over 2 years at 10 unlocks a day', async () => {
     const cells = [];
     for (const profile of [nrf52840, nrf52840Cc310, nrf54l15]) cells.push(...(await measureHardwarePaths(nodeCrypto, profile, 247, 'EdDSA')));
     for (const cell of cells) expect(cell.outcome).toBe('unlocked');
-    for (const cell of cells.filter((c) => c.path === 'repeat')) expect(cell.decisionMs).toBeLessThanOrEqual(35);
+    // Challenge Read answered in event 1 (the lock's hash fits); the phone's ticket MAC (priced on
+    // `phone`, ≈0.07 ms) sends its write in event 2; the lock's 2 ms of MACs answer it in event 3.
+    for (const cell of cells.filter((c) => c.path === 'repeat')) expect(cell.decisionMs).toBe(45);
     const first = cells.find((c) => c.profile === 'nrf52840' && c.path === 'first')!;
     const hashOnly = cells.find((c) => c.profile === 'nrf52840' && c.path === 'hash-only')!;
     expect(first.computeMs).toBeGreaterThan(hashOnly.computeMs);

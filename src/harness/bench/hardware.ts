@@ -165,7 +165,7 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
     );
   }
   const phoneAt = (path: HardwarePath) => results.cells.find((c) => c.mtu === 247 && c.issuerAlgorithm === 'EdDSA' && c.path === path)?.phoneComputeMs;
-  if (phoneAt('first') !== undefined) lines.push('', `Phone compute on the \`phone\` profile (all figures estimates, MTU 247): first ${fixed(phoneAt('first')!)} ms, hash-only ${fixed(phoneAt('hash-only')!)} ms, repeat ${fixed(phoneAt('repeat')!)} ms. Counted, not added to the decision times: the radio model lets the phone answer within the connection event (docs/HARDWARE.md).`);
+  if (phoneAt('first') !== undefined) lines.push('', `Phone compute on the \`phone\` profile (all figures estimates, MTU 247): first ${fixed(phoneAt('first')!)} ms, hash-only ${fixed(phoneAt('hash-only')!)} ms, repeat ${fixed(phoneAt('repeat')!)} ms. The radio delays the phone's requests by it as it delays the lock's responses: a request goes out in the first connection event after the phone's compute before it is done, so any compute between the challenge and the request costs the phone one event (docs/HARDWARE.md).`);
   lines.push('', '![decision latency per hardware profile](docs/bench-hardware.svg)', '');
   return lines.join('\n');
 }
