@@ -24,6 +24,8 @@ describe('hardware bench', () => {
     expect(life.churnPerDay.crypto).toBeCloseTo((life.churnPerDay.keys * Math.floor(((nrf52840.p256KeyGenMicroseconds + nrf52840.ed25519SignMicroseconds + nrf52840.sha256BlockMicroseconds) * nrf52840.activeMicroamps) / 1000)) / 1e6, 6);
     expect(life.churnPerDay.radio).toBe((life.churnPerDay.keys * nrf52840.connectionMicroamps * nrf52840.connectionMs) / 1e6);
     expect(life.daysUnderChurn).toBeLessThan(life.days);
+    // Motor sensitivity: 500 mA × 1 s per movement instead of 300 mA × 300 ms.
+    expect(life.daysHeavyMotor).toBe(Math.round((3000 * 3600) / (life.perDay.idle + life.perDay.radio + life.perDay.crypto + 10 * 2 * 500)));
     const results = { connIntervalMs: 15, cells, batteryLife: [life] };
     expect(renderHardwareMarkdown(results)).toContain('| nrf52840 | EdDSA | 247 |');
     expect(renderHardwareSvg(results)).toContain('<svg');
