@@ -1,12 +1,15 @@
 /** Lock configuration (with defaults) and identity (its static keys). */
+import type { SignatureAlgorithm } from '../src/protocol/crypto/provider.ts';
 import { assert } from '../src/protocol/errors.ts';
 import { limits } from '../src/protocol/limits.ts';
 import { supportedVersions } from '../src/protocol/unlock/versions.ts';
 
 export interface LockIdentity {
   lockId: Uint8Array;
-  /** Ed25519 secret that signs results (certified by the issuer). */
+  /** Secret that signs results and form-3 challenges (its public key certified by the issuer). */
   signingSecret: Uint8Array;
+  /** What `signingSecret` is for (the certificate declares it by its key type); absent means EdDSA. */
+  signingAlgorithm?: SignatureAlgorithm;
   /** P-256 secret for ECDH with the phone's ephemeral key (certified by the issuer). */
   agreementSecret: Uint8Array;
 }

@@ -172,7 +172,7 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
     const keys = sessionKeys(crypto, ephemeralShared, staticShared, th2);
     // The clock only for a verified holder: strangers cannot read the lock's time off its answers.
     const lockTimeS = authenticated ? Math.floor(context.nowMs / 1000) : 0;
-    const lockSignature = crypto.sign('EdDSA', lock.identity.signingSecret, lockSignedBytes(th2, status, lockTimeS));
+    const lockSignature = crypto.sign(lock.signingAlgorithm, lock.identity.signingSecret, lockSignedBytes(th2, status, lockTimeS));
     const ticketLifetimeS = code === undefined && extra.ticket !== undefined ? lock.config.ticketLifetimeS : 0;
     const sealed = new AeadDirection(crypto, keys.lockToPhone, direction.lockToPhone).seal(th2, encodeSealedResult({ lockSignature, ticketLifetimeS, lockTimeS }));
     wipe(keys.lockToPhone);

@@ -25,7 +25,7 @@
 import { toHex, wipe } from '../src/protocol/bytes.ts';
 import type { CharacteristicName } from '../src/protocol/gatt.ts';
 import { parseCredential, verifyCredentialSignature, type CredentialClaims } from '../src/protocol/credential.ts';
-import { p256SecretFromSeed, type CryptoProvider } from '../src/protocol/crypto/provider.ts';
+import { p256SecretFromSeed, type CryptoProvider, type SignatureAlgorithm } from '../src/protocol/crypto/provider.ts';
 import { isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.ts';
 import type { TrustedIssuerKey } from '../src/protocol/issuer-keys.ts';
 import { limits } from '../src/protocol/limits.ts';
@@ -222,9 +222,12 @@ export class Lock {
    * relay — a stranger piling up modelled work stretched it to 9 s (attack on issue 15, finding 2).
    */
   readonly computeDelaysResponses: boolean;
+  /** What the lock signs with (its certificate declares it): EdDSA, or ES256 (cheaper on a Cortex-M4). */
+  readonly signingAlgorithm: SignatureAlgorithm;
 
   constructor(options: { identity: LockIdentity; trustedIssuers: TrustedIssuerKey[]; updateKeys?: TrustedIssuerKey[]; crypto: CryptoProvider; random: RandomSource; config?: Partial<LockConfig>; startMs?: number; nv?: NvStorage; hardware?: HardwareProfile; computeDelaysResponses?: boolean }) {
     this.identity = options.identity;
+    this.signingAlgorithm = options.identity.signingAlgorithm ?? 'EdDSA';
     this.config = { ...lockConfigDefaults, ...options.config };
     this.hardware = options.hardware ?? ideal;
     this.computeDelaysResponses = options.computeDelaysResponses ?? true;
@@ -236,7 +239,7 @@ export class Lock {
     this.clock = new LockClock({ driftPpm: this.config.clockDriftPpm, rollbackToleranceMs: this.config.clockRollbackToleranceMs }, this.config.clockOffsetMs);
     this.nv = options.nv ?? new NvStorage(this.crypto);
     const stored = this.nv.load();
-    const signingKey = this.crypto.publicKeyOf('EdDSA', this.identity.signingSecret);
+    const signingKey = this.crypto.publicKeyOf(this.signingAlgorithm, this.identity.signingSecret);
     const agreementKey = this.crypto.publicKeyOf('ES256', this.identity.agreementSecret);
     this.keysHash = certifiedKeysHash(this.crypto, this.identity.lockId, signingKey, agreementKey);
     this.persistent = stored
@@ -534,7 +537,7 @@ export class Lock {
     if (this.spareEphemeral !== undefined || !this.powered || !this.takeKeyToken()) return;
     this.spareEphemeral = this.meter.runIdle(() => {
       const pair = this.generateEphemeral();
-      return { ...pair, signature: this.crypto.sign('EdDSA', this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, pair.key)) };
+      return { ...pair, signature: this.crypto.sign(this.signingAlgorithm, this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, pair.key)) };
     });
   }
 
@@ -554,7 +557,7 @@ export class Lock {
     const lockVersions = this.config.lockVersions;
     if (challenge.form === challengeForm.commit) return encodeChallenge({ form: challenge.form, lockVersions, commitment: challenge.commitment });
     if (challenge.form === challengeForm.key) return encodeChallenge({ form: challenge.form, lockVersions, lockEphemeralKey: challenge.ephemeralKey });
-    challenge.signature ??= this.crypto.sign('EdDSA', this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, lockVersions, challenge.ephemeralKey));
+    challenge.signature ??= this.crypto.sign(this.signingAlgorithm, this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, lockVersions, challenge.ephemeralKey));
     return encodeChallenge({ form: challenge.form, lockVersions, lockEphemeralKey: challenge.ephemeralKey, lockSignature: challenge.signature });
   }
 

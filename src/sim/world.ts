@@ -47,8 +47,11 @@ export class World {
    * are `ideal`, so that profile keeps the figures from before compute was modelled.
    */
   readonly phoneHardware: HardwareProfile;
+  /** What the locks sign results and form-3 challenges with (their certificates declare it). */
+  readonly lockSigningAlgorithm: SignatureAlgorithm;
 
-  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions>; hardware?: HardwareProfile; phoneHardware?: HardwareProfile; issuerAlgorithm?: SignatureAlgorithm }) {
+  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions>; hardware?: HardwareProfile; phoneHardware?: HardwareProfile; issuerAlgorithm?: SignatureAlgorithm; lockSigningAlgorithm?: SignatureAlgorithm }) {
+    this.lockSigningAlgorithm = options.lockSigningAlgorithm ?? 'EdDSA';
     this.seed = options.seed;
     this.hardware = options.hardware ?? ideal;
     this.phoneHardware = options.phoneHardware ?? (this.hardware === ideal ? ideal : phoneProfile);
@@ -65,7 +68,7 @@ export class World {
   }
 
   addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}, hardware: HardwareProfile = this.hardware): WorldLock {
-    const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions);
+    const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions, this.lockSigningAlgorithm);
     const lockRandom = this.random.fork(`lock:${deviceId}`);
     const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config, hardware });
     this.radio.addLock(deviceId, lock, position);

@@ -38,6 +38,8 @@ export interface HardwareCell {
   counts: PrimitiveCounts;
   /** The phone's compute for the attempt on the `phone` profile (estimates), ms; not in decisionMs. */
   phoneComputeMs: number;
+  /** What the lock signs its result and form-3 challenge with (its certificate declares it). */
+  lockAlgorithm: SignatureAlgorithm;
   /**
    * When the lock's deciding compute was done and the bolt moved, ms from connection established
    * (not rounded to a connection event: the phone hears the decision at decisionMs, the next event).
@@ -52,8 +54,8 @@ const diff = (after: PrimitiveCounts, before: PrimitiveCounts): PrimitiveCounts 
 };
 
 /** One profile, one MTU, one issuer algorithm: the three paths in order on one door. */
-export async function measureHardwarePaths(crypto: CryptoProvider, profile: HardwareProfile, mtu: number, issuerAlgorithm: SignatureAlgorithm, seed = 7): Promise<HardwareCell[]> {
-  const world = new World({ seed, crypto, radio: { connIntervalMs: 15, llPayloadBytesMax: mtu <= 23 ? 27 : 251, rssiNoiseDb: 0 }, hardware: profile, issuerAlgorithm });
+export async function measureHardwarePaths(crypto: CryptoProvider, profile: HardwareProfile, mtu: number, issuerAlgorithm: SignatureAlgorithm, seed = 7, lockAlgorithm: SignatureAlgorithm = 'EdDSA'): Promise<HardwareCell[]> {
+  const world = new World({ seed, crypto, radio: { connIntervalMs: 15, llPayloadBytesMax: mtu <= 23 ? 27 : 251, rssiNoiseDb: 0 }, hardware: profile, issuerAlgorithm, lockSigningAlgorithm: lockAlgorithm });
   const door = world.addLock('door', 'Door', { xM: 0, yM: 0 });
   const phone = world.addPhone('phone', { xM: 1, yM: 0 });
   world.grant(phone, ['door'], { subject: 'bench' });
@@ -76,7 +78,7 @@ export async function measureHardwarePaths(crypto: CryptoProvider, profile: Hard
     const phoneComputeMs = computeMicroseconds(phoneProfile, diff(phone.meter.total, phoneBefore)) / 1000;
     const microseconds = computeMicroseconds(profile, counts);
     const idleMicroseconds = computeMicroseconds(profile, diff(door.lock.meter.idleTotal, idleBefore));
-    cells.push({ profile: profile.name, issuerAlgorithm, mtu, path, outcome: outcome.outcome, roundTripsToDecision: outcome.roundTripsToDecision, decisionMs: outcome.decisionMs, verifiedMs: outcome.verifiedMs, computeMs: (microseconds - idleMicroseconds) / 1000, idleComputeMs: idleMicroseconds / 1000, chargeMicrocoulombs: computeNanocoulombs(profile, microseconds) / 1000, counts, phoneComputeMs, boltMs: actuatedAtMs === undefined ? undefined : Math.round((actuatedAtMs - startedAtMs - outcome.setupMs) * 1000) / 1000 });
+    cells.push({ profile: profile.name, issuerAlgorithm, mtu, path, outcome: outcome.outcome, roundTripsToDecision: outcome.roundTripsToDecision, decisionMs: outcome.decisionMs, verifiedMs: outcome.verifiedMs, computeMs: (microseconds - idleMicroseconds) / 1000, idleComputeMs: idleMicroseconds / 1000, chargeMicrocoulombs: computeNanocoulombs(profile, microseconds) / 1000, counts, phoneComputeMs, lockAlgorithm, boltMs: actuatedAtMs === undefined ? undefined : Math.round((actuatedAtMs - startedAtMs - outcome.setupMs) * 1000) / 1000 });
   }
   return cells;
 }
@@ -138,7 +140,11 @@ export interface HardwareResults {
 export async function runHardwareBench(crypto: CryptoProvider, profiles: readonly (string | HardwareProfile)[] = lockProfileNames, extra: readonly string[] = []): Promise<HardwareResults> {
   const list = [...extra, ...profiles].map((entry) => (typeof entry === 'string' ? hardwareProfiles[entry]! : entry));
   const cells: HardwareCell[] = [];
-  for (const profile of list) for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const) for (const mtu of [23, 247]) cells.push(...(await measureHardwarePaths(crypto, profile, mtu, issuerAlgorithm)));
+  for (const profile of list) {
+    for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const) for (const mtu of [23, 247]) cells.push(...(await measureHardwarePaths(crypto, profile, mtu, issuerAlgorithm)));
+    // The lock's own signature in ES256 too (its certificate declares it): MTU 247.
+    cells.push(...(await measureHardwarePaths(crypto, profile, 247, 'ES256', 7, 'ES256')));
+  }
   const batteryLife = list.map((profile) => projectBatteryLife(profile, cells, { unlocksPerDay: 10, firstShare: 0.1, capacityMah: 3000 }));
   return { connIntervalMs: 15, cells, batteryLife };
 }
@@ -158,7 +164,7 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
   for (const profile of profiles)
     for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const)
       for (const mtu of [23, 247]) {
-        const cell = (path: HardwarePath) => results.cells.find((c) => c.profile === profile && c.issuerAlgorithm === issuerAlgorithm && c.mtu === mtu && c.path === path);
+        const cell = (path: HardwarePath) => results.cells.find((c) => c.profile === profile && c.issuerAlgorithm === issuerAlgorithm && c.mtu === mtu && c.path === path && c.lockAlgorithm === 'EdDSA');
         if (cell('first') === undefined) continue;
         const text = (path: HardwarePath) => {
           const c = cell(path)!;
@@ -166,6 +172,17 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
         };
         lines.push(`| ${profile} | ${issuerAlgorithm} | ${mtu} | ${text('first')} | ${text('hash-only')} | ${text('repeat')} |`);
       }
+  const esLock = results.cells.filter((c) => c.lockAlgorithm === 'ES256');
+  if (esLock.length > 0) {
+    lines.push('', 'The same with an ES256 lock (its certificate declares a P-256 signing key; it signs its result and form-3 challenges with ES256), ES256 issuer, MTU 247:', '', '| profile | first | hash-only | repeat |', '|---|---|---|---|');
+    for (const profile of [...new Set(esLock.map((c) => c.profile))]) {
+      const text = (path: HardwarePath) => {
+        const c = esLock.find((cell) => cell.profile === profile && cell.path === path)!;
+        return c.outcome === 'unlocked' ? `**${fixed(c.decisionMs)}** / ${fixed(c.verifiedMs)} / ${fixed(c.computeMs)} / ${fixed(c.chargeMicrocoulombs)}` : `${c.outcome}`;
+      };
+      lines.push(`| ${profile} | ${text('first')} | ${text('hash-only')} | ${text('repeat')} |`);
+    }
+  }
   const churnKeys = results.batteryLife[0]?.churnPerDay.keys ?? 0;
   lines.push('', `Projected battery life, 2×AA lithium (3,000 mAh), 10 unlocks a day (1 first, 9 repeat), motor 2 × 300 mA × 300 ms per unlock (battery.ts). The last columns add a stranger churning connect / challenge Read / disconnect all day at the lock's challenge key budget (${churnKeys.toLocaleString('en-US')} key pairs and form-3 signatures a day; past it the lock refuses the Read): the crypto the budget lets through and the years left with it; and the radio of that many visits, which the key budget does not bound (a stranger may connect without reading):`, '', '| profile | days | years | idle mC/day | radio mC/day | crypto mC/day | motor mC/day | crypto share | churn crypto mC/day | years under churn | churn radio mC/day |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const life of results.batteryLife) {
@@ -174,7 +191,7 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
   }
   const heavy = results.batteryLife.map((l) => `${l.profile} ${fixed(l.daysHeavyMotor / 365.25)}`).join(', ');
   lines.push('', `The motor dominates: at 2 × 90 mC per unlock it is half the charge. With a heavier motor, 500 mA × 1 s = 500 mC per movement (the research note bounds a deadbolt motor at 60–1,200 mC; no measurement was found), the same mix lasts (years): ${heavy}.`);
-  const at = (profile: string, path: HardwarePath, issuer: SignatureAlgorithm = 'EdDSA') => results.cells.find((c) => c.profile === profile && c.mtu === 247 && c.issuerAlgorithm === issuer && c.path === path);
+  const at = (profile: string, path: HardwarePath, issuer: SignatureAlgorithm = 'EdDSA', lock: SignatureAlgorithm = 'EdDSA') => results.cells.find((c) => c.profile === profile && c.mtu === 247 && c.issuerAlgorithm === issuer && c.path === path && c.lockAlgorithm === lock);
   const first = at('nrf52840', 'first');
   const firstEs = at('nrf52840', 'first', 'ES256');
   const nordic = ['nrf52840', 'nrf52840-cc310', 'nrf54l15'].map((p) => at(p, 'repeat')).filter((c) => c !== undefined);
@@ -186,6 +203,8 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
       `Goals (MTU 247): first unlock ≤ 100 ms on nrf52840 — with an ES256 issuer ${firstEs.decisionMs <= 100 ? 'met' : '**missed**'} (${fixed(firstEs.decisionMs)} ms), with an EdDSA issuer ${first.decisionMs <= 100 ? 'met' : '**missed**'} (${fixed(first.decisionMs)} ms) — the lock's deciding compute is done, and the bolt moves, at ${fixed(firstEs.boltMs ?? Number.NaN, 3)} ms (ES256) and ${fixed(first.boltMs ?? Number.NaN, 3)} ms (EdDSA), the phone hears it in the next connection event; repeat ≤ 35 ms on every Nordic profile — ${repeatMax <= 35 ? 'met' : '**missed**'} (max ${fixed(repeatMax)} ms); battery ≥ 2 years on nrf52840 at 10 unlocks a day — ${life.days >= 730 ? 'met' : '**missed**'} (${fixed(life.days / 365.25)} years).`,
     );
   }
+  const esBoth = at('nrf52840', 'first', 'ES256', 'ES256');
+  if (firstEs && esBoth) lines.push('', `ES256 lock signature on nrf52840 (ES256 issuer, MTU 247, first unlock): decision ${fixed(esBoth.decisionMs)} ms (bolt at ${fixed(esBoth.boltMs ?? Number.NaN, 3)} ms), verified ${fixed(esBoth.verifiedMs)} ms, lock compute ${fixed(esBoth.computeMs)} ms, charge ${fixed(esBoth.chargeMicrocoulombs)} µC; with the Ed25519 lock signature: ${fixed(firstEs.decisionMs)} ms (bolt ${fixed(firstEs.boltMs ?? Number.NaN, 3)}), verified ${fixed(firstEs.verifiedMs)} ms, ${fixed(firstEs.computeMs)} ms, ${fixed(firstEs.chargeMicrocoulombs)} µC. The result signature is made after the decision, so it moves verified, not the decision.`);
   const phoneAt = (path: HardwarePath) => results.cells.find((c) => c.mtu === 247 && c.issuerAlgorithm === 'EdDSA' && c.path === path)?.phoneComputeMs;
   if (phoneAt('first') !== undefined) lines.push('', `Phone compute on the \`phone\` profile (all figures estimates, MTU 247): first ${fixed(phoneAt('first')!)} ms, hash-only ${fixed(phoneAt('hash-only')!)} ms, repeat ${fixed(phoneAt('repeat')!)} ms. The radio delays the phone's requests by it as it delays the lock's responses: a request goes out in the first connection event after the phone's compute before it is done, so any compute between the challenge and the request costs the phone one event (docs/HARDWARE.md).`);
   lines.push('', '![decision latency per hardware profile](docs/bench-hardware.svg)', '');
