@@ -155,7 +155,7 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
   const lines = [
     '## Hardware profiles: unlock latency, lock compute and charge',
     '',
-    'Virtual time at a 15 ms connection interval, from connection established; `npm run bench:hardware` (deterministic: no host timing). Each cell: **decision ms** / verified ms (the phone holds the lock’s signed result) / lock compute ms in the visit / lock compute charge µC (the charge also covers the idle precomputation after the visit: the next ephemeral key pair and its form-3 signature, shown in bench/hardware.json as idleComputeMs). Compute comes from the primitives the firmware model counted, priced on each profile (firmware-model/hardware/profiles.ts; sources and confidence in docs/HARDWARE.md). Issuer signature EdDSA unless stated; the lock always signs its result with Ed25519.',
+    'Virtual time at a 15 ms connection interval, from connection established; `npm run bench:hardware` (deterministic: no host timing). Each cell: **decision ms** / verified ms (the phone holds the lock’s signed result) / lock compute ms in the visit / lock compute charge µC (the charge also covers the idle precomputation after the visit: the next ephemeral key pair and its form-3 signature, shown in bench/hardware.json as idleComputeMs). Compute comes from the primitives the firmware model counted, priced on each profile (firmware-model/hardware/profiles.ts; sources and confidence in docs/HARDWARE.md). Issuer signature EdDSA unless stated; the lock signs its result and form-3 challenges with Ed25519, except in the ES256-lock table below (its certificate declares a P-256 key).',
     '',
     '| profile | issuer | MTU | first | hash-only | repeat |',
     '|---|---|---|---|---|---|',
