@@ -1,12 +1,15 @@
 /** Lock configuration (with defaults) and identity (its static keys). */
+import type { SignatureAlgorithm } from '../src/protocol/crypto/provider.ts';
 import { assert } from '../src/protocol/errors.ts';
 import { limits } from '../src/protocol/limits.ts';
 import { supportedVersions } from '../src/protocol/unlock/versions.ts';
 
 export interface LockIdentity {
   lockId: Uint8Array;
-  /** Ed25519 secret that signs results (certified by the issuer). */
+  /** Secret that signs results and form-3 challenges (its public key certified by the issuer). */
   signingSecret: Uint8Array;
+  /** What `signingSecret` is for (the certificate declares it by its key type); absent means EdDSA. */
+  signingAlgorithm?: SignatureAlgorithm;
   /** P-256 secret for ECDH with the phone's ephemeral key (certified by the issuer). */
   agreementSecret: Uint8Array;
 }
@@ -35,6 +38,17 @@ export interface LockConfig {
   connectionRefusalsMax: number;
   /** Ephemeral keys (challenges) one connection may make the lock generate; then it is dropped. */
   challengeKeysPerConnectionMax: number;
+  /**
+   * Budget of challenge ephemeral keys (each with its form-3 signature), a token bucket on the
+   * monotonic tick: `challengeKeysBurstMax` at once, then one per `challengeKeyRefillMs`. The idle
+   * precomputation spends it; a challenge Read that finds no precomputed key and no token is
+   * refused (ATT 0x80) instead of computing one. A stranger's connect/Read/disconnect churn thus
+   * costs at most this many key pairs and signatures (attack on issue 15, finding 4); a phone
+   * refused by it tries again, as when both connection slots are taken. Advertised challenges
+   * (their own lifetime) are not counted.
+   */
+  challengeKeysBurstMax: number;
+  challengeKeyRefillMs: number;
   /**
    * Failures of requests that cost the lock crypto but did not authenticate (forged or unverified
    * credential, undecryptable request, bad holder proof): past this many per window the lock stops
@@ -93,6 +107,9 @@ export const lockConfigDefaults: LockConfig = {
   connectionLifetimeMs: 15_000,
   connectionRefusalsMax: 4,
   challengeKeysPerConnectionMax: 6,
+  // 64 at once, then 24 a minute (34,560 a day at most; a busy door sees hundreds).
+  challengeKeysBurstMax: 64,
+  challengeKeyRefillMs: 2_500,
   strangerFailuresMax: 8,
   strangerWindowMs: 60_000,
   routineUpdatesMax: 8,

@@ -38,7 +38,7 @@ import { highestCommonVersion } from '../src/protocol/unlock/versions.ts';
 import { findIssuer } from '../src/protocol/issuer-keys.ts';
 import { ticketLookahead, trustIdOf, type Lock, type OutstandingChallenge, type Ticket } from './lock.ts';
 import { checkCredentialPolicy, doorSequence } from './policy.ts';
-import { takeEarlyAgreement } from './hardware/early-ecdh.ts';
+import { knownInvalidPeerKey, takeEarlyAgreement } from './hardware/early-ecdh.ts';
 
 export interface ExchangeContext {
   lock: Lock;
@@ -114,6 +114,8 @@ function runFull(context: ExchangeContext, request: FullRequest, challenge: Outs
   const crypto = context.lock.crypto;
   let staticShared: Uint8Array;
   let ephemeralShared: Uint8Array;
+  // Its point check already failed on the first chunk (hardware/early-ecdh.ts): refused, no work again.
+  if (knownInvalidPeerKey(challenge, request.phoneEphemeralKey)) return refusedPlain(requestType.full, 'message_malformed', true);
   // Computed already when the request's first chunk came in (hardware/early-ecdh.ts), else now.
   const early = takeEarlyAgreement(challenge, request.phoneEphemeralKey);
   try {
@@ -170,7 +172,7 @@ function decideFull(context: ExchangeContext, request: FullRequest, challenge: O
     const keys = sessionKeys(crypto, ephemeralShared, staticShared, th2);
     // The clock only for a verified holder: strangers cannot read the lock's time off its answers.
     const lockTimeS = authenticated ? Math.floor(context.nowMs / 1000) : 0;
-    const lockSignature = crypto.sign('EdDSA', lock.identity.signingSecret, lockSignedBytes(th2, status, lockTimeS));
+    const lockSignature = crypto.sign(lock.signingAlgorithm, lock.identity.signingSecret, lockSignedBytes(th2, status, lockTimeS));
     const ticketLifetimeS = code === undefined && extra.ticket !== undefined ? lock.config.ticketLifetimeS : 0;
     const sealed = new AeadDirection(crypto, keys.lockToPhone, direction.lockToPhone).seal(th2, encodeSealedResult({ lockSignature, ticketLifetimeS, lockTimeS }));
     wipe(keys.lockToPhone);

@@ -25,7 +25,7 @@
 import { toHex, wipe } from '../src/protocol/bytes.ts';
 import type { CharacteristicName } from '../src/protocol/gatt.ts';
 import { parseCredential, verifyCredentialSignature, type CredentialClaims } from '../src/protocol/credential.ts';
-import { p256SecretFromSeed, type CryptoProvider } from '../src/protocol/crypto/provider.ts';
+import { p256SecretFromSeed, type CryptoProvider, type SignatureAlgorithm } from '../src/protocol/crypto/provider.ts';
 import { isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.ts';
 import type { TrustedIssuerKey } from '../src/protocol/issuer-keys.ts';
 import { limits } from '../src/protocol/limits.ts';
@@ -64,7 +64,9 @@ export type LockInput =
   | { type: 'maintenance_update'; update: Uint8Array }
   | { type: 'power_lost' }
   | { type: 'power_restored' }
-  | { type: 'clock_disturbed'; deltaMs: number };
+  | { type: 'clock_disturbed'; deltaMs: number }
+  /** The driver's timer for `lock.computeDoneAtMs`: the modelled compute of an earlier step is done. */
+  | { type: 'compute_done' };
 
 /** ATT error codes used (Core v5.4 Vol 3 Part F §3.4.1.1); 0x80 is application-defined "refused". */
 export const attError = { success: 0, invalidOffset: 0x07, writeNotPermitted: 0x03, readNotPermitted: 0x02, refused: 0x80 } as const;
@@ -91,6 +93,10 @@ export interface OutstandingChallenge {
   computeDelayMs?: number;
   /** Both ECDH results, started on the request's first chunk (hardware/early-ecdh.ts); wiped with the challenge. */
   early?: EarlyAgreement;
+  /** The early agreement ran for this challenge (once per challenge, whatever its outcome). */
+  earlyTried?: boolean;
+  /** A phone key chunk 0 carried that is not a valid point: the exchange refuses it without checking it again. */
+  invalidPeerKey?: Uint8Array;
   /** The relay bound is measured from here: when the challenge was read, or advertised. */
   createdAtMs: number;
   used: boolean;
@@ -140,6 +146,16 @@ export const ticketLookahead = 4;
 
 const idleResult = encodeResult({ type: 0 });
 
+/**
+ * What a step does to the world beyond RAM: an NV write, the bolt moving. It happens when the
+ * step's modelled compute is done, not when its input arrives (attack on issue 15, finding 1: the
+ * bolt moved and NV committed when the final chunk arrived, 93 ms before the compute that decides
+ * it would have finished on an nRF52840; a power cut in between still counted the unlock).
+ * `mark`: the length of the step's outputs when it was staged (where an actuate output goes, and
+ * what a power cut in the write keeps).
+ */
+type StagedEffect = { kind: 'commit'; record: Uint8Array; mark: number } | { kind: 'actuate'; mark: number };
+
 export class Lock {
   readonly identity: LockIdentity;
   readonly config: LockConfig;
@@ -151,6 +167,14 @@ export class Lock {
   /** What the last step computed (the virtual radio delays its ATT response by the foreground time). */
   lastStepCompute: StepCompute = idleStepCompute;
   private readonly cpu = new CpuClock();
+  /** NV writes and bolt movements of the step being handled (undefined outside a step: written at once). */
+  private staged: StagedEffect[] | undefined;
+  /** Staged effects of earlier steps whose compute is not done yet, oldest first (lost with the power). */
+  private heldEffects: { atMs: number; effects: StagedEffect[] }[] = [];
+  /** The step reached its handler (not a boot, not ignored while off): it may warn of a low battery. */
+  private handledThisStep = false;
+  /** The outputs of the step being handled (a staged effect marks its place in them). */
+  private stepOutputs: LockOutput[] | undefined;
   /** A challenge handed out by the step being handled (its Read's compute delay is set when the step settles). */
   private challengeThisStep: OutstandingChallenge | undefined;
   /** An ephemeral key pair (and its form-3 signature) computed while idle: a challenge Read then costs no key generation or signing. */
@@ -177,6 +201,9 @@ export class Lock {
   readonly routineUpdates: SlidingWindow;
   private unlockedUntilMs: number | undefined;
   private advertised: OutstandingChallenge | undefined;
+  /** Challenge key budget (config challengeKeysBurstMax/challengeKeyRefillMs): tokens, and when they were last counted. */
+  private keyTokens: number;
+  private keyTokensAtMs = 0;
   /** Monotonic tick (ms) of the input being handled: timeouts use this, never the RTC. */
   private tickMs = 0;
   /** Count of actuations (for invariants in tests). */
@@ -195,20 +222,24 @@ export class Lock {
    * relay — a stranger piling up modelled work stretched it to 9 s (attack on issue 15, finding 2).
    */
   readonly computeDelaysResponses: boolean;
+  /** What the lock signs with (its certificate declares it): EdDSA, or ES256 (cheaper on a Cortex-M4). */
+  readonly signingAlgorithm: SignatureAlgorithm;
 
   constructor(options: { identity: LockIdentity; trustedIssuers: TrustedIssuerKey[]; updateKeys?: TrustedIssuerKey[]; crypto: CryptoProvider; random: RandomSource; config?: Partial<LockConfig>; startMs?: number; nv?: NvStorage; hardware?: HardwareProfile; computeDelaysResponses?: boolean }) {
     this.identity = options.identity;
+    this.signingAlgorithm = options.identity.signingAlgorithm ?? 'EdDSA';
     this.config = { ...lockConfigDefaults, ...options.config };
     this.hardware = options.hardware ?? ideal;
     this.computeDelaysResponses = options.computeDelaysResponses ?? true;
     this.crypto = meteredCrypto(options.crypto, this.meter);
     this.random = options.random;
+    this.keyTokens = this.config.challengeKeysBurstMax;
     this.routineUpdates = new SlidingWindow(this.config.routineUpdatesMax, this.config.routineUpdateWindowMs);
     this.cells = new Battery({ capacityMah: this.config.batteryCapacityMah, initialPercent: this.config.batteryInitialPercent, lowPercent: this.config.batteryLowPercent, cutoffPercent: this.config.batteryCutoffPercent, idleMicroamps: this.hardware.idleMicroamps, connection: { microamps: this.hardware.connectionMicroamps, durationMs: this.hardware.connectionMs } });
     this.clock = new LockClock({ driftPpm: this.config.clockDriftPpm, rollbackToleranceMs: this.config.clockRollbackToleranceMs }, this.config.clockOffsetMs);
     this.nv = options.nv ?? new NvStorage(this.crypto);
     const stored = this.nv.load();
-    const signingKey = this.crypto.publicKeyOf('EdDSA', this.identity.signingSecret);
+    const signingKey = this.crypto.publicKeyOf(this.signingAlgorithm, this.identity.signingSecret);
     const agreementKey = this.crypto.publicKeyOf('ES256', this.identity.agreementSecret);
     this.keysHash = certifiedKeysHash(this.crypto, this.identity.lockId, signingKey, agreementKey);
     this.persistent = stored
@@ -264,16 +295,86 @@ export class Lock {
     return this.clock.localMs(trueNowMs);
   }
 
+  /**
+   * When the modelled compute of an earlier step is done and its held NV writes and bolt movement
+   * are due (same clock as `step`); the driver then steps the lock (`compute_done`, or any input).
+   * Undefined when nothing is held (always on `ideal`, and where the driver does not hold
+   * responses back: a real stack computes in real time).
+   */
+  get computeDoneAtMs(): number | undefined {
+    return this.heldEffects[0]?.atMs;
+  }
+
   /** Handles one input; `lastStepCompute` then holds what it computed (billed to the battery). */
   step(input: LockInput, trueNowMs: number): LockOutput[] {
     this.challengeThisStep = undefined;
-    const outputs = this.stepUnmetered(input, trueNowMs);
+    this.handledThisStep = false;
+    this.staged = [];
+    let outputs: LockOutput[];
+    let staged: StagedEffect[];
+    try {
+      outputs = this.stepUnmetered(input, trueNowMs);
+    } finally {
+      staged = this.staged;
+      this.staged = undefined;
+    }
     this.lastStepCompute = this.meter.settle(this.hardware);
     this.cells.drawCompute(this.lastStepCompute.chargeNanocoulombs);
     const readyMs = this.cpu.settle(trueNowMs, this.lastStepCompute);
     const handedOut = this.challengeThisStep as OutstandingChallenge | undefined; // set by handleRead during the step
     if (handedOut !== undefined) handedOut.computeDelayMs = this.computeDelaysResponses ? readyMs - trueNowMs : 0;
+    if (staged.length > 0 && this.powered) {
+      // NV writes and the bolt wait for the compute that decides them (one CPU: after earlier held work).
+      const heldUntil = this.heldEffects.at(-1)?.atMs;
+      if (this.computeDelaysResponses && (readyMs > trueNowMs || heldUntil !== undefined)) this.heldEffects.push({ atMs: Math.max(readyMs, heldUntil ?? readyMs), effects: staged });
+      else outputs = this.applyEffects(staged, outputs, true);
+    }
+    if (this.handledThisStep && this.powered && this.cells.takeLowWarning()) this.pushAudit(outputs, { timeMs: this.clock.localMs(trueNowMs), event: 'battery_low' }, true);
     return outputs;
+  }
+
+  /**
+   * Writes staged NV records and moves the bolt, in order. `inPlace`: the step that staged them
+   * (an actuate output goes where it was staged); else they are appended to a later step's outputs.
+   * A power cut in a write stops there: nothing after it happened (no actuation), and only the
+   * audit outputs from before it are kept.
+   */
+  private applyEffects(effects: StagedEffect[], outputs: LockOutput[], inPlace: boolean): LockOutput[] {
+    let inserted = 0;
+    for (const effect of effects) {
+      if (effect.kind === 'commit') {
+        try {
+          // Its hashing was billed when the record was made (stage time); only the page writes happen now.
+          this.meter.uncounted(() => this.nv.commit(effect.record));
+        } catch (error) {
+          if (!(error instanceof PowerLoss)) throw error;
+          const kept = inPlace ? outputs.slice(0, effect.mark + inserted) : outputs;
+          this.powerDown();
+          return kept.filter((output) => output.type === 'audit');
+        }
+        continue;
+      }
+      this.unlockedUntilMs = this.tickMs + this.config.unlockMs;
+      this.actuations++;
+      this.cells.draw('motor');
+      const actuate: LockOutput = { type: 'actuate', unlockUntilMs: this.unlockedUntilMs };
+      if (inPlace) outputs.splice(effect.mark + inserted++, 0, actuate);
+      else outputs.push(actuate);
+    }
+    return outputs;
+  }
+
+  /** Held effects whose compute is done by now, oldest first; false when a write lost power. */
+  private applyDueEffects(outputs: LockOutput[]): boolean {
+    while (this.heldEffects.length > 0 && this.heldEffects[0]!.atMs <= this.tickMs) {
+      const { effects } = this.heldEffects.shift()!;
+      const after = this.applyEffects(effects, outputs, false);
+      if (!this.powered) {
+        outputs.splice(0, outputs.length, ...after);
+        return false;
+      }
+    }
+    return true;
   }
 
   private stepUnmetered(input: LockInput, trueNowMs: number): LockOutput[] {
@@ -282,9 +383,12 @@ export class Lock {
       return [];
     }
     const outputs: LockOutput[] = [];
+    this.stepOutputs = outputs;
     this.tickMs = trueNowMs;
     this.cells.elapse(trueNowMs);
     const nowMs = this.clock.localMs(trueNowMs);
+    // Held NV writes and bolt movements whose compute is done by now happen first, in order.
+    if (!this.applyDueEffects(outputs)) return outputs;
     this.relockIfDue(outputs);
     this.dropStaleConnections(outputs);
     try {
@@ -295,7 +399,7 @@ export class Lock {
       this.powerDown();
       return outputs.filter((output) => output.type === 'audit');
     }
-    if (this.powered && this.cells.takeLowWarning()) this.pushAudit(outputs, { timeMs: nowMs, event: 'battery_low' }, true);
+    this.handledThisStep = true;
     return outputs;
   }
 
@@ -345,6 +449,8 @@ export class Lock {
       case 'clock_disturbed':
         this.clock.disturb(input.deltaMs);
         return;
+      case 'compute_done':
+        return; // held effects due by now were applied before the handler
     }
   }
 
@@ -385,6 +491,11 @@ export class Lock {
         const reusable = current !== undefined && !current.used && this.tickMs - current.createdAtMs <= this.relayBoundFor(connection.connIntervalMs);
         if (!reusable) {
           if (connection.keysGenerated >= this.config.challengeKeysPerConnectionMax) return this.dropConnection(connectionId, outputs);
+          // No precomputed key and the key budget spent: refused, nothing computed (config challengeKeysBurstMax).
+          if (this.spareEphemeral === undefined && !this.takeKeyToken()) {
+            this.pushAudit(outputs, { timeMs: this.clock.localMs(this.tickMs), event: 'refused', code: 'rate_limited' }, false);
+            return void outputs.push({ type: 'read_error', connectionId, attError: attError.refused });
+          }
           connection.keysGenerated++;
           if (current !== undefined) wipe(current.ephemeralSecret);
           wipeEarly(current?.early);
@@ -423,18 +534,30 @@ export class Lock {
    * Read answered in the next connection event; docs/HARDWARE.md).
    */
   private refillSpareEphemeral(): void {
-    if (this.spareEphemeral !== undefined || !this.powered) return;
+    if (this.spareEphemeral !== undefined || !this.powered || !this.takeKeyToken()) return;
     this.spareEphemeral = this.meter.runIdle(() => {
       const pair = this.generateEphemeral();
-      return { ...pair, signature: this.crypto.sign('EdDSA', this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, pair.key)) };
+      return { ...pair, signature: this.crypto.sign(this.signingAlgorithm, this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, pair.key)) };
     });
+  }
+
+  /** One challenge key from the budget (a token bucket on the monotonic tick); false when it is spent. */
+  private takeKeyToken(): boolean {
+    const { challengeKeysBurstMax: burst, challengeKeyRefillMs: refillMs } = this.config;
+    const earned = Math.floor(Math.max(0, this.tickMs - this.keyTokensAtMs) / refillMs);
+    this.keyTokens = Math.min(burst, this.keyTokens + earned);
+    // A full bucket earns nothing more: its refill clock starts when a token is next taken.
+    this.keyTokensAtMs = this.keyTokens === burst ? this.tickMs : this.keyTokensAtMs + earned * refillMs;
+    if (this.keyTokens === 0) return false;
+    this.keyTokens--;
+    return true;
   }
 
   private challengeMessage(challenge: OutstandingChallenge): Uint8Array {
     const lockVersions = this.config.lockVersions;
     if (challenge.form === challengeForm.commit) return encodeChallenge({ form: challenge.form, lockVersions, commitment: challenge.commitment });
     if (challenge.form === challengeForm.key) return encodeChallenge({ form: challenge.form, lockVersions, lockEphemeralKey: challenge.ephemeralKey });
-    challenge.signature ??= this.crypto.sign('EdDSA', this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, lockVersions, challenge.ephemeralKey));
+    challenge.signature ??= this.crypto.sign(this.signingAlgorithm, this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, lockVersions, challenge.ephemeralKey));
     return encodeChallenge({ form: challenge.form, lockVersions, lockEphemeralKey: challenge.ephemeralKey, lockSignature: challenge.signature });
   }
 
@@ -560,10 +683,8 @@ export class Lock {
     }
     this.pushAudit(outputs, { timeMs: nowMs, event: 'unlocked', ...who }, true);
     this.commit(nowMs);
-    this.unlockedUntilMs = this.tickMs + this.config.unlockMs;
-    this.actuations++;
-    this.cells.draw('motor');
-    outputs.push({ type: 'actuate', unlockUntilMs: this.unlockedUntilMs });
+    // The bolt moves (and its relock timer starts) once the step's compute is done (applyEffects).
+    this.staged?.push({ kind: 'actuate', mark: outputs.length });
     return { unlocked: true, result: outcome.result };
   }
 
@@ -606,10 +727,18 @@ export class Lock {
     return this.clock.set(trueNowMs, targetMs);
   }
 
+  /**
+   * Commits persistent state. Inside a step the record is made (and its hashing billed) now, and
+   * written when the step's compute is done (applyEffects); `outputs` marks what a power cut in the
+   * write keeps. Outside a step (construction) it is written at once.
+   */
   private commit(nowMs: number): void {
     const audit = this.audit.snapshot();
     this.persistent = { ...this.persistent, clockHighWaterMs: Math.max(this.persistent.clockHighWaterMs, nowMs), audit: audit.entries, auditNextSequence: audit.nextSequence };
-    this.nv.commit(encodePersistentState(this.persistent));
+    const record = encodePersistentState(this.persistent);
+    if (this.staged === undefined) return this.nv.commit(record);
+    this.nv.hashAsCommit(record);
+    this.staged.push({ kind: 'commit', record, mark: this.stepOutputs?.length ?? 0 });
   }
 
   private afterLoad(): void {
@@ -648,6 +777,8 @@ export class Lock {
     if (this.spareEphemeral !== undefined) wipe(this.spareEphemeral.secret);
     this.spareEphemeral = undefined;
     this.unlockedUntilMs = undefined; // fail-secure bolt: relocks without power
+    this.heldEffects = []; // compute not done: its NV writes and bolt movement never happen
+    if (this.staged !== undefined) this.staged.length = 0;
     this.cells.suspend(); // no idle drain while off
     this.cpu.reset();
   }

@@ -66,6 +66,15 @@ export class NvStorage {
     this.writePage(slot, 'header', header);
   }
 
+  /**
+   * The hashing `commit(record)` does (the current slots read back, the record hashed), without
+   * writing: a lock that writes once its compute is done bills this work when it makes the record.
+   */
+  hashAsCommit(record: Uint8Array): void {
+    this.loadSlot();
+    this.crypto.sha256(record);
+  }
+
   load(): Uint8Array | undefined {
     const slot = this.loadSlot();
     return slot?.record;

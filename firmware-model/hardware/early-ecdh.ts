@@ -6,9 +6,12 @@
  * background as soon as that chunk arrives, while the rest streams in; the exchange then takes
  * them instead of computing them again, if the reassembled request carries the same key.
  *
- * Nothing is decided here: a key that does not parse or is not on the curve just leaves the work
- * to the exchange, which refuses as before. Once per challenge, so a chunk-0 flood costs no more
- * ECDH than full requests would (challenge Reads per connection are bounded).
+ * Nothing is decided here: a key that does not parse leaves the work to the exchange. A key that
+ * is not on the curve costs one point check (no ECDH: the check comes first) and is remembered,
+ * so the exchange refuses it without checking it again (attack on issue 15, finding 5: a bad
+ * point in chunk 0 was charged a full ECDH on every chunk 0 and again in the exchange). Once per
+ * challenge whatever the outcome, so a chunk-0 flood costs no more than one request would
+ * (challenge Reads per connection are bounded).
  */
 import { equalBytes, wipe } from '../../src/protocol/bytes.ts';
 import { requestType } from '../../src/protocol/unlock/messages.ts';
@@ -41,21 +44,28 @@ export function phoneKeyInFirstChunk(chunk: Uint8Array): Uint8Array | undefined 
 
 /** Called by the lock on chunk 0 of a multi-chunk request: both ECDHs as background work. */
 export function earlyAgreement(lock: Lock, challenge: OutstandingChallenge, chunk: Uint8Array): void {
-  if (challenge.used || challenge.early !== undefined) return;
+  if (challenge.used || challenge.earlyTried === true) return;
   const peerKey = phoneKeyInFirstChunk(chunk);
   if (peerKey === undefined) return;
+  challenge.earlyTried = true;
   lock.meter.runInBackground(() => {
     try {
       const staticShared = lock.crypto.ecdhP256(lock.identity.agreementSecret, peerKey);
       const ephemeralShared = lock.crypto.ecdhP256(challenge.ephemeralSecret, peerKey);
       challenge.early = { peerKey, staticShared, ephemeralShared };
     } catch {
-      // Not a valid point: the exchange computes (and refuses) as usual.
+      // Not a valid point (its check failed; the meter counted a point check, no ECDH).
+      challenge.invalidPeerKey = peerKey;
     }
   });
 }
 
 /** The early secrets when they were made for `peerKey` (taken: the caller wipes them); others are wiped. */
+/** The request's key is the one chunk 0 carried and its point check refused: refuse again without work. */
+export function knownInvalidPeerKey(challenge: OutstandingChallenge, peerKey: Uint8Array): boolean {
+  return challenge.invalidPeerKey !== undefined && equalBytes(challenge.invalidPeerKey, peerKey);
+}
+
 export function takeEarlyAgreement(challenge: OutstandingChallenge, peerKey: Uint8Array): EarlyAgreement | undefined {
   const early = challenge.early;
   challenge.early = undefined;

@@ -18,6 +18,8 @@ import type { HardwareProfile } from './profiles.ts';
 export interface PrimitiveCounts {
   p256KeyGen: number;
   p256Ecdh: number;
+  /** Peer points checked and found invalid (no ECDH follows). */
+  p256PointCheck: number;
   es256Sign: number;
   es256Verify: number;
   ed25519KeyGen: number;
@@ -30,7 +32,7 @@ export interface PrimitiveCounts {
 }
 
 export function zeroCounts(): PrimitiveCounts {
-  return { p256KeyGen: 0, p256Ecdh: 0, es256Sign: 0, es256Verify: 0, ed25519KeyGen: 0, ed25519Sign: 0, ed25519Verify: 0, sha256Calls: 0, sha256Blocks: 0, aeadCalls: 0, aeadBlocks: 0 };
+  return { p256KeyGen: 0, p256Ecdh: 0, p256PointCheck: 0, es256Sign: 0, es256Verify: 0, ed25519KeyGen: 0, ed25519Sign: 0, ed25519Verify: 0, sha256Calls: 0, sha256Blocks: 0, aeadCalls: 0, aeadBlocks: 0 };
 }
 
 export function addCounts(into: PrimitiveCounts, more: PrimitiveCounts): PrimitiveCounts {
@@ -43,6 +45,7 @@ export function computeMicroseconds(profile: HardwareProfile, counts: PrimitiveC
   return (
     counts.p256KeyGen * profile.p256KeyGenMicroseconds +
     counts.p256Ecdh * profile.p256EcdhMicroseconds +
+    counts.p256PointCheck * profile.p256PointCheckMicroseconds +
     counts.es256Sign * profile.ecdsaP256SignMicroseconds +
     counts.es256Verify * profile.ecdsaP256VerifyMicroseconds +
     counts.ed25519KeyGen * profile.ed25519KeyGenMicroseconds +
@@ -107,6 +110,18 @@ export class ComputeMeter {
   /** This step's response needs what background work is still computing (the CPU must be free first). */
   awaitBackground(): void {
     this.awaitsBackground = true;
+  }
+
+  /** Runs `work` without counting it (work already billed: a held NV write's hashing). */
+  uncounted<T>(work: () => T): T {
+    const foreground = { ...this.foreground };
+    const background = { ...this.background };
+    try {
+      return work();
+    } finally {
+      Object.assign(this.foreground, foreground);
+      Object.assign(this.background, background);
+    }
   }
 
   /** Background work done while the lock is idle (precomputation for the next visit). */
@@ -199,8 +214,15 @@ export function meteredCrypto(inner: CryptoProvider, meter: ComputeMeter): Crypt
       return inner.verify(algorithm, publicKey, message, signature, options);
     },
     ecdhP256(secretKey, peerPublicKey) {
-      meter.counts.p256Ecdh++;
-      return inner.ecdhP256(secretKey, peerPublicKey);
+      try {
+        const shared = inner.ecdhP256(secretKey, peerPublicKey);
+        meter.counts.p256Ecdh++;
+        return shared;
+      } catch (error) {
+        // A point that is not on the curve is refused by its check, before any multiplication.
+        meter.counts.p256PointCheck++;
+        throw error;
+      }
     },
     aesGcmSeal(key, iv, aad, plaintext) {
       meter.countAead(aad.length, plaintext.length);

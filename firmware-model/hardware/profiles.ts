@@ -24,6 +24,11 @@ export interface HardwareProfile {
   connectionMs: number;
   p256KeyGenMicroseconds: number;
   p256EcdhMicroseconds: number;
+  /**
+   * Checking a peer's P-256 point (decompression and the curve equation) that turns out invalid:
+   * a lock stops there, before any scalar multiplication. A valid point's check is part of the ECDH figure.
+   */
+  p256PointCheckMicroseconds: number;
   ecdsaP256SignMicroseconds: number;
   ecdsaP256VerifyMicroseconds: number;
   ed25519KeyGenMicroseconds: number;
@@ -46,6 +51,7 @@ export const profileFields = [
   'connectionMs',
   'p256KeyGenMicroseconds',
   'p256EcdhMicroseconds',
+  'p256PointCheckMicroseconds',
   'ecdsaP256SignMicroseconds',
   'ecdsaP256VerifyMicroseconds',
   'ed25519KeyGenMicroseconds',
@@ -71,6 +77,7 @@ export const ideal: HardwareProfile = {
   connectionMs: 600,
   p256KeyGenMicroseconds: 0,
   p256EcdhMicroseconds: 0,
+  p256PointCheckMicroseconds: 0,
   ecdsaP256SignMicroseconds: 0,
   ecdsaP256VerifyMicroseconds: 0,
   ed25519KeyGenMicroseconds: 0,
@@ -92,6 +99,7 @@ export const nrf52840: HardwareProfile = {
   connectionMs: 600,
   p256KeyGenMicroseconds: 5_100, // Emill/P256-Cortex-M4 README (ecd3ec2, 2021-03), measured on nRF52840 — H
   p256EcdhMicroseconds: 14_200, // same, shared secret incl. point check — H
+  p256PointCheckMicroseconds: 750, // same README, point decompression 0.75 ms (48k cycles) — H
   ecdsaP256SignMicroseconds: 5_900, // same — H
   ecdsaP256VerifyMicroseconds: 15_300, // same — H
   ed25519KeyGenMicroseconds: 20_100, // L: a fixed-base multiplication, taken as one sign
@@ -113,6 +121,7 @@ export const nrf52840Cc310: HardwareProfile = {
   connectionMs: 600,
   p256KeyGenMicroseconds: 18_491, // wolfSSL IDE/CRYPTOCELL/README.md, PCA10056, wolfSSL 3.15.7 — H
   p256EcdhMicroseconds: 18_161, // same — H
+  p256PointCheckMicroseconds: 750, // L: decompression in software, as nrf52840 (CC310 figure not found)
   ecdsaP256SignMicroseconds: 20_080, // same — H
   ecdsaP256VerifyMicroseconds: 21_417, // same — H
   ed25519KeyGenMicroseconds: 20_100, // software, as nrf52840 — L
@@ -134,6 +143,7 @@ export const nrf54l15: HardwareProfile = {
   connectionMs: 600,
   p256KeyGenMicroseconds: 2_550, // L: Emill's 327k M4 cycles at 128 MHz (README lists nRF5340 M33 as tested)
   p256EcdhMicroseconds: 7_080, // L: 906k cycles at 128 MHz
+  p256PointCheckMicroseconds: 375, // L: Emill's 48k decompression cycles at 128 MHz
   ecdsaP256SignMicroseconds: 2_930, // L: 375k cycles
   ecdsaP256VerifyMicroseconds: 7_630, // L: 976k cycles
   ed25519KeyGenMicroseconds: 10_000, // L: as sign
@@ -155,6 +165,7 @@ export const esp32c3: HardwareProfile = {
   connectionMs: 600,
   p256KeyGenMicroseconds: 144_875, // gojimmypi/wolfssl ESP32C3-WOLFSSL_SP_MATH_ALL-WOLFSSL_SP_RISCV32-160MHz.md (2023-07) — H
   p256EcdhMicroseconds: 144_250, // same — H
+  p256PointCheckMicroseconds: 7_600, // L: the nrf52840 decompression-to-ECDH ratio (0.75 / 14.2) applied to this ECDH
   ecdsaP256SignMicroseconds: 147_000, // same — H
   ecdsaP256VerifyMicroseconds: 279_750, // same — H
   ed25519KeyGenMicroseconds: 13_750, // same — H
@@ -181,6 +192,7 @@ export const phone: HardwareProfile = {
   connectionMs: 0,
   p256KeyGenMicroseconds: 300, // L
   p256EcdhMicroseconds: 300, // L
+  p256PointCheckMicroseconds: 20, // L
   ecdsaP256SignMicroseconds: 300, // L
   ecdsaP256VerifyMicroseconds: 400, // L
   ed25519KeyGenMicroseconds: 200, // L

@@ -9,6 +9,7 @@
  * the plan and the link's loss decisions, not timings.
  */
 import type { HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
+import { hardwareReplayFlag } from '../../firmware-model/hardware/load.ts';
 import { performance } from 'node:perf_hooks';
 import { startVirtualBle, waitForPoweredOn } from '../hci/index.ts';
 import type { ControllerSetting, HciTransportSpec, PeripheralHandle, VirtualBle } from '../hci/index.ts';
@@ -415,6 +416,6 @@ function summarize(input: { options: BleRunOptions; ble: VirtualBle; world: BleW
     actuations: { expected: expectedActuations, reported: input.actuations },
     phoneAtt,
     attempts: results,
-    replay: `npx latchkey ble run --doors ${options.doors} --attempts ${options.attempts} --seed ${options.seed}${options.hardware && options.hardware.name !== 'ideal' ? ` --hardware ${options.hardware.name}` : ''}`,
+    replay: `npx latchkey ble run --doors ${options.doors} --attempts ${options.attempts} --seed ${options.seed}${hardwareReplayFlag(options.hardware)}`,
   };
 }

@@ -5,6 +5,8 @@ import { runDemo, type DemoReport } from '../harness/demo.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
 import { hardwareFlag } from './hardware-flag.ts';
+import { hardwareReplayFlag } from '../../firmware-model/hardware/load.ts';
+import type { HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
 
 export const demoFlags = ['seed', 'doors', 'json', 'provider', 'mtu', 'interval', 'hardware', 'log-level'] as const;
 
@@ -19,11 +21,11 @@ export async function demoCommand(args: ParsedArgs, context: CommandContext): Pr
   context.log.info({ seed, doors, mtu, connIntervalMs, provider: crypto.name, hardware: hardware?.name ?? 'ideal' }, 'demo starting');
   const report = await runDemo({ seed, doors, crypto, mtu, radio: { connIntervalMs }, ...(hardware ? { hardware } : {}) });
   context.log.info({ passed: report.passed, failed: report.failed, traceDigest: report.traceDigest }, 'demo finished');
-  context.out(args.flags.has('json') ? JSON.stringify(report, null, 2) : formatTable(report));
+  context.out(args.flags.has('json') ? JSON.stringify(report, null, 2) : formatTable(report, hardware));
   return report.failed === 0 ? exitCodes.ok : exitCodes.failed;
 }
 
-function formatTable(report: DemoReport): string {
+function formatTable(report: DemoReport, hardware: HardwareProfile | undefined): string {
   const header = ['#', 'actor', 'door', 'what', 'expected', 'actual', 'ok', 'path', 'RT→decision', 'RT total', 'decision ms', 'verified ms', 'bytes on air'];
   const rows = report.attempts.map((a) => [
     String(a.step),
@@ -49,6 +51,6 @@ function formatTable(report: DemoReport): string {
     line(widths.map((width) => '-'.repeat(width))),
     ...rows.map(line),
     '',
-    `${report.passed} passed, ${report.failed} failed — trace ${report.traceDigest}; replay with: npx latchkey demo --seed ${report.seed} --doors ${report.doors}${report.hardware === 'ideal' ? '' : ` --hardware ${report.hardware}`}`,
+    `${report.passed} passed, ${report.failed} failed — trace ${report.traceDigest}; replay with: npx latchkey demo --seed ${report.seed} --doors ${report.doors}${hardwareReplayFlag(hardware)}`,
   ].join('\n');
 }

@@ -70,12 +70,14 @@ export class InMemoryIssuer {
   }
 
   /** `versions`: what the lock is configured to run; its certificate names them (phones refuse a challenge offering others). */
-  provisionLock(name: string, nowS: number, lockId: Uint8Array = this.random(8), versions?: number): ProvisionedLock {
-    const identity: LockIdentity = { lockId, signingSecret: this.random(32), agreementSecret: p256SecretFromSeed(this.random(48)) };
+  provisionLock(name: string, nowS: number, lockId: Uint8Array = this.random(8), versions?: number, signingAlgorithm: SignatureAlgorithm = 'EdDSA'): ProvisionedLock {
+    const signingSecret = signingAlgorithm === 'ES256' ? p256SecretFromSeed(this.random(48)) : this.random(32);
+    const identity: LockIdentity = { lockId, signingSecret, agreementSecret: p256SecretFromSeed(this.random(48)), ...(signingAlgorithm === 'ES256' ? { signingAlgorithm } : {}) };
     const certificate = issueLockCertificate(this.crypto, this.key, {
       issuer: this.name,
       lockId,
-      signingKey: this.crypto.publicKeyOf('EdDSA', identity.signingSecret),
+      signingKey: this.crypto.publicKeyOf(signingAlgorithm, identity.signingSecret),
+      signingAlgorithm,
       agreementKey: this.crypto.publicKeyOf('ES256', identity.agreementSecret),
       ...(versions !== undefined ? { versions } : {}),
       issuedAtS: nowS,

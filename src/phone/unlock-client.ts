@@ -63,6 +63,8 @@ export class UnlockClient {
   private readonly crypto: CryptoProvider;
   private readonly random: RandomSource;
   private readonly transport: Transport;
+  /** Credential hashes (hex) by credential bytes: computed before connecting, not on the link. */
+  private readonly credentialHashes = new WeakMap<Uint8Array, string>();
 
   constructor(options: { wallet: Wallet; crypto: CryptoProvider; random: RandomSource; transport: Transport }) {
     this.wallet = options.wallet;
@@ -93,6 +95,7 @@ export class UnlockClient {
       const advert = this.pickLock(await this.transport.scan(options.scanMs), options);
       if (advert === undefined) return { ...base, outcome: 'out_of_range', code: 'lock_not_found' };
       base.deviceId = advert.deviceId;
+      this.prepare(advert.lockId);
       connection = await this.transport.connect(advert.deviceId, { mtu: options.mtu, timeoutMs: options.timeoutMs });
       base.setupMs = this.transport.now() - started;
       const outcome = await this.exchange(connection, advert, options, base);
@@ -102,6 +105,26 @@ export class UnlockClient {
     } finally {
       await connection?.disconnect();
     }
+  }
+
+  /**
+   * Work that needs no challenge, done before connecting: the lock certificate's check (cached by
+   * the wallet) and the credential's hash. On the link, any compute before a request delays it to
+   * a later connection event (the virtual radio prices the phone's compute: docs/HARDWARE.md).
+   */
+  private prepare(lockId: Uint8Array): void {
+    this.wallet.lockCertificate(lockId, this.nowS());
+    const credential = this.wallet.credentialFor(lockId);
+    if (credential !== undefined) this.credentialHash(credential.bytes);
+  }
+
+  private credentialHash(bytes: Uint8Array): string {
+    let hash = this.credentialHashes.get(bytes);
+    if (hash === undefined) {
+      hash = toHex(this.crypto.sha256(bytes));
+      this.credentialHashes.set(bytes, hash);
+    }
+    return hash;
   }
 
   private async exchange(connection: GattConnection, advert: Advertisement, options: UnlockOptions, base: UnlockOutcome): Promise<UnlockOutcome> {
@@ -175,7 +198,7 @@ export class UnlockClient {
     const credential = this.wallet.credentialFor(lockId) ?? (options.presentOutOfScope ? this.wallet.credentials[0] : undefined);
     const cert = this.wallet.lockCertificate(lockId, this.nowS());
     if (credential === undefined || cert === undefined) return { ...base, outcome: 'refused', code: credential ? 'lock_cert_invalid' : 'credential_wrong_door', path: 'none' };
-    const hash = toHex(this.crypto.sha256(credential.bytes));
+    const hash = this.credentialHash(credential.bytes);
     let status: ReturnType<typeof openFullResult>;
     for (let attempt = 0; ; attempt++) {
       const usedAdvertised = advertisedChallenge !== undefined;

@@ -38,6 +38,8 @@ interface LockNode {
   busyUntilMs: number;
   /** When the last step's response is ready: its foreground compute done (lock.lastStepCompute). */
   readyAtMs: number;
+  /** A `compute_done` step is scheduled for then (lock.computeDoneAtMs). */
+  wakeAtMs: number | undefined;
 }
 
 interface Packet {
@@ -67,6 +69,12 @@ export class VirtualRadio {
   private traceHash = 0x811c9dc5;
   readonly trace: string[] = [];
   private readonly observers: RadioObserver[] = [];
+  /**
+   * Phones whose compute delays their requests (World registers each phone's meter): `take` returns
+   * the µs counted since its last call; `atMs` is when the phone's code last resumed (a response, a
+   * connection), and `sinceUs` the compute counted since then.
+   */
+  private readonly phoneCompute = new Map<string, { take: () => number; atMs: number; sinceUs: number }>();
   /** Links to drop after the central has sent this many more packets (fault injection). */
   private readonly disconnectAfterPackets = new Map<string, number>();
 
@@ -81,7 +89,7 @@ export class VirtualRadio {
   }
 
   addLock(deviceId: string, lock: Lock, position: Position): void {
-    const node = { deviceId, lock, position, advPhaseMs: this.random.below(this.options.advIntervalMs), index: this.locks.size, busyUntilMs: this.nowMs, readyAtMs: this.nowMs };
+    const node = { deviceId, lock, position, advPhaseMs: this.random.below(this.options.advIntervalMs), index: this.locks.size, busyUntilMs: this.nowMs, readyAtMs: this.nowMs, wakeAtMs: undefined };
     this.locks.set(deviceId, node);
     if (this.grid !== undefined) this.gridInsert(node);
   }
@@ -126,6 +134,37 @@ export class VirtualRadio {
   placePhone(phoneId: string, position: Position): void {
     this.phones.set(phoneId, position);
   }
+  /**
+   * The phone's compute delays its requests as the lock's delays its responses: a request goes out
+   * in the first connection event after the compute before it is done. `take`: µs of phone compute
+   * counted since the last call (its meter priced on the phone's profile; 0 on `ideal`).
+   */
+  setPhoneCompute(phoneId: string, take: () => number): void {
+    take();
+    this.phoneCompute.set(phoneId, { take, atMs: this.nowMs, sinceUs: 0 });
+  }
+
+  /** The phone's code resumes now (a response or a connection): compute counted before this is past. */
+  phoneResumes(phoneId: string): void {
+    const phone = this.phoneCompute.get(phoneId);
+    if (phone === undefined) return;
+    phone.take();
+    phone.atMs = this.nowMs;
+    phone.sinceUs = 0;
+  }
+
+  /** When the phone's next request is ready: its compute since it last resumed done (JS runs to completion there). */
+  phoneReadyMs(phoneId: string): number {
+    const phone = this.phoneCompute.get(phoneId);
+    if (phone === undefined) return this.nowMs;
+    const more = phone.take();
+    if (more > 0) {
+      phone.sinceUs += more;
+      this.record(`${phoneId} compute ${more} us`);
+    }
+    return Math.max(this.nowMs, phone.atMs + phone.sinceUs / 1000);
+  }
+
   observe(observer: RadioObserver): void {
     this.observers.push(observer);
   }
@@ -168,7 +207,22 @@ export class VirtualRadio {
       for (const observer of this.observers) observer({ timeMs: this.nowMs, deviceId, output });
     }
     if (!node.lock.isPowered) for (const link of this.links.values()) if (link.deviceId === deviceId) link.drop('lock lost power');
+    this.wakeForHeldEffects(node);
     return outputs;
+  }
+
+  /**
+   * The lock holds an NV write or a bolt movement until the compute that decides it is done
+   * (lock.computeDoneAtMs): step it then, before the response that compute delays goes out.
+   */
+  private wakeForHeldEffects(node: LockNode): void {
+    const dueMs = (node.lock as Partial<Lock>).computeDoneAtMs;
+    if (dueMs === undefined || node.wakeAtMs === dueMs) return;
+    node.wakeAtMs = dueMs;
+    this.schedule(dueMs, () => {
+      if (node.wakeAtMs === dueMs) node.wakeAtMs = undefined;
+      this.stepLock(node.deviceId, { type: 'compute_done' });
+    });
   }
 
   /** The lock's compute on one CPU, the rule of firmware-model/hardware/cpu-clock.ts (the lock keeps the same account). */
@@ -290,6 +344,7 @@ export class VirtualRadio {
     const establishedMs = this.nextAdvertisingMs(node, this.nowMs) + 1.25 + this.options.connIntervalMs;
     await new Promise<void>((resolve) => this.schedule(establishedMs, resolve));
     const link = new Link(this, this.nextLinkId++, phoneId, deviceId, this.nowMs, options.timeoutMs);
+    this.phoneResumes(phoneId);
     const budget = this.disconnectAfterPackets.get(deviceId);
     if (budget !== undefined) {
       link.centralPacketBudget = budget;
@@ -412,8 +467,11 @@ class Link {
     });
   }
 
-  /** `readyMs`: a lock response cannot go out before its compute is done (first event at or after it). */
-  private send(side: 'central' | 'peripheral', pdu: AttPdu, readyMs?: number): void {
+  /**
+   * `readyMs`: a lock response cannot go out before its compute is done (first event at or after
+   * it); a phone request likewise waits for the phone's compute (VirtualRadio.phoneReadyMs).
+   */
+  private send(side: 'central' | 'peripheral', pdu: AttPdu, readyMs: number | undefined = side === 'central' ? this.radio.phoneReadyMs(this.phoneId) : undefined): void {
     if (!this.connected) return;
     if (side === 'central' && !isRequest(pdu)) this.stats.commands++;
     const total = attPduBytes(pdu) + l2capHeaderBytes;
@@ -501,6 +559,7 @@ class Link {
   private deliver(from: 'central' | 'peripheral', pdu: AttPdu): void {
     this.radio.record(`link ${this.id} ${from === 'central' ? '>' : '<'} ${describe(pdu)}`);
     if (from === 'peripheral') {
+      this.radio.phoneResumes(this.phoneId);
       const pending = this.pending;
       this.pending = undefined;
       pending?.resolve(pdu);

@@ -4,7 +4,7 @@
  */
 import { Lock } from '../../firmware-model/lock.ts';
 import type { LockConfig } from '../../firmware-model/config.ts';
-import { ideal, type HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
+import { ideal, phone as phoneProfile, type HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
 import { ComputeMeter, meteredCrypto } from '../../firmware-model/hardware/meter.ts';
 import type { CryptoProvider, SignatureAlgorithm } from '../protocol/crypto/provider.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
@@ -28,7 +28,7 @@ export interface WorldPhone {
   client: UnlockClient;
   /** Records every write the phone makes (scenarios replay and mutate them). */
   recorder: RecordingTransport;
-  /** Counts the phone's crypto (priced with the `phone` profile; it does not delay the radio: docs/HARDWARE.md). */
+  /** Counts the phone's crypto (priced on World.phoneHardware; the radio delays the phone's requests by it). */
   meter: ComputeMeter;
 }
 
@@ -42,10 +42,19 @@ export class World {
   readonly phones = new Map<string, WorldPhone>();
   /** The MCU profile of every lock added without its own (hardware/profiles.ts). */
   readonly hardware: HardwareProfile;
+  /**
+   * What the phones' compute is priced on: `phone` (estimates), or `ideal` (zero) when the locks
+   * are `ideal`, so that profile keeps the figures from before compute was modelled.
+   */
+  readonly phoneHardware: HardwareProfile;
+  /** What the locks sign results and form-3 challenges with (their certificates declare it). */
+  readonly lockSigningAlgorithm: SignatureAlgorithm;
 
-  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions>; hardware?: HardwareProfile; issuerAlgorithm?: SignatureAlgorithm }) {
+  constructor(options: { seed: number; crypto: CryptoProvider; radio?: Partial<RadioOptions>; hardware?: HardwareProfile; phoneHardware?: HardwareProfile; issuerAlgorithm?: SignatureAlgorithm; lockSigningAlgorithm?: SignatureAlgorithm }) {
+    this.lockSigningAlgorithm = options.lockSigningAlgorithm ?? 'EdDSA';
     this.seed = options.seed;
     this.hardware = options.hardware ?? ideal;
+    this.phoneHardware = options.phoneHardware ?? (this.hardware === ideal ? ideal : phoneProfile);
     this.crypto = options.crypto;
     this.random = createSeededRandom(options.seed);
     this.radio = new VirtualRadio({ ...options.radio, seed: options.seed });
@@ -59,7 +68,7 @@ export class World {
   }
 
   addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}, hardware: HardwareProfile = this.hardware): WorldLock {
-    const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions);
+    const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions, this.lockSigningAlgorithm);
     const lockRandom = this.random.fork(`lock:${deviceId}`);
     const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config, hardware });
     this.radio.addLock(deviceId, lock, position);
@@ -77,6 +86,10 @@ export class World {
     const recorder = new RecordingTransport(this.radio.transportFor(id));
     const client = new UnlockClient({ wallet, crypto, random, transport: recorder });
     this.radio.placePhone(id, position);
+    this.radio.setPhoneCompute(id, () => {
+      const compute = meter.settle(this.phoneHardware);
+      return compute.foregroundMicroseconds + compute.backgroundMicroseconds;
+    });
     const phone = { id, wallet, client, recorder, meter };
     this.phones.set(id, phone);
     return phone;

@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { profileToJson } from '../../firmware-model/hardware/load.ts';
+import { nrf52840 } from '../../firmware-model/hardware/profiles.ts';
 import { main } from '../../src/cli/main.ts';
 import { runDemo } from '../../src/harness/demo.ts';
 import { createNodeProvider } from '../../src/protocol/crypto/node.ts';
@@ -18,6 +23,17 @@ describe('latchkey demo', () => {
     expect(first.code).toBe(0);
     expect(first.out).toContain('13 passed, 0 failed');
     expect(second.out).toBe(first.out);
+  });
+
+  it('--hardware file.json: the replay command names the file by its path and replays the same run (attack on issue 15, F6)', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'latchkey-demo-hw-')), 'our-board.json');
+    writeFileSync(path, profileToJson({ ...nrf52840, name: 'our-board', ed25519VerifyMicroseconds: 90_000 }));
+    const first = await run(['demo', '--seed', '1', '--doors', '5', '--hardware', path]);
+    expect(first.code).toBe(0);
+    const replay = /replay with: npx latchkey (.*)$/m.exec(first.out)![1]!;
+    expect(replay).toBe(`demo --seed 1 --doors 5 --hardware ${path}`);
+    const again = await run(replay.split(' '));
+    expect(again.out).toBe(first.out);
   });
 
   it('--json is one JSON object whose attempts cover unlocks and every refusal kind', async () => {

@@ -69,17 +69,18 @@ describe('compute counted by the firmware model', () => {
     const fast = await world(ideal, 247).unlock();
     const slow = await world(nrf52840, 247).unlock();
     const [chunk0, write] = slow.raw.filter((s) => s.input === 'write:exchange');
-    // Both chunks arrive in event 1 (15 ms); the closing write's compute waits for the ECDH started
-    // on chunk 0, and its response goes in the first connection event after both.
+    // The challenge arrives in event 1 (15 ms); the phone's compute (ECDHs, holder signature, AEAD
+    // on the `phone` profile) puts both chunks in event 2 (30 ms); the closing write's compute waits
+    // for the ECDH started on chunk 0, and its response goes in the first connection event after both.
     expect(chunk0!.compute.backgroundMicroseconds).toBe(2 * nrf52840.p256EcdhMicroseconds);
     const busyMs = (chunk0!.compute.backgroundMicroseconds + write!.compute.foregroundMicroseconds) / 1000;
-    expect(slow.outcome.decisionMs).toBe(15 * Math.ceil((15 + busyMs) / 15));
+    expect(slow.outcome.decisionMs).toBe(15 * Math.ceil((30 + busyMs) / 15));
     // The signed result is made in the background after the decision; the phone's Read of it waits.
     const signing = write!.compute.backgroundMicroseconds / 1000;
     expect(signing).toBeGreaterThanOrEqual(nrf52840.ed25519SignMicroseconds / 1000);
     // It starts as soon as the verifies are done (before the decision's connection event) and the
     // result goes out in the first event after it.
-    expect(slow.outcome.verifiedMs).toBe(15 * Math.ceil((15 + busyMs + signing) / 15));
+    expect(slow.outcome.verifiedMs).toBe(15 * Math.ceil((30 + busyMs + signing) / 15));
     expect(slow.outcome.verifiedMs).toBeGreaterThan(slow.outcome.decisionMs);
     expect(slow.outcome.decisionMs).toBeGreaterThan(fast.outcome.decisionMs);
     expect(slow.outcome.roundTripsToDecision).toBe(fast.outcome.roundTripsToDecision);

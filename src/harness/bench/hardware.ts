@@ -6,6 +6,7 @@
  * Also the projected battery life at N unlocks a day (idle, radio, crypto and motor shares).
  */
 import { batteryLoads } from '../../../firmware-model/battery.ts';
+import { lockConfigDefaults } from '../../../firmware-model/config.ts';
 import { computeMicroseconds, computeNanocoulombs, zeroCounts, type PrimitiveCounts } from '../../../firmware-model/hardware/meter.ts';
 import { hardwareProfiles, lockProfileNames, phone as phoneProfile, type HardwareProfile } from '../../../firmware-model/hardware/profiles.ts';
 import type { CryptoProvider, SignatureAlgorithm } from '../../protocol/crypto/provider.ts';
@@ -37,6 +38,13 @@ export interface HardwareCell {
   counts: PrimitiveCounts;
   /** The phone's compute for the attempt on the `phone` profile (estimates), ms; not in decisionMs. */
   phoneComputeMs: number;
+  /** What the lock signs its result and form-3 challenge with (its certificate declares it). */
+  lockAlgorithm: SignatureAlgorithm;
+  /**
+   * When the lock's deciding compute was done and the bolt moved, ms from connection established
+   * (not rounded to a connection event: the phone hears the decision at decisionMs, the next event).
+   */
+  boltMs: number | undefined;
 }
 
 const diff = (after: PrimitiveCounts, before: PrimitiveCounts): PrimitiveCounts => {
@@ -46,13 +54,19 @@ const diff = (after: PrimitiveCounts, before: PrimitiveCounts): PrimitiveCounts 
 };
 
 /** One profile, one MTU, one issuer algorithm: the three paths in order on one door. */
-export async function measureHardwarePaths(crypto: CryptoProvider, profile: HardwareProfile, mtu: number, issuerAlgorithm: SignatureAlgorithm, seed = 7): Promise<HardwareCell[]> {
-  const world = new World({ seed, crypto, radio: { connIntervalMs: 15, llPayloadBytesMax: mtu <= 23 ? 27 : 251, rssiNoiseDb: 0 }, hardware: profile, issuerAlgorithm });
+export async function measureHardwarePaths(crypto: CryptoProvider, profile: HardwareProfile, mtu: number, issuerAlgorithm: SignatureAlgorithm, seed = 7, lockAlgorithm: SignatureAlgorithm = 'EdDSA'): Promise<HardwareCell[]> {
+  const world = new World({ seed, crypto, radio: { connIntervalMs: 15, llPayloadBytesMax: mtu <= 23 ? 27 : 251, rssiNoiseDb: 0 }, hardware: profile, issuerAlgorithm, lockSigningAlgorithm: lockAlgorithm });
   const door = world.addLock('door', 'Door', { xM: 0, yM: 0 });
   const phone = world.addPhone('phone', { xM: 1, yM: 0 });
   world.grant(phone, ['door'], { subject: 'bench' });
   const cells: HardwareCell[] = [];
+  let actuatedAtMs: number | undefined;
+  world.radio.observe(({ timeMs, output }) => {
+    if (output.type === 'actuate') actuatedAtMs ??= timeMs;
+  });
   for (const path of hardwarePaths) {
+    const startedAtMs = world.radio.now();
+    actuatedAtMs = undefined;
     const before = { ...door.lock.meter.total };
     phone.meter.discard();
     const phoneBefore = { ...phone.meter.total };
@@ -64,7 +78,7 @@ export async function measureHardwarePaths(crypto: CryptoProvider, profile: Hard
     const phoneComputeMs = computeMicroseconds(phoneProfile, diff(phone.meter.total, phoneBefore)) / 1000;
     const microseconds = computeMicroseconds(profile, counts);
     const idleMicroseconds = computeMicroseconds(profile, diff(door.lock.meter.idleTotal, idleBefore));
-    cells.push({ profile: profile.name, issuerAlgorithm, mtu, path, outcome: outcome.outcome, roundTripsToDecision: outcome.roundTripsToDecision, decisionMs: outcome.decisionMs, verifiedMs: outcome.verifiedMs, computeMs: (microseconds - idleMicroseconds) / 1000, idleComputeMs: idleMicroseconds / 1000, chargeMicrocoulombs: computeNanocoulombs(profile, microseconds) / 1000, counts, phoneComputeMs });
+    cells.push({ profile: profile.name, issuerAlgorithm, mtu, path, outcome: outcome.outcome, roundTripsToDecision: outcome.roundTripsToDecision, decisionMs: outcome.decisionMs, verifiedMs: outcome.verifiedMs, computeMs: (microseconds - idleMicroseconds) / 1000, idleComputeMs: idleMicroseconds / 1000, chargeMicrocoulombs: computeNanocoulombs(profile, microseconds) / 1000, counts, phoneComputeMs, lockAlgorithm, boltMs: actuatedAtMs === undefined ? undefined : Math.round((actuatedAtMs - startedAtMs - outcome.setupMs) * 1000) / 1000 });
   }
   return cells;
 }
@@ -78,7 +92,20 @@ export interface BatteryLife {
   days: number;
   /** Per day, mC. */
   perDay: { idle: number; radio: number; crypto: number; motor: number };
+  /**
+   * A stranger churning connect / challenge Read / disconnect at the lock's challenge key budget
+   * all day (config challengeKeyRefillMs): the key pairs and form-3 signatures it costs, and the
+   * radio of those visits, mC per day; and the days the pack lasts with the crypto on top (the
+   * budget bounds it; not the radio of connections, which a stranger may make without reading).
+   */
+  churnPerDay: { keys: number; crypto: number; radio: number };
+  daysUnderChurn: number;
+  /** The same mix with a heavier motor: 500 mA × 1 s per movement (`heavyMotor`) instead of 90 mC. */
+  daysHeavyMotor: number;
 }
+
+/** A heavier motor than battery.ts's 90 mC: 500 mA for 1 s per bolt movement (the research note's bound is 60–1,200 mC). */
+export const heavyMotor = { microamps: 500_000, durationMs: 1_000 } as const;
 
 /** Days a pack lasts at `unlocksPerDay` (first/repeat mix) on a profile, from a measured first and repeat charge. */
 export function projectBatteryLife(profile: HardwareProfile, cells: HardwareCell[], options: { unlocksPerDay: number; firstShare: number; capacityMah: number }): BatteryLife {
@@ -92,7 +119,15 @@ export function projectBatteryLife(profile: HardwareProfile, cells: HardwareCell
   };
   const totalMc = perDay.idle + perDay.radio + perDay.crypto + perDay.motor;
   const days = (options.capacityMah * 3600) / totalMc;
-  return { profile: profile.name, unlocksPerDay: n, firstShare: options.firstShare, capacityMah: options.capacityMah, days: Math.round(days), perDay };
+  const keys = 86_400_000 / lockConfigDefaults.challengeKeyRefillMs;
+  // Each churned visit: one key pair and its form-3 signature (idle precomputation), the commitment hash.
+  const perKeyNc = computeNanocoulombs(profile, computeMicroseconds(profile, { ...zeroCounts(), p256KeyGen: 1, ed25519Sign: 1, sha256Calls: 1, sha256Blocks: 1 }));
+  const churnPerDay = { keys, crypto: (keys * perKeyNc) / 1e6, radio: (keys * profile.connectionMicroamps * profile.connectionMs) / 1e6 };
+  // The key budget bounds the crypto; the radio of the connections it does not bound (a stranger may connect without reading).
+  const daysUnderChurn = (options.capacityMah * 3600) / (totalMc + churnPerDay.crypto);
+  const heavyMotorMc = (n * 2 * heavyMotor.microamps * heavyMotor.durationMs) / 1e6;
+  const daysHeavyMotor = (options.capacityMah * 3600) / (totalMc - perDay.motor + heavyMotorMc);
+  return { profile: profile.name, unlocksPerDay: n, firstShare: options.firstShare, capacityMah: options.capacityMah, days: Math.round(days), perDay, churnPerDay, daysUnderChurn: Math.round(daysUnderChurn), daysHeavyMotor: Math.round(daysHeavyMotor) };
 }
 
 export interface HardwareResults {
@@ -105,7 +140,11 @@ export interface HardwareResults {
 export async function runHardwareBench(crypto: CryptoProvider, profiles: readonly (string | HardwareProfile)[] = lockProfileNames, extra: readonly string[] = []): Promise<HardwareResults> {
   const list = [...extra, ...profiles].map((entry) => (typeof entry === 'string' ? hardwareProfiles[entry]! : entry));
   const cells: HardwareCell[] = [];
-  for (const profile of list) for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const) for (const mtu of [23, 247]) cells.push(...(await measureHardwarePaths(crypto, profile, mtu, issuerAlgorithm)));
+  for (const profile of list) {
+    for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const) for (const mtu of [23, 247]) cells.push(...(await measureHardwarePaths(crypto, profile, mtu, issuerAlgorithm)));
+    // The lock's own signature in ES256 too (its certificate declares it): MTU 247.
+    cells.push(...(await measureHardwarePaths(crypto, profile, 247, 'ES256', 7, 'ES256')));
+  }
   const batteryLife = list.map((profile) => projectBatteryLife(profile, cells, { unlocksPerDay: 10, firstShare: 0.1, capacityMah: 3000 }));
   return { connIntervalMs: 15, cells, batteryLife };
 }
@@ -116,7 +155,7 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
   const lines = [
     '## Hardware profiles: unlock latency, lock compute and charge',
     '',
-    'Virtual time at a 15 ms connection interval, from connection established; `npm run bench:hardware` (deterministic: no host timing). Each cell: **decision ms** / verified ms (the phone holds the lock’s signed result) / lock compute ms in the visit / lock compute charge µC (the charge also covers the idle precomputation after the visit: the next ephemeral key pair and its form-3 signature, shown in bench/hardware.json as idleComputeMs). Compute comes from the primitives the firmware model counted, priced on each profile (firmware-model/hardware/profiles.ts; sources and confidence in docs/HARDWARE.md). Issuer signature EdDSA unless stated; the lock always signs its result with Ed25519.',
+    'Virtual time at a 15 ms connection interval, from connection established; `npm run bench:hardware` (deterministic: no host timing). Each cell: **decision ms** / verified ms (the phone holds the lock’s signed result) / lock compute ms in the visit / lock compute charge µC (the charge also covers the idle precomputation after the visit: the next ephemeral key pair and its form-3 signature, shown in bench/hardware.json as idleComputeMs). Compute comes from the primitives the firmware model counted, priced on each profile (firmware-model/hardware/profiles.ts; sources and confidence in docs/HARDWARE.md). Issuer signature EdDSA unless stated; the lock signs its result and form-3 challenges with Ed25519, except in the ES256-lock table below (its certificate declares a P-256 key).',
     '',
     '| profile | issuer | MTU | first | hash-only | repeat |',
     '|---|---|---|---|---|---|',
@@ -125,7 +164,7 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
   for (const profile of profiles)
     for (const issuerAlgorithm of ['EdDSA', 'ES256'] as const)
       for (const mtu of [23, 247]) {
-        const cell = (path: HardwarePath) => results.cells.find((c) => c.profile === profile && c.issuerAlgorithm === issuerAlgorithm && c.mtu === mtu && c.path === path);
+        const cell = (path: HardwarePath) => results.cells.find((c) => c.profile === profile && c.issuerAlgorithm === issuerAlgorithm && c.mtu === mtu && c.path === path && c.lockAlgorithm === 'EdDSA');
         if (cell('first') === undefined) continue;
         const text = (path: HardwarePath) => {
           const c = cell(path)!;
@@ -133,12 +172,26 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
         };
         lines.push(`| ${profile} | ${issuerAlgorithm} | ${mtu} | ${text('first')} | ${text('hash-only')} | ${text('repeat')} |`);
       }
-  lines.push('', 'Projected battery life, 2×AA lithium (3,000 mAh), 10 unlocks a day (1 first, 9 repeat), motor 2 × 300 mA × 300 ms per unlock (battery.ts):', '', '| profile | days | years | idle mC/day | radio mC/day | crypto mC/day | motor mC/day | crypto share |', '|---|---|---|---|---|---|---|---|');
+  const esLock = results.cells.filter((c) => c.lockAlgorithm === 'ES256');
+  if (esLock.length > 0) {
+    lines.push('', 'The same with an ES256 lock (its certificate declares a P-256 signing key; it signs its result and form-3 challenges with ES256), ES256 issuer, MTU 247:', '', '| profile | first | hash-only | repeat |', '|---|---|---|---|');
+    for (const profile of [...new Set(esLock.map((c) => c.profile))]) {
+      const text = (path: HardwarePath) => {
+        const c = esLock.find((cell) => cell.profile === profile && cell.path === path)!;
+        return c.outcome === 'unlocked' ? `**${fixed(c.decisionMs)}** / ${fixed(c.verifiedMs)} / ${fixed(c.computeMs)} / ${fixed(c.chargeMicrocoulombs)}` : `${c.outcome}`;
+      };
+      lines.push(`| ${profile} | ${text('first')} | ${text('hash-only')} | ${text('repeat')} |`);
+    }
+  }
+  const churnKeys = results.batteryLife[0]?.churnPerDay.keys ?? 0;
+  lines.push('', `Projected battery life, 2×AA lithium (3,000 mAh), 10 unlocks a day (1 first, 9 repeat), motor 2 × 300 mA × 300 ms per unlock (battery.ts). The last columns add a stranger churning connect / challenge Read / disconnect all day at the lock's challenge key budget (${churnKeys.toLocaleString('en-US')} key pairs and form-3 signatures a day; past it the lock refuses the Read): the crypto the budget lets through and the years left with it; and the radio of that many visits, which the key budget does not bound (a stranger may connect without reading):`, '', '| profile | days | years | idle mC/day | radio mC/day | crypto mC/day | motor mC/day | crypto share | churn crypto mC/day | years under churn | churn radio mC/day |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const life of results.batteryLife) {
     const total = life.perDay.idle + life.perDay.radio + life.perDay.crypto + life.perDay.motor;
-    lines.push(`| ${life.profile} | ${life.days.toLocaleString('en-US')} | ${fixed(life.days / 365.25)} | ${fixed(life.perDay.idle)} | ${fixed(life.perDay.radio)} | ${fixed(life.perDay.crypto, 2)} | ${fixed(life.perDay.motor)} | ${fixed((100 * life.perDay.crypto) / total, 2)} % |`);
+    lines.push(`| ${life.profile} | ${life.days.toLocaleString('en-US')} | ${fixed(life.days / 365.25)} | ${fixed(life.perDay.idle)} | ${fixed(life.perDay.radio)} | ${fixed(life.perDay.crypto, 2)} | ${fixed(life.perDay.motor)} | ${fixed((100 * life.perDay.crypto) / total, 2)} % | ${fixed(life.churnPerDay.crypto)} | ${fixed(life.daysUnderChurn / 365.25, 2)} | ${fixed(life.churnPerDay.radio)} |`);
   }
-  const at = (profile: string, path: HardwarePath, issuer: SignatureAlgorithm = 'EdDSA') => results.cells.find((c) => c.profile === profile && c.mtu === 247 && c.issuerAlgorithm === issuer && c.path === path);
+  const heavy = results.batteryLife.map((l) => `${l.profile} ${fixed(l.daysHeavyMotor / 365.25)}`).join(', ');
+  lines.push('', `The motor dominates: at 2 × 90 mC per unlock it is half the charge. With a heavier motor, 500 mA × 1 s = 500 mC per movement (the research note bounds a deadbolt motor at 60–1,200 mC; no measurement was found), the same mix lasts (years): ${heavy}.`);
+  const at = (profile: string, path: HardwarePath, issuer: SignatureAlgorithm = 'EdDSA', lock: SignatureAlgorithm = 'EdDSA') => results.cells.find((c) => c.profile === profile && c.mtu === 247 && c.issuerAlgorithm === issuer && c.path === path && c.lockAlgorithm === lock);
   const first = at('nrf52840', 'first');
   const firstEs = at('nrf52840', 'first', 'ES256');
   const nordic = ['nrf52840', 'nrf52840-cc310', 'nrf54l15'].map((p) => at(p, 'repeat')).filter((c) => c !== undefined);
@@ -147,11 +200,13 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
     const repeatMax = Math.max(...nordic.map((c) => c.decisionMs));
     lines.push(
       '',
-      `Goals (MTU 247): first unlock ≤ 100 ms on nrf52840 — with an ES256 issuer ${firstEs.decisionMs <= 100 ? 'met' : '**missed**'} (${fixed(firstEs.decisionMs)} ms), with an EdDSA issuer ${first.decisionMs <= 100 ? 'met' : '**missed**'} (${fixed(first.decisionMs)} ms); repeat ≤ 35 ms on every Nordic profile — ${repeatMax <= 35 ? 'met' : '**missed**'} (max ${fixed(repeatMax)} ms); battery ≥ 2 years on nrf52840 at 10 unlocks a day — ${life.days >= 730 ? 'met' : '**missed**'} (${fixed(life.days / 365.25)} years).`,
+      `Goals (MTU 247): first unlock ≤ 100 ms on nrf52840 — with an ES256 issuer ${firstEs.decisionMs <= 100 ? 'met' : '**missed**'} (${fixed(firstEs.decisionMs)} ms), with an EdDSA issuer ${first.decisionMs <= 100 ? 'met' : '**missed**'} (${fixed(first.decisionMs)} ms) — the lock's deciding compute is done, and the bolt moves, at ${fixed(firstEs.boltMs ?? Number.NaN, 3)} ms (ES256) and ${fixed(first.boltMs ?? Number.NaN, 3)} ms (EdDSA), the phone hears it in the next connection event; repeat ≤ 35 ms on every Nordic profile — ${repeatMax <= 35 ? 'met' : '**missed**'} (max ${fixed(repeatMax)} ms); battery ≥ 2 years on nrf52840 at 10 unlocks a day — ${life.days >= 730 ? 'met' : '**missed**'} (${fixed(life.days / 365.25)} years).`,
     );
   }
+  const esBoth = at('nrf52840', 'first', 'ES256', 'ES256');
+  if (firstEs && esBoth) lines.push('', `ES256 lock signature on nrf52840 (ES256 issuer, MTU 247, first unlock): decision ${fixed(esBoth.decisionMs)} ms (bolt at ${fixed(esBoth.boltMs ?? Number.NaN, 3)} ms), verified ${fixed(esBoth.verifiedMs)} ms, lock compute ${fixed(esBoth.computeMs)} ms, charge ${fixed(esBoth.chargeMicrocoulombs)} µC; with the Ed25519 lock signature: ${fixed(firstEs.decisionMs)} ms (bolt ${fixed(firstEs.boltMs ?? Number.NaN, 3)}), verified ${fixed(firstEs.verifiedMs)} ms, ${fixed(firstEs.computeMs)} ms, ${fixed(firstEs.chargeMicrocoulombs)} µC. The result signature is made after the decision, so it moves verified, not the decision.`);
   const phoneAt = (path: HardwarePath) => results.cells.find((c) => c.mtu === 247 && c.issuerAlgorithm === 'EdDSA' && c.path === path)?.phoneComputeMs;
-  if (phoneAt('first') !== undefined) lines.push('', `Phone compute on the \`phone\` profile (all figures estimates, MTU 247): first ${fixed(phoneAt('first')!)} ms, hash-only ${fixed(phoneAt('hash-only')!)} ms, repeat ${fixed(phoneAt('repeat')!)} ms. Counted, not added to the decision times: the radio model lets the phone answer within the connection event (docs/HARDWARE.md).`);
+  if (phoneAt('first') !== undefined) lines.push('', `Phone compute on the \`phone\` profile (all figures estimates, MTU 247): first ${fixed(phoneAt('first')!)} ms, hash-only ${fixed(phoneAt('hash-only')!)} ms, repeat ${fixed(phoneAt('repeat')!)} ms. The radio delays the phone's requests by it as it delays the lock's responses: a request goes out in the first connection event after the phone's compute before it is done, so any compute between the challenge and the request costs the phone one event (docs/HARDWARE.md).`);
   lines.push('', '![decision latency per hardware profile](docs/bench-hardware.svg)', '');
   return lines.join('\n');
 }

@@ -93,7 +93,7 @@ function renderV1Comparison(latency: LatencyRow[]): string[] {
       lines.push(`| ${v2.connIntervalMs} | ${v2.mtu} | ${name} | ${a.roundTripsToDecision}/${a.roundTripsTotal} | ${ms(a.decisionMs)} / ${ms(a.verifiedMs)} | ${a.bytesOnAir} | ${b.roundTripsToDecision}/${b.roundTripsTotal} | ${ms(b.decisionMs)} / ${ms(b.verifiedMs)} | ${b.bytesOnAir} | ${b.bytesOnAir - a.bytesOnAir >= 0 ? '+' : ''}${b.bytesOnAir - a.bytesOnAir} |`);
     }
   }
-  lines.push('', 'These figures are on the `ideal` hardware profile: the lock computes in zero time. Per-MCU figures (compute charged where it happens) are in the hardware section below and docs/HARDWARE.md. Per first unlock a v2 lock does one more Ed25519 signature than v1 when the phone reads form 3 (the challenge signature, made once per challenge); the phone does one more Ed25519 verify and the ECDH with EL before sending instead of after.', '');
+  lines.push('', 'These figures are on the `ideal` hardware profile: the lock computes in zero time. Per-MCU figures (compute charged where it happens) are in the hardware section below and docs/HARDWARE.md. Per visit a v2 lock makes one more Ed25519 signature than v1: the form-3 challenge signature, which it makes while idle with the next ephemeral key pair, whether or not the phone then reads form 3 (docs/HARDWARE.md); the phone does one more Ed25519 verify and the ECDH with EL before sending instead of after.', '');
   return lines;
 }
 

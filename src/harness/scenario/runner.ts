@@ -7,6 +7,7 @@
  * replays it. A scenario the backend cannot express is not run: its result says why (`skipped`).
  */
 import type { HardwareProfile } from '../../../firmware-model/hardware/profiles.ts';
+import { hardwareReplayFlag } from '../../../firmware-model/hardware/load.ts';
 import type { CredentialClaims } from '../../protocol/credential.ts';
 import type { CryptoProvider } from '../../protocol/crypto/provider.ts';
 import { concatBytes, toHex } from '../../protocol/bytes.ts';
@@ -41,7 +42,7 @@ const relockWaitMs = 6_000;
 export async function runScenario(scenario: Scenario, options: { seed: number; crypto: CryptoProvider; backend?: BackendFactory; hardware?: HardwareProfile }): Promise<ScenarioResult> {
   const started = performance.now();
   const factory = options.backend ?? virtualBackend;
-  const replay = replayCommand(scenario.file, options.seed, factory.transport);
+  const replay = replayCommand(scenario.file, options.seed, factory.transport, options.hardware);
   const base = { name: scenario.name, file: scenario.file, attack: scenario.attack, seed: options.seed };
   const notApplicable = factory.notApplicable(scenario);
   if (notApplicable !== undefined) {
@@ -57,8 +58,9 @@ export async function runScenario(scenario: Scenario, options: { seed: number; c
   }
 }
 
-export function replayCommand(file: string, seed: number, transport: ScenarioTransport): string {
-  return `npx latchkey scenario run ${file} --seed ${seed}${transport === 'virtual' ? '' : ` --transport ${transport}`}`;
+/** `hardware`: the run's --hardware (a file profile by its path: hardwareReplayFlag). */
+export function replayCommand(file: string, seed: number, transport: ScenarioTransport, hardware?: HardwareProfile): string {
+  return `npx latchkey scenario run ${file} --seed ${seed}${transport === 'virtual' ? '' : ` --transport ${transport}`}${hardwareReplayFlag(hardware)}`;
 }
 
 async function runSteps(scenario: Scenario, backend: ScenarioBackend): Promise<{ failure: ScenarioResult['failure']; steps: number; checks: number }> {

@@ -88,14 +88,22 @@ export interface LockEvidence extends Th1Input {
  * the lock's ephemeral key, the keys hash is the certificate's, and the Ed25519 signature over TH2,
  * status and time verifies), else undefined. Bad input is undefined, never a throw.
  */
-export function verifyLockEvidence(crypto: CryptoProvider, evidence: LockEvidence, cert: Pick<LockCertificate, 'lockId' | 'signingKey' | 'agreementKey'>): Uint8Array | undefined {
+/**
+ * A signature by the lock's certified signing key, with the algorithm its certificate declares
+ * (EdDSA when it declares none). An ES256 lock signs low-S, so only that encoding is accepted.
+ */
+export function verifyLockSignature(crypto: CryptoProvider, lock: Pick<LockCertificate, 'signingKey' | 'signingAlgorithm'>, message: Uint8Array, signature: Uint8Array): boolean {
+  return lock.signingAlgorithm === 'ES256' ? crypto.verify('ES256', lock.signingKey, message, signature, { lowS: true }) : crypto.verify('EdDSA', lock.signingKey, message, signature);
+}
+
+export function verifyLockEvidence(crypto: CryptoProvider, evidence: LockEvidence, cert: Pick<LockCertificate, 'lockId' | 'signingKey' | 'agreementKey' | 'signingAlgorithm'>): Uint8Array | undefined {
   try {
     const nonce = evidence.form === challengeForm.commit ? commitToEphemeral(crypto, evidence.lockEphemeralKey) : evidence.lockEphemeralKey;
     if (!equalBytes(nonce, evidence.nonce)) return undefined;
     if (!equalBytes(evidence.lockId, cert.lockId) || !equalBytes(evidence.keysHash, certifiedKeysHash(crypto, cert.lockId, cert.signingKey, cert.agreementKey))) return undefined;
     const th1 = transcriptHash1(crypto, evidence);
     const th2 = transcriptHash2(crypto, th1, evidence.credentialHash, evidence.action, evidence.lockEphemeralKey);
-    return crypto.verify('EdDSA', cert.signingKey, lockSignedBytes(th2, evidence.status, evidence.lockTimeS), evidence.lockSignature) ? th2 : undefined;
+    return verifyLockSignature(crypto, cert, lockSignedBytes(th2, evidence.status, evidence.lockTimeS), evidence.lockSignature) ? th2 : undefined;
   } catch {
     return undefined;
   }
@@ -124,11 +132,11 @@ export interface FullRequestInput {
  * (a challenge offering others is a downgrade), the form asked for, and on form 3 the lock's
  * signature over its ephemeral key. Returns the chosen version.
  */
-export function checkChallenge(crypto: CryptoProvider, challenge: Challenge, lock: Pick<LockCertificate, 'lockId' | 'signingKey' | 'versions'>, phoneVersions: number, minimumForm: ChallengeForm = challengeForm.commit): number {
+export function checkChallenge(crypto: CryptoProvider, challenge: Challenge, lock: Pick<LockCertificate, 'lockId' | 'signingKey' | 'versions' | 'signingAlgorithm'>, phoneVersions: number, minimumForm: ChallengeForm = challengeForm.commit): number {
   if (challenge.lockVersions !== lock.versions) throw new LatchkeyError('version_downgrade', 'the challenge offers other versions than the lock certificate names');
   const version = highestCommonVersion(lock.versions, phoneVersions);
   if (challenge.form < minimumForm) throw new LatchkeyError('lock_proof_invalid', `asked for challenge form ${minimumForm}, got ${challenge.form}`);
-  if (challenge.form === challengeForm.signed && !crypto.verify('EdDSA', lock.signingKey, challengeSignedBytes(lock.lockId, challenge.lockVersions, challenge.lockEphemeralKey!), challenge.lockSignature!)) {
+  if (challenge.form === challengeForm.signed && !verifyLockSignature(crypto, lock, challengeSignedBytes(lock.lockId, challenge.lockVersions, challenge.lockEphemeralKey!), challenge.lockSignature!)) {
     throw new LatchkeyError('lock_proof_invalid', 'challenge signature');
   }
   return version;
@@ -225,7 +233,7 @@ function openFull(crypto: CryptoProvider, pending: PendingFull, lock: LockCertif
     throw new LatchkeyError('lock_proof_invalid', 'result does not decrypt');
   }
   wipe(keys.lockToPhone);
-  if (!crypto.verify('EdDSA', lock.signingKey, lockSignedBytes(th2, result.status, opened.lockTimeS), opened.lockSignature)) throw new LatchkeyError('lock_proof_invalid', 'lock signature');
+  if (!verifyLockSignature(crypto, lock, lockSignedBytes(th2, result.status, opened.lockTimeS), opened.lockSignature)) throw new LatchkeyError('lock_proof_invalid', 'lock signature');
   const evidence: { evidence?: LockEvidence } =
     pending.transcript === undefined
       ? {}

@@ -1,0 +1,52 @@
+/**
+ * From the independent attack on issue 15 (finding 4): a stranger's connect / challenge Read /
+ * disconnect churn cost the lock a fresh ephemeral key pair and its form-3 signature every round
+ * (the idle precomputation refilled on each disconnect), with no budget. Now every challenge key
+ * comes from a token bucket on the monotonic tick (config challengeKeysBurstMax, challengeKeyRefillMs);
+ * past it the lock refuses the Read instead of computing, and a phone gets in again once it refills.
+ */
+import { describe, expect, it } from 'vitest';
+import { lockConfigDefaults } from '../../firmware-model/config.ts';
+import { computeMicroseconds, computeNanocoulombs, zeroCounts } from '../../firmware-model/hardware/meter.ts';
+import { nrf52840 } from '../../firmware-model/hardware/profiles.ts';
+import { World } from '../../src/sim/world.ts';
+import { nodeCrypto } from '../helpers/fixtures.ts';
+
+describe('challenge key budget', () => {
+  it('a stranger churning connect/Read/disconnect gets at most the budget of key pairs and signatures; then a phone opens again', async () => {
+    const w = new World({ seed: 9, crypto: nodeCrypto, radio: { rssiNoiseDb: 0 }, hardware: nrf52840 });
+    const door = w.addLock('door', 'Door', { xM: 0, yM: 0 });
+    const phone = w.addPhone('phone', { xM: 1, yM: 0 });
+    w.grant(phone, ['door'], { subject: 'guest' });
+    const { challengeKeysBurstMax: burst, challengeKeyRefillMs: refillMs } = lockConfigDefaults;
+    const keysBefore = door.lock.meter.total.p256KeyGen;
+    const signsBefore = door.lock.meter.total.ed25519Sign;
+    const cryptoBefore = door.lock.batterySpent.crypto;
+    const rounds = 300;
+    const spacingMs = 100; // 30 s of churn
+    let refused = 0;
+    for (let i = 0; i < rounds; i++) {
+      const id = 1000 + i;
+      w.radio.stepLock('door', { type: 'connect', connectionId: id });
+      const outputs = w.radio.stepLock('door', { type: 'read', connectionId: id, characteristic: 'challenge_signed', offset: 0 });
+      if (outputs.some((output) => output.type === 'read_error' && output.attError === 0x80)) refused++;
+      w.radio.stepLock('door', { type: 'disconnect', connectionId: id });
+      await w.radio.advance(spacingMs);
+    }
+    const allowed = burst + Math.floor((rounds * spacingMs) / refillMs);
+    const keys = door.lock.meter.total.p256KeyGen - keysBefore;
+    expect(keys).toBeLessThanOrEqual(allowed);
+    expect(keys).toBeGreaterThanOrEqual(allowed - 1);
+    expect(door.lock.meter.total.ed25519Sign - signsBefore).toBeLessThanOrEqual(allowed);
+    expect(refused).toBeGreaterThanOrEqual(rounds - allowed);
+    // The battery bills what the budget let through, and no more.
+    const perKey = computeNanocoulombs(nrf52840, computeMicroseconds(nrf52840, { ...zeroCounts(), p256KeyGen: 1, ed25519Sign: 1, sha256Calls: 1, sha256Blocks: 1 }));
+    expect(door.lock.batterySpent.crypto - cryptoBefore).toBeLessThanOrEqual(allowed * perKey);
+    // The refused Reads were counted, not committed.
+    expect([...door.lock.audit.counters.values()].find((counter) => counter.code === 'rate_limited')?.count).toBe(refused);
+    // One refill later the door's own phone opens it.
+    await w.radio.advance(refillMs);
+    const outcome = await w.radio.runUntil(phone.client.unlock({ mtu: 247 }));
+    expect(outcome.outcome).toBe('unlocked');
+  });
+});
