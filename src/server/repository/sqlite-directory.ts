@@ -87,8 +87,8 @@ export function createDirectoryStore(sql: Sql) {
       sql.run('UPDATE acs_entrances SET sequence_floor = MAX(sequence_floor, ?) WHERE acs_entrance_id = ?', floor, entranceId);
     },
     /** A new top sequence that is also the door's floor: everything issued for the door before dies at it. */
-    raiseDoorFloor(entranceId: string, sequence: number): void {
-      sql.run('UPDATE acs_entrances SET door_sequence = ?, sequence_floor = ? WHERE acs_entrance_id = ?', sequence, sequence, entranceId);
+    raiseDoorFloor(entranceId: string, floor: number, top: number): void {
+      sql.run('UPDATE acs_entrances SET door_sequence = ?, sequence_floor = ? WHERE acs_entrance_id = ?', top, floor, entranceId);
     },
 
     insertSpace(row: SpaceRow): void {

@@ -11,12 +11,13 @@
  * When the live list would not fit one update (`updateRevocationsMax`), the door's supersede floor
  * is raised above every sequence issued for it so far: every credential issued before, revoked or
  * not, dies at that door by floor, so the list is empty again. The live grants that held the door's
- * top sequence move to the new one, and their phones' credentials are marked replaced: the next sync
- * issues them new credentials at the new sequence, with this update (floor = ceiling = the new
- * sequence) to carry. A guest whose phone has not synced is refused at that door (superseded) until it
- * does. Grants below the top sequence (earlier occupants of an exclusive door, already superseded
- * once the newest occupant unlocks) are not moved: re-issuing them above the floor could bring back
- * an occupant the lock had already shut out, since the server cannot know whether it had.
+ * current sequences (the newest started grant's and any above it, e.g. the next guest's) move above
+ * it in their old order, and their phones' credentials are marked replaced: the next sync issues
+ * them new credentials at the new sequences, with this update to carry. A guest whose phone has not
+ * synced is refused at that door (superseded) until it does. Grants below the newest started one
+ * (earlier occupants of an exclusive door, superseded once a later occupant unlocks) are not moved:
+ * re-issuing them above the floor could bring back an occupant the lock had already shut out, since
+ * the server cannot know whether it had.
  */
 import { fromHex } from '../../protocol/bytes.ts';
 import { assert } from '../../protocol/errors.ts';
@@ -84,14 +85,30 @@ export function doorUpdates(entrance: Pick<EntranceRow, 'admin_update' | 'update
   return updates;
 }
 
-/** The door's floor and top sequence become one above everything issued; its current grants move up with it. */
+/**
+ * The door's floor becomes one above everything issued; its current grants move up with it, in
+ * their old order. "Current" = the newest grant that may already have opened (its start is past, give
+ * or take the lock's clock tolerance) and every grant above it: none of those can have been shut out
+ * by a later occupant, since no later one has started. Grants below it are not moved (see the header).
+ * Moving only the top grant let a next guest, whose stay had not begun, shut the current guest out by
+ * churning phones until the floor rose (attack on issue 13, 13b F1).
+ */
 function raiseDoorFloor(context: ServerContext, entrance: EntranceRow): void {
   const { directory, grants } = context.repo;
-  const next = entrance.door_sequence + 1;
-  directory.raiseDoorFloor(entrance.acs_entrance_id, next);
-  grants.moveGrantSequences(entrance.acs_entrance_id, entrance.door_sequence, next);
-  grants.markReplacedBelowFloor(entrance.acs_entrance_id, next, nowIso(context));
-  context.log.info({ acs_entrance_id: entrance.acs_entrance_id, sequence_floor: next }, 'door revocations overflow one update: floor raised');
+  const held = grants.liveSequencesAtDoor(entrance.acs_entrance_id);
+  const mayHaveOpenedBy = nowS(context) + limits.revocationRetentionS;
+  let from = 0;
+  held.forEach((row, index) => {
+    if (row.starts_at === null || Date.parse(row.starts_at) / 1000 <= mayHaveOpenedBy) from = index;
+  });
+  const moving = held.slice(from);
+  const floor = entrance.door_sequence + 1;
+  const top = floor + Math.max(0, moving.length - 1);
+  // New sequences are all above every old one, so the moves cannot collide.
+  moving.forEach((row, index) => grants.moveGrantSequences(entrance.acs_entrance_id, row.door_sequence, floor + index));
+  directory.raiseDoorFloor(entrance.acs_entrance_id, floor, top);
+  grants.markReplacedBelowFloor(entrance.acs_entrance_id, floor, nowIso(context));
+  context.log.info({ acs_entrance_id: entrance.acs_entrance_id, sequence_floor: floor, moved: moving.length }, 'door revocations overflow one update: floor raised');
 }
 
 /**
