@@ -9,4 +9,6 @@ export default {
   mutate: ['firmware-model/policy.ts', 'src/protocol/unlock/versions.ts'],
   htmlReporter: { fileName: 'artifacts/mutation/smoke.html' },
   jsonReporter: { fileName: 'artifacts/mutation/smoke.json' },
+  // The smoke's narrower test set must not overwrite the full run's incremental results.
+  incremental: false,
 };

@@ -222,6 +222,40 @@ describe('credential: claim rules (properly signed, still refused)', () => {
   });
 });
 
+describe('credential: a refused claim says which claim in its detail', () => {
+  // The code is the contract; the detail is what an operator reads in the lock's log to find the
+  // field. Mutation testing found every field name in parseClaims unasserted (any could be blank).
+  const withClaims = (edit: (map: Map<number | string, CborValue>) => Map<number | string, CborValue>): Uint8Array => buildSign1({ payload: encodeDeterministic(edit(claimsPayloadOf(baseClaims))) });
+  const replaceClaim = (label: number, value: CborValue | undefined) => (map: Map<number | string, CborValue>) => cborMap([...[...map].filter(([key]) => key !== label), ...(value === undefined ? [] : [[label, value] as [number, CborValue]])]);
+  const own = (entries: [number, CborValue][]) => replaceClaim(claimLabel.latchkey, cborMap(entries));
+  const good = { version: [1, 1] as [number, CborValue], grant: [2, baseClaims.grantId] as [number, CborValue], doors: [3, [[new Uint8Array(8), 1]]] as [number, CborValue] };
+  const cases: [() => Uint8Array, ErrorCode, string][] = [
+    [() => withClaims(replaceClaim(claimLabel.iss, 7)), 'claim_invalid', 'iss: expected text'],
+    [() => withClaims(replaceClaim(claimLabel.sub, 7)), 'claim_invalid', 'sub: expected text'],
+    [() => withClaims(replaceClaim(claimLabel.exp, 'x')), 'claim_invalid', 'exp: expected an unsigned integer'],
+    [() => withClaims(replaceClaim(claimLabel.nbf, 'x')), 'claim_invalid', 'nbf: expected an unsigned integer'],
+    [() => withClaims(replaceClaim(claimLabel.iat, 'x')), 'claim_invalid', 'iat: expected an unsigned integer'],
+    [() => withClaims(replaceClaim(claimLabel.cti, new Uint8Array(17))), 'claim_invalid', 'cti: length 17 outside 16..16'],
+    [() => withClaims(replaceClaim(claimLabel.sub, undefined)), 'claim_missing', `claim ${claimLabel.sub}`],
+    [() => withClaims((map) => cborMap([...map, [3, 'audience']])), 'claim_invalid', 'claims: unknown key 3'],
+    [() => withClaims(replaceClaim(claimLabel.cnf, cborMap([[2, 0]]))), 'claim_invalid', 'cnf: unknown key 2'],
+    [() => withClaims(own([good.version, good.grant, good.doors, [4, 0]])), 'claim_invalid', 'latchkey claims: unknown key 4'],
+    [() => withClaims(own([[1, 'one'], good.grant, good.doors])), 'claim_invalid', 'version: expected an unsigned integer'],
+    [() => withClaims(own([[1, 2], good.grant, good.doors])), 'credential_version_unsupported', 'version 2'],
+    [() => withClaims(own([good.version, [2, new Uint8Array(0)], good.doors])), 'claim_invalid', 'grant: length 0 outside'],
+    [() => withClaims(own([good.version, good.grant, [3, 5]])), 'claim_invalid', 'doors: expected an array'],
+    [() => withClaims(own([good.version, good.grant, [3, [5]]])), 'claim_invalid', 'doors[0]: expected an array'],
+    [() => withClaims(own([good.version, good.grant, [3, [[new Uint8Array(8), 1], ['lock', 1]]]])), 'claim_invalid', 'doors[1].lockId: expected bytes'],
+    [() => withClaims(own([good.version, good.grant, [3, [[new Uint8Array(8), -1]]]])), 'claim_invalid', 'doors[0].sequence: expected an unsigned integer'],
+    [() => withClaims(replaceClaim(claimLabel.exp, baseClaims.notBeforeS)), 'claim_invalid', 'exp must be after nbf'],
+  ];
+  it.each(cases.map(([build, code, detail]) => [detail, build, code] as const))('"%s"', (detail, build, code) => {
+    const error = catchLatchkey(() => parseCredential(build()), detail);
+    expect(error.code).toBe(code);
+    expect(error.detail ?? '').toContain(detail);
+  });
+});
+
 // -- ES256 issuer signatures: low S only, so a document has one encoding and one hash --
 
 const p256Order = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;

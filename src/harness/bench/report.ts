@@ -49,6 +49,13 @@ export function renderBenchmarksMarkdown(r: BenchResults): string {
   lines.push('| target | command | cases | cases/s (wall) | cases per CPU second | findings | sequence digest | goal |', '|---|---|---|---|---|---|---|---|');
   for (const f of r.fuzz) lines.push(`| ${f.target} | \`${f.command}\` | ${n(f.cases)} | ${n(f.casesPerS)} | ${n(f.casesPerCpuS)} | ${f.findings} | ${f.sequenceDigest} | ${f.target === 'lock' ? 'no goal (each valid exchange runs real crypto)' : `cases per CPU s ${goalText('cases per CPU s', 'at-least', 20_000, f.casesPerCpuS, 0)}`} |`);
   lines.push('');
+  const fr = r.fuzzRounds;
+  if (fr !== undefined) {
+    const spread = (x: { median: number; min: number; max: number }, format: (v: number) => string): string => `**${format(x.median)}** (${format(x.min)}–${format(x.max)})`;
+    lines.push(`The credential figure again, in ${fr.casesPerCpuS.rounds} interleaved rounds (\`${fr.command}\`, then \`openssl speed\` Ed25519 verify, repeated; \`npx tsx src/harness/bench/fuzz-rounds.ts 5\`): median (min–max) over the rounds; load average ${fr.loadAverageAtStart.map((v) => v.toFixed(2)).join(' / ')} at start, ${fr.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' / ')} at end. The verdict is on the unrounded median.`, '');
+    lines.push('| cases per CPU second | openssl Ed25519 verify/s | cases per CPU s ÷ verify/s | sequence digests | goal |', '|---|---|---|---|---|');
+    lines.push(`| ${spread(fr.casesPerCpuS, n)} | ${spread(fr.opensslEd25519VerifyPerS, n)} | ${spread(fr.ratio, (v) => v.toFixed(2))} | ${[...new Set(fr.rounds.map((round) => round.fuzz.sequenceDigest))].join(', ')} | cases per CPU s ${goalText('cases per CPU s', 'at-least', 20_000, fr.casesPerCpuS.median, 0)} |`, '');
+  }
   return lines.join('\n');
 }
 

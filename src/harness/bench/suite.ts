@@ -11,6 +11,7 @@ import { targetNames } from '../fuzz/types.ts';
 import { measureAliroShaped, type AliroShapedResult } from './aliro-shaped.ts';
 import { runCryptoRounds, type CryptoRoundsResult } from './crypto-rounds.ts';
 import { fuzzBenchSeconds, fuzzBenchSeed, runFuzzCommand, type FuzzFigure } from './fuzz-command.ts';
+import { runFuzzRounds, type FuzzRoundsResult } from './fuzz-rounds.ts';
 import { runScale } from './sim-scale.ts';
 import { measureUnlockLatency, type LatencyRow } from './unlock-latency.ts';
 
@@ -29,6 +30,8 @@ export interface BenchResults {
   scale: Awaited<ReturnType<typeof runScale>> & { doors: number; workers: number };
   api: GrantBenchResult;
   fuzz: FuzzFigure[];
+  /** The credential target's figure in interleaved rounds with openssl (full runs only). */
+  fuzzRounds?: FuzzRoundsResult;
 }
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
@@ -70,6 +73,11 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
 
   log(`fuzz throughput: the user's command per target, ${quick ? 'quick' : `${fuzzBenchSeconds} s each`}…`);
   const fuzz = targetNames.map((target) => runFuzzCommand(target, quick ? { seconds: 1, seed: fuzzBenchSeed, casesMax: 30 } : { seconds: fuzzBenchSeconds, seed: fuzzBenchSeed }));
+  let fuzzRounds: FuzzRoundsResult | undefined;
+  if (!quick) {
+    log('fuzz: the credential command in 5 rounds interleaved with openssl speed…');
+    fuzzRounds = runFuzzRounds({ target: 'credential', rounds: 5, seconds: fuzzBenchSeconds, seed: fuzzBenchSeed, opensslSeconds: 1 });
+  }
 
   return {
     quick,
@@ -85,6 +93,7 @@ export async function runBenchSuite(options: { quick: boolean; log: (message: st
     scale,
     api,
     fuzz,
+    ...(fuzzRounds !== undefined ? { fuzzRounds } : {}),
   };
 }
 

@@ -19,9 +19,11 @@ import { BytePool } from './pool.ts';
 import { encodeRaw, int, map, rawItemArbitrary, uint, type RawItem } from './raw-cbor.ts';
 import { credentialPayloadTree, malleateP256Signature, protectedTree, referenceSign1, sign1Tree, signParts } from './reference.ts';
 import { applyTreeMutations, treeMutationsArbitrary } from './tree-mutations.ts';
-import { classify, type CaseResult, type CaseRun, type FuzzTarget, type TargetOptions } from './types.ts';
+import { classify, type CaseResult, type CaseRun, type Classified, type FuzzTarget, type TargetOptions } from './types.ts';
 
 const sub = 'credential';
+/** Ed25519 and ES256 (r‖s) signatures are both 64 bytes. */
+const signatureBytes = 64;
 const unprotectedArbitrary = fc.oneof(fc.constant(map([uint(1), int(-8)])), fc.constant(map([uint(4), { kind: 'bytes', value: new Uint8Array(8) }])), rawItemArbitrary);
 const protectedEditArbitrary = fc.oneof(
   fc.constantFrom(-7, -8, -19, -35, -36, 0, 1, -65536).map((alg) => ({ alg, extra: undefined as RawItem | undefined })),
@@ -31,67 +33,92 @@ const protectedEditArbitrary = fc.oneof(
 export function createCredentialTarget(fixtures: FuzzFixtures, options: TargetOptions): FuzzTarget {
   const crypto = fixtures.crypto;
   const noble = createNobleProvider();
-  const issued = new Set(fixtures.credentials.map((credential) => toHex(credential.bytes)));
+  const issued = fixtures.credentials.map((credential) => credential.bytes);
   const pool = new BytePool(fixtures.credentials.map((credential) => credential.bytes));
-  const verifyMemo = new Map<string, CaseResult>();
 
-  function execute(bytes: Uint8Array): CaseResult {
-    const parsed = classify(() => parseCredential(bytes));
+  /**
+   * The lock's work on one input: parse, then the issuer signature. `parsed`, when given, is the
+   * parse of exactly these bytes already made while generating them (structural() parses an
+   * unsigned candidate to decide whether to sign it; a refused one is the case's input as it is),
+   * so no input is parsed twice. The signature is checked on every case that parses: no result is
+   * remembered from one case to the next (a lock verifies every credential it is shown).
+   */
+  function execute(bytes: Uint8Array, parsed: Classified<ParsedCredential> = classify(() => parseCredential(bytes))): CaseResult {
     if (parsed.kind === 'crash') return { sub, outcome: 'crash', finding: { kind: 'crash', detail: `parseCredential: ${parsed.detail}` } };
     if (parsed.kind === 'refused') return { sub, outcome: parsed.code };
     const reencoded = reencode(parsed.value);
     if (!sameBytes(reencoded, bytes)) return { sub, outcome: 'accepted', finding: { kind: 'not_canonical', detail: `parseCredential accepted bytes that re-encode differently: ${toHex(reencoded)}` } };
-    const key = toHex(bytes);
-    const memo = verifyMemo.get(key);
-    if (memo !== undefined) return memo;
-    const result = verifySignature(parsed.value, key);
-    if (verifyMemo.size >= 4096) verifyMemo.delete(verifyMemo.keys().next().value!);
-    verifyMemo.set(key, result);
-    return result;
+    return verifySignature(parsed.value, bytes);
   }
 
-  function verifySignature(credential: ParsedCredential, key: string): CaseResult {
+  function verifySignature(credential: ParsedCredential, bytes: Uint8Array): CaseResult {
     // The canary skips the issuer signature: mutated signatures are then accepted and must be caught.
     const verified = options.canary ? ({ kind: 'ok', value: undefined } as const) : classify(() => verifyCredentialSignature(crypto, credential, fixtures.trusted));
     if (verified.kind === 'crash') return { sub, outcome: 'crash', finding: { kind: 'crash', detail: `verifyCredential: ${verified.detail}` } };
     if (verified.kind === 'refused') return { sub, outcome: verified.code };
-    if (issued.has(key)) return { sub, outcome: 'accepted' };
+    if (issued.some((own) => sameBytes(own, bytes))) return { sub, outcome: 'accepted' };
     // Not a credential we issued: it must still carry a valid issuer signature (independent check).
     if (!independentlySigned(crypto, noble, fixtures, credential)) return { sub, outcome: 'accepted', finding: { kind: 'accepted_invalid', detail: 'verifyCredential accepted a credential whose signature does not verify under the noble provider' } };
     return { sub, outcome: 'accepted_unissued' };
   }
 
-  function generate(random: SeededRandom): Uint8Array {
-    const choice = random.below(16);
-    const base = fixtures.credentials[random.below(fixtures.credentials.length)]!;
-    if (choice < 1) return base.bytes;
-    if (choice < 9) return mutateBytes(pool.pick(random), random, pool.pick(random));
-    if (choice < 15) return structural(base, random);
-    if (random.chance(1, 4) && base.issuer.algorithm === 'ES256') return malleated(base);
-    return encodeRaw(sample(rawItemArbitrary, fastCheckRandom(random)));
+  /** A generated input, with its parse when generating it already made that (see execute). */
+  interface Generated {
+    bytes: Uint8Array;
+    parsed?: Classified<ParsedCredential>;
   }
 
-  function structural(base: IssuedCredential, random: SeededRandom): Uint8Array {
+  function generate(random: SeededRandom): Generated {
+    const choice = random.below(16);
+    const index = random.below(fixtures.credentials.length);
+    const base = fixtures.credentials[index]!;
+    if (choice < 1) return { bytes: base.bytes };
+    if (choice < 9) return { bytes: mutateBytes(pool.pick(random), random, pool.pick(random)) };
+    if (choice < 15) return structural(forms[index]!, random);
+    if (random.chance(1, 4) && base.issuer.algorithm === 'ES256') return { bytes: malleated(base) };
+    return { bytes: encodeRaw(sample(rawItemArbitrary, fastCheckRandom(random))) };
+  }
+
+  // Re-signing goes through the EdDSA issuer: ES256 signing (RFC 6979, noble) costs ~2 ms.
+  const issuer = fixtures.edIssuer;
+  /**
+   * What structural() starts from, per fixture credential, built once: the claims tree, its
+   * encoding, the EdDSA issuer's protected header and that issuer's signature over the two
+   * (Ed25519 is deterministic, so these are the bytes signParts would give every time). Only the
+   * generator uses them; the lock's side of every case (parse, signature check) runs in full.
+   */
+  const forms = fixtures.credentials.map((credential) => {
+    const tree = credentialPayloadTree(credential.claims);
+    const payload = encodeRaw(tree);
+    const header = encodeRaw(protectedTree(signatureAlgorithms[issuer.algorithm], issuer.kid));
+    return { tree, payload, header, signature: signParts(crypto, issuer, header, payload) };
+  });
+
+  function structural(form: (typeof forms)[number], random: SeededRandom): Generated {
     const fcRandom = fastCheckRandom(random);
     const layer = random.below(8);
-    let payloadTree = credentialPayloadTree(base.claims);
-    // Re-signing goes through the EdDSA issuer: ES256 signing (RFC 6979, noble) costs ~2 ms.
-    const issuer = fixtures.edIssuer;
-    let header = protectedTree(signatureAlgorithms[issuer.algorithm], issuer.kid);
+    let payload = form.payload;
+    let protectedBytes = form.header;
     let unprotected: RawItem = map();
-    if (layer < 5) payloadTree = applyTreeMutations(payloadTree, sample(treeMutationsArbitrary, fcRandom));
+    if (layer < 5) payload = encodeRaw(applyTreeMutations(form.tree, sample(treeMutationsArbitrary, fcRandom)));
     else if (layer < 7) {
       const edit = sample(protectedEditArbitrary, fcRandom);
       // The extra header is a shared constant: build a new map around it, never push into it.
-      header = edit.extra?.kind === 'map' ? map(...edit.extra.entries, [uint(1), int(edit.alg)], [uint(4), { kind: 'bytes', value: issuer.kid }]) : protectedTree(edit.alg, issuer.kid);
+      let header = edit.extra?.kind === 'map' ? map(...edit.extra.entries, [uint(1), int(edit.alg)], [uint(4), { kind: 'bytes', value: issuer.kid }]) : protectedTree(edit.alg, issuer.kid);
       if (random.chance(1, 2)) header = applyTreeMutations(header, sample(treeMutationsArbitrary, fcRandom));
+      protectedBytes = encodeRaw(header);
     } else unprotected = sample(unprotectedArbitrary, fcRandom);
-    const protectedBytes = encodeRaw(header);
-    const payload = encodeRaw(payloadTree);
-    const unsigned = encodeRaw(sign1Tree(protectedBytes, payload, new Uint8Array(64), unprotected));
-    // Sign only when the parse would reach the signature (it never looks at signature bytes).
-    if (classify(() => parseCredential(unsigned)).kind !== 'ok') return unsigned;
-    return encodeRaw(sign1Tree(protectedBytes, payload, signParts(crypto, issuer, protectedBytes, payload), unprotected));
+    const unsigned = encodeRaw(sign1Tree(protectedBytes, payload, new Uint8Array(signatureBytes), unprotected));
+    // Sign only when the parse would reach the signature (it never looks at signature bytes);
+    // an input it refuses is the case's input as it is, and that parse is the case's parse.
+    const parsed = classify(() => parseCredential(unsigned));
+    if (parsed.kind !== 'ok') return { bytes: unsigned, parsed };
+    const signature = payload === form.payload && protectedBytes === form.header ? form.signature : signParts(crypto, issuer, protectedBytes, payload);
+    // The signature is the last item, a 64-byte bstr: the signed input is the unsigned one with
+    // its last 64 bytes replaced (byte for byte what encoding the tree again would give).
+    const signed = unsigned.slice();
+    signed.set(signature, signed.length - signatureBytes);
+    return { bytes: signed };
   }
 
   function malleated(base: IssuedCredential): Uint8Array {
@@ -102,8 +129,8 @@ export function createCredentialTarget(fixtures: FuzzFixtures, options: TargetOp
   return {
     name: 'credential',
     runCase(random) {
-      const bytes = generate(random);
-      const result = execute(bytes);
+      const { bytes, parsed } = generate(random);
+      const result = execute(bytes, parsed);
       return { input: () => ({ sub, hex: toHex(bytes) }), result, poolBytes: bytes } satisfies CaseRun;
     },
     replay(input) {

@@ -30,7 +30,6 @@ const maxArgument = (1n << 64n) - 1n;
 class Writer {
   buffer: Uint8Array;
   length = 0;
-  inUse = false;
   constructor(bytesInitial: number) {
     this.buffer = new Uint8Array(bytesInitial);
   }
@@ -110,18 +109,20 @@ function floatBytes(bits: 16 | 32 | 64, value: number): Uint8Array {
 
 /** Encodes the model byte for byte as it says (maps sorted canonically unless `unsorted`). */
 export function encodeRaw(item: RawItem): Uint8Array {
-  // One scratch writer reused across calls; a nested call (a map key) gets a small fresh one.
-  const writer = scratch.inUse ? new Writer(32) : scratch;
-  writer.inUse = true;
+  // Scratch writers reused across calls, one per nesting level (a sorted map encodes its keys
+  // with a nested call): no writer is allocated per call once the levels exist.
+  const writer = (scratch[depth] ??= new Writer(depth === 0 ? 1024 : 64));
+  depth++;
   writer.length = 0;
   try {
     write(writer, item);
     return writer.result();
   } finally {
-    writer.inUse = false;
+    depth--;
   }
 }
-const scratch = new Writer(1024);
+const scratch: Writer[] = [];
+let depth = 0;
 
 function write(writer: Writer, item: RawItem): void {
   switch (item.kind) {

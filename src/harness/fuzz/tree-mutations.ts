@@ -2,7 +2,7 @@
  * Structure-aware mutation of a raw CBOR tree: a fast-check arbitrary describes a stack of edits
  * (replace a node with a hostile item, force a non-shortest width, make it indefinite, unsort or
  * duplicate map keys, drop or add entries, wrap in a tag, nest deeply) and `applyTreeMutations`
- * applies them to a copy. Node positions are pre-order indices taken modulo the node count.
+ * applies them without changing the input. Node positions are pre-order indices taken modulo the node count.
  */
 import * as fc from 'fast-check';
 import { boundaryIntegerArbitrary, nestedArbitrary, rawItemArbitrary, wideArbitrary, type ArgumentWidth, type RawItem } from './raw-cbor.ts';
@@ -48,65 +48,105 @@ function clone(item: RawItem): RawItem {
   }
 }
 
-/** Pre-order list of nodes with a setter that replaces each in its parent. */
-function nodes(root: { value: RawItem }): { item: RawItem; set(next: RawItem): void }[] {
-  const out: { item: RawItem; set(next: RawItem): void }[] = [];
-  const visit = (item: RawItem, set: (next: RawItem) => void): void => {
-    out.push({ item, set });
-    if (item.kind === 'array') item.items.forEach((child, index) => visit(child, (next) => (item.items[index] = next)));
-    else if (item.kind === 'map') {
-      item.entries.forEach((entry) => {
-        visit(entry[0], (next) => (entry[0] = next));
-        visit(entry[1], (next) => (entry[1] = next));
-      });
-    } else if (item.kind === 'tag') visit(item.item, (next) => (item.item = next));
-  };
-  visit(root.value, (next) => (root.value = next));
-  return out;
-}
-
-export function applyTreeMutations(tree: RawItem, mutations: readonly TreeMutation[]): RawItem {
-  const root = { value: clone(tree) };
-  for (const mutation of mutations) {
-    const all = nodes(root);
-    const node = all[mutation.at % all.length]!;
-    applyOne(node, mutation);
+function countNodes(item: RawItem): number {
+  switch (item.kind) {
+    case 'array': {
+      let count = 1;
+      for (const child of item.items) count += countNodes(child);
+      return count;
+    }
+    case 'map': {
+      let count = 1;
+      for (const [key, value] of item.entries) count += countNodes(key) + countNodes(value);
+      return count;
+    }
+    case 'tag':
+      return 1 + countNodes(item.item);
+    default:
+      return 1;
   }
-  return root.value;
 }
 
-function applyOne(node: { item: RawItem; set(next: RawItem): void }, mutation: TreeMutation): void {
-  const item = node.item;
+/**
+ * Applies the edits in order; edit k sees the tree edit k − 1 left. The input is never changed:
+ * each edit copies only the path from the root to the node it edits (the rest is shared, and no
+ * edit writes into a node it did not copy), which gives the tree a full copy would give without
+ * copying every node of it per case.
+ */
+export function applyTreeMutations(tree: RawItem, mutations: readonly TreeMutation[]): RawItem {
+  let root = tree;
+  for (const mutation of mutations) root = editAt(root, mutation.at % countNodes(root), mutation);
+  return root;
+}
+
+/** `item` with its node number `index` (pre-order: a node, then its children, map key before value) edited. */
+function editAt(item: RawItem, index: number, mutation: TreeMutation): RawItem {
+  if (index === 0) return applyOne(item, mutation);
+  let rest = index - 1;
+  if (item.kind === 'array') {
+    for (let i = 0; i < item.items.length; i++) {
+      const size = countNodes(item.items[i]!);
+      if (rest < size) {
+        const items = item.items.slice();
+        items[i] = editAt(items[i]!, rest, mutation);
+        return { ...item, items };
+      }
+      rest -= size;
+    }
+  } else if (item.kind === 'map') {
+    for (let i = 0; i < item.entries.length; i++) {
+      const [key, value] = item.entries[i]!;
+      const keySize = countNodes(key);
+      const valueSize = countNodes(value);
+      if (rest < keySize + valueSize) {
+        const entries = item.entries.slice();
+        entries[i] = rest < keySize ? [editAt(key, rest, mutation), value] : [key, editAt(value, rest - keySize, mutation)];
+        return { ...item, entries };
+      }
+      rest -= keySize + valueSize;
+    }
+  } else if (item.kind === 'tag') return { ...item, item: editAt(item.item, rest, mutation) };
+  throw new Error(`assertion failed: node ${index} is outside the tree`);
+}
+
+/** The node that replaces `item` after the edit (a new node, or `item` when the edit does not apply). */
+function applyOne(item: RawItem, mutation: TreeMutation): RawItem {
   switch (mutation.op) {
     case 'replace':
-      return node.set(clone(mutation.item));
+      return clone(mutation.item);
     case 'integer':
-      return node.set({ kind: mutation.negative ? 'nint' : 'uint', value: mutation.value });
+      return { kind: mutation.negative ? 'nint' : 'uint', value: mutation.value };
     case 'width':
-      if (item.kind === 'uint' || item.kind === 'nint' || item.kind === 'bytes' || item.kind === 'text' || item.kind === 'array' || item.kind === 'map') node.set({ ...item, width: mutation.width });
-      return;
+      if (item.kind === 'uint' || item.kind === 'nint' || item.kind === 'bytes' || item.kind === 'text' || item.kind === 'array' || item.kind === 'map') return { ...item, width: mutation.width };
+      return item;
     case 'indefinite':
-      if (item.kind === 'bytes' || item.kind === 'text' || item.kind === 'array' || item.kind === 'map') node.set({ ...item, indefinite: true });
-      return;
+      if (item.kind === 'bytes' || item.kind === 'text' || item.kind === 'array' || item.kind === 'map') return { ...item, indefinite: true };
+      return item;
     case 'unsort':
-      if (item.kind === 'map' && item.entries.length > 1) node.set({ ...item, unsorted: true, entries: [...item.entries].reverse() });
-      return;
+      if (item.kind === 'map' && item.entries.length > 1) return { ...item, unsorted: true, entries: [...item.entries].reverse() };
+      return item;
     case 'tag':
-      return node.set({ kind: 'tag', tag: mutation.tag, item });
+      return { kind: 'tag', tag: mutation.tag, item };
     case 'drop':
-      if (item.kind === 'array' && item.items.length > 0) item.items.splice(mutation.index % item.items.length, 1);
-      if (item.kind === 'map' && item.entries.length > 0) item.entries.splice(mutation.index % item.entries.length, 1);
-      return;
+      if (item.kind === 'array' && item.items.length > 0) return { ...item, items: without(item.items, mutation.index % item.items.length) };
+      if (item.kind === 'map' && item.entries.length > 0) return { ...item, entries: without(item.entries, mutation.index % item.entries.length) };
+      return item;
     case 'add':
-      if (item.kind === 'array') item.items.push(clone(mutation.value));
-      if (item.kind === 'map') item.entries.push([clone(mutation.key), clone(mutation.value)]);
-      return;
+      if (item.kind === 'array') return { ...item, items: [...item.items, clone(mutation.value)] };
+      if (item.kind === 'map') return { ...item, entries: [...item.entries, [clone(mutation.key), clone(mutation.value)]] };
+      return item;
     case 'duplicate':
-      if (item.kind === 'array' && item.items.length > 0) item.items.push(clone(item.items[mutation.index % item.items.length]!));
+      if (item.kind === 'array' && item.items.length > 0) return { ...item, items: [...item.items, clone(item.items[mutation.index % item.items.length]!)] };
       if (item.kind === 'map' && item.entries.length > 0) {
         const [key, value] = item.entries[mutation.index % item.entries.length]!;
-        item.entries.push([clone(key), clone(value)]);
+        return { ...item, entries: [...item.entries, [clone(key), clone(value)]] };
       }
-      return;
+      return item;
   }
+}
+
+function without<T>(list: readonly T[], index: number): T[] {
+  const out = list.slice();
+  out.splice(index, 1);
+  return out;
 }
