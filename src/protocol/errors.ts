@@ -85,6 +85,9 @@ export const errorCodes = {
   customization_profile_not_found: { wire: 0x8a, http: 404, message: 'customization profile not found' },
   user_identity_key_already_in_use: { wire: 0x90, http: 409, message: 'another user identity has this user_identity_key' },
   access_grant_key_already_in_use: { wire: 0x91, http: 409, message: 'another access grant has this access_grant_key' },
+  space_key_already_in_use: { wire: 0x92, http: 409, message: 'another space has this space_key' },
+  phone_changes_rate_limited: { wire: 0x93, http: 429, message: 'too many phone registrations and deactivations for this user identity; wait' },
+  phone_limit_reached: { wire: 0x94, http: 409, message: 'this Instant Key already has as many active phones as it may' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Repository } from './repository/index.ts';
 import type { Issuer } from './issuance/issuer.ts';
 import type { ServerSecrets } from './issuance/key-file.ts';
+import type { PhoneChangeLimits } from './services/phone-budget.ts';
 
 export interface ServerContext {
   repo: Repository;
@@ -14,7 +15,8 @@ export interface ServerContext {
   secrets: ServerSecrets;
   /** ms since the Unix epoch. */
   clock: () => number;
-  config: { publicBaseUrl: string };
+  /** `phoneChangeLimits`: the phone-change budget (services/phone-budget.ts); tests may lift it. */
+  config: { publicBaseUrl: string; phoneChangeLimits: PhoneChangeLimits };
   log: Logger;
 }
 

@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { adminKeyFilePath, loadServerSecrets } from './issuance/key-file.ts';
 import { demoGuestKey, mintApiKey, provisionDemoHotel } from './provision.ts';
 import { openRepository } from './repository/index.ts';
+import { phoneChangeLimitsDefault, type PhoneChangeLimits } from './services/phone-budget.ts';
 import { startVirtualProperty, type VirtualProperty, type VirtualPropertyOptions } from './virtual-property.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerSimulatorRoutes } from './routes/simulator.ts';
@@ -39,6 +40,8 @@ export interface StartServerOptions {
   hardwareOf?: VirtualPropertyOptions['hardwareOf'];
   /** Where log lines go (default stderr); a test passes a stream to read them. */
   logDestination?: DestinationStream;
+  /** Overrides of the phone-change budget (services/phone-budget.ts `phoneChangeLimitsDefault`); a test churning phones lifts them. */
+  phoneChangeLimits?: Partial<PhoneChangeLimits>;
 }
 
 export interface RunningServer {
@@ -52,7 +55,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function createServerContext(options: { dbPath: string; logLevel?: Level | 'silent'; clock?: () => number; publicBaseUrl?: string; logDestination?: DestinationStream; createKeys?: boolean }): ServerContext {
+export function createServerContext(options: { dbPath: string; logLevel?: Level | 'silent'; clock?: () => number; publicBaseUrl?: string; logDestination?: DestinationStream; createKeys?: boolean; phoneChangeLimits?: Partial<PhoneChangeLimits> | undefined }): ServerContext {
   // Logs go to stderr: stdout carries the command's own output (the endpoint, --json). Every line
   // is scrubbed of secrets as it is written, and requests are logged without headers (http/redact.ts).
   const log = pino(
@@ -67,13 +70,13 @@ export function createServerContext(options: { dbPath: string; logLevel?: Level 
   }
   const repo = openRepository(options.dbPath);
   log.debug({ keySource: secrets.source, dbPath: options.dbPath }, 'issuer keys loaded');
-  return { repo, issuer: createIssuer(crypto, secrets.issuer), secrets, clock: options.clock ?? Date.now, config: { publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1' }, log };
+  return { repo, issuer: createIssuer(crypto, secrets.issuer), secrets, clock: options.clock ?? Date.now, config: { publicBaseUrl: options.publicBaseUrl ?? 'http://127.0.0.1', phoneChangeLimits: { ...phoneChangeLimitsDefault, ...options.phoneChangeLimits } }, log };
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const dbPath = options.dbPath ?? './latchkey.db';
   const host = options.host ?? '127.0.0.1';
-  const context = createServerContext({ dbPath, logLevel: options.logLevel ?? 'info', ...(options.clock ? { clock: options.clock } : {}), ...(options.logDestination ? { logDestination: options.logDestination } : {}) });
+  const context = createServerContext({ dbPath, logLevel: options.logLevel ?? 'info', ...(options.clock ? { clock: options.clock } : {}), ...(options.logDestination ? { logDestination: options.logDestination } : {}), phoneChangeLimits: options.phoneChangeLimits });
   let apiKey: string | undefined;
   let workspaceId = context.repo.directory.firstWorkspace()?.workspace_id;
   if (workspaceId === undefined && options.provisionDemo !== false) {

@@ -11,7 +11,9 @@ import type { VirtualDoor } from '../../src/server/virtual-property.ts';
 
 let ctx: Awaited<ReturnType<typeof startRadioClockServer>>;
 beforeAll(async () => {
-  ctx = await startRadioClockServer();
+  // The churn is the attack itself: the phone-change budget (services/phone-budget.ts, its own test)
+  // would stop it at 10; lifted here so the floor raise it forces is what is tested.
+  ctx = await startRadioClockServer({ phoneChangeLimits: { changesPerHourMax: 1000, changesPerDayMax: 1000, activePhonesPerUnlimitedLinkMax: 1000 } });
 });
 afterAll(async () => {
   await ctx.server.close();

@@ -31,9 +31,10 @@ export const notFoundTypes = {
 export const conflictTypes = {
   user_identity_key: 'user_identity_key_already_in_use',
   access_grant_key: 'access_grant_key_already_in_use',
+  space_key: 'space_key_already_in_use',
 } as const;
 
-export type ApiErrorType = 'invalid_input' | 'not_found' | 'unauthorized' | (typeof notFoundTypes)[keyof typeof notFoundTypes] | (typeof conflictTypes)[keyof typeof conflictTypes];
+export type ApiErrorType = 'invalid_input' | 'not_found' | 'unauthorized' | 'phone_changes_rate_limited' | 'phone_limit_reached' | (typeof notFoundTypes)[keyof typeof notFoundTypes] | (typeof conflictTypes)[keyof typeof conflictTypes];
 
 /** One problem with one field; `path` is dotted (`requested_access_methods.0.mode`, `records[2].id`), '' for the whole input. */
 export interface ValidationError {
@@ -112,7 +113,7 @@ export function notFound(what: string): ApiError {
   return new ApiError(type, `${what} not found`);
 }
 
-/** 409: a unique key (`user_identity_key`, `access_grant_key`) is held by another resource. */
+/** 409: a unique key (`user_identity_key`, `access_grant_key`, `space_key`) is held by another resource. */
 export function conflict(field: keyof typeof conflictTypes): ApiError {
   return new ApiError(conflictTypes[field], `${field} is already in use`);
 }

@@ -121,6 +121,14 @@ export function createIdentityStore(sql: Sql) {
       if (ownerId === undefined) return sql.all<PhoneRow>('SELECT * FROM phones WHERE workspace_id = ? AND deactivated_at IS NULL ORDER BY created_at, rowid', workspaceId);
       return sql.all<PhoneRow>('SELECT * FROM phones WHERE workspace_id = ? AND user_identity_id = ? AND deactivated_at IS NULL ORDER BY created_at, rowid', workspaceId, ownerId);
     },
+    /** Registrations plus deactivations of the identity's phones at or after `since` (services/phone-budget.ts). */
+    phoneChangesSince(userIdentityId: string, since: string): number {
+      const row = sql.get<{ changes: number }>(
+        'SELECT (SELECT count(*) FROM phones WHERE user_identity_id = ? AND created_at >= ?) + (SELECT count(*) FROM phones WHERE user_identity_id = ? AND deactivated_at >= ?) AS changes',
+        userIdentityId, since, userIdentityId, since,
+      );
+      return row?.changes ?? 0;
+    },
     activePhonesOf: (userIdentityId: string) => sql.all<PhoneRow>('SELECT * FROM phones WHERE user_identity_id = ? AND deactivated_at IS NULL', userIdentityId),
     deactivatePhone(id: string, at: string): void {
       sql.run('UPDATE phones SET deactivated_at = ? WHERE device_id = ?', at, id);

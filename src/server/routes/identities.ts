@@ -98,9 +98,9 @@ export function registerIdentityRoutes(app: FastifyInstance, context: ServerCont
     if (row === undefined) throw notFound(`phone ${device_id}`);
     return { phone: phoneJson(row) };
   });
-  apiRoute(app, context, '/phones/deactivate', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/phones/deactivate', ({ workspaceId, input, clientSession }) => {
     const { device_id } = checkInput(input, { device_id: { kind: 'uuid', required: true } });
-    deactivatePhone(context, workspaceId, device_id);
+    deactivatePhone(context, workspaceId, device_id, { byGuest: clientSession !== undefined });
     return {};
   });
 }

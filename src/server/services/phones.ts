@@ -14,6 +14,7 @@ import { instantKeyExpiresAt } from '../http/serialize.ts';
 import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
 import type { AccessGrantRow, ClientSessionRow, CredentialRow, InstantKeyRow, PhoneRow } from '../repository/index.ts';
 import { customizationJson, profileForInstantKey } from './customization.ts';
+import { checkActivePhonesOfLink, checkPhoneChangeBudget } from './phone-budget.ts';
 import { doorUpdates, refreshLockUpdate, revokeCredentials } from './revocation.ts';
 import { epochOf, parseLockUpdate } from '../../protocol/lock-update.ts';
 
@@ -116,8 +117,10 @@ export function registerPhone(context: ServerContext, session: AppSession, input
       const refusal = linkRefusal(context, instantKey);
       if (refusal !== undefined) throw unauthorized(`the Instant Key link of this session is ${refusal}`);
       if (instantKey.max_use_count !== null && instantKey.use_count >= instantKey.max_use_count) throw invalidInput('instant key has reached its max_use_count', [{ path: 'public_key', message: 'max_use_count reached' }]);
-      identities.countInstantKeyUse(instantKey.instant_key_id);
+      checkActivePhonesOfLink(context, instantKey);
     }
+    checkPhoneChangeBudget(context, session.user_identity_id);
+    if (instantKey !== undefined) identities.countInstantKeyUse(instantKey.instant_key_id);
     const phone: PhoneRow = {
       device_id: randomUUID(),
       workspace_id: session.workspace_id,
@@ -142,9 +145,12 @@ export function syncPhone(context: ServerContext, session: AppSession, deviceId:
   });
 }
 
-export function deactivatePhone(context: ServerContext, workspaceId: string, deviceId: string): void {
+/** `byGuest`: a client session asks (the phone-change budget applies: services/phone-budget.ts); an API key is never refused. */
+export function deactivatePhone(context: ServerContext, workspaceId: string, deviceId: string, options: { byGuest?: boolean } = {}): void {
   context.repo.transaction(() => {
-    if (context.repo.identities.getPhone(workspaceId, deviceId) === undefined) throw notFound(`phone ${deviceId}`);
+    const phone = context.repo.identities.getPhone(workspaceId, deviceId);
+    if (phone === undefined) throw notFound(`phone ${deviceId}`);
+    if (options.byGuest === true) checkPhoneChangeBudget(context, phone.user_identity_id);
     context.repo.identities.deactivatePhone(deviceId, nowIso(context));
     revokeCredentials(context, context.repo.grants.liveCredentialsOfPhone(deviceId));
   });

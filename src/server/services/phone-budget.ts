@@ -1,0 +1,59 @@
+/**
+ * How fast a user identity may change its phones. Every registration issues credentials and every
+ * deactivation revokes them, and revocations fill the door's signed update: a guest (or the next
+ * guest of a room, before the stay) registering and deactivating phones in a loop forces the door's
+ * supersede floor up (services/revocation.ts) and makes every other phone at a shared door sync
+ * again (attack on issue 13, 13b F2). So changes are budgeted per identity, counted from the phones
+ * table itself (a registration is a phone's `created_at`, a deactivation its `deactivated_at`, from
+ * whichever caller), over a sliding hour and a sliding day; and a link without `max_use_count`
+ * may hold only a few active phones at once.
+ *
+ * Enforced where a guest acts: `phones/register` through the Instant Key app, and `phones/deactivate`
+ * called with a client-session token. An operator's API key (phones/deactivate, instant_keys/delete,
+ * user_identities/delete) is never refused; its changes count all the same.
+ */
+import { ApiError } from '../http/errors.ts';
+import type { ServerContext } from '../context.ts';
+
+export interface PhoneChangeLimits {
+  /** Registrations + deactivations of one identity's phones in any sliding hour. */
+  changesPerHourMax: number;
+  /** Registrations + deactivations of one identity's phones in any sliding 24 hours. */
+  changesPerDayMax: number;
+  /** Active phones one link without `max_use_count` may have (a link with one is bounded by it). */
+  activePhonesPerUnlimitedLinkMax: number;
+}
+
+export const phoneChangeLimitsDefault: Readonly<PhoneChangeLimits> = Object.freeze({
+  changesPerHourMax: 10,
+  changesPerDayMax: 24,
+  activePhonesPerUnlimitedLinkMax: 5,
+});
+
+const hourMs = 3600_000;
+const dayMs = 24 * hourMs;
+
+/** 429 `phone_changes_rate_limited` when one more change would exceed the identity's hourly or daily budget. */
+export function checkPhoneChangeBudget(context: ServerContext, userIdentityId: string): void {
+  const limits = context.config.phoneChangeLimits;
+  const nowMs = context.clock();
+  const { identities } = context.repo;
+  const lastHour = identities.phoneChangesSince(userIdentityId, new Date(nowMs - hourMs).toISOString());
+  if (lastHour >= limits.changesPerHourMax) {
+    throw new ApiError('phone_changes_rate_limited', `this user identity changed its phones ${lastHour} times in the last hour (at most ${limits.changesPerHourMax}); try again later`);
+  }
+  const lastDay = identities.phoneChangesSince(userIdentityId, new Date(nowMs - dayMs).toISOString());
+  if (lastDay >= limits.changesPerDayMax) {
+    throw new ApiError('phone_changes_rate_limited', `this user identity changed its phones ${lastDay} times in the last 24 hours (at most ${limits.changesPerDayMax}); try again later`);
+  }
+}
+
+/** 409 `phone_limit_reached` when a link without `max_use_count` already has its most active phones. */
+export function checkActivePhonesOfLink(context: ServerContext, instantKey: { instant_key_id: string; max_use_count: number | null }): void {
+  if (instantKey.max_use_count !== null) return;
+  const max = context.config.phoneChangeLimits.activePhonesPerUnlimitedLinkMax;
+  const active = context.repo.identities.phonesOfInstantKey(instantKey.instant_key_id).length;
+  if (active >= max) {
+    throw new ApiError('phone_limit_reached', `this Instant Key already has ${active} active phones (at most ${max}): deactivate one first`);
+  }
+}
