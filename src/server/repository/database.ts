@@ -30,6 +30,11 @@ function migrate(db: SqliteDatabase): void {
   if (current > latest) throw new Error(`database schema version ${current} is newer than this server (${latest})`);
   for (const migration of migrations) {
     if (migration.version <= current) continue;
+    const refusal = migration.precheck?.(db);
+    if (refusal !== undefined) {
+      db.close();
+      throw new Error(refusal);
+    }
     db.transaction(() => {
       db.exec(migration.sql);
       db.pragma(`user_version = ${migration.version}`);

@@ -10,6 +10,29 @@
 export interface Migration {
   version: number;
   sql: string;
+  /**
+   * Runs before `sql` on a database that still needs this migration: a message naming what stands in
+   * the way (rows the new constraint would refuse) stops the server from starting, with nothing
+   * changed; the operator fixes the rows and starts again. Never deletes or rewrites rows itself.
+   */
+  precheck?: (db: MigrationDatabase) => string | undefined;
+}
+
+/** The part of better-sqlite3 a precheck reads with (kept minimal so this file stays free of the driver). */
+export interface MigrationDatabase {
+  prepare(sql: string): { all(...params: unknown[]): unknown[] };
+}
+
+/** Live spaces of one workspace sharing a `space_key` (migration 8 makes such keys unique). */
+export function duplicateSpaceKeys(db: MigrationDatabase): string | undefined {
+  const rows = db.prepare(
+    `SELECT workspace_id, space_key, group_concat(space_id, ', ') AS space_ids, count(*) AS n FROM spaces
+     WHERE deleted_at IS NULL AND space_key IS NOT NULL GROUP BY workspace_id, space_key HAVING count(*) > 1 ORDER BY workspace_id, space_key`,
+  ).all() as { workspace_id: string; space_key: string; space_ids: string }[];
+  if (rows.length === 0) return undefined;
+  const listed = rows.map((row) => `workspace ${row.workspace_id}: space_key ${JSON.stringify(row.space_key)} is held by spaces ${row.space_ids}`);
+  return `migration 8 makes space_key unique among a workspace's live spaces, and these keys are shared: ${listed.join('; ')}. ` +
+    'Give all but one of each a new space_key (spaces/update) or delete the extra spaces with the previous latchkey version, then start again (nothing was changed).';
 }
 
 export const migrations: readonly Migration[] = [
@@ -316,6 +339,17 @@ CREATE TABLE personal_access_tokens (
   revoked_at TEXT
 );
 ALTER TABLE workspaces ADD COLUMN created_by_token_id TEXT REFERENCES personal_access_tokens(personal_access_token_id);
+`,
+  },
+  {
+    // A space_key names one live space of a workspace (spaces/get by key, access_grants/create
+    // space_keys): two live spaces with one key made those lookups pick one at random. A deleted
+    // space frees its key. Databases that already hold duplicates are refused before anything runs
+    // (duplicateSpaceKeys names them).
+    version: 8,
+    precheck: duplicateSpaceKeys,
+    sql: `
+CREATE UNIQUE INDEX spaces_live_key ON spaces(workspace_id, space_key) WHERE deleted_at IS NULL AND space_key IS NOT NULL;
 `,
   },
 ];

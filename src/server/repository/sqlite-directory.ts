@@ -95,6 +95,8 @@ export function createDirectoryStore(sql: Sql) {
       sql.run('INSERT INTO spaces (space_id, workspace_id, name, space_key, created_at) VALUES (?, ?, ?, ?, ?)', row.space_id, row.workspace_id, row.name, row.space_key, row.created_at);
     },
     getSpace: (workspaceId: string, id: string) => sql.get<SpaceRow>('SELECT space_id, workspace_id, name, space_key, created_at FROM spaces WHERE workspace_id = ? AND space_id = ? AND deleted_at IS NULL', workspaceId, id),
+    /** The live space holding `spaceKey` in this workspace (at most one: migration 8). */
+    getSpaceByKey: (workspaceId: string, spaceKey: string) => sql.get<SpaceRow>('SELECT space_id, workspace_id, name, space_key, created_at FROM spaces WHERE workspace_id = ? AND space_key = ? AND deleted_at IS NULL', workspaceId, spaceKey),
     listSpaces(workspaceId: string, filter: { search?: string | undefined; space_key?: string | undefined }): SpaceRow[] {
       const where = ['workspace_id = ?', 'deleted_at IS NULL'];
       const params: unknown[] = [workspaceId];

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { nowIso, type ServerContext } from '../context.ts';
-import { invalidInput, notFound } from '../http/errors.ts';
+import { conflict, invalidInput, notFound } from '../http/errors.ts';
 import { checkInput } from '../http/input.ts';
 import { apiRoute, pageRequest, paginationJson } from '../http/route.ts';
 import { acsSystemJson, entranceJson, spaceJson, workspaceJson } from '../http/serialize.ts';
@@ -46,10 +46,17 @@ export function registerDirectoryRoutes(app: FastifyInstance, context: ServerCon
     return { acs_entrance: entranceJson(context, row) };
   });
 
+  /** 409 space_key_already_in_use when another live space of the workspace holds the key. */
+  const spaceKeyFree = (workspaceId: string, spaceKey: string | undefined, selfId?: string): void => {
+    if (spaceKey === undefined) return;
+    const holder = directory.getSpaceByKey(workspaceId, spaceKey);
+    if (holder !== undefined && holder.space_id !== selfId) throw conflict('space_key');
+  };
   apiRoute(app, context, '/spaces/create', ({ workspaceId, input }) => {
     const q = checkInput(input, { name: { kind: 'string', required: true, min: 1, max: 200 }, space_key: { kind: 'string', min: 1, max: 200 }, acs_entrance_ids: { kind: 'uuid_array' }, device_ids: { kind: 'uuid_array', max: 0 } });
     const row = context.repo.transaction(() => {
       entrancesOf(workspaceId, q.acs_entrance_ids ?? []);
+      spaceKeyFree(workspaceId, q.space_key);
       const space = { space_id: randomUUID(), workspace_id: workspaceId, name: q.name, space_key: q.space_key ?? null, created_at: nowIso(context) };
       directory.insertSpace(space);
       directory.addSpaceEntrances(space.space_id, q.acs_entrance_ids ?? []);
@@ -82,6 +89,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, context: ServerCon
     const q = checkInput(input, { space_id: { kind: 'uuid', required: true }, name: { kind: 'string', min: 1, max: 200 }, space_key: { kind: 'string', min: 1, max: 200 }, acs_entrance_ids: { kind: 'uuid_array' }, device_ids: { kind: 'uuid_array', max: 0 } });
     const row = context.repo.transaction(() => {
       spaceOf(workspaceId, q.space_id);
+      spaceKeyFree(workspaceId, q.space_key, q.space_id);
       directory.updateSpace(q.space_id, q);
       if (q.acs_entrance_ids !== undefined) {
         entrancesOf(workspaceId, q.acs_entrance_ids);
