@@ -5,7 +5,11 @@
  * and `Path=/` (the dashboard's EventSource and `/sim/links` send it by themselves: EventSource
  * cannot set headers, which is why the key used to travel as `?key=`). The cookie holds the ticket,
  * not the key: tickets live `dashboardSessionLifetimeMs`, in memory (a restart signs everyone out),
- * at most `dashboardSessionsMax` at once, and each use re-checks the key it was made from.
+ * and each use re-checks the key it was made from. Tickets are bounded per workspace
+ * (`dashboardSessionsPerWorkspaceMax`: a new sign-in evicts only its own workspace's oldest, so one
+ * tenant signing in a thousand times cannot sign another tenant's front desk out, as the global FIFO
+ * used to), and in all (`dashboardSessionsMax`: when full, the workspace holding the most tickets
+ * loses its oldest).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -17,10 +21,12 @@ import { bearerToken, workspaceOfApiKey } from './route.ts';
 export const dashboardCookieName = 'latchkey_dashboard';
 /** A working day: long enough for a shift at the front desk, short enough that a forgotten browser signs out. */
 export const dashboardSessionLifetimeMs = 8 * 3600_000;
-export const dashboardSessionsMax = 1000;
+export const dashboardSessionsPerWorkspaceMax = 50;
+export const dashboardSessionsMax = 10_000;
 
 interface Ticket {
   apiKeyHash: string;
+  workspaceId: string;
   expiresAtMs: number;
 }
 
@@ -48,17 +54,35 @@ const ticketHash = (ticket: string): string => createHash('sha256').update(ticke
 export function createDashboardSessions(context: ServerContext): DashboardSessions {
   const tickets = new Map<string, Ticket>();
   const cookie = (value: string, maxAgeS: number): string => `${dashboardCookieName}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}`;
-  const prune = (nowMs: number): void => {
-    for (const [hash, ticket] of tickets) if (ticket.expiresAtMs <= nowMs) tickets.delete(hash);
-    while (tickets.size >= dashboardSessionsMax) tickets.delete(tickets.keys().next().value!);
+  /** The oldest ticket of `workspaceId` (Map order is insertion order). */
+  const evictOldestOf = (workspaceId: string): void => {
+    for (const [hash, ticket] of tickets) {
+      if (ticket.workspaceId === workspaceId) {
+        tickets.delete(hash);
+        return;
+      }
+    }
+  };
+  /** Drops expired tickets, then makes room for one more ticket of `workspaceId`. */
+  const makeRoom = (nowMs: number, workspaceId: string): void => {
+    const perWorkspace = new Map<string, number>();
+    for (const [hash, ticket] of tickets) {
+      if (ticket.expiresAtMs <= nowMs) tickets.delete(hash);
+      else perWorkspace.set(ticket.workspaceId, (perWorkspace.get(ticket.workspaceId) ?? 0) + 1);
+    }
+    if ((perWorkspace.get(workspaceId) ?? 0) >= dashboardSessionsPerWorkspaceMax) evictOldestOf(workspaceId);
+    else if (tickets.size >= dashboardSessionsMax) {
+      const [largest] = [...perWorkspace].reduce((top, entry) => (entry[1] > top[1] ? entry : top));
+      evictOldestOf(largest);
+    }
   };
   return {
     signIn(apiKey) {
-      workspaceOfApiKey(context, apiKey);
+      const workspaceId = workspaceOfApiKey(context, apiKey);
       const nowMs = context.clock();
-      prune(nowMs);
+      makeRoom(nowMs, workspaceId);
       const ticket = randomBytes(32).toString('base64url');
-      tickets.set(ticketHash(ticket), { apiKeyHash: hashToken(apiKey), expiresAtMs: nowMs + dashboardSessionLifetimeMs });
+      tickets.set(ticketHash(ticket), { apiKeyHash: hashToken(apiKey), workspaceId, expiresAtMs: nowMs + dashboardSessionLifetimeMs });
       return cookie(ticket, dashboardSessionLifetimeMs / 1000);
     },
     signOut(request) {

@@ -219,6 +219,21 @@ const pageHeaders = {
 };
 
 /**
+ * The event stream's headers: SSE, never cached or buffered by a proxy (nginx reads
+ * X-Accel-Buffering), with the pages' security headers.
+ */
+const streamHeaders = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-store',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+/**
  * A sign-in post from another site's page is refused (login CSRF). Browsers say where a request
  * comes from in Sec-Fetch-Site; Origin is checked too when it names a site (the pages' no-referrer
  * policy makes a browser send `Origin: null` even from our own form).
@@ -280,7 +295,9 @@ export function registerDashboardRoutes(app: FastifyInstance, context: ServerCon
     const workspaceId = workspaceOf(request);
     reply.hijack();
     const response = reply.raw;
-    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    // Written on the raw socket (reply.hijack): Fastify's onSend hooks do not run, so the headers
+    // every other response gets (no framing, the request id) are set here, with the stream's own.
+    response.writeHead(200, { ...streamHeaders, 'seam-request-id': request.id });
     let last = '';
     const send = () => {
       // The key or the sign-in behind this stream may have been revoked or expired since it opened:
