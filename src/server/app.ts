@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ServerContext } from './context.ts';
 import { ApiError, invalidInput } from './http/errors.ts';
-import { redactSecrets } from './http/redact.ts';
+import { redactUrl } from './http/redact.ts';
 import { invalidInputOfSchemaErrors, type RequestSchema } from './http/request-schema.ts';
 import { registerAcsCredentialRoutes } from './routes/acs-credentials.ts';
 import { registerClientSessionRoutes } from './routes/client-sessions.ts';
@@ -23,6 +23,7 @@ import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerWorkspaceRoutes } from './routes/workspaces.ts';
 
 export const bodyBytesMax = 64 * 1024;
+const instantKeyAppPrefix = '/instant_key_app/';
 
 /**
  * No page of ours may be framed (clickjacking: a hostile page overlaying the dashboard or an Instant
@@ -50,6 +51,11 @@ export function buildApp(context: ServerContext): FastifyInstance {
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('seam-request-id', request.id);
+    // The Instant Key app's endpoints take their input in the JSON body only: a link URL or code in
+    // a query string would travel in URLs (logs, proxies, histories). Refused before anything runs.
+    if (request.url.startsWith(instantKeyAppPrefix) && request.url.includes('?')) {
+      throw invalidInput('the Instant Key app endpoints take no query string: send the input as a JSON body', [{ path: '', message: 'query string not accepted here' }]);
+    }
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     forbidFraming(reply);
@@ -68,7 +74,7 @@ export function buildApp(context: ServerContext): FastifyInstance {
       const mapped = invalidInput(`${(error as FastifyError).code ?? 'bad_request'}: ${error.message}`);
       return reply.code(mapped.status).send(mapped.toBody(request.id));
     }
-    request.log.error({ err: error, url: redactSecrets(request.url) }, 'unhandled error');
+    request.log.error({ err: error, url: redactUrl(request.url) }, 'unhandled error');
     return reply.code(500).send({ error: { type: 'internal_server_error', message: 'internal server error', request_id: request.id }, ok: false });
   });
   app.setNotFoundHandler((request, reply) => {
