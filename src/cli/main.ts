@@ -11,15 +11,18 @@ import { benchCommand } from './bench.ts';
 import { bleCommand } from './ble.ts';
 import { hciBooleanFlags, hciCommand } from './hci.ts';
 import { scenarioCommand } from './scenario.ts';
-import { upCommand } from './up.ts';
+import { upCommand, upLogLevelDefault } from './up.ts';
 import { fuzzCommand } from './fuzz.ts';
 import { adminCommand } from './admin.ts';
 import { keyCommand, tokenCommand, workspaceCommand } from './workspace.ts';
 
-const usage = `latchkey — lock hardware simulator and BLE protocol test harness
+/** Every command but `up` (up.ts `upLogLevelDefault`) logs at this level unless told. */
+const commandLogLevelDefault = 'warn';
+
+export const usage = `latchkey — lock hardware simulator and BLE protocol test harness
 
 Usage:
-  latchkey up [--port 3000] [--db ./latchkey.db] [--host 127.0.0.1] [--json]
+  latchkey up [--port 3000] [--db ./latchkey.db] [--host 127.0.0.1] [--json] [--log-level LEVEL (default: ${upLogLevelDefault})]
   latchkey demo [--seed N] [--doors N] [--mtu 23..517] [--interval MS] [--provider node|noble] [--hardware profile|file.json] [--json]
   latchkey bench [--quick] [--json] [--out bench/results.json] | --hardware profile|file.json
   latchkey ble run [--doors N] [--attempts M] [--seed N] [--capture FILE] [--lock-hci SPEC] [--phone-hci SPEC] [--json]
@@ -34,8 +37,8 @@ Usage:
   latchkey help
 
 Common options:
-  --log-level trace|debug|info|warn|error|silent   (default: warn; logs go to stderr: readable
-                                                   on a terminal, JSON lines when piped)
+  --log-level trace|debug|info|warn|error|silent   (default: ${commandLogLevelDefault}, for \`up\`: ${upLogLevelDefault}; logs go to stderr:
+                                                   readable on a terminal, JSON lines when piped)
   --json                                           one JSON object on stdout
   --hardware                                       lock MCU profile: ideal, nrf52840, nrf52840-cc310, nrf54l15, esp32c3 or a .json file (docs/HARDWARE.md)
 
@@ -48,10 +51,15 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
   let context: CommandContext | undefined;
   try {
     const args = parseArgs(argv, booleanFlags);
-    const level = (args.flags.get('log-level') as string | undefined) ?? 'warn';
+    const level = (args.flags.get('log-level') as string | undefined) ?? commandLogLevelDefault;
     if (!logLevels.includes(level)) throw new UsageError(`--log-level must be one of ${logLevels.join(', ')}`);
     context = { log: pino({ level, base: undefined }, stderrLogDestination()), out };
     const [command, ...rest] = args.positionals;
+    if (args.flags.has('help')) {
+      // `latchkey <command> --help` shows the usage (and starts nothing), as `latchkey help` does.
+      out(usage);
+      return exitCodes.ok;
+    }
     const sub = { positionals: rest, flags: args.flags };
     switch (command) {
       case 'demo':

@@ -9,13 +9,16 @@ import { intFlag, rejectUnknownFlags, stringFlag, type ParsedArgs } from './args
 import { exitCodes, type CommandContext } from './context.ts';
 import { hardwareFlag } from './hardware-flag.ts';
 
+/** `up` logs at info unless told (its request lines are what an operator watches); every other command at warn. `latchkey help` says both. */
+export const upLogLevelDefault = 'info';
+
 export async function upCommand(args: ParsedArgs, context: CommandContext): Promise<number> {
   rejectUnknownFlags(args, ['port', 'db', 'host', 'json', 'hardware', 'log-level']);
   const hardware = hardwareFlag(args);
   const port = intFlag(args, 'port', 3000, 0, 65535);
   const dbPath = stringFlag(args, 'db', './latchkey.db');
   const host = stringFlag(args, 'host', '127.0.0.1');
-  const logLevel = (args.flags.get('log-level') as 'info' | undefined) ?? 'info';
+  const logLevel = (args.flags.get('log-level') as 'info' | undefined) ?? upLogLevelDefault;
   const running = await startServer({ port, dbPath, host, logLevel, ...(hardware ? { hardwareOf: () => hardware } : {}) });
   context.out(
     args.flags.has('json')
