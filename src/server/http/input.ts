@@ -45,7 +45,8 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@]{2,63}$/;
 /** E.164: a plus, 8 to 15 digits, no leading zero. */
 const phonePattern = /^\+[1-9][0-9]{7,14}$/;
-const datetimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+/** RFC 3339 date-time (seconds optional): year, month, day, hour, minute, second, fraction, offset hours, offset minutes. */
+const datetimePattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 export const stringBytesMax = 1000;
 /** Credential times are CBOR uints the protocol keeps within 32 bits (year 2106): stay well inside. */
 export const datetimeYearMax = 2099;
@@ -55,9 +56,20 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && uuidPattern.test(value);
 }
 
-/** Normalises an accepted ISO-8601 timestamp to `YYYY-MM-DDTHH:mm:ss.sssZ`; undefined if invalid. */
+const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/**
+ * Normalises an accepted ISO-8601 timestamp to `YYYY-MM-DDTHH:mm:ss.sssZ`; undefined if invalid.
+ * Every field must exist on the calendar and the clock: `Date.parse` rolls `2026-02-30` over to
+ * March 2nd and `T24:00` to the next day, so the fields are checked first (no day 30 in February,
+ * no hour 24, no second 60, offsets within ±23:59).
+ */
 export function normaliseDatetime(value: string): string | undefined {
-  if (!datetimePattern.test(value)) return undefined;
+  const match = datetimePattern.exec(value);
+  if (match === null) return undefined;
+  const [year, month, day, hour, minute, second, , offsetHour, offsetMinute] = match.slice(1).map((field) => (field === undefined ? 0 : Number(field)));
+  if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth(year!, month!)) return undefined;
+  if (hour! > 23 || minute! > 59 || second! > 59 || offsetHour! > 23 || offsetMinute! > 59) return undefined;
   const ms = Date.parse(value);
   if (!Number.isFinite(ms)) return undefined;
   const date = new Date(ms);
