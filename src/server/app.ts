@@ -2,7 +2,8 @@
  * The Fastify application: body parsing (JSON, and the empty form body the SDK sends for a bare
  * `list()`), a body size bound, the `seam-request-id` header, route registration, and the error
  * mapping: ApiError → its envelope; a request-schema failure (ajv) → 400 invalid_input with keyed
- * validation_errors (http/request-schema.ts); any other Fastify 4xx (bad JSON, body too large, wrong content type)
+ * validation_errors (http/request-schema.ts); a filled form body outside the dashboard, and any other Fastify 4xx (bad JSON,
+ * body too large, wrong content type)
  * → 400 invalid_input; 404 for unknown endpoints; anything else is our bug → logged 500.
  */
 import { randomUUID } from 'node:crypto';
@@ -24,6 +25,8 @@ import { registerWorkspaceRoutes } from './routes/workspaces.ts';
 
 export const bodyBytesMax = 64 * 1024;
 const instantKeyAppPrefix = '/instant_key_app/';
+/** The routes that take a filled HTML form body (the dashboard's sign-in and sign-out). */
+const formRoutes: ReadonlySet<string> = new Set(['/dashboard/session', '/dashboard/sign-out']);
 
 /**
  * No page of ours may be framed (clickjacking: a hostile page overlaying the dashboard or an Instant
@@ -46,8 +49,16 @@ export function buildApp(context: ServerContext): FastifyInstance {
     // is typed by the schema first), no defaults filled in, no fields removed, every problem reported.
     ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allErrors: true } },
   });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  // A form body: empty is `{}` (the seam SDK sends one for a bare `list()`); with fields, only the
+  // dashboard's sign-in form takes one. Seam's endpoints take JSON: a filled form there is a 400,
+  // not a request read from strings (`limit=2` is not the number 2, `full_name=x` not a JSON body).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, {});
+    if (!formRoutes.has(request.url.split('?')[0]!)) {
+      return done(invalidInput('send the request as JSON (Content-Type: application/json); a form body is accepted only when empty', [{ path: '', message: 'form bodies are not accepted here' }]), undefined);
+    }
+    return done(null, Object.fromEntries(new URLSearchParams(text)));
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('seam-request-id', request.id);
@@ -70,8 +81,13 @@ export function buildApp(context: ServerContext): FastifyInstance {
       return reply.code(mapped.status).send(mapped.toBody(request.id));
     }
     const status = (error as FastifyError).statusCode;
+    if ((error as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const mapped = invalidInput(`unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}: send the request as JSON (Content-Type: application/json)`, [{ path: '', message: 'unsupported content type' }]);
+      return reply.code(mapped.status).send(mapped.toBody(request.id));
+    }
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      const mapped = invalidInput(`${(error as FastifyError).code ?? 'bad_request'}: ${error.message}`);
+      // Fastify's own message, without its internal code (FST_ERR_…): bad JSON, a body too large.
+      const mapped = invalidInput(error.message);
       return reply.code(mapped.status).send(mapped.toBody(request.id));
     }
     request.log.error({ err: error, url: redactUrl(request.url) }, 'unhandled error');
