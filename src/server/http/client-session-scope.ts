@@ -99,8 +99,9 @@ export const clientSessionScope: ReadonlyMap<string, ScopePolicy> = new Map<stri
   ['/client_sessions/get', (_context, caller, input, next) => {
     const given = input['client_session_id'];
     if (given !== undefined && (typeof given === 'string' ? given.toLowerCase() : given) !== caller.clientSessionId) throw notFound(`client_session ${String(given)}`);
-    if (input['user_identifier_key'] !== undefined && given === undefined) throw notFound('client_session');
-    return next({ client_session_id: caller.clientSessionId });
+    // A user_identifier_key names the caller's own session or none (the handler answers 404 when it is not this session's).
+    const key = input['user_identifier_key'];
+    return next({ client_session_id: caller.clientSessionId, ...(key !== undefined ? { user_identifier_key: key } : {}) });
   }],
 
   ['/user_identities/list', (_context, caller, input, next) => next(narrowIds(input, 'user_identity_ids', caller.userIdentityIds))],
