@@ -10,6 +10,10 @@
  * Extension maximum payload, Vol 6, Part B, §4.5.10). Hosts fragment L2CAP PDUs to this. */
 export const leAclDataPacketLength = 251;
 
+/** The smallest LE ACL buffer a controller may report: the 27-octet LL payload every LE
+ * controller carries (Vol 6, Part B, §4.5.10). Hosts fragment to the reported size. */
+export const leAclDataPacketLengthMin = 27;
+
 /** Total_Num_LE_ACL_Data_Packets: host→controller ACL packets in flight per host, released by
  * HCI_Number_Of_Completed_Packets. Without that event bleno stalls after this many packets. */
 export const totalNumLeAclDataPackets = 8;
@@ -57,7 +61,7 @@ function assertRelation(condition: boolean, relation: string): void {
   if (!condition) throw new Error(`hci limits: ${relation}`);
 }
 
-assertRelation(leAclDataPacketLength >= 27, 'LE ACL packets carry at least 27 octets (Vol 6, Part B, §4.5.10)');
+assertRelation(leAclDataPacketLength >= leAclDataPacketLengthMin, 'LE ACL packets carry at least 27 octets (Vol 6, Part B, §4.5.10)');
 assertRelation(leAclDataPacketLength <= aclDataPacketLengthMax, 'reported ACL length within decoder limit');
 assertRelation(totalNumLeAclDataPackets >= 1 && totalNumLeAclDataPackets <= 0xff, 'Total_Num_LE_ACL_Data_Packets is a u8 ≥ 1');
 assertRelation(connectionsMax <= hostsMax * hostsMax, 'connections fit between hosts');

@@ -15,6 +15,7 @@ import { connectExternalController } from '../../src/hci/host/external-controlle
 import type { ExternalController } from '../../src/hci/host/external-controller.ts';
 import { startHciServer } from '../../src/hci/serve/serve.ts';
 import type { HciServer } from '../../src/hci/serve/serve.ts';
+import { H4StreamParser } from '../../src/hci/transport/h4-stream.ts';
 import { HciTransportError } from '../../src/hci/transport/open-stream.ts';
 import { parseHciTransportSpec } from '../../src/hci/transport/spec.ts';
 
@@ -138,6 +139,54 @@ describe('external controller bridge', () => {
 
     expect((await errorOf(bridge('serial:/dev/null').ready)).code).toBe('hci_serial_not_a_tty');
     expect((await errorOf(bridge('serial:/dev/latchkey-no-such-tty').ready)).code).toBe('hci_serial_open_failed');
+  });
+});
+
+/**
+ * A scripted H4 controller on TCP: each command opcode listed gets a Command_Complete whose
+ * return parameters are exactly the octets given (truncated ones included); any other opcode
+ * gets Unknown HCI Command. Written from the Core spec packet formats, not from latchkey's controller.
+ */
+async function scriptedController(answers: ReadonlyMap<number, readonly number[]>): Promise<string> {
+  const server = createServer((socket) => {
+    const parser = new H4StreamParser('controller', (h4) => {
+      if (h4[0] !== 0x01) return;
+      const opcode = h4[1]! | (h4[2]! << 8);
+      const parameters = answers.get(opcode) ?? [0x01];
+      socket.write(Uint8Array.of(0x04, 0x0e, 3 + parameters.length, 0x01, h4[1]!, h4[2]!, ...parameters));
+    });
+    socket.on('data', (chunk: Buffer) => parser.push(new Uint8Array(chunk)));
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return `tcp:127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const publicAddress = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06]; // Status, BD_ADDR 06:05:04:03:02:01
+const answersWith = (entries: [number, number[]][]): Map<number, number[]> =>
+  new Map<number, number[]>([[0x0c03, [0x00]], [0x1009, publicAddress], ...entries]);
+
+describe('external controller bridge: controllers whose answers a host cannot use (attack on issue 16, F1)', () => {
+  it.each([
+    ['LE buffers of 0 octets × 0 packets and BR/EDR buffers of 0', [[0x2002, [0, 0, 0, 0]], [0x1005, [0, 0, 0, 0, 0, 0, 0, 0]]], /HCI_Read_Buffer_Size reports ACL buffers of 0 octets × 0 packets/],
+    ['LE buffers of 0 octets × 0 packets and no BR/EDR answer', [[0x2002, [0, 0, 0, 0]]], /HCI_Read_Buffer_Size status 0x01/],
+    ['LE buffers of 20 octets', [[0x2002, [0, 20, 0, 4]]], /reports ACL buffers of 20 octets × 4 packets/],
+    ['LE buffers of 27 octets × 0 packets', [[0x2002, [0, 27, 0, 0]]], /reports ACL buffers of 27 octets × 0 packets/],
+    ['a truncated LE_Read_Buffer_Size answer', [[0x2002, [0, 27]]], /HCI_LE_Read_Buffer_Size answered with 2 octets of return parameters, 4 expected/],
+    ['a truncated HCI_Reset answer', [[0x0c03, []]], /HCI_Reset answered with 0 octets of return parameters, 1 expected/],
+    ['a refused HCI_Reset', [[0x0c03, [0x0c]]], /HCI_Reset status 0x0c/],
+    ['a truncated Read_BD_ADDR answer', [[0x1009, [0x00, 0x01, 0x02]]], /HCI_Read_BD_ADDR answered with 3 octets of return parameters, 7 expected/],
+  ] as [string, [number, number[]][], RegExp][])('refuses %s with hci_controller_refused', async (_what, entries, message) => {
+    const error = await errorOf(bridge(await scriptedController(answersWith(entries))).ready);
+    expect(error.code).toBe('hci_controller_refused');
+    expect(error.message).toMatch(message);
+  });
+
+  it('uses the BR/EDR buffers when the LE ones are 0 × 0 (Vol 4, Part E, §7.8.2)', async () => {
+    const tcp = await scriptedController(answersWith([[0x2002, [0, 0, 0, 0]], [0x1005, [0, 27, 0, 0, 8, 0, 0, 0]]]));
+    expect(await bridge(tcp).ready).toMatchObject({ leAclDataPacketLength: 27, totalNumLeAclDataPackets: 8, aclBuffersFrom: 'Read_Buffer_Size', address: '06:05:04:03:02:01' });
   });
 });
 
