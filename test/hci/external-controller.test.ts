@@ -88,6 +88,17 @@ describe('external controller bridge', () => {
     expect(other.address).not.toBe(info.address);
   });
 
+  it("sets the written address again after the host's own HCI_Reset (the controller forgets it)", async () => {
+    const server = await serve({ zeroAddress: true, zephyrVendorCommands: true });
+    const external = bridge(server.controllers[0]!.tcp, 'lock');
+    const info = await external.ready;
+    const reset = await ask(external.port, [0x01, 0x03, 0x0c, 0x00]); // bleno and noble start with HCI_Reset
+    expect([...reset]).toEqual([0x04, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00]);
+    const read = await ask(external.port, [0x01, 0x09, 0x10, 0x00]);
+    expect(read.slice(7, 13)).toEqual(Uint8Array.from(info.address.split(':').reverse().map((octet) => Number.parseInt(octet, 16))));
+    expect(server.link.controllers[0]!.publicAddress).toBe(info.address);
+  });
+
   it('moves the host to a random static address when the controller refuses the vendor command', async () => {
     const server = await serve({ zeroAddress: true });
     const external = bridge(server.controllers[0]!.tcp, 'lock');
@@ -222,5 +233,29 @@ describe('latchkey hci serve endpoints', () => {
     third.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00));
     await again; // the next host is served
     expect(server.stats[0]).toMatchObject({ clientsServed: 2, clientsRefused: 1 });
+  });
+
+  it("forgets a vendor-written BD_ADDR on HCI_Reset and on a power cycle, as a controller does (attack on issue 16, F4)", async () => {
+    const server = await serve({ zeroAddress: true, zephyrVendorCommands: true, controllers: 1 });
+    const readAddress = async (socket: Socket): Promise<number[]> => {
+      const answer = once(socket, 'data');
+      socket.write(Uint8Array.of(0x01, 0x09, 0x10, 0x00));
+      return [...((await answer)[0] as Buffer).subarray(7, 13)];
+    };
+    const command = async (socket: Socket, h4: number[]): Promise<void> => {
+      const answer = once(socket, 'data');
+      socket.write(Uint8Array.from(h4));
+      await answer;
+    };
+    const first = await raw(server.controllers[0]!.tcp);
+    await command(first, [0x01, 0x06, 0xfc, 0x06, 1, 2, 3, 4, 5, 6]); // Zephyr Write BD_ADDR
+    expect(await readAddress(first)).toEqual([1, 2, 3, 4, 5, 6]);
+    await command(first, [0x01, 0x03, 0x0c, 0x00]); // HCI_Reset
+    expect(await readAddress(first)).toEqual([0, 0, 0, 0, 0, 0]);
+    await command(first, [0x01, 0x06, 0xfc, 0x06, 1, 2, 3, 4, 5, 6]);
+    first.destroy(); // power cycle
+    await vi.waitFor(() => expect(server.link.controllers[0]!.publicAddress).toBe('00:00:00:00:00:00'), { timeout: 2000 });
+    const second = await raw(server.controllers[0]!.tcp);
+    expect(await readAddress(second)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });

@@ -62,12 +62,16 @@ export class Controller implements CommandTarget {
     eventsMasked: 0,
   };
   state: ControllerState = initialControllerState();
+  /** The address this controller has from the factory: a vendor Write BD_ADDR lasts until the
+   * next HCI_Reset or power cycle, as on a controller that keeps it in RAM. */
+  readonly #powerOnAddress: string;
   #hostSink: ((h4: Uint8Array) => void) | null = null;
   #tap: HciTap | null;
 
   constructor(options: { label: string; publicAddress: string; link: LinkPort; tap?: HciTap | null; buffers?: ControllerBuffers; zephyrVendorCommands?: boolean; reassembleToHost?: boolean }) {
     this.label = options.label;
     this.publicAddress = options.publicAddress;
+    this.#powerOnAddress = options.publicAddress;
     this.buffers = checkBuffers(options.buffers ?? { aclDataPacketLength: leAclDataPacketLength, totalNumAclDataPackets: totalNumLeAclDataPackets });
     this.zephyrVendorCommands = options.zephyrVendorCommands ?? false;
     this.reassembleToHost = options.reassembleToHost ?? false;
@@ -80,8 +84,10 @@ export class Controller implements CommandTarget {
     this.#hostSink = sink;
   }
 
+  /** Power-on state (HCI_Reset, power cycle): the factory address comes back too. */
   resetState(): void {
     this.state = initialControllerState();
+    this.publicAddress = this.#powerOnAddress;
   }
 
   /** Address this controller advertises and connects with, and its Address_Type. */

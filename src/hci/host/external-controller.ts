@@ -13,7 +13,9 @@
  *   command Write BD_ADDR (0xFC06, Zephyr hci_vs); if the controller refuses it, the host is
  *   moved to a random static address: LE_Set_Random_Address, Own_Address_Type rewritten to
  *   random in the host's advertising, scanning and connection commands, and Read_BD_ADDR's
- *   answer rewritten to that address (so bleno reports the address it really uses);
+ *   answer rewritten to that address (so bleno reports the address it really uses). Both are
+ *   forgotten by HCI_Reset, and bleno/noble start with one: the answer to a host's Reset is
+ *   held until the address is set again;
  * - HCI_LE_Read_Buffer_Size (and HCI_Read_Buffer_Size when it reports 0: no dedicated LE
  *   buffers, Vol 4, Part E, §7.8.2): a buffer under 27 octets or of 0 packets is refused here,
  *   because bleno and noble would fragment to it forever (noble loops on a 0-octet buffer);
@@ -120,6 +122,8 @@ export function connectExternalController(options: ExternalControllerOptions): E
   const waiters = new Map<number, (h4: Uint8Array) => void>();
   let forwarding = false;
   let randomAddress: Uint8Array | null = null;
+  /** The public address written with Zephyr's Write BD_ADDR (lost by every HCI_Reset). */
+  let writtenAddress: Uint8Array | null = null;
   let addressFix: AddressFix = 'none';
 
   const toHost = (h4: Uint8Array): void => {
@@ -178,12 +182,16 @@ export function connectExternalController(options: ExternalControllerOptions): E
         h4[index] = h4[index]! | 0x01; // public → random, RPA-from-public → RPA-from-random
       }
     }
-    stream.write(h4);
-    if (opcode === Opcode.Reset && randomAddress !== null) {
-      // A host's own Reset clears the random address; set it again once the Reset is answered.
-      const address = randomAddress;
-      setImmediate(() => void ask(Opcode.LeSetRandomAddress, address).catch(() => undefined));
+    if (opcode === Opcode.Reset && (randomAddress !== null || writtenAddress !== null)) {
+      // A host's own Reset makes the controller forget the address the bridge set (the random
+      // address; a Zephyr controller's written BD_ADDR). Hold the Reset's answer, set the address
+      // again, then let the host see the answer: its next command finds the address in place.
+      waiters.set(Opcode.Reset, (answer) => {
+        const again = writtenAddress !== null ? ask(Opcode.ZephyrWriteBdAddr, writtenAddress) : ask(Opcode.LeSetRandomAddress, randomAddress!);
+        void again.catch(() => undefined).then(() => closed || bridgePort.postMessage(answer));
+      });
     }
+    stream.write(h4);
   };
 
   /** LE buffers, or the BR/EDR ones when LE reports none; refused unless ≥ 27 octets × ≥ 1 packet. */
@@ -223,6 +231,7 @@ export function connectExternalController(options: ExternalControllerOptions): E
       const written = await ask(Opcode.ZephyrWriteBdAddr, wanted);
       if (written[1] === EventCode.CommandComplete && statusOf(written) === HciStatus.Success) {
         wire = returned(await ask(Opcode.ReadBdAddr), 'HCI_Read_BD_ADDR', 7).slice(1, 7);
+        writtenAddress = wanted;
         addressFix = 'zephyr_write_bd_addr';
       } else {
         const random = derivedAddress(options.seed, options.label, 'random_static');
