@@ -54,6 +54,15 @@ export const captureFlushBytes = 64 * 1024;
 /** Largest H4 packet the transports accept: an ACL header plus the ACL payload limit. */
 export const h4PacketBytesMax = 5 + aclDataPacketLengthMax;
 
+/** Output octets `hci serve` queues for one endpoint that does not read (a TCP client past it
+ * is dropped; a pty loses its output until it drains). Far above any burst a reading host sees. */
+export const serveBacklogBytesMax = 1024 * 1024;
+
+/** A pty host silent for this long no longer keeps a TCP client from taking its controller
+ * (a pty has no "peer closed", so silence is the only sign a host left; an advertising
+ * lock's host may legitimately send nothing for a while). */
+export const ptyIdleMsMax = 10_000;
+
 /** Host-side guard for every noble operation (noble itself has none on connect). */
 export const centralOperationTimeoutMsDefault = 5_000;
 
@@ -67,3 +76,4 @@ assertRelation(totalNumLeAclDataPackets >= 1 && totalNumLeAclDataPackets <= 0xff
 assertRelation(connectionsMax <= hostsMax * hostsMax, 'connections fit between hosts');
 assertRelation(advertisingIntervalMsMin < advertisingIntervalMsMax, 'advertising interval bounds ordered');
 assertRelation(captureFlushBytes < captureBytesMax, 'capture flush below capture limit');
+assertRelation(serveBacklogBytesMax >= 16 * h4PacketBytesMax, 'a served endpoint can queue a burst of full-size packets');

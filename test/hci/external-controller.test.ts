@@ -16,7 +16,7 @@ import type { ExternalController } from '../../src/hci/host/external-controller.
 import { startHciServer } from '../../src/hci/serve/serve.ts';
 import type { HciServer } from '../../src/hci/serve/serve.ts';
 import { H4StreamParser } from '../../src/hci/transport/h4-stream.ts';
-import { HciTransportError } from '../../src/hci/transport/open-stream.ts';
+import { HciTransportError, openControllerStream } from '../../src/hci/transport/open-stream.ts';
 import { parseHciTransportSpec } from '../../src/hci/transport/spec.ts';
 
 const cleanups: (() => unknown)[] = [];
@@ -257,5 +257,66 @@ describe('latchkey hci serve endpoints', () => {
     await vi.waitFor(() => expect(server.link.controllers[0]!.publicAddress).toBe('00:00:00:00:00:00'), { timeout: 2000 });
     const second = await raw(server.controllers[0]!.tcp);
     expect(await readAddress(second)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('drops a client that does not read once more than 1 MiB waits for it, and serves the next (attack on issue 16, F2)', async () => {
+    const warnings: string[] = [];
+    const server = await serve({ controllers: 1, log: { info: () => undefined, warn: (_fields, message) => void warnings.push(message) } });
+    const greedy = await raw(server.controllers[0]!.tcp);
+    greedy.pause(); // never reads: the kernel buffers fill, then the server's queue grows
+    const batch = new Uint8Array(4 * 1000);
+    for (let offset = 0; offset < batch.length; offset += 4) batch.set([0x01, 0x02, 0x10, 0x00], offset); // Read_Local_Supported_Commands: 68 octets out per 4 in
+    // Up to 400 × 68 kB of answers (27 MB), far past what the kernel's socket buffers absorb.
+    for (let round = 0; round < 400 && warnings.length === 0; round += 1) {
+      if (!greedy.destroyed) greedy.write(batch);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(warnings).toEqual(['client dropped: it does not read (more than 1048576 octets queued)']);
+    expect(server.stats[0]!.clientsDropped).toBe(1);
+    // The controller is free again: the next host is served, not refused as a second client.
+    const next = await raw(server.controllers[0]!.tcp);
+    const outcome = Promise.race([once(next, 'data').then(([chunk]) => [...(chunk as Buffer)]), once(next, 'close').then(() => 'refused')]);
+    next.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00));
+    expect(await outcome).toEqual([0x04, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00]);
+    expect(server.stats[0]).toMatchObject({ clientsServed: 2, clientsRefused: 0 });
+  });
+
+  it('one endpoint owns a controller: the pty cannot take it from a TCP client, a TCP client not from an active pty (attack on issue 16, F5)', async () => {
+    let clock = 0;
+    const server = await serve({ controllers: 1, pty: true, nowMs: () => clock });
+    const controller = server.link.controllers[0]!;
+    const spec = parseHciTransportSpec(server.controllers[0]!.pty!);
+    if (spec.kind !== 'serial') throw new Error('pty');
+    const pty = await openControllerStream(spec);
+    cleanups.push(() => pty.close());
+    const fromPty: number[] = [];
+    pty.onData((chunk) => void fromPty.push(...chunk));
+
+    const tcp = await raw(server.controllers[0]!.tcp);
+    const enabled = once(tcp, 'data');
+    tcp.write(Uint8Array.of(0x01, 0x0a, 0x20, 0x01, 0x01)); // LE_Set_Advertising_Enable(on)
+    await enabled;
+    pty.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00)); // HCI_Reset from the pty: refused
+    // Either the pty's packet was refused, or (the bug) it was served: wait for one of the two.
+    await vi.waitFor(() => expect((server.stats[0]!.ptyPacketsRefused ?? 0) + fromPty.length).toBeGreaterThan(0), { timeout: 2000 });
+    expect(controller.state.advertising.enabled).toBe(true); // the TCP host's controller was not reset
+    expect(fromPty).toEqual([]);
+    expect(server.stats[0]!.ptyPacketsRefused).toBe(1);
+
+    tcp.destroy(); // the TCP host leaves; the pty host may now drive the controller
+    await vi.waitFor(() => expect(controller.state.advertising.enabled).toBe(false), { timeout: 2000 });
+    pty.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00));
+    await vi.waitFor(() => expect(fromPty).toEqual([0x04, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00]), { timeout: 2000 });
+
+    const early = await raw(server.controllers[0]!.tcp); // the pty was active 0 ms ago: refused
+    await once(early, 'close');
+    expect(server.stats[0]).toMatchObject({ clientsRefused: 1, clientsServed: 1 });
+
+    clock += 10_000; // pty idle for 10 s: a TCP client may take the controller
+    const late = await raw(server.controllers[0]!.tcp);
+    const answer = once(late, 'data');
+    late.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00));
+    expect([...((await answer)[0] as Buffer)]).toEqual([0x04, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00]);
+    expect(server.stats[0]).toMatchObject({ clientsRefused: 1, clientsServed: 2 });
   });
 });
