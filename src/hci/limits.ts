@@ -10,6 +10,10 @@
  * Extension maximum payload, Vol 6, Part B, §4.5.10). Hosts fragment L2CAP PDUs to this. */
 export const leAclDataPacketLength = 251;
 
+/** The smallest LE ACL buffer a controller may report: the 27-octet LL payload every LE
+ * controller carries (Vol 6, Part B, §4.5.10). Hosts fragment to the reported size. */
+export const leAclDataPacketLengthMin = 27;
+
 /** Total_Num_LE_ACL_Data_Packets: host→controller ACL packets in flight per host, released by
  * HCI_Number_Of_Completed_Packets. Without that event bleno stalls after this many packets. */
 export const totalNumLeAclDataPackets = 8;
@@ -50,6 +54,15 @@ export const captureFlushBytes = 64 * 1024;
 /** Largest H4 packet the transports accept: an ACL header plus the ACL payload limit. */
 export const h4PacketBytesMax = 5 + aclDataPacketLengthMax;
 
+/** Output octets `hci serve` queues for one endpoint that does not read (a TCP client past it
+ * is dropped; a pty loses its output until it drains). Far above any burst a reading host sees. */
+export const serveBacklogBytesMax = 1024 * 1024;
+
+/** A pty host silent for this long no longer keeps a TCP client from taking its controller
+ * (a pty has no "peer closed", so silence is the only sign a host left; an advertising
+ * lock's host may legitimately send nothing for a while). */
+export const ptyIdleMsMax = 10_000;
+
 /** Host-side guard for every noble operation (noble itself has none on connect). */
 export const centralOperationTimeoutMsDefault = 5_000;
 
@@ -57,9 +70,10 @@ function assertRelation(condition: boolean, relation: string): void {
   if (!condition) throw new Error(`hci limits: ${relation}`);
 }
 
-assertRelation(leAclDataPacketLength >= 27, 'LE ACL packets carry at least 27 octets (Vol 6, Part B, §4.5.10)');
+assertRelation(leAclDataPacketLength >= leAclDataPacketLengthMin, 'LE ACL packets carry at least 27 octets (Vol 6, Part B, §4.5.10)');
 assertRelation(leAclDataPacketLength <= aclDataPacketLengthMax, 'reported ACL length within decoder limit');
 assertRelation(totalNumLeAclDataPackets >= 1 && totalNumLeAclDataPackets <= 0xff, 'Total_Num_LE_ACL_Data_Packets is a u8 ≥ 1');
 assertRelation(connectionsMax <= hostsMax * hostsMax, 'connections fit between hosts');
 assertRelation(advertisingIntervalMsMin < advertisingIntervalMsMax, 'advertising interval bounds ordered');
 assertRelation(captureFlushBytes < captureBytesMax, 'capture flush below capture limit');
+assertRelation(serveBacklogBytesMax >= 16 * h4PacketBytesMax, 'a served endpoint can queue a burst of full-size packets');

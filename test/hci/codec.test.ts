@@ -65,11 +65,14 @@ const coreSpecOpcodes: Record<string, readonly [opcode: number, ogf: number, ocf
   HCI_Read_LE_Host_Support: [0x0c6c, 0x03, 0x006c, '7.3.78'],
   HCI_Write_LE_Host_Support: [0x0c6d, 0x03, 0x006d, '7.3.79'],
   HCI_Read_Local_Version_Information: [0x1001, 0x04, 0x0001, '7.4.1'],
+  HCI_Read_Local_Supported_Commands: [0x1002, 0x04, 0x0002, '7.4.2'],
+  HCI_Read_Local_Supported_Features: [0x1003, 0x04, 0x0003, '7.4.3'],
   HCI_Read_Buffer_Size: [0x1005, 0x04, 0x0005, '7.4.5'],
   HCI_Read_BD_ADDR: [0x1009, 0x04, 0x0009, '7.4.6'],
   HCI_Read_RSSI: [0x1405, 0x05, 0x0005, '7.5.4'],
   HCI_LE_Set_Event_Mask: [0x2001, 0x08, 0x0001, '7.8.1'],
   HCI_LE_Read_Buffer_Size: [0x2002, 0x08, 0x0002, '7.8.2'],
+  HCI_LE_Read_Local_Supported_Features: [0x2003, 0x08, 0x0003, '7.8.3'],
   HCI_LE_Set_Random_Address: [0x2005, 0x08, 0x0005, '7.8.4'],
   HCI_LE_Set_Advertising_Parameters: [0x2006, 0x08, 0x0006, '7.8.5'],
   HCI_LE_Set_Advertising_Data: [0x2008, 0x08, 0x0008, '7.8.7'],
@@ -79,16 +82,19 @@ const coreSpecOpcodes: Record<string, readonly [opcode: number, ogf: number, ocf
   HCI_LE_Set_Scan_Enable: [0x200c, 0x08, 0x000c, '7.8.11'],
   HCI_LE_Create_Connection: [0x200d, 0x08, 0x000d, '7.8.12'],
   HCI_LE_Create_Connection_Cancel: [0x200e, 0x08, 0x000e, '7.8.13'],
+  HCI_LE_Read_Filter_Accept_List_Size: [0x200f, 0x08, 0x000f, '7.8.14'],
   HCI_LE_Connection_Update: [0x2013, 0x08, 0x0013, '7.8.18'],
+  HCI_LE_Rand: [0x2018, 0x08, 0x0018, '7.8.23'],
   HCI_LE_Long_Term_Key_Request_Negative_Reply: [0x201b, 0x08, 0x001b, '7.8.26'],
+  HCI_LE_Read_Supported_States: [0x201c, 0x08, 0x001c, '7.8.27'],
   // Not Core: Zephyr's vendor command (OGF 0x3F), BT_HCI_OP_VS_WRITE_BD_ADDR = BT_OP(BT_OGF_VS, 0x0006).
   HCI_Zephyr_Write_BD_ADDR: [0xfc06, 0x3f, 0x0006, 'Zephyr hci_vs'],
 };
 
 describe('HCI command table', () => {
-  it('has exactly the 22 commands anchored to the Core specification, plus Zephyr\'s Write BD_ADDR', () => {
+  it('has exactly the 28 commands anchored to the Core specification, plus Zephyr\'s Write BD_ADDR', () => {
     expect(allCommands.map((definition) => definition.name).sort()).toEqual(Object.keys(coreSpecOpcodes).sort());
-    expect(allCommands).toHaveLength(23);
+    expect(allCommands).toHaveLength(29);
   });
 
   it.each(allCommands.map((definition) => [definition.name, definition] as const))('%s has the Core specification opcode, OGF, OCF and section', (name, definition) => {

@@ -15,7 +15,8 @@ import { connectExternalController } from '../../src/hci/host/external-controlle
 import type { ExternalController } from '../../src/hci/host/external-controller.ts';
 import { startHciServer } from '../../src/hci/serve/serve.ts';
 import type { HciServer } from '../../src/hci/serve/serve.ts';
-import { HciTransportError } from '../../src/hci/transport/open-stream.ts';
+import { H4StreamParser } from '../../src/hci/transport/h4-stream.ts';
+import { HciTransportError, openControllerStream } from '../../src/hci/transport/open-stream.ts';
 import { parseHciTransportSpec } from '../../src/hci/transport/spec.ts';
 
 const cleanups: (() => unknown)[] = [];
@@ -87,6 +88,17 @@ describe('external controller bridge', () => {
     expect(other.address).not.toBe(info.address);
   });
 
+  it("sets the written address again after the host's own HCI_Reset (the controller forgets it)", async () => {
+    const server = await serve({ zeroAddress: true, zephyrVendorCommands: true });
+    const external = bridge(server.controllers[0]!.tcp, 'lock');
+    const info = await external.ready;
+    const reset = await ask(external.port, [0x01, 0x03, 0x0c, 0x00]); // bleno and noble start with HCI_Reset
+    expect([...reset]).toEqual([0x04, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00]);
+    const read = await ask(external.port, [0x01, 0x09, 0x10, 0x00]);
+    expect(read.slice(7, 13)).toEqual(Uint8Array.from(info.address.split(':').reverse().map((octet) => Number.parseInt(octet, 16))));
+    expect(server.link.controllers[0]!.publicAddress).toBe(info.address);
+  });
+
   it('moves the host to a random static address when the controller refuses the vendor command', async () => {
     const server = await serve({ zeroAddress: true });
     const external = bridge(server.controllers[0]!.tcp, 'lock');
@@ -141,6 +153,54 @@ describe('external controller bridge', () => {
   });
 });
 
+/**
+ * A scripted H4 controller on TCP: each command opcode listed gets a Command_Complete whose
+ * return parameters are exactly the octets given (truncated ones included); any other opcode
+ * gets Unknown HCI Command. Written from the Core spec packet formats, not from latchkey's controller.
+ */
+async function scriptedController(answers: ReadonlyMap<number, readonly number[]>): Promise<string> {
+  const server = createServer((socket) => {
+    const parser = new H4StreamParser('controller', (h4) => {
+      if (h4[0] !== 0x01) return;
+      const opcode = h4[1]! | (h4[2]! << 8);
+      const parameters = answers.get(opcode) ?? [0x01];
+      socket.write(Uint8Array.of(0x04, 0x0e, 3 + parameters.length, 0x01, h4[1]!, h4[2]!, ...parameters));
+    });
+    socket.on('data', (chunk: Buffer) => parser.push(new Uint8Array(chunk)));
+    socket.on('error', () => undefined);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return `tcp:127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const publicAddress = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06]; // Status, BD_ADDR 06:05:04:03:02:01
+const answersWith = (entries: [number, number[]][]): Map<number, number[]> =>
+  new Map<number, number[]>([[0x0c03, [0x00]], [0x1009, publicAddress], ...entries]);
+
+describe('external controller bridge: controllers whose answers a host cannot use (attack on issue 16, F1)', () => {
+  it.each([
+    ['LE buffers of 0 octets × 0 packets and BR/EDR buffers of 0', [[0x2002, [0, 0, 0, 0]], [0x1005, [0, 0, 0, 0, 0, 0, 0, 0]]], /HCI_Read_Buffer_Size reports ACL buffers of 0 octets × 0 packets/],
+    ['LE buffers of 0 octets × 0 packets and no BR/EDR answer', [[0x2002, [0, 0, 0, 0]]], /HCI_Read_Buffer_Size status 0x01/],
+    ['LE buffers of 20 octets', [[0x2002, [0, 20, 0, 4]]], /reports ACL buffers of 20 octets × 4 packets/],
+    ['LE buffers of 27 octets × 0 packets', [[0x2002, [0, 27, 0, 0]]], /reports ACL buffers of 27 octets × 0 packets/],
+    ['a truncated LE_Read_Buffer_Size answer', [[0x2002, [0, 27]]], /HCI_LE_Read_Buffer_Size answered with 2 octets of return parameters, 4 expected/],
+    ['a truncated HCI_Reset answer', [[0x0c03, []]], /HCI_Reset answered with 0 octets of return parameters, 1 expected/],
+    ['a refused HCI_Reset', [[0x0c03, [0x0c]]], /HCI_Reset status 0x0c/],
+    ['a truncated Read_BD_ADDR answer', [[0x1009, [0x00, 0x01, 0x02]]], /HCI_Read_BD_ADDR answered with 3 octets of return parameters, 7 expected/],
+  ] as [string, [number, number[]][], RegExp][])('refuses %s with hci_controller_refused', async (_what, entries, message) => {
+    const error = await errorOf(bridge(await scriptedController(answersWith(entries))).ready);
+    expect(error.code).toBe('hci_controller_refused');
+    expect(error.message).toMatch(message);
+  });
+
+  it('uses the BR/EDR buffers when the LE ones are 0 × 0 (Vol 4, Part E, §7.8.2)', async () => {
+    const tcp = await scriptedController(answersWith([[0x2002, [0, 0, 0, 0]], [0x1005, [0, 27, 0, 0, 8, 0, 0, 0]]]));
+    expect(await bridge(tcp).ready).toMatchObject({ leAclDataPacketLength: 27, totalNumLeAclDataPackets: 8, aclBuffersFrom: 'Read_Buffer_Size', address: '06:05:04:03:02:01' });
+  });
+});
+
 describe('latchkey hci serve endpoints', () => {
   async function raw(tcp: string): Promise<Socket> {
     const spec = parseHciTransportSpec(tcp);
@@ -173,5 +233,90 @@ describe('latchkey hci serve endpoints', () => {
     third.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00));
     await again; // the next host is served
     expect(server.stats[0]).toMatchObject({ clientsServed: 2, clientsRefused: 1 });
+  });
+
+  it("forgets a vendor-written BD_ADDR on HCI_Reset and on a power cycle, as a controller does (attack on issue 16, F4)", async () => {
+    const server = await serve({ zeroAddress: true, zephyrVendorCommands: true, controllers: 1 });
+    const readAddress = async (socket: Socket): Promise<number[]> => {
+      const answer = once(socket, 'data');
+      socket.write(Uint8Array.of(0x01, 0x09, 0x10, 0x00));
+      return [...((await answer)[0] as Buffer).subarray(7, 13)];
+    };
+    const command = async (socket: Socket, h4: number[]): Promise<void> => {
+      const answer = once(socket, 'data');
+      socket.write(Uint8Array.from(h4));
+      await answer;
+    };
+    const first = await raw(server.controllers[0]!.tcp);
+    await command(first, [0x01, 0x06, 0xfc, 0x06, 1, 2, 3, 4, 5, 6]); // Zephyr Write BD_ADDR
+    expect(await readAddress(first)).toEqual([1, 2, 3, 4, 5, 6]);
+    await command(first, [0x01, 0x03, 0x0c, 0x00]); // HCI_Reset
+    expect(await readAddress(first)).toEqual([0, 0, 0, 0, 0, 0]);
+    await command(first, [0x01, 0x06, 0xfc, 0x06, 1, 2, 3, 4, 5, 6]);
+    first.destroy(); // power cycle
+    await vi.waitFor(() => expect(server.link.controllers[0]!.publicAddress).toBe('00:00:00:00:00:00'), { timeout: 2000 });
+    const second = await raw(server.controllers[0]!.tcp);
+    expect(await readAddress(second)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('drops a client that does not read once more than 1 MiB waits for it, and serves the next (attack on issue 16, F2)', async () => {
+    const warnings: string[] = [];
+    const server = await serve({ controllers: 1, log: { info: () => undefined, warn: (_fields, message) => void warnings.push(message) } });
+    const greedy = await raw(server.controllers[0]!.tcp);
+    greedy.pause(); // never reads: the kernel buffers fill, then the server's queue grows
+    const batch = new Uint8Array(4 * 1000);
+    for (let offset = 0; offset < batch.length; offset += 4) batch.set([0x01, 0x02, 0x10, 0x00], offset); // Read_Local_Supported_Commands: 68 octets out per 4 in
+    // Up to 400 × 68 kB of answers (27 MB), far past what the kernel's socket buffers absorb.
+    for (let round = 0; round < 400 && warnings.length === 0; round += 1) {
+      if (!greedy.destroyed) greedy.write(batch);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(warnings).toEqual(['client dropped: it does not read (more than 1048576 octets queued)']);
+    expect(server.stats[0]!.clientsDropped).toBe(1);
+    // The controller is free again: the next host is served, not refused as a second client.
+    const next = await raw(server.controllers[0]!.tcp);
+    const outcome = Promise.race([once(next, 'data').then(([chunk]) => [...(chunk as Buffer)]), once(next, 'close').then(() => 'refused')]);
+    next.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00));
+    expect(await outcome).toEqual([0x04, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00]);
+    expect(server.stats[0]).toMatchObject({ clientsServed: 2, clientsRefused: 0 });
+  });
+
+  it('one endpoint owns a controller: the pty cannot take it from a TCP client, a TCP client not from an active pty (attack on issue 16, F5)', async () => {
+    let clock = 0;
+    const server = await serve({ controllers: 1, pty: true, nowMs: () => clock });
+    const controller = server.link.controllers[0]!;
+    const spec = parseHciTransportSpec(server.controllers[0]!.pty!);
+    if (spec.kind !== 'serial') throw new Error('pty');
+    const pty = await openControllerStream(spec);
+    cleanups.push(() => pty.close());
+    const fromPty: number[] = [];
+    pty.onData((chunk) => void fromPty.push(...chunk));
+
+    const tcp = await raw(server.controllers[0]!.tcp);
+    const enabled = once(tcp, 'data');
+    tcp.write(Uint8Array.of(0x01, 0x0a, 0x20, 0x01, 0x01)); // LE_Set_Advertising_Enable(on)
+    await enabled;
+    pty.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00)); // HCI_Reset from the pty: refused
+    // Either the pty's packet was refused, or (the bug) it was served: wait for one of the two.
+    await vi.waitFor(() => expect((server.stats[0]!.ptyPacketsRefused ?? 0) + fromPty.length).toBeGreaterThan(0), { timeout: 2000 });
+    expect(controller.state.advertising.enabled).toBe(true); // the TCP host's controller was not reset
+    expect(fromPty).toEqual([]);
+    expect(server.stats[0]!.ptyPacketsRefused).toBe(1);
+
+    tcp.destroy(); // the TCP host leaves; the pty host may now drive the controller
+    await vi.waitFor(() => expect(controller.state.advertising.enabled).toBe(false), { timeout: 2000 });
+    pty.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00));
+    await vi.waitFor(() => expect(fromPty).toEqual([0x04, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00]), { timeout: 2000 });
+
+    const early = await raw(server.controllers[0]!.tcp); // the pty was active 0 ms ago: refused
+    await once(early, 'close');
+    expect(server.stats[0]).toMatchObject({ clientsRefused: 1, clientsServed: 1 });
+
+    clock += 10_000; // pty idle for 10 s: a TCP client may take the controller
+    const late = await raw(server.controllers[0]!.tcp);
+    const answer = once(late, 'data');
+    late.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00));
+    expect([...((await answer)[0] as Buffer)]).toEqual([0x04, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00]);
+    expect(server.stats[0]).toMatchObject({ clientsRefused: 1, clientsServed: 2 });
   });
 });

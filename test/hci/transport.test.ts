@@ -60,6 +60,54 @@ describe('controller transport specs', () => {
     expect(codeOf('usb:1915:521f:1:0x5')).toBe('hci_spec_bad_usb_location');
   });
 
+  // Both directions of the attack on issue 16: real device paths that were refused, nonsense hosts that were accepted.
+  it.each([
+    ['serial:/dev/serial/by-id/usb-ZEPHYR_Zephyr_HCI_UART_sample_0123-if00:1.0', '/dev/serial/by-id/usb-ZEPHYR_Zephyr_HCI_UART_sample_0123-if00:1.0', 1_000_000],
+    ['serial:/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0@115200', '/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0', 115200],
+    ['serial:/tmp/latchkey-hci-pty-x/c++hci0', '/tmp/latchkey-hci-pty-x/c++hci0', 1_000_000],
+  ])('accepts the device path in %s', (text, path, baud) => {
+    expect(parseHciTransportSpec(text)).toEqual({ kind: 'serial', path, baud });
+    expect(parseHciTransportSpec(formatHciTransportSpec(parseHciTransportSpec(text)))).toEqual({ kind: 'serial', path, baud });
+  });
+
+  it.each([
+    ['tcp:localhost:1', 'localhost'],
+    ['tcp:bumble_controller:6402', 'bumble_controller'],
+    ['tcp:rig-7.lab.example.:9000', 'rig-7.lab.example.'],
+    ['tcp:192.168.1.20:6402', '192.168.1.20'],
+    ['tcp:[fe80::1]:6402', 'fe80::1'],
+  ])('accepts the tcp host in %s', (text, host) => {
+    expect(parseHciTransportSpec(text)).toMatchObject({ kind: 'tcp', host });
+  });
+
+  it.each([
+    ['tcp::9000', 'hci_spec_bad_host'],
+    ['tcp:[]:9000', 'hci_spec_bad_host'],
+    ['tcp: :9000', 'hci_spec_bad_host'],
+    ['tcp:-:9000', 'hci_spec_bad_host'],
+    ['tcp:.:9000', 'hci_spec_bad_host'],
+    ['tcp:...:9000', 'hci_spec_bad_host'],
+    ['tcp:a..b:9000', 'hci_spec_bad_host'],
+    ['tcp:-host:9000', 'hci_spec_bad_host'],
+    ['tcp:host-:9000', 'hci_spec_bad_host'],
+    ['tcp:999.1.1.1:9000', 'hci_spec_bad_host'],
+    ['tcp:1.2.3.4.5:9000', 'hci_spec_bad_host'],
+    ['tcp:[nonsense]:9000', 'hci_spec_bad_host'],
+    ['tcp:[1.2.3.4]:9000', 'hci_spec_bad_host'],
+    ['tcp:::1:9000', 'hci_spec_bad_host'],
+    [`tcp:${'a'.repeat(64)}:9000`, 'hci_spec_bad_host'],
+    ['tcp:host:0', 'hci_spec_bad_port'],
+    ['tcp:host:00080', 'hci_spec_bad_port'],
+    ['tcp:host:65536', 'hci_spec_bad_port'],
+    ['tcp:host:99999', 'hci_spec_bad_port'],
+    ['tcp:host:', 'hci_spec_bad_port'],
+    ['tcp:host: 80', 'hci_spec_bad_port'],
+    ['serial:/dev/tty ACM0', 'hci_spec_bad_path'],
+    ['serial:/dev/serial/../../etc/shadow:1.0', 'hci_spec_bad_path'],
+  ])('refuses %s with %s', (text, code) => {
+    expect(codeOf(text)).toBe(code);
+  });
+
   it("maps usb: to bluetooth-hci-socket's environment in DECIMAL (its lib/usb.js uses parseInt(…, 10))", () => {
     const spec = parseHciTransportSpec('usb:1915:521f:3:17');
     if (spec.kind !== 'usb') throw new Error('kind');

@@ -5,7 +5,9 @@
  * and return-parameter lists), so the controller's dispatcher, the codec round-trip test and the
  * "every command has an opcode and a name" test all read the same table. This is the command
  * set that bleno 0.6.2 and noble 1.9.2-26 send in their non-extended mode, plus the few
- * commands they send on request (RSSI, connection update, random address, LTK negative reply).
+ * commands they send on request (RSSI, connection update, random address, LTK negative reply),
+ * plus what other hosts (Zephyr, Bumble) read at startup: supported commands and features, LE
+ * features and states, LE_Rand, the filter accept list size (controller/capabilities.ts).
  *
  * `commandWithStatus` marks a command answered by HCI_Command_Status (its result comes later
  * as its own event); every other command is answered by HCI_Command_Complete.
@@ -90,6 +92,14 @@ export const commands = {
     ['Company_Identifier', 'u16'],
     ['LMP_Subversion', 'u16'],
   ]),
+  HCI_Read_Local_Supported_Commands: command('HCI_Read_Local_Supported_Commands', Ogf.InformationalParameters, 0x0002, '7.4.2', [], [
+    ['Status', 'u8'],
+    ['Supported_Commands', 'bytes:64'],
+  ]),
+  HCI_Read_Local_Supported_Features: command('HCI_Read_Local_Supported_Features', Ogf.InformationalParameters, 0x0003, '7.4.3', [], [
+    ['Status', 'u8'],
+    ['LMP_Features', 'bytes:8'],
+  ]),
   HCI_Read_Buffer_Size: command('HCI_Read_Buffer_Size', Ogf.InformationalParameters, 0x0005, '7.4.5', [], [
     ['Status', 'u8'],
     ['ACL_Data_Packet_Length', 'u16'],
@@ -108,6 +118,10 @@ export const commands = {
     ['Status', 'u8'],
     ['LE_ACL_Data_Packet_Length', 'u16'],
     ['Total_Num_LE_ACL_Data_Packets', 'u8'],
+  ]),
+  HCI_LE_Read_Local_Supported_Features: command('HCI_LE_Read_Local_Supported_Features', Ogf.Le, 0x0003, '7.8.3', [], [
+    ['Status', 'u8'],
+    ['LE_Features', 'bytes:8'],
   ]),
   HCI_LE_Set_Random_Address: command('HCI_LE_Set_Random_Address', Ogf.Le, 0x0005, '7.8.4', [['Random_Address', 'bdAddr']], statusOnly),
   HCI_LE_Set_Advertising_Parameters: command('HCI_LE_Set_Advertising_Parameters', Ogf.Le, 0x0006, '7.8.5', [
@@ -150,6 +164,10 @@ export const commands = {
     ...connectionParameters,
   ]),
   HCI_LE_Create_Connection_Cancel: command('HCI_LE_Create_Connection_Cancel', Ogf.Le, 0x000e, '7.8.13', [], statusOnly),
+  HCI_LE_Read_Filter_Accept_List_Size: command('HCI_LE_Read_Filter_Accept_List_Size', Ogf.Le, 0x000f, '7.8.14', [], [
+    ['Status', 'u8'],
+    ['Filter_Accept_List_Size', 'u8'],
+  ]),
   HCI_LE_Connection_Update: commandWithStatus('HCI_LE_Connection_Update', Ogf.Le, 0x0013, '7.8.18', [
     ['Connection_Handle', 'u16'],
     ...connectionParameters,
@@ -157,6 +175,8 @@ export const commands = {
   HCI_LE_Long_Term_Key_Request_Negative_Reply: command('HCI_LE_Long_Term_Key_Request_Negative_Reply', Ogf.Le, 0x001b, '7.8.26', [
     ['Connection_Handle', 'u16'],
   ], [['Status', 'u8'], ['Connection_Handle', 'u16']]),
+  HCI_LE_Rand: command('HCI_LE_Rand', Ogf.Le, 0x0018, '7.8.23', [], [['Status', 'u8'], ['Random_Number', 'bytes:8']]),
+  HCI_LE_Read_Supported_States: command('HCI_LE_Read_Supported_States', Ogf.Le, 0x001c, '7.8.27', [], [['Status', 'u8'], ['LE_States', 'bytes:8']]),
   // Zephyr's vendor-specific Write BD_ADDR (subsys/bluetooth/controller/hci/hci.c, BT_HCI_OP_VS_WRITE_BD_ADDR).
   // Served controllers answer it only when configured as Zephyr-like; otherwise Unknown HCI Command.
   HCI_Zephyr_Write_BD_ADDR: command('HCI_Zephyr_Write_BD_ADDR', Ogf.VendorSpecific, 0x0006, 'Zephyr hci_vs', [['BD_ADDR', 'bdAddr']], statusOnly),

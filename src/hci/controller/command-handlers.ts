@@ -10,6 +10,7 @@
 import type { CommandName, CommandParameters, CommandReturnParameters, commands } from '../codec/commands.ts';
 import type { EventName, EventParameters } from '../codec/events.ts';
 import { HciStatus, HciVersion, LeScanType } from '../codec/constants.ts';
+import { filterAcceptListSize, leFeatures, leStates, lmpFeatures, supportedCommandsOf } from './capabilities.ts';
 import type { ControllerBuffers, ControllerState, CreateConnectionParameters } from './state.ts';
 
 /** What the controller offers the handlers. */
@@ -21,6 +22,8 @@ export interface CommandTarget {
   /** Answers Zephyr's vendor Write BD_ADDR (0xFC06) like a Zephyr controller. */
   readonly zephyrVendorCommands: boolean;
   readonly link: LinkPort;
+  /** `count` octets from the controller's seeded generator (HCI_LE_Rand). */
+  randomOctets(count: number): Uint8Array;
   resetState(): void;
   emit<N extends EventName>(name: N, parameters: EventParameters<N>): void;
 }
@@ -109,6 +112,12 @@ export const commandHandlers: Handlers = {
     return { returnParameters: ok };
   },
   HCI_Read_Local_Version_Information: () => ({ returnParameters: { Status: HciStatus.Success, ...localVersion } }),
+  // §7.4.2: exactly the commands of this table (capabilities.ts maps each to its §6.27 bit).
+  HCI_Read_Local_Supported_Commands: () => ({
+    returnParameters: { Status: HciStatus.Success, Supported_Commands: supportedCommandsOf(Object.keys(commandHandlers) as CommandName[]) },
+  }),
+  // §7.4.3: LE only (BR/EDR Not Supported, LE Supported (Controller)).
+  HCI_Read_Local_Supported_Features: () => ({ returnParameters: { Status: HciStatus.Success, LMP_Features: lmpFeatures.slice() } }),
   // §7.4.5: an LE-only controller may report BR/EDR buffers; we mirror the LE values.
   HCI_Read_Buffer_Size: (target) => ({
     returnParameters: {
@@ -136,6 +145,8 @@ export const commandHandlers: Handlers = {
       Total_Num_LE_ACL_Data_Packets: target.buffers.totalNumAclDataPackets,
     },
   }),
+  // §7.8.3: no optional LE feature is modelled.
+  HCI_LE_Read_Local_Supported_Features: () => ({ returnParameters: { Status: HciStatus.Success, LE_Features: leFeatures.slice() } }),
   HCI_LE_Set_Random_Address: (target, p) => {
     if (target.state.advertising.enabled || target.state.scanning.enabled) return status(HciStatus.CommandDisallowed);
     target.state.randomAddress = p.Random_Address;
@@ -213,6 +224,8 @@ export const commandHandlers: Handlers = {
         }),
     };
   },
+  // §7.8.14: no filter accept list is modelled.
+  HCI_LE_Read_Filter_Accept_List_Size: () => ({ returnParameters: { Status: HciStatus.Success, Filter_Accept_List_Size: filterAcceptListSize } }),
   HCI_LE_Connection_Update: (target, p) => {
     if (!connectionParametersValid(p)) return { status: HciStatus.InvalidHciCommandParameters };
     return { status: target.link.updateConnection(target, p.Connection_Handle, p) ? HciStatus.Success : HciStatus.UnknownConnectionIdentifier };
@@ -223,6 +236,10 @@ export const commandHandlers: Handlers = {
     target.publicAddress = p.BD_ADDR;
     return { returnParameters: ok };
   },
+  // §7.8.23: eight octets from the controller's seeded generator (replayable from the seed).
+  HCI_LE_Rand: (target) => ({ returnParameters: { Status: HciStatus.Success, Random_Number: target.randomOctets(8) } }),
+  // §7.8.27: every state and combination (capabilities.ts).
+  HCI_LE_Read_Supported_States: () => ({ returnParameters: { Status: HciStatus.Success, LE_States: leStates.slice() } }),
   // No encryption is modelled: there is never a pending LTK request to refuse.
   HCI_LE_Long_Term_Key_Request_Negative_Reply: (_target, p) => ({
     returnParameters: { Status: HciStatus.CommandDisallowed, Connection_Handle: p.Connection_Handle },

@@ -17,6 +17,8 @@ import type { EventName, EventParameters } from '../codec/events.ts';
 import { decodeH4, encodeH4 } from '../codec/h4.ts';
 import type { AclDataPacket, CommandPacket } from '../codec/h4.ts';
 import { aclDataPacketLengthMax, leAclDataPacketLength, totalNumLeAclDataPackets } from '../limits.ts';
+import { createRng } from '../rng.ts';
+import type { Rng } from '../rng.ts';
 import { commandHandlers } from './command-handlers.ts';
 import type { CommandTarget, CompleteOutcome, LinkPort, StatusOutcome } from './command-handlers.ts';
 import { initialControllerState, maskHasBit, totalAclInFlight } from './state.ts';
@@ -62,17 +64,32 @@ export class Controller implements CommandTarget {
     eventsMasked: 0,
   };
   state: ControllerState = initialControllerState();
+  /** The address this controller has from the factory: a vendor Write BD_ADDR lasts until the
+   * next HCI_Reset or power cycle, as on a controller that keeps it in RAM. */
+  readonly #powerOnAddress: string;
+  readonly #rng: Rng;
   #hostSink: ((h4: Uint8Array) => void) | null = null;
   #tap: HciTap | null;
 
-  constructor(options: { label: string; publicAddress: string; link: LinkPort; tap?: HciTap | null; buffers?: ControllerBuffers; zephyrVendorCommands?: boolean; reassembleToHost?: boolean }) {
+  constructor(options: { label: string; publicAddress: string; link: LinkPort; tap?: HciTap | null; buffers?: ControllerBuffers; zephyrVendorCommands?: boolean; reassembleToHost?: boolean; rng?: Rng }) {
     this.label = options.label;
     this.publicAddress = options.publicAddress;
+    this.#powerOnAddress = options.publicAddress;
     this.buffers = checkBuffers(options.buffers ?? { aclDataPacketLength: leAclDataPacketLength, totalNumAclDataPackets: totalNumLeAclDataPackets });
     this.zephyrVendorCommands = options.zephyrVendorCommands ?? false;
     this.reassembleToHost = options.reassembleToHost ?? false;
     this.link = options.link;
     this.#tap = options.tap ?? null;
+    this.#rng = options.rng ?? createRng(0, `controller:${options.label}`);
+  }
+
+  randomOctets(count: number): Uint8Array {
+    const octets = new Uint8Array(count);
+    for (let index = 0; index < count; index += 4) {
+      const value = this.#rng.nextUint32();
+      for (let shift = 0; shift < 4 && index + shift < count; shift += 1) octets[index + shift] = (value >>> (8 * shift)) & 0xff;
+    }
+    return octets;
   }
 
   /** Connects the host side; packets for the host go to `sink` (null detaches). */
@@ -80,8 +97,10 @@ export class Controller implements CommandTarget {
     this.#hostSink = sink;
   }
 
+  /** Power-on state (HCI_Reset, power cycle): the factory address comes back too. */
   resetState(): void {
     this.state = initialControllerState();
+    this.publicAddress = this.#powerOnAddress;
   }
 
   /** Address this controller advertises and connects with, and its Address_Type. */

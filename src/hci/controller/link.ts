@@ -99,6 +99,7 @@ export class LocalLink implements LinkPort {
       publicAddress: options.publicAddress ?? this.#addressFor(this.#attachedCount),
       link: this,
       tap: this.#tap,
+      rng: createRng(this.#air.seed, `le_rand:${this.#attachedCount}`),
       ...(options.buffers ? { buffers: options.buffers } : {}),
       ...(options.zephyrVendorCommands ? { zephyrVendorCommands: true } : {}),
       ...(options.reassembleToHost ? { reassembleToHost: true } : {}),

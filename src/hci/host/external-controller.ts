@@ -13,8 +13,15 @@
  *   command Write BD_ADDR (0xFC06, Zephyr hci_vs); if the controller refuses it, the host is
  *   moved to a random static address: LE_Set_Random_Address, Own_Address_Type rewritten to
  *   random in the host's advertising, scanning and connection commands, and Read_BD_ADDR's
- *   answer rewritten to that address (so bleno reports the address it really uses);
- * - HCI_LE_Read_Buffer_Size, reported (hosts read it again themselves and fragment to it);
+ *   answer rewritten to that address (so bleno reports the address it really uses). Both are
+ *   forgotten by HCI_Reset, and bleno/noble start with one: the answer to a host's Reset is
+ *   held until the address is set again;
+ * - HCI_LE_Read_Buffer_Size (and HCI_Read_Buffer_Size when it reports 0: no dedicated LE
+ *   buffers, Vol 4, Part E, §7.8.2): a buffer under 27 octets or of 0 packets is refused here,
+ *   because bleno and noble would fragment to it forever (noble loops on a 0-octet buffer);
+ *   hosts read it again themselves and fragment to it;
+ * - every answer is checked for length and status: a controller that answers short (a truncated
+ *   Command_Complete) or refuses one of these commands is refused with hci_controller_refused;
  * - HCI_Reset again on close: a serial controller cannot tell that its host went away.
  * The addresses are derived from the run's seed and the host's label: stable per run.
  */
@@ -23,7 +30,7 @@ import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { EventCode, H4PacketType, HciStatus } from '../codec/constants.ts';
 import { formatBdAddr } from '../codec/fields.ts';
-import { h4PacketBytesMax } from '../limits.ts';
+import { h4PacketBytesMax, leAclDataPacketLengthMin } from '../limits.ts';
 import { H4StreamParser } from '../transport/h4-stream.ts';
 import type { H4StreamStats } from '../transport/h4-stream.ts';
 import { HciTransportError, openControllerStream } from '../transport/open-stream.ts';
@@ -34,6 +41,7 @@ import { formatHciTransportSpec } from '../transport/spec.ts';
 export const Opcode = {
   Reset: 0x0c03,
   ReadBdAddr: 0x1009,
+  ReadBufferSize: 0x1005,
   LeReadBufferSize: 0x2002,
   LeSetRandomAddress: 0x2005,
   LeSetAdvertisingParameters: 0x2006,
@@ -53,6 +61,8 @@ export interface ExternalControllerInfo {
   readonly addressFix: AddressFix;
   readonly leAclDataPacketLength: number;
   readonly totalNumLeAclDataPackets: number;
+  /** Where the buffer sizes came from: LE buffers, or the shared BR/EDR ones (LE reported 0). */
+  readonly aclBuffersFrom: 'LE_Read_Buffer_Size' | 'Read_Buffer_Size';
 }
 
 export interface ExternalControllerOptions {
@@ -80,6 +90,8 @@ export function derivedAddress(seed: number, label: string, kind: 'public' | 'ra
   wire[5] = kind === 'random_static' ? wire[5]! | 0xc0 : wire[5]! & 0x3f;
   return wire;
 }
+
+const hex = (value: number | null): string => (value === null ? '??' : value.toString(16).padStart(2, '0'));
 
 function command(opcode: number, parameters: Uint8Array = new Uint8Array(0)): Uint8Array {
   return Uint8Array.of(H4PacketType.Command, opcode & 0xff, opcode >> 8, parameters.length, ...parameters);
@@ -110,6 +122,8 @@ export function connectExternalController(options: ExternalControllerOptions): E
   const waiters = new Map<number, (h4: Uint8Array) => void>();
   let forwarding = false;
   let randomAddress: Uint8Array | null = null;
+  /** The public address written with Zephyr's Write BD_ADDR (lost by every HCI_Reset). */
+  let writtenAddress: Uint8Array | null = null;
   let addressFix: AddressFix = 'none';
 
   const toHost = (h4: Uint8Array): void => {
@@ -144,8 +158,18 @@ export function connectExternalController(options: ExternalControllerOptions): E
       });
       stream.write(command(opcode, parameters));
     });
-  /** Status octet of a Command_Complete (first return parameter) or Command_Status. */
-  const statusOf = (h4: Uint8Array): number => (h4[1] === EventCode.CommandComplete ? h4[6]! : h4[3]!);
+  /** Status octet of a Command_Complete (first return parameter) or Command_Status; null if absent. */
+  const statusOf = (h4: Uint8Array): number | null => (h4[1] === EventCode.CommandComplete ? h4[6] : h4[3]) ?? null;
+  const refused = (message: string): HciTransportError => new HciTransportError('hci_controller_refused', `${name}: ${message}`);
+  /** Return parameters of our command's Command_Complete: at least `length` octets, Status success. */
+  const returned = (h4: Uint8Array, command: string, length: number): Uint8Array => {
+    if (h4[1] !== EventCode.CommandComplete) throw refused(`${command} answered with Command_Status 0x${hex(statusOf(h4))}, not Command_Complete`);
+    const parameters = h4.subarray(6);
+    // An error answer may carry the Status alone (Unknown HCI Command does): Status first.
+    if (parameters.length > 0 && parameters[0] !== HciStatus.Success) throw refused(`${command} status 0x${hex(parameters[0]!)}`);
+    if (parameters.length < length) throw refused(`${command} answered with ${parameters.length} octets of return parameters, ${length} expected (truncated Command_Complete)`);
+    return parameters;
+  };
 
   const fromHost = (message: unknown): void => {
     if (!(message instanceof Uint8Array) || message.length > h4PacketBytesMax || stream === null) return;
@@ -158,12 +182,34 @@ export function connectExternalController(options: ExternalControllerOptions): E
         h4[index] = h4[index]! | 0x01; // public → random, RPA-from-public → RPA-from-random
       }
     }
-    stream.write(h4);
-    if (opcode === Opcode.Reset && randomAddress !== null) {
-      // A host's own Reset clears the random address; set it again once the Reset is answered.
-      const address = randomAddress;
-      setImmediate(() => void ask(Opcode.LeSetRandomAddress, address).catch(() => undefined));
+    if (opcode === Opcode.Reset && (randomAddress !== null || writtenAddress !== null)) {
+      // A host's own Reset makes the controller forget the address the bridge set (the random
+      // address; a Zephyr controller's written BD_ADDR). Hold the Reset's answer, set the address
+      // again, then let the host see the answer: its next command finds the address in place.
+      waiters.set(Opcode.Reset, (answer) => {
+        const again = writtenAddress !== null ? ask(Opcode.ZephyrWriteBdAddr, writtenAddress) : ask(Opcode.LeSetRandomAddress, randomAddress!);
+        void again.catch(() => undefined).then(() => closed || bridgePort.postMessage(answer));
+      });
     }
+    stream.write(h4);
+  };
+
+  /** LE buffers, or the BR/EDR ones when LE reports none; refused unless ≥ 27 octets × ≥ 1 packet. */
+  const readBuffers = async (): Promise<Pick<ExternalControllerInfo, 'leAclDataPacketLength' | 'totalNumLeAclDataPackets' | 'aclBuffersFrom'>> => {
+    const le = returned(await ask(Opcode.LeReadBufferSize), 'HCI_LE_Read_Buffer_Size', 4);
+    let length = le[1]! | (le[2]! << 8);
+    let count = le[3]!;
+    let from: ExternalControllerInfo['aclBuffersFrom'] = 'LE_Read_Buffer_Size';
+    if (length === 0 && count === 0) {
+      const shared = returned(await ask(Opcode.ReadBufferSize), 'HCI_Read_Buffer_Size', 8);
+      length = shared[1]! | (shared[2]! << 8);
+      count = shared[4]! | (shared[5]! << 8);
+      from = 'Read_Buffer_Size';
+    }
+    if (length < leAclDataPacketLengthMin || count === 0) {
+      throw refused(`HCI_${from} reports ACL buffers of ${length} octets × ${count} packets; a host needs at least ${leAclDataPacketLengthMin} octets × 1 packet (bleno and noble would never send ACL)`);
+    }
+    return { leAclDataPacketLength: length, totalNumLeAclDataPackets: count, aclBuffersFrom: from };
   };
 
   const ready = (async (): Promise<ExternalControllerInfo> => {
@@ -177,39 +223,29 @@ export function connectExternalController(options: ExternalControllerOptions): E
       // The controller went away: the host's port closes (its pending commands never complete).
       if (!closed) bridgePort.close();
     });
-    const reset = await ask(Opcode.Reset);
-    if (statusOf(reset) !== HciStatus.Success) throw new HciTransportError('hci_controller_refused', `${name}: HCI_Reset status 0x${statusOf(reset).toString(16)}`);
-    let read = await ask(Opcode.ReadBdAddr);
-    let wire: Uint8Array = read.slice(7, 13);
+    returned(await ask(Opcode.Reset), 'HCI_Reset', 1);
+    let wire: Uint8Array = returned(await ask(Opcode.ReadBdAddr), 'HCI_Read_BD_ADDR', 7).slice(1, 7);
     let addressType: 'public' | 'random' = 'public';
     if (wire.every((octet) => octet === 0)) {
       const wanted = derivedAddress(options.seed, options.label, 'public');
       const written = await ask(Opcode.ZephyrWriteBdAddr, wanted);
       if (written[1] === EventCode.CommandComplete && statusOf(written) === HciStatus.Success) {
-        read = await ask(Opcode.ReadBdAddr);
-        wire = read.slice(7, 13);
+        wire = returned(await ask(Opcode.ReadBdAddr), 'HCI_Read_BD_ADDR', 7).slice(1, 7);
+        writtenAddress = wanted;
         addressFix = 'zephyr_write_bd_addr';
       } else {
         const random = derivedAddress(options.seed, options.label, 'random_static');
-        const set = await ask(Opcode.LeSetRandomAddress, random);
-        if (statusOf(set) !== HciStatus.Success) throw new HciTransportError('hci_controller_refused', `${name}: all-zero BD_ADDR and LE_Set_Random_Address refused (0x${statusOf(set).toString(16)})`);
+        returned(await ask(Opcode.LeSetRandomAddress, random), 'all-zero BD_ADDR and HCI_LE_Set_Random_Address', 1);
         randomAddress = random;
         wire = random;
         addressType = 'random';
         addressFix = 'random_static';
       }
     }
-    const buffer = await ask(Opcode.LeReadBufferSize);
+    const buffers = await readBuffers();
     forwarding = true;
     bridgePort.on('message', fromHost);
-    return {
-      spec: name,
-      address: formatBdAddr(wire),
-      addressType,
-      addressFix,
-      leAclDataPacketLength: buffer[7]! | (buffer[8]! << 8),
-      totalNumLeAclDataPackets: buffer[9]!,
-    };
+    return { spec: name, address: formatBdAddr(wire), addressType, addressFix, ...buffers };
   })();
   ready.catch(() => undefined); // Observed by the caller.
 

@@ -6,9 +6,15 @@
  * process — joins the same LocalLink as everything else. Each controller is one TCP endpoint
  * (one client at a time: a second connection is closed at once, as Rootcanal/Bumble do) and,
  * with `pty`, also a pseudo-terminal made by socat (`PTY,link=…,raw,echo=0`) — the path a
- * serial: host opens as if it were a UART. Controller output goes to whichever endpoint sent the
- * last host packet. A TCP client that goes away powers its controller off and on (connections
- * drop, peers see Connection Timeout); every latchkey host also starts with HCI_Reset.
+ * serial: host opens as if it were a UART. One endpoint owns a controller at a time and gets its
+ * output: a TCP client from connect to close (the pty's packets are dropped meanwhile); the pty
+ * from its first packet until a TCP client connects after the pty was idle for ptyIdleMsMax
+ * (before that the TCP client is refused). A pty cannot tell that its host left, so idleness is
+ * the only sign. The owner changing, or a TCP client going away, powers the controller off and
+ * on (connections drop, peers see Connection Timeout); every latchkey host also starts with
+ * HCI_Reset. An endpoint that does not read its output is bounded: past serveBacklogBytesMax
+ * queued octets a TCP client is dropped, a pty loses its output (and its ownership) until the
+ * queue drains, each with a logged reason.
  * The air model (advertising every Advertising_Interval_Min + the spec's 0–10 ms advDelay, scan
  * responses only to active scanners, loss, FIFO data) is LocalLink's (docs/HCI.md).
  */
@@ -22,7 +28,7 @@ import { join } from 'node:path';
 import type { Controller } from '../controller/controller.ts';
 import { LocalLink } from '../controller/link.ts';
 import type { ControllerBuffers } from '../controller/state.ts';
-import { hostsMax } from '../limits.ts';
+import { hostsMax, ptyIdleMsMax, serveBacklogBytesMax } from '../limits.ts';
 import { never } from '../rng.ts';
 import type { Ratio } from '../rng.ts';
 import { createRealScheduler } from '../scheduler.ts';
@@ -51,6 +57,24 @@ export interface HciServeOptions {
   readonly latencyMs?: number;
   readonly capturePath?: string | null;
   readonly log?: { info(fields: object, message: string): void; warn(fields: object, message: string): void };
+  /** Clock for the pty idle rule, ms (monotonic). Default performance.now; tests inject one. */
+  readonly nowMs?: () => number;
+}
+
+/** Per controller. */
+export interface ServeCounters {
+  /** Octets skipped by the H4 parsers (resyncs). */
+  resyncOctets: number;
+  packets: number;
+  /** TCP clients refused: another TCP client, or a pty host active within ptyIdleMsMax. */
+  clientsRefused: number;
+  clientsServed: number;
+  /** TCP clients dropped because they did not read (backlog over serveBacklogBytesMax). */
+  clientsDropped: number;
+  /** Packets from the pty dropped while a TCP client owned the controller. */
+  ptyPacketsRefused: number;
+  /** Output octets not written to a pty whose backlog was over serveBacklogBytesMax. */
+  ptyOctetsDropped: number;
 }
 
 export interface ServedController {
@@ -64,13 +88,21 @@ export interface ServedController {
 export interface HciServer {
   readonly controllers: readonly ServedController[];
   readonly link: LocalLink;
-  /** Per controller: octets skipped by the H4 parser (resyncs), packets, clients refused. */
-  readonly stats: readonly { resyncOctets: number; packets: number; clientsRefused: number; clientsServed: number }[];
+  readonly stats: readonly ServeCounters[];
   close(): Promise<void>;
 }
 
-interface Sink {
+/** A way in to a controller; the owner also gets the controller's output. */
+interface Endpoint {
+  readonly kind: 'tcp' | 'pty';
   write(bytes: Uint8Array): void;
+}
+
+/** Feeds a chunk to a parser, counting the octets it skipped. */
+function feed(parser: H4StreamParser, chunk: Buffer, counters: ServeCounters): void {
+  const before = parser.stats.resyncOctets;
+  parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  counters.resyncOctets += parser.stats.resyncOctets - before;
 }
 
 /** Starts socat on a pty linked at `path`; resolves with the process once the link exists. */
@@ -110,7 +142,8 @@ export async function startHciServer(options: HciServeOptions): Promise<HciServe
   const ownedPtyDirectory = options.pty && options.ptyDirectory === undefined ? mkdtempSync(join(tmpdir(), 'latchkey-hci-pty-')) : null;
   const ptyDirectory = options.ptyDirectory ?? ownedPtyDirectory;
   const served: ServedController[] = [];
-  const stats: { resyncOctets: number; packets: number; clientsRefused: number; clientsServed: number }[] = [];
+  const stats: ServeCounters[] = [];
+  const nowMs = options.nowMs ?? (() => performance.now());
 
   const close = async (): Promise<void> => {
     for (const socket of sockets) socket.destroy();
@@ -135,51 +168,64 @@ export async function startHciServer(options: HciServeOptions): Promise<HciServe
         ...(options.zephyrVendorCommands ? { zephyrVendorCommands: true } : {}),
         ...(options.reassembleToHost ? { reassembleToHost: true } : {}),
       });
-      const counters = { resyncOctets: 0, packets: 0, clientsRefused: 0, clientsServed: 0 };
+      const counters: ServeCounters = { resyncOctets: 0, packets: 0, clientsRefused: 0, clientsServed: 0, clientsDropped: 0, ptyPacketsRefused: 0, ptyOctetsDropped: 0 };
       stats.push(counters);
-      let active: Sink | null = null;
-      controller.attachHost((h4) => active?.write(h4));
-      /** A byte source for this controller: its packets go in, and make it the output sink. */
-      const source = (sink: Sink): H4StreamParser => {
-        const parser = new H4StreamParser('controller', (h4) => {
-          active = sink;
-          counters.packets += 1;
-          controller.receiveFromHost(h4);
-        });
-        return parser;
-      };
-      const powerCycle = (sink: Sink): void => {
-        if (active !== sink) return;
-        active = null;
+      const log = (level: 'info' | 'warn', fields: object, message: string): void => options.log?.[level]({ controller: index, ...fields }, message);
+      let owner: Endpoint | null = null;
+      let ptyEndpoint: Endpoint | null = null;
+      let ptyLastPacketMs = -Infinity;
+      controller.attachHost((h4) => owner?.write(h4));
+      const powerCycle = (): void => {
         link.resetController(controller);
         controller.resetState();
+      };
+      /** `endpoint` gives the controller up (gone, or not reading): the next owner finds it at power-on. */
+      const release = (endpoint: Endpoint): void => {
+        if (owner !== endpoint) return;
+        owner = null;
+        powerCycle();
       };
 
       let client: Socket | null = null;
       const server = createServer((socket) => {
-        if (client !== null) {
+        const ptyActive = owner !== null && owner === ptyEndpoint && nowMs() - ptyLastPacketMs < ptyIdleMsMax;
+        if (client !== null || ptyActive) {
           counters.clientsRefused += 1;
-          options.log?.warn({ controller: index, remote: socket.remoteAddress }, 'second client refused: one host per controller');
+          log('warn', { remote: socket.remoteAddress }, client !== null ? 'second client refused: one host per controller' : `client refused: the controller's pty host was active within ${ptyIdleMsMax} ms`);
           socket.destroy();
           return;
+        }
+        if (owner !== null) {
+          log('info', {}, `pty idle for ${ptyIdleMsMax} ms: a TCP client takes the controller (power-cycled)`);
+          release(owner);
         }
         counters.clientsServed += 1;
         client = socket;
         sockets.add(socket);
         socket.setNoDelay(true);
-        const sink: Sink = { write: (bytes) => void (socket.destroyed || socket.write(bytes)) };
-        const parser = source(sink);
-        socket.on('data', (chunk: Buffer) => {
-          const before = parser.stats.resyncOctets;
-          parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          counters.resyncOctets += parser.stats.resyncOctets - before;
+        const endpoint: Endpoint = {
+          kind: 'tcp',
+          write: (bytes) => {
+            if (socket.destroyed) return;
+            socket.write(bytes);
+            if (socket.writableLength <= serveBacklogBytesMax) return;
+            counters.clientsDropped += 1;
+            log('warn', { queuedOctets: socket.writableLength }, `client dropped: it does not read (more than ${serveBacklogBytesMax} octets queued)`);
+            socket.destroy();
+          },
+        };
+        owner = endpoint;
+        const parser = new H4StreamParser('controller', (h4) => {
+          counters.packets += 1;
+          controller.receiveFromHost(h4);
         });
+        socket.on('data', (chunk: Buffer) => feed(parser, chunk, counters));
         socket.on('error', () => undefined);
         socket.on('close', () => {
           sockets.delete(socket);
           client = null;
-          powerCycle(sink);
-          options.log?.info({ controller: index }, 'client gone: controller power-cycled');
+          release(endpoint);
+          log('info', {}, 'client gone: controller power-cycled');
         });
       });
       servers.push(server);
@@ -197,14 +243,34 @@ export async function startHciServer(options: HciServeOptions): Promise<HciServe
         // Hold the slave open (never read): socat ends when the last slave fd closes, so hosts
         // may open and close the pty as often as they like.
         heldSlaves.push(openSync(ptyPath, constants.O_RDWR | constants.O_NOCTTY));
-        const sink: Sink = { write: (bytes) => void child.stdin!.write(bytes) };
-        const parser = source(sink);
-        child.stdout!.on('data', (chunk: Buffer) => {
-          const before = parser.stats.resyncOctets;
-          parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          counters.resyncOctets += parser.stats.resyncOctets - before;
+        const input = child.stdin!;
+        let stalled = false;
+        const endpoint: Endpoint = {
+          kind: 'pty',
+          write: (bytes) => {
+            if (stalled) return void (counters.ptyOctetsDropped += bytes.length);
+            input.write(bytes);
+            if (input.writableLength <= serveBacklogBytesMax) return;
+            stalled = true;
+            log('warn', { queuedOctets: input.writableLength }, `pty output dropped until its host reads again (more than ${serveBacklogBytesMax} octets queued); controller released`);
+            input.once('drain', () => void (stalled = false));
+            setImmediate(() => release(endpoint));
+          },
+        };
+        ptyEndpoint = endpoint;
+        const parser = new H4StreamParser('controller', (h4) => {
+          if (owner !== null && owner !== endpoint) {
+            if (counters.ptyPacketsRefused === 0) log('warn', {}, 'pty packets dropped: a TCP client owns the controller');
+            counters.ptyPacketsRefused += 1;
+            return;
+          }
+          owner = endpoint;
+          ptyLastPacketMs = nowMs();
+          counters.packets += 1;
+          controller.receiveFromHost(h4);
         });
-        child.stdin!.on('error', () => undefined);
+        child.stdout!.on('data', (chunk: Buffer) => feed(parser, chunk, counters));
+        input.on('error', () => undefined);
       }
       served.push({ index, label, publicAddress: controller.publicAddress, tcp: `tcp:${host}:${port}`, pty: ptyPath === null ? null : `serial:${ptyPath}` });
     }

@@ -5,13 +5,16 @@
  * bad one must fail before anything starts, with a stable code (HciSpecError.code) a script can
  * match. Syntax (docs/HIL.md):
  * - `virtual`                 latchkey's in-process controller on the virtual air;
- * - `tcp:HOST:PORT`           H4 over TCP (latchkey hci serve, Bumble, Android Rootcanal);
+ * - `tcp:HOST:PORT`           H4 over TCP (latchkey hci serve, Bumble, Android Rootcanal); HOST a DNS
+ *                             name, an IPv4 address or a bracketed IPv6 address; PORT 1..65535;
  * - `serial:/dev/PATH[@BAUD]` H4 over a UART or pseudo-terminal (Zephyr hci_uart), default 1000000;
  *                             any absolute path (a pty link from `latchkey hci serve --pty` lives in /tmp);
  * - `usb:VID:PID[:BUS:ADDR]`  @abandonware/bluetooth-hci-socket's libusb path; VID/PID in hex
  *                             (as lsusb prints them), BUS/ADDR decimal (as lsusb prints them);
  * - `hciN`                    a kernel adapter through the native raw socket (BlueZ machines).
  */
+
+import { isIPv4, isIPv6 } from 'node:net';
 
 export type HciTransportSpec =
   | { readonly kind: 'virtual' }
@@ -46,25 +49,41 @@ export const serialBaudDefault = 1_000_000;
 const specLengthMax = 512;
 
 function parsePort(text: string, spec: string): number {
-  if (!/^\d{1,5}$/.test(text)) throw new HciSpecError('hci_spec_bad_port', `port must be 1..65535 in ${JSON.stringify(spec)}`);
+  if (!/^[1-9]\d{0,4}$/.test(text)) throw new HciSpecError('hci_spec_bad_port', `port must be 1..65535 in ${JSON.stringify(spec)}`);
   const port = Number(text);
   if (port < 1 || port > 65535) throw new HciSpecError('hci_spec_bad_port', `port must be 1..65535 in ${JSON.stringify(spec)}`);
   return port;
 }
 
+/** A DNS name as RFC 1123 §2.1 allows it (underscores too: container names use them). */
+const hostLabel = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+
+function hostValid(host: string): boolean {
+  if (host.length === 0 || host.length > 253) return false;
+  if (/^[\d.]+$/.test(host)) return isIPv4(host); // all digits and dots: an IPv4 address or nothing
+  const labels = (host.endsWith('.') ? host.slice(0, -1) : host).split('.');
+  return labels.every((label) => hostLabel.test(label));
+}
+
 function parseTcp(rest: string, spec: string): HciTransportSpec {
   const colon = rest.lastIndexOf(':');
   if (colon <= 0) throw new HciSpecError('hci_spec_bad_host', `expected tcp:HOST:PORT, got ${JSON.stringify(spec)}`);
-  let host = rest.slice(0, colon);
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1); // [::1]
-  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(host)) throw new HciSpecError('hci_spec_bad_host', `bad host in ${JSON.stringify(spec)}`);
-  return { kind: 'tcp', host, port: parsePort(rest.slice(colon + 1), spec) };
+  const written = rest.slice(0, colon);
+  if (written.startsWith('[') && written.endsWith(']')) {
+    const host = written.slice(1, -1); // [::1]
+    if (!isIPv6(host)) throw new HciSpecError('hci_spec_bad_host', `brackets hold an IPv6 address, got ${JSON.stringify(spec)}`);
+    return { kind: 'tcp', host, port: parsePort(rest.slice(colon + 1), spec) };
+  }
+  if (written.includes(':')) throw new HciSpecError('hci_spec_bad_host', `an IPv6 host goes in brackets (tcp:[::1]:PORT), got ${JSON.stringify(spec)}`);
+  if (!hostValid(written)) throw new HciSpecError('hci_spec_bad_host', `host must be a DNS name or an IPv4 address in ${JSON.stringify(spec)}`);
+  return { kind: 'tcp', host: written, port: parsePort(rest.slice(colon + 1), spec) };
 }
 
 function parseSerial(rest: string, spec: string): HciTransportSpec {
   const at = rest.lastIndexOf('@');
   const path = at >= 0 ? rest.slice(0, at) : rest;
-  if (!/^\/[A-Za-z0-9._/-]+$/.test(path) || path.split('/').includes('..')) {
+  // ':' and '+' occur in udev links (/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0) and pty names.
+  if (!/^\/[A-Za-z0-9._/:+-]+$/.test(path) || path.split('/').includes('..')) {
     throw new HciSpecError('hci_spec_bad_path', `expected serial:/dev/PATH[@BAUD], got ${JSON.stringify(spec)}`);
   }
   if (at < 0) return { kind: 'serial', path, baud: serialBaudDefault };
