@@ -35,6 +35,8 @@ export interface UnlockOutcome {
   setupMs: number;
   /** Full path, lock authenticated: what the lock signed (for an audit record the server can check). */
   evidence?: LockEvidence;
+  /** More about `code` when the phone has it (`transport_att_error`: which ATT error, e.g. "ATT error 0x0e"). */
+  detail?: string;
 }
 
 export interface UnlockOptions {
@@ -239,7 +241,17 @@ function measure(stats: LinkStats): Pick<UnlockOutcome, 'roundTripsTotal' | 'byt
   return { roundTripsTotal: stats.roundTrips, bytesOnAir: stats.bytesOnAir };
 }
 
-function classify(error: unknown): Pick<UnlockOutcome, 'outcome' | 'code'> {
+/** ATT error 0x80 on a Read: the lock refused to hand out a challenge (its challenge key budget is spent). */
+const attRefused = 0x80;
+
+function classify(error: unknown): Pick<UnlockOutcome, 'outcome' | 'code' | 'detail'> {
+  // An ATT Error Response the exchange does not expect (a refused Write Request is handled where it
+  // is sent): 0x80 on a challenge Read is the lock's key budget refusal, try again in a moment;
+  // anything else is reported with its ATT code, never thrown (attack on issue 15, F1).
+  if (error instanceof AttError) {
+    if (error.attError === attRefused) return { outcome: 'refused', code: 'rate_limited' };
+    return { outcome: 'error', code: 'transport_att_error', detail: error.message };
+  }
   if (error instanceof TransportError) {
     if (error.code === 'transport_timeout') return { outcome: 'timeout', code: error.code };
     if (error.code === 'transport_disconnected') return { outcome: 'disconnected', code: error.code };
