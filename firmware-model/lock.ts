@@ -201,7 +201,7 @@ export class Lock {
   readonly routineUpdates: SlidingWindow;
   private unlockedUntilMs: number | undefined;
   private advertised: OutstandingChallenge | undefined;
-  /** Challenge key budget (config challengeKeysBurstMax/challengeKeyRefillMs): tokens, and when they were last counted. */
+  /** Challenge key budget (config challengeKeysBurstMax/challengeKeyRefillMs): tokens, and when they were last counted (RAM: full at boot). */
   private keyTokens: number;
   private keyTokensAtMs = 0;
   /** Monotonic tick (ms) of the input being handled: timeouts use this, never the RTC. */
@@ -233,7 +233,10 @@ export class Lock {
     this.computeDelaysResponses = options.computeDelaysResponses ?? true;
     this.crypto = meteredCrypto(options.crypto, this.meter);
     this.random = options.random;
+    // The budget starts full when the lock starts (and at every boot: it is RAM state).
+    this.tickMs = options.startMs ?? 0;
     this.keyTokens = this.config.challengeKeysBurstMax;
+    this.keyTokensAtMs = this.tickMs;
     this.routineUpdates = new SlidingWindow(this.config.routineUpdatesMax, this.config.routineUpdateWindowMs);
     this.cells = new Battery({ capacityMah: this.config.batteryCapacityMah, initialPercent: this.config.batteryInitialPercent, lowPercent: this.config.batteryLowPercent, cutoffPercent: this.config.batteryCutoffPercent, idleMicroamps: this.hardware.idleMicroamps, connection: { microamps: this.hardware.connectionMicroamps, durationMs: this.hardware.connectionMs } });
     this.clock = new LockClock({ driftPpm: this.config.clockDriftPpm, rollbackToleranceMs: this.config.clockRollbackToleranceMs }, this.config.clockOffsetMs);
@@ -795,6 +798,11 @@ export class Lock {
     const outputs: LockOutput[] = [];
     // Recorded in RAM and committed with the next commit (a boot is no decision; a cut loses only its record).
     this.pushAudit(outputs, { timeMs: this.clock.localMs(trueNowMs), event: 'boot' }, true);
+    // The challenge key budget is RAM: it died with the power and starts full, counted from now
+    // (a tick from before the cut must not earn or cost tokens; attack on issue 15, F6).
+    this.tickMs = trueNowMs;
+    this.keyTokens = this.config.challengeKeysBurstMax;
+    this.keyTokensAtMs = trueNowMs;
     this.refillSpareEphemeral();
     return outputs;
   }

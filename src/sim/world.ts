@@ -70,7 +70,7 @@ export class World {
   addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}, hardware: HardwareProfile = this.hardware): WorldLock {
     const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions, this.lockSigningAlgorithm);
     const lockRandom = this.random.fork(`lock:${deviceId}`);
-    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config, hardware });
+    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config, hardware, startMs: this.radio.now() });
     this.radio.addLock(deviceId, lock, position);
     const entry = { deviceId, name, provisioned, lock };
     this.locks.set(deviceId, entry);
