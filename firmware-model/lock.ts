@@ -154,7 +154,18 @@ const idleResult = encodeResult({ type: 0 });
  * `mark`: the length of the step's outputs when it was staged (where an actuate output goes, and
  * what a power cut in the write keeps).
  */
-type StagedEffect = { kind: 'commit'; record: Uint8Array; mark: number } | { kind: 'actuate'; mark: number };
+type StagedEffect = { kind: 'commit'; record: Uint8Array; mark: number; unlock?: HeldUnlock } | { kind: 'actuate'; mark: number };
+
+/**
+ * An unlock decided in a step whose NV commit is held: its audit record (in the RAM ring, written
+ * with the commit and emitted only once the commit is done: attack on issue 15, F7) and the link it
+ * was decided for. If that link is gone when the commit is due, the phone gave up: the record
+ * becomes `unlock_abandoned` and the bolt does not move (F2).
+ */
+interface HeldUnlock {
+  connectionId: number;
+  record: AuditRecord;
+}
 
 export class Lock {
   readonly identity: LockIdentity;
@@ -332,6 +343,7 @@ export class Lock {
       if (this.computeDelaysResponses && (readyMs > trueNowMs || heldUntil !== undefined)) this.heldEffects.push({ atMs: Math.max(readyMs, heldUntil ?? readyMs), effects: staged });
       else outputs = this.applyEffects(staged, outputs, true);
     }
+    if (this.computeDelaysResponses && (input.type === 'read' || input.type === 'write')) this.busyWith(input.connectionId, Math.max(readyMs, this.heldEffects.at(-1)?.atMs ?? readyMs));
     if (this.handledThisStep && this.powered && this.cells.takeLowWarning()) this.pushAudit(outputs, { timeMs: this.clock.localMs(trueNowMs), event: 'battery_low' }, true);
     return outputs;
   }
@@ -344,8 +356,17 @@ export class Lock {
    */
   private applyEffects(effects: StagedEffect[], outputs: LockOutput[], inPlace: boolean): LockOutput[] {
     let inserted = 0;
+    let abandoned = false;
+    // In place, an output goes where its effect was staged (after what was emitted there before it).
+    const emit = (mark: number, output: LockOutput): void => {
+      if (inPlace) outputs.splice(mark + inserted++, 0, output);
+      else outputs.push(output);
+    };
     for (const effect of effects) {
       if (effect.kind === 'commit') {
+        const unlock = effect.unlock;
+        // The link the unlock was decided for is gone (the phone gave up): nothing moves, and the record says so.
+        if (unlock !== undefined && !inPlace && !this.connections.has(unlock.connectionId)) abandoned = this.abandon(effect, unlock);
         try {
           // Its hashing was billed when the record was made (stage time); only the page writes happen now.
           this.meter.uncounted(() => this.nv.commit(effect.record));
@@ -355,16 +376,37 @@ export class Lock {
           this.powerDown();
           return kept.filter((output) => output.type === 'audit');
         }
+        if (unlock !== undefined) emit(effect.mark, { type: 'audit', record: unlock.record });
         continue;
       }
+      if (abandoned) continue;
       this.unlockedUntilMs = this.tickMs + this.config.unlockMs;
       this.actuations++;
       this.cells.draw('motor');
-      const actuate: LockOutput = { type: 'actuate', unlockUntilMs: this.unlockedUntilMs };
-      if (inPlace) outputs.splice(effect.mark + inserted++, 0, actuate);
-      else outputs.push(actuate);
+      emit(effect.mark, { type: 'actuate', unlockUntilMs: this.unlockedUntilMs });
     }
     return outputs;
+  }
+
+  /**
+   * A held unlock whose link is gone: its record (in the RAM ring and in the staged NV record)
+   * becomes `unlock_abandoned`. Same size on NV (the event is an index), so the billed hashing stands.
+   */
+  private abandon(effect: Extract<StagedEffect, { kind: 'commit' }>, unlock: HeldUnlock): true {
+    unlock.record.event = 'unlock_abandoned'; // the ring's own entry: later commits carry it too
+    const staged = decodePersistentState(effect.record);
+    const audit = staged.audit.map((record) => (record.sequence === unlock.record.sequence ? { ...record, event: 'unlock_abandoned' as const } : record));
+    effect.record = encodePersistentState({ ...staged, audit });
+    return true;
+  }
+
+  /**
+   * The link's idle timer counts from when the lock's compute for its last input is done, not from
+   * the input: a slow MCU still deciding must not drop the link as idle (attack on issue 15, F2).
+   */
+  private busyWith(connectionId: number, doneAtMs: number): void {
+    const connection = this.connections.get(connectionId);
+    if (connection !== undefined) connection.lastActivityMs = Math.max(connection.lastActivityMs, doneAtMs);
   }
 
   /** Held effects whose compute is done by now, oldest first; false when a write lost power. */
@@ -635,7 +677,7 @@ export class Lock {
     const challenge = connection.challenge ?? this.advertisedFor();
     connection.challenge = undefined; // single use, whatever the outcome
     // Plus the delay the lock's own CPU added to this challenge's Read (hardware/cpu-clock.ts; 0 on `ideal`).
-    const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs) + (challenge?.computeDelayMs ?? 0), nowMs, outputs);
+    const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs) + (challenge?.computeDelayMs ?? 0), nowMs, outputs, input.connectionId);
     if (challenge !== undefined) wipe(challenge.ephemeralSecret); // single use: the secret has done its work
     wipeEarly(challenge?.early);
     if (!decision.unlocked) connection.refusals++;
@@ -643,7 +685,7 @@ export class Lock {
     respond(decision.unlocked ? attError.success : attError.refused);
   }
 
-  private decide(message: Uint8Array, challenge: OutstandingChallenge | undefined, relayBoundMs: number, nowMs: number, outputs: LockOutput[]): { unlocked: boolean; result: Uint8Array } {
+  private decide(message: Uint8Array, challenge: OutstandingChallenge | undefined, relayBoundMs: number, nowMs: number, outputs: LockOutput[], connectionId: number): { unlocked: boolean; result: Uint8Array } {
     const context: ExchangeContext = {
       lock: this,
       nowMs,
@@ -684,8 +726,8 @@ export class Lock {
       const target = Math.min(outcome.raiseFloorTo, this.persistent.sequenceCeiling);
       if (target > this.persistent.sequenceFloor) this.persistent = { ...this.persistent, sequenceFloor: target };
     }
-    this.pushAudit(outputs, { timeMs: nowMs, event: 'unlocked', ...who }, true);
-    this.commit(nowMs);
+    // The record goes to the RAM ring now (the commit carries it); its output comes with the commit.
+    this.commit(nowMs, { connectionId, record: this.audit.append({ timeMs: nowMs, event: 'unlocked', ...who }) });
     // The bolt moves (and its relock timer starts) once the step's compute is done (applyEffects).
     this.staged?.push({ kind: 'actuate', mark: outputs.length });
     return { unlocked: true, result: outcome.result };
@@ -735,13 +777,13 @@ export class Lock {
    * written when the step's compute is done (applyEffects); `outputs` marks what a power cut in the
    * write keeps. Outside a step (construction) it is written at once.
    */
-  private commit(nowMs: number): void {
+  private commit(nowMs: number, unlock?: HeldUnlock): void {
     const audit = this.audit.snapshot();
     this.persistent = { ...this.persistent, clockHighWaterMs: Math.max(this.persistent.clockHighWaterMs, nowMs), audit: audit.entries, auditNextSequence: audit.nextSequence };
     const record = encodePersistentState(this.persistent);
     if (this.staged === undefined) return this.nv.commit(record);
     this.nv.hashAsCommit(record);
-    this.staged.push({ kind: 'commit', record, mark: this.stepOutputs?.length ?? 0 });
+    this.staged.push({ kind: 'commit', record, mark: this.stepOutputs?.length ?? 0, ...(unlock !== undefined ? { unlock } : {}) });
   }
 
   private afterLoad(): void {

@@ -65,10 +65,16 @@ export class UnlockClient {
   private readonly crypto: CryptoProvider;
   private readonly random: RandomSource;
   private readonly transport: Transport;
+  /**
+   * The timeout for one ATT request to a lock, when the caller knows the lock's hardware
+   * (World: firmware-model/hardware/phone-timeout.ts); an explicit `timeoutMs` option wins, else 3 s.
+   */
+  private readonly timeoutMsFor: ((lockId: Uint8Array) => number | undefined) | undefined;
   /** Credential hashes (hex) by credential bytes: computed before connecting, not on the link. */
   private readonly credentialHashes = new WeakMap<Uint8Array, string>();
 
-  constructor(options: { wallet: Wallet; crypto: CryptoProvider; random: RandomSource; transport: Transport }) {
+  constructor(options: { wallet: Wallet; crypto: CryptoProvider; random: RandomSource; transport: Transport; timeoutMsFor?: (lockId: Uint8Array) => number | undefined }) {
+    this.timeoutMsFor = options.timeoutMsFor;
     this.wallet = options.wallet;
     this.crypto = options.crypto;
     this.random = options.random;
@@ -98,7 +104,9 @@ export class UnlockClient {
       if (advert === undefined) return { ...base, outcome: 'out_of_range', code: 'lock_not_found' };
       base.deviceId = advert.deviceId;
       this.prepare(advert.lockId);
-      connection = await this.transport.connect(advert.deviceId, { mtu: options.mtu, timeoutMs: options.timeoutMs });
+      // A slow lock must not decide after we gave up: wait as long as its MCU may compute (attack on issue 15, F2).
+      const timeoutMs = partial.timeoutMs ?? this.timeoutMsFor?.(advert.lockId) ?? options.timeoutMs;
+      connection = await this.transport.connect(advert.deviceId, { mtu: options.mtu, timeoutMs });
       base.setupMs = this.transport.now() - started;
       const outcome = await this.exchange(connection, advert, options, base);
       return outcome;
