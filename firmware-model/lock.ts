@@ -30,7 +30,7 @@ import { isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.
 import type { TrustedIssuerKey } from '../src/protocol/issuer-keys.ts';
 import { limits } from '../src/protocol/limits.ts';
 import type { RandomSource } from '../src/protocol/random.ts';
-import { challengeForm, challengeSignedBytes, commitToEphemeral, encodeChallenge, type ChallengeForm } from '../src/protocol/unlock/challenge.ts';
+import { challengeForm, challengeSignedBytes, commitmentBytes, commitToEphemeral, encodeChallenge, type ChallengeForm } from '../src/protocol/unlock/challenge.ts';
 import { certifiedKeysHash } from '../src/protocol/unlock/key-schedule.ts';
 import { Reassembler } from '../src/protocol/unlock/chunking.ts';
 import { encodeResult } from '../src/protocol/unlock/messages.ts';
@@ -41,7 +41,7 @@ import { Battery, type BatteryReading, type ChargeShares } from './battery.ts';
 import { LockClock } from './clock.ts';
 import { lockConfigDefaults, type LockConfig, type LockIdentity } from './config.ts';
 import { runExchange, type ExchangeContext } from './exchange.ts';
-import { ComputeMeter, idleStepCompute, meteredCrypto, type StepCompute } from './hardware/meter.ts';
+import { advertRenewalCounts, ComputeMeter, computeMicroseconds, computeNanocoulombs, idleStepCompute, meteredCrypto, type StepCompute } from './hardware/meter.ts';
 import { earlyAgreement, wipeEarly, type EarlyAgreement } from './hardware/early-ecdh.ts';
 import { ideal, type HardwareProfile } from './hardware/profiles.ts';
 import { CpuClock } from './hardware/cpu-clock.ts';
@@ -100,6 +100,12 @@ export interface OutstandingChallenge {
   /** The relay bound is measured from here: when the challenge was read, or advertised. */
   createdAtMs: number;
   used: boolean;
+  /**
+   * Form 1 served with the key budget spent: the commitment is a fresh random nonce, behind it no
+   * key pair (empty `ephemeralSecret`/`ephemeralKey`). A resume needs only the nonce; a full exchange
+   * is refused `rate_limited`, and the key forms are never served from it (attack on issue 15, F4).
+   */
+  nonceOnly?: boolean;
 }
 
 interface Connection {
@@ -215,6 +221,8 @@ export class Lock {
   /** Challenge key budget (config challengeKeysBurstMax/challengeKeyRefillMs): tokens, and when they were last counted (RAM: full at boot). */
   private keyTokens: number;
   private keyTokensAtMs = 0;
+  /** When the advertised challenge was last renewed (made, or billed as made between inputs); undefined until the lock first advertises. */
+  private advertRenewedAtMs: number | undefined;
   /** Monotonic tick (ms) of the input being handled: timeouts use this, never the RTC. */
   private tickMs = 0;
   /** Count of actuations (for invariants in tests). */
@@ -434,6 +442,7 @@ export class Lock {
     const nowMs = this.clock.localMs(trueNowMs);
     // Held NV writes and bolt movements whose compute is done by now happen first, in order.
     if (!this.applyDueEffects(outputs)) return outputs;
+    if (this.config.advertiseChallenge) this.billPastAdvertRenewals();
     this.relockIfDue(outputs);
     this.dropStaleConnections(outputs);
     try {
@@ -533,18 +542,21 @@ export class Lock {
       if (offset === 0) {
         const current = connection.challenge;
         // Re-serve the outstanding challenge while it can still be answered: repeated Reads cost no key generation.
-        const reusable = current !== undefined && !current.used && this.tickMs - current.createdAtMs <= this.relayBoundFor(connection.connIntervalMs);
+        // (A nonce-only challenge is re-served as form 1 only: it has no key to show.)
+        const reusable = current !== undefined && !current.used && this.tickMs - current.createdAtMs <= this.relayBoundFor(connection.connIntervalMs) && (current.nonceOnly !== true || characteristic === 'challenge');
         if (!reusable) {
           if (connection.keysGenerated >= this.config.challengeKeysPerConnectionMax) return this.dropConnection(connectionId, outputs);
-          // No precomputed key and the key budget spent: refused, nothing computed (config challengeKeysBurstMax).
-          if (this.spareEphemeral === undefined && !this.takeKeyToken()) {
+          const keyed = this.spareEphemeral !== undefined || this.takeKeyToken();
+          // No precomputed key and the key budget spent: a key form is refused, nothing computed
+          // (config challengeKeysBurstMax); form 1 gets a nonce, which is all a resume needs (F4).
+          if (!keyed && characteristic !== 'challenge') {
             this.pushAudit(outputs, { timeMs: this.clock.localMs(this.tickMs), event: 'refused', code: 'rate_limited' }, false);
             return void outputs.push({ type: 'read_error', connectionId, attError: attError.refused });
           }
           connection.keysGenerated++;
           if (current !== undefined) wipe(current.ephemeralSecret);
           wipeEarly(current?.early);
-          connection.challenge = this.newChallenge();
+          connection.challenge = keyed ? this.newChallenge() : this.nonceOnlyChallenge();
           this.challengeThisStep = connection.challenge;
         }
       }
@@ -566,6 +578,11 @@ export class Lock {
     this.spareEphemeral = undefined;
     const { secret: ephemeralSecret, key: ephemeralKey } = spare;
     return { form: challengeForm.commit, commitment: commitToEphemeral(this.crypto, ephemeralKey), ephemeralSecret, ephemeralKey, signature: spare.signature, createdAtMs: this.tickMs, used: false };
+  }
+
+  /** Form 1 without a key pair: a random nonce of the commitment's size; no crypto (F4). */
+  private nonceOnlyChallenge(): OutstandingChallenge {
+    return { form: challengeForm.commit, commitment: this.random(commitmentBytes), ephemeralSecret: new Uint8Array(0), ephemeralKey: new Uint8Array(0), signature: undefined, createdAtMs: this.tickMs, used: false, nonceOnly: true };
   }
 
   private generateEphemeral(): { secret: Uint8Array; key: Uint8Array } {
@@ -608,15 +625,65 @@ export class Lock {
 
   /**
    * The advertised challenge (form 3: signed, so a native phone on the 1-round-trip path also
-   * authenticates the lock first), renewed once used or older than its lifetime.
+   * authenticates the lock first), renewed once used or older than its lifetime. A renewal is a
+   * key pair and a signature from the challenge key budget, above the reserve kept for connection
+   * Reads (F3); without a token the advert carries no challenge and a phone reads one.
    */
-  private currentAdvertisedChallenge(): Uint8Array {
+  private currentAdvertisedChallenge(): Uint8Array | undefined {
     const current = this.advertised;
     if (current === undefined || current.used || this.tickMs - current.createdAtMs >= this.config.advertisedChallengeLifetimeMs) {
       if (current !== undefined) wipe(current.ephemeralSecret);
-      this.advertised = { ...this.newChallenge(), form: challengeForm.signed };
+      this.advertised = undefined;
+      this.advertRenewedAtMs = this.tickMs;
+      if (this.spendKeyTokens(1, this.config.challengeKeysReservedForReads) === 0) return undefined;
+      // Idle work: no ATT response waits for an advertisement.
+      this.advertised = this.meter.runIdle((): OutstandingChallenge => {
+        const { secret, key } = this.generateEphemeral();
+        const signature = this.crypto.sign(this.signingAlgorithm, this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, key));
+        return { form: challengeForm.signed, commitment: commitToEphemeral(this.crypto, key), ephemeralSecret: secret, ephemeralKey: key, signature, createdAtMs: this.tickMs, used: false };
+      });
     }
-    return this.challengeMessage(this.advertised!);
+    return this.advertised === undefined ? undefined : this.challengeMessage(this.advertised);
+  }
+
+  /**
+   * A lock that advertises its challenge renews it every lifetime whether or not anyone listens;
+   * the simulator steps an advertisement only when a phone scans. Renewals that fell between this
+   * input and the last one are billed now (the same primitives a renewal counts, priced on the
+   * profile), as many as the bucket above its reserve allowed over the gap (F3). Only their
+   * charge and counts: the challenges themselves were never heard, so none is kept.
+   */
+  private billPastAdvertRenewals(): void {
+    if (!this.powered) return;
+    const lifetimeMs = this.config.advertisedChallengeLifetimeMs;
+    if (this.advertRenewedAtMs === undefined) {
+      this.advertRenewedAtMs = this.tickMs;
+      return;
+    }
+    // Renewals whose own lifetime is over by now; the current period's is made for real when an advertisement is stepped.
+    const past = Math.max(0, Math.floor((this.tickMs - this.advertRenewedAtMs) / lifetimeMs) - 1);
+    if (past === 0) return;
+    this.advertRenewedAtMs += past * lifetimeMs;
+    const made = this.spendKeyTokens(past, this.config.challengeKeysReservedForReads);
+    if (made === 0) return;
+    const counts = advertRenewalCounts(this.signingAlgorithm, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, new Uint8Array(33)).length);
+    for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] *= made;
+    this.meter.billPastIdle(counts);
+    this.cells.drawCompute(computeNanocoulombs(this.hardware, computeMicroseconds(this.hardware, counts)));
+  }
+
+  /**
+   * Up to `wanted` challenge keys over the gap since the bucket was last counted, never taking it
+   * below `reserve`: demand at the advertiser's pace outruns the refill, so tokens are spent as
+   * they are earned (the cap at the burst applies to what is left). Returns how many were granted.
+   */
+  private spendKeyTokens(wanted: number, reserve: number): number {
+    const { challengeKeysBurstMax: burst, challengeKeyRefillMs: refillMs } = this.config;
+    const earned = Math.floor(Math.max(0, this.tickMs - this.keyTokensAtMs) / refillMs);
+    const granted = Math.min(wanted, Math.max(0, this.keyTokens + earned - reserve));
+    this.keyTokens = Math.min(burst, this.keyTokens + earned - granted);
+    this.keyTokensAtMs = this.keyTokens === burst ? this.tickMs : this.keyTokensAtMs + earned * refillMs;
+    return granted;
   }
 
   /**
@@ -664,7 +731,7 @@ export class Lock {
     }
     if (message === undefined) {
       // First chunk of a longer request: start both ECDHs now, while the rest streams in.
-      if ((header & 0x7f) === 0 && connection.challenge !== undefined) earlyAgreement(this, connection.challenge, input.data);
+      if ((header & 0x7f) === 0 && connection.challenge !== undefined && connection.challenge.nonceOnly !== true) earlyAgreement(this, connection.challenge, input.data);
       return respond(attError.success);
     }
     // A final chunk sent without response cannot carry the decision back: refuse it.
@@ -807,6 +874,7 @@ export class Lock {
     for (const connectionId of [...this.connections.keys()]) this.forgetConnection(connectionId);
     if (this.advertised !== undefined) wipe(this.advertised.ephemeralSecret);
     this.advertised = undefined;
+    this.advertRenewedAtMs = undefined; // an unpowered lock renews nothing: billing starts again after boot
     this.credentialCache.clear();
     this.tickets.clear();
     this.holderFailures.clear();
