@@ -13,7 +13,8 @@
  */
 import type { ErrorCode } from '../src/protocol/errors.ts';
 
-export const auditEvents = ['unlocked', 'refused', 'update_applied', 'update_rejected', 'boot', 'battery_low'] as const;
+/** `unlock_abandoned`: an unlock decided, but its link was gone when the held bolt commit was due (no actuation). Appended: NV stores the index. */
+export const auditEvents = ['unlocked', 'refused', 'update_applied', 'update_rejected', 'boot', 'battery_low', 'unlock_abandoned'] as const;
 export type AuditEvent = (typeof auditEvents)[number];
 
 /** Authenticated records the NV ring keeps (oldest dropped first). */

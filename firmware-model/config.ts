@@ -44,11 +44,15 @@ export interface LockConfig {
    * precomputation spends it; a challenge Read that finds no precomputed key and no token is
    * refused (ATT 0x80) instead of computing one. A stranger's connect/Read/disconnect churn thus
    * costs at most this many key pairs and signatures (attack on issue 15, finding 4); a phone
-   * refused by it tries again, as when both connection slots are taken. Advertised challenges
-   * (their own lifetime) are not counted.
+   * refused by it tries again, as when both connection slots are taken. With the budget spent a
+   * form-1 Read still gets a nonce-only challenge (no key pair), which a resume answers (F4).
+   * Advertised challenges draw from the same bucket, but only above `challengeKeysReservedForReads`
+   * tokens, so that advertising (a renewal every advertisedChallengeLifetimeMs) cannot empty the
+   * bucket connection Reads need (attack on issue 15, F3).
    */
   challengeKeysBurstMax: number;
   challengeKeyRefillMs: number;
+  challengeKeysReservedForReads: number;
   /**
    * Failures of requests that cost the lock crypto but did not authenticate (forged or unverified
    * credential, undecryptable request, bad holder proof): past this many per window the lock stops
@@ -110,6 +114,7 @@ export const lockConfigDefaults: LockConfig = {
   // 64 at once, then 24 a minute (34,560 a day at most; a busy door sees hundreds).
   challengeKeysBurstMax: 64,
   challengeKeyRefillMs: 2_500,
+  challengeKeysReservedForReads: 32,
   strangerFailuresMax: 8,
   strangerWindowMs: 60_000,
   routineUpdatesMax: 8,

@@ -83,6 +83,8 @@ export function runExchange(context: ExchangeContext, message: Uint8Array, chall
   }
   const gate = checkGate(context, request, challenge);
   if (gate !== undefined) return refusedPlain(request.type, gate);
+  // A nonce-only form 1 (served with the key budget spent) has no key pair for a full exchange: try again later.
+  if (request.type === requestType.full && challenge!.nonceOnly === true) return refusedPlain(request.type, 'rate_limited');
   return request.type === requestType.full ? runFull(context, request, challenge!) : runResume(context, request, challenge!);
 }
 

@@ -30,7 +30,7 @@ import { isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.
 import type { TrustedIssuerKey } from '../src/protocol/issuer-keys.ts';
 import { limits } from '../src/protocol/limits.ts';
 import type { RandomSource } from '../src/protocol/random.ts';
-import { challengeForm, challengeSignedBytes, commitToEphemeral, encodeChallenge, type ChallengeForm } from '../src/protocol/unlock/challenge.ts';
+import { challengeForm, challengeSignedBytes, commitmentBytes, commitToEphemeral, encodeChallenge, type ChallengeForm } from '../src/protocol/unlock/challenge.ts';
 import { certifiedKeysHash } from '../src/protocol/unlock/key-schedule.ts';
 import { Reassembler } from '../src/protocol/unlock/chunking.ts';
 import { encodeResult } from '../src/protocol/unlock/messages.ts';
@@ -41,7 +41,7 @@ import { Battery, type BatteryReading, type ChargeShares } from './battery.ts';
 import { LockClock } from './clock.ts';
 import { lockConfigDefaults, type LockConfig, type LockIdentity } from './config.ts';
 import { runExchange, type ExchangeContext } from './exchange.ts';
-import { ComputeMeter, idleStepCompute, meteredCrypto, type StepCompute } from './hardware/meter.ts';
+import { advertRenewalCounts, ComputeMeter, computeMicroseconds, computeNanocoulombs, idleStepCompute, meteredCrypto, type StepCompute } from './hardware/meter.ts';
 import { earlyAgreement, wipeEarly, type EarlyAgreement } from './hardware/early-ecdh.ts';
 import { ideal, type HardwareProfile } from './hardware/profiles.ts';
 import { CpuClock } from './hardware/cpu-clock.ts';
@@ -100,6 +100,12 @@ export interface OutstandingChallenge {
   /** The relay bound is measured from here: when the challenge was read, or advertised. */
   createdAtMs: number;
   used: boolean;
+  /**
+   * Form 1 served with the key budget spent: the commitment is a fresh random nonce, behind it no
+   * key pair (empty `ephemeralSecret`/`ephemeralKey`). A resume needs only the nonce; a full exchange
+   * is refused `rate_limited`, and the key forms are never served from it (attack on issue 15, F4).
+   */
+  nonceOnly?: boolean;
 }
 
 interface Connection {
@@ -154,7 +160,18 @@ const idleResult = encodeResult({ type: 0 });
  * `mark`: the length of the step's outputs when it was staged (where an actuate output goes, and
  * what a power cut in the write keeps).
  */
-type StagedEffect = { kind: 'commit'; record: Uint8Array; mark: number } | { kind: 'actuate'; mark: number };
+type StagedEffect = { kind: 'commit'; record: Uint8Array; mark: number; unlock?: HeldUnlock } | { kind: 'actuate'; mark: number };
+
+/**
+ * An unlock decided in a step whose NV commit is held: its audit record (in the RAM ring, written
+ * with the commit and emitted only once the commit is done: attack on issue 15, F7) and the link it
+ * was decided for. If that link is gone when the commit is due, the phone gave up: the record
+ * becomes `unlock_abandoned` and the bolt does not move (F2).
+ */
+interface HeldUnlock {
+  connectionId: number;
+  record: AuditRecord;
+}
 
 export class Lock {
   readonly identity: LockIdentity;
@@ -201,9 +218,11 @@ export class Lock {
   readonly routineUpdates: SlidingWindow;
   private unlockedUntilMs: number | undefined;
   private advertised: OutstandingChallenge | undefined;
-  /** Challenge key budget (config challengeKeysBurstMax/challengeKeyRefillMs): tokens, and when they were last counted. */
+  /** Challenge key budget (config challengeKeysBurstMax/challengeKeyRefillMs): tokens, and when they were last counted (RAM: full at boot). */
   private keyTokens: number;
   private keyTokensAtMs = 0;
+  /** When the advertised challenge was last renewed (made, or billed as made between inputs); undefined until the lock first advertises. */
+  private advertRenewedAtMs: number | undefined;
   /** Monotonic tick (ms) of the input being handled: timeouts use this, never the RTC. */
   private tickMs = 0;
   /** Count of actuations (for invariants in tests). */
@@ -233,7 +252,10 @@ export class Lock {
     this.computeDelaysResponses = options.computeDelaysResponses ?? true;
     this.crypto = meteredCrypto(options.crypto, this.meter);
     this.random = options.random;
+    // The budget starts full when the lock starts (and at every boot: it is RAM state).
+    this.tickMs = options.startMs ?? 0;
     this.keyTokens = this.config.challengeKeysBurstMax;
+    this.keyTokensAtMs = this.tickMs;
     this.routineUpdates = new SlidingWindow(this.config.routineUpdatesMax, this.config.routineUpdateWindowMs);
     this.cells = new Battery({ capacityMah: this.config.batteryCapacityMah, initialPercent: this.config.batteryInitialPercent, lowPercent: this.config.batteryLowPercent, cutoffPercent: this.config.batteryCutoffPercent, idleMicroamps: this.hardware.idleMicroamps, connection: { microamps: this.hardware.connectionMicroamps, durationMs: this.hardware.connectionMs } });
     this.clock = new LockClock({ driftPpm: this.config.clockDriftPpm, rollbackToleranceMs: this.config.clockRollbackToleranceMs }, this.config.clockOffsetMs);
@@ -329,6 +351,7 @@ export class Lock {
       if (this.computeDelaysResponses && (readyMs > trueNowMs || heldUntil !== undefined)) this.heldEffects.push({ atMs: Math.max(readyMs, heldUntil ?? readyMs), effects: staged });
       else outputs = this.applyEffects(staged, outputs, true);
     }
+    if (this.computeDelaysResponses && (input.type === 'read' || input.type === 'write')) this.busyWith(input.connectionId, Math.max(readyMs, this.heldEffects.at(-1)?.atMs ?? readyMs));
     if (this.handledThisStep && this.powered && this.cells.takeLowWarning()) this.pushAudit(outputs, { timeMs: this.clock.localMs(trueNowMs), event: 'battery_low' }, true);
     return outputs;
   }
@@ -341,8 +364,17 @@ export class Lock {
    */
   private applyEffects(effects: StagedEffect[], outputs: LockOutput[], inPlace: boolean): LockOutput[] {
     let inserted = 0;
+    let abandoned = false;
+    // In place, an output goes where its effect was staged (after what was emitted there before it).
+    const emit = (mark: number, output: LockOutput): void => {
+      if (inPlace) outputs.splice(mark + inserted++, 0, output);
+      else outputs.push(output);
+    };
     for (const effect of effects) {
       if (effect.kind === 'commit') {
+        const unlock = effect.unlock;
+        // The link the unlock was decided for is gone (the phone gave up): nothing moves, and the record says so.
+        if (unlock !== undefined && !inPlace && !this.connections.has(unlock.connectionId)) abandoned = this.abandon(effect, unlock);
         try {
           // Its hashing was billed when the record was made (stage time); only the page writes happen now.
           this.meter.uncounted(() => this.nv.commit(effect.record));
@@ -352,16 +384,37 @@ export class Lock {
           this.powerDown();
           return kept.filter((output) => output.type === 'audit');
         }
+        if (unlock !== undefined) emit(effect.mark, { type: 'audit', record: unlock.record });
         continue;
       }
+      if (abandoned) continue;
       this.unlockedUntilMs = this.tickMs + this.config.unlockMs;
       this.actuations++;
       this.cells.draw('motor');
-      const actuate: LockOutput = { type: 'actuate', unlockUntilMs: this.unlockedUntilMs };
-      if (inPlace) outputs.splice(effect.mark + inserted++, 0, actuate);
-      else outputs.push(actuate);
+      emit(effect.mark, { type: 'actuate', unlockUntilMs: this.unlockedUntilMs });
     }
     return outputs;
+  }
+
+  /**
+   * A held unlock whose link is gone: its record (in the RAM ring and in the staged NV record)
+   * becomes `unlock_abandoned`. Same size on NV (the event is an index), so the billed hashing stands.
+   */
+  private abandon(effect: Extract<StagedEffect, { kind: 'commit' }>, unlock: HeldUnlock): true {
+    unlock.record.event = 'unlock_abandoned'; // the ring's own entry: later commits carry it too
+    const staged = decodePersistentState(effect.record);
+    const audit = staged.audit.map((record) => (record.sequence === unlock.record.sequence ? { ...record, event: 'unlock_abandoned' as const } : record));
+    effect.record = encodePersistentState({ ...staged, audit });
+    return true;
+  }
+
+  /**
+   * The link's idle timer counts from when the lock's compute for its last input is done, not from
+   * the input: a slow MCU still deciding must not drop the link as idle (attack on issue 15, F2).
+   */
+  private busyWith(connectionId: number, doneAtMs: number): void {
+    const connection = this.connections.get(connectionId);
+    if (connection !== undefined) connection.lastActivityMs = Math.max(connection.lastActivityMs, doneAtMs);
   }
 
   /** Held effects whose compute is done by now, oldest first; false when a write lost power. */
@@ -389,6 +442,7 @@ export class Lock {
     const nowMs = this.clock.localMs(trueNowMs);
     // Held NV writes and bolt movements whose compute is done by now happen first, in order.
     if (!this.applyDueEffects(outputs)) return outputs;
+    if (this.config.advertiseChallenge) this.billPastAdvertRenewals();
     this.relockIfDue(outputs);
     this.dropStaleConnections(outputs);
     try {
@@ -488,18 +542,21 @@ export class Lock {
       if (offset === 0) {
         const current = connection.challenge;
         // Re-serve the outstanding challenge while it can still be answered: repeated Reads cost no key generation.
-        const reusable = current !== undefined && !current.used && this.tickMs - current.createdAtMs <= this.relayBoundFor(connection.connIntervalMs);
+        // (A nonce-only challenge is re-served as form 1 only: it has no key to show.)
+        const reusable = current !== undefined && !current.used && this.tickMs - current.createdAtMs <= this.relayBoundFor(connection.connIntervalMs) && (current.nonceOnly !== true || characteristic === 'challenge');
         if (!reusable) {
           if (connection.keysGenerated >= this.config.challengeKeysPerConnectionMax) return this.dropConnection(connectionId, outputs);
-          // No precomputed key and the key budget spent: refused, nothing computed (config challengeKeysBurstMax).
-          if (this.spareEphemeral === undefined && !this.takeKeyToken()) {
+          const keyed = this.spareEphemeral !== undefined || this.takeKeyToken();
+          // No precomputed key and the key budget spent: a key form is refused, nothing computed
+          // (config challengeKeysBurstMax); form 1 gets a nonce, which is all a resume needs (F4).
+          if (!keyed && characteristic !== 'challenge') {
             this.pushAudit(outputs, { timeMs: this.clock.localMs(this.tickMs), event: 'refused', code: 'rate_limited' }, false);
             return void outputs.push({ type: 'read_error', connectionId, attError: attError.refused });
           }
           connection.keysGenerated++;
           if (current !== undefined) wipe(current.ephemeralSecret);
           wipeEarly(current?.early);
-          connection.challenge = this.newChallenge();
+          connection.challenge = keyed ? this.newChallenge() : this.nonceOnlyChallenge();
           this.challengeThisStep = connection.challenge;
         }
       }
@@ -521,6 +578,11 @@ export class Lock {
     this.spareEphemeral = undefined;
     const { secret: ephemeralSecret, key: ephemeralKey } = spare;
     return { form: challengeForm.commit, commitment: commitToEphemeral(this.crypto, ephemeralKey), ephemeralSecret, ephemeralKey, signature: spare.signature, createdAtMs: this.tickMs, used: false };
+  }
+
+  /** Form 1 without a key pair: a random nonce of the commitment's size; no crypto (F4). */
+  private nonceOnlyChallenge(): OutstandingChallenge {
+    return { form: challengeForm.commit, commitment: this.random(commitmentBytes), ephemeralSecret: new Uint8Array(0), ephemeralKey: new Uint8Array(0), signature: undefined, createdAtMs: this.tickMs, used: false, nonceOnly: true };
   }
 
   private generateEphemeral(): { secret: Uint8Array; key: Uint8Array } {
@@ -563,15 +625,65 @@ export class Lock {
 
   /**
    * The advertised challenge (form 3: signed, so a native phone on the 1-round-trip path also
-   * authenticates the lock first), renewed once used or older than its lifetime.
+   * authenticates the lock first), renewed once used or older than its lifetime. A renewal is a
+   * key pair and a signature from the challenge key budget, above the reserve kept for connection
+   * Reads (F3); without a token the advert carries no challenge and a phone reads one.
    */
-  private currentAdvertisedChallenge(): Uint8Array {
+  private currentAdvertisedChallenge(): Uint8Array | undefined {
     const current = this.advertised;
     if (current === undefined || current.used || this.tickMs - current.createdAtMs >= this.config.advertisedChallengeLifetimeMs) {
       if (current !== undefined) wipe(current.ephemeralSecret);
-      this.advertised = { ...this.newChallenge(), form: challengeForm.signed };
+      this.advertised = undefined;
+      this.advertRenewedAtMs = this.tickMs;
+      if (this.spendKeyTokens(1, this.config.challengeKeysReservedForReads) === 0) return undefined;
+      // Idle work: no ATT response waits for an advertisement.
+      this.advertised = this.meter.runIdle((): OutstandingChallenge => {
+        const { secret, key } = this.generateEphemeral();
+        const signature = this.crypto.sign(this.signingAlgorithm, this.identity.signingSecret, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, key));
+        return { form: challengeForm.signed, commitment: commitToEphemeral(this.crypto, key), ephemeralSecret: secret, ephemeralKey: key, signature, createdAtMs: this.tickMs, used: false };
+      });
     }
-    return this.challengeMessage(this.advertised!);
+    return this.advertised === undefined ? undefined : this.challengeMessage(this.advertised);
+  }
+
+  /**
+   * A lock that advertises its challenge renews it every lifetime whether or not anyone listens;
+   * the simulator steps an advertisement only when a phone scans. Renewals that fell between this
+   * input and the last one are billed now (the same primitives a renewal counts, priced on the
+   * profile), as many as the bucket above its reserve allowed over the gap (F3). Only their
+   * charge and counts: the challenges themselves were never heard, so none is kept.
+   */
+  private billPastAdvertRenewals(): void {
+    if (!this.powered) return;
+    const lifetimeMs = this.config.advertisedChallengeLifetimeMs;
+    if (this.advertRenewedAtMs === undefined) {
+      this.advertRenewedAtMs = this.tickMs;
+      return;
+    }
+    // Renewals whose own lifetime is over by now; the current period's is made for real when an advertisement is stepped.
+    const past = Math.max(0, Math.floor((this.tickMs - this.advertRenewedAtMs) / lifetimeMs) - 1);
+    if (past === 0) return;
+    this.advertRenewedAtMs += past * lifetimeMs;
+    const made = this.spendKeyTokens(past, this.config.challengeKeysReservedForReads);
+    if (made === 0) return;
+    const counts = advertRenewalCounts(this.signingAlgorithm, challengeSignedBytes(this.identity.lockId, this.config.lockVersions, new Uint8Array(33)).length);
+    for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] *= made;
+    this.meter.billPastIdle(counts);
+    this.cells.drawCompute(computeNanocoulombs(this.hardware, computeMicroseconds(this.hardware, counts)));
+  }
+
+  /**
+   * Up to `wanted` challenge keys over the gap since the bucket was last counted, never taking it
+   * below `reserve`: demand at the advertiser's pace outruns the refill, so tokens are spent as
+   * they are earned (the cap at the burst applies to what is left). Returns how many were granted.
+   */
+  private spendKeyTokens(wanted: number, reserve: number): number {
+    const { challengeKeysBurstMax: burst, challengeKeyRefillMs: refillMs } = this.config;
+    const earned = Math.floor(Math.max(0, this.tickMs - this.keyTokensAtMs) / refillMs);
+    const granted = Math.min(wanted, Math.max(0, this.keyTokens + earned - reserve));
+    this.keyTokens = Math.min(burst, this.keyTokens + earned - granted);
+    this.keyTokensAtMs = this.keyTokens === burst ? this.tickMs : this.keyTokensAtMs + earned * refillMs;
+    return granted;
   }
 
   /**
@@ -619,7 +731,7 @@ export class Lock {
     }
     if (message === undefined) {
       // First chunk of a longer request: start both ECDHs now, while the rest streams in.
-      if ((header & 0x7f) === 0 && connection.challenge !== undefined) earlyAgreement(this, connection.challenge, input.data);
+      if ((header & 0x7f) === 0 && connection.challenge !== undefined && connection.challenge.nonceOnly !== true) earlyAgreement(this, connection.challenge, input.data);
       return respond(attError.success);
     }
     // A final chunk sent without response cannot carry the decision back: refuse it.
@@ -632,7 +744,7 @@ export class Lock {
     const challenge = connection.challenge ?? this.advertisedFor();
     connection.challenge = undefined; // single use, whatever the outcome
     // Plus the delay the lock's own CPU added to this challenge's Read (hardware/cpu-clock.ts; 0 on `ideal`).
-    const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs) + (challenge?.computeDelayMs ?? 0), nowMs, outputs);
+    const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs) + (challenge?.computeDelayMs ?? 0), nowMs, outputs, input.connectionId);
     if (challenge !== undefined) wipe(challenge.ephemeralSecret); // single use: the secret has done its work
     wipeEarly(challenge?.early);
     if (!decision.unlocked) connection.refusals++;
@@ -640,7 +752,7 @@ export class Lock {
     respond(decision.unlocked ? attError.success : attError.refused);
   }
 
-  private decide(message: Uint8Array, challenge: OutstandingChallenge | undefined, relayBoundMs: number, nowMs: number, outputs: LockOutput[]): { unlocked: boolean; result: Uint8Array } {
+  private decide(message: Uint8Array, challenge: OutstandingChallenge | undefined, relayBoundMs: number, nowMs: number, outputs: LockOutput[], connectionId: number): { unlocked: boolean; result: Uint8Array } {
     const context: ExchangeContext = {
       lock: this,
       nowMs,
@@ -681,8 +793,8 @@ export class Lock {
       const target = Math.min(outcome.raiseFloorTo, this.persistent.sequenceCeiling);
       if (target > this.persistent.sequenceFloor) this.persistent = { ...this.persistent, sequenceFloor: target };
     }
-    this.pushAudit(outputs, { timeMs: nowMs, event: 'unlocked', ...who }, true);
-    this.commit(nowMs);
+    // The record goes to the RAM ring now (the commit carries it); its output comes with the commit.
+    this.commit(nowMs, { connectionId, record: this.audit.append({ timeMs: nowMs, event: 'unlocked', ...who }) });
     // The bolt moves (and its relock timer starts) once the step's compute is done (applyEffects).
     this.staged?.push({ kind: 'actuate', mark: outputs.length });
     return { unlocked: true, result: outcome.result };
@@ -732,13 +844,13 @@ export class Lock {
    * written when the step's compute is done (applyEffects); `outputs` marks what a power cut in the
    * write keeps. Outside a step (construction) it is written at once.
    */
-  private commit(nowMs: number): void {
+  private commit(nowMs: number, unlock?: HeldUnlock): void {
     const audit = this.audit.snapshot();
     this.persistent = { ...this.persistent, clockHighWaterMs: Math.max(this.persistent.clockHighWaterMs, nowMs), audit: audit.entries, auditNextSequence: audit.nextSequence };
     const record = encodePersistentState(this.persistent);
     if (this.staged === undefined) return this.nv.commit(record);
     this.nv.hashAsCommit(record);
-    this.staged.push({ kind: 'commit', record, mark: this.stepOutputs?.length ?? 0 });
+    this.staged.push({ kind: 'commit', record, mark: this.stepOutputs?.length ?? 0, ...(unlock !== undefined ? { unlock } : {}) });
   }
 
   private afterLoad(): void {
@@ -762,6 +874,7 @@ export class Lock {
     for (const connectionId of [...this.connections.keys()]) this.forgetConnection(connectionId);
     if (this.advertised !== undefined) wipe(this.advertised.ephemeralSecret);
     this.advertised = undefined;
+    this.advertRenewedAtMs = undefined; // an unpowered lock renews nothing: billing starts again after boot
     this.credentialCache.clear();
     this.tickets.clear();
     this.holderFailures.clear();
@@ -795,6 +908,11 @@ export class Lock {
     const outputs: LockOutput[] = [];
     // Recorded in RAM and committed with the next commit (a boot is no decision; a cut loses only its record).
     this.pushAudit(outputs, { timeMs: this.clock.localMs(trueNowMs), event: 'boot' }, true);
+    // The challenge key budget is RAM: it died with the power and starts full, counted from now
+    // (a tick from before the cut must not earn or cost tokens; attack on issue 15, F6).
+    this.tickMs = trueNowMs;
+    this.keyTokens = this.config.challengeKeysBurstMax;
+    this.keyTokensAtMs = trueNowMs;
     this.refillSpareEphemeral();
     return outputs;
   }

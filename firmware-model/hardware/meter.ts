@@ -132,6 +132,16 @@ export class ComputeMeter {
     return result;
   }
 
+  /**
+   * Idle work done between the lock's inputs, counted when the lock next steps (advertised
+   * challenge renewals nobody's scan stepped): into the totals, not into any step (it does not
+   * occupy the CPU now); the caller bills its charge.
+   */
+  billPastIdle(counts: PrimitiveCounts): void {
+    addCounts(this.total, counts);
+    addCounts(this.idleTotal, counts);
+  }
+
   /** Closes the step: its counts, time and charge on `profile`; the meter starts empty again. */
   settle(profile: HardwareProfile): StepCompute {
     const foreground = this.foreground;
@@ -234,3 +244,18 @@ export function meteredCrypto(inner: CryptoProvider, meter: ComputeMeter): Crypt
     },
   };
 }
+
+/**
+ * What one advertised-challenge renewal computes: a P-256 key pair, its commitment hash and the
+ * lock's signature over the signed bytes (`signedBytes` long; ES256 hashes them first). Used to bill
+ * renewals that fell between two inputs of the lock (lock.ts billPastAdvertRenewals).
+ */
+/** The commitment hashes 'latchkey/2 commit' (17 bytes) and the 33-byte key (src/protocol/unlock/challenge.ts). */
+const commitInputBytes = 17 + 33;
+
+export function advertRenewalCounts(algorithm: SignatureAlgorithm, signedBytes: number): PrimitiveCounts {
+  const counts = { ...zeroCounts(), p256KeyGen: 1, sha256Calls: 1, sha256Blocks: sha256Blocks(commitInputBytes) };
+  if (algorithm === 'ES256') return { ...counts, es256Sign: 1, sha256Calls: 2, sha256Blocks: counts.sha256Blocks + sha256Blocks(signedBytes) };
+  return { ...counts, ed25519Sign: 1 };
+}
+

@@ -69,7 +69,8 @@ export interface LockPeripheralOptions {
 
 /** What the worker posts to its spawner (the PeripheralHandle 'report' event's `message`). */
 export type LockPeripheralReport =
-  | { readonly type: 'actuate'; readonly atMs: number; readonly unlockUntilMs: number }
+  /** unlockUntilMs on the lock's tick clock (atMs's clock); relockDelayMs = unlockUntilMs − atMs (the lock's unlockMs). */
+  | { readonly type: 'actuate'; readonly atMs: number; readonly unlockUntilMs: number; readonly relockDelayMs: number }
   | { readonly type: 'relock'; readonly atMs: number }
   | { readonly type: 'audit'; readonly atMs: number; readonly record: AuditRecord }
   /** A step's modelled compute on the lock's hardware profile (only when not zero). */
@@ -126,6 +127,22 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
   let clockOffsetMs = 0;
   const now = (): number => Date.now() + clockOffsetMs;
 
+  /**
+   * The relock timer runs on the clock `step` is given (the lock's monotonic tick, here `now()`),
+   * never the lock's RTC: the bolt's deadline is on the tick, and subtracting the drifting,
+   * settable RTC fired the timer an hour early (found nothing due, never re-armed: the door stayed
+   * open) or an hour late. Re-armed after every step while the bolt is open; the delay after an
+   * actuation is `relockDelayMs`, the lock's own unlockMs (options.config or the default).
+   */
+  const armRelock = (): void => {
+    clearTimeout(relockTimer);
+    relockTimer = undefined;
+    const relockAtMs = lock.relockAtMs;
+    if (relockAtMs === undefined) return;
+    relockTimer = setTimeout(() => step({ type: 'tick' }), Math.max(0, relockAtMs - now()) + 1);
+    relockTimer.unref?.();
+  };
+
   const step = (input: LockInput): LockOutput[] => {
     const atMs = now();
     const outputs = lock.step(input, atMs);
@@ -133,13 +150,11 @@ export function createPeripheral(context: PeripheralContext): PeripheralDefiniti
     if (foregroundMicroseconds + backgroundMicroseconds > 0) context.report({ type: 'compute', atMs, foregroundMicroseconds, backgroundMicroseconds } satisfies LockPeripheralReport);
     for (const output of outputs) {
       if (output.type === 'actuate') {
-        context.report({ type: 'actuate', atMs, unlockUntilMs: output.unlockUntilMs } satisfies LockPeripheralReport);
-        clearTimeout(relockTimer);
-        relockTimer = setTimeout(() => step({ type: 'tick' }), Math.max(0, output.unlockUntilMs - lock.localNowMs(now())) + 1);
-        relockTimer.unref();
+        context.report({ type: 'actuate', atMs, unlockUntilMs: output.unlockUntilMs, relockDelayMs: output.unlockUntilMs - atMs } satisfies LockPeripheralReport);
       } else if (output.type === 'relock') context.report({ type: 'relock', atMs } satisfies LockPeripheralReport);
       else if (output.type === 'audit') context.report({ type: 'audit', atMs, record: output.record } satisfies LockPeripheralReport);
     }
+    armRelock();
     return outputs;
   };
 

@@ -35,6 +35,8 @@ export interface UnlockOutcome {
   setupMs: number;
   /** Full path, lock authenticated: what the lock signed (for an audit record the server can check). */
   evidence?: LockEvidence;
+  /** More about `code` when the phone has it (`transport_att_error`: which ATT error, e.g. "ATT error 0x0e"). */
+  detail?: string;
 }
 
 export interface UnlockOptions {
@@ -63,10 +65,16 @@ export class UnlockClient {
   private readonly crypto: CryptoProvider;
   private readonly random: RandomSource;
   private readonly transport: Transport;
+  /**
+   * The timeout for one ATT request to a lock, when the caller knows the lock's hardware
+   * (World: firmware-model/hardware/phone-timeout.ts); an explicit `timeoutMs` option wins, else 3 s.
+   */
+  private readonly timeoutMsFor: ((lockId: Uint8Array) => number | undefined) | undefined;
   /** Credential hashes (hex) by credential bytes: computed before connecting, not on the link. */
   private readonly credentialHashes = new WeakMap<Uint8Array, string>();
 
-  constructor(options: { wallet: Wallet; crypto: CryptoProvider; random: RandomSource; transport: Transport }) {
+  constructor(options: { wallet: Wallet; crypto: CryptoProvider; random: RandomSource; transport: Transport; timeoutMsFor?: (lockId: Uint8Array) => number | undefined }) {
+    this.timeoutMsFor = options.timeoutMsFor;
     this.wallet = options.wallet;
     this.crypto = options.crypto;
     this.random = options.random;
@@ -96,7 +104,9 @@ export class UnlockClient {
       if (advert === undefined) return { ...base, outcome: 'out_of_range', code: 'lock_not_found' };
       base.deviceId = advert.deviceId;
       this.prepare(advert.lockId);
-      connection = await this.transport.connect(advert.deviceId, { mtu: options.mtu, timeoutMs: options.timeoutMs });
+      // A slow lock must not decide after we gave up: wait as long as its MCU may compute (attack on issue 15, F2).
+      const timeoutMs = partial.timeoutMs ?? this.timeoutMsFor?.(advert.lockId) ?? options.timeoutMs;
+      connection = await this.transport.connect(advert.deviceId, { mtu: options.mtu, timeoutMs });
       base.setupMs = this.transport.now() - started;
       const outcome = await this.exchange(connection, advert, options, base);
       return outcome;
@@ -239,7 +249,17 @@ function measure(stats: LinkStats): Pick<UnlockOutcome, 'roundTripsTotal' | 'byt
   return { roundTripsTotal: stats.roundTrips, bytesOnAir: stats.bytesOnAir };
 }
 
-function classify(error: unknown): Pick<UnlockOutcome, 'outcome' | 'code'> {
+/** ATT error 0x80 on a Read: the lock refused to hand out a challenge (its challenge key budget is spent). */
+const attRefused = 0x80;
+
+function classify(error: unknown): Pick<UnlockOutcome, 'outcome' | 'code' | 'detail'> {
+  // An ATT Error Response the exchange does not expect (a refused Write Request is handled where it
+  // is sent): 0x80 on a challenge Read is the lock's key budget refusal, try again in a moment;
+  // anything else is reported with its ATT code, never thrown (attack on issue 15, F1).
+  if (error instanceof AttError) {
+    if (error.attError === attRefused) return { outcome: 'refused', code: 'rate_limited' };
+    return { outcome: 'error', code: 'transport_att_error', detail: error.message };
+  }
   if (error instanceof TransportError) {
     if (error.code === 'transport_timeout') return { outcome: 'timeout', code: error.code };
     if (error.code === 'transport_disconnected') return { outcome: 'disconnected', code: error.code };

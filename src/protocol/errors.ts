@@ -60,6 +60,7 @@ export const errorCodes = {
   transport_timeout: { wire: 0x53, http: 504, message: 'transport operation timed out' },
   transport_disconnected: { wire: 0x54, http: 502, message: 'link dropped during the exchange' },
   transport_unsupported: { wire: 0x55, http: 501, message: 'transport unavailable (no Bluetooth)' },
+  transport_att_error: { wire: 0x56, http: 502, message: 'the lock answered with an unexpected ATT error' },
   // -- signed lock updates (revocation list, supersede, configuration, time) --
   update_rollback: { wire: 0x60, http: 409, message: 'update version is not newer than the one held' },
   update_wrong_lock: { wire: 0x61, http: 400, message: 'update addressed to another lock' },

@@ -6,6 +6,8 @@ import { Lock } from '../../firmware-model/lock.ts';
 import type { LockConfig } from '../../firmware-model/config.ts';
 import { ideal, phone as phoneProfile, type HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
 import { ComputeMeter, meteredCrypto } from '../../firmware-model/hardware/meter.ts';
+import { phoneTimeoutMs } from '../../firmware-model/hardware/phone-timeout.ts';
+import { toHex } from '../protocol/bytes.ts';
 import type { CryptoProvider, SignatureAlgorithm } from '../protocol/crypto/provider.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { InMemoryIssuer, type ProvisionedLock } from '../issuer/in-memory-issuer.ts';
@@ -39,6 +41,8 @@ export class World {
   readonly radio: VirtualRadio;
   readonly issuer: InMemoryIssuer;
   readonly locks = new Map<string, WorldLock>();
+  /** The same locks by hex lock id (a phone's timeout is looked up by the lock it picked). */
+  private readonly locksByIdHex = new Map<string, WorldLock>();
   readonly phones = new Map<string, WorldPhone>();
   /** The MCU profile of every lock added without its own (hardware/profiles.ts). */
   readonly hardware: HardwareProfile;
@@ -70,10 +74,11 @@ export class World {
   addLock(deviceId: string, name: string, position: Position, config: Partial<LockConfig> = {}, hardware: HardwareProfile = this.hardware): WorldLock {
     const provisioned = this.issuer.provisionLock(name, this.nowS(), undefined, config.lockVersions, this.lockSigningAlgorithm);
     const lockRandom = this.random.fork(`lock:${deviceId}`);
-    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config, hardware });
+    const lock = new Lock({ identity: provisioned.identity, trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys, crypto: this.crypto, random: (n) => lockRandom.bytes(n), config, hardware, startMs: this.radio.now() });
     this.radio.addLock(deviceId, lock, position);
     const entry = { deviceId, name, provisioned, lock };
     this.locks.set(deviceId, entry);
+    this.locksByIdHex.set(toHex(provisioned.identity.lockId), entry);
     return entry;
   }
 
@@ -84,7 +89,8 @@ export class World {
     const crypto = meteredCrypto(this.crypto, meter);
     const wallet = new Wallet({ crypto, holder: softwareHolder(crypto, random), trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys });
     const recorder = new RecordingTransport(this.radio.transportFor(id));
-    const client = new UnlockClient({ wallet, crypto, random, transport: recorder });
+    // The phone waits for each lock as long as that lock's MCU may compute (hardware/phone-timeout.ts).
+    const client = new UnlockClient({ wallet, crypto, random, transport: recorder, timeoutMsFor: (lockId) => this.phoneTimeoutFor(lockId) });
     this.radio.placePhone(id, position);
     this.radio.setPhoneCompute(id, () => {
       const compute = meter.settle(this.phoneHardware);
@@ -114,6 +120,12 @@ export class World {
     // A superseding credential travels with the door's update, whose ceiling lets its unlock raise the floor.
     for (const update of issued.updates) phone.wallet.carryUpdate(update);
     return issued;
+  }
+
+  /** The phone's timeout for one request to the lock `lockId` (its hardware profile), or undefined for a lock not in this world. */
+  phoneTimeoutFor(lockId: Uint8Array): number | undefined {
+    const entry = this.locksByIdHex.get(toHex(lockId));
+    return entry === undefined ? undefined : phoneTimeoutMs(entry.lock.hardware);
   }
 
   movePhone(phone: WorldPhone, position: Position): void {

@@ -674,7 +674,10 @@ class Run {
   stats = { unlocked: 0, viaAdvert: 0 };
 
   constructor(advertiseChallenge = false) {
-    this.lock = bench.makeLock({ config: { advertiseChallenge } });
+    // The model does not model the challenge key budget (test/hardware/key-budget.test.ts and
+    // advertised-budget.test.ts do): a bucket no sequence can empty, no reserve, so that the
+    // advertiser's renewals (which draw from it) are never refused here.
+    this.lock = bench.makeLock({ config: { advertiseChallenge, challengeKeysBurstMax: 1_000_000, challengeKeysReservedForReads: 0 } });
     this.model = new Model(advertiseChallenge);
   }
 

@@ -15,10 +15,11 @@ function setUp(hardware: HardwareProfile) {
   const door = w.addLock('door', 'Door', { xM: 0, yM: 0 });
   const phone = w.addPhone('phone', { xM: 1, yM: 0 });
   w.grant(phone, ['door'], { subject: 'guest' });
-  /** When the closing write was handled (its unlocked audit record made) and when the bolt moved. */
+  /** When the closing write was handled (its successful write response made) and when the bolt moved. */
   const seen: { decidedAtMs?: number; actuatedAtMs?: number } = {};
   w.radio.observe(({ timeMs, output }) => {
-    if (output.type === 'audit' && output.record.event === 'unlocked') seen.decidedAtMs ??= timeMs;
+    // Not the `unlocked` audit output: that comes with the held commit, with the bolt (F7).
+    if (output.type === 'write_response' && output.attError === 0) seen.decidedAtMs ??= timeMs;
     if (output.type === 'actuate') seen.actuatedAtMs ??= timeMs;
   });
   return { w, door, phone, seen };
@@ -48,7 +49,7 @@ describe('held until the compute is done', () => {
       const { w, door, phone } = setUp(hardware);
       let cut = false;
       w.radio.observe(({ timeMs, output }) => {
-        if (cut || output.type !== 'audit' || output.record.event !== 'unlocked') return;
+        if (cut || output.type !== 'write_response' || output.attError !== 0) return;
         cut = true;
         // 1 ms after the closing chunk: the verifies alone take far longer on both parts.
         w.radio.schedule(timeMs + 1, () => w.radio.stepLock('door', { type: 'power_lost' }));

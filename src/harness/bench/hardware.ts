@@ -9,7 +9,9 @@ import { batteryLoads } from '../../../firmware-model/battery.ts';
 import { lockConfigDefaults } from '../../../firmware-model/config.ts';
 import { computeMicroseconds, computeNanocoulombs, zeroCounts, type PrimitiveCounts } from '../../../firmware-model/hardware/meter.ts';
 import { hardwareProfiles, lockProfileNames, phone as phoneProfile, type HardwareProfile } from '../../../firmware-model/hardware/profiles.ts';
-import type { CryptoProvider, SignatureAlgorithm } from '../../protocol/crypto/provider.ts';
+import { p256SecretFromSeed, type CryptoProvider, type SignatureAlgorithm } from '../../protocol/crypto/provider.ts';
+import { concatBytes } from '../../protocol/bytes.ts';
+import { createSeededRandom } from '../../protocol/random.ts';
 import { World } from '../../sim/world.ts';
 
 export const hardwarePaths = ['first', 'hash-only', 'repeat'] as const;
@@ -83,6 +85,48 @@ export async function measureHardwarePaths(crypto: CryptoProvider, profile: Hard
   return cells;
 }
 
+/** What one stranger round costs the lock, measured (not estimated): µC and its primitives. */
+export interface StrangerRound {
+  /** connect, Read of the form-3 challenge, disconnect (the key pair and signature it spends). */
+  readOnlyMicrocoulombs: number;
+  /** … plus the first chunk of a full request carrying a valid phone key: the lock starts both ECDHs on it (early-ecdh.ts). */
+  withChunk0Microcoulombs: number;
+  withChunk0Counts: PrimitiveCounts;
+}
+
+/**
+ * Runs `rounds` stranger rounds on one door, one per refill (each finds a token), and returns the
+ * lock's crypto charge per round, as the battery billed it. The chunk 0 is a well-formed start of a
+ * full request (map header, type, versions, a valid 33-byte P-256 key) and nothing more.
+ */
+export async function measureStrangerRound(crypto: CryptoProvider, profile: HardwareProfile, rounds = 8): Promise<StrangerRound> {
+  const run = async (withChunk0: boolean) => {
+    const world = new World({ seed: 13, crypto, radio: { rssiNoiseDb: 0 }, hardware: profile });
+    const door = world.addLock('door', 'Door', { xM: 0, yM: 0 });
+    const random = createSeededRandom(13).fork('stranger');
+    await world.radio.advance(lockConfigDefaults.challengeKeyRefillMs);
+    const cryptoBefore = door.lock.batterySpent.crypto;
+    const countsBefore = { ...door.lock.meter.total };
+    for (let round = 0; round < rounds; round++) {
+      const connectionId = 500 + round;
+      world.radio.stepLock('door', { type: 'connect', connectionId });
+      world.radio.stepLock('door', { type: 'read', connectionId, characteristic: 'challenge_signed', offset: 0 });
+      if (withChunk0) {
+        const key = crypto.publicKeyOf('ES256', p256SecretFromSeed(random.bytes(48)));
+        const chunk = concatBytes(new Uint8Array([0x80, 0x85, 0x01, 0x02, 0x02, 0x58, 33]), key, random.bytes(40));
+        world.radio.stepLock('door', { type: 'write', connectionId, characteristic: 'exchange', data: chunk, withResponse: false });
+      }
+      world.radio.stepLock('door', { type: 'disconnect', connectionId });
+      await world.radio.advance(lockConfigDefaults.challengeKeyRefillMs);
+    }
+    return { microcoulombs: (door.lock.batterySpent.crypto - cryptoBefore) / 1000 / rounds, counts: diff(door.lock.meter.total, countsBefore) };
+  };
+  const readOnly = await run(false);
+  const withChunk0 = await run(true);
+  for (const key of Object.keys(withChunk0.counts) as (keyof PrimitiveCounts)[]) withChunk0.counts[key] /= rounds;
+  return { readOnlyMicrocoulombs: readOnly.microcoulombs, withChunk0Microcoulombs: withChunk0.microcoulombs, withChunk0Counts: withChunk0.counts };
+}
+
 export interface BatteryLife {
   profile: string;
   unlocksPerDay: number;
@@ -93,12 +137,19 @@ export interface BatteryLife {
   /** Per day, mC. */
   perDay: { idle: number; radio: number; crypto: number; motor: number };
   /**
-   * A stranger churning connect / challenge Read / disconnect at the lock's challenge key budget
-   * all day (config challengeKeyRefillMs): the key pairs and form-3 signatures it costs, and the
-   * radio of those visits, mC per day; and the days the pack lasts with the crypto on top (the
-   * budget bounds it; not the radio of connections, which a stranger may make without reading).
+   * A stranger churning connect / challenge Read / chunk 0 of a request / disconnect at the lock's
+   * challenge key budget all day (config challengeKeyRefillMs): the key pairs, form-3 signatures and
+   * the two ECDHs each chunk 0 starts, as measured (measureStrangerRound), and the radio of those
+   * visits, mC per day; and the days the pack lasts with the crypto on top (the budget bounds it;
+   * not the radio of connections, which a stranger may make without reading).
    */
   churnPerDay: { keys: number; crypto: number; radio: number };
+  /**
+   * With `advertiseChallenge` on, nobody visiting: the renewals the budget allows (the same bucket
+   * as connection challenges, so churn and advertising together stay within `keys` a day), each a
+   * key pair and a signature (the measured read-only round), mC per day.
+   */
+  advertisedPerDay: { keys: number; crypto: number };
   daysUnderChurn: number;
   /** The same mix with a heavier motor: 500 mA × 1 s per movement (`heavyMotor`) instead of 90 mC. */
   daysHeavyMotor: number;
@@ -108,7 +159,7 @@ export interface BatteryLife {
 export const heavyMotor = { microamps: 500_000, durationMs: 1_000 } as const;
 
 /** Days a pack lasts at `unlocksPerDay` (first/repeat mix) on a profile, from a measured first and repeat charge. */
-export function projectBatteryLife(profile: HardwareProfile, cells: HardwareCell[], options: { unlocksPerDay: number; firstShare: number; capacityMah: number }): BatteryLife {
+export function projectBatteryLife(profile: HardwareProfile, cells: HardwareCell[], options: { unlocksPerDay: number; firstShare: number; capacityMah: number; stranger: StrangerRound }): BatteryLife {
   const charge = (path: HardwarePath) => cells.find((cell) => cell.profile === profile.name && cell.mtu === 247 && cell.issuerAlgorithm === 'EdDSA' && cell.path === path)!.chargeMicrocoulombs;
   const n = options.unlocksPerDay;
   const perDay = {
@@ -120,14 +171,16 @@ export function projectBatteryLife(profile: HardwareProfile, cells: HardwareCell
   const totalMc = perDay.idle + perDay.radio + perDay.crypto + perDay.motor;
   const days = (options.capacityMah * 3600) / totalMc;
   const keys = 86_400_000 / lockConfigDefaults.challengeKeyRefillMs;
-  // Each churned visit: one key pair and its form-3 signature (idle precomputation), the commitment hash.
-  const perKeyNc = computeNanocoulombs(profile, computeMicroseconds(profile, { ...zeroCounts(), p256KeyGen: 1, ed25519Sign: 1, sha256Calls: 1, sha256Blocks: 1 }));
-  const churnPerDay = { keys, crypto: (keys * perKeyNc) / 1e6, radio: (keys * profile.connectionMicroamps * profile.connectionMs) / 1e6 };
+  // Each churned visit, measured: the key pair and form-3 signature it spends, and both ECDHs its chunk 0 starts.
+  const churnPerDay = { keys, crypto: (keys * options.stranger.withChunk0Microcoulombs) / 1000, radio: (keys * profile.connectionMicroamps * profile.connectionMs) / 1e6 };
+  // The advertiser wants a renewal per lifetime (432,000 a day at 200 ms); the budget grants at most `keys`.
+  const renewals = Math.min(86_400_000 / lockConfigDefaults.advertisedChallengeLifetimeMs, keys);
+  const advertisedPerDay = { keys: renewals, crypto: (renewals * options.stranger.readOnlyMicrocoulombs) / 1000 };
   // The key budget bounds the crypto; the radio of the connections it does not bound (a stranger may connect without reading).
   const daysUnderChurn = (options.capacityMah * 3600) / (totalMc + churnPerDay.crypto);
   const heavyMotorMc = (n * 2 * heavyMotor.microamps * heavyMotor.durationMs) / 1e6;
   const daysHeavyMotor = (options.capacityMah * 3600) / (totalMc - perDay.motor + heavyMotorMc);
-  return { profile: profile.name, unlocksPerDay: n, firstShare: options.firstShare, capacityMah: options.capacityMah, days: Math.round(days), perDay, churnPerDay, daysUnderChurn: Math.round(daysUnderChurn), daysHeavyMotor: Math.round(daysHeavyMotor) };
+  return { profile: profile.name, unlocksPerDay: n, firstShare: options.firstShare, capacityMah: options.capacityMah, days: Math.round(days), perDay, churnPerDay, daysUnderChurn: Math.round(daysUnderChurn), daysHeavyMotor: Math.round(daysHeavyMotor), advertisedPerDay };
 }
 
 export interface HardwareResults {
@@ -145,7 +198,8 @@ export async function runHardwareBench(crypto: CryptoProvider, profiles: readonl
     // The lock's own signature in ES256 too (its certificate declares it): MTU 247.
     cells.push(...(await measureHardwarePaths(crypto, profile, 247, 'ES256', 7, 'ES256')));
   }
-  const batteryLife = list.map((profile) => projectBatteryLife(profile, cells, { unlocksPerDay: 10, firstShare: 0.1, capacityMah: 3000 }));
+  const batteryLife: BatteryLife[] = [];
+  for (const profile of list) batteryLife.push(projectBatteryLife(profile, cells, { unlocksPerDay: 10, firstShare: 0.1, capacityMah: 3000, stranger: await measureStrangerRound(crypto, profile) }));
   return { connIntervalMs: 15, cells, batteryLife };
 }
 
@@ -184,10 +238,10 @@ export function renderHardwareMarkdown(results: HardwareResults): string {
     }
   }
   const churnKeys = results.batteryLife[0]?.churnPerDay.keys ?? 0;
-  lines.push('', `Projected battery life, 2×AA lithium (3,000 mAh), 10 unlocks a day (1 first, 9 repeat), motor 2 × 300 mA × 300 ms per unlock (battery.ts). The last columns add a stranger churning connect / challenge Read / disconnect all day at the lock's challenge key budget (${churnKeys.toLocaleString('en-US')} key pairs and form-3 signatures a day; past it the lock refuses the Read): the crypto the budget lets through and the years left with it; and the radio of that many visits, which the key budget does not bound (a stranger may connect without reading):`, '', '| profile | days | years | idle mC/day | radio mC/day | crypto mC/day | motor mC/day | crypto share | churn crypto mC/day | years under churn | churn radio mC/day |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('', `Projected battery life, 2×AA lithium (3,000 mAh), 10 unlocks a day (1 first, 9 repeat), motor 2 × 300 mA × 300 ms per unlock (battery.ts). The churn columns add a stranger churning connect / challenge Read / first chunk of a request (a valid phone key: the lock starts both ECDHs on it) / disconnect all day at the lock's challenge key budget (${churnKeys.toLocaleString('en-US')} key pairs, form-3 signatures and ECDH pairs a day; past it the lock refuses the key forms and serves form 1 as a nonce): the crypto the budget lets through, measured per round on each profile, and the years left with it; and the radio of that many visits, which the key budget does not bound (a stranger may connect without reading). The last column is \`advertiseChallenge\` with nobody visiting: the renewals the same budget grants (at most ${churnKeys.toLocaleString('en-US')} a day instead of one per 200 ms), each a key pair and a signature; churn and advertising share the budget, so together they stay within the churn figure:`, '', '| profile | days | years | idle mC/day | radio mC/day | crypto mC/day | motor mC/day | crypto share | churn crypto mC/day | years under churn | churn radio mC/day | advertising mC/day |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const life of results.batteryLife) {
     const total = life.perDay.idle + life.perDay.radio + life.perDay.crypto + life.perDay.motor;
-    lines.push(`| ${life.profile} | ${life.days.toLocaleString('en-US')} | ${fixed(life.days / 365.25)} | ${fixed(life.perDay.idle)} | ${fixed(life.perDay.radio)} | ${fixed(life.perDay.crypto, 2)} | ${fixed(life.perDay.motor)} | ${fixed((100 * life.perDay.crypto) / total, 2)} % | ${fixed(life.churnPerDay.crypto)} | ${fixed(life.daysUnderChurn / 365.25, 2)} | ${fixed(life.churnPerDay.radio)} |`);
+    lines.push(`| ${life.profile} | ${life.days.toLocaleString('en-US')} | ${fixed(life.days / 365.25)} | ${fixed(life.perDay.idle)} | ${fixed(life.perDay.radio)} | ${fixed(life.perDay.crypto, 2)} | ${fixed(life.perDay.motor)} | ${fixed((100 * life.perDay.crypto) / total, 2)} % | ${fixed(life.churnPerDay.crypto)} | ${fixed(life.daysUnderChurn / 365.25, 2)} | ${fixed(life.churnPerDay.radio)} | ${fixed(life.advertisedPerDay.crypto)} |`);
   }
   const heavy = results.batteryLife.map((l) => `${l.profile} ${fixed(l.daysHeavyMotor / 365.25)}`).join(', ');
   lines.push('', `The motor dominates: at 2 × 90 mC per unlock it is half the charge. With a heavier motor, 500 mA × 1 s = 500 mC per movement (the research note bounds a deadbolt motor at 60–1,200 mC; no measurement was found), the same mix lasts (years): ${heavy}.`);
