@@ -83,6 +83,14 @@ describe('the page, compressed and revalidated', () => {
     expect(otherEncoding.status).toBe(304);
     const stale = await get(path, { 'if-none-match': '"AAAAAAAAAAAAAAAAAAAAAA"' });
     expect(stale.status).toBe(200);
+    // `*` matches any current representation (RFC 9110 §13.1.2): the page exists, so 304, and nothing opened.
+    for (const star of ['*', ' * ', '"AAAAAAAAAAAAAAAAAAAAAA", *']) {
+      const any = await get(path, { 'accept-encoding': 'br', 'if-none-match': star });
+      expect(any.status, star).toBe(304);
+      expect(any.body.length).toBe(0);
+      expect(any.headers['server-timing']).toBeUndefined();
+    }
+    expect((await get('/ik/sw.js', { 'if-none-match': '*' })).status).toBe(304);
   });
 
   it('inlines the workspace colours and theme-color, links a manifest and an icon that exist (no favicon 404)', async () => {
