@@ -318,4 +318,13 @@ CREATE TABLE personal_access_tokens (
 ALTER TABLE workspaces ADD COLUMN created_by_token_id TEXT REFERENCES personal_access_tokens(personal_access_token_id);
 `,
   },
+  {
+    // Attack on issue 17 (F3): registration_challenges.source: 'page' for the challenge a first
+    // visit's GET /ik/<code> hands out with the page (link previews by chat apps make those too),
+    // 'api' for POST phones/challenge. Page challenges have a budget of their own and never evict.
+    version: 8,
+    sql: `
+ALTER TABLE registration_challenges ADD COLUMN source TEXT NOT NULL DEFAULT 'api';
+`,
+  },
 ];
