@@ -146,6 +146,7 @@ describe('a first visit: the page comes with the link opened', () => {
         ['GET', { 'if-none-match': '"AAAAAAAAAAAAAAAAAAAAAA"' }, 'If-None-Match (another version)'],
         ['GET', { 'if-modified-since': new Date().toUTCString() }, 'If-Modified-Since'],
         ['GET', { 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'cors' }, 'a page\'s fetch()'],
+        ['GET', { 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'same-origin' }, 'a page\'s fetch() (same-origin)'],
       ];
       for (let round = 0; round < 2; round += 1) {
         for (const [method, headers, what] of others) {

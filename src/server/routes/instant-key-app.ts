@@ -120,12 +120,17 @@ function pageExtras(context: ServerContext, request: FastifyRequest): PageExtras
  * link (moves its session on, hands out a challenge): a plain GET. Not a HEAD, a Range request (a
  * preview fetcher or a download manager reading part of it), a conditional one (If-None-Match and
  * the like: the service worker's and the browser's revalidations, a cache), nor a fetch() by a page
- * (Sec-Fetch-Dest other than document).
+ * (Sec-Fetch-Mode other than navigate). Clients that send no Sec-Fetch headers (older browsers,
+ * preview fetchers) open it on a plain GET: the page-challenge budget bounds what those cost.
  */
 function opensTheLink(request: FastifyRequest): boolean {
   const headers = request.headers;
   if (request.method !== 'GET') return false;
   for (const name of ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']) if (headers[name] !== undefined) return false;
+  // A navigation says so (Sec-Fetch-Mode: navigate), also when the service worker passes it on
+  // (Chromium then sends Sec-Fetch-Dest: empty); a page's fetch() is cors/same-origin/no-cors.
+  const mode = headers['sec-fetch-mode'];
+  if (mode !== undefined) return mode === 'navigate';
   const destination = headers['sec-fetch-dest'];
   return destination === undefined || destination === 'document';
 }
