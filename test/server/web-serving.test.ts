@@ -62,7 +62,7 @@ describe('the page, compressed and revalidated', () => {
     expect(br.headers['content-encoding']).toBe('br');
     expect(br.headers['vary']).toBe('accept-encoding');
     const html = brotliDecompressSync(br.body).toString('utf8');
-    expect(br.body.length).toBeLessThan(60_000); // the whole app, on slow 3G in about a second
+    expect(br.body.length).toBeLessThan(62_000); // the whole app (brotli quality 5), on slow 3G in about a second; with the register answer under the 70 KB first-visit goal
     const script = /<script type="module">([\s\S]*)<\/script>/.exec(html)![1]!;
     const hash = createHash('sha256').update(script).digest('base64');
     expect(br.headers['content-security-policy']).toContain(`'sha256-${hash}'`);
