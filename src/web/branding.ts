@@ -64,7 +64,11 @@ export function logoSource(customization: Customization | undefined, origin: str
 /** Applies the profile to the page: colours, the logo in the header, the workspace's name. */
 export function applyCustomization(customization: Customization | undefined): void {
   const root = document.documentElement;
-  for (const [name, value] of Object.entries(brandVariables(customization))) root.style.setProperty(name, value);
+  const variables = brandVariables(customization);
+  for (const [name, value] of Object.entries(variables)) root.style.setProperty(name, value);
+  // The browser's bar in this link's colour too (the page came with it inlined; the bundle may be newer).
+  const theme = document.querySelector('meta[name="theme-color"]');
+  if (theme !== null && variables['--brand'] !== undefined) theme.setAttribute('content', variables['--brand']);
   const header = document.querySelector('header');
   const logo = logoSource(customization, location.origin);
   if (header !== null && logo !== undefined && document.getElementById('brand-logo') === null) {

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import { brotliCompress, constants as zlibConstants, gzip, gzipSync } from 'node:zlib';
 import type { Customization } from './branding.ts';
 import { bootScript } from './boot.ts';
 import { iconPath, iconSvg, instantKeyPageHtml, webManifest, webManifestPath } from './page-html.ts';
@@ -179,29 +179,60 @@ export function chooseEncoding(acceptEncoding: string | undefined): 'br' | 'gzip
 interface Representation {
   etag: string;
   identity: Buffer;
-  gzip?: Buffer;
-  br?: Buffer;
+  gzip?: Promise<Buffer>;
+  br?: Promise<Buffer>;
 }
 
-/** Compressed copies are made once per distinct body (static text: brotli at its best quality). */
+/** How many bodies keep their compressed copies (a few workspaces' colour variants of the page, the worker, manifest, icon). */
+export const representationCacheMax = 64;
+/**
+ * Brotli quality of every answer. Made per distinct body — each colour variant of the page is its own
+ * body, and any tenant can make variants (customization profiles) — so it must stay cheap: quality 5
+ * takes a few milliseconds for the page (about 5 KB more than quality 11, which took about 0.25–0.7 s
+ * of CPU per variant), on libuv's thread pool, never on the event loop.
+ */
+export const staticBrotliQuality = 5;
+
+/**
+ * Compressed copies, least recently used first (a Map keeps insertion order: a hit moves its entry to
+ * the end, the first entry is evicted). One compression per body and encoding: concurrent requests
+ * for a body not compressed yet share the one promise.
+ */
 const representations = new Map<string, Representation>();
+const compressions = { br: 0, gzip: 0 };
+
+/** How many compressions this process ran (tests: the cache and the sharing of concurrent ones). */
+export function webCompressionCount(): { br: number; gzip: number } {
+  return { ...compressions };
+}
 
 function representationOf(body: string): Representation {
   const identity = Buffer.from(body);
   const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 22);
   let found = representations.get(hash);
-  if (found === undefined) {
-    if (representations.size > 64) representations.clear(); // a handful of workspaces' colour variants
+  if (found !== undefined) {
+    representations.delete(hash); // most recently used: to the end
+  } else {
     found = { etag: hash, identity };
-    representations.set(hash, found);
+    while (representations.size >= representationCacheMax) representations.delete(representations.keys().next().value!);
   }
+  representations.set(hash, found);
   return found;
 }
 
-function encoded(representation: Representation, encoding: 'br' | 'gzip' | 'identity'): Buffer {
-  if (encoding === 'identity') return representation.identity;
-  if (encoding === 'gzip') return (representation.gzip ??= gzipSync(representation.identity, { level: 9 }));
-  return (representation.br ??= brotliCompressSync(representation.identity, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: representation.identity.length } }));
+function encoded(representation: Representation, encoding: 'br' | 'gzip' | 'identity'): Promise<Buffer> {
+  if (encoding === 'identity') return Promise.resolve(representation.identity);
+  const { identity } = representation;
+  const made = (representation[encoding] ??= new Promise<Buffer>((resolve, reject) => {
+    compressions[encoding] += 1;
+    const done = (error: Error | null, bytes: Buffer) => (error === null ? resolve(bytes) : reject(error));
+    if (encoding === 'gzip') gzip(identity, { level: 9 }, done);
+    else brotliCompress(identity, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: staticBrotliQuality, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: identity.length } }, done);
+  }));
+  made.catch(() => {
+    if (representation[encoding] === made) delete representation[encoding]; // the next request tries again
+  });
+  return made;
 }
 
 function headerOf(headers: WebAppHeaders | undefined, name: string): string | undefined {
@@ -210,21 +241,26 @@ function headerOf(headers: WebAppHeaders | undefined, name: string): string | un
 }
 
 /**
- * A static body answered by content: ETag (one per encoding), 304 for a matching If-None-Match,
- * else the body compressed as the request's Accept-Encoding allows.
+ * A static body answered by content: ETag (one per encoding), 304 for a matching If-None-Match (or
+ * `*`: the resource exists), else the body compressed as the request's Accept-Encoding allows.
  */
-function answerStatic(request: WebAppRequest, body: string, headers: Record<string, string>): WebAppResponse {
+async function answerStatic(request: WebAppRequest, body: string, headers: Record<string, string>): Promise<WebAppResponse> {
   const representation = representationOf(body);
   const encoding = chooseEncoding(headerOf(request.headers, 'accept-encoding'));
   const etag = `"${representation.etag}${encoding === 'identity' ? '' : `-${encoding}`}"`;
   const common = { ...headers, etag, vary: 'accept-encoding' };
-  const ifNoneMatch = headerOf(request.headers, 'if-none-match');
-  // Any encoding of the same body matches: the client has this content.
-  if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '').replace(/-(br|gzip)"$/, '"') === `"${representation.etag}"`)) {
-    return { status: 304, headers: common, body: '' };
-  }
-  const bytes = encoded(representation, encoding);
+  if (notModified(headerOf(request.headers, 'if-none-match'), representation.etag)) return { status: 304, headers: common, body: '' };
+  const bytes = await encoded(representation, encoding);
   return { status: 200, headers: { ...common, ...(encoding === 'identity' ? {} : { 'content-encoding': encoding }) }, body: bytes };
+}
+
+/** Whether an If-None-Match names this body: `*`, or any of its ETags (any encoding of the same body: the client has this content). */
+function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed.replace(/^W\//, '').replace(/-(br|gzip)"$/, '"') === `"${etag}"`;
+  });
 }
 
 /** The page's CSP: its one inline script by hash (no 'unsafe-inline' for scripts), nothing from elsewhere. */
@@ -269,7 +305,7 @@ export async function serveWebApp(request: WebAppRequest, options: { bundle?: We
   if (path === iconPath || path === '/favicon.ico') return answerStatic(request, iconSvg, { 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=86400', 'content-type': 'image/svg+xml' });
   if (/^\/ik\/[A-Za-z0-9_-]{1,200}$/.test(path)) {
     const bundle = await load();
-    const answer = answerStatic(request, instantKeyPageHtml({ script: bundle.code, customization: options.extras?.customization }), {
+    const answer = await answerStatic(request, instantKeyPageHtml({ script: bundle.code, customization: options.extras?.customization }), {
       ...common,
       'content-type': 'text/html; charset=utf-8',
       'content-security-policy': pageCsp(inlineScriptHash(bundle)),

@@ -5,10 +5,11 @@
  * (src/web/api.ts, holder-key.ts), which the page reads without the network, and the unlock is
  * local Bluetooth.
  *
- * The page is cache first with stale-while-revalidate: a cached page answers at once (every link's
- * page is the same HTML but for the workspace's colours, so any cached page answers any /ik/<code>),
- * and behind it a conditional GET (If-None-Match) brings a new version for the next load — a 304
- * costs a few hundred bytes. Without a cached page the network answers. The workspace's logo and the
+ * The page is cache first with stale-while-revalidate, per link (each link's page wears its own
+ * workspace's colours and theme-color): the link's cached page answers at once, and behind it a
+ * conditional GET (If-None-Match) brings a new version for the next load — a 304 costs a few hundred
+ * bytes. A link without a cached page goes to the network as it is (a first visit: the server's
+ * answer opens the link, Server-Timing, for the one-round-trip registration) and is kept. The workspace's logo and the
  * icon (content-addressed or long-lived) are cache first. API calls (POST) are not touched: the page
  * handles their failure (it uses the stored bundle).
  *
@@ -54,21 +55,22 @@ async function cacheFirst(request: Request): Promise<Response> {
 }
 
 /** A new page for the next load, if the server has one (304 otherwise). */
-async function revalidate(url: string, cached: Response): Promise<void> {
+async function revalidate(url: string, key: string, cached: Response): Promise<void> {
   const etag = cached.headers.get('etag');
   const response = await fetch(url, { headers: etag === null ? {} : { 'if-none-match': etag }, cache: 'no-store' });
-  if (response.status === 200) await (await caches.open(shellCacheName)).put(shellPageKey, await cacheable(response));
+  if (response.status === 200) await (await caches.open(shellCacheName)).put(key, await cacheable(response));
 }
 
 async function staleWhileRevalidate(event: FetchEventLike): Promise<Response> {
   const cache = await caches.open(shellCacheName);
-  const cached = await cache.match(shellPageKey);
+  const key = shellPageKey(new URL(event.request.url).pathname);
+  const cached = await cache.match(key);
   if (cached !== undefined) {
-    event.waitUntil(revalidate(event.request.url, cached).catch(() => undefined)); // offline or lie-fi: the next load tries again
+    event.waitUntil(revalidate(event.request.url, key, cached).catch(() => undefined)); // offline or lie-fi: the next load tries again
     return cached;
   }
   const response = await fetch(event.request);
-  if (response.ok) await cache.put(shellPageKey, await cacheable(response.clone()));
+  if (response.ok) event.waitUntil(cacheable(response.clone()).then((copy) => cache.put(key, copy)).catch(() => undefined));
   return response;
 }
 

@@ -4,15 +4,22 @@
  * the very next load works offline (and instantly) even though the worker was installed after this
  * page was fetched. Extra URLs (the workspace's logo) are kept the same way.
  */
-export const shellCacheName = 'latchkey-ik-shell-v2';
-/** Caches of earlier versions (v1 kept /ik-app/app.js beside the page): the worker deletes them. */
-export const oldShellCacheNames = ['latchkey-ik-shell-v1'];
+export const shellCacheName = 'latchkey-ik-shell-v3';
+/**
+ * Caches of earlier versions, which the worker deletes: v1 kept /ik-app/app.js beside the page, v2
+ * kept one page for every link (a phone that opened two hotels' links painted the other's colours).
+ */
+export const oldShellCacheNames = ['latchkey-ik-shell-v1', 'latchkey-ik-shell-v2'];
 export const serviceWorkerPath = '/ik/sw.js';
 /** Server-Timing entries of a first visit's page: the link opened (src/web/serve.ts, PageExtras.opened). */
 export const openedTokenTiming = 'lk-session';
 export const openedChallengeTiming = 'lk-challenge';
-/** The key the page's HTML is cached under (every link's page is the same HTML). */
-export const shellPageKey = '/ik/__page';
+/**
+ * The key a link's page is cached under: its own path. Pages differ per link (the workspace's
+ * colours and theme-color are inlined), and a link without a cached page must reach the server,
+ * whose first-visit answer opens the link (Server-Timing) for the one-round-trip registration.
+ */
+export const shellPageKey = (pathname: string): string => pathname;
 
 /** A response as the shell cache keeps it: without the first visit's Server-Timing (the link's session token). */
 export async function cacheable(response: Response): Promise<Response> {
@@ -38,6 +45,6 @@ export async function keepShellOffline(extraUrls: string[] = []): Promise<boolea
     if (response?.ok) await cache.put(key, await cacheable(response));
     return (await cache.match(key)) !== undefined;
   };
-  const kept = await Promise.all([keep(location.pathname, shellPageKey), ...extraUrls.map((url) => keep(url, url))]);
+  const kept = await Promise.all([keep(location.pathname, shellPageKey(location.pathname)), ...extraUrls.map((url) => keep(url, url))]);
   return kept.every(Boolean);
 }

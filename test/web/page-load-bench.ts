@@ -234,14 +234,15 @@ const goals = { returnSlow: '≤ 1 s', returnLie: '≤ 1 s', firstSlow: '≤ 6 s
 /** The issue's five rows, before and after. */
 export function renderWebBenchMarkdown(file: WebBenchFile): string {
   const seconds = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
-  const kb = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(bytes / 1000).toFixed(1)} KB (${bytes.toLocaleString('en-US')} B)`);
+  // Byte counts move by some bytes from run to run (tokens, dates, the bundle's JSON): shown rounded.
+  const kb = (bytes: number | undefined) => (bytes === undefined ? '–' : `about ${(bytes / 1000).toFixed(bytes < 10_000 ? 1 : 0)} KB`);
   const { before, after } = file;
   const row = (what: string, pick: (run: WebBenchRun) => string, goal: string) => `| ${what} | ${before ? pick(before) : '–'} | ${after ? pick(after) : '–'} | ${goal} |`;
   const runs = [before && `before: commit ${before.commit}, ${before.measuredAt}`, after && `after: commit ${after.commit}, ${after.measuredAt}`].filter(Boolean).join('; ');
   return [
     '## The guest page on a slow phone network (`npm run bench:web`)',
     '',
-    `Debian Chromium at 390×844 loads the demo guest's Instant Key link from the API server through a counting TCP proxy, with CDP network throttling on the page and its service worker: slow 3G = ${file.profiles.slow.latencyMs} ms latency, ${file.profiles.slow.kbitPerS} kbit/s; lie-fi = ${file.profiles.lieFi.latencyMs} ms latency, ${file.profiles.lieFi.kbitPerS} kbit/s. "Unlockable" = the doors are listed with their Unlock buttons enabled (\`body[data-ready="true"]\`), timed from navigation start in the page. Bytes = everything the server wrote back (headers and bodies) until the page's background work (service worker, cache, sync) went quiet for 3 s. One run each (timings on this shared 2-core machine vary by a few hundred ms; the byte counts are exact). Raw figures: \`bench/web.json\` (${runs}).`,
+    `Debian Chromium at 390×844 loads the demo guest's Instant Key link from the API server through a counting TCP proxy, with CDP network throttling on the page and its service worker: slow 3G = ${file.profiles.slow.latencyMs} ms latency, ${file.profiles.slow.kbitPerS} kbit/s; lie-fi = ${file.profiles.lieFi.latencyMs} ms latency, ${file.profiles.lieFi.kbitPerS} kbit/s. "Unlockable" = the doors are listed with their Unlock buttons enabled (\`body[data-ready="true"]\`), timed from navigation start in the page. Bytes = everything the server wrote back (headers and bodies) until the page's background work (service worker, cache, sync) went quiet for 3 s. One run each (timings on this shared 2-core machine vary by a few hundred ms; byte counts vary by some bytes between runs — session tokens, dates, the credential bundle — so they are given as about N KB). Raw figures, with each run's exact byte counts: \`bench/web.json\` (${runs}).`,
     '',
     '| | before | after | goal |',
     '|---|---|---|---|',

@@ -352,4 +352,13 @@ ALTER TABLE workspaces ADD COLUMN created_by_token_id TEXT REFERENCES personal_a
 CREATE UNIQUE INDEX spaces_live_key ON spaces(workspace_id, space_key) WHERE deleted_at IS NULL AND space_key IS NOT NULL;
 `,
   },
+  {
+    // Attack on issue 17 (F3): registration_challenges.source: 'page' for the challenge a first
+    // visit's GET /ik/<code> hands out with the page (link previews by chat apps make those too),
+    // 'api' for POST phones/challenge. Page challenges have a budget of their own and never evict.
+    version: 9,
+    sql: `
+ALTER TABLE registration_challenges ADD COLUMN source TEXT NOT NULL DEFAULT 'api';
+`,
+  },
 ];

@@ -65,15 +65,30 @@ export function createIdentityStore(sql: Sql) {
     /** The link a client session was made for (revoked ones too), if it was made for one. */
     instantKeyOfSession: (clientSessionId: string) => sql.get<InstantKeyRow>('SELECT * FROM instant_keys WHERE client_session_id = ?', clientSessionId),
 
-    /** Stores a registration challenge; drops expired ones, and the session's oldest beyond `perSessionMax`. */
-    insertRegistrationChallenge(row: { challenge_hash: string; client_session_id: string; created_at: string; expires_at: string }, perSessionMax: number): void {
+    /**
+     * Stores a registration challenge; drops expired ones. An 'api' challenge drops the session's
+     * oldest beyond `limits.perSessionMax`. A 'page' challenge (handed out with a first visit's page)
+     * drops nothing: it is not stored (false) when the session already has `limits.pageMax` live page
+     * challenges or `perSessionMax` in all, so page loads (link previews) cannot push out a challenge
+     * a guest's page is signing.
+     */
+    insertRegistrationChallenge(row: { challenge_hash: string; client_session_id: string; created_at: string; expires_at: string; source: 'api' | 'page' }, limits: { perSessionMax: number; pageMax: number }): boolean {
       sql.run('DELETE FROM registration_challenges WHERE expires_at <= ?', row.created_at);
-      sql.run(
-        `DELETE FROM registration_challenges WHERE client_session_id = ? AND challenge_hash NOT IN
-         (SELECT challenge_hash FROM registration_challenges WHERE client_session_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
-        row.client_session_id, row.client_session_id, perSessionMax - 1,
-      );
-      sql.run('INSERT INTO registration_challenges VALUES (?, ?, ?, ?)', row.challenge_hash, row.client_session_id, row.created_at, row.expires_at);
+      if (row.source === 'page') {
+        const held = sql.get<{ total: number; page: number }>(
+          "SELECT COUNT(*) AS total, COALESCE(SUM(source = 'page'), 0) AS page FROM registration_challenges WHERE client_session_id = ?",
+          row.client_session_id,
+        )!;
+        if (held.page >= limits.pageMax || held.total >= limits.perSessionMax) return false;
+      } else {
+        sql.run(
+          `DELETE FROM registration_challenges WHERE client_session_id = ? AND challenge_hash NOT IN
+           (SELECT challenge_hash FROM registration_challenges WHERE client_session_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+          row.client_session_id, row.client_session_id, limits.perSessionMax - 1,
+        );
+      }
+      sql.run('INSERT INTO registration_challenges (challenge_hash, client_session_id, created_at, expires_at, source) VALUES (?, ?, ?, ?, ?)', row.challenge_hash, row.client_session_id, row.created_at, row.expires_at, row.source);
+      return true;
     },
     /** Removes a challenge (single use, whatever comes next) and says whether it was this session's and unexpired. */
     takeRegistrationChallenge(challengeHash: string, clientSessionId: string, now: string): boolean {

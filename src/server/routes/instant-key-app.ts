@@ -92,10 +92,9 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
 }
 
 /**
- * What the API server adds to a link's page: the workspace's colours, and on an unconditional GET
- * (a first visit: the service worker's and the browser's revalidations send If-None-Match) of a live
- * link the link opened, with exactly the checks of POST open and phones/challenge. Anything refused
- * leaves the page to call open itself, which then says why.
+ * What the API server adds to a link's page: the workspace's colours, and on a first visit the link
+ * opened, with exactly the checks of POST open and phones/challenge. Anything refused leaves the page
+ * to call open itself, which then says why.
  */
 function pageExtras(context: ServerContext, request: FastifyRequest): PageExtras | undefined {
   const code = (request.params as { code?: string }).code;
@@ -103,15 +102,37 @@ function pageExtras(context: ServerContext, request: FastifyRequest): PageExtras
   const key = context.repo.identities.instantKeyByCodeHash(hashToken(codeFromInstantKeyUrl(code)));
   if (key === undefined) return undefined;
   const customization = customizationJson(context, profileForInstantKey(context, key));
-  if (request.headers['if-none-match'] !== undefined) return { customization };
+  if (!opensTheLink(request)) return { customization };
   try {
     const opened = openInstantKey(context, code);
     const token = clientSessionToken(context.secrets.tokenSecret, opened.client_session_id);
-    const { challenge } = issueRegistrationChallenge(context, sessionFromToken(context, token));
-    return { customization, opened: { token, challenge } };
+    const issued = issueRegistrationChallenge(context, sessionFromToken(context, token), 'page');
+    // Page loads' challenge budget spent (link previews, reloads): the page asks for its own.
+    if (issued === undefined) return { customization };
+    return { customization, opened: { token, challenge: issued.challenge } };
   } catch {
     return { customization };
   }
+}
+
+/**
+ * Whether a request for a link's page is a first visit's navigation, the only one that opens the
+ * link (moves its session on, hands out a challenge): a plain GET. Not a HEAD, a Range request (a
+ * preview fetcher or a download manager reading part of it), a conditional one (If-None-Match and
+ * the like: the service worker's and the browser's revalidations, a cache), nor a fetch() by a page
+ * (Sec-Fetch-Mode other than navigate). Clients that send no Sec-Fetch headers (older browsers,
+ * preview fetchers) open it on a plain GET: the page-challenge budget bounds what those cost.
+ */
+function opensTheLink(request: FastifyRequest): boolean {
+  const headers = request.headers;
+  if (request.method !== 'GET') return false;
+  for (const name of ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']) if (headers[name] !== undefined) return false;
+  // A navigation says so (Sec-Fetch-Mode: navigate), also when the service worker passes it on
+  // (Chromium then sends Sec-Fetch-Dest: empty); a page's fetch() is cors/same-origin/no-cors.
+  const mode = headers['sec-fetch-mode'];
+  if (mode !== undefined) return mode === 'navigate';
+  const destination = headers['sec-fetch-dest'];
+  return destination === undefined || destination === 'document';
 }
 
 /**

@@ -13,20 +13,30 @@ import { invalidInput } from '../http/errors.ts';
 import type { AppSession } from './phones.ts';
 
 export const registrationChallengeLifetimeMs = 5 * 60_000;
-/** Outstanding challenges one session may have; asking for more drops its oldest. */
+/** Outstanding challenges one session may have; asking for more (POST phones/challenge) drops its oldest. */
 export const registrationChallengesPerSessionMax = 8;
+/**
+ * Outstanding challenges that page loads of a link may have (a first visit's GET /ik/<code>, which
+ * anyone holding the link can repeat: chat apps fetch it for a preview). Beyond it a page comes
+ * without one (the page then asks POST phones/challenge), and a page's challenge never drops another.
+ */
+export const registrationChallengesPerPageMax = 4;
 
 const challengeHash = (challenge: Uint8Array): string => createHash('sha256').update(challenge).digest('hex');
 
-export function issueRegistrationChallenge(context: ServerContext, session: AppSession): { challenge: string; expires_at: string } {
+/** A fresh challenge for `session`. From a page load (`source: 'page'`): undefined once the page budget is spent. */
+export function issueRegistrationChallenge(context: ServerContext, session: AppSession): { challenge: string; expires_at: string };
+export function issueRegistrationChallenge(context: ServerContext, session: AppSession, source: 'page'): { challenge: string; expires_at: string } | undefined;
+export function issueRegistrationChallenge(context: ServerContext, session: AppSession, source: 'api' | 'page' = 'api'): { challenge: string; expires_at: string } | undefined {
   const challenge = new Uint8Array(randomBytes(registrationChallengeBytes));
   const expiresAt = new Date(context.clock() + registrationChallengeLifetimeMs).toISOString();
-  context.repo.transaction(() => {
+  const stored = context.repo.transaction(() =>
     context.repo.identities.insertRegistrationChallenge(
-      { challenge_hash: challengeHash(challenge), client_session_id: session.client_session_id, created_at: nowIso(context), expires_at: expiresAt },
-      registrationChallengesPerSessionMax,
-    );
-  });
+      { challenge_hash: challengeHash(challenge), client_session_id: session.client_session_id, created_at: nowIso(context), expires_at: expiresAt, source },
+      { perSessionMax: registrationChallengesPerSessionMax, pageMax: registrationChallengesPerPageMax },
+    ),
+  );
+  if (!stored) return undefined;
   return { challenge: Buffer.from(challenge).toString('base64url'), expires_at: expiresAt };
 }
 
