@@ -7,7 +7,16 @@ import type { Logger } from 'pino';
 import type { Repository } from './repository/index.ts';
 import type { Issuer } from './issuance/issuer.ts';
 import type { ServerSecrets } from './issuance/key-file.ts';
-import type { PhoneChangeLimits } from './services/phone-budget.ts';
+
+/** The phone-change budget (services/phone-budget.ts enforces it; here so the context names it without an import cycle). */
+export interface PhoneChangeLimits {
+  /** Registrations + deactivations of one identity's phones in any sliding hour. */
+  changesPerHourMax: number;
+  /** Registrations + deactivations of one identity's phones in any sliding 24 hours. */
+  changesPerDayMax: number;
+  /** Active phones one link without `max_use_count` may have (a link with one is bounded by it). */
+  activePhonesPerUnlimitedLinkMax: number;
+}
 
 export interface ServerContext {
   repo: Repository;

@@ -54,7 +54,8 @@ describe('bleno lock peripheral relock timer', () => {
 
   for (const clockOffsetMs of [3_600_000, -3_600_000]) {
     it(`relocks after unlockMs on the tick clock with the RTC ${clockOffsetMs > 0 ? 'an hour ahead' : 'an hour behind'}`, async () => {
-      const w = new World({ seed: 4, crypto: nodeCrypto, radio: { epochMs: Date.now() } });
+      const epochMs = Date.now(); // the fake timers' clock, so the World's RTC and the peripheral's agree
+      const w = new World({ seed: 4, crypto: nodeCrypto, radio: { epochMs } });
       const entry = w.addLock('door', 'Door', { xM: 0, yM: 0 });
       const phone = w.addPhone('phone', { xM: 1, yM: 0 });
       w.grant(phone, ['door'], { subject: 'guest', fromS: w.nowS() - 7200 }); // valid on an RTC an hour behind too

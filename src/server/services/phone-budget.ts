@@ -13,16 +13,9 @@
  * user_identities/delete) is never refused; its changes count all the same.
  */
 import { ApiError } from '../http/errors.ts';
-import type { ServerContext } from '../context.ts';
+import type { PhoneChangeLimits, ServerContext } from '../context.ts';
 
-export interface PhoneChangeLimits {
-  /** Registrations + deactivations of one identity's phones in any sliding hour. */
-  changesPerHourMax: number;
-  /** Registrations + deactivations of one identity's phones in any sliding 24 hours. */
-  changesPerDayMax: number;
-  /** Active phones one link without `max_use_count` may have (a link with one is bounded by it). */
-  activePhonesPerUnlimitedLinkMax: number;
-}
+export type { PhoneChangeLimits } from '../context.ts';
 
 export const phoneChangeLimitsDefault: Readonly<PhoneChangeLimits> = Object.freeze({
   changesPerHourMax: 10,
