@@ -12,6 +12,7 @@ import type { HardwareProfile } from '../../firmware-model/hardware/profiles.ts'
 import { hardwareReplayFlag } from '../../firmware-model/hardware/load.ts';
 import { performance } from 'node:perf_hooks';
 import { startVirtualBle, waitForPoweredOn } from '../hci/index.ts';
+import { checkRoleSpecs, checkRolesMeet, specFor } from '../hci/transport/roles.ts';
 import type { ControllerSetting, HciTransportSpec, PeripheralHandle, VirtualBle } from '../hci/index.ts';
 import { InMemoryIssuer } from '../issuer/in-memory-issuer.ts';
 import type { ProvisionedLock } from '../issuer/in-memory-issuer.ts';
@@ -145,25 +146,8 @@ export function distribution(values: readonly number[]): Distribution {
 function checkOptions(options: BleRunOptions): void {
   if (!Number.isInteger(options.doors) || options.doors < 1 || options.doors > bleDoorsMax) throw new RangeError(`--doors must be an integer from 1 to ${bleDoorsMax}`);
   if (!Number.isInteger(options.attempts) || options.attempts < 1 || options.attempts > bleAttemptsMax) throw new RangeError(`--attempts must be an integer from 1 to ${bleAttemptsMax}`);
-  for (const [flag, specs] of [['--lock-hci', options.lockHci], ['--phone-hci', options.phoneHci]] as const) {
-    if (specs === undefined) continue;
-    const streams = specs.filter((spec) => spec.kind === 'tcp' || spec.kind === 'serial').length;
-    if (specs.length !== 1 && specs.length !== options.doors) throw new RangeError(`${flag}: give one controller, or one per door (${options.doors})`);
-    if (streams > 0 && specs.length !== options.doors) throw new RangeError(`${flag}: a tcp:/serial: controller serves one host; give one per door (${options.doors}), comma-separated`);
-  }
-  // latchkey's in-process air and any other controller never meet: a lock there and a phone
-  // elsewhere would only time out.
-  const virtualRoles = [options.lockHci, options.phoneHci].map((specs) => (specs ?? [{ kind: 'virtual' }]).some((spec) => spec.kind === 'virtual'));
-  const externalRoles = [options.lockHci, options.phoneHci].map((specs) => (specs ?? []).some((spec) => spec.kind !== 'virtual'));
-  if ((virtualRoles[0] && externalRoles[1]) || (virtualRoles[1] && externalRoles[0])) {
-    throw new RangeError('--lock-hci/--phone-hci: one role on the in-process virtual air and the other on another controller would never meet; serve the virtual air with `latchkey hci serve` and attach both over tcp:');
-  }
-}
-
-/** The spec of door `door` from a list of one (shared) or one per door. */
-function specFor(specs: readonly HciTransportSpec[] | undefined, door: number): HciTransportSpec | undefined {
-  if (specs === undefined) return undefined;
-  return specs.length === 1 ? specs[0] : specs[door];
+  for (const [flag, specs] of [['--lock-hci', options.lockHci], ['--phone-hci', options.phoneHci]] as const) checkRoleSpecs(flag, specs, { count: options.doors, per: 'door' });
+  checkRolesMeet(options.lockHci, options.phoneHci);
 }
 
 /** The world of a run: issuer, provisioned locks (+ one never spawned, for wrong-door credentials). */

@@ -4,13 +4,11 @@
  * run itself is src/ble/run.ts.
  */
 import { parseControllerSetting } from '../hci/host/require-hook.ts';
-import { HciTransportError } from '../hci/transport/open-stream.ts';
-import { HciSpecError, parseHciTransportSpec } from '../hci/transport/spec.ts';
-import type { HciTransportSpec } from '../hci/transport/spec.ts';
 import { bleAttemptsMax, bleDoorsMax, runBle, type BleRunReport, type Distribution } from '../ble/run.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, UsageError, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
 import { hardwareFlag } from './hardware-flag.ts';
+import { hciControllerFailure, hciRoleFlags } from './hci-flags.ts';
 
 export const bleFlags = ['doors', 'attempts', 'seed', 'capture', 'hci', 'lock-hci', 'phone-hci', 'json', 'provider', 'mtu', 'scan-ms', 'timeout-ms', 'relay-bound-ms', 'hardware', 'log-level'] as const;
 
@@ -29,15 +27,13 @@ export async function bleCommand(args: ParsedArgs, context: CommandContext): Pro
   } catch (error) {
     throw new UsageError(`--hci: ${(error as Error).message}`);
   }
-  const lockHci = specsFlag(args, 'lock-hci');
-  const phoneHci = specsFlag(args, 'phone-hci');
-  if ((lockHci || phoneHci) && args.flags.has('hci')) throw new UsageError('--hci sets both roles: use either it or --lock-hci/--phone-hci');
+  const roles = hciRoleFlags(args);
+  if ((roles.lockHci || roles.phoneHci) && args.flags.has('hci')) throw new UsageError('--hci sets both roles: use either it or --lock-hci/--phone-hci');
   let report: BleRunReport;
   try {
     report = await runBle({
     doors,
-    ...(lockHci ? { lockHci } : {}),
-    ...(phoneHci ? { phoneHci } : {}),
+    ...roles,
     attempts,
     seed,
     capturePath: capture ?? null,
@@ -51,28 +47,13 @@ export async function bleCommand(args: ParsedArgs, context: CommandContext): Pro
     log: context.log,
     });
   } catch (error) {
-    if (!(error instanceof HciTransportError)) throw error;
-    // A controller that is absent or refuses is an environment problem, not a crash of ours.
-    context.log.error({ code: error.code }, error.message);
-    if (args.flags.has('json')) context.out(JSON.stringify({ error: { code: error.code, message: error.message } }));
-    else process.stderr.write(`latchkey: ${error.message}\n`);
-    return exitCodes.crash;
+    const code = hciControllerFailure(error, args, context);
+    if (code === undefined) throw error;
+    return code;
   }
   context.log.info({ passed: report.passed, failed: report.failed, attemptsPerSecond: report.attemptsPerSecond }, 'ble run finished');
   context.out(args.flags.has('json') ? JSON.stringify(report, null, 2) : formatSummary(report, capture ?? null));
   return report.failed === 0 ? exitCodes.ok : exitCodes.failed;
-}
-
-/** `--lock-hci tcp:127.0.0.1:9000,serial:/dev/ttyACM0` → specs; bad ones → a usage error naming the code. */
-function specsFlag(args: ParsedArgs, name: string): HciTransportSpec[] | undefined {
-  if (!args.flags.has(name)) return undefined;
-  const raw = stringFlag(args, name, '');
-  try {
-    return raw.split(',').map((text) => parseHciTransportSpec(text));
-  } catch (error) {
-    if (error instanceof HciSpecError) throw new UsageError(`--${name}: ${error.message}`);
-    throw error;
-  }
 }
 
 function formatDistribution(name: string, value: Distribution): string {

@@ -1,13 +1,16 @@
 /**
- * `latchkey scenario run <files or dirs> [--seed N] [--transport virtual|ble] [--junit out.xml] [--json]`.
+ * `latchkey scenario run <files or dirs> [--seed N] [--transport virtual|ble] [--lock-hci SPEC[,SPEC…]] [--phone-hci SPEC[,SPEC…]] [--junit out.xml] [--json]`.
  * Over `ble` a scenario that needs the virtual radio's physics is not run; the summary lists it
- * with the reason, and the JUnit test case is `<skipped>`.
+ * with the reason, and the JUnit test case is `<skipped>`. `--lock-hci`/`--phone-hci` (only with
+ * `--transport ble`) put the lock peripherals and the phone/attacker centrals on those
+ * controllers, as in `ble run` (docs/HIL.md); every scenario to run is checked against the lists
+ * before the first one starts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createNodeProvider } from '../protocol/crypto/node.ts';
 import { loadScenarios } from '../harness/scenario/load.ts';
-import { bleBackend } from '../harness/scenario/ble-backend.ts';
+import { bleBackendOn, checkBleControllers } from '../harness/scenario/ble-backend.ts';
 import { runScenario, type ScenarioResult } from '../harness/scenario/runner.ts';
 import { virtualBackend } from '../harness/scenario/virtual-backend.ts';
 import { ScenarioError } from '../harness/scenario/schema.ts';
@@ -15,16 +18,21 @@ import { toJunit } from '../harness/scenario/junit.ts';
 import { intFlag, rejectUnknownFlags, stringFlag, UsageError, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
 import { hardwareFlag } from './hardware-flag.ts';
+import { hciControllerFailure, hciRoleFlagNames, hciRoleFlags } from './hci-flags.ts';
+
+const scenarioUsage = 'usage: latchkey scenario run <files or dirs> [--seed N] [--transport virtual|ble] [--lock-hci SPEC[,SPEC…]] [--phone-hci SPEC[,SPEC…]] [--hardware profile|file.json] [--junit out.xml] [--json]';
 
 export async function scenarioCommand(args: ParsedArgs, context: CommandContext): Promise<number> {
-  rejectUnknownFlags(args, ['seed', 'transport', 'junit', 'json', 'hardware', 'log-level']);
+  rejectUnknownFlags(args, ['seed', 'transport', 'junit', 'json', 'hardware', 'log-level', ...hciRoleFlagNames]);
   const hardware = hardwareFlag(args);
   const [verb, ...paths] = args.positionals;
-  if (verb !== 'run') throw new UsageError('usage: latchkey scenario run <files or dirs> [--seed N] [--transport virtual|ble] [--hardware profile|file.json] [--junit out.xml] [--json]');
+  if (verb !== 'run') throw new UsageError(scenarioUsage);
   if (paths.length === 0) throw new UsageError('scenario run needs at least one file or directory');
   const seed = intFlag(args, 'seed', 1, 0, 0xffffffff);
   const transport = stringFlag(args, 'transport', 'virtual', ['virtual', 'ble']);
-  const backend = transport === 'ble' ? bleBackend : virtualBackend;
+  const roles = hciRoleFlags(args);
+  if ((roles.lockHci || roles.phoneHci) && transport !== 'ble') throw new UsageError('--lock-hci/--phone-hci choose BLE controllers: they need --transport ble');
+  const backend = transport === 'ble' ? bleBackendOn(roles) : virtualBackend;
   let scenarios;
   try {
     scenarios = loadScenarios(paths);
@@ -35,11 +43,20 @@ export async function scenarioCommand(args: ParsedArgs, context: CommandContext)
     }
     throw error;
   }
+  // Controllers too few for a scenario (or on different airs) are a usage error before anything runs.
+  if (transport === 'ble') for (const scenario of scenarios) if (backend.notApplicable(scenario) === undefined) checkBleControllers(scenario, roles);
   context.log.info({ seed, transport, scenarios: scenarios.length }, 'scenario run starting');
   const crypto = createNodeProvider();
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
-    const result = await runScenario(scenario, { seed, crypto, backend, ...(hardware ? { hardware } : {}) });
+    let result: ScenarioResult;
+    try {
+      result = await runScenario(scenario, { seed, crypto, backend, ...(hardware ? { hardware } : {}) });
+    } catch (error) {
+      const code = hciControllerFailure(error, args, context);
+      if (code === undefined) throw error;
+      return code;
+    }
     results.push(result);
     if (result.skipped !== undefined) context.log.info({ name: result.name, transport, notApplicable: result.skipped }, 'scenario not applicable');
     else context.log.info({ name: result.name, passed: result.passed, failure: result.failure }, 'scenario finished');

@@ -1,6 +1,7 @@
 /**
- * CLI wiring of issue 16: `ble run --lock-hci/--phone-hci` and `hci serve` reject bad input with
- * usage errors (exit 2) naming the stable code, and an absent controller ends `ble run` with
+ * CLI wiring of issue 16: `ble run --lock-hci/--phone-hci`, `scenario run --transport ble
+ * --lock-hci/--phone-hci` and `hci serve` reject bad input with
+ * usage errors (exit 2) naming the stable code, and an absent controller ends either run with
  * exit 3 and a JSON error carrying its code — not a stack trace.
  */
 import { once } from 'node:events';
@@ -47,6 +48,40 @@ describe('latchkey ble run --lock-hci / --phone-hci', () => {
     probe.close();
     await once(probe, 'close');
     const { code, out } = await run(['ble', 'run', '--doors', '1', '--attempts', '1', '--lock-hci', `tcp:127.0.0.1:${port}`, '--phone-hci', `tcp:127.0.0.1:${port}`, '--json']);
+    expect(code).toBe(3);
+    expect(JSON.parse(out.join('\n')).error.code).toBe('hci_controller_unreachable');
+  });
+});
+
+describe('latchkey scenario run --lock-hci / --phone-hci', () => {
+  const file = 'scenarios/attacks/01-replay-full-exchange.yaml'; // 2 doors, 2 phones (+ the attacker)
+
+  it('usage errors (exit 2): the parsing and messages of ble run, and counts checked per scenario before any runs', async () => {
+    expect((await run(['scenario', 'run', file, '--lock-hci', 'tcp:127.0.0.1:9000', '--phone-hci', 'tcp:127.0.0.1:9001'])).code).toBe(2); // virtual transport
+    expect(stderr.join('')).toContain('--lock-hci/--phone-hci choose BLE controllers: they need --transport ble');
+    expect((await run(['scenario', 'run', file, '--transport', 'ble', '--lock-hci', 'bluetooth'])).code).toBe(2);
+    expect(stderr.join('')).toContain('--lock-hci: hci_spec_unknown_kind');
+    expect((await run(['scenario', 'run', file, '--transport', 'ble', '--phone-hci', 'serial:/dev/ttyACM0@123'])).code).toBe(2);
+    expect(stderr.join('')).toContain('--phone-hci: hci_spec_bad_baud');
+    expect((await run(['scenario', 'run', file, '--transport', 'ble', '--phone-hci', 'tcp:127.0.0.1:9000,tcp:127.0.0.1:9001,tcp:127.0.0.1:9002'])).code).toBe(2); // locks on the virtual air
+    expect(stderr.join('')).toContain('would never meet');
+    stderr = [];
+    const phones = 'tcp:127.0.0.1:9002,tcp:127.0.0.1:9003,tcp:127.0.0.1:9004';
+    expect((await run(['scenario', 'run', file, '--transport', 'ble', '--lock-hci', 'tcp:127.0.0.1:9000', '--phone-hci', phones])).code).toBe(2); // one tcp: controller, two doors
+    expect(stderr.join('')).toContain(`${file}: --lock-hci: a tcp:/serial: controller serves one host; give one per door (2), comma-separated`);
+    expect((await run(['scenario', 'run', file, '--transport', 'ble', '--lock-hci', 'tcp:127.0.0.1:9000,tcp:127.0.0.1:9001', '--phone-hci', 'tcp:127.0.0.1:9002,tcp:127.0.0.1:9003'])).code).toBe(2); // no controller left for the attacker
+    expect(stderr.join('')).toContain(`${file}: --phone-hci: give one controller, or one per phone and one for the attacker (3)`);
+    expect(stderr.join('')).not.toContain('crashed');
+  });
+
+  it('an absent controller: exit 3, a JSON error with hci_controller_unreachable', async () => {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = (probe.address() as AddressInfo).port;
+    probe.close();
+    await once(probe, 'close');
+    const spec = (n: number) => Array.from({ length: n }, () => `tcp:127.0.0.1:${port}`).join(',');
+    const { code, out } = await run(['scenario', 'run', file, '--transport', 'ble', '--lock-hci', spec(2), '--phone-hci', spec(3), '--json']);
     expect(code).toBe(3);
     expect(JSON.parse(out.join('\n')).error.code).toBe('hci_controller_unreachable');
   });

@@ -79,6 +79,8 @@ export interface ScenarioBackend {
 
 export interface BackendFactory {
   readonly transport: ScenarioTransport;
+  /** Options after `--transport` that the replay command needs to reach the same set-up (e.g. ` --lock-hci tcp:…`). */
+  readonly replayFlags?: string;
   /** Why this transport cannot run the scenario (undefined: it can). */
   notApplicable(scenario: Scenario): string | undefined;
   /** hardware: the run's --hardware, for doors whose scenario names none. */

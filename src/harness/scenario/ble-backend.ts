@@ -1,7 +1,12 @@
 /**
  * The scenario backend over real BLE stacks: one bleno lock peripheral per door (a worker thread
  * each, the firmware-model Lock inside, src/ble/lock-peripheral.ts) and one noble central per
- * phone plus one for the attacker, all on the virtual HCI controller (src/hci).
+ * phone plus one for the attacker, all on the virtual HCI controller (src/hci) — or, with
+ * `bleBackendOn({ lockHci, phoneHci })` (`scenario run --lock-hci/--phone-hci`), on the controllers
+ * given per role: door i on lockHci[i], phone i (in the file's order) on phoneHci[i], the attacker
+ * on the phone list's next one; a list of one shared spec serves every host of its role where a
+ * controller can (docs/HIL.md). A tcp:/serial: controller serves one host, so such a list needs
+ * one spec per host; a longer list is fine (scenarios of different sizes share one run).
  *
  * Time: the locks step with wall-clock time plus a clock offset. `advance: 2h` adds to that
  * offset in every lock worker (and waits for each to answer) and in the issuer's and phones'
@@ -26,7 +31,9 @@ import { trustedIssuerToHex } from '../../ble/lock-peripheral.ts';
 import type { LockPeripheralOptions } from '../../ble/lock-peripheral.ts';
 import { NobleTransport } from '../../ble/noble-transport.ts';
 import { startVirtualBle, waitForPoweredOn } from '../../hci/index.ts';
-import type { VirtualBle } from '../../hci/index.ts';
+import type { HciTransportSpec, VirtualBle } from '../../hci/index.ts';
+import { checkRoleSpecs, checkRolesMeet, specFor } from '../../hci/transport/roles.ts';
+import { formatHciTransportSpec } from '../../hci/transport/spec.ts';
 import { InMemoryIssuer } from '../../issuer/in-memory-issuer.ts';
 import type { ProvisionedLock } from '../../issuer/in-memory-issuer.ts';
 import { toHex } from '../../protocol/bytes.ts';
@@ -105,6 +112,28 @@ class ScenarioRadio implements Transport {
   }
 }
 
+/** Each role's controllers (absent: the in-process virtual controller). */
+export interface BleControllers {
+  readonly lockHci?: readonly HciTransportSpec[];
+  readonly phoneHci?: readonly HciTransportSpec[];
+}
+
+/**
+ * Throws RangeError (a usage error at the CLI, before any scenario runs) when the controllers
+ * cannot give each of `scenario`'s doors, phones and the attacker a host — the messages of
+ * `ble run`, prefixed with the file.
+ */
+export function checkBleControllers(scenario: Scenario, controllers: BleControllers): void {
+  try {
+    checkRolesMeet(controllers.lockHci, controllers.phoneHci);
+    checkRoleSpecs('--lock-hci', controllers.lockHci, { count: scenario.doors.length, per: 'door', extraAllowed: true });
+    checkRoleSpecs('--phone-hci', controllers.phoneHci, { count: scenario.phones.length + 1, per: 'phone and one for the attacker', extraAllowed: true });
+  } catch (error) {
+    if (error instanceof RangeError) throw new RangeError(`${scenario.file}: ${error.message}`);
+    throw error;
+  }
+}
+
 interface BlePhone extends ScenarioPhone {
   readonly radio: ScenarioRadio;
 }
@@ -121,19 +150,27 @@ export class BleBackend implements ScenarioBackend {
   readonly clock = { offsetMs: 0 };
   readonly #controllers = new Map<string, LockController>();
   readonly #nobles: NobleTransport[] = [];
+  readonly #hci: BleControllers;
   #attacker: Attacker | undefined;
 
-  private constructor(seed: number, crypto: CryptoProvider) {
+  private constructor(seed: number, crypto: CryptoProvider, controllers: BleControllers) {
     this.crypto = crypto;
     this.random = createSeededRandom(seed);
     const issuerRandom = this.random.fork('issuer');
     const adminRandom = this.random.fork('issuer-admin');
     this.issuer = new InMemoryIssuer({ crypto, random: (n) => issuerRandom.bytes(n), adminRandom: (n) => adminRandom.bytes(n) });
-    this.ble = startVirtualBle({ seed });
+    this.#hci = controllers;
+    this.ble = startVirtualBle({
+      seed,
+      ...(controllers.lockHci ? { lockController: controllers.lockHci[0]! } : {}),
+      ...(controllers.phoneHci ? { phoneController: controllers.phoneHci[0]! } : {}),
+    });
   }
 
-  static async start(scenario: Scenario, options: { seed: number; crypto: CryptoProvider }): Promise<BleBackend> {
-    const backend = new BleBackend(options.seed, options.crypto);
+  static async start(scenario: Scenario, options: { seed: number; crypto: CryptoProvider; controllers?: BleControllers }): Promise<BleBackend> {
+    const controllers = options.controllers ?? {};
+    checkBleControllers(scenario, controllers);
+    const backend = new BleBackend(options.seed, options.crypto, controllers);
     try {
       await backend.#spawn(scenario, options.seed);
       return backend;
@@ -146,11 +183,18 @@ export class BleBackend implements ScenarioBackend {
   async #spawn(scenario: Scenario, seed: number): Promise<void> {
     for (const door of scenario.doors) this.locks.set(door.id, this.issuer.provisionLock(door.id, this.nowS(), undefined, (door.config as { lockVersions?: number } | undefined)?.lockVersions));
     const peripherals = await Promise.all(
-      scenario.doors.map((door) => this.ble.spawnPeripheral(new URL('../../ble/lock-peripheral.ts', import.meta.url), { label: door.id, options: this.#lockOptions(this.locks.get(door.id)!, seed, door.config) })),
+      scenario.doors.map((door, index) =>
+        this.ble.spawnPeripheral(new URL('../../ble/lock-peripheral.ts', import.meta.url), {
+          label: door.id,
+          options: this.#lockOptions(this.locks.get(door.id)!, seed, door.config),
+          ...((spec) => (spec ? { controller: spec } : {}))(specFor(this.#hci.lockHci, index)),
+        }),
+      ),
     );
     peripherals.forEach((peripheral, index) => this.#controllers.set(scenario.doors[index]!.id, new LockController(peripheral)));
-    for (const phone of scenario.phones) this.phones.set(phone.id, this.#phone(phone.id));
-    const attackerRadio = this.#radio('attacker');
+    scenario.phones.forEach((phone, index) => this.phones.set(phone.id, this.#phone(phone.id, specFor(this.#hci.phoneHci, index))));
+    const attackerRadio = this.#radio('attacker', specFor(this.#hci.phoneHci, scenario.phones.length));
+    await this.ble.hostsReady(); // an absent tcp:/serial: controller fails here, with its own code
     await Promise.all(this.#nobles.map((noble) => waitForPoweredOn(noble.noble)));
     this.#attacker = new Attacker({
       crypto: this.crypto,
@@ -182,17 +226,17 @@ export class BleBackend implements ScenarioBackend {
     };
   }
 
-  #radio(label: string): ScenarioRadio {
-    const noble = new NobleTransport({ central: this.ble.createCentral(label), operationTimeoutMs });
+  #radio(label: string, controller: HciTransportSpec | undefined): ScenarioRadio {
+    const noble = new NobleTransport({ central: this.ble.createCentral(label, controller), operationTimeoutMs });
     this.#nobles.push(noble);
     return new ScenarioRadio(noble, this.clock);
   }
 
-  #phone(id: string): BlePhone {
+  #phone(id: string, controller: HciTransportSpec | undefined): BlePhone {
     const phoneRandom = this.random.fork(`phone:${id}`);
     const random = (n: number): Uint8Array => phoneRandom.bytes(n);
     const wallet = new Wallet({ crypto: this.crypto, holder: softwareHolder(this.crypto, random), trustedIssuers: this.issuer.trusted, updateKeys: this.issuer.updateKeys });
-    const radio = this.#radio(id);
+    const radio = this.#radio(id, controller);
     const recorder = new RecordingTransport(radio);
     return { id, wallet, radio, recorder, client: new UnlockClient({ wallet, crypto: this.crypto, random, transport: recorder }) };
   }
@@ -271,8 +315,16 @@ export class BleBackend implements ScenarioBackend {
   }
 }
 
-export const bleBackend: BackendFactory = {
-  transport: 'ble',
-  notApplicable: bleNotApplicable,
-  create: (scenario, options) => BleBackend.start(scenario, options),
-};
+/** The BLE backend with each role on the given controllers (what `scenario run --lock-hci/--phone-hci` uses). */
+export function bleBackendOn(controllers: BleControllers): BackendFactory {
+  const flag = (name: string, specs: readonly HciTransportSpec[] | undefined): string => (specs === undefined ? '' : ` --${name} ${specs.map(formatHciTransportSpec).join(',')}`);
+  return {
+    transport: 'ble',
+    replayFlags: `${flag('lock-hci', controllers.lockHci)}${flag('phone-hci', controllers.phoneHci)}`,
+    notApplicable: bleNotApplicable,
+    create: (scenario, options) => BleBackend.start(scenario, { ...options, controllers }),
+  };
+}
+
+/** Every host on the in-process virtual controller. */
+export const bleBackend: BackendFactory = bleBackendOn({});

@@ -42,7 +42,7 @@ const relockWaitMs = 6_000;
 export async function runScenario(scenario: Scenario, options: { seed: number; crypto: CryptoProvider; backend?: BackendFactory; hardware?: HardwareProfile }): Promise<ScenarioResult> {
   const started = performance.now();
   const factory = options.backend ?? virtualBackend;
-  const replay = replayCommand(scenario.file, options.seed, factory.transport, options.hardware);
+  const replay = replayCommand(scenario.file, options.seed, factory.transport, options.hardware) + (factory.replayFlags ?? '');
   const base = { name: scenario.name, file: scenario.file, attack: scenario.attack, seed: options.seed };
   const notApplicable = factory.notApplicable(scenario);
   if (notApplicable !== undefined) {
