@@ -89,6 +89,7 @@ export const errorCodes = {
   space_key_already_in_use: { wire: 0x92, http: 409, message: 'another space has this space_key' },
   phone_changes_rate_limited: { wire: 0x93, http: 429, message: 'too many phone registrations and deactivations for this user identity; wait' },
   phone_limit_reached: { wire: 0x94, http: 409, message: 'this Instant Key already has as many active phones as it may' },
+  dashboard_streams_limit_reached: { wire: 0x95, http: 429, message: 'too many open dashboard event streams; close one or wait' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -19,7 +19,7 @@ import { demoGuestKey, mintApiKey, provisionDemoHotel } from './provision.ts';
 import { openRepository } from './repository/index.ts';
 import { phoneChangeLimitsDefault, type PhoneChangeLimits } from './services/phone-budget.ts';
 import { startVirtualProperty, type VirtualProperty, type VirtualPropertyOptions } from './virtual-property.ts';
-import { registerDashboardRoutes } from './routes/dashboard.ts';
+import { dashboardStreamLimitsDefault, registerDashboardRoutes, type DashboardStreamLimits } from './routes/dashboard.ts';
 import { registerSimulatorRoutes } from './routes/simulator.ts';
 
 export interface StartServerOptions {
@@ -42,6 +42,8 @@ export interface StartServerOptions {
   logDestination?: DestinationStream;
   /** Overrides of the phone-change budget (services/phone-budget.ts `phoneChangeLimitsDefault`); a test churning phones lifts them. */
   phoneChangeLimits?: Partial<PhoneChangeLimits>;
+  /** Overrides of the caps on open dashboard event streams (routes/dashboard.ts `dashboardStreamLimitsDefault`). */
+  dashboardStreams?: Partial<DashboardStreamLimits>;
 }
 
 export interface RunningServer {
@@ -87,7 +89,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const property = startVirtualProperty(context, { seed: 1, ...(options.lockConfigOf ? { lockConfigOf: options.lockConfigOf } : {}), ...(options.hardwareOf ? { hardwareOf: options.hardwareOf } : {}) });
   const app = buildApp(context);
   const dashboardSessions = createDashboardSessions(context);
-  registerDashboardRoutes(app, context, property, dashboardSessions); // needs the virtual doors, which buildApp does not see
+  registerDashboardRoutes(app, context, property, dashboardSessions, { ...dashboardStreamLimitsDefault, ...options.dashboardStreams }); // needs the virtual doors, which buildApp does not see
   registerSimulatorRoutes(app, context, property, dashboardSessions);
   try {
     await app.listen({ port: options.port ?? 3000, host });

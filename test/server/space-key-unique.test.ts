@@ -96,7 +96,7 @@ describe('migration 8 on a database holding duplicate space keys', () => {
       repo.close();
     }
     const after = new Database(path);
-    expect(after.pragma('user_version', { simple: true })).toBe(Math.max(...migrations.map((m) => m.version)));
+    expect(after.pragma('user_version', { simple: true })).toBe(Math.max(...migrations.map((m) => m.version))); // migrated to the newest
     expect((after.prepare('SELECT count(*) AS n FROM spaces').get() as { n: number }).n).toBe(4);
     after.close();
   });

@@ -5,23 +5,30 @@
  * error messages. Rather than trusting every call site, the logger's last step (pino's `streamWrite`
  * hook, see src/server/index.ts) passes each serialised line through `redactSecrets`, and the request
  * serializer logs the URL percent-decoded and redacted (`redactUrl`) and no headers at all. The
- * patterns also match a percent-encoded `/ik/` (`%2Fik%2F<code>`) in any other line.
+ * patterns also match a percent-encoded `/ik/` (`%2Fik%2F<code>`, `%252Fik…`) in any other line.
  *
  * What is masked (the shape stays, so a log still says which route was hit):
- *   - `seam_…` tokens of any kind (API keys `seam_lk1_…`, client-session tokens `seam_cst1_…`);
+ *   - `seam_…` tokens of any kind (API keys `seam_lk1_…`, client-session tokens `seam_cst1_…`), also
+ *     with the underscores percent-encoded (`seam%5Flk1%5F…`);
  *   - `Bearer <anything>` (an Authorization header value, whatever the token looks like);
- *   - the link code in `/ik/<code>` (not `/ik/logo/…`, whose path holds only ids and a hash);
+ *   - the link code in `/ik/<code>` (not `/ik/logo/…`, whose path holds only ids and a hash), in any
+ *     letter case and with any run of `/` or `\` (raw or percent-encoded) around `ik`: the server
+ *     takes a link's code from its last path segment, so `/IK//<code>` carries the code too;
  *   - query values of `key`, `sim`, `token`, `ticket`, `code`, `instant_key_url`, `client_session_token`;
  *   - the dashboard session cookie's value.
  */
 
 const redacted = '[redacted]';
 
+/** `_`, raw or percent-encoded once or more (`%5F`, `%255F`, …). */
+const underscore = String.raw`(?:_|%(?:25)*5F)`;
+/** A path separator, `/` or `\`, raw or percent-encoded once or more. */
+const separator = String.raw`(?:[/\\]|%(?:25)*(?:2F|5C))`;
+
 const patterns: readonly [RegExp, string][] = [
-  [/seam_[A-Za-z0-9]+_[A-Za-z0-9_-]+|seam_[A-Za-z0-9_-]{6,}/g, `seam_${redacted}`],
+  [new RegExp(String.raw`seam${underscore}[A-Za-z0-9]+${underscore}(?:[A-Za-z0-9_-]|%(?:25)*5F)+|seam${underscore}(?:[A-Za-z0-9_-]|%(?:25)*5F){6,}`, 'gi'), `seam_${redacted}`],
   [/(Bearer)(\s|%20|\+)+[^\s"',;&]+/gi, `$1 ${redacted}`],
-  [/\/ik\/(?!logo\/|sw\.js)[A-Za-z0-9_-]+/g, `/ik/${redacted}`],
-  [/%2Fik%2F(?!logo%2F|sw\.js)[A-Za-z0-9_-]+/gi, `%2Fik%2F${redacted}`],
+  [new RegExp(String.raw`(${separator}ik${separator}+)(?!logo${separator}|sw\.js)[A-Za-z0-9_-]+`, 'gi'), `$1${redacted}`],
   [/([?&](?:key|sim|token|ticket|code|instant_key_url|client_session_token)=)[^&\s"#]*/gi, `$1${redacted}`],
   [/(latchkey_dashboard=)[^;\s"]*/g, `$1${redacted}`],
 ];
@@ -33,24 +40,31 @@ export function redactSecrets(text: string): string {
   return out;
 }
 
-/** Percent-decoding rounds a URL gets before it is redacted (a link pasted into a query is encoded once, a link inside such a link twice). */
-const urlDecodeRoundsMax = 4;
+/**
+ * One round of percent-decoding that tolerates malformed escapes: each run of `%XX` escapes is decoded
+ * as UTF-8 when it is valid, otherwise byte by byte; a `%` not followed by two hex digits stays as it is.
+ */
+function decodeEscapesOnce(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(/%([0-9A-Fa-f]{2})/g, (_escape, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    }
+  });
+}
 
 /**
- * A request URL fit for a log: percent-decoded until it no longer changes (at most
- * `urlDecodeRoundsMax` rounds; a malformed escape stops decoding there), then redacted. A link code
- * sent URL-encoded in a query string (`?u=http%3A%2F%2Fhost%2Fik%2F<code>`) is a `/ik/<code>` only
- * once decoded: redacting the raw URL alone let it through (attack on issue 13).
+ * A request URL fit for a log: `+` read as a space, then percent-decoded until it no longer changes
+ * (each escape on its own, so a malformed one such as `%ZZ` anywhere stops nothing; every round that
+ * changes the text shortens it, so this ends), then redacted. A link code sent URL-encoded in a query
+ * string (`?u=http%3A%2F%2Fhost%2Fik%2F<code>`) is a `/ik/<code>` only once decoded: redacting the raw
+ * URL alone let it through, and so did decoding that gave up at the first bad escape (attacks on issue 13).
  */
 export function redactUrl(url: string): string {
-  let decoded = url;
-  for (let round = 0; round < urlDecodeRoundsMax; round++) {
-    let next: string;
-    try {
-      next = decodeURIComponent(decoded.replaceAll('+', ' '));
-    } catch {
-      break;
-    }
+  let decoded = url.replaceAll('+', ' ');
+  for (;;) {
+    const next = decodeEscapesOnce(decoded);
     if (next === decoded) break;
     decoded = next;
   }

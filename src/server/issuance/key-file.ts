@@ -15,7 +15,7 @@
  * one, or LATCHKEY_ISSUER_KEY without it) gives locks the issuer key in both roles, as before (a
  * stolen issuer key then has no recovery but re-provisioning).
  */
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { CryptoProvider } from '../../protocol/crypto/provider.ts';
 import { makeIssuerKey, publicPart, type IssuerSigningKey, type TrustedIssuerKey } from '../../protocol/issuer-keys.ts';
@@ -113,16 +113,53 @@ export function loadServerSecrets(crypto: CryptoProvider, dbPath: string, env: N
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     if (options.create === false) throw new KeyFileMissingError(path);
-    const fresh = freshKeyFile(crypto);
-    text = JSON.stringify(fresh.keyFile);
-    // The administration file first, overwriting one a start cut short left behind (no key file
-    // existed, so no lock ever trusted it); then the key file, which must not exist (attack 12, F5).
-    writeSecretFile(adminKeyFilePath(dbPath), 'w', JSON.stringify({ note: 'latchkey lock-administration key: signs time syncs, key changes and door resets; the server never reads this file; keep it offline', ...fresh.adminSecret }));
-    writeSecretFile(path, 'wx', text);
+    text = createKeyFiles(crypto, dbPath);
   }
   if ((statSync(path).mode & 0o077) !== 0) throw new Error(`key file ${path} is readable by group or others: chmod 600 it`);
   return parseKeyFile(crypto, text, 'file');
 }
+
+/**
+ * Creates `<db>.keys.json` and `<db>.admin-key.json` for a start that found no key file, and returns
+ * the key file's text. Exported for test/server/key-file-race.test.ts (two starts both past the
+ * missing-file check).
+ */
+export function createKeyFiles(crypto: CryptoProvider, dbPath: string): string {
+  const path = keyFilePath(dbPath)!;
+  const fresh = freshKeyFile(crypto);
+  const text = JSON.stringify(fresh.keyFile);
+  // Both files are written complete under names of this start's own, then the key file is claimed
+  // by hard-linking it into place: atomic, and it fails (EEXIST) when another start claimed it first.
+  // Only the winner renames its administration file into place (over one a start cut short left
+  // behind: no key file existed, so no lock ever trusted it); a loser drops its files and reads the
+  // winner's key file. Several `latchkey up` on a fresh --db at once all start, with one key pair
+  // (second attack on issue 13: the losers crashed with EEXIST and could leave their administration
+  // file, matching no key file, in place). Should a start die between the link and the rename, the
+  // administration secret is still on disk under its temporary name.
+  const suffix = `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const adminTemp = adminKeyFilePath(dbPath) + suffix;
+  const keyTemp = path + suffix;
+  let claimed = false;
+  writeSecretFile(adminTemp, 'wx', JSON.stringify({ note: adminNote, ...fresh.adminSecret }));
+  try {
+    writeSecretFile(keyTemp, 'wx', text);
+    try {
+      linkSync(keyTemp, path);
+      claimed = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return readFileSync(path, 'utf8'); // another start won: its file is complete (linked whole)
+    }
+    renameSync(adminTemp, adminKeyFilePath(dbPath));
+    return text;
+  } finally {
+    rmSync(keyTemp, { force: true });
+    // Never delete the administration secret of a key file that is in place.
+    if (!claimed) rmSync(adminTemp, { force: true });
+  }
+}
+
+const adminNote = 'latchkey lock-administration key: signs time syncs, key changes and door resets; the server never reads this file; keep it offline';
 
 /** Reads an administration key file (`latchkey admin reset --admin-key`); refused when group/other can read it. */
 export function loadAdminKey(crypto: CryptoProvider, path: string): IssuerSigningKey {

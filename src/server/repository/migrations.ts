@@ -361,4 +361,14 @@ CREATE UNIQUE INDEX spaces_live_key ON spaces(workspace_id, space_key) WHERE del
 ALTER TABLE registration_challenges ADD COLUMN source TEXT NOT NULL DEFAULT 'api';
 `,
   },
+  {
+    // Attack on issue 13 (budget lockout): phones.deactivated_by says who deactivated a phone:
+    // 'guest' (a client session), 'operator' (an API key or PAT, a link's revocation, an identity's
+    // deletion). The phone-change budget counts only the guest's (services/phone-budget.ts). Older
+    // rows stay NULL and count as before.
+    version: 10,
+    sql: `
+ALTER TABLE phones ADD COLUMN deactivated_by TEXT;
+`,
+  },
 ];

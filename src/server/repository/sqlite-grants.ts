@@ -122,10 +122,14 @@ export function createGrantStore(sql: Sql) {
         toSequence, entranceId, fromSequence,
       );
     },
-    /** The sequences live grants hold at a door, each with the earliest start among the grants holding it. */
-    liveSequencesAtDoor(entranceId: string): { door_sequence: number; starts_at: string | null }[] {
-      return sql.all<{ door_sequence: number; starts_at: string | null }>(
-        `SELECT e.door_sequence, MIN(g.starts_at) AS starts_at FROM access_grant_entrances e JOIN access_grants g ON g.access_grant_id = e.access_grant_id
+    /**
+     * The sequences live grants hold at a door, each with the earliest start and the latest end among
+     * the grants holding it (`ends_at` null when one of them never ends).
+     */
+    liveSequencesAtDoor(entranceId: string): { door_sequence: number; starts_at: string | null; ends_at: string | null }[] {
+      return sql.all<{ door_sequence: number; starts_at: string | null; ends_at: string | null }>(
+        `SELECT e.door_sequence, MIN(g.starts_at) AS starts_at, CASE WHEN COUNT(g.ends_at) < COUNT(*) THEN NULL ELSE MAX(g.ends_at) END AS ends_at
+         FROM access_grant_entrances e JOIN access_grants g ON g.access_grant_id = e.access_grant_id
          WHERE e.acs_entrance_id = ? AND g.${liveGrant} GROUP BY e.door_sequence ORDER BY e.door_sequence`,
         entranceId,
       );

@@ -126,7 +126,7 @@ export function createIdentityStore(sql: Sql) {
 
     insertPhone(row: PhoneRow): void {
       sql.run(
-        'INSERT INTO phones VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO phones (device_id, workspace_id, user_identity_id, instant_key_id, public_key, display_name, device_type, created_at, deactivated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         row.device_id, row.workspace_id, row.user_identity_id, row.instant_key_id, row.public_key, row.display_name, row.device_type, row.created_at, row.deactivated_at,
       );
     },
@@ -136,17 +136,23 @@ export function createIdentityStore(sql: Sql) {
       if (ownerId === undefined) return sql.all<PhoneRow>('SELECT * FROM phones WHERE workspace_id = ? AND deactivated_at IS NULL ORDER BY created_at, rowid', workspaceId);
       return sql.all<PhoneRow>('SELECT * FROM phones WHERE workspace_id = ? AND user_identity_id = ? AND deactivated_at IS NULL ORDER BY created_at, rowid', workspaceId, ownerId);
     },
-    /** Registrations plus deactivations of the identity's phones at or after `since` (services/phone-budget.ts). */
+    /**
+     * Registrations plus deactivations of the identity's phones at or after `since` that count against
+     * its phone-change budget (services/phone-budget.ts): not an operator's deactivations, and nothing
+     * of a phone registered through a link that has since been revoked.
+     */
     phoneChangesSince(userIdentityId: string, since: string): number {
+      const counted = `user_identity_id = ? AND (instant_key_id IS NULL OR instant_key_id NOT IN (SELECT instant_key_id FROM instant_keys WHERE user_identity_id = ? AND revoked_at IS NOT NULL))`;
       const row = sql.get<{ changes: number }>(
-        'SELECT (SELECT count(*) FROM phones WHERE user_identity_id = ? AND created_at >= ?) + (SELECT count(*) FROM phones WHERE user_identity_id = ? AND deactivated_at >= ?) AS changes',
-        userIdentityId, since, userIdentityId, since,
+        `SELECT (SELECT count(*) FROM phones WHERE ${counted} AND created_at >= ?)
+              + (SELECT count(*) FROM phones WHERE ${counted} AND deactivated_at >= ? AND (deactivated_by IS NULL OR deactivated_by <> 'operator')) AS changes`,
+        userIdentityId, userIdentityId, since, userIdentityId, userIdentityId, since,
       );
       return row?.changes ?? 0;
     },
     activePhonesOf: (userIdentityId: string) => sql.all<PhoneRow>('SELECT * FROM phones WHERE user_identity_id = ? AND deactivated_at IS NULL', userIdentityId),
-    deactivatePhone(id: string, at: string): void {
-      sql.run('UPDATE phones SET deactivated_at = ? WHERE device_id = ?', at, id);
+    deactivatePhone(id: string, at: string, by: 'guest' | 'operator'): void {
+      sql.run('UPDATE phones SET deactivated_at = ?, deactivated_by = ? WHERE device_id = ?', at, by, id);
     },
   };
 }

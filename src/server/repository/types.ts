@@ -151,6 +151,8 @@ export interface PhoneRow {
   device_type: string;
   created_at: string;
   deactivated_at: string | null;
+  /** Who deactivated it: 'guest' (a client session) or 'operator'; null while active (and on rows older than migration 10). */
+  deactivated_by?: 'guest' | 'operator' | null;
 }
 
 export interface CredentialRow {

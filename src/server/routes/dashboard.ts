@@ -24,7 +24,14 @@
  * 20 %: the lock has audited `battery_low`) and `depleted` (at or below 2 %: it refuses to unlock
  * with `battery_depleted`). The page writes the warning out ("Low battery"), not in colour alone.
  * The stream compares a snapshot every `pollMs` and sends one event when anything changed.
+ *
+ * Streams are capped (attack on issue 13, second round: one tenant's key opening hundreds of streams,
+ * each recomputing the snapshot ten times a second, slowed every tenant's API calls): a workspace
+ * holds at most `perWorkspaceMax` open streams and the server `totalMax`; one more is 429
+ * `dashboard_streams_limit_reached` in the Seam envelope. A workspace's streams share one poll: the
+ * snapshot is computed once per tick and sent to each stream whose last event differs.
  */
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import type { DashboardSessions } from '../http/dashboard-session.ts';
@@ -33,6 +40,15 @@ import type { VirtualProperty } from '../virtual-property.ts';
 
 const pollMs = 100;
 const heartbeatMs = 15_000;
+
+export interface DashboardStreamLimits {
+  /** Open `/dashboard/events` streams one workspace may hold. */
+  perWorkspaceMax: number;
+  /** Open streams the whole server holds. */
+  totalMax: number;
+}
+
+export const dashboardStreamLimitsDefault: Readonly<DashboardStreamLimits> = Object.freeze({ perWorkspaceMax: 8, totalMax: 256 });
 const auditShown = 5;
 
 export interface DashboardBattery {
@@ -250,9 +266,40 @@ function sameOrigin(request: FastifyRequest): boolean {
   }
 }
 
-export function registerDashboardRoutes(app: FastifyInstance, context: ServerContext, property: VirtualProperty, sessions: DashboardSessions): void {
+export function registerDashboardRoutes(
+  app: FastifyInstance,
+  context: ServerContext,
+  property: VirtualProperty,
+  sessions: DashboardSessions,
+  streamLimits: DashboardStreamLimits = dashboardStreamLimitsDefault,
+): void {
   const streams = new Set<() => void>();
   const workspaceOf = (request: FastifyRequest): string => sessions.workspaceOf(request);
+  /** One poll per workspace with open streams; each subscriber remembers the last snapshot it was sent. */
+  interface Subscriber {
+    request: FastifyRequest;
+    response: ServerResponse;
+    last: string;
+    end: () => void;
+  }
+  const hubs = new Map<string, { subscribers: Set<Subscriber>; poll: ReturnType<typeof setInterval> }>();
+  const deliver = (workspaceId: string, subscribers: Iterable<Subscriber>) => {
+    let snapshot: string | undefined;
+    for (const subscriber of [...subscribers]) {
+      // The key or the sign-in behind this stream may have been revoked or expired since it opened:
+      // the stream ends with it, as the next request would (attack 13, finding 2).
+      try {
+        workspaceOf(subscriber.request);
+      } catch {
+        subscriber.end();
+        continue;
+      }
+      snapshot ??= JSON.stringify(dashboardDoors(context, property, workspaceId));
+      if (snapshot === subscriber.last) continue;
+      subscriber.last = snapshot;
+      subscriber.response.write(`event: doors\ndata: ${snapshot}\n\n`);
+    }
+  };
   app.addHook('preClose', async () => {
     for (const end of [...streams]) end();
   });
@@ -293,36 +340,43 @@ export function registerDashboardRoutes(app: FastifyInstance, context: ServerCon
 
   app.get('/dashboard/events', async (request: FastifyRequest, reply: FastifyReply) => {
     const workspaceId = workspaceOf(request);
+    const hub = hubs.get(workspaceId);
+    if ((hub?.subscribers.size ?? 0) >= streamLimits.perWorkspaceMax) {
+      throw new ApiError('dashboard_streams_limit_reached', `this workspace already has ${hub!.subscribers.size} open dashboard streams (at most ${streamLimits.perWorkspaceMax}): close one first`);
+    }
+    if (streams.size >= streamLimits.totalMax) {
+      throw new ApiError('dashboard_streams_limit_reached', `the server already has ${streams.size} open dashboard streams (at most ${streamLimits.totalMax}); try again later`);
+    }
     reply.hijack();
     const response = reply.raw;
     // Written on the raw socket (reply.hijack): Fastify's onSend hooks do not run, so the headers
     // every other response gets (no framing, the request id) are set here, with the stream's own.
     response.writeHead(200, { ...streamHeaders, 'seam-request-id': request.id });
-    let last = '';
-    const send = () => {
-      // The key or the sign-in behind this stream may have been revoked or expired since it opened:
-      // the stream ends with it, as the next request would (attack 13, finding 2).
-      try {
-        workspaceOf(request);
-      } catch {
-        end();
-        return;
-      }
-      const snapshot = JSON.stringify(dashboardDoors(context, property, workspaceId));
-      if (snapshot === last) return;
-      last = snapshot;
-      response.write(`event: doors\ndata: ${snapshot}\n\n`);
-    };
-    send();
-    const poll = setInterval(send, pollMs);
     const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), heartbeatMs);
-    const end = () => {
-      clearInterval(poll);
-      clearInterval(heartbeat);
-      streams.delete(end);
-      if (!response.writableEnded) response.end();
+    const subscriber: Subscriber = {
+      request,
+      response,
+      last: '',
+      end: () => {
+        clearInterval(heartbeat);
+        streams.delete(subscriber.end);
+        const current = hubs.get(workspaceId);
+        if (current !== undefined && current.subscribers.delete(subscriber) && current.subscribers.size === 0) {
+          clearInterval(current.poll);
+          hubs.delete(workspaceId);
+        }
+        if (!response.writableEnded) response.end();
+      },
     };
-    streams.add(end);
-    request.raw.on('close', end);
+    let current = hubs.get(workspaceId);
+    if (current === undefined) {
+      const subscribers = new Set<Subscriber>();
+      current = { subscribers, poll: setInterval(() => deliver(workspaceId, subscribers), pollMs) };
+      hubs.set(workspaceId, current);
+    }
+    current.subscribers.add(subscriber);
+    streams.add(subscriber.end);
+    request.raw.on('close', subscriber.end);
+    deliver(workspaceId, [subscriber]);
   });
 }

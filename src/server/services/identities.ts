@@ -53,7 +53,7 @@ export function deleteUserIdentity(context: ServerContext, workspaceId: string, 
     const at = nowIso(context);
     for (const grant of grants.liveGrantsOf(id)) deleteGrantRow(context, grant);
     for (const phone of identities.activePhonesOf(id)) {
-      identities.deactivatePhone(phone.device_id, at);
+      identities.deactivatePhone(phone.device_id, at, 'operator');
       revokeCredentials(context, grants.liveCredentialsOfPhone(phone.device_id));
     }
     identities.revokeInstantKeysOf(id, at);

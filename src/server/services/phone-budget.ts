@@ -4,13 +4,21 @@
  * guest of a room, before the stay) registering and deactivating phones in a loop forces the door's
  * supersede floor up (services/revocation.ts) and makes every other phone at a shared door sync
  * again (attack on issue 13, 13b F2). So changes are budgeted per identity, counted from the phones
- * table itself (a registration is a phone's `created_at`, a deactivation its `deactivated_at`, from
- * whichever caller), over a sliding hour and a sliding day; and a link without `max_use_count`
- * may hold only a few active phones at once.
+ * table itself (a registration is a phone's `created_at`, a deactivation its `deactivated_at`), over
+ * a sliding hour and a sliding day; and a link without `max_use_count` may hold only a few active
+ * phones at once.
  *
  * Enforced where a guest acts: `phones/register` through the Instant Key app, and `phones/deactivate`
  * called with a client-session token. An operator's API key (phones/deactivate, instant_keys/delete,
- * user_identities/delete) is never refused; its changes count all the same.
+ * user_identities/delete) is never refused.
+ *
+ * What counts (second attack on issue 13, budget lockout): the guest's registrations and its own
+ * deactivations. An operator's deactivations do not (cleaning up an intruder's phones must not spend
+ * the guest's budget), and nothing of a phone registered through a link that has since been revoked
+ * counts: a leaked link's holder can spend the budget of the identity while the link lives, and the
+ * operator's remedy (revoke it, issue a fresh link) gives the guest the whole budget back. Every
+ * registration counts against its link too (a link's changes are a subset of its identity's), so a
+ * link never has more than the identity's budget.
  */
 import { ApiError } from '../http/errors.ts';
 import type { PhoneChangeLimits, ServerContext } from '../context.ts';

@@ -151,7 +151,7 @@ export function deactivatePhone(context: ServerContext, workspaceId: string, dev
     const phone = context.repo.identities.getPhone(workspaceId, deviceId);
     if (phone === undefined) throw notFound(`phone ${deviceId}`);
     if (options.byGuest === true) checkPhoneChangeBudget(context, phone.user_identity_id);
-    context.repo.identities.deactivatePhone(deviceId, nowIso(context));
+    context.repo.identities.deactivatePhone(deviceId, nowIso(context), options.byGuest === true ? 'guest' : 'operator');
     revokeCredentials(context, context.repo.grants.liveCredentialsOfPhone(deviceId));
   });
 }
@@ -166,7 +166,7 @@ export function revokeInstantKey(context: ServerContext, workspaceId: string, in
     const key = identities.instantKeyById(instantKeyId)!;
     identities.setClientSessionExpiry(key.client_session_id, at); // its session dies with it (sessionFromToken also checks the link)
     for (const phone of identities.phonesOfInstantKey(instantKeyId)) {
-      identities.deactivatePhone(phone.device_id, at);
+      identities.deactivatePhone(phone.device_id, at, 'operator');
       revokeCredentials(context, grants.liveCredentialsOfPhone(phone.device_id));
     }
   });

@@ -11,11 +11,12 @@
  * When the live list would not fit one update (`updateRevocationsMax`), the door's supersede floor
  * is raised above every sequence issued for it so far: every credential issued before, revoked or
  * not, dies at that door by floor, so the list is empty again. The live grants that held the door's
- * current sequences (the newest started grant's and any above it, e.g. the next guest's) move above
- * it in their old order, and their phones' credentials are marked replaced: the next sync issues
- * them new credentials at the new sequences, with this update to carry. A guest whose phone has not
- * synced is refused at that door (superseded) until it does. Grants below the newest started one
- * (earlier occupants of an exclusive door, superseded once a later occupant unlocks) are not moved:
+ * current sequences (every grant whose stay has not ended, the newest started grant's and any above
+ * it, e.g. the next guest's) move above it in their old order, and their phones' credentials are
+ * marked replaced: the next sync issues them new credentials at the new sequences, with this update
+ * to carry. A guest whose phone has not synced is refused at that door (superseded) until it does.
+ * Ended grants below the newest started one (earlier occupants of an exclusive door, superseded once
+ * a later occupant unlocks) are not moved:
  * re-issuing them above the floor could bring back an occupant the lock had already shut out, since
  * the server cannot know whether it had.
  */
@@ -87,21 +88,28 @@ export function doorUpdates(entrance: Pick<EntranceRow, 'admin_update' | 'update
 
 /**
  * The door's floor becomes one above everything issued; its current grants move up with it, in
- * their old order. "Current" = the newest grant that may already have opened (its start is past, give
- * or take the lock's clock tolerance) and every grant above it: none of those can have been shut out
- * by a later occupant, since no later one has started. Grants below it are not moved (see the header).
+ * their old order. "Current" = every grant whose stay has not ended, plus the newest grant that may
+ * already have opened (its start is past, give or take the lock's clock tolerance) and every grant
+ * above it. Grants that have ended below that one are not moved (see the header).
  * Moving only the top grant let a next guest, whose stay had not begun, shut the current guest out by
- * churning phones until the floor rose (attack on issue 13, 13b F1).
+ * churning phones until the floor rose (attack on issue 13, 13b F1); moving only the grants from the
+ * newest that may have opened still did when the next stay began within the clock tolerance (an hour),
+ * since the next guest then counted as started and the occupant below it stayed behind (second attack
+ * on issue 13). An occupant whose stay has not ended but whom a later occupant already superseded at
+ * the lock is moved too, below that later one: it may open again until the later one next unlocks
+ * (its stay entitles it to), and is superseded again then.
  */
 function raiseDoorFloor(context: ServerContext, entrance: EntranceRow): void {
   const { directory, grants } = context.repo;
   const held = grants.liveSequencesAtDoor(entrance.acs_entrance_id);
-  const mayHaveOpenedBy = nowS(context) + limits.revocationRetentionS;
+  const nowSeconds = nowS(context);
+  const mayHaveOpenedBy = nowSeconds + limits.revocationRetentionS;
   let from = 0;
   held.forEach((row, index) => {
     if (row.starts_at === null || Date.parse(row.starts_at) / 1000 <= mayHaveOpenedBy) from = index;
   });
-  const moving = held.slice(from);
+  const notEnded = (row: { ends_at: string | null }) => row.ends_at === null || Date.parse(row.ends_at) / 1000 > nowSeconds;
+  const moving = held.filter((row, index) => index >= from || notEnded(row));
   const floor = entrance.door_sequence + 1;
   const top = floor + Math.max(0, moving.length - 1);
   // New sequences are all above every old one, so the moves cannot collide.
