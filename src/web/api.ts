@@ -6,6 +6,7 @@
  */
 import { registrationSignedBytes } from '../phone/registration-proof.ts';
 import type { CryptoProvider } from '../protocol/crypto/provider.ts';
+import { errorCodes, type ErrorCode } from '../protocol/errors.ts';
 import type { HolderSigner } from '../protocol/unlock/phone-exchange.ts';
 import { storeDelete, storeGet, storePut } from './store.ts';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
@@ -58,6 +59,48 @@ async function step<T>(name: LinkStep, call: Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * An answer that is not our server's (a captive portal's login page, a proxy's 502/503/504, a
+ * redirect, a body that is not JSON): the network is in the way, so the page acts as offline —
+ * keeps the stored keys and retries — and never as if the server had refused.
+ */
+export class NotOurAnswer extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'NotOurAnswer';
+    this.status = status;
+  }
+}
+
+/** What the page saw of an HTTP answer, for `serverRefusal`. */
+export interface AnswerSeen {
+  status: number;
+  /** The fetch followed a redirect (a captive portal's 302 to its login page). */
+  redirected: boolean;
+  contentType: string | null;
+  /** The parsed body, undefined when it is not JSON. */
+  json: unknown;
+}
+
+/**
+ * The refusal in an answer, when it is one the latchkey server gave; undefined when the answer must
+ * be treated as the network failing. Trusted only: not redirected, a 4xx status, a JSON body in the
+ * Seam error envelope (`{ error: { type, message }, ok: false }`) whose `type` is in the shared error
+ * table (src/protocol/errors.ts) with that very HTTP status. A 5xx (a gateway's, or our own crash) is
+ * never a refusal: retrying later may work, and nothing stored is dropped for it.
+ */
+export function serverRefusal(answer: AnswerSeen): { type: string; message: string } | undefined {
+  if (answer.redirected || answer.status < 400 || answer.status > 499) return undefined;
+  if (answer.contentType === null || !/^application\/json\b/i.test(answer.contentType.trim())) return undefined;
+  const body = answer.json as { ok?: unknown; error?: { type?: unknown; message?: unknown } } | undefined;
+  if (typeof body !== 'object' || body === null || body.ok !== false || typeof body.error !== 'object' || body.error === null) return undefined;
+  const { type, message } = body.error;
+  if (typeof type !== 'string' || !Object.hasOwn(errorCodes, type)) return undefined;
+  if (errorCodes[type as ErrorCode].http !== answer.status) return undefined;
+  return { type, message: typeof message === 'string' ? message : `HTTP ${answer.status}` };
+}
+
 async function post<T>(path: string, body: unknown, token?: string, timeoutMs?: number): Promise<T> {
   const response = await fetch(path, {
     method: 'POST',
@@ -65,9 +108,11 @@ async function post<T>(path: string, body: unknown, token?: string, timeoutMs?: 
     body: JSON.stringify(body),
     ...(timeoutMs !== undefined ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
   });
-  const json = (await response.json().catch(() => ({}))) as { ok?: boolean; error?: { type?: string; message?: string } } & T;
-  if (!response.ok || json.ok !== true) throw new ApiRefusal(response.status, json.error?.type ?? 'unknown', json.error?.message ?? `HTTP ${response.status}`);
-  return json;
+  const json = (await response.json().catch(() => undefined)) as ({ ok?: boolean } & T) | undefined;
+  if (response.ok && !response.redirected && json?.ok === true) return json;
+  const refusal = serverRefusal({ status: response.status, redirected: response.redirected, contentType: response.headers.get('content-type'), json });
+  if (refusal === undefined) throw new NotOurAnswer(response.status, `HTTP ${response.status}${response.redirected ? ' (redirected)' : ''}: not an answer from the key server`);
+  throw new ApiRefusal(response.status, refusal.type, refusal.message);
 }
 
 /** Where this browser keeps a link's session (one per link path). */
@@ -152,7 +197,8 @@ export async function registerLink(instantKeyUrl: string, holder: HolderSigner, 
  * Syncs a registered link (`timeoutMs` bounds each call: a page showing stored keys does not wait
  * on lie-fi). Resolves with the fresh bundle (stored), or throws: an ApiRefusal when this device was
  * removed or the link is gone (the stored keys are then deleted; `step` says which), anything else
- * when the network failed (the stored keys stay).
+ * when the network failed (the stored keys stay). Only our server's own refusal is an ApiRefusal
+ * (`serverRefusal`): a captive portal's 404 page, a proxy's 503, a redirect are the network failing.
  * A session idle past its deadline (401) is woken by opening the link again, then synced once more.
  */
 export async function syncLink(instantKeyUrl: string, stored: LinkSession, timeoutMs?: number): Promise<Bundle> {
