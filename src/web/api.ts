@@ -117,6 +117,8 @@ async function post<T>(path: string, body: unknown, token?: string, timeoutMs?: 
 
 /** Where this browser keeps a link's session (one per link path). */
 const linkKey = (instantKeyUrl: string): string => `link:${new URL(instantKeyUrl).pathname}`;
+/** A first visit's session token, kept until its registration is answered (a lost answer is retried on it). */
+const pendingKey = (instantKeyUrl: string): string => `pending:${new URL(instantKeyUrl).pathname}`;
 
 /**
  * Registers this browser's holder key: a fresh server challenge signed by the key itself
@@ -165,8 +167,10 @@ export async function bootRegistration(): Promise<BootAnswer | undefined> {
 
 /**
  * First visit on this browser: register the holder key. When the page came with the link opened,
- * that is one round trip (phones/register); otherwise — or if that answer is a refusal (a used
- * challenge) — open, challenge and register as before, so a refusal says why from `open`.
+ * that is one round trip (phones/register); if that answer is lost or refused (a used challenge),
+ * a fresh challenge and register on the same session (kept in IndexedDB until answered, so a reload
+ * after a lost answer retries on it: the server gives the same key its phone back); otherwise open,
+ * challenge and register as before, so a refusal says why from `open`.
  */
 export async function registerLink(instantKeyUrl: string, holder: HolderSigner, crypto: CryptoProvider, boot?: BootAnswer): Promise<Bundle> {
   const key = linkKey(instantKeyUrl);
@@ -176,20 +180,33 @@ export async function registerLink(instantKeyUrl: string, holder: HolderSigner, 
   if (boot !== undefined && boot.status === 200 && booted?.ok === true && booted.phone !== undefined && booted.bundle !== undefined) {
     // The boot script (src/web/boot.ts) registered while the bundle was still arriving.
     registered = { token: boot.token, phone: booted.phone, bundle: booted.bundle };
-  } else if (opened !== undefined && boot === undefined) {
-    registered = await registerHolder(opened.token, holder, crypto, opened.challenge).then(
-      (answer) => ({ token: opened.token, ...answer }),
-      (error: unknown) => {
-        if (error instanceof ApiRefusal) return undefined;
-        throw error;
-      },
-    );
+  } else {
+    // The session this browser registers on: the page's, else one kept from an earlier try whose
+    // answer may have been lost (the server then has this key's phone, and `open` refuses a used-up
+    // max_use_count link, so only that token gets the phone back: registering is idempotent per key).
+    const token = opened?.token ?? (await storeGet<string>(pendingKey(instantKeyUrl)));
+    if (token !== undefined) {
+      await storePut(pendingKey(instantKeyUrl), token);
+      const attempt = (challenge?: string) =>
+        registerHolder(token, holder, crypto, challenge).then(
+          (answer) => ({ token, ...answer }),
+          (error: unknown) => {
+            if (error instanceof ApiRefusal) return undefined;
+            throw error;
+          },
+        );
+      if (opened !== undefined && boot === undefined) registered = await attempt(opened.challenge);
+      // The page's challenge is used (the boot script's register reached the server, its answer did
+      // not) or absent: a fresh one on the same session.
+      registered ??= await attempt();
+    }
   }
   if (registered === undefined) {
     const { client_session_token: token } = await step('open', post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl }));
     registered = { token, ...(await step('register', registerHolder(token, holder, crypto))) };
   }
   await storePut(key, { token: registered.token, deviceId: registered.phone.device_id, bundle: registered.bundle });
+  await storeDelete(pendingKey(instantKeyUrl));
   return registered.bundle;
 }
 
