@@ -125,7 +125,7 @@ const pendingKey = (instantKeyUrl: string): string => `pending:${new URL(instant
  * (src/phone/registration-proof.ts), so the server knows the page holds the key it registers.
  */
 async function registerHolder(token: string, holder: HolderSigner, crypto: CryptoProvider, given?: string) {
-  const challenge = given ?? (await post<{ challenge: string }>('/instant_key_app/phones/challenge', {}, token)).challenge;
+  const challenge = given ?? (await post<{ challenge: string }>('/instant_key_app/phones/challenge', {}, token, firstVisitTimeoutMs)).challenge;
   const message = registrationSignedBytes(crypto, { challenge: fromBase64Url(challenge), sessionToken: token, holderPublicKey: holder.publicKey });
   const signature = await holder.sign(message);
   return post<{ phone: { device_id: string }; bundle: Bundle }>(
@@ -135,6 +135,7 @@ async function registerHolder(token: string, holder: HolderSigner, crypto: Crypt
       display_name: 'Web browser', device_type: /android/i.test(navigator.userAgent) ? 'android_phone' : 'ios_phone',
     },
     token,
+    firstVisitTimeoutMs,
   );
 }
 
@@ -153,6 +154,14 @@ export function openedWithPage(): { token: string; challenge: string } | undefin
   return token && challenge ? { token, challenge } : undefined;
 }
 
+/**
+ * A first visit's calls (open, phones/challenge, phones/register, and the wait for the boot script's
+ * register) each give up after this: a stalled network (lie-fi) gets "check your connection" and a
+ * retry, not an endless "Loading your keys…". A register that did reach the server is harmless to
+ * repeat (the server gives the same key its phone back).
+ */
+export const firstVisitTimeoutMs = 10_000;
+
 /** What the boot script's register call answered (`window.__lkBoot`, src/web/boot.ts). */
 export interface BootAnswer {
   token: string;
@@ -160,9 +169,18 @@ export interface BootAnswer {
   json: unknown;
 }
 
-/** The boot script's registration, once it settled (undefined: it had nothing to do, or failed before the call). */
-export async function bootRegistration(): Promise<BootAnswer | undefined> {
-  return (globalThis as { __lkBoot?: Promise<BootAnswer | undefined> }).__lkBoot;
+/** The boot script's registration, once it settled (undefined: it had nothing to do, failed, or is stalled past `timeoutMs`). */
+export async function bootRegistration(timeoutMs = firstVisitTimeoutMs): Promise<BootAnswer | undefined> {
+  const boot = (globalThis as { __lkBoot?: Promise<BootAnswer | undefined> }).__lkBoot;
+  if (boot === undefined) return undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Stalled: treated as lost (registerLink then registers on the same session with a fresh challenge).
+  const stalled = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+  try {
+    return await Promise.race([boot, stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -202,7 +220,7 @@ export async function registerLink(instantKeyUrl: string, holder: HolderSigner, 
     }
   }
   if (registered === undefined) {
-    const { client_session_token: token } = await step('open', post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl }));
+    const { client_session_token: token } = await step('open', post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl }, undefined, firstVisitTimeoutMs));
     registered = { token, ...(await step('register', registerHolder(token, holder, crypto))) };
   }
   await storePut(key, { token: registered.token, deviceId: registered.phone.device_id, bundle: registered.bundle });

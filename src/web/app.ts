@@ -214,9 +214,20 @@ const resyncRetryMaxMs = 60_000;
 
 /** The link is dead or this device was removed: say so, and leave nothing to tap. */
 function showLinkError(error: unknown): void {
-  const { headline, feedback } = linkFeedback(error instanceof ApiRefusal ? error : undefined);
+  const refusal = error instanceof ApiRefusal ? error : undefined;
+  const { headline, feedback } = linkFeedback(refusal);
   element('identity').textContent = headline;
   show(feedback);
+  if (refusal === undefined) {
+    // The network failed or stalled (not the server refusing): one tap tries again.
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.id = 'retry';
+    retry.className = 'primary';
+    retry.textContent = 'Try again';
+    retry.addEventListener('click', () => location.reload());
+    element('feedback').querySelector('div')?.append(retry);
+  }
   element<HTMLElement>('doors-heading').hidden = true;
   element<HTMLUListElement>('doors').replaceChildren();
   element<HTMLButtonElement>('unlock-nearby').hidden = true;
