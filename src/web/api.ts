@@ -6,6 +6,7 @@
  */
 import { registrationSignedBytes } from '../phone/registration-proof.ts';
 import type { CryptoProvider } from '../protocol/crypto/provider.ts';
+import { errorCodes, type ErrorCode } from '../protocol/errors.ts';
 import type { HolderSigner } from '../protocol/unlock/phone-exchange.ts';
 import { storeDelete, storeGet, storePut } from './store.ts';
 import { fromBase64Url, toBase64Url } from './base64url.ts';
@@ -58,6 +59,48 @@ async function step<T>(name: LinkStep, call: Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * An answer that is not our server's (a captive portal's login page, a proxy's 502/503/504, a
+ * redirect, a body that is not JSON): the network is in the way, so the page acts as offline —
+ * keeps the stored keys and retries — and never as if the server had refused.
+ */
+export class NotOurAnswer extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'NotOurAnswer';
+    this.status = status;
+  }
+}
+
+/** What the page saw of an HTTP answer, for `serverRefusal`. */
+export interface AnswerSeen {
+  status: number;
+  /** The fetch followed a redirect (a captive portal's 302 to its login page). */
+  redirected: boolean;
+  contentType: string | null;
+  /** The parsed body, undefined when it is not JSON. */
+  json: unknown;
+}
+
+/**
+ * The refusal in an answer, when it is one the latchkey server gave; undefined when the answer must
+ * be treated as the network failing. Trusted only: not redirected, a 4xx status, a JSON body in the
+ * Seam error envelope (`{ error: { type, message }, ok: false }`) whose `type` is in the shared error
+ * table (src/protocol/errors.ts) with that very HTTP status. A 5xx (a gateway's, or our own crash) is
+ * never a refusal: retrying later may work, and nothing stored is dropped for it.
+ */
+export function serverRefusal(answer: AnswerSeen): { type: string; message: string } | undefined {
+  if (answer.redirected || answer.status < 400 || answer.status > 499) return undefined;
+  if (answer.contentType === null || !/^application\/json\b/i.test(answer.contentType.trim())) return undefined;
+  const body = answer.json as { ok?: unknown; error?: { type?: unknown; message?: unknown } } | undefined;
+  if (typeof body !== 'object' || body === null || body.ok !== false || typeof body.error !== 'object' || body.error === null) return undefined;
+  const { type, message } = body.error;
+  if (typeof type !== 'string' || !Object.hasOwn(errorCodes, type)) return undefined;
+  if (errorCodes[type as ErrorCode].http !== answer.status) return undefined;
+  return { type, message: typeof message === 'string' ? message : `HTTP ${answer.status}` };
+}
+
 async function post<T>(path: string, body: unknown, token?: string, timeoutMs?: number): Promise<T> {
   const response = await fetch(path, {
     method: 'POST',
@@ -65,20 +108,24 @@ async function post<T>(path: string, body: unknown, token?: string, timeoutMs?: 
     body: JSON.stringify(body),
     ...(timeoutMs !== undefined ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
   });
-  const json = (await response.json().catch(() => ({}))) as { ok?: boolean; error?: { type?: string; message?: string } } & T;
-  if (!response.ok || json.ok !== true) throw new ApiRefusal(response.status, json.error?.type ?? 'unknown', json.error?.message ?? `HTTP ${response.status}`);
-  return json;
+  const json = (await response.json().catch(() => undefined)) as ({ ok?: boolean } & T) | undefined;
+  if (response.ok && !response.redirected && json?.ok === true) return json;
+  const refusal = serverRefusal({ status: response.status, redirected: response.redirected, contentType: response.headers.get('content-type'), json });
+  if (refusal === undefined) throw new NotOurAnswer(response.status, `HTTP ${response.status}${response.redirected ? ' (redirected)' : ''}: not an answer from the key server`);
+  throw new ApiRefusal(response.status, refusal.type, refusal.message);
 }
 
 /** Where this browser keeps a link's session (one per link path). */
 const linkKey = (instantKeyUrl: string): string => `link:${new URL(instantKeyUrl).pathname}`;
+/** A first visit's session token, kept until its registration is answered (a lost answer is retried on it). */
+const pendingKey = (instantKeyUrl: string): string => `pending:${new URL(instantKeyUrl).pathname}`;
 
 /**
  * Registers this browser's holder key: a fresh server challenge signed by the key itself
  * (src/phone/registration-proof.ts), so the server knows the page holds the key it registers.
  */
 async function registerHolder(token: string, holder: HolderSigner, crypto: CryptoProvider, given?: string) {
-  const challenge = given ?? (await post<{ challenge: string }>('/instant_key_app/phones/challenge', {}, token)).challenge;
+  const challenge = given ?? (await post<{ challenge: string }>('/instant_key_app/phones/challenge', {}, token, firstVisitTimeoutMs)).challenge;
   const message = registrationSignedBytes(crypto, { challenge: fromBase64Url(challenge), sessionToken: token, holderPublicKey: holder.publicKey });
   const signature = await holder.sign(message);
   return post<{ phone: { device_id: string }; bundle: Bundle }>(
@@ -88,6 +135,7 @@ async function registerHolder(token: string, holder: HolderSigner, crypto: Crypt
       display_name: 'Web browser', device_type: /android/i.test(navigator.userAgent) ? 'android_phone' : 'ios_phone',
     },
     token,
+    firstVisitTimeoutMs,
   );
 }
 
@@ -106,6 +154,14 @@ export function openedWithPage(): { token: string; challenge: string } | undefin
   return token && challenge ? { token, challenge } : undefined;
 }
 
+/**
+ * A first visit's calls (open, phones/challenge, phones/register, and the wait for the boot script's
+ * register) each give up after this: a stalled network (lie-fi) gets "check your connection" and a
+ * retry, not an endless "Loading your keys…". A register that did reach the server is harmless to
+ * repeat (the server gives the same key its phone back).
+ */
+export const firstVisitTimeoutMs = 10_000;
+
 /** What the boot script's register call answered (`window.__lkBoot`, src/web/boot.ts). */
 export interface BootAnswer {
   token: string;
@@ -113,15 +169,26 @@ export interface BootAnswer {
   json: unknown;
 }
 
-/** The boot script's registration, once it settled (undefined: it had nothing to do, or failed before the call). */
-export async function bootRegistration(): Promise<BootAnswer | undefined> {
-  return (globalThis as { __lkBoot?: Promise<BootAnswer | undefined> }).__lkBoot;
+/** The boot script's registration, once it settled (undefined: it had nothing to do, failed, or is stalled past `timeoutMs`). */
+export async function bootRegistration(timeoutMs = firstVisitTimeoutMs): Promise<BootAnswer | undefined> {
+  const boot = (globalThis as { __lkBoot?: Promise<BootAnswer | undefined> }).__lkBoot;
+  if (boot === undefined) return undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Stalled: treated as lost (registerLink then registers on the same session with a fresh challenge).
+  const stalled = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+  try {
+    return await Promise.race([boot, stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
  * First visit on this browser: register the holder key. When the page came with the link opened,
- * that is one round trip (phones/register); otherwise — or if that answer is a refusal (a used
- * challenge) — open, challenge and register as before, so a refusal says why from `open`.
+ * that is one round trip (phones/register); if that answer is lost or refused (a used challenge),
+ * a fresh challenge and register on the same session (kept in IndexedDB until answered, so a reload
+ * after a lost answer retries on it: the server gives the same key its phone back); otherwise open,
+ * challenge and register as before, so a refusal says why from `open`.
  */
 export async function registerLink(instantKeyUrl: string, holder: HolderSigner, crypto: CryptoProvider, boot?: BootAnswer): Promise<Bundle> {
   const key = linkKey(instantKeyUrl);
@@ -131,20 +198,33 @@ export async function registerLink(instantKeyUrl: string, holder: HolderSigner, 
   if (boot !== undefined && boot.status === 200 && booted?.ok === true && booted.phone !== undefined && booted.bundle !== undefined) {
     // The boot script (src/web/boot.ts) registered while the bundle was still arriving.
     registered = { token: boot.token, phone: booted.phone, bundle: booted.bundle };
-  } else if (opened !== undefined && boot === undefined) {
-    registered = await registerHolder(opened.token, holder, crypto, opened.challenge).then(
-      (answer) => ({ token: opened.token, ...answer }),
-      (error: unknown) => {
-        if (error instanceof ApiRefusal) return undefined;
-        throw error;
-      },
-    );
+  } else {
+    // The session this browser registers on: the page's, else one kept from an earlier try whose
+    // answer may have been lost (the server then has this key's phone, and `open` refuses a used-up
+    // max_use_count link, so only that token gets the phone back: registering is idempotent per key).
+    const token = opened?.token ?? (await storeGet<string>(pendingKey(instantKeyUrl)));
+    if (token !== undefined) {
+      await storePut(pendingKey(instantKeyUrl), token);
+      const attempt = (challenge?: string) =>
+        registerHolder(token, holder, crypto, challenge).then(
+          (answer) => ({ token, ...answer }),
+          (error: unknown) => {
+            if (error instanceof ApiRefusal) return undefined;
+            throw error;
+          },
+        );
+      if (opened !== undefined && boot === undefined) registered = await attempt(opened.challenge);
+      // The page's challenge is used (the boot script's register reached the server, its answer did
+      // not) or absent: a fresh one on the same session.
+      registered ??= await attempt();
+    }
   }
   if (registered === undefined) {
-    const { client_session_token: token } = await step('open', post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl }));
+    const { client_session_token: token } = await step('open', post<{ client_session_token: string }>('/instant_key_app/open', { instant_key_url: instantKeyUrl }, undefined, firstVisitTimeoutMs));
     registered = { token, ...(await step('register', registerHolder(token, holder, crypto))) };
   }
   await storePut(key, { token: registered.token, deviceId: registered.phone.device_id, bundle: registered.bundle });
+  await storeDelete(pendingKey(instantKeyUrl));
   return registered.bundle;
 }
 
@@ -152,7 +232,8 @@ export async function registerLink(instantKeyUrl: string, holder: HolderSigner, 
  * Syncs a registered link (`timeoutMs` bounds each call: a page showing stored keys does not wait
  * on lie-fi). Resolves with the fresh bundle (stored), or throws: an ApiRefusal when this device was
  * removed or the link is gone (the stored keys are then deleted; `step` says which), anything else
- * when the network failed (the stored keys stay).
+ * when the network failed (the stored keys stay). Only our server's own refusal is an ApiRefusal
+ * (`serverRefusal`): a captive portal's 404 page, a proxy's 503, a redirect are the network failing.
  * A session idle past its deadline (401) is woken by opening the link again, then synced once more.
  */
 export async function syncLink(instantKeyUrl: string, stored: LinkSession, timeoutMs?: number): Promise<Bundle> {

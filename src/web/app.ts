@@ -208,13 +208,26 @@ async function startSimulator(simulator: SimulatedBluetooth): Promise<void> {
 
 /** A returning guest's page shows the stored keys at once; the sync behind it gives up after this. */
 const backgroundSyncTimeoutMs = 6_000;
+/** Retries of a failed background sync: this, doubled after each failure up to the cap. */
 const resyncRetryMs = 3_000;
+const resyncRetryMaxMs = 60_000;
 
 /** The link is dead or this device was removed: say so, and leave nothing to tap. */
 function showLinkError(error: unknown): void {
-  const { headline, feedback } = linkFeedback(error instanceof ApiRefusal ? error : undefined);
+  const refusal = error instanceof ApiRefusal ? error : undefined;
+  const { headline, feedback } = linkFeedback(refusal);
   element('identity').textContent = headline;
   show(feedback);
+  if (refusal === undefined) {
+    // The network failed or stalled (not the server refusing): one tap tries again.
+    const retry = document.createElement('button');
+    retry.type = 'button';
+    retry.id = 'retry';
+    retry.className = 'primary';
+    retry.textContent = 'Try again';
+    retry.addEventListener('click', () => location.reload());
+    element('feedback').querySelector('div')?.append(retry);
+  }
   element<HTMLElement>('doors-heading').hidden = true;
   element<HTMLUListElement>('doors').replaceChildren();
   element<HTMLButtonElement>('unlock-nearby').hidden = true;
@@ -300,34 +313,38 @@ class KeyRing {
 
 /**
  * Behind the stored keys: sync (new grants, revocation updates to carry to the locks) with a short
- * timeout; when it fails, retry on the 'online' event and every few seconds (a page loaded offline
- * does not always get the event). A changed bundle replaces the keys in place, never during an
+ * timeout; when it fails, retry on the 'online' event and after 3 s, 6 s, 12 s … (at most a minute
+ * apart: a page loaded offline does not always get the event). A changed bundle replaces the keys in place, never during an
  * unlock; a refusal (link revoked, device removed) replaces the page with what happened.
  */
 function syncInBackground(link: string, stored: LinkSession, keys: KeyRing, render: () => void): void {
   let running = false;
   let done = false;
-  let timer: ReturnType<typeof setInterval> | undefined;
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const whenIdle = (action: () => void) => (element('feedback').dataset.state === 'working' ? setTimeout(() => whenIdle(action), 500) : action());
   const attempt = async () => {
     if (running || done) return;
     running = true;
+    clearTimeout(timer);
+    timer = undefined;
     try {
       const bundle = await syncLink(link, stored, backgroundSyncTimeoutMs);
       done = true;
-      clearInterval(timer);
       element('status').textContent = '';
       if (JSON.stringify(bundle) !== JSON.stringify(keys.bundle)) whenIdle(() => { keys.replace(bundle); render(); });
       uploadAuditWhenOnline(link);
     } catch (error) {
+      // Only our server's own refusal (syncLink trusts nothing else: not a proxy's 5xx, not a captive
+      // portal's page or redirect) ends the keys; everything else is "offline", the keys stay.
       if (error instanceof ApiRefusal) {
         done = true;
-        clearInterval(timer);
         whenIdle(() => showLinkError(error));
         return;
       }
       element('status').textContent = 'Offline: using the keys saved on this device.';
-      timer ??= setInterval(() => void attempt(), resyncRetryMs);
+      timer = setTimeout(() => void attempt(), Math.min(resyncRetryMs * 2 ** failures, resyncRetryMaxMs));
+      failures++;
     } finally {
       running = false;
     }

@@ -120,7 +120,7 @@ export function outcomeFeedback(outcome: UnlockOutcome, door: DoorContext): Feed
  * API's refusal; `step` the call refused (docs/API.md, Instant Key app endpoints); no status: network.
  */
 export function linkFeedback(refusal: { status: number; type: string; message: string; step: 'open' | 'register' | 'sync' } | undefined): { headline: string; feedback: Feedback } {
-  if (refusal === undefined) return { headline: 'Could not load your keys', feedback: { state: 'error', title: 'Could not load your keys', detail: 'Check your connection and reload this page.' } };
+  if (refusal === undefined) return { headline: 'Could not load your keys', feedback: { state: 'error', title: 'Could not load your keys', detail: 'The key server did not answer. Check your connection and try again.' } };
   if (/max_use_count/.test(refusal.message))
     return {
       headline: 'This link is already in use',

@@ -108,6 +108,13 @@ export function sessionFromToken(context: ServerContext, token: string | undefin
   return { ...session, user_identity_id: session.user_identity_id, instantKey };
 }
 
+/**
+ * Registers the holder key as a phone of the session's identity. Idempotent per key: the same holder
+ * key registering again through the same link (a retry after the answer to the first register was
+ * lost on the way back: the phone cannot know it registered) gets the phone it already has — same
+ * device_id, a fresh bundle — and counts no other use of `max_use_count` nor a phone change. The key
+ * proved possession again (checkPossession), so only its holder gets that phone back.
+ */
 export function registerPhone(context: ServerContext, session: AppSession, input: { publicKey: Uint8Array; displayName?: string | undefined; deviceType?: string | undefined }) {
   return context.repo.transaction(() => {
     const { identities } = context.repo;
@@ -116,6 +123,13 @@ export function registerPhone(context: ServerContext, session: AppSession, input
     if (instantKey !== undefined) {
       const refusal = linkRefusal(context, instantKey);
       if (refusal !== undefined) throw unauthorized(`the Instant Key link of this session is ${refusal}`);
+    }
+    const linkId = instantKey?.instant_key_id ?? null;
+    const already = identities.activePhonesOf(session.user_identity_id).find(
+      (phone) => phone.workspace_id === session.workspace_id && phone.instant_key_id === linkId && Buffer.from(phone.public_key).equals(Buffer.from(input.publicKey)),
+    );
+    if (already !== undefined) return { phone: already, bundle: syncBundle(context, already) };
+    if (instantKey !== undefined) {
       if (instantKey.max_use_count !== null && instantKey.use_count >= instantKey.max_use_count) throw invalidInput('instant key has reached its max_use_count', [{ path: 'public_key', message: 'max_use_count reached' }]);
       checkActivePhonesOfLink(context, instantKey);
     }
