@@ -147,6 +147,14 @@ describe('a first visit: the page comes with the link opened', () => {
         ['GET', { 'if-modified-since': new Date().toUTCString() }, 'If-Modified-Since'],
         ['GET', { 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'cors' }, 'a page\'s fetch()'],
         ['GET', { 'sec-fetch-dest': 'empty', 'sec-fetch-mode': 'same-origin' }, 'a page\'s fetch() (same-origin)'],
+        // Second attack on issue 17 (L7): prefetches and a cross-site frame opened the link.
+        ['GET', { 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-purpose': 'prefetch' }, 'Sec-Purpose: prefetch'],
+        ['GET', { 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate', 'sec-purpose': 'prefetch;prerender' }, 'Sec-Purpose: prefetch;prerender'],
+        ['GET', { purpose: 'prefetch' }, 'Purpose: prefetch'],
+        ['GET', { 'x-moz': 'prefetch' }, 'X-Moz: prefetch'],
+        ['GET', { 'x-purpose': 'preview' }, 'X-Purpose: preview'],
+        ['GET', { 'sec-fetch-dest': 'iframe', 'sec-fetch-mode': 'navigate', 'sec-fetch-site': 'cross-site' }, 'a cross-site iframe'],
+        ['GET', { 'sec-fetch-dest': 'iframe', 'sec-fetch-mode': 'navigate' }, 'an iframe'],
       ];
       for (let round = 0; round < 2; round += 1) {
         for (const [method, headers, what] of others) {

@@ -122,16 +122,25 @@ function pageExtras(context: ServerContext, request: FastifyRequest): PageExtras
  * the like: the service worker's and the browser's revalidations, a cache), nor a fetch() by a page
  * (Sec-Fetch-Mode other than navigate). Clients that send no Sec-Fetch headers (older browsers,
  * preview fetchers) open it on a plain GET: the page-challenge budget bounds what those cost.
+ * Prefetches (Sec-Purpose, Purpose, X-Moz, X-Purpose) and framed navigations never open it.
  */
 function opensTheLink(request: FastifyRequest): boolean {
   const headers = request.headers;
   if (request.method !== 'GET') return false;
   for (const name of ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']) if (headers[name] !== undefined) return false;
+  // A prefetch or prerender is not the guest's visit (Sec-Purpose; the older Purpose, X-Moz and
+  // X-Purpose), whatever it says of its destination (second attack on issue 17, L7).
+  for (const name of ['sec-purpose', 'purpose', 'x-moz', 'x-purpose']) {
+    const value = headers[name];
+    if (typeof value === 'string' && /prefetch|prerender|preview/i.test(value)) return false;
+  }
   // A navigation says so (Sec-Fetch-Mode: navigate), also when the service worker passes it on
-  // (Chromium then sends Sec-Fetch-Dest: empty); a page's fetch() is cors/same-origin/no-cors.
-  const mode = headers['sec-fetch-mode'];
-  if (mode !== undefined) return mode === 'navigate';
+  // (Chromium then sends Sec-Fetch-Dest: empty); a page's fetch() is cors/same-origin/no-cors; a
+  // frame (iframe, object, embed) is another site's page showing ours, never the guest's visit.
   const destination = headers['sec-fetch-dest'];
+  const topLevel = destination === undefined || destination === 'document' || destination === 'empty';
+  const mode = headers['sec-fetch-mode'];
+  if (mode !== undefined) return mode === 'navigate' && topLevel;
   return destination === undefined || destination === 'document';
 }
 
