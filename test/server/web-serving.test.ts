@@ -27,9 +27,12 @@ afterAll(async () => {
   await server.close();
 });
 
-/** A raw GET (node:http: fetch would decompress and hide the bytes sent). */
+/** What every browser with Web Bluetooth (Chromium's family) sends on a top-level navigation. */
+const navigation = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'none', 'sec-fetch-user': '?1' };
+
+/** A raw GET as a browser's navigation (node:http: fetch would decompress and hide the bytes sent). */
 function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
-  return request('GET', path, headers);
+  return request('GET', path, { ...navigation, ...headers });
 }
 
 function request(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
@@ -179,9 +182,19 @@ describe('a first visit: the page comes with the link opened', () => {
     const guest = await get(link.path);
     const token = timingOf(guest.headers['server-timing'], 'lk-session')!;
     const challenge = timingOf(guest.headers['server-timing'], 'lk-challenge')!;
-    // A chat app unfurls the forwarded link, again and again: plain GETs, as a browser's.
+    // A chat app unfurls the forwarded link, again and again: plain GETs without Sec-Fetch headers,
+    // which every browser with Web Bluetooth sends: no session, no challenge (second attack on
+    // issue 17, M4: they spent the budget and were handed the session token).
+    for (const agent of ['WhatsApp/2.23', 'Slackbot-LinkExpanding 1.0', 'facebookexternalhit/1.1', 'Mozilla/5.0 (compatible; Safe Links)']) {
+      for (let n = 0; n < 2; n += 1) {
+        const preview = await request('GET', link.path, { 'user-agent': agent });
+        expect(preview.status).toBe(200);
+        expect(preview.headers['server-timing'], agent).toBeUndefined();
+      }
+    }
+    // The guest reloads in a browser, again and again: a budget bounds the challenges those make.
     const previews = [];
-    for (let n = 0; n < 8; n += 1) previews.push(timingOf((await get(link.path, { 'user-agent': 'WhatsApp/2.23' })).headers['server-timing'], 'lk-challenge'));
+    for (let n = 0; n < 8; n += 1) previews.push(timingOf((await get(link.path)).headers['server-timing'], 'lk-challenge'));
     expect(previews.filter((c) => c !== undefined)).toHaveLength(registrationChallengesPerPageMax - 1);
     const holder = newHolder(true);
     const sign = async (over: string) => Buffer.from(await holder.sign(registrationSignedBytes(createNodeProvider(), { challenge: new Uint8Array(Buffer.from(over, 'base64url')), sessionToken: token, holderPublicKey: holder.compressedKey }))).toString('base64url');

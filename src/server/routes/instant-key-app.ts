@@ -120,8 +120,8 @@ function pageExtras(context: ServerContext, request: FastifyRequest): PageExtras
  * link (moves its session on, hands out a challenge): a plain GET. Not a HEAD, a Range request (a
  * preview fetcher or a download manager reading part of it), a conditional one (If-None-Match and
  * the like: the service worker's and the browser's revalidations, a cache), nor a fetch() by a page
- * (Sec-Fetch-Mode other than navigate). Clients that send no Sec-Fetch headers (older browsers,
- * preview fetchers) open it on a plain GET: the page-challenge budget bounds what those cost.
+ * (Sec-Fetch-Mode other than navigate). Clients that send no Sec-Fetch headers (preview fetchers,
+ * bots, browsers without Web Bluetooth) never open it: the page opens the link itself if it can use it.
  * Prefetches (Sec-Purpose, Purpose, X-Moz, X-Purpose) and framed navigations never open it.
  */
 function opensTheLink(request: FastifyRequest): boolean {
@@ -139,9 +139,11 @@ function opensTheLink(request: FastifyRequest): boolean {
   // frame (iframe, object, embed) is another site's page showing ours, never the guest's visit.
   const destination = headers['sec-fetch-dest'];
   const topLevel = destination === undefined || destination === 'document' || destination === 'empty';
-  const mode = headers['sec-fetch-mode'];
-  if (mode !== undefined) return mode === 'navigate' && topLevel;
-  return destination === undefined || destination === 'document';
+  // No Sec-Fetch-Mode: not a browser that can use the page. Every browser with Web Bluetooth (the
+  // Chromium family, since Chrome 76) sends it; chat apps' link previews and bots do not, and they
+  // spent the page-challenge budget and were handed the session token (second attack on issue 17, M4).
+  // Such a client still gets the page; if it is a browser after all, the page calls `open` itself.
+  return headers['sec-fetch-mode'] === 'navigate' && topLevel;
 }
 
 /**
