@@ -15,7 +15,9 @@ import { call, newHolder, registerPhone, startTestServer } from '../../test/serv
 let server: RunningServer;
 let nowMs = Date.parse('2026-06-01T12:00:00.000Z');
 
-beforeAll(async () => { server = await startTestServer({ clock: () => nowMs }); });
+// The per-door revocation allowance (M4 fix, services/phone-budget.ts) would stop the churn at one door
+// before the budget this probes: lifted.
+beforeAll(async () => { server = await startTestServer({ clock: () => nowMs, phoneChangeLimits: { guestRevocationsPerDoorMax: 1000, guestRevocationsPerIdentityPerDoorMax: 1000 } }); });
 afterAll(async () => { await server.close(); });
 
 async function guest(name: string) {

@@ -44,7 +44,9 @@ it('five identities within budget raise the Lobby floor in 2 h; an unsynced gues
     }
     await server.property.radio.advance(3600_000 + 1000);
   }
-  expect(refusedChanges).toBe(0); // every change was within the budget
+  // Every change was within the budget; since the M4 fix, deactivations past the Lobby's guest share are
+  // refused 429 door_revocations_rate_limited instead (refusedChanges > 0).
+  expect(refusedChanges).toBeGreaterThan(0);
   const floorAfter = server.context.repo.directory.entranceById(lobby.acsEntranceId)!.sequence_floor;
   // Any guest who synced carries the new update (raised floor) to the Lobby.
   await carrier.sync(server.url);

@@ -21,7 +21,7 @@ let ctx: Awaited<ReturnType<typeof startRadioClockServer>>;
 beforeAll(async () => {
   // The churn is the attack itself: the phone-change budget (services/phone-budget.ts, its own test)
   // would stop it at 10; lifted here so the floor raise it forces is what is tested.
-  ctx = await startRadioClockServer({ phoneChangeLimits: { changesPerHourMax: 1000, changesPerDayMax: 1000, activePhonesPerUnlimitedLinkMax: 1000 } });
+  ctx = await startRadioClockServer({ phoneChangeLimits: { changesPerHourMax: 1000, changesPerDayMax: 1000, activePhonesPerUnlimitedLinkMax: 1000, guestRevocationsPerDoorMax: 1000, guestRevocationsPerIdentityPerDoorMax: 1000 } }); // door allowance (M4 fix) lifted too
 });
 afterAll(async () => {
   await ctx.server.close();

@@ -90,6 +90,7 @@ export const errorCodes = {
   phone_changes_rate_limited: { wire: 0x93, http: 429, message: 'too many phone registrations and deactivations for this user identity; wait' },
   phone_limit_reached: { wire: 0x94, http: 409, message: 'this Instant Key already has as many active phones as it may' },
   dashboard_streams_limit_reached: { wire: 0x95, http: 429, message: 'too many open dashboard event streams; close one or wait' },
+  door_revocations_rate_limited: { wire: 0x96, http: 429, message: 'a door already lists as many revoked phone credentials as guests may add; an operator can deactivate the phone, or wait' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -16,6 +16,10 @@ export interface PhoneChangeLimits {
   changesPerDayMax: number;
   /** Active phones one link without `max_use_count` may have (a link with one is bounded by it). */
   activePhonesPerUnlimitedLinkMax: number;
+  /** Live revocations a door may list for guests to add one more (the rest of `updateRevocationsMax` is the operators'). */
+  guestRevocationsPerDoorMax: number;
+  /** Live revocations one identity's own phone deactivations may hold at one door. */
+  guestRevocationsPerIdentityPerDoorMax: number;
 }
 
 export interface ServerContext {

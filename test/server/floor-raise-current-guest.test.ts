@@ -12,8 +12,10 @@ import type { VirtualDoor } from '../../src/server/virtual-property.ts';
 let ctx: Awaited<ReturnType<typeof startRadioClockServer>>;
 beforeAll(async () => {
   // The churn is the attack itself: the phone-change budget (services/phone-budget.ts, its own test)
-  // would stop it at 10; lifted here so the floor raise it forces is what is tested.
-  ctx = await startRadioClockServer({ phoneChangeLimits: { changesPerHourMax: 1000, changesPerDayMax: 1000, activePhonesPerUnlimitedLinkMax: 1000 } });
+  // would stop it at 10, and the door's revocation allowance for guests (door-revocation-allowance.test.ts)
+  // before the floor could rise; both lifted here so the floor raise it forces (as an operator's
+  // revocations still may) is what is tested.
+  ctx = await startRadioClockServer({ phoneChangeLimits: { changesPerHourMax: 1000, changesPerDayMax: 1000, activePhonesPerUnlimitedLinkMax: 1000, guestRevocationsPerDoorMax: 1000, guestRevocationsPerIdentityPerDoorMax: 1000 } });
 });
 afterAll(async () => {
   await ctx.server.close();

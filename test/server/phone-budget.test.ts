@@ -15,7 +15,9 @@ let nowMs = Date.parse('2026-06-01T12:00:00.000Z');
 const validate = createResponseValidator();
 
 beforeAll(async () => {
-  server = await startTestServer({ clock: () => nowMs });
+  // The door's revocation allowance for guests (door-revocation-allowance.test.ts) would stop a guest's
+  // churn at one door after 4 deactivations, before the budget tested here: lifted.
+  server = await startTestServer({ clock: () => nowMs, phoneChangeLimits: { guestRevocationsPerDoorMax: 1000, guestRevocationsPerIdentityPerDoorMax: 1000 } });
 });
 afterAll(async () => {
   await server.close();
@@ -131,8 +133,8 @@ describe('phone-change budget', () => {
   it('limits come from the server config (a test may lift them)', async () => {
     const lifted = await startTestServer({ clock: () => nowMs, phoneChangeLimits: { changesPerHourMax: 1000, changesPerDayMax: 1000, activePhonesPerUnlimitedLinkMax: 1000 } });
     try {
-      expect(lifted.context.config.phoneChangeLimits.changesPerHourMax).toBe(1000);
-      expect(server.context.config.phoneChangeLimits).toEqual({ changesPerHourMax: 10, changesPerDayMax: 24, activePhonesPerUnlimitedLinkMax: 5 });
+      expect(lifted.context.config.phoneChangeLimits).toEqual({ changesPerHourMax: 1000, changesPerDayMax: 1000, activePhonesPerUnlimitedLinkMax: 1000, guestRevocationsPerDoorMax: 32, guestRevocationsPerIdentityPerDoorMax: 4 });
+      expect(server.context.config.phoneChangeLimits).toEqual({ changesPerHourMax: 10, changesPerDayMax: 24, activePhonesPerUnlimitedLinkMax: 5, guestRevocationsPerDoorMax: 1000, guestRevocationsPerIdentityPerDoorMax: 1000 });
     } finally {
       await lifted.close();
     }

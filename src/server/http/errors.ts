@@ -34,7 +34,7 @@ export const conflictTypes = {
   space_key: 'space_key_already_in_use',
 } as const;
 
-export type ApiErrorType = 'invalid_input' | 'not_found' | 'unauthorized' | 'phone_changes_rate_limited' | 'phone_limit_reached' | 'dashboard_streams_limit_reached' | (typeof notFoundTypes)[keyof typeof notFoundTypes] | (typeof conflictTypes)[keyof typeof conflictTypes];
+export type ApiErrorType = 'invalid_input' | 'not_found' | 'unauthorized' | 'phone_changes_rate_limited' | 'phone_limit_reached' | 'dashboard_streams_limit_reached' | 'door_revocations_rate_limited' | (typeof notFoundTypes)[keyof typeof notFoundTypes] | (typeof conflictTypes)[keyof typeof conflictTypes];
 
 /** One problem with one field; `path` is dotted (`requested_access_methods.0.mode`, `records[2].id`), '' for the whole input. */
 export interface ValidationError {

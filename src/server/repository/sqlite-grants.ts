@@ -114,6 +114,32 @@ export function createGrantStore(sql: Sql) {
          GROUP BY r.credential_id ORDER BY MAX(r.revocation_seq) DESC LIMIT ?`,
         entranceId, keptAfterS, floor, limit,
       ),
+    /** How many revocations `liveRevocationsOfLock` would list without a limit. */
+    liveRevocationCountOfLock: (entranceId: string, keptAfterS: number, floor: number) =>
+      sql.get<{ n: number }>(
+        `SELECT COUNT(DISTINCT r.credential_id) AS n FROM lock_revocations r
+         JOIN credential_doors cd ON cd.credential_id = r.credential_id AND cd.acs_entrance_id = r.acs_entrance_id
+         WHERE r.acs_entrance_id = ? AND r.expires_at_s > ? AND cd.door_sequence >= ?`,
+        entranceId, keptAfterS, floor,
+      )?.n ?? 0,
+    /**
+     * Of those, the ones a guest's own deactivations of this identity's phones made (services/phone-budget.ts,
+     * per-identity share of a door): credentials revoked at or after their phone's deactivation by a
+     * client session (NULL = older rows, counted as the guest's, as the phone-change budget does), not
+     * of a link revoked since (a leaked link's holder does not spend the guest's share).
+     */
+    liveGuestRevocationCountOfIdentity: (entranceId: string, userIdentityId: string, keptAfterS: number, floor: number) =>
+      sql.get<{ n: number }>(
+        `SELECT COUNT(DISTINCT r.credential_id) AS n FROM lock_revocations r
+         JOIN credential_doors cd ON cd.credential_id = r.credential_id AND cd.acs_entrance_id = r.acs_entrance_id
+         JOIN credentials c ON c.credential_id = r.credential_id
+         JOIN phones p ON p.device_id = c.device_id
+         WHERE r.acs_entrance_id = ? AND r.expires_at_s > ? AND cd.door_sequence >= ?
+         AND p.user_identity_id = ? AND p.deactivated_at IS NOT NULL AND (p.deactivated_by IS NULL OR p.deactivated_by <> 'operator')
+         AND c.revoked_at >= p.deactivated_at
+         AND (p.instant_key_id IS NULL OR p.instant_key_id NOT IN (SELECT instant_key_id FROM instant_keys WHERE revoked_at IS NOT NULL))`,
+        entranceId, keptAfterS, floor, userIdentityId,
+      )?.n ?? 0,
     /** Moves the live grants holding `fromSequence` at a door to `toSequence` (a raised floor re-issues them). */
     moveGrantSequences(entranceId: string, fromSequence: number, toSequence: number): void {
       sql.run(

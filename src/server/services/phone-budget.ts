@@ -19,9 +19,31 @@
  * operator's remedy (revoke it, issue a fresh link) gives the guest the whole budget back. Every
  * registration counts against its link too (a link's changes are a subset of its identity's), so a
  * link never has more than the identity's budget.
+ *
+ * Per door (second attack on issue 13, M4): the budget is per identity, but the harm is per door:
+ * five bookings sharing the Lobby, each inside its budget, filled the Lobby's update in two hours.
+ * So a guest's deactivation is also refused (429 `door_revocations_rate_limited`, nothing written)
+ * when its revocations would take any door it touches above the guests' share of that door's live
+ * list (`guestRevocationsPerDoorMax`, 32 of `updateRevocationsMax` 48: the other 16 are kept for
+ * operators), or above the identity's own share there (`guestRevocationsPerIdentityPerDoorMax`, 4).
+ * The floor rises only when the live list exceeds 48, so changes by guests alone, however many
+ * identities make them, never raise it; an operator's revocations are never refused and still may.
+ * Why a per-door allowance and not a smaller budget or a floor raise deferred: the floor is per door,
+ * so only a per-door count bounds it whatever the number of identities, and it costs a legitimate
+ * guest nothing (a phone or two replaced in a stay). Why deactivations only: a registration revokes
+ * nothing (its credentials are revoked when the phone is deactivated — they must be, since the phone
+ * holds them signed, synced or not — and that deactivation is what is counted). The per-identity
+ * share makes one identity block only its own deactivations; to fill a door's guest share takes 8
+ * bookings at that door, and even then no guest loses access: others' self-service deactivations at
+ * that door wait for an operator (whose deactivation succeeds) or for revocations to expire (the
+ * credential's end + `limits.revocationRetentionS`) or for the floor to be raised by an operator's.
+ * Counted in the deactivation's IMMEDIATE transaction, so two parallel deactivations cannot both pass.
  */
 import { ApiError } from '../http/errors.ts';
-import type { PhoneChangeLimits, ServerContext } from '../context.ts';
+import { limits } from '../../protocol/limits.ts';
+import { nowS, type PhoneChangeLimits, type ServerContext } from '../context.ts';
+import { updateRevocationsMax } from '../issuance/issuer.ts';
+import type { CredentialRow } from '../repository/index.ts';
 
 export type { PhoneChangeLimits } from '../context.ts';
 
@@ -29,6 +51,8 @@ export const phoneChangeLimitsDefault: Readonly<PhoneChangeLimits> = Object.free
   changesPerHourMax: 10,
   changesPerDayMax: 24,
   activePhonesPerUnlimitedLinkMax: 5,
+  guestRevocationsPerDoorMax: updateRevocationsMax - 16,
+  guestRevocationsPerIdentityPerDoorMax: 4,
 });
 
 const hourMs = 3600_000;
@@ -56,5 +80,39 @@ export function checkActivePhonesOfLink(context: ServerContext, instantKey: { in
   const active = context.repo.identities.phonesOfInstantKey(instantKey.instant_key_id).length;
   if (active >= max) {
     throw new ApiError('phone_limit_reached', `this Instant Key already has ${active} active phones (at most ${max}): deactivate one first`);
+  }
+}
+
+/**
+ * 429 `door_revocations_rate_limited` when revoking `credentials` (a guest deactivating a phone of
+ * `userIdentityId`) would take a door's live revocation list above the guests' share, or this
+ * identity's own revocations there above its share. Counts what the door's next update would list
+ * (services/revocation.ts doorSnapshot): an entry is live until its credential's expiry plus
+ * `limits.revocationRetentionS`, and only when the credential holds a sequence at or above the
+ * door's floor. Call inside the transaction that revokes, before anything is written.
+ */
+export function checkDoorRevocationAllowance(context: ServerContext, userIdentityId: string, credentials: readonly CredentialRow[]): void {
+  const { grants, directory } = context.repo;
+  const { guestRevocationsPerDoorMax, guestRevocationsPerIdentityPerDoorMax } = context.config.phoneChangeLimits;
+  const keptAfterS = nowS(context) - limits.revocationRetentionS;
+  const adding = new Map<string, { floor: number; count: number }>();
+  for (const credential of credentials) {
+    if (credential.expires_at_s <= keptAfterS) continue;
+    for (const door of grants.credentialDoors(credential.credential_id)) {
+      const entry = adding.get(door.acs_entrance_id) ?? { floor: directory.entranceById(door.acs_entrance_id)?.sequence_floor ?? Infinity, count: 0 };
+      if (door.door_sequence >= entry.floor) entry.count += 1;
+      adding.set(door.acs_entrance_id, entry);
+    }
+  }
+  for (const [entranceId, { floor, count }] of adding) {
+    if (count === 0) continue;
+    const atDoor = grants.liveRevocationCountOfLock(entranceId, keptAfterS, floor);
+    if (atDoor + count > guestRevocationsPerDoorMax) {
+      throw new ApiError('door_revocations_rate_limited', `door ${entranceId} already lists ${atDoor} revoked credentials; deactivating this phone would add ${count} (guests may take it to ${guestRevocationsPerDoorMax}): ask the property to deactivate it, or try again later`);
+    }
+    const own = grants.liveGuestRevocationCountOfIdentity(entranceId, userIdentityId, keptAfterS, floor);
+    if (own + count > guestRevocationsPerIdentityPerDoorMax) {
+      throw new ApiError('door_revocations_rate_limited', `this user identity's deactivated phones already hold ${own} revocations at door ${entranceId}; deactivating this phone would add ${count} (at most ${guestRevocationsPerIdentityPerDoorMax}): ask the property to deactivate it, or try again after the stay`);
+    }
   }
 }

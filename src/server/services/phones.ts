@@ -14,7 +14,7 @@ import { instantKeyExpiresAt } from '../http/serialize.ts';
 import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
 import type { AccessGrantRow, ClientSessionRow, CredentialRow, InstantKeyRow, PhoneRow } from '../repository/index.ts';
 import { customizationJson, profileForInstantKey } from './customization.ts';
-import { checkActivePhonesOfLink, checkPhoneChangeBudget } from './phone-budget.ts';
+import { checkActivePhonesOfLink, checkDoorRevocationAllowance, checkPhoneChangeBudget } from './phone-budget.ts';
 import { doorUpdates, refreshLockUpdate, revokeCredentials } from './revocation.ts';
 import { epochOf, parseLockUpdate } from '../../protocol/lock-update.ts';
 
@@ -159,14 +159,18 @@ export function syncPhone(context: ServerContext, session: AppSession, deviceId:
   });
 }
 
-/** `byGuest`: a client session asks (the phone-change budget applies: services/phone-budget.ts); an API key is never refused. */
+/** `byGuest`: a client session asks (the phone-change budget and the door's revocation allowance apply: services/phone-budget.ts); an API key is never refused. */
 export function deactivatePhone(context: ServerContext, workspaceId: string, deviceId: string, options: { byGuest?: boolean } = {}): void {
   context.repo.transaction(() => {
     const phone = context.repo.identities.getPhone(workspaceId, deviceId);
     if (phone === undefined) throw notFound(`phone ${deviceId}`);
-    if (options.byGuest === true) checkPhoneChangeBudget(context, phone.user_identity_id);
+    const credentials = context.repo.grants.liveCredentialsOfPhone(deviceId);
+    if (options.byGuest === true) {
+      checkPhoneChangeBudget(context, phone.user_identity_id);
+      checkDoorRevocationAllowance(context, phone.user_identity_id, credentials); // per door: services/phone-budget.ts
+    }
     context.repo.identities.deactivatePhone(deviceId, nowIso(context), options.byGuest === true ? 'guest' : 'operator');
-    revokeCredentials(context, context.repo.grants.liveCredentialsOfPhone(deviceId));
+    revokeCredentials(context, credentials);
   });
 }
 
