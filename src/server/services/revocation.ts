@@ -15,6 +15,8 @@
  * it, e.g. the next guest's) move above it in their old order, and their phones' credentials are
  * marked replaced: the next sync issues them new credentials at the new sequences, with this update
  * to carry. A guest whose phone has not synced is refused at that door (superseded) until it does.
+ * Only an operator's revocations can bring that about: a guest's own deactivations may fill at most
+ * the guests' share of the list (services/phone-budget.ts, checkDoorRevocationAllowance).
  * Ended grants below the newest started one (earlier occupants of an exclusive door, superseded once
  * a later occupant unlocks) are not moved:
  * re-issuing them above the floor could bring back an occupant the lock had already shut out, since
