@@ -172,6 +172,7 @@ export class ConnectionEvents<T> {
     // a duplicate event; scheduleEvent() at the end picks them up.
     this.#lastEventIndex = index;
     this.#sentThisEvent = 0;
+    const generation = this.#generation;
     let heard = this.#transmit('central', index) && this.#transmit('peripheral', index);
     if (heard && this.#options.centralContinuesEvent) {
       this.#inEvent = true;
@@ -179,8 +180,9 @@ export class ConnectionEvents<T> {
       this.#inEvent = false;
       heard = this.#transmit('central', index, true);
     }
+    // A retime() during the event (a connection update arriving) has scheduled the next event itself.
+    if (!this.open || generation !== this.#generation) return;
     this.#eventScheduled = false;
-    if (!this.open) return;
     const now = this.#options.clock.now();
     if (heard) this.#lastHeardMs = now;
     else if (now - this.#lastHeardMs > this.supervisionTimeoutMs) {
