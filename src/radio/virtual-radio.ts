@@ -18,7 +18,7 @@ import type { Lock, LockOutput } from '../../firmware-model/lock.ts';
 import { concatBytes, toHex } from '../protocol/bytes.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
 import { attPduBytes, isRequest, l2capHeaderBytes, type AttPdu } from './att.ts';
-import { ConnectionEvents, firstConnectionEventMs } from './air/connection-events.ts';
+import { ConnectionEvents, firstConnectionEventMs, type AirTally } from './air/connection-events.ts';
 import { maxRangeM, sampleRssiDbm, type Position } from './air/rssi.ts';
 import { EventQueue } from './event-queue.ts';
 import { attUnlikelyError, readAnswerOf, writeAnswerOf } from './gatt-adapter.ts';
@@ -70,6 +70,8 @@ export class VirtualRadio {
    * connection), and `sinceUs` the compute counted since then.
    */
   private readonly phoneCompute = new Map<string, { take: () => number; atMs: number; sinceUs: number }>();
+  /** LL packets on air over every link (empty ones included) and how many were lost. */
+  readonly airTally: AirTally = { llPackets: 0, llPacketsAtRisk: 0, llPacketsLost: 0 };
   /** Links to drop after the central has sent this many more packets (fault injection). */
   private readonly disconnectAfterPackets = new Map<string, number>();
 
@@ -396,6 +398,7 @@ class Link {
       random: radio.rng,
       centralContinuesEvent: options.centralContinuesEvent,
       settle: barrier,
+      tally: radio.airTally,
       hooks: {
         deliver: (from, pdu) => this.deliver(from, pdu),
         lost: (from, pdu) => this.radio.record(`link ${this.id} ${from} lost ${pdu.op}`),

@@ -12,7 +12,7 @@
  * never lost. `latencyMs` (an HCI-only knob) delays every arrival after its event.
  */
 import { ConnectionEvents } from '../../radio/air/connection-events.ts';
-import type { Side } from '../../radio/air/connection-events.ts';
+import type { AirTally, Side } from '../../radio/air/connection-events.ts';
 import { airClockOf } from '../../radio/air/clock.ts';
 import { createStream } from '../rng.ts';
 import type { Ratio } from '../rng.ts';
@@ -32,6 +32,8 @@ export interface AirConditions {
   readonly scheduler: Scheduler;
   /** LL data packets each side may send in one connection event. */
   readonly packetsPerEventMax: number;
+  /** Counters over every connection of the link. */
+  readonly tally: AirTally;
 }
 
 /** Link-layer data PDU overhead: preamble 1 + access address 4 + LL header 2 + CRC 3 (Vol 6,
@@ -99,6 +101,7 @@ export class Connection {
       random: createStream(options.air.seed, `connection:${options.id}`),
       // Hosts run on other threads in wall time: none answers within the event it heard.
       centralContinuesEvent: false,
+      tally: options.air.tally,
       hooks: {
         deliver: (_from: Side, arrive) => {
           if (latencyMs === 0) return arrive();

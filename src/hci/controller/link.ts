@@ -78,12 +78,16 @@ export interface LinkStats {
   connectionsLost: number;
   disconnections: number;
   aclDelivered: number;
+  /** LL packets on air over every connection (empty and control PDUs included), as the virtual radio's airTally. */
+  llPackets: number;
+  llPacketsAtRisk: number;
+  llPacketsLost: number;
 }
 
 const firstConnectionHandle = 0x0040;
 
 export class LocalLink implements LinkPort {
-  readonly stats: LinkStats = { advertisingEvents: 0, reportsDelivered: 0, reportsLost: 0, reportsOutOfRange: 0, connectionsCreated: 0, connectionsLost: 0, disconnections: 0, aclDelivered: 0 };
+  readonly stats: LinkStats = { advertisingEvents: 0, reportsDelivered: 0, reportsLost: 0, reportsOutOfRange: 0, connectionsCreated: 0, connectionsLost: 0, disconnections: 0, aclDelivered: 0, llPackets: 0, llPacketsAtRisk: 0, llPacketsLost: 0 };
   readonly #air: AirConditions;
   readonly #rssi: RssiParams;
   readonly #positions = new Map<Controller, Position>();
@@ -105,7 +109,7 @@ export class LocalLink implements LinkPort {
       throw new RangeError(`latencyMs: expected 0..${latencyMsMax}, got ${options.latencyMs}`);
     }
     const air = { ...pickAir(radioDefaults), ...options.air };
-    this.#air = { seed: options.seed, lossRatio: options.lossRatio, latencyMs: options.latencyMs, scheduler: options.scheduler, packetsPerEventMax: air.packetsPerEventMax };
+    this.#air = { seed: options.seed, lossRatio: options.lossRatio, latencyMs: options.latencyMs, scheduler: options.scheduler, packetsPerEventMax: air.packetsPerEventMax, tally: this.stats };
     this.#rssi = air;
     this.#tap = options.tap ?? null;
     this.#timingRng = createRng(options.seed, 'advertising_delay');
@@ -133,6 +137,11 @@ export class LocalLink implements LinkPort {
     this.#controllers.push(controller);
     if (options.position) this.#positions.set(controller, { ...options.position });
     return controller;
+  }
+
+  /** The controller attached as `label`, if any. */
+  controllerLabelled(label: string): Controller | undefined {
+    return this.#controllers.find((controller) => controller.label === label);
   }
 
   /** Moves a controller's antenna (m): later advertisements and connections see the new distance. */

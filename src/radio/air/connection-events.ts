@@ -69,6 +69,16 @@ export interface ConnectionEventsOptions<T> {
   /** Lets the central's code react before its continuation (virtual time: one macrotask). */
   readonly settle?: () => Promise<void>;
   readonly hooks: ConnectionEventsHooks<T>;
+  /** Counters over every link of one air (never reset): LL packets on air and how many were lost. */
+  readonly tally?: AirTally;
+}
+
+export interface AirTally {
+  /** Every LL packet on air, empty ones included. */
+  llPackets: number;
+  /** Packets that drew a loss decision (data; not empty or LL control PDUs). */
+  llPacketsAtRisk: number;
+  llPacketsLost: number;
 }
 
 export class ConnectionEvents<T> {
@@ -195,14 +205,17 @@ export class ConnectionEvents<T> {
   /** Sends one side's eligible packets in this event; false when a packet was lost (event ends). */
   #transmit(side: Side, index: number, continuation = false): boolean {
     const queue = side === 'central' ? this.#central : this.#peripheral;
-    const { packetsPerEventMax, loss, random, hooks } = this.#options;
+    const { packetsPerEventMax, loss, random, hooks, tally } = this.#options;
     let sent = continuation ? this.#sentThisEvent : 0;
     const start = sent;
     while (sent < packetsPerEventMax && queue.length > 0 && queue[0]!.eligibleEvent <= index && this.open) {
       const packet = queue[0]!;
       this.stats.packets++;
       this.stats.bytesOnAir += llOverheadBytes + packet.payloadBytes;
+      if (tally) tally.llPackets++;
+      if (tally && !packet.reliable) tally.llPacketsAtRisk++;
       if (!packet.reliable && pduLost(random, loss)) {
+        if (tally) tally.llPacketsLost++;
         hooks.lost?.(side, packet.item);
         return false;
       }
@@ -215,6 +228,7 @@ export class ConnectionEvents<T> {
     if (sent === start && !continuation) {
       this.stats.packets++;
       this.stats.bytesOnAir += llOverheadBytes; // empty PDU keeps the event going
+      if (tally) tally.llPackets++;
     }
     return true;
   }
