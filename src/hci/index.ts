@@ -35,6 +35,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { createCentralOnPort } from './central/central.ts';
 import type { CentralHandle } from './central/central.ts';
 import { LocalLink } from './controller/link.ts';
+import type { HciAirOptions } from './controller/link.ts';
+import type { Position } from '../radio/air/rssi.ts';
 import type { Controller } from './controller/controller.ts';
 import { parseControllerSetting } from './host/require-hook.ts';
 import { parseHciTransportSpec } from './transport/spec.ts';
@@ -87,6 +89,10 @@ export interface VirtualBleOptions {
   readonly externalTimeoutMs?: number;
   /** Clock of the link; default real timers. */
   readonly scheduler?: Scheduler;
+  /** The air model's RSSI rule and packets per event (src/radio/air); default the virtual radio's. */
+  readonly air?: Partial<HciAirOptions>;
+  /** Where each in-process host's antenna is (m), by host label; unplaced hosts are 1 m from all. */
+  readonly positions?: Readonly<Record<string, Position>>;
 }
 
 export interface SpawnOptions {
@@ -112,6 +118,8 @@ export interface VirtualBle {
   /** Waits for every external (tcp:/serial:) controller attached so far to be initialised;
    * rejects with HciTransportError (e.g. hci_controller_timeout) when one does not answer. */
   hostsReady(): Promise<ExternalControllerInfo[]>;
+  /** Moves the in-process controller of host `label` (false: no such host on this air, e.g. tcp:/serial:). */
+  place(label: string, position: Position): boolean;
   close(): Promise<void>;
 }
 
@@ -144,6 +152,7 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
         latencyMs,
         scheduler: options.scheduler ?? createRealScheduler(),
         tap: capture === null ? null : (_controller, direction, h4) => capture.record(direction, h4),
+        ...(options.air ? { air: options.air } : {}),
       })
     : null;
   const peripherals = new Set<PeripheralHandle>();
@@ -161,7 +170,8 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
       return { port: external.port, controller: null, ready: external.ready };
     }
     if (spec.kind !== 'virtual' || link === null) return null;
-    const controller: Controller = link.attach(label);
+    const position = options.positions?.[label];
+    const controller: Controller = link.attach(label, position ? { position } : {});
     const { port1, port2 } = new MessageChannel();
     const disconnect = connectControllerToPort(controller, port1, () => {
       disconnectors.delete(disconnect);
@@ -204,6 +214,12 @@ export function startVirtualBle(options: VirtualBleOptions = {}): VirtualBle {
       const central = createCentralOnPort(hookSettingOf(spec), host?.port ?? null, name, airStatsOf);
       centrals.add(central);
       return central;
+    },
+    place(label: string, position: Position): boolean {
+      const controller = link?.controllerLabelled(label);
+      if (controller === undefined) return false;
+      link!.place(controller, position);
+      return true;
     },
     async hostsReady(): Promise<ExternalControllerInfo[]> {
       return Promise.all([...externals].map((external) => external.ready));

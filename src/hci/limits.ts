@@ -38,10 +38,6 @@ export const advertisingDelayMsMax = 10;
 /** Extra one-way latency accepted in options. */
 export const latencyMsMax = 60_000;
 
-/** Consecutive losses of one link-layer PDU after which the connection is dropped with
- * Connection Timeout (0x08), standing in for the supervision timeout. */
-export const retransmissionsMax = 12;
-
 /** Distinct (address, event type, data) entries remembered per scanner for Filter_Duplicates. */
 export const duplicateFilterEntriesMax = 1024;
 

@@ -8,6 +8,7 @@
  * Generator: the project's one seeded generator (src/protocol/random.ts, xoshiro128**).
  */
 import { createSeededRandom } from '../protocol/random.ts';
+import type { SeededRandom } from '../protocol/random.ts';
 
 export interface Rng {
   /** Uniform integer in [0, 2^32). */
@@ -40,11 +41,16 @@ export function assertSeed(seed: number): void {
 
 /** A generator for the stream `label` of run `seed`. Same (seed, label), same numbers. */
 export function createRng(seed: number, label: string): Rng {
+  const stream = createStream(seed, label);
+  return { nextUint32: () => stream.uint32() };
+}
+
+/** The same stream as `createRng(seed, label)`, as the SeededRandom the air model (src/radio/air) draws from. */
+export function createStream(seed: number, label: string): SeededRandom {
   assertSeed(seed);
   // One generator for the whole project (src/protocol/random.ts): xoshiro128** via splitmix32,
   // an independent stream per label.
-  const stream = createSeededRandom(seed).fork(`hci:${label}`);
-  return { nextUint32: () => stream.uint32() };
+  return createSeededRandom(seed).fork(`hci:${label}`);
 }
 
 /** Uniform integer in [0, bound) without modulo bias (rejection sampling). */

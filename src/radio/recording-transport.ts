@@ -2,7 +2,7 @@
  * Wraps a Transport and records every GATT write a phone makes, so an attacker can replay,
  * reorder, truncate or mutate a real exchange later (demo, scenarios, fuzzer).
  */
-import type { CharacteristicName, GattConnection, LinkStats, Transport } from './transport.ts';
+import type { Advertisement, CharacteristicName, GattConnection, LinkStats, Transport } from './transport.ts';
 
 export interface RecordedWrite {
   characteristic: CharacteristicName;
@@ -14,6 +14,8 @@ export class RecordingTransport implements Transport {
   readonly inner: Transport;
   /** One list of writes per connection, in order. */
   readonly sessions: RecordedWrite[][] = [];
+  /** What each scan heard (device, lock, RSSI), in order: the air as the phone saw it. */
+  readonly scans: Advertisement[][] = [];
 
   constructor(inner: Transport) {
     this.inner = inner;
@@ -23,8 +25,10 @@ export class RecordingTransport implements Transport {
     return this.inner.now();
   }
 
-  scan(durationMs: number) {
-    return this.inner.scan(durationMs);
+  async scan(durationMs: number): Promise<Advertisement[]> {
+    const heard = await this.inner.scan(durationMs);
+    this.scans.push(heard.map((advertisement) => ({ ...advertisement })));
+    return heard;
   }
 
   async connect(deviceId: string, options: { mtu: number; timeoutMs: number }): Promise<GattConnection> {

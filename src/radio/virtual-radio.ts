@@ -6,6 +6,9 @@
  * latency), so one ATT round trip costs one interval and a request right after a response waits
  * for the following event. ATT PDUs are fragmented into LL packets (L2CAP header included); lost
  * packets are retransmitted in the next event; bytes on air count every packet, empty ones too.
+ * The physics (connection events, loss, supervision timeout, RSSI and range) is the air model of
+ * src/radio/air/, shared with the virtual HCI controllers bleno and noble talk to; this file adds
+ * the firmware-model lock, ATT, compute delays, advertising and scans, in virtual time.
  *
  * Phone code is ordinary async code against `Transport`; the run loop fires one event, then lets
  * all promise continuations settle (one macrotask) before the next, so the same seed gives the same
@@ -14,7 +17,9 @@
 import type { Lock, LockOutput } from '../../firmware-model/lock.ts';
 import { concatBytes, toHex } from '../protocol/bytes.ts';
 import { createSeededRandom, type SeededRandom } from '../protocol/random.ts';
-import { attPduBytes, isRequest, l2capHeaderBytes, llOverheadBytes, type AttPdu } from './att.ts';
+import { attPduBytes, isRequest, l2capHeaderBytes, type AttPdu } from './att.ts';
+import { ConnectionEvents, firstConnectionEventMs, type AirTally } from './air/connection-events.ts';
+import { maxRangeM, sampleRssiDbm, type Position } from './air/rssi.ts';
 import { EventQueue } from './event-queue.ts';
 import { attUnlikelyError, readAnswerOf, writeAnswerOf } from './gatt-adapter.ts';
 import { responseReadyMs } from '../../firmware-model/hardware/cpu-clock.ts';
@@ -22,10 +27,7 @@ import { idleStepCompute } from '../../firmware-model/hardware/meter.ts';
 import { radioDefaults, type RadioOptions } from './options.ts';
 import { AttError, TransportError, type Advertisement, type CharacteristicName, type GattConnection, type LinkStats, type Transport } from './transport.ts';
 
-export interface Position {
-  xM: number;
-  yM: number;
-}
+export type { Position };
 
 interface LockNode {
   deviceId: string;
@@ -40,13 +42,6 @@ interface LockNode {
   readyAtMs: number;
   /** A `compute_done` step is scheduled for then (lock.computeDoneAtMs). */
   wakeAtMs: number | undefined;
-}
-
-interface Packet {
-  pdu: AttPdu;
-  payloadBytes: number;
-  last: boolean;
-  eligibleEvent: number;
 }
 
 interface Pending {
@@ -75,6 +70,8 @@ export class VirtualRadio {
    * connection), and `sinceUs` the compute counted since then.
    */
   private readonly phoneCompute = new Map<string, { take: () => number; atMs: number; sinceUs: number }>();
+  /** LL packets on air over every link (empty ones included) and how many were lost. */
+  readonly airTally: AirTally = { llPackets: 0, llPacketsAtRisk: 0, llPacketsLost: 0 };
   /** Links to drop after the central has sent this many more packets (fault injection). */
   private readonly disconnectAfterPackets = new Map<string, number>();
 
@@ -282,20 +279,12 @@ export class VirtualRadio {
 
   rssiDbm(phoneId: string, deviceId: string, atMs: number = this.nowMs): number {
     const phone = this.phones.get(phoneId) ?? { xM: 0, yM: 0 };
-    const lock = this.locks.get(deviceId)!.position;
-    const model = this.options.rssiModel;
-    if (model !== undefined) return model.sampleDbm(phoneId, deviceId, phone, lock, atMs) ?? Number.NEGATIVE_INFINITY;
-    const distanceM = Math.max(0.1, Math.hypot(phone.xM - lock.xM, phone.yM - lock.yM));
-    const noise = this.options.rssiNoiseDb === 0 ? 0 : this.random.below(2 * this.options.rssiNoiseDb + 1) - this.options.rssiNoiseDb;
-    return Math.round(this.options.rssiAt1mDbm - (this.options.pathLossExponentTenths / 10) * 10 * Math.log10(distanceM)) + noise;
+    return sampleRssiDbm(this.options, this.random, phoneId, deviceId, phone, this.locks.get(deviceId)!.position, atMs);
   }
 
   /** Distance beyond which even the best noise draw stays under the receiver sensitivity. */
   private maxRangeM(): number {
-    const o = this.options;
-    if (o.rssiModel !== undefined) return o.rssiModel.rangeM;
-    const marginDb = o.rssiAt1mDbm + o.rssiNoiseDb + 1 - o.sensitivityDbm;
-    return Math.pow(10, marginDb / o.pathLossExponentTenths);
+    return maxRangeM(this.options);
   }
 
   private nextAdvertisingMs(node: LockNode, afterMs: number): number {
@@ -341,7 +330,7 @@ export class VirtualRadio {
     if (node === undefined || !node.lock.isPowered) throw new TransportError('transport_timeout', `no lock ${deviceId} advertising`);
     if (this.rssiDbm(phoneId, deviceId) < this.options.sensitivityDbm) throw new TransportError('transport_timeout', `${deviceId} out of range`);
     // CONNECT_IND answers the next advertisement; the first connection event follows the transmit window.
-    const establishedMs = this.nextAdvertisingMs(node, this.nowMs) + 1.25 + this.options.connIntervalMs;
+    const establishedMs = firstConnectionEventMs(this.nextAdvertisingMs(node, this.nowMs), this.options.connIntervalMs);
     await new Promise<void>((resolve) => this.schedule(establishedMs, resolve));
     const link = new Link(this, this.nextLinkId++, phoneId, deviceId, this.nowMs, options.timeoutMs);
     this.phoneResumes(phoneId);
@@ -378,25 +367,18 @@ export class VirtualRadio {
   }
 }
 
-/** One BLE connection between a phone (central) and a lock (peripheral). */
+/** One BLE connection between a phone (central) and a lock (peripheral), on the air's connection events. */
 class Link {
   mtu = 23;
-  connected = true;
   centralPacketBudget: number | undefined;
-  private readonly central: Packet[] = [];
-  private readonly peripheral: Packet[] = [];
   private pending: Pending | undefined;
-  private lastEventIndex = -1;
-  private sentThisEvent = 0;
-  private inEvent = false;
-  private eventScheduled = false;
-  private lastHeardMs: number;
-  private stats: LinkStats = { roundTrips: 0, commands: 0, bytesOnAir: 0, packets: 0 };
+  private roundTrips = 0;
+  private commands = 0;
+  private readonly events: ConnectionEvents<AttPdu>;
   readonly radio: VirtualRadio;
   readonly id: number;
   readonly phoneId: string;
   readonly deviceId: string;
-  readonly anchorMs: number;
   readonly timeoutMs: number;
 
   constructor(radio: VirtualRadio, id: number, phoneId: string, deviceId: string, anchorMs: number, timeoutMs: number) {
@@ -404,16 +386,39 @@ class Link {
     this.id = id;
     this.phoneId = phoneId;
     this.deviceId = deviceId;
-    this.anchorMs = anchorMs;
     this.timeoutMs = timeoutMs;
-    this.lastHeardMs = anchorMs;
+    const options = radio.options;
+    this.events = new ConnectionEvents<AttPdu>({
+      clock: { now: () => radio.now(), at: (atMs, task) => radio.schedule(atMs, task) },
+      anchorMs,
+      intervalMs: options.connIntervalMs,
+      packetsPerEventMax: options.packetsPerEventMax,
+      supervisionTimeoutMs: options.supervisionTimeoutMs,
+      loss: { numerator: options.lossNumerator, denominator: options.lossDenominator },
+      random: radio.rng,
+      centralContinuesEvent: options.centralContinuesEvent,
+      settle: barrier,
+      tally: radio.airTally,
+      hooks: {
+        deliver: (from, pdu) => this.deliver(from, pdu),
+        lost: (from, pdu) => this.radio.record(`link ${this.id} ${from} lost ${pdu.op}`),
+        sent: (from) => {
+          if (from !== 'central' || this.centralPacketBudget === undefined || --this.centralPacketBudget >= 0) return true;
+          this.drop('injected disconnect');
+          return false;
+        },
+        supervisionTimeout: () => this.drop('supervision timeout'),
+      },
+    });
   }
 
-  private get intervalMs(): number {
-    return this.radio.options.connIntervalMs;
+  get connected(): boolean {
+    return this.events.open;
   }
   resetStats(): void {
-    this.stats = { roundTrips: 0, commands: 0, bytesOnAir: 0, packets: 0 };
+    this.roundTrips = 0;
+    this.commands = 0;
+    this.events.resetStats();
   }
 
   connection(): GattConnection {
@@ -431,7 +436,7 @@ class Link {
         if (response.op === 'error_rsp') throw new AttError(response.attError);
       },
       disconnect: async () => this.drop('phone disconnected'),
-      stats: () => ({ ...this.stats }),
+      stats: () => ({ roundTrips: this.roundTrips, commands: this.commands, bytesOnAir: this.events.stats.bytesOnAir, packets: this.events.stats.packets }),
     };
   }
 
@@ -454,7 +459,7 @@ class Link {
     if (this.pending !== undefined) throw new Error('ATT allows one outstanding request per bearer');
     return new Promise<AttPdu>((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.stats.roundTrips++;
+      this.roundTrips++;
       this.send('central', pdu);
       const started = this.radio.now();
       this.radio.schedule(started + this.timeoutMs, () => {
@@ -473,87 +478,12 @@ class Link {
    */
   private send(side: 'central' | 'peripheral', pdu: AttPdu, readyMs: number | undefined = side === 'central' ? this.radio.phoneReadyMs(this.phoneId) : undefined): void {
     if (!this.connected) return;
-    if (side === 'central' && !isRequest(pdu)) this.stats.commands++;
-    const total = attPduBytes(pdu) + l2capHeaderBytes;
-    const fragment = this.radio.options.llPayloadBytesMax;
-    const count = Math.ceil(total / fragment);
-    const extraEvents = side === 'peripheral' ? Math.ceil((this.radio.options.extraLatencyMs + this.radio.options.lockComputeMs) / this.intervalMs) : 0;
-    const computed = readyMs === undefined || readyMs <= this.radio.now() ? 0 : Math.ceil((readyMs - this.anchorMs) / this.intervalMs);
-    const eligibleEvent = Math.max(this.nextEventIndex(side) + extraEvents, computed);
-    const queue = side === 'central' ? this.central : this.peripheral;
-    for (let i = 0; i < count; i++) queue.push({ pdu, payloadBytes: Math.min(fragment, total - i * fragment), last: i === count - 1, eligibleEvent });
-    this.scheduleEvent();
-  }
-
-  /** The first connection event a packet queued now can still go out in. */
-  private nextEventIndex(side: 'central' | 'peripheral' = 'peripheral'): number {
-    const byTime = Math.ceil((this.radio.now() - this.anchorMs) / this.intervalMs);
-    const open = side === 'central' && this.radio.options.centralContinuesEvent && this.inEvent ? this.lastEventIndex : this.lastEventIndex + 1;
-    return Math.max(byTime, open);
-  }
-
-  private scheduleEvent(): void {
-    if (this.eventScheduled || !this.connected) return;
-    const pendingPackets = [...this.central, ...this.peripheral];
-    if (pendingPackets.length === 0) return;
-    const index = Math.max(this.nextEventIndex(), Math.min(...pendingPackets.map((p) => p.eligibleEvent)));
-    this.eventScheduled = true;
-    this.radio.schedule(this.anchorMs + index * this.intervalMs, () => this.connectionEvent(index));
-  }
-
-  private async connectionEvent(index: number): Promise<void> {
-    if (!this.connected) return;
-    // eventScheduled stays true while the event runs, so packets queued meanwhile do not schedule
-    // a duplicate event; scheduleEvent() at the end picks them up.
-    this.lastEventIndex = index;
-    this.sentThisEvent = 0;
-    let heard = this.transmit('central', index) && this.transmit('peripheral', index);
-    if (heard && this.radio.options.centralContinuesEvent) {
-      // The central reacts to what it just received and keeps the event open (MD bit, Core v5.4
-      // Vol 6 Part B §4.5.6): its follow-up request still goes out in this event.
-      this.inEvent = true;
-      await barrier();
-      this.inEvent = false;
-      heard = this.transmit('central', index, true);
-    }
-    this.eventScheduled = false;
-    if (!this.connected) return;
-    if (heard) this.lastHeardMs = this.radio.now();
-    else if (this.radio.now() - this.lastHeardMs > this.radio.options.supervisionTimeoutMs) {
-      this.drop('supervision timeout');
-      return;
-    }
-    this.scheduleEvent();
-  }
-
-  /** Sends one side's eligible packets in this event; false when a packet was lost (event ends). */
-  private transmit(side: 'central' | 'peripheral', index: number, continuation = false): boolean {
-    const queue = side === 'central' ? this.central : this.peripheral;
+    if (side === 'central' && !isRequest(pdu)) this.commands++;
     const options = this.radio.options;
-    let sent = continuation ? this.sentThisEvent : 0;
-    const start = sent;
-    while (sent < options.packetsPerEventMax && queue.length > 0 && queue[0]!.eligibleEvent <= index && this.connected) {
-      const packet = queue[0]!;
-      this.stats.packets++;
-      this.stats.bytesOnAir += llOverheadBytes + packet.payloadBytes;
-      if (this.radio.rng.chance(options.lossNumerator, options.lossDenominator)) {
-        this.radio.record(`link ${this.id} ${side} lost ${packet.pdu.op}`);
-        return false;
-      }
-      queue.shift();
-      sent++;
-      if (side === 'central' && this.centralPacketBudget !== undefined && --this.centralPacketBudget < 0) {
-        this.drop('injected disconnect');
-        return false;
-      }
-      if (packet.last) this.deliver(side, packet.pdu);
-    }
-    if (side === 'central') this.sentThisEvent = sent;
-    if (sent === start && !continuation) {
-      this.stats.packets++;
-      this.stats.bytesOnAir += llOverheadBytes; // empty PDU keeps the event going
-    }
-    return true;
+    const extraEvents = side === 'peripheral' ? Math.ceil((options.extraLatencyMs + options.lockComputeMs) / options.connIntervalMs) : 0;
+    const computed = readyMs === undefined || readyMs <= this.radio.now() ? 0 : this.events.eventIndexAt(readyMs);
+    const eligibleEvent = Math.max(this.events.nextEventIndex(side) + extraEvents, computed);
+    this.events.enqueue(side, pdu, attPduBytes(pdu) + l2capHeaderBytes, options.llPayloadBytesMax, eligibleEvent);
   }
 
   private deliver(from: 'central' | 'peripheral', pdu: AttPdu): void {
@@ -596,9 +526,7 @@ class Link {
 
   drop(reason: string): void {
     if (!this.connected) return;
-    this.connected = false;
-    this.central.length = 0;
-    this.peripheral.length = 0;
+    this.events.close();
     this.radio.record(`link ${this.id} down: ${reason}`);
     this.radio.forgetLink(this.id);
     if (this.radio.lockNode(this.deviceId).isPowered) this.radio.stepLock(this.deviceId, { type: 'disconnect', connectionId: this.id });

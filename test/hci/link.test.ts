@@ -20,23 +20,30 @@ import { createManualScheduler } from '../../src/hci/scheduler.ts';
 interface Event {
   readonly name: string;
   readonly parameters: Record<string, unknown>;
+  /** When the host received it (ms on the manual clock). */
+  readonly atMs: number;
 }
 
 /** A scripted host: sends commands by spec name, records decoded events and ACL packets. */
 class ScriptedHost {
   readonly events: Event[] = [];
   readonly acl: AclDataPacket[] = [];
+  /** When each ACL packet arrived (ms on the manual clock). */
+  readonly aclAtMs: number[] = [];
   readonly controller: Controller;
-  constructor(controller: Controller) {
+  constructor(controller: Controller, nowMs: () => number) {
     this.controller = controller;
     controller.attachHost((h4) => {
       const packet = decodeH4(h4);
       if (!packet.ok) throw new Error(`controller sent a bad packet: ${packet.detail}`);
-      if (packet.value.type === 'acl') return void this.acl.push(packet.value);
+      if (packet.value.type === 'acl') {
+        this.aclAtMs.push(nowMs());
+        return void this.acl.push(packet.value);
+      }
       if (packet.value.type !== 'event') throw new Error('controller sent a command');
       const decoded = decodeEventParameters(packet.value.eventCode, packet.value.parameters);
       if (!decoded.ok) throw new Error(`undecodable event: ${decoded.detail}`);
-      this.events.push({ name: decoded.value.definition.name, parameters: { ...decoded.value.parameters } });
+      this.events.push({ name: decoded.value.definition.name, parameters: { ...decoded.value.parameters }, atMs: nowMs() });
     });
   }
 
@@ -72,7 +79,7 @@ function world(options: { seed?: number; lossRatio?: Ratio; latencyMs?: number }
   const scheduler = createManualScheduler();
   const link = new LocalLink({ seed: options.seed ?? 9, lossRatio: options.lossRatio ?? never, latencyMs: options.latencyMs ?? 0, scheduler });
   const host = (label: string): ScriptedHost => {
-    const scripted = new ScriptedHost(link.attach(label));
+    const scripted = new ScriptedHost(link.attach(label), () => scheduler.nowMs());
     scripted.complete('HCI_Set_Event_Mask', { Event_Mask: fullEventMask });
     scripted.complete('HCI_LE_Set_Event_Mask', { LE_Event_Mask: Uint8Array.of(0x1f, 0, 0, 0, 0, 0, 0, 0) });
     return scripted;
@@ -127,9 +134,15 @@ function connectedPair(options: { lossRatio?: Ratio; latencyMs?: number; seed?: 
   advertise(peripheral);
   createConnection(central, peripheral.controller.publicAddress);
   w.scheduler.advance(200);
-  const centralHandle = central.named('HCI_LE_Connection_Complete')[0]?.parameters.Connection_Handle as number;
+  const complete = central.named('HCI_LE_Connection_Complete')[0]!;
+  const centralHandle = complete.parameters.Connection_Handle as number;
   const peripheralHandle = peripheral.named('HCI_LE_Connection_Complete')[0]?.parameters.Connection_Handle as number;
-  return { ...w, peripheral, central, centralHandle, peripheralHandle };
+  // The air model's connection events (src/radio/air): the first one a transmit window (1.25 ms)
+  // and one interval after CONNECT_IND (Connection Complete comes `latencyMs` after it), then every interval.
+  const intervalMs = (complete.parameters.Connection_Interval as number) * 1.25;
+  const firstEventMs = complete.atMs - (options.latencyMs ?? 0) + 1.25 + intervalMs;
+  const nextEventMs = (): number => firstEventMs + Math.max(0, Math.ceil((w.scheduler.nowMs() - firstEventMs) / intervalMs)) * intervalMs;
+  return { ...w, peripheral, central, centralHandle, peripheralHandle, intervalMs, nextEventMs };
 }
 
 describe('init sequence', () => {
@@ -152,7 +165,7 @@ describe('init sequence', () => {
     const { host } = world();
     const a = host('a');
     a.controller.receiveFromHost(Uint8Array.of(0x01, 0x31, 0x20, 0x03, 0x00, 0x05, 0x05)); // LE Set Default PHY
-    expect(a.events.at(-1)).toEqual({
+    expect(a.events.at(-1)).toMatchObject({
       name: 'HCI_Command_Complete',
       parameters: { Num_HCI_Command_Packets: 1, Command_Opcode: 0x2031, Return_Parameters: Uint8Array.of(HciStatus.UnknownHciCommand) },
     });
@@ -238,13 +251,17 @@ describe('connections', () => {
     expect(central.named('HCI_LE_Connection_Complete')[0]?.parameters.Status).toBe(HciStatus.UnknownConnectionIdentifier);
   });
 
-  it('forwards ACL with the peer handle and 00→10, continuations unchanged, and completes packets', () => {
-    const { scheduler, peripheral, central, centralHandle, peripheralHandle } = connectedPair();
+  it('forwards ACL with the peer handle and 00→10, continuations unchanged, and completes packets, in the next connection event', () => {
+    const { scheduler, peripheral, central, centralHandle, peripheralHandle, nextEventMs } = connectedPair();
+    scheduler.advance(0.5); // off the event grid
+    const eventMs = nextEventMs();
     const mtuRequest = Uint8Array.of(3, 0, 4, 0, 0x02, 0x00, 0x01); // L2CAP len 3, ATT CID, Exchange MTU 256
     central.sendAcl(centralHandle, 0b00, mtuRequest);
     central.sendAcl(centralHandle, 0b01, Uint8Array.of(0xaa));
-    expect(peripheral.acl).toHaveLength(0);
-    scheduler.advance(1);
+    scheduler.advance(eventMs - scheduler.nowMs() - 0.01);
+    expect(peripheral.acl).toHaveLength(0); // not before the event
+    scheduler.advance(0.01);
+    expect(peripheral.aclAtMs).toEqual([eventMs, eventMs]); // both in one event (up to 6 per side)
     expect(peripheral.acl).toEqual([
       { type: 'acl', handle: peripheralHandle, packetBoundaryFlag: 0b10, broadcastFlag: 0, data: mtuRequest },
       { type: 'acl', handle: peripheralHandle, packetBoundaryFlag: 0b01, broadcastFlag: 0, data: Uint8Array.of(0xaa) },
@@ -260,23 +277,26 @@ describe('connections', () => {
     const { peripheral, central, centralHandle, scheduler } = connectedPair();
     for (let index = 0; index <= totalNumLeAclDataPackets; index += 1) central.sendAcl(centralHandle, 0, Uint8Array.of(1, 0, 4, 0, index));
     central.sendAcl(0x0eee, 0, Uint8Array.of(1, 0, 4, 0, 0));
-    scheduler.advance(1);
+    scheduler.advance(100);
     expect(peripheral.acl).toHaveLength(totalNumLeAclDataPackets);
     expect(central.controller.stats.aclDroppedFlowControl).toBe(1);
     expect(central.controller.stats.aclDroppedUnknownHandle).toBe(1);
   });
 
   it('Disconnect: Command Status, then Disconnection Complete on both sides after queued data', () => {
-    const { peripheral, central, centralHandle, peripheralHandle, scheduler } = connectedPair({ latencyMs: 5 });
+    const { peripheral, central, centralHandle, peripheralHandle, scheduler, nextEventMs } = connectedPair({ latencyMs: 5 });
+    const eventMs = nextEventMs();
     central.sendAcl(centralHandle, 0, Uint8Array.of(1, 0, 4, 0, 0x0a));
     expect(central.send('HCI_Disconnect', { Connection_Handle: centralHandle, Reason: HciStatus.RemoteUserTerminatedConnection })).toMatchObject({
       name: 'HCI_Command_Status',
       parameters: { Status: 0 },
     });
-    scheduler.advance(4);
+    scheduler.advance(eventMs + 5 - scheduler.nowMs() - 0.01); // the event, plus the 5 ms latency
     expect(peripheral.acl).toHaveLength(0);
-    scheduler.advance(2);
+    expect(central.named('HCI_Disconnection_Complete')).toHaveLength(0);
+    scheduler.advance(0.01);
     expect(peripheral.acl).toHaveLength(1);
+    expect(peripheral.aclAtMs).toEqual([eventMs + 5]);
     expect(central.named('HCI_Disconnection_Complete')[0]?.parameters).toEqual({ Status: 0, Connection_Handle: centralHandle, Reason: HciStatus.ConnectionTerminatedByLocalHost });
     expect(peripheral.named('HCI_Disconnection_Complete')[0]?.parameters).toEqual({ Status: 0, Connection_Handle: peripheralHandle, Reason: HciStatus.RemoteUserTerminatedConnection });
     expect(central.send('HCI_Disconnect', { Connection_Handle: centralHandle, Reason: 0x13 }).parameters.Status).toBe(HciStatus.UnknownConnectionIdentifier);

@@ -13,8 +13,12 @@
  * "now", so validity windows, tickets and clock checks see the same shifted time everywhere.
  * Lock state (actuations, audit records) is read back from the workers (src/ble/lock-control.ts).
  *
- * What does not apply: anything that needs the virtual radio's physics — positions and range,
- * radio options (loss, MTU, connection interval), injected disconnects, a lock losing power in
+ * The air: on latchkey's in-process controllers the link runs the same air model as the virtual
+ * radio (src/radio/air): the scenario's positions (and a phone walking to the door, 0.5 m off it),
+ * and its radio options loss, rssiNoiseDb and packetsPerEventMax apply (docs/HIL.md, "One air").
+ * What does not apply: the rest of the virtual radio's options (MTU, connection interval: noble
+ * chooses them), positions and radio options on tcp:/serial: controllers (the air is the
+ * server's), moves after the start, injected disconnects, a lock losing power in
  * the middle of an exchange (the virtual radio drops the link; a bleno peripheral keeps it), the
  * challenge in extended advertising, and the attacks fake_lock and concurrent. `notApplicable`
  * names each such step so the run can report the scenario instead of running it.
@@ -44,6 +48,9 @@ import { UnlockClient } from '../../phone/unlock-client.ts';
 import type { UnlockOutcome } from '../../phone/unlock-client.ts';
 import { softwareHolder, Wallet } from '../../phone/wallet.ts';
 import { RecordingTransport } from '../../radio/recording-transport.ts';
+import type { Position } from '../../radio/air/rssi.ts';
+import { radioDefaults } from '../../radio/options.ts';
+import type { RadioOptions } from '../../radio/options.ts';
 import type { Advertisement, GattConnection, Transport } from '../../radio/transport.ts';
 import { Attacker, radioOnlyAttacks } from './attacks.ts';
 import type { AttackParams, Observed } from './attacks.ts';
@@ -63,15 +70,25 @@ const radioOnlyAttackReasons: Record<string, string> = {
   concurrent: 'attack concurrent opens several centrals on one lock at once (a bleno peripheral serves one central)',
 };
 
+/** Radio options the in-process HCI link takes from a scenario: the shared air model's (src/radio/air). */
+export const bleAirRadioKeys: readonly string[] = ['lossNumerator', 'lossDenominator', 'rssiNoiseDb', 'packetsPerEventMax'];
+
+/** True when every host of the run is on latchkey's in-process air (positions and air options apply). */
+function onVirtualAir(controllers: BleControllers): boolean {
+  return [...(controllers.lockHci ?? []), ...(controllers.phoneHci ?? [])].every((spec) => spec.kind === 'virtual');
+}
+
 /** Why `scenario` cannot run over BLE — each cause once, with the lines it comes from; undefined when it can. */
-export function bleNotApplicable(scenario: Scenario): string | undefined {
+export function bleNotApplicable(scenario: Scenario, controllers: BleControllers = {}): string | undefined {
+  const virtualAir = onVirtualAir(controllers);
   const reasons = new Map<string, number[]>();
   const add = (reason: string, line?: number): void => {
     const lines = reasons.get(reason) ?? [];
     if (line !== undefined) lines.push(line);
     reasons.set(reason, lines);
   };
-  if (Object.keys(scenario.radio).length > 0) add(`radio options (${Object.keys(scenario.radio).join(', ')}) shape the virtual radio`);
+  const radioOnly = Object.keys(scenario.radio).filter((key) => !virtualAir || !bleAirRadioKeys.includes(key));
+  if (radioOnly.length > 0) add(`radio options (${radioOnly.join(', ')}) shape the virtual radio${virtualAir ? '' : ' (on tcp:/serial: controllers the air is the server\'s)'}`);
   for (const door of scenario.doors) if (door.config.advertiseChallenge === true) add('the challenge in extended advertising (the bleno lock advertises legacy PDUs only)');
   const cutDoors = new Set<string>();
   for (const { line, step } of scenario.steps) {
@@ -79,7 +96,7 @@ export function bleNotApplicable(scenario: Scenario): string | undefined {
     const body = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const expect = body.expect;
     if (kind === 'radio' || kind === 'move' || kind === 'disconnect_after') add(`step ${kind} needs the virtual radio's physics`, line);
-    if (kind === 'unlock' && body.walk === false) add('an unlock without walking to the door needs positions and range', line);
+    if (kind === 'unlock' && body.walk === false && !virtualAir) add('an unlock without walking to the door needs positions and range (the in-process air only)', line);
     if ((kind === 'unlock' || kind === 'attack') && (expect === 'out_of_range' || expect === 'disconnected' || expect === 'timeout')) add(`expecting ${expect} depends on the virtual radio's physics`, line);
     if (kind === 'attack' && (radioOnlyAttacks as readonly string[]).includes(String(body.kind))) add(radioOnlyAttackReasons[String(body.kind)]!, line);
     if (kind === 'power_cut') cutDoors.add(String(body.door));
@@ -153,15 +170,31 @@ export class BleBackend implements ScenarioBackend {
   readonly #hci: BleControllers;
   #attacker: Attacker | undefined;
 
-  private constructor(seed: number, crypto: CryptoProvider, controllers: BleControllers) {
+  readonly #doorPositions = new Map<string, [number, number]>();
+
+  private constructor(scenario: Scenario, seed: number, crypto: CryptoProvider, controllers: BleControllers) {
     this.crypto = crypto;
     this.random = createSeededRandom(seed);
     const issuerRandom = this.random.fork('issuer');
     const adminRandom = this.random.fork('issuer-admin');
     this.issuer = new InMemoryIssuer({ crypto, random: (n) => issuerRandom.bytes(n), adminRandom: (n) => adminRandom.bytes(n) });
     this.#hci = controllers;
+    // The shared air model: positions and the scenario's loss/RSSI options, as on the virtual radio.
+    const radio = scenario.radio as Partial<RadioOptions>;
+    const positions: Record<string, Position> = {};
+    for (const door of scenario.doors) {
+      positions[door.id] = { xM: door.position[0], yM: door.position[1] };
+      this.#doorPositions.set(door.id, door.position);
+    }
+    for (const phone of scenario.phones) positions[phone.id] = { xM: phone.position[0], yM: phone.position[1] };
     this.ble = startVirtualBle({
       seed,
+      ...(radio.lossNumerator === undefined ? {} : { lossRatio: { numerator: radio.lossNumerator, denominator: radio.lossDenominator ?? radioDefaults.lossDenominator } }),
+      air: {
+        ...(radio.rssiNoiseDb === undefined ? {} : { rssiNoiseDb: radio.rssiNoiseDb }),
+        ...(radio.packetsPerEventMax === undefined ? {} : { packetsPerEventMax: radio.packetsPerEventMax }),
+      },
+      positions,
       ...(controllers.lockHci ? { lockController: controllers.lockHci[0]! } : {}),
       ...(controllers.phoneHci ? { phoneController: controllers.phoneHci[0]! } : {}),
     });
@@ -170,7 +203,7 @@ export class BleBackend implements ScenarioBackend {
   static async start(scenario: Scenario, options: { seed: number; crypto: CryptoProvider; controllers?: BleControllers }): Promise<BleBackend> {
     const controllers = options.controllers ?? {};
     checkBleControllers(scenario, controllers);
-    const backend = new BleBackend(options.seed, options.crypto, controllers);
+    const backend = new BleBackend(scenario, options.seed, options.crypto, controllers);
     try {
       await backend.#spawn(scenario, options.seed);
       return backend;
@@ -270,6 +303,9 @@ export class BleBackend implements ScenarioBackend {
   unlock(phone: ScenarioPhone, door: string, request: UnlockRequest): Promise<UnlockOutcome> {
     const lockId = this.locks.get(door)!.identity.lockId;
     (phone as BlePhone).radio.wanted = lockId;
+    // The guest walks up to the door (0.5 m off it, as on the virtual radio) unless told to stay.
+    const at = this.#doorPositions.get(door);
+    if (request.walk && at !== undefined) this.ble.place(phone.id, { xM: at[0] + 0.5, yM: at[1] });
     return phone.client.unlock({ lockId, mtu: request.mtu, allowResume: request.allowResume, presentOutOfScope: request.presentOutOfScope, useAdvertisedChallenge: request.useAdvertisedChallenge, scanMs, timeoutMs: operationTimeoutMs });
   }
 
@@ -321,7 +357,7 @@ export function bleBackendOn(controllers: BleControllers): BackendFactory {
   return {
     transport: 'ble',
     replayFlags: `${flag('lock-hci', controllers.lockHci)}${flag('phone-hci', controllers.phoneHci)}`,
-    notApplicable: bleNotApplicable,
+    notApplicable: (scenario) => bleNotApplicable(scenario, controllers),
     create: (scenario, options) => BleBackend.start(scenario, { ...options, controllers }),
   };
 }

@@ -6,22 +6,30 @@
  * data PDUs on a connection, a terminate — happens here, on an injected clock, with loss and
  * extra latency drawn from the run's seed. Model (stated, not hidden):
  * - advertising events every Advertising_Interval_Min plus the spec's 0–10 ms advDelay; each
- *   scanner hears the ADV PDU with probability 1 − loss, and when scanning actively also the
- *   SCAN_RSP (one more loss draw for the SCAN_REQ/SCAN_RSP exchange); scan windows are ignored;
+ *   scanner hears the ADV PDU with probability 1 − loss and when its RSSI (the air model's path
+ *   loss from the two controllers' positions, src/radio/air/rssi.ts) reaches the sensitivity, and
+ *   when scanning actively also the SCAN_RSP (one more loss draw and RSSI sample for the
+ *   SCAN_REQ/SCAN_RSP exchange); scan windows are ignored;
  * - a pending LE Create Connection completes at the target's next heard connectable advertising
- *   event; advertising then stops on the peripheral (Vol 6, Part B, §4.4.2);
- * - data PDUs: see connection.ts (FIFO, retransmission delay, supervision timeout);
+ *   event; advertising then stops on the peripheral (Vol 6, Part B, §4.4.2); the first connection
+ *   event follows the transmit window and one interval, as on the virtual radio;
+ * - data PDUs: the air model's connection events (connection.ts; src/radio/air/);
  * - connection handles are unique across the whole link, so a merged capture stays readable.
  */
 import { AdvertisingReportEventType, AdvertisingType, connectionHandleMax, ConnectionRole, HciStatus, LeScanType, TimeUnitMicroseconds } from '../codec/constants.ts';
 import { formatBdAddr } from '../codec/fields.ts';
 import type { CommandParameters } from '../codec/commands.ts';
 import { advertisingDelayMsMax, advertisingIntervalMsMax, advertisingIntervalMsMin, connectionsMax, duplicateFilterEntriesMax, hostsMax, latencyMsMax } from '../limits.ts';
-import { assertRatio, assertSeed, chance, createRng, uniformBelow } from '../rng.ts';
+import { assertRatio, assertSeed, createRng, createStream, uniformBelow } from '../rng.ts';
 import type { Ratio, Rng } from '../rng.ts';
+import type { SeededRandom } from '../../protocol/random.ts';
+import { firstConnectionEventMs, pduLost } from '../../radio/air/connection-events.ts';
+import { sampleRssiDbm } from '../../radio/air/rssi.ts';
+import type { Position, RssiParams } from '../../radio/air/rssi.ts';
+import { radioDefaults } from '../../radio/options.ts';
 import type { Cancel, Scheduler } from '../scheduler.ts';
 import type { CommandTarget, LinkPort } from './command-handlers.ts';
-import { Connection } from './connection.ts';
+import { Connection, intervalMsOf, llConnectionUpdateIndOctets, llTerminateIndOctets } from './connection.ts';
 import type { AirConditions, AirStats } from './connection.ts';
 import { Controller } from './controller.ts';
 import type { HciTap } from './controller.ts';
@@ -36,7 +44,17 @@ export interface LocalLinkOptions {
   readonly scheduler: Scheduler;
   /** Sees every HCI packet of every controller (btsnoop capture). */
   readonly tap?: HciTap | null;
+  /** The air model's RSSI rule and packets per event; defaults are the virtual radio's (radioDefaults). */
+  readonly air?: Partial<HciAirOptions>;
 }
+
+/** The air model's parameters that the HCI link takes from the virtual radio's options. */
+export interface HciAirOptions extends RssiParams {
+  packetsPerEventMax: number;
+}
+
+/** Controllers not placed (attach's `position`, `place`) are this far from every other controller. */
+export const unplacedDistanceM = 1;
 
 /** Per-controller settings (a served controller may look like a real one). */
 export interface ControllerOptions {
@@ -46,28 +64,38 @@ export interface ControllerOptions {
   readonly zephyrVendorCommands?: boolean;
   /** Deliver whole L2CAP frames to the host, larger than `buffers` if need be. */
   readonly reassembleToHost?: boolean;
+  /** Where the controller's antenna is (m), for the air model's path loss; default: 1 m from everyone. */
+  readonly position?: Position;
 }
 
 export interface LinkStats {
   advertisingEvents: number;
   reportsDelivered: number;
   reportsLost: number;
+  /** Advertising PDUs (and CONNECT_INDs) heard under the receiver's sensitivity: out of range. */
+  reportsOutOfRange: number;
   connectionsCreated: number;
   connectionsLost: number;
   disconnections: number;
   aclDelivered: number;
+  /** LL packets on air over every connection (empty and control PDUs included), as the virtual radio's airTally. */
+  llPackets: number;
+  llPacketsAtRisk: number;
+  llPacketsLost: number;
 }
 
 const firstConnectionHandle = 0x0040;
 
 export class LocalLink implements LinkPort {
-  readonly stats: LinkStats = { advertisingEvents: 0, reportsDelivered: 0, reportsLost: 0, connectionsCreated: 0, connectionsLost: 0, disconnections: 0, aclDelivered: 0 };
+  readonly stats: LinkStats = { advertisingEvents: 0, reportsDelivered: 0, reportsLost: 0, reportsOutOfRange: 0, connectionsCreated: 0, connectionsLost: 0, disconnections: 0, aclDelivered: 0, llPackets: 0, llPacketsAtRisk: 0, llPacketsLost: 0 };
   readonly #air: AirConditions;
+  readonly #rssi: RssiParams;
+  readonly #positions = new Map<Controller, Position>();
   readonly #tap: HciTap | null;
   readonly #controllers: Controller[] = [];
   readonly #advertisingTimers = new Map<Controller, Cancel>();
   readonly #connections = new Map<number, Connection>(); // by each end's handle
-  readonly #pairRngs = new Map<string, Rng>();
+  readonly #pairRngs = new Map<string, SeededRandom>();
   readonly #timingRng: Rng;
   #attachedCount = 0;
   #nextConnectionId = 1;
@@ -80,7 +108,9 @@ export class LocalLink implements LinkPort {
     if (!Number.isFinite(options.latencyMs) || options.latencyMs < 0 || options.latencyMs > latencyMsMax) {
       throw new RangeError(`latencyMs: expected 0..${latencyMsMax}, got ${options.latencyMs}`);
     }
-    this.#air = { seed: options.seed, lossRatio: options.lossRatio, latencyMs: options.latencyMs, scheduler: options.scheduler };
+    const air = { ...pickAir(radioDefaults), ...options.air };
+    this.#air = { seed: options.seed, lossRatio: options.lossRatio, latencyMs: options.latencyMs, scheduler: options.scheduler, packetsPerEventMax: air.packetsPerEventMax, tally: this.stats };
+    this.#rssi = air;
     this.#tap = options.tap ?? null;
     this.#timingRng = createRng(options.seed, 'advertising_delay');
   }
@@ -105,7 +135,19 @@ export class LocalLink implements LinkPort {
       ...(options.reassembleToHost ? { reassembleToHost: true } : {}),
     });
     this.#controllers.push(controller);
+    if (options.position) this.#positions.set(controller, { ...options.position });
     return controller;
+  }
+
+  /** The controller attached as `label`, if any. */
+  controllerLabelled(label: string): Controller | undefined {
+    return this.#controllers.find((controller) => controller.label === label);
+  }
+
+  /** Moves a controller's antenna (m): later advertisements and connections see the new distance. */
+  place(controller: Controller, position: Position): void {
+    this.#own(controller);
+    this.#positions.set(controller, { ...position });
   }
 
   /** Powers a controller off: its connections drop (peers see Connection Timeout). */
@@ -119,7 +161,7 @@ export class LocalLink implements LinkPort {
   /** Stops every timer; no event is delivered afterwards. */
   close(): void {
     this.#closed = true;
-    for (const connection of new Set(this.#connections.values())) connection.open = false;
+    for (const connection of new Set(this.#connections.values())) connection.close();
     this.#connections.clear();
     this.#advertisingTimers.clear();
     this.#air.scheduler.cancelAll();
@@ -144,20 +186,15 @@ export class LocalLink implements LinkPort {
     const found = this.#endsOf(controller, handle);
     if (found === null) return false;
     const { connection, remote } = found;
-    const outcome = connection.send(
+    connection.send(
       controller,
       () => {
         this.stats.aclDelivered += 1;
         remote.controller.deliverAcl(remote.handle, packetBoundaryFlag, data);
         controller.completePacket(handle);
       },
-      false,
-      data.length,
+      { kind: 'data', octets: data.length },
     );
-    if (outcome === 'link_lost') {
-      this.stats.connectionsLost += 1;
-      this.#close(connection, controller, HciStatus.ConnectionTimeout, HciStatus.ConnectionTimeout);
-    }
     return true;
   }
 
@@ -166,7 +203,7 @@ export class LocalLink implements LinkPort {
     const found = this.#endsOf(controller, handle);
     if (found === null) return false;
     // LL_TERMINATE_IND travels after the data already queued in this direction.
-    found.connection.send(controller, () => this.#close(found.connection, controller, HciStatus.ConnectionTerminatedByLocalHost, reason), true);
+    found.connection.send(controller, () => this.#close(found.connection, controller, HciStatus.ConnectionTerminatedByLocalHost, reason), { kind: 'control', octets: llTerminateIndOctets });
     return true;
   }
 
@@ -188,7 +225,7 @@ export class LocalLink implements LinkPort {
           Supervision_Timeout: connection.supervisionTimeout,
         });
       }
-    }, true);
+    }, { kind: 'control', octets: llConnectionUpdateIndOctets });
     return true;
   }
 
@@ -239,19 +276,35 @@ export class LocalLink implements LinkPort {
     return formatBdAddr(Uint8Array.of(index & 0xff, (index >> 8) & 0xff, prefix & 0xff, (prefix >> 8) & 0xff, (prefix >> 16) & 0xff, (prefix >>> 24) & 0xff));
   }
 
-  #pairRng(from: Controller, to: Controller, purpose: string): Rng {
+  #pairRng(from: Controller, to: Controller, purpose: string): SeededRandom {
     const key = `${purpose}:${from.publicAddress}>${to.publicAddress}`;
     let rng = this.#pairRngs.get(key);
     if (rng === undefined) {
-      rng = createRng(this.#air.seed, key);
+      rng = createStream(this.#air.seed, key);
       this.#pairRngs.set(key, rng);
     }
     return rng;
   }
 
-  #rssiBetween(a: Controller, b: Controller): number {
-    const [first, second] = a.publicAddress < b.publicAddress ? [a, b] : [b, a];
-    return -40 - uniformBelow(createRng(this.#air.seed, `rssi:${first.publicAddress}-${second.publicAddress}`), 41);
+  /**
+   * One PDU from `transmitter` as `receiver` hears it: lost with the loss ratio, then its RSSI
+   * from the air model (path loss over the controllers' distance, noise from `random`); null when
+   * lost or under the sensitivity. The virtual radio's scan draws in the same order.
+   */
+  #hear(random: SeededRandom, receiver: Controller, transmitter: Controller): number | null {
+    if (pduLost(random, this.#air.lossRatio)) {
+      this.stats.reportsLost += 1;
+      return null;
+    }
+    const placedReceiver = this.#positions.get(receiver);
+    const placedTransmitter = this.#positions.get(transmitter);
+    const [rx, tx] = placedReceiver && placedTransmitter ? [placedReceiver, placedTransmitter] : [{ xM: 0, yM: 0 }, { xM: unplacedDistanceM, yM: 0 }];
+    const rssi = sampleRssiDbm(this.#rssi, random, receiver.label, transmitter.label, rx, tx, this.#air.scheduler.nowMs());
+    if (rssi < this.#rssi.sensitivityDbm) {
+      this.stats.reportsOutOfRange += 1;
+      return null;
+    }
+    return rssi;
   }
 
   #scheduleAdvertisingEvent(controller: Controller, intervalMs: number): void {
@@ -280,10 +333,12 @@ export class LocalLink implements LinkPort {
     for (const scanner of this.#controllers) {
       if (scanner === advertiser || !scanner.state.scanning.enabled) continue;
       const rng = this.#pairRng(advertiser, scanner, 'advertising');
-      if (!this.#hear(rng)) continue;
-      this.#report(scanner, advertiser, reportType, own, directed ? new Uint8Array(0) : data);
-      if (scannable && scanner.state.scanning.scanType === LeScanType.Active && this.#hear(rng)) {
-        this.#report(scanner, advertiser, AdvertisingReportEventType.ScanRsp, own, scanResponseData);
+      const rssi = this.#hear(rng, scanner, advertiser);
+      if (rssi === null) continue;
+      this.#report(scanner, reportType, own, directed ? new Uint8Array(0) : data, rssi);
+      if (scannable && scanner.state.scanning.scanType === LeScanType.Active) {
+        const responseRssi = this.#hear(rng, scanner, advertiser);
+        if (responseRssi !== null) this.#report(scanner, AdvertisingReportEventType.ScanRsp, own, scanResponseData, responseRssi);
       }
     }
     if (type === AdvertisingType.AdvScanInd || type === AdvertisingType.AdvNonconnInd) return;
@@ -292,19 +347,13 @@ export class LocalLink implements LinkPort {
       if (initiator === advertiser || pending === null) continue;
       if (pending.Peer_Address !== own.address || (pending.Peer_Address_Type & 1) !== own.addressType) continue;
       if (directed && parameters.Peer_Address !== initiator.ownAddress(pending.Own_Address_Type).address) continue;
-      if (!this.#hear(this.#pairRng(initiator, advertiser, 'connect_ind'))) continue;
-      if (this.#connect(initiator, advertiser)) return;
+      const rssi = this.#hear(this.#pairRng(initiator, advertiser, 'connect_ind'), initiator, advertiser);
+      if (rssi === null) continue;
+      if (this.#connect(initiator, advertiser, rssi)) return;
     }
   }
 
-  #hear(rng: Rng): boolean {
-    const lost = chance(rng, this.#air.lossRatio);
-    if (lost) this.stats.reportsLost += 1;
-    return !lost;
-  }
-
-  #report(scanner: Controller, advertiser: Controller, eventType: number, own: { address: string; addressType: number }, payload: Uint8Array): void {
-    const rssi = this.#rssiBetween(scanner, advertiser);
+  #report(scanner: Controller, eventType: number, own: { address: string; addressType: number }, payload: Uint8Array, rssi: number): void {
     this.#air.scheduler.schedule(this.#air.latencyMs, () => {
       const scanning = scanner.state.scanning;
       if (!scanning.enabled) return;
@@ -336,7 +385,7 @@ export class LocalLink implements LinkPort {
     throw new Error('no free connection handle');
   }
 
-  #connect(central: Controller, peripheral: Controller): boolean {
+  #connect(central: Controller, peripheral: Controller, rssi: number): boolean {
     const pending = central.state.initiating;
     if (pending === null || this.#connections.size / 2 >= connectionsMax) return false;
     central.state.initiating = null;
@@ -350,8 +399,13 @@ export class LocalLink implements LinkPort {
       interval: pending.Connection_Interval_Min,
       peripheralLatency: pending.Max_Latency,
       supervisionTimeout: pending.Supervision_Timeout,
-      rssi: this.#rssiBetween(central, peripheral),
+      rssi,
       air: this.#air,
+      anchorMs: firstConnectionEventMs(this.#air.scheduler.nowMs(), intervalMsOf(pending.Connection_Interval_Min)),
+      onLost: () => {
+        this.stats.connectionsLost += 1;
+        this.#close(connection, null, HciStatus.ConnectionTimeout, HciStatus.ConnectionTimeout);
+      },
     });
     this.#connections.set(connection.central.handle, connection);
     this.#connections.set(connection.peripheral.handle, connection);
@@ -376,13 +430,13 @@ export class LocalLink implements LinkPort {
   }
 
   #forget(connection: Connection): void {
-    connection.open = false;
+    connection.close();
     this.#connections.delete(connection.central.handle);
     this.#connections.delete(connection.peripheral.handle);
   }
 
   /** Ends a connection: Disconnection_Complete to both hosts, buffers freed. */
-  #close(connection: Connection, initiator: Controller, initiatorReason: number, remoteReason: number): void {
+  #close(connection: Connection, initiator: Controller | null, initiatorReason: number, remoteReason: number): void {
     if (!connection.open) return;
     this.#forget(connection);
     this.stats.disconnections += 1;
@@ -392,4 +446,9 @@ export class LocalLink implements LinkPort {
       end.controller.emit('HCI_Disconnection_Complete', { Status: HciStatus.Success, Connection_Handle: end.handle, Reason: reason });
     }
   }
+}
+
+function pickAir(options: HciAirOptions): HciAirOptions {
+  const { rssiAt1mDbm, pathLossExponentTenths, rssiNoiseDb, sensitivityDbm, packetsPerEventMax } = options;
+  return { rssiAt1mDbm, pathLossExponentTenths, rssiNoiseDb, sensitivityDbm, packetsPerEventMax };
 }
