@@ -36,6 +36,30 @@ describe('1-round-trip repeat unlock (advertised resume nonce)', () => {
     expect(repeat.roundTripsToDecision).toBe(2);
   });
 
+  it('two phones that heard the same nonce: one opens in 1 round trip, the other falls back on the retry challenge (write, result read, write: 3, no challenge Read)', async () => {
+    const w = new World({ seed: 5, crypto: nodeCrypto, radio: { connIntervalMs: 15, llPayloadBytesMax: 251, rssiNoiseDb: 0 }, hardware: nrf52840 });
+    const door = w.addLock('door', 'Door', { xM: 0, yM: 0 }, { advertiseResumeNonce: true });
+    const phones = [w.addPhone('a', { xM: 1, yM: 0 }), w.addPhone('b', { xM: 0, yM: 1 })];
+    for (const phone of phones) {
+      w.grant(phone, ['door'], { subject: phone.id });
+      expect((await w.radio.runUntil(phone.client.unlock({ mtu: 247 }))).outcome).toBe('unlocked');
+      await w.radio.advance(6000);
+    }
+    const reads: string[] = [];
+    // A challenge value starts with its form byte (1–3); an exchange result is a CBOR array (0x8_).
+    w.radio.observe(({ output }) => {
+      if (output.type === 'read_response' && output.value[0]! <= 3) reads.push(`form ${output.value[0]}`);
+    });
+    const [a, b] = await w.radio.runUntil(Promise.all(phones.map((phone) => phone.client.unlock({ mtu: 247 }))));
+    expect([a!.outcome, b!.outcome, a!.path, b!.path]).toEqual(['unlocked', 'unlocked', 'resume', 'resume']);
+    const [winner, loser] = [a!, b!].sort((x, y) => x.roundTripsToDecision - y.roundTripsToDecision);
+    expect([winner!.roundTripsToDecision, loser!.roundTripsToDecision]).toEqual([1, 3]);
+    // The loser's write waits one event for its MAC after the retry result: 15 + 15 + 15 + 15.
+    expect([winner!.decisionMs, loser!.decisionMs]).toEqual([15, 60]);
+    expect(reads).toEqual([]); // the fallback answered the challenge in the retry result
+    expect(door.lock.actuations).toBe(4);
+  });
+
   it('same seed, same trace', async () => {
     const a = await repeatVia(nrf52840, true, 9);
     const b = await repeatVia(nrf52840, true, 9);
