@@ -87,6 +87,14 @@ export interface LockConfig {
    */
   advertiseChallenge: boolean;
   advertisedChallengeLifetimeMs: number;
+  /**
+   * The 1-round-trip repeat unlock (docs/PROTOCOL.md §7.4): the advertisement carries a random
+   * 16-byte resume nonce (form 4, 18 bytes: no key pair, no signature, no crypto), renewed every
+   * `resumeNonceRotationMs`. A request answers the current or the previous one, once each, within
+   * 2 × rotation of its first advertisement (and within the link's relay bound).
+   */
+  advertiseResumeNonce: boolean;
+  resumeNonceRotationMs: number;
   clockDriftPpm: number;
   clockRollbackToleranceMs: number;
   /** Offset of the lock's clock from the simulator's time (which is ms since the Unix epoch). */
@@ -129,6 +137,11 @@ export const lockConfigDefaults: LockConfig = {
   advertiseChallenge: false,
   // No longer than the relay bound, which runs from the advertisement (a jammed request replayed later fails).
   advertisedChallengeLifetimeMs: 200,
+  advertiseResumeNonce: false,
+  // Accepted for 2 × 150 = 300 ms from its first advertisement: inside the 330 ms relay bound at a
+  // 15 ms interval, and long enough for a phone that heard it to connect (≤ one 100 ms advertising
+  // interval + 16.25 ms + the MTU exchange) even when it heard it at the end of its rotation.
+  resumeNonceRotationMs: 150,
   clockDriftPpm: 0,
   clockRollbackToleranceMs: 120_000,
   clockOffsetMs: 0,
@@ -137,6 +150,9 @@ export const lockConfigDefaults: LockConfig = {
   batteryLowPercent: 20,
   batteryCutoffPercent: 2,
 };
+
+// The advertised resume nonce must die before the default relay bound at 15 ms (150 + 12 × 15 = 330 ms).
+assert(2 * lockConfigDefaults.resumeNonceRotationMs <= lockConfigDefaults.relayAllowanceMs + lockConfigDefaults.relayIntervals * 15, 'an advertised resume nonce lives no longer than the relay bound at 15 ms');
 
 // Issuers keep a revocation in their snapshots this long past expiry; the lock must not need it longer.
 assert(

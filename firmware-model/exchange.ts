@@ -18,7 +18,7 @@ import { equalBytes, toHex, wipe } from '../src/protocol/bytes.ts';
 import { encodeDeterministic } from '../src/protocol/cbor.ts';
 import { parseCredential, type CredentialClaims } from '../src/protocol/credential.ts';
 import { LatchkeyError, errorCodes, isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.ts';
-import { challengeForm } from '../src/protocol/unlock/challenge.ts';
+import { advertisedNonceForm, challengeForm } from '../src/protocol/unlock/challenge.ts';
 import {
   AeadDirection,
   direction,
@@ -33,7 +33,7 @@ import {
   transcriptHash1,
   transcriptHash2,
 } from '../src/protocol/unlock/key-schedule.ts';
-import { action as actions, decodeRequest, decodeSealedInner, encodeResult, encodeSealedResult, requestType, statusUnlocked, type FullRequest, type ResumeRequest } from '../src/protocol/unlock/messages.ts';
+import { action as actions, decodeRequest, decodeSealedInner, encodeResult, encodeSealedResult, requestType, statusUnlocked, type AdvertisedResumeRequest, type FullRequest, type Request, type ResumeRequest } from '../src/protocol/unlock/messages.ts';
 import { highestCommonVersion } from '../src/protocol/unlock/versions.ts';
 import { findIssuer } from '../src/protocol/issuer-keys.ts';
 import { ticketLookahead, trustIdOf, type Lock, type OutstandingChallenge, type Ticket } from './lock.ts';
@@ -70,11 +70,12 @@ export interface ExchangeOutcome {
 }
 
 function refusedPlain(type: number, code: ErrorCode, costly = false): ExchangeOutcome {
-  return { code, result: encodeResult({ type: type === requestType.resume ? 2 : 1, status: wireOf(code) }), authenticated: false, costly };
+  // Both resume types are answered with resume results (type 2); a stale advertised nonce gets a retry result in lock.ts.
+  return { code, result: encodeResult({ type: type === requestType.full ? 1 : 2, status: wireOf(code) }), authenticated: false, costly };
 }
 
 export function runExchange(context: ExchangeContext, message: Uint8Array, challenge: OutstandingChallenge | undefined): ExchangeOutcome {
-  let request: FullRequest | ResumeRequest;
+  let request: Request;
   try {
     request = decodeRequest(message);
   } catch (error) {
@@ -89,12 +90,14 @@ export function runExchange(context: ExchangeContext, message: Uint8Array, chall
 }
 
 /** Checks that need no crypto: challenge state and timing, version negotiation. */
-function checkGate(context: ExchangeContext, request: FullRequest | ResumeRequest, challenge: OutstandingChallenge | undefined): ErrorCode | undefined {
+function checkGate(context: ExchangeContext, request: Request, challenge: OutstandingChallenge | undefined): ErrorCode | undefined {
   const { lock, tickMs } = context;
   if (challenge === undefined) return 'challenge_missing';
+  // Only a type-3 request answers an advertised resume nonce, and a type-3 request answers nothing else.
+  if ((challenge.advertisedNonce === true) !== (request.type === requestType.advertisedResume)) return 'challenge_missing';
   if (challenge.used) return 'challenge_used';
   challenge.used = true;
-  if (tickMs - challenge.createdAtMs > lock.config.challengeLifetimeMs) return 'challenge_expired';
+  if (tickMs - challenge.createdAtMs > Math.min(lock.config.challengeLifetimeMs, challenge.lifetimeMs ?? Number.POSITIVE_INFINITY)) return 'challenge_expired';
   if (tickMs - challenge.createdAtMs > context.relayBoundMs) return 'relay_suspected';
   let common: number;
   try {
@@ -262,7 +265,7 @@ function counterOf(lock: Lock, ticket: Ticket, id: Uint8Array): number | undefin
   return undefined;
 }
 
-function runResume(context: ExchangeContext, request: ResumeRequest, challenge: OutstandingChallenge): ExchangeOutcome {
+function runResume(context: ExchangeContext, request: ResumeRequest | AdvertisedResumeRequest, challenge: OutstandingChallenge): ExchangeOutcome {
   const { lock } = context;
   const crypto = lock.crypto;
   const ticket = lock.tickets.get(toHex(request.ticketId));
@@ -270,7 +273,8 @@ function runResume(context: ExchangeContext, request: ResumeRequest, challenge: 
   const counter = counterOf(lock, ticket, request.ticketId);
   if (counter === undefined) return refusedPlain(requestType.resume, 'ticket_unknown');
   const transcript = resumeTranscript(crypto, {
-    form: challenge.form,
+    // Form 4 for the advertised nonce: its MAC never answers a read form-1 challenge, nor the reverse.
+    form: challenge.advertisedNonce === true ? advertisedNonceForm : challenge.form,
     lockId: lock.identity.lockId,
     lockVersions: lock.config.lockVersions,
     nonce: challenge.form === challengeForm.commit ? challenge.commitment : challenge.ephemeralKey,

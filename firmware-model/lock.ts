@@ -22,7 +22,7 @@
  * reassembled request passed every check below, at most once per challenge, and only after the
  * state that decision depends on is committed to NV.
  */
-import { toHex, wipe } from '../src/protocol/bytes.ts';
+import { equalBytes, toHex, wipe } from '../src/protocol/bytes.ts';
 import type { CharacteristicName } from '../src/protocol/gatt.ts';
 import { parseCredential, verifyCredentialSignature, type CredentialClaims } from '../src/protocol/credential.ts';
 import { p256SecretFromSeed, type CryptoProvider, type SignatureAlgorithm } from '../src/protocol/crypto/provider.ts';
@@ -30,10 +30,10 @@ import { isLatchkeyError, wireOf, type ErrorCode } from '../src/protocol/errors.
 import type { TrustedIssuerKey } from '../src/protocol/issuer-keys.ts';
 import { limits } from '../src/protocol/limits.ts';
 import type { RandomSource } from '../src/protocol/random.ts';
-import { challengeForm, challengeSignedBytes, commitmentBytes, commitToEphemeral, encodeChallenge, type ChallengeForm } from '../src/protocol/unlock/challenge.ts';
+import { advertisedNonceBytes, challengeForm, challengeSignedBytes, commitmentBytes, commitToEphemeral, encodeAdvertisedNonce, encodeChallenge, type ChallengeForm } from '../src/protocol/unlock/challenge.ts';
 import { certifiedKeysHash } from '../src/protocol/unlock/key-schedule.ts';
 import { Reassembler } from '../src/protocol/unlock/chunking.ts';
-import { encodeResult } from '../src/protocol/unlock/messages.ts';
+import { decodeRequest, encodeResult, requestType } from '../src/protocol/unlock/messages.ts';
 import { applyLockUpdate } from './apply-update.ts';
 import { SlidingWindow } from './sliding-window.ts';
 import { AuditLog, type AuditRecord } from './audit.ts';
@@ -78,7 +78,8 @@ export type LockOutput =
   | { type: 'actuate'; unlockUntilMs: number }
   | { type: 'relock' }
   | { type: 'audit'; record: AuditRecord }
-  | { type: 'advertisement'; lockId: Uint8Array; challenge: Uint8Array | undefined }
+  /** resumeNonce: the form-4 advertised resume nonce (config advertiseResumeNonce; docs/PROTOCOL.md §7.4). */
+  | { type: 'advertisement'; lockId: Uint8Array; challenge: Uint8Array | undefined; resumeNonce?: Uint8Array }
   | { type: 'disconnect'; connectionId: number };
 
 export interface OutstandingChallenge {
@@ -106,7 +107,17 @@ export interface OutstandingChallenge {
    * is refused `rate_limited`, and the key forms are never served from it (attack on issue 15, F4).
    */
   nonceOnly?: boolean;
+  /**
+   * An advertised resume nonce (form 4 in the transcript; `commitment` holds the 16-byte nonce, no
+   * key pair): answered only by a type-3 request, within `lifetimeMs` of its first advertisement.
+   */
+  advertisedNonce?: boolean;
+  /** Refused `challenge_expired` past this age (the advertised resume nonce: 2 × rotation). */
+  lifetimeMs?: number;
 }
+
+/** Refusals of a type-3 request that mean "your advertised nonce is stale or taken": answered with a fresh challenge (retry result). */
+const staleNonceCodes: readonly ErrorCode[] = ['challenge_missing', 'challenge_used', 'challenge_expired', 'relay_suspected'];
 
 interface Connection {
   connectedAtMs: number;
@@ -218,6 +229,8 @@ export class Lock {
   readonly routineUpdates: SlidingWindow;
   private unlockedUntilMs: number | undefined;
   private advertised: OutstandingChallenge | undefined;
+  /** Advertised resume nonces, newest first: the current one and the previous one (RAM). */
+  private resumeNonces: OutstandingChallenge[] = [];
   /** Challenge key budget (config challengeKeysBurstMax/challengeKeyRefillMs): tokens, and when they were last counted (RAM: full at boot). */
   private keyTokens: number;
   private keyTokensAtMs = 0;
@@ -463,7 +476,7 @@ export class Lock {
         this.refillSpareEphemeral();
         return;
       case 'advertise':
-        outputs.push({ type: 'advertisement', lockId: this.identity.lockId, challenge: this.config.advertiseChallenge ? this.currentAdvertisedChallenge() : undefined });
+        outputs.push({ type: 'advertisement', lockId: this.identity.lockId, challenge: this.config.advertiseChallenge ? this.currentAdvertisedChallenge() : undefined, ...(this.config.advertiseResumeNonce ? { resumeNonce: this.currentResumeNonce() } : {}) });
         return;
       case 'connect':
         // A connection id the lock still holds is a new link (the old one's state dies with it).
@@ -687,6 +700,45 @@ export class Lock {
   }
 
   /**
+   * The advertised resume nonce (docs/PROTOCOL.md §7.4): 16 random bytes, no crypto, renewed every
+   * `resumeNonceRotationMs`; the one it replaces stays acceptable as the previous one. A real lock
+   * renews on a timer; the model renews when it next advertises, which gives the same acceptance
+   * rule (the age bound, not the rotation, is what the security argument rests on).
+   */
+  private currentResumeNonce(): Uint8Array {
+    const rotationMs = this.config.resumeNonceRotationMs;
+    const newest = this.resumeNonces[0];
+    if (newest === undefined || this.tickMs - newest.createdAtMs >= rotationMs) {
+      const fresh: OutstandingChallenge = { ...this.nonceOnlyChallenge(), commitment: this.random(advertisedNonceBytes), advertisedNonce: true, lifetimeMs: 2 * rotationMs };
+      this.resumeNonces = newest === undefined ? [fresh] : [fresh, newest];
+    }
+    return encodeAdvertisedNonce({ lockVersions: this.config.lockVersions, nonce: this.resumeNonces[0]!.commitment });
+  }
+
+  /**
+   * The advertised nonce a type-3 request names, if the lock still holds it (current or previous).
+   * Single use across all connections: marked used here, whatever the outcome.
+   */
+  private takeResumeNonce(nonce: Uint8Array): OutstandingChallenge | undefined {
+    if (!this.config.advertiseResumeNonce) return undefined;
+    const held = this.resumeNonces.find((candidate) => equalBytes(candidate.commitment, nonce));
+    if (held === undefined) return undefined;
+    const alreadyUsed = held.used;
+    held.used = true;
+    return { ...held, used: alreadyUsed };
+  }
+
+  /** The advertised nonce a well-formed type-3 request answers, or undefined for any other message. */
+  private static advertisedNonceOf(message: Uint8Array): Uint8Array | undefined {
+    try {
+      const request = decodeRequest(message);
+      return request.type === requestType.advertisedResume ? request.nonce : undefined;
+    } catch {
+      return undefined; // the exchange refuses it with its decode code
+    }
+  }
+
+  /**
    * A request on a connection that read no challenge answers the advertised one (1 round trip).
    * Single use across all connections; its relay bound runs from when it was advertised, so a
    * request captured and replayed on a later connection is out of time.
@@ -741,18 +793,39 @@ export class Lock {
       this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: 'message_malformed' }, false);
       return;
     }
-    const challenge = connection.challenge ?? this.advertisedFor();
-    connection.challenge = undefined; // single use, whatever the outcome
+    // A type-3 request answers the advertised resume nonce it names (the connection's own challenge stays).
+    const advertisedNonce = Lock.advertisedNonceOf(message);
+    let challenge: OutstandingChallenge | undefined;
+    if (advertisedNonce !== undefined) challenge = this.takeResumeNonce(advertisedNonce);
+    else {
+      challenge = connection.challenge ?? this.advertisedFor();
+      connection.challenge = undefined; // single use, whatever the outcome
+    }
     // Plus the delay the lock's own CPU added to this challenge's Read (hardware/cpu-clock.ts; 0 on `ideal`).
     const decision = this.decide(message, challenge, this.relayBoundFor(connection.connIntervalMs) + (challenge?.computeDelayMs ?? 0), nowMs, outputs, input.connectionId);
     if (challenge !== undefined) wipe(challenge.ephemeralSecret); // single use: the secret has done its work
     wipeEarly(challenge?.early);
     if (!decision.unlocked) connection.refusals++;
-    connection.result = decision.result;
+    connection.result = advertisedNonce !== undefined && decision.code !== undefined && staleNonceCodes.includes(decision.code) ? this.retryResult(connection, decision.code, decision.result) : decision.result;
     respond(decision.unlocked ? attError.success : attError.refused);
   }
 
-  private decide(message: Uint8Array, challenge: OutstandingChallenge | undefined, relayBoundMs: number, nowMs: number, outputs: LockOutput[], connectionId: number): { unlocked: boolean; result: Uint8Array } {
+  /**
+   * The advertised nonce a type-3 request answered was stale, taken or unknown: hand the connection
+   * a fresh nonce-only form-1 challenge in the result itself (retry result, plain), so the phone's
+   * fallback is one Write on this link, not a challenge Read and a Write. Counted against the
+   * connection's challenge budget; past it the plain refusal goes out without one.
+   */
+  private retryResult(connection: Connection, code: ErrorCode, plain: Uint8Array): Uint8Array {
+    if (connection.keysGenerated >= this.config.challengeKeysPerConnectionMax) return plain;
+    connection.keysGenerated++;
+    if (connection.challenge !== undefined) wipe(connection.challenge.ephemeralSecret);
+    wipeEarly(connection.challenge?.early);
+    connection.challenge = this.nonceOnlyChallenge();
+    return encodeResult({ type: requestType.advertisedResume, status: wireOf(code), challenge: this.challengeMessage(connection.challenge) });
+  }
+
+  private decide(message: Uint8Array, challenge: OutstandingChallenge | undefined, relayBoundMs: number, nowMs: number, outputs: LockOutput[], connectionId: number): { unlocked: boolean; result: Uint8Array; code?: ErrorCode } {
     const context: ExchangeContext = {
       lock: this,
       nowMs,
@@ -783,7 +856,7 @@ export class Lock {
         // The counter keeps the lock's own reason (e.g. cose_bad_signature behind a wire access_denied).
         this.pushAudit(outputs, { timeMs: nowMs, event: 'refused', code: outcome.auditCode ?? outcome.code }, false);
       }
-      return { unlocked: false, result: outcome.result };
+      return { unlocked: false, result: outcome.result, code: outcome.code };
     }
     // Persist the unlock's record and any raised supersede floor *before* actuating: a power cut
     // here means no unlock, and no unlock goes unrecorded.
@@ -874,6 +947,7 @@ export class Lock {
     for (const connectionId of [...this.connections.keys()]) this.forgetConnection(connectionId);
     if (this.advertised !== undefined) wipe(this.advertised.ephemeralSecret);
     this.advertised = undefined;
+    this.resumeNonces = []; // RAM: a nonce advertised before the cut is never accepted after it
     this.advertRenewedAtMs = undefined; // an unpowered lock renews nothing: billing starts again after boot
     this.credentialCache.clear();
     this.tickets.clear();

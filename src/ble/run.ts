@@ -10,6 +10,8 @@
  */
 import type { HardwareProfile } from '../../firmware-model/hardware/profiles.ts';
 import { hardwareReplayFlag } from '../../firmware-model/hardware/load.ts';
+import { phoneTimeoutMs } from '../../firmware-model/hardware/phone-timeout.ts';
+import { ideal } from '../../firmware-model/hardware/profiles.ts';
 import { performance } from 'node:perf_hooks';
 import { startVirtualBle, waitForPoweredOn } from '../hci/index.ts';
 import { checkRoleSpecs, checkRolesMeet, specFor } from '../hci/transport/roles.ts';
@@ -55,7 +57,7 @@ export interface BleRunOptions {
   readonly mtu?: number;
   /** How long each unlock scans (wall ms). Default 60: ≥ 2 advertising events at 20 ms. */
   readonly scanMs?: number;
-  /** Deadline of every noble operation, ms. Default 3000. */
+  /** Deadline of every noble operation, ms. Default: 3,000 plus the worst compute one request can wait for on `hardware` (bleRunTimeoutMs). */
   readonly timeoutMs?: number;
   /** The lock's relay bound (challenge read → final write), wall ms. Default: the lock's 500. */
   readonly relayBoundMs?: number;
@@ -241,7 +243,7 @@ export async function runBle(options: BleRunOptions): Promise<BleRunReport> {
     const lanes: Lane[] = [];
     for (const [door, lock] of world.locks.entries()) {
       const central = ble.createCentral(`phone-${door}`, specFor(options.phoneHci, door));
-      const transport = new NobleTransport({ central, operationTimeoutMs: options.timeoutMs ?? 3000 });
+      const transport = new NobleTransport({ central, operationTimeoutMs: bleRunTimeoutMs(options) });
       transports.push(transport);
       lanes.push({ door, lock, transport, deviceId: undefined, cycle: -1, guest: undefined, revoked: undefined, recorded: undefined });
     }
@@ -305,9 +307,18 @@ async function runLane(world: BleWorld, lane: Lane, attempts: PlannedAttempt[], 
   return results;
 }
 
+/**
+ * The phone's deadline for one operation: the caller's, else the one World phones use for the
+ * locks' profile (firmware-model/hardware/phone-timeout.ts; 3,000 ms on `ideal`), so a profile
+ * whose worst case exceeds 3 s is not given up on early (attack on issue 15, F2).
+ */
+export function bleRunTimeoutMs(options: Pick<BleRunOptions, 'timeoutMs' | 'hardware'>): number {
+  return options.timeoutMs ?? phoneTimeoutMs(options.hardware ?? ideal);
+}
+
 async function runAttempt(world: BleWorld, lane: Lane, attempt: PlannedAttempt, options: BleRunOptions): Promise<UnlockOutcome> {
   const unlock = (phone: Phone, extra: { presentOutOfScope?: boolean } = {}) =>
-    phone.client.unlock({ lockId: lane.lock.identity.lockId, mtu: options.mtu ?? 247, scanMs: options.scanMs ?? 60, timeoutMs: options.timeoutMs ?? 3000, ...extra });
+    phone.client.unlock({ lockId: lane.lock.identity.lockId, mtu: options.mtu ?? 247, scanMs: options.scanMs ?? 60, timeoutMs: bleRunTimeoutMs(options), ...extra });
   const label = (role: string): string => `door-${lane.door}:cycle-${attempt.cycle}:${role}`;
   if (attempt.cycle !== lane.cycle) {
     lane.cycle = attempt.cycle;

@@ -10,7 +10,7 @@ import type { RandomSource } from '../protocol/random.ts';
 import { challengeCharacteristicOfForm } from '../protocol/gatt.ts';
 import { challengeForm, challengeFormForMtu, type ChallengeForm } from '../protocol/unlock/challenge.ts';
 import { splitIntoChunks } from '../protocol/unlock/chunking.ts';
-import { buildFullRequest, buildResumeRequest, openFullResult, openResumeResult, type LockEvidence } from '../protocol/unlock/phone-exchange.ts';
+import { buildAdvertisedResumeRequest, buildFullRequest, buildResumeRequest, openFullResult, openResumeResult, type LockEvidence, type PendingResume } from '../protocol/unlock/phone-exchange.ts';
 import { AttError, TransportError, type Advertisement, type GattConnection, type LinkStats, type Transport } from '../radio/transport.ts';
 import type { Wallet } from './wallet.ts';
 
@@ -56,9 +56,15 @@ export interface UnlockOptions {
   presentOutOfScope: boolean;
   /** Answer a challenge heard in the advertisement instead of reading one (1 round trip). */
   useAdvertisedChallenge: boolean;
+  /**
+   * With a ticket, answer the lock's advertised resume nonce (docs/PROTOCOL.md §7.4): the request
+   * is built before connecting and is the first thing sent, so the decision comes 1 round trip
+   * after the connection is established. A lock that does not advertise one is read as before.
+   */
+  useAdvertisedNonce: boolean;
 }
 
-export const unlockDefaults: UnlockOptions = { mtu: 247, scanMs: 300, timeoutMs: 3000, rssiMinDbm: -85, allowResume: true, presentOutOfScope: false, useAdvertisedChallenge: true };
+export const unlockDefaults: UnlockOptions = { mtu: 247, scanMs: 300, timeoutMs: 3000, rssiMinDbm: -85, allowResume: true, presentOutOfScope: false, useAdvertisedChallenge: true, useAdvertisedNonce: true };
 
 export class UnlockClient {
   readonly wallet: Wallet;
@@ -106,9 +112,11 @@ export class UnlockClient {
       this.prepare(advert.lockId);
       // A slow lock must not decide after we gave up: wait as long as its MCU may compute (attack on issue 15, F2).
       const timeoutMs = partial.timeoutMs ?? this.timeoutMsFor?.(advert.lockId) ?? options.timeoutMs;
+      // The 1-round-trip repeat: MAC the advertised nonce now, while the radio waits to connect.
+      const preparedResume = this.prepareAdvertisedResume(advert, options);
       connection = await this.transport.connect(advert.deviceId, { mtu: options.mtu, timeoutMs });
       base.setupMs = this.transport.now() - started;
-      const outcome = await this.exchange(connection, advert, options, base);
+      const outcome = await this.exchange(connection, advert, options, base, preparedResume);
       return outcome;
     } catch (error) {
       return { ...base, ...classify(error), ...(connection ? measure(connection.stats()) : {}) };
@@ -128,6 +136,25 @@ export class UnlockClient {
     if (credential !== undefined) this.credentialHash(credential.bytes);
   }
 
+  /**
+   * A type-3 resume request over the lock's advertised nonce, when we hold a live ticket and the
+   * lock advertises one. The ticket moves on now: an id is never sent twice, even if this request
+   * never reaches the lock (the lock looks 3 ids ahead).
+   */
+  private prepareAdvertisedResume(advert: Advertisement, options: UnlockOptions): { message: Uint8Array; pending: PendingResume } | undefined {
+    const lockHex = toHex(advert.lockId);
+    const ticket = this.wallet.tickets.get(lockHex);
+    if (!options.useAdvertisedNonce || !options.allowResume || advert.resumeNonce === undefined || ticket === undefined || ticket.expiresAtS <= this.nowS()) return undefined;
+    try {
+      const built = buildAdvertisedResumeRequest(this.crypto, ticket, advert.resumeNonce, this.wallet.updatesFor(advert.lockId, this.nowS()));
+      this.wallet.tickets.set(lockHex, built.pending.ticket);
+      return built;
+    } catch (error) {
+      if (!isLatchkeyError(error)) throw error;
+      return undefined; // a malformed or downgraded advert (anyone can advertise): read a challenge instead
+    }
+  }
+
   private credentialHash(bytes: Uint8Array): string {
     let hash = this.credentialHashes.get(bytes);
     if (hash === undefined) {
@@ -137,7 +164,7 @@ export class UnlockClient {
     return hash;
   }
 
-  private async exchange(connection: GattConnection, advert: Advertisement, options: UnlockOptions, base: UnlockOutcome): Promise<UnlockOutcome> {
+  private async exchange(connection: GattConnection, advert: Advertisement, options: UnlockOptions, base: UnlockOutcome, preparedResume?: { message: Uint8Array; pending: PendingResume }): Promise<UnlockOutcome> {
     const established = this.transport.now();
     const lockId = advert.lockId;
     // The advertised challenge is good for one attempt; a refusal of it (used by someone else,
@@ -188,16 +215,35 @@ export class UnlockClient {
       ...(status.evidence !== undefined ? { evidence: status.evidence } : {}),
     });
 
-    for (let attempt = 0; attempt < 2 && ticket !== undefined && options.allowResume && ticket.expiresAtS > this.nowS(); attempt++) {
-      const usedAdvertised = advertisedChallenge !== undefined;
-      const current = this.wallet.tickets.get(lockHex)!;
-      const { message, pending } = buildResumeRequest(this.crypto, current, await challenge(challengeForm.commit), updates);
-      // The ticket moves on even if this attempt is refused unheard: an id is never sent twice
-      // (that would link two visits); the lock recognises a few ids ahead.
-      this.wallet.tickets.set(lockHex, pending.ticket);
-      await send(message);
-      const status = openResumeResult(this.crypto, pending, await connection.read('exchange'));
-      if (staleAdvertised(status, usedAdvertised)) continue;
+    // Up to three resume attempts: the advertised nonce (request type 3), then the fresh challenge
+    // the lock handed back in its retry result (or an advertised/read one), then a read one.
+    let prepared = preparedResume;
+    let retryChallenge: Uint8Array | undefined;
+    for (let attempt = 0; attempt < 3 && ticket !== undefined && options.allowResume && ticket.expiresAtS > this.nowS(); attempt++) {
+      let built: { message: Uint8Array; pending: PendingResume };
+      let usedAdvertised: boolean;
+      if (prepared !== undefined) {
+        built = prepared;
+        prepared = undefined;
+        usedAdvertised = true;
+      } else {
+        usedAdvertised = retryChallenge === undefined && advertisedChallenge !== undefined;
+        const challengeBytes = retryChallenge ?? (await challenge(challengeForm.commit));
+        retryChallenge = undefined;
+        built = buildResumeRequest(this.crypto, this.wallet.tickets.get(lockHex)!, challengeBytes, updates);
+        // The ticket moves on even if this attempt is refused unheard: an id is never sent twice
+        // (that would link two visits); the lock recognises a few ids ahead.
+        this.wallet.tickets.set(lockHex, built.pending.ticket);
+      }
+      await send(built.message);
+      const status = openResumeResult(this.crypto, built.pending, await connection.read('exchange'));
+      // The advertised nonce was stale or taken: answer the challenge the lock handed back, on this link.
+      if (status.retryChallenge !== undefined) {
+        retryChallenge = status.retryChallenge;
+        continue;
+      }
+      // A lock without the 1-round-trip resume cannot decode a type-3 request: read a challenge.
+      if (staleAdvertised(status, usedAdvertised) || (usedAdvertised && !status.authenticated && status.code === 'message_malformed')) continue;
       if (status.code !== 'ticket_unknown' && status.code !== 'credential_unknown') return finish(status, 'resume');
       // The lock forgot us (e.g. rebooted): it forgot our cached credential too; do a full exchange.
       this.wallet.tickets.delete(lockHex);

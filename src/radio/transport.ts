@@ -14,6 +14,8 @@ export interface Advertisement {
   rssiDbm: number;
   /** The lock's current challenge, when it uses extended advertising (native phones only). */
   challenge?: Uint8Array;
+  /** The lock's advertised resume nonce (form 4, 18 bytes; docs/PROTOCOL.md §7.4), when it runs the 1-round-trip repeat unlock. */
+  resumeNonce?: Uint8Array;
 }
 
 export interface LinkStats {

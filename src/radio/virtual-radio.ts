@@ -313,7 +313,8 @@ export class VirtualRadio {
           if (best === undefined) continue;
           const advert = this.stepLock(node.deviceId, { type: 'advertise' }).find((output) => output.type === 'advertisement');
           const challenge = advert?.type === 'advertisement' ? advert.challenge : undefined;
-          heard.push({ deviceId: node.deviceId, lockId: node.lock.identity.lockId, rssiDbm: best, ...(challenge ? { challenge } : {}) });
+          const resumeNonce = advert?.type === 'advertisement' ? advert.resumeNonce : undefined;
+          heard.push({ deviceId: node.deviceId, lockId: node.lock.identity.lockId, rssiDbm: best, ...(challenge ? { challenge } : {}), ...(resumeNonce ? { resumeNonce } : {}) });
         }
         this.record(`${phoneId} scan heard ${heard.map((a) => `${a.deviceId}@${a.rssiDbm}`).join(',')}`);
         resolve(heard);

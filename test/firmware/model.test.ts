@@ -899,7 +899,7 @@ class Run {
     expect(result.type).toBe(decision.type);
     if (result.type === 0) return;
     if (decision.code !== '*') expect(result.status, `result status for ${decision.code}`).toBe(decision.code === undefined ? 0 : wireOf(decision.code as ErrorCode));
-    const isProtected = result.type === 1 ? result.sealed !== undefined : result.mac !== undefined;
+    const isProtected = result.type === 1 ? result.sealed !== undefined : result.type === 2 && result.mac !== undefined;
     expect(isProtected, `${decision.code}: signed/MAC'd result`).toBe(decision.protectedResult);
     if (!decision.protectedResult) return;
     const opened = open(value!);

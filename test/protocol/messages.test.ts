@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/protocol/bytes.ts';
 import type { CryptoProvider } from '../../src/protocol/crypto/provider.ts';
 import { limits } from '../../src/protocol/limits.ts';
-import { challengeMessageBytes, commitmentBytes, decodeChallenge, encodeChallenge } from '../../src/protocol/unlock/challenge.ts';
+import { advertisedNonceBytes, challengeMessageBytes, commitmentBytes, decodeAdvertisedNonce, decodeChallenge, encodeAdvertisedNonce, encodeChallenge } from '../../src/protocol/unlock/challenge.ts';
 import { Reassembler, chunkDataBytes, splitIntoChunks } from '../../src/protocol/unlock/chunking.ts';
 import { AeadDirection, direction } from '../../src/protocol/unlock/key-schedule.ts';
 import {
@@ -38,7 +38,8 @@ const update = fc.uint8Array({ minLength: 1, maxLength: 300 });
 
 const fullRequest = fc.record({ type: fc.constant(requestType.full), version: byte, phoneVersions: byte, phoneEphemeralKey: bytesOf(33), sealed: fc.uint8Array({ minLength: 16, maxLength: 900 }) });
 const resumeRequest = fc.record({ type: fc.constant(requestType.resume), version: byte, phoneVersions: byte, ticketId: bytesOf(8), action: byte, updates: fc.array(update, { maxLength: 1 }), mac: bytesOf(16) });
-const request: fc.Arbitrary<Request> = fc.oneof(fullRequest, resumeRequest);
+const advertisedResumeRequest = fc.record({ type: fc.constant(requestType.advertisedResume), version: byte, phoneVersions: byte, nonce: bytesOf(advertisedNonceBytes), ticketId: bytesOf(8), action: byte, updates: fc.array(update, { maxLength: 1 }), mac: bytesOf(16) });
+const request: fc.Arbitrary<Request> = fc.oneof(fullRequest, resumeRequest, advertisedResumeRequest);
 const sealedInner: fc.Arbitrary<SealedInner> = fc.record({
   action: byte,
   holderSignature: bytesOf(64),
@@ -52,6 +53,7 @@ const result: fc.Arbitrary<Result> = fc.oneof(
   fc.record({ type: fc.constant(requestType.full), status: byte, sealed: fc.uint8Array({ minLength: 16, maxLength: 120 }) }),
   fc.record({ type: fc.constant(requestType.resume), status: byte }),
   fc.record({ type: fc.constant(requestType.resume), status: byte, mac: bytesOf(16) }),
+  fc.record({ type: fc.constant(requestType.advertisedResume), status: byte, challenge: bytesOf(challengeMessageBytes) }),
 );
 const sealedResult = fc.record({ lockSignature: bytesOf(64), ticketLifetimeS: fc.integer({ min: 0, max: 0xffffffff }), lockTimeS: fc.integer({ min: 0, max: 0xffffffff }) });
 
@@ -65,7 +67,8 @@ const codecs: Codec<never>[] = [
   { name: 'challenge (form 1)', arbitrary: fc.record({ form: fc.constant(1), lockVersions: fc.integer({ min: 1, max: 255 }), commitment: bytesOf(commitmentBytes) }), encode: encodeChallenge, decode: decodeChallenge },
   { name: 'challenge (form 2)', arbitrary: fc.record({ form: fc.constant(2), lockVersions: fc.integer({ min: 1, max: 255 }), lockEphemeralKey: bytesOf(33) }), encode: encodeChallenge, decode: decodeChallenge },
   { name: 'challenge (form 3)', arbitrary: fc.record({ form: fc.constant(3), lockVersions: fc.integer({ min: 1, max: 255 }), lockEphemeralKey: bytesOf(33), lockSignature: bytesOf(64) }), encode: encodeChallenge, decode: decodeChallenge },
-  { name: 'request (full and resume)', arbitrary: request, encode: encodeRequest, decode: decodeRequest },
+  { name: 'advertised resume nonce (form 4)', arbitrary: fc.record({ lockVersions: fc.integer({ min: 1, max: 255 }), nonce: bytesOf(advertisedNonceBytes) }), encode: encodeAdvertisedNonce, decode: decodeAdvertisedNonce },
+  { name: 'request (full, resume, advertised resume)', arbitrary: request, encode: encodeRequest, decode: decodeRequest },
   { name: 'sealed inner', arbitrary: sealedInner, encode: encodeSealedInner, decode: decodeSealedInner },
   { name: 'result', arbitrary: result, encode: encodeResult, decode: decodeResult },
   { name: 'sealed result', arbitrary: sealedResult, encode: encodeSealedResult, decode: decodeSealedResult },
@@ -129,6 +132,24 @@ describe('message shapes refused with their codes', () => {
     expect(catchLatchkey(() => decodeChallenge(new Uint8Array([4, ...good.subarray(1)]))).code).toBe('message_malformed');
     expect(catchLatchkey(() => decodeChallenge(new Uint8Array([0, ...good.subarray(1)]))).code).toBe('message_malformed');
     expect(catchLatchkey(() => decodeChallenge(new Uint8Array([1, 0, ...good.subarray(2)]))).code).toBe('version_unsupported');
+  });
+
+  it('advertised resume nonce: short → message_truncated, long → message_too_large, a challenge form → message_malformed, no version → version_unsupported', () => {
+    const good = encodeAdvertisedNonce({ lockVersions: 2, nonce: new Uint8Array(advertisedNonceBytes).fill(5) });
+    expect(good.length).toBe(18);
+    for (let length = 0; length < good.length; length++) expect(catchLatchkey(() => decodeAdvertisedNonce(good.slice(0, length))).code).toBe('message_truncated');
+    expect(catchLatchkey(() => decodeAdvertisedNonce(new Uint8Array([...good, 0]))).code).toBe('message_too_large');
+    expect(catchLatchkey(() => decodeAdvertisedNonce(new Uint8Array([1, ...good.subarray(1)]))).code).toBe('message_malformed');
+    expect(catchLatchkey(() => decodeAdvertisedNonce(new Uint8Array([4, 0, ...good.subarray(2)]))).code).toBe('version_unsupported');
+    // A form-4 message is never a challenge (its MAC must not answer a read one, nor the reverse).
+    expect(catchLatchkey(() => decodeChallenge(good)).code).toBe('message_malformed');
+  });
+
+  it('a type-3 request with a nonce of the wrong size, and a retry result with a challenge of the wrong size, are message_malformed', () => {
+    const request = (nonce: Uint8Array) => encodeRequest({ type: requestType.advertisedResume, version: 2, phoneVersions: 2, nonce, ticketId: new Uint8Array(8), action: 1, updates: [], mac: new Uint8Array(16) });
+    expect(decodeRequest(request(new Uint8Array(16)))).toMatchObject({ type: 3 });
+    for (const size of [0, 15, 17, 19]) expect(catchLatchkey(() => decodeRequest(request(new Uint8Array(size)))).code).toBe('message_malformed');
+    for (const size of [0, 20, 22]) expect(catchLatchkey(() => decodeResult(encodeResult({ type: requestType.advertisedResume, status: 0x38, challenge: new Uint8Array(size) }))).code).toBe('message_malformed');
   });
 
   it('a decoded challenge does not alias the read buffer', () => {

@@ -8,7 +8,7 @@ import { decodeStrict, encodeDeterministic } from '../../src/protocol/cbor.ts';
 import { parseCredential } from '../../src/protocol/credential.ts';
 import { verifyLockCertificate } from '../../src/protocol/lock-cert.ts';
 import { verifyLockUpdate } from '../../src/protocol/lock-update.ts';
-import { decodeChallenge } from '../../src/protocol/unlock/challenge.ts';
+import { decodeAdvertisedNonce, decodeChallenge } from '../../src/protocol/unlock/challenge.ts';
 import { decodeRequest, decodeResult, decodeSealedInner, decodeSealedResult } from '../../src/protocol/unlock/messages.ts';
 import { epochS, makeIssuer, nodeCrypto, seeded, trustedOf } from '../helpers/fixtures.ts';
 import { catchLatchkey, hostileInputs } from '../helpers/hostile.ts';
@@ -18,6 +18,7 @@ const trusted = trustedOf(makeIssuer(nodeCrypto, 'EdDSA', seeded(1, 'issuer')));
 const parsers: [string, (value: Uint8Array) => unknown][] = [
   ['parseCredential', (value) => parseCredential(value)],
   ['decodeChallenge', (value) => decodeChallenge(value)],
+  ['decodeAdvertisedNonce', (value) => decodeAdvertisedNonce(value)],
   ['decodeRequest', (value) => decodeRequest(value)],
   ['decodeResult', (value) => decodeResult(value)],
   ['decodeSealedInner', (value) => decodeSealedInner(value)],

@@ -79,6 +79,41 @@ export function encodeChallenge(challenge: Challenge): Uint8Array {
   return concatBytes(head, challenge.lockEphemeralKey!, challenge.lockSignature!);
 }
 
+// -- the advertised resume nonce (1-round-trip repeat unlock; docs/PROTOCOL.md §7.4) --
+
+/**
+ * Form 4 is not a challenge characteristic's form: a lock that runs the 1-round-trip resume puts
+ * `[0x04, versions, nonce(16)]` (18 bytes) in its advertisement and rotates the nonce every
+ * `resumeNonceRotationMs`. A phone holding a ticket MACs it before it connects (request type 3).
+ * The transcript binds form 4, so a MAC over it never answers a read form-1 challenge.
+ */
+export const advertisedNonceForm = 4;
+export const advertisedNonceBytes = 16;
+export const advertisedNonceMessageBytes = 2 + advertisedNonceBytes;
+/** A form the resume transcript may bind: a read challenge's, or the advertised nonce's. */
+export type ResumeForm = ChallengeForm | typeof advertisedNonceForm;
+
+export interface AdvertisedNonce {
+  lockVersions: number;
+  nonce: Uint8Array;
+}
+
+export function encodeAdvertisedNonce(value: AdvertisedNonce): Uint8Array {
+  if (value.nonce.length !== advertisedNonceBytes) throw new RangeError(`advertised nonce: ${value.nonce.length} bytes, expected ${advertisedNonceBytes}`);
+  return concatBytes(new Uint8Array([advertisedNonceForm, value.lockVersions]), value.nonce);
+}
+
+/** Same checks, in the same order, as decodeChallenge: type, length, versions. */
+export function decodeAdvertisedNonce(bytes: Uint8Array): AdvertisedNonce {
+  if (!isBytes(bytes)) throw new LatchkeyError('message_malformed', 'advertised nonce: expected a Uint8Array');
+  if (bytes.length === 0) throw new LatchkeyError('message_truncated', 'empty advertised nonce');
+  if (bytes[0] !== advertisedNonceForm) throw new LatchkeyError('message_malformed', `advertised nonce type ${bytes[0]}`);
+  if (bytes.length < advertisedNonceMessageBytes) throw new LatchkeyError('message_truncated', `advertised nonce of ${bytes.length} bytes`);
+  if (bytes.length > advertisedNonceMessageBytes) throw new LatchkeyError('message_too_large', `advertised nonce of ${bytes.length} bytes`);
+  if (bytes[1] === 0) throw new LatchkeyError('version_unsupported', 'lock offers no version');
+  return { lockVersions: bytes[1]!, nonce: bytes.slice(2) };
+}
+
 export function decodeChallenge(bytes: Uint8Array): Challenge {
   if (!isBytes(bytes)) throw new LatchkeyError('message_malformed', 'challenge: expected a Uint8Array');
   if (bytes.length === 0) throw new LatchkeyError('message_truncated', 'empty challenge');

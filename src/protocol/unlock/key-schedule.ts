@@ -19,7 +19,7 @@ import { encodeDeterministic } from '../cbor.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { LatchkeyError, assert } from '../errors.ts';
 import { limits } from '../limits.ts';
-import { challengeForm, type ChallengeForm } from './challenge.ts';
+import { challengeForm, type ChallengeForm, type ResumeForm } from './challenge.ts';
 
 /**
  * Binds the lock's certified keys into every transcript (unknown-key-share): a request made for
@@ -118,7 +118,8 @@ export function ticketId(crypto: CryptoProvider, resumption: Uint8Array, counter
 }
 
 export interface ResumeTranscriptInput {
-  form: ChallengeForm;
+  /** 1–3: the challenge read on the link; 4: the advertised nonce (request type 3). */
+  form: ResumeForm;
   lockId: Uint8Array;
   lockVersions: number;
   nonce: Uint8Array;

@@ -7,7 +7,9 @@
  *   resume-request = [2, version, phone-versions, ticket: bstr .size 8, action, updates: [* bstr], mac: bstr .size 16]
  *   full-result    = [1, status] / [1, status, sealed: bstr] / [1, status, lock-eph: bstr .size 33, sealed: bstr]
  *                    sealed = [lock-sig, ticket-lifetime-s, lock-time-s]; lock-eph only after a form-1 (commit) challenge
+ *   advertised-resume-request = [3, version, phone-versions, nonce: bstr .size 16, ticket: bstr .size 8, action, updates: [* bstr], mac: bstr .size 16]
  *   resume-result  = [2, status] / [2, status, mac: bstr .size 16]
+ *   retry-result   = [3, status, challenge: bstr .size 21]   the advertised nonce was stale: answer this form-1 challenge instead
  *   idle-result    = [0]
  * status 0 = unlocked, otherwise the wire number of an error code (src/protocol/errors.ts).
  */
@@ -16,8 +18,10 @@ import { LatchkeyError } from '../errors.ts';
 import { limits } from '../limits.ts';
 import { lockUpdateBytesMax } from '../lock-update.ts';
 import { macBytes } from './key-schedule.ts';
+import { advertisedNonceBytes, challengeBytesOf, challengeForm } from './challenge.ts';
 
-export const requestType = { full: 1, resume: 2 } as const;
+/** Type 3 answers the advertised resume nonce (1 round trip, §7.4); a lock without it refuses it `message_malformed`. */
+export const requestType = { full: 1, resume: 2, advertisedResume: 3 } as const;
 export const action = { unlock: 1 } as const;
 export const statusUnlocked = 0;
 /**
@@ -50,7 +54,12 @@ export interface ResumeRequest {
   updates: Uint8Array[];
   mac: Uint8Array;
 }
-export type Request = FullRequest | ResumeRequest;
+/** A resume answering the lock's advertised nonce, computed before the phone connects. */
+export interface AdvertisedResumeRequest extends Omit<ResumeRequest, 'type'> {
+  type: typeof requestType.advertisedResume;
+  nonce: Uint8Array;
+}
+export type Request = FullRequest | ResumeRequest | AdvertisedResumeRequest;
 
 export interface SealedInner {
   action: number;
@@ -62,6 +71,7 @@ export interface SealedInner {
 
 export function encodeRequest(request: Request): Uint8Array {
   if (request.type === requestType.full) return encodeDeterministic([request.type, request.version, request.phoneVersions, request.phoneEphemeralKey, request.sealed]);
+  if (request.type === requestType.advertisedResume) return encodeDeterministic([request.type, request.version, request.phoneVersions, request.nonce, request.ticketId, request.action, request.updates, request.mac]);
   return encodeDeterministic([request.type, request.version, request.phoneVersions, request.ticketId, request.action, request.updates, request.mac]);
 }
 
@@ -95,6 +105,19 @@ export function decodeRequest(bytes: Uint8Array): Request {
       mac: asBytes(mac, 'mac', 'message_malformed', macBytes, macBytes),
     };
   }
+  if (type === requestType.advertisedResume) {
+    const [, version, phoneVersions, nonce, ticket, act, updates, mac] = asArray(top, 'advertised resume request', 'message_malformed', 8, 8);
+    return {
+      type,
+      version: asUint(version, 'version', 'message_malformed', 255),
+      phoneVersions: asUint(phoneVersions, 'phone versions', 'message_malformed', 255),
+      nonce: asBytes(nonce, 'nonce', 'message_malformed', advertisedNonceBytes, advertisedNonceBytes),
+      ticketId: asBytes(ticket, 'ticket', 'message_malformed', 8, 8),
+      action: asUint(act, 'action', 'message_malformed', 255),
+      updates: decodeUpdates(updates),
+      mac: asBytes(mac, 'mac', 'message_malformed', macBytes, macBytes),
+    };
+  }
   throw new LatchkeyError('message_malformed', `unknown request type ${type}`);
 }
 
@@ -117,7 +140,11 @@ export function decodeSealedInner(bytes: Uint8Array): SealedInner {
 export type Result =
   | { type: 0 }
   | { type: typeof requestType.full; status: number; lockEphemeralKey?: Uint8Array; sealed?: Uint8Array }
-  | { type: typeof requestType.resume; status: number; mac?: Uint8Array };
+  | { type: typeof requestType.resume; status: number; mac?: Uint8Array }
+  /** The advertised nonce a type-3 request answered was stale or taken: plain, with a fresh form-1 challenge for the same connection. */
+  | { type: typeof requestType.advertisedResume; status: number; challenge: Uint8Array };
+
+const retryChallengeBytes = challengeBytesOf[challengeForm.commit];
 
 export const resultBytesMax = 256;
 
@@ -127,6 +154,7 @@ export function encodeResult(result: Result): Uint8Array {
     if (result.sealed === undefined) return encodeDeterministic([1, result.status]);
     return encodeDeterministic(result.lockEphemeralKey ? [1, result.status, result.lockEphemeralKey, result.sealed] : [1, result.status, result.sealed]);
   }
+  if (result.type === requestType.advertisedResume) return encodeDeterministic([3, result.status, result.challenge]);
   return encodeDeterministic(result.mac ? [2, result.status, result.mac] : [2, result.status]);
 }
 
@@ -147,6 +175,10 @@ export function decodeResult(bytes: Uint8Array): Result {
     const status = asUint(parts[1], 'status', 'message_malformed', 255);
     if (parts.length === 2) return { type, status };
     return { type, status, mac: asBytes(parts[2], 'mac', 'message_malformed', macBytes, macBytes) };
+  }
+  if (type === requestType.advertisedResume) {
+    const [, status, challenge] = asArray(top, 'retry result', 'message_malformed', 3, 3);
+    return { type, status: asUint(status, 'status', 'message_malformed', 255), challenge: asBytes(challenge, 'challenge', 'message_malformed', retryChallengeBytes, retryChallengeBytes) };
   }
   throw new LatchkeyError('message_malformed', `unknown result type ${type}`);
 }

@@ -9,7 +9,7 @@ import { p256SecretFromSeed, type CryptoProvider } from '../crypto/provider.ts';
 import { LatchkeyError, codeOfWire, type ErrorCode } from '../errors.ts';
 import type { LockCertificate } from '../lock-cert.ts';
 import type { RandomSource } from '../random.ts';
-import { challengeForm, challengeNonce, challengeSignedBytes, commitToEphemeral, decodeChallenge, type Challenge, type ChallengeForm } from './challenge.ts';
+import { advertisedNonceForm, challengeForm, challengeNonce, challengeSignedBytes, commitToEphemeral, decodeAdvertisedNonce, decodeChallenge, type Challenge, type ChallengeForm, type ResumeForm } from './challenge.ts';
 import {
   AeadDirection,
   certifiedKeysHash,
@@ -252,20 +252,38 @@ export interface PendingResume {
 
 export function buildResumeRequest(crypto: CryptoProvider, ticket: ResumptionTicket, challengeBytes: Uint8Array, updates: Uint8Array[], phoneVersions = supportedVersions): { message: Uint8Array; pending: PendingResume } {
   const challenge = decodeChallenge(challengeBytes);
-  if (challenge.lockVersions !== ticket.lockVersions) throw new LatchkeyError('version_downgrade', 'the challenge offers other versions than the lock certificate names');
-  const version = highestCommonVersion(challenge.lockVersions, phoneVersions);
+  return buildResume(crypto, ticket, challenge.form, challenge.lockVersions, challengeNonce(challenge), updates, phoneVersions);
+}
+
+/**
+ * The 1-round-trip repeat unlock (docs/PROTOCOL.md §7.4): a resume request answering the lock's
+ * advertised nonce (form 4), built before connecting, so the phone's compute costs no connection
+ * event. The request carries the nonce: the lock accepts only its current and previous one, once.
+ */
+export function buildAdvertisedResumeRequest(crypto: CryptoProvider, ticket: ResumptionTicket, advertisedNonceBytes: Uint8Array, updates: Uint8Array[], phoneVersions = supportedVersions): { message: Uint8Array; pending: PendingResume } {
+  const advertised = decodeAdvertisedNonce(advertisedNonceBytes);
+  return buildResume(crypto, ticket, advertisedNonceForm, advertised.lockVersions, advertised.nonce, updates, phoneVersions);
+}
+
+function buildResume(crypto: CryptoProvider, ticket: ResumptionTicket, form: ResumeForm, lockVersions: number, nonce: Uint8Array, updates: Uint8Array[], phoneVersions: number): { message: Uint8Array; pending: PendingResume } {
+  if (lockVersions !== ticket.lockVersions) throw new LatchkeyError('version_downgrade', 'the challenge offers other versions than the lock certificate names');
+  const version = highestCommonVersion(lockVersions, phoneVersions);
   const id = ticketId(crypto, ticket.resumption, ticket.counter);
   const updatesHash = crypto.sha256(encodeDeterministic(updates));
-  const transcript = resumeTranscript(crypto, { form: challenge.form, lockId: ticket.lockId, lockVersions: challenge.lockVersions, nonce: challengeNonce(challenge), phoneVersions, ticketId: id, action: actions.unlock, updatesHash });
+  const transcript = resumeTranscript(crypto, { form, lockId: ticket.lockId, lockVersions, nonce, phoneVersions, ticketId: id, action: actions.unlock, updatesHash });
   const mac = phoneResumeMac(crypto, ticket.resumption, transcript);
-  const message = encodeRequest({ type: requestType.resume, version, phoneVersions, ticketId: id, action: actions.unlock, updates, mac });
+  const fields = { version, phoneVersions, ticketId: id, action: actions.unlock, updates, mac };
+  const message = encodeRequest(form === advertisedNonceForm ? { type: requestType.advertisedResume, nonce, ...fields } : { type: requestType.resume, ...fields });
   // Each use moves the ticket on, so two repeat unlocks cannot be linked by a listener.
   return { message, pending: { transcript, ticket: { ...ticket, counter: ticket.counter + 1 } } };
 }
 
-export function openResumeResult(crypto: CryptoProvider, pending: PendingResume, resultBytes: Uint8Array): UnlockOutcomeStatus {
+export function openResumeResult(crypto: CryptoProvider, pending: PendingResume, resultBytes: Uint8Array): UnlockOutcomeStatus & { retryChallenge?: Uint8Array } {
   const result = decodeResult(resultBytes);
   if (result.type === 0) return { status: 'refused', code: 'message_truncated', authenticated: false };
+  // The advertised nonce was stale or taken: plain, unauthenticated, with a fresh challenge to
+  // answer on the same connection (a type-2 resume), so the fallback costs no challenge Read.
+  if (result.type === requestType.advertisedResume) return { status: 'refused', code: result.status === statusUnlocked ? 'lock_proof_invalid' : refusalCode(result.status), authenticated: false, retryChallenge: result.challenge };
   // A request the lock could not even decode is refused plainly, whatever its type.
   if (result.type === requestType.full && result.sealed === undefined) return { status: 'refused', code: result.status === statusUnlocked ? 'lock_proof_invalid' : refusalCode(result.status), authenticated: false };
   if (result.type !== requestType.resume) throw new LatchkeyError('message_malformed', 'expected a resume result');
