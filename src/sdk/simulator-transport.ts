@@ -23,8 +23,8 @@ type Answer = { id: number; ok: boolean; virtual_ms?: number; failure?: { transp
 export interface SimulatorTransport extends Transport {
   /** The virtual doors of the workspace, by name. */
   doors(): Promise<{ deviceId: string; name: string }[]>;
-  /** Walks the simulated phone to the door named `name` (or its device id); undefined: away from every door. */
-  stand(nameOrDeviceId: string | undefined): Promise<void>;
+  /** Walks the simulated phone to the door named `name` (or its device id); undefined: away from every door. `touch`: held to the lock (a tap). */
+  stand(nameOrDeviceId: string | undefined, options?: { touch?: boolean }): Promise<void>;
   close(): void;
 }
 
@@ -83,14 +83,14 @@ export async function simulatorTransport(options: { endpoint: string; simulatorT
   return {
     now: () => Math.max(clockMs, Date.now()),
     doors,
-    async stand(nameOrDeviceId) {
+    async stand(nameOrDeviceId, standOptions = {}) {
       if (nameOrDeviceId === undefined) {
         await call('stand', { device_id: null });
         return;
       }
       const door = (await doors()).find((d) => d.name === nameOrDeviceId || d.deviceId === nameOrDeviceId);
       if (door === undefined) throw new PhoneError('acs_entrance_not_found', `no virtual door named ${JSON.stringify(nameOrDeviceId)}`);
-      await call('stand', { device_id: door.deviceId });
+      await call('stand', { device_id: door.deviceId, ...(standOptions.touch ? { touch: true } : {}) });
     },
     async scan(durationMs) {
       const answer = await call('scan', { duration_ms: Math.max(1, Math.min(5_000, Math.round(durationMs))) });
