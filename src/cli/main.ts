@@ -14,6 +14,7 @@ import { scenarioCommand } from './scenario.ts';
 import { upCommand, upLogLevelDefault } from './up.ts';
 import { fuzzCommand } from './fuzz.ts';
 import { adminCommand } from './admin.ts';
+import { phoneBooleanFlags, phoneCommand } from './phone.ts';
 import { keyCommand, tokenCommand, workspaceCommand } from './workspace.ts';
 
 /** Every command but `up` (up.ts `upLogLevelDefault`) logs at this level unless told. */
@@ -34,6 +35,9 @@ Usage:
   latchkey workspace create --name NAME [--company NAME] [--doors N] [--production] [--db ./latchkey.db] [--json] | workspace list
   latchkey key create|list --workspace ID [--name NAME] | key revoke API_KEY_ID --workspace ID   [--db] [--json]
   latchkey token create [--name NAME] | token list | token revoke TOKEN_ID   [--db] [--json]   (personal access tokens)
+  latchkey phone list   --endpoint URL --token CLIENT_SESSION_TOKEN [--store FILE] [--json]
+  latchkey phone unlock --endpoint URL --token CLIENT_SESSION_TOKEN (--door NAME | --tap) [--sim SIM_TOKEN [--at DOOR] | --hci SPEC] [--store FILE] [--timeout-ms N] [--json]
+            a phone made of the SDK (docs/SDK.md): --sim the server's virtual air (GET /sim/links), --hci a BLE controller (default hci0)
   latchkey help
 
 Common options:
@@ -42,9 +46,10 @@ Common options:
   --json                                           one JSON object on stdout
   --hardware                                       lock MCU profile: ideal, nrf52840, nrf52840-cc310, nrf54l15, esp32c3 or a .json file (docs/HARDWARE.md)
 
-Exit codes: 0 every outcome as expected, 1 an outcome differed, 2 usage error, 3 crash.`;
+Exit codes: 0 every outcome as expected, 1 an outcome differed, 2 usage error, 3 crash (or no adapter / server unreachable);
+\`phone\`: 4 the server refused the token or the phone, 5 no doors on this key.`;
 
-const booleanFlags = ['json', 'quick', 'help', 'canary', 'production', ...hciBooleanFlags] as const;
+const booleanFlags = ['json', 'quick', 'help', 'canary', 'production', ...hciBooleanFlags, ...phoneBooleanFlags] as const;
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export async function main(argv: string[], out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<number> {
@@ -77,6 +82,8 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
       case 'fuzz': return await fuzzCommand(sub, context);
       case 'admin':
         return await adminCommand(sub, context);
+      case 'phone':
+        return await phoneCommand(sub, context);
       case 'workspace':
         return await workspaceCommand(sub, context);
       case 'key':

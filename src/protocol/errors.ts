@@ -61,6 +61,10 @@ export const errorCodes = {
   transport_disconnected: { wire: 0x54, http: 502, message: 'link dropped during the exchange' },
   transport_unsupported: { wire: 0x55, http: 501, message: 'transport unavailable (no Bluetooth)' },
   transport_att_error: { wire: 0x56, http: 502, message: 'the lock answered with an unexpected ATT error' },
+  // -- phone SDK (src/sdk: latchkey/phone) --
+  tap_ambiguous: { wire: 0x57, http: 409, message: 'two of your entrances are equally close: hold the phone to one door' },
+  phone_no_entrances: { wire: 0x58, http: 404, message: 'this phone holds no key for any entrance (not synced, or access not started)' },
+  network_unavailable: { wire: 0x59, http: 503, message: 'the key server could not be reached (offline, timed out, or an answer that is not the server\'s)' },
   // -- signed lock updates (revocation list, supersede, configuration, time) --
   update_rollback: { wire: 0x60, http: 409, message: 'update version is not newer than the one held' },
   update_wrong_lock: { wire: 0x61, http: 400, message: 'update addressed to another lock' },

@@ -51,10 +51,12 @@ export interface VirtualPropertyOptions extends Partial<RadioOptions> {
   lockConfigOf?: (door: { name: string; acsEntranceId: string; index: number }) => Partial<LockConfig>;
   /** Each door's MCU profile (default: `ideal`, zero-time compute; docs/HARDWARE.md). */
   hardwareOf?: (door: { name: string; acsEntranceId: string; index: number }) => HardwareProfile;
+  /** Where each door's lock stands (default: on a line, `doorSpacingM` apart); e.g. a corridor floor plan for the tap tests. */
+  positionOf?: (door: { name: string; acsEntranceId: string; index: number }) => Position | undefined;
 }
 
 export function startVirtualProperty(context: ServerContext, options: VirtualPropertyOptions): VirtualProperty {
-  const { lockConfigOf, hardwareOf, ...radioOptions } = options;
+  const { lockConfigOf, hardwareOf, positionOf, ...radioOptions } = options;
   const radio = new VirtualRadio(radioOptions);
   const random = createSeededRandom(options.seed);
   const doors = new Map<string, VirtualDoor>();
@@ -71,7 +73,7 @@ export function startVirtualProperty(context: ServerContext, options: VirtualPro
       ...(hardwareOf ? { hardware: hardwareOf({ name: row.display_name, acsEntranceId: row.acs_entrance_id, index }) } : {}),
     });
     const deviceId = `lock-${index}`;
-    const position = { xM: index * doorSpacingM, yM: 0 };
+    const position = positionOf?.({ name: row.display_name, acsEntranceId: row.acs_entrance_id, index }) ?? { xM: index * doorSpacingM, yM: 0 };
     radio.addLock(deviceId, lock, position);
     doors.set(row.acs_entrance_id, { acsEntranceId: row.acs_entrance_id, deviceId, name: row.display_name, lockId: row.lock_id, position, lock });
   });

@@ -9,7 +9,7 @@
  *   GET /sim/ws?token=<token>      WebSocket (401 at the upgrade for an unknown token or a revoked
  *                                   link). Text frames `{ id, op, ...input }` → `{ id, ok, ...answer }`:
  *     session                                   → { doors: [{ device_id, name }], standing }
- *     stand      { device_id | null }           the phone walks to that door (null: away)
+ *     stand      { device_id | null, touch? }   the phone walks to that door (null: away); touch: held to its lock (a tap)
  *     scan       { duration_ms }                → { advertisements: [{ device_id, lock_id, rssi_dbm }] }
  *     connect    { device_id, mtu, timeout_ms } → { connection_id, mtu }
  *     read       { connection_id, characteristic } → { value }

@@ -66,8 +66,11 @@ export function simulatorOperations(context: ServerContext, property: VirtualPro
       } else {
         const door = doorsOf(session.workspaceId).find((d) => d.deviceId === deviceId);
         if (door === undefined) throw notFound('virtual door');
+        const touch = input.touch;
+        if (touch !== undefined && typeof touch !== 'boolean') throw invalidInput('touch must be a boolean', [{ path: 'touch', message: 'invalid' }]);
         session.standing = door.deviceId;
-        radio.placePhone(session.phoneId, radio.lockPosition(door.deviceId));
+        // Standing at the door (half a metre away), or with the phone held to the lock (a tap: src/phone/tap.ts).
+        radio.placePhone(session.phoneId, touch === true ? door.position : radio.lockPosition(door.deviceId));
       }
       return { standing: session.standing ?? null };
     },
