@@ -43,22 +43,22 @@ export function createCredentialTarget(fixtures: FuzzFixtures, options: TargetOp
    * so no input is parsed twice. The signature is checked on every case that parses: no result is
    * remembered from one case to the next (a lock verifies every credential it is shown).
    */
-  function execute(bytes: Uint8Array, parsed: Classified<ParsedCredential> = classify(() => parseCredential(bytes))): CaseResult {
+  function execute(bytes: Uint8Array, parsed: Classified<ParsedCredential> = classify(() => parseCredential(bytes)), signedHere?: SignedParts): CaseResult {
     if (parsed.kind === 'crash') return { sub, outcome: 'crash', finding: { kind: 'crash', detail: `parseCredential: ${parsed.detail}` } };
     if (parsed.kind === 'refused') return { sub, outcome: parsed.code };
     const reencoded = reencode(parsed.value);
     if (!sameBytes(reencoded, bytes)) return { sub, outcome: 'accepted', finding: { kind: 'not_canonical', detail: `parseCredential accepted bytes that re-encode differently: ${toHex(reencoded)}` } };
-    return verifySignature(parsed.value, bytes);
+    return verifySignature(parsed.value, bytes, signedHere);
   }
 
-  function verifySignature(credential: ParsedCredential, bytes: Uint8Array): CaseResult {
+  function verifySignature(credential: ParsedCredential, bytes: Uint8Array, signedHere: SignedParts | undefined): CaseResult {
     // The canary skips the issuer signature: mutated signatures are then accepted and must be caught.
     const verified = options.canary ? ({ kind: 'ok', value: undefined } as const) : classify(() => verifyCredentialSignature(crypto, credential, fixtures.trusted));
     if (verified.kind === 'crash') return { sub, outcome: 'crash', finding: { kind: 'crash', detail: `verifyCredential: ${verified.detail}` } };
     if (verified.kind === 'refused') return { sub, outcome: verified.code };
     if (issued.some((own) => sameBytes(own, bytes))) return { sub, outcome: 'accepted' };
     // Not a credential we issued: it must still carry a valid issuer signature (independent check).
-    if (!independentlySigned(crypto, noble, fixtures, credential)) return { sub, outcome: 'accepted', finding: { kind: 'accepted_invalid', detail: 'verifyCredential accepted a credential whose signature does not verify under the noble provider' } };
+    if (!independentlySigned(crypto, noble, fixtures, credential, signedHere)) return { sub, outcome: 'accepted', finding: { kind: 'accepted_invalid', detail: 'verifyCredential accepted a credential whose signature does not verify under the noble provider' } };
     return { sub, outcome: 'accepted_unissued' };
   }
 
@@ -66,6 +66,8 @@ export function createCredentialTarget(fixtures: FuzzFixtures, options: TargetOp
   interface Generated {
     bytes: Uint8Array;
     parsed?: Classified<ParsedCredential>;
+    /** What structural() signed with the EdDSA issuer to make this input (see independentlySigned). */
+    signedHere?: SignedParts;
   }
 
   function generate(random: SeededRandom): Generated {
@@ -113,12 +115,16 @@ export function createCredentialTarget(fixtures: FuzzFixtures, options: TargetOp
     // an input it refuses is the case's input as it is, and that parse is the case's parse.
     const parsed = classify(() => parseCredential(unsigned));
     if (parsed.kind !== 'ok') return { bytes: unsigned, parsed };
-    const signature = payload === form.payload && protectedBytes === form.header ? form.signature : signParts(crypto, issuer, protectedBytes, payload);
+    // Most edits that still parse leave the bytes as they were (a width no shorter than the
+    // shortest, a tag or edit on a node it does not apply to, ...): those reuse the fixture's
+    // signature, byte for byte what signing again would give (Ed25519 is deterministic). This is
+    // the generator's signing only; the lock's check of the signature runs on every case.
+    const signature = sameBytes(payload, form.payload) && sameBytes(protectedBytes, form.header) ? form.signature : signParts(crypto, issuer, protectedBytes, payload);
     // The signature is the last item, a 64-byte bstr: the signed input is the unsigned one with
     // its last 64 bytes replaced (byte for byte what encoding the tree again would give).
     const signed = unsigned.slice();
     signed.set(signature, signed.length - signatureBytes);
-    return { bytes: signed };
+    return { bytes: signed, signedHere: { protectedBytes, payload, signature } };
   }
 
   function malleated(base: IssuedCredential): Uint8Array {
@@ -129,8 +135,8 @@ export function createCredentialTarget(fixtures: FuzzFixtures, options: TargetOp
   return {
     name: 'credential',
     runCase(random) {
-      const { bytes, parsed } = generate(random);
-      const result = execute(bytes, parsed);
+      const { bytes, parsed, signedHere } = generate(random);
+      const result = execute(bytes, parsed, signedHere);
       return { input: () => ({ sub, hex: toHex(bytes) }), result, poolBytes: bytes } satisfies CaseRun;
     },
     replay(input) {
@@ -147,14 +153,24 @@ function reencode(credential: ParsedCredential): Uint8Array {
   return referenceSign1(signatureAlgorithms[sign1.algorithm], sign1.kid, credentialPayloadTree(claims), sign1.signature);
 }
 
+/** The EdDSA issuer's signature the generator made over a protected header and payload. */
+interface SignedParts {
+  protectedBytes: Uint8Array;
+  payload: Uint8Array;
+  signature: Uint8Array;
+}
+
 /**
  * Ed25519 signing is deterministic and only this harness holds the issuer keys, so a signature
- * equal to our own over the same bytes is valid; anything else (ECDSA, a mismatch) is checked by
- * the noble provider (slow, so only on that path).
+ * equal to our own over the same bytes is valid: one the generator made for this very case over
+ * the very header and payload the parse found (`signedHere`), or one signed again here; anything
+ * else (ECDSA, a mismatch) is checked by the noble provider (slow, so only on that path).
  */
-function independentlySigned(crypto: CryptoProvider, noble: CryptoProvider, fixtures: FuzzFixtures, credential: ParsedCredential): boolean {
+function independentlySigned(crypto: CryptoProvider, noble: CryptoProvider, fixtures: FuzzFixtures, credential: ParsedCredential, signedHere?: SignedParts): boolean {
   const issuer = issuerByKid(fixtures, credential.sign1.kid);
   if (issuer === undefined || issuer.algorithm !== credential.sign1.algorithm) return false;
+  const { sign1 } = credential;
+  if (signedHere !== undefined && issuer === fixtures.edIssuer && sameBytes(signedHere.signature, sign1.signature) && sameBytes(signedHere.protectedBytes, sign1.protectedBytes) && sameBytes(signedHere.payload, sign1.payload)) return true;
   const tbs = encodeRaw({ kind: 'array', items: [{ kind: 'text', value: 'Signature1' }, { kind: 'bytes', value: credential.sign1.protectedBytes }, { kind: 'bytes', value: new Uint8Array(0) }, { kind: 'bytes', value: credential.sign1.payload }] });
   if (issuer.algorithm === 'EdDSA' && sameBytes(crypto.sign('EdDSA', issuer.secretKey, tbs), credential.sign1.signature)) return true;
   return noble.verify(issuer.algorithm, issuer.publicKey, tbs, credential.sign1.signature);

@@ -14,29 +14,43 @@ interface ClonableGenerator {
   getState(): readonly number[];
 }
 
-function xoshiro(state: [number, number, number, number]): ClonableGenerator {
-  const s = state;
-  const unsafeNext = (): number => {
-    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) | 0;
-    const t = s[1] << 9;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
+/**
+ * A class, not closures: fast-check clones its generator at every chain, oneof fallback and
+ * Random it builds (several times a case), and each closure the transpiler names costs a
+ * defineProperty. Same xoshiro128** steps as before.
+ */
+class Xoshiro implements ClonableGenerator {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  constructor(s0: number, s1: number, s2: number, s3: number) {
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+  clone(): Xoshiro {
+    return new Xoshiro(this.s0, this.s1, this.s2, this.s3);
+  }
+  next(): [number, ClonableGenerator] {
+    const copy = this.clone();
+    return [copy.unsafeNext(), copy];
+  }
+  unsafeNext(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) | 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
     return result;
-  };
-  const generator: ClonableGenerator = {
-    clone: () => xoshiro([s[0], s[1], s[2], s[3]]),
-    next() {
-      const copy = generator.clone();
-      return [copy.unsafeNext(), copy];
-    },
-    unsafeNext,
-    getState: () => [s[0], s[1], s[2], s[3]],
-  };
-  return generator;
+  }
+  getState(): readonly number[] {
+    return [this.s0, this.s1, this.s2, this.s3];
+  }
 }
 
 function rotl(x: number, k: number): number {
@@ -45,8 +59,8 @@ function rotl(x: number, k: number): number {
 
 /** A fast-check `Random` whose stream is fixed by `random` (consumes four words of it). */
 export function fastCheckRandom(random: SeededRandom): fc.Random {
-  const state: [number, number, number, number] = [random.uint32() | 1, random.uint32(), random.uint32(), random.uint32()];
-  return new fc.Random(xoshiro(state) as unknown as ConstructorParameters<typeof fc.Random>[0]);
+  const generator = new Xoshiro(random.uint32() | 1, random.uint32(), random.uint32(), random.uint32());
+  return new fc.Random(generator as unknown as ConstructorParameters<typeof fc.Random>[0]);
 }
 
 /** One value of `arbitrary` for this case (bias on: edge cases such as 0, max, empty come often). */

@@ -155,7 +155,7 @@ function write(writer: Writer, item: RawItem): void {
     case 'map': {
       if (item.indefinite) writer.byte(0xbf);
       else writer.head(5, item.entries.length, item.width);
-      if (item.unsorted || item.entries.length < 2) {
+      if (item.unsorted || item.entries.length < 2 || smallIntKeysInOrder(item.entries)) {
         for (const [key, value] of item.entries) {
           write(writer, key);
           write(writer, value);
@@ -185,6 +185,29 @@ function write(writer: Writer, item: RawItem): void {
     case 'raw':
       return writer.bytes(item.bytes);
   }
+}
+
+/**
+ * True when every key is a uint or nint of shortest width with an argument in 0..2^32 − 1 and the
+ * keys already stand in canonical order. Such a key encodes as its major type then its argument
+ * big-endian in the shortest width, so bytewise order (RFC 8949 §4.2.1) is major type first, then
+ * the argument: the map is written as it is, without encoding each key apart to sort (most maps the
+ * fuzzer writes are the reference trees' integer-keyed maps). Equal keys keep their order, as the
+ * stable sort below would.
+ */
+function smallIntKeysInOrder(entries: readonly [RawItem, RawItem][]): boolean {
+  let major = -1;
+  let argument = -1;
+  for (const [key] of entries) {
+    if ((key.kind !== 'uint' && key.kind !== 'nint') || key.width !== undefined) return false;
+    const value = key.value;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) return false;
+    const keyMajor = key.kind === 'uint' ? 0 : 1;
+    if (keyMajor < major || (keyMajor === major && value < argument)) return false;
+    major = keyMajor;
+    argument = value;
+  }
+  return true;
 }
 
 // -- shorthands for building well-formed trees --
@@ -228,9 +251,15 @@ const leafArbitrary: fc.Arbitrary<RawItem> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('lie' as const), major: fc.constantFrom<2 | 3 | 4 | 5>(2, 3, 4, 5), length: fc.oneof(fc.nat(64), fc.constantFrom(0xffff, 0xffffffff, 2 ** 53)) }) },
 );
 
+/**
+ * The record without its undefined or false fields (absent and undefined/false read the same in
+ * `write`). A new object rather than `delete` on the generated one: deleting a property turns an
+ * object into a slow dictionary, which every later read of the node then paid for.
+ */
 function stripUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined || value[key] === false) delete value[key];
-  return value;
+  const out: Record<string, unknown> = {};
+  for (const key in value) if (value[key] !== undefined && value[key] !== false) out[key] = value[key];
+  return out as T;
 }
 
 /** Any raw item up to a small depth; deep nesting comes from `nestedArbitrary`. */

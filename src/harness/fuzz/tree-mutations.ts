@@ -35,43 +35,31 @@ export const treeMutationArbitrary: fc.Arbitrary<TreeMutation> = fc.oneof(
 /** One to three edits. */
 export const treeMutationsArbitrary: fc.Arbitrary<TreeMutation[]> = fc.array(treeMutationArbitrary, { minLength: 1, maxLength: 3 });
 
-function clone(item: RawItem): RawItem {
-  switch (item.kind) {
-    case 'array':
-      return { ...item, items: item.items.map(clone) };
-    case 'map':
-      return { ...item, entries: item.entries.map(([key, value]) => [clone(key), clone(value)]) };
-    case 'tag':
-      return { ...item, item: clone(item.item) };
-    default:
-      return { ...item };
-  }
-}
+/**
+ * Node counts per node. Trees are immutable (every edit builds new nodes on the path it changes
+ * and shares the rest; no code writes into a node), so a node's count never changes: the fixture
+ * trees' counts are taken once, not again at every level of every edit of every case.
+ */
+const nodeCounts = new WeakMap<RawItem, number>();
 
 function countNodes(item: RawItem): number {
-  switch (item.kind) {
-    case 'array': {
-      let count = 1;
-      for (const child of item.items) count += countNodes(child);
-      return count;
-    }
-    case 'map': {
-      let count = 1;
-      for (const [key, value] of item.entries) count += countNodes(key) + countNodes(value);
-      return count;
-    }
-    case 'tag':
-      return 1 + countNodes(item.item);
-    default:
-      return 1;
-  }
+  if (item.kind !== 'array' && item.kind !== 'map' && item.kind !== 'tag') return 1;
+  const known = nodeCounts.get(item);
+  if (known !== undefined) return known;
+  let count = 1;
+  if (item.kind === 'array') for (const child of item.items) count += countNodes(child);
+  else if (item.kind === 'map') for (const [key, value] of item.entries) count += countNodes(key) + countNodes(value);
+  else count += countNodes(item.item);
+  nodeCounts.set(item, count);
+  return count;
 }
 
 /**
  * Applies the edits in order; edit k sees the tree edit k − 1 left. The input is never changed:
  * each edit copies only the path from the root to the node it edits (the rest is shared, and no
  * edit writes into a node it did not copy), which gives the tree a full copy would give without
- * copying every node of it per case.
+ * copying every node of it per case. Inserted nodes (a replacement, an added or duplicated entry)
+ * are shared, not copied: nothing writes into a node once built.
  */
 export function applyTreeMutations(tree: RawItem, mutations: readonly TreeMutation[]): RawItem {
   let root = tree;
@@ -113,7 +101,7 @@ function editAt(item: RawItem, index: number, mutation: TreeMutation): RawItem {
 function applyOne(item: RawItem, mutation: TreeMutation): RawItem {
   switch (mutation.op) {
     case 'replace':
-      return clone(mutation.item);
+      return mutation.item;
     case 'integer':
       return { kind: mutation.negative ? 'nint' : 'uint', value: mutation.value };
     case 'width':
@@ -132,15 +120,12 @@ function applyOne(item: RawItem, mutation: TreeMutation): RawItem {
       if (item.kind === 'map' && item.entries.length > 0) return { ...item, entries: without(item.entries, mutation.index % item.entries.length) };
       return item;
     case 'add':
-      if (item.kind === 'array') return { ...item, items: [...item.items, clone(mutation.value)] };
-      if (item.kind === 'map') return { ...item, entries: [...item.entries, [clone(mutation.key), clone(mutation.value)]] };
+      if (item.kind === 'array') return { ...item, items: [...item.items, mutation.value] };
+      if (item.kind === 'map') return { ...item, entries: [...item.entries, [mutation.key, mutation.value]] };
       return item;
     case 'duplicate':
-      if (item.kind === 'array' && item.items.length > 0) return { ...item, items: [...item.items, clone(item.items[mutation.index % item.items.length]!)] };
-      if (item.kind === 'map' && item.entries.length > 0) {
-        const [key, value] = item.entries[mutation.index % item.entries.length]!;
-        return { ...item, entries: [...item.entries, [clone(key), clone(value)]] };
-      }
+      if (item.kind === 'array' && item.items.length > 0) return { ...item, items: [...item.items, item.items[mutation.index % item.items.length]!] };
+      if (item.kind === 'map' && item.entries.length > 0) return { ...item, entries: [...item.entries, item.entries[mutation.index % item.entries.length]!] };
       return item;
   }
 }
