@@ -31,7 +31,7 @@ it('five identities within budget raise the Lobby floor in 2 h; an unsynced gues
     const g = await grant(`party-${i}`, ['Lobby']);
     tokens.push((await call(server.url, '/instant_key_app/open', { body: { instant_key_url: g.instant_key_url } })).body['client_session_token'] as string);
   }
-  const floorBefore = server.context.repo.directory.entranceById(lobby.acsEntranceId)!.sequence_floor;
+  const floorBefore = (await server.context.repo.directory.entranceById(lobby.acsEntranceId))!.sequence_floor;
   let refusedChanges = 0;
   for (let hour = 0; hour < 2; hour++) {
     for (const token of tokens) {
@@ -45,7 +45,7 @@ it('five identities within budget raise the Lobby floor in 2 h; an unsynced gues
     await server.property.radio.advance(3600_000 + 1000);
   }
   expect(refusedChanges).toBe(0); // every change was within the budget
-  const floorAfter = server.context.repo.directory.entranceById(lobby.acsEntranceId)!.sequence_floor;
+  const floorAfter = (await server.context.repo.directory.entranceById(lobby.acsEntranceId))!.sequence_floor;
   // Any guest who synced carries the new update (raised floor) to the Lobby.
   await carrier.sync(server.url);
   const carried = await carrier.unlockAt(lobby.position, lobby.lockId);

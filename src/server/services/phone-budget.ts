@@ -35,25 +35,25 @@ const hourMs = 3600_000;
 const dayMs = 24 * hourMs;
 
 /** 429 `phone_changes_rate_limited` when one more change would exceed the identity's hourly or daily budget. */
-export function checkPhoneChangeBudget(context: ServerContext, userIdentityId: string): void {
+export async function checkPhoneChangeBudget(context: ServerContext, userIdentityId: string): Promise<void> {
   const limits = context.config.phoneChangeLimits;
   const nowMs = context.clock();
   const { identities } = context.repo;
-  const lastHour = identities.phoneChangesSince(userIdentityId, new Date(nowMs - hourMs).toISOString());
+  const lastHour = await identities.phoneChangesSince(userIdentityId, new Date(nowMs - hourMs).toISOString());
   if (lastHour >= limits.changesPerHourMax) {
     throw new ApiError('phone_changes_rate_limited', `this user identity changed its phones ${lastHour} times in the last hour (at most ${limits.changesPerHourMax}); try again later`);
   }
-  const lastDay = identities.phoneChangesSince(userIdentityId, new Date(nowMs - dayMs).toISOString());
+  const lastDay = await identities.phoneChangesSince(userIdentityId, new Date(nowMs - dayMs).toISOString());
   if (lastDay >= limits.changesPerDayMax) {
     throw new ApiError('phone_changes_rate_limited', `this user identity changed its phones ${lastDay} times in the last 24 hours (at most ${limits.changesPerDayMax}); try again later`);
   }
 }
 
 /** 409 `phone_limit_reached` when a link without `max_use_count` already has its most active phones. */
-export function checkActivePhonesOfLink(context: ServerContext, instantKey: { instant_key_id: string; max_use_count: number | null }): void {
+export async function checkActivePhonesOfLink(context: ServerContext, instantKey: { instant_key_id: string; max_use_count: number | null }): Promise<void> {
   if (instantKey.max_use_count !== null) return;
   const max = context.config.phoneChangeLimits.activePhonesPerUnlimitedLinkMax;
-  const active = context.repo.identities.phonesOfInstantKey(instantKey.instant_key_id).length;
+  const active = (await context.repo.identities.phonesOfInstantKey(instantKey.instant_key_id)).length;
   if (active >= max) {
     throw new ApiError('phone_limit_reached', `this Instant Key already has ${active} active phones (at most ${max}): deactivate one first`);
   }
