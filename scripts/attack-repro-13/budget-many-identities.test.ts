@@ -31,7 +31,7 @@ it('five identities within budget raise the Lobby floor in 2 h; an unsynced gues
     const g = await grant(`party-${i}`, ['Lobby']);
     tokens.push((await call(server.url, '/instant_key_app/open', { body: { instant_key_url: g.instant_key_url } })).body['client_session_token'] as string);
   }
-  const floorBefore = server.context.repo.directory.entranceById(lobby.acsEntranceId)!.sequence_floor;
+  const floorBefore = (await server.context.repo.directory.entranceById(lobby.acsEntranceId))!.sequence_floor;
   let refusedChanges = 0;
   for (let hour = 0; hour < 2; hour++) {
     for (const token of tokens) {
@@ -47,7 +47,7 @@ it('five identities within budget raise the Lobby floor in 2 h; an unsynced gues
   // Every change was within the budget; since the M4 fix, deactivations past the Lobby's guest share are
   // refused 429 door_revocations_rate_limited instead (refusedChanges > 0).
   expect(refusedChanges).toBeGreaterThan(0);
-  const floorAfter = server.context.repo.directory.entranceById(lobby.acsEntranceId)!.sequence_floor;
+  const floorAfter = (await server.context.repo.directory.entranceById(lobby.acsEntranceId))!.sequence_floor;
   // Any guest who synced carries the new update (raised floor) to the Lobby.
   await carrier.sync(server.url);
   const carried = await carrier.unlockAt(lobby.position, lobby.lockId);

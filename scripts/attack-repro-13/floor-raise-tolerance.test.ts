@@ -56,8 +56,8 @@ async function currentGuestAfterChurn(roomName: string, churn: number, startsInM
   await server.property.radio.advance(room.lock.config.failureWindowMs);
   phone.wallet!.tickets.clear();
   const after = await phone.unlockAt(room.position, room.lockId);
-  const held = server.context.repo.grants.liveSequencesAtDoor(room.acsEntranceId).map((row) => row.door_sequence);
-  const floor = server.context.repo.directory.entranceById(room.acsEntranceId)!.sequence_floor;
+  const held = (await server.context.repo.grants.liveSequencesAtDoor(room.acsEntranceId)).map((row) => row.door_sequence);
+  const floor = (await server.context.repo.directory.entranceById(room.acsEntranceId))!.sequence_floor;
   return { outcome: after.outcome, held, floor };
 }
 

@@ -10,6 +10,7 @@ import { adminKeyFilePath, KeyFileMissingError, loadAdminKey } from '../server/i
 import { NotLockAdminKeyError, resetDoor } from '../server/services/lock-reset.ts';
 import { rejectUnknownFlags, stringFlag, UsageError, type ParsedArgs } from './args.ts';
 import { exitCodes, type CommandContext } from './context.ts';
+import { inTransaction } from '../server/context.ts';
 
 export async function adminCommand(args: ParsedArgs, context: CommandContext): Promise<number> {
   const [sub, ...extra] = args.positionals;
@@ -30,7 +31,7 @@ export async function adminCommand(args: ParsedArgs, context: CommandContext): P
     return exitCodes.failed;
   }
   try {
-    const matches = server.repo.directory.entrancesByIdOrName(door);
+    const matches = await server.repo.directory.entrancesByIdOrName(door);
     if (matches.length === 0) throw new UsageError(`no door ${JSON.stringify(door)} in ${dbPath}`);
     if (matches.length > 1) throw new UsageError(`${matches.length} doors are called ${JSON.stringify(door)}: give one of ${matches.map((m) => m.acs_entrance_id).join(', ')}`);
     let adminKey;
@@ -42,7 +43,7 @@ export async function adminCommand(args: ParsedArgs, context: CommandContext): P
       return exitCodes.failed;
     }
     try {
-      const result = server.repo.transaction(() => resetDoor(server, matches[0]!.acs_entrance_id, adminKey));
+      const result = await inTransaction(server, (tx) => resetDoor(tx, matches[0]!.acs_entrance_id, adminKey));
       context.out(
         args.flags.has('json')
           ? JSON.stringify(result)
@@ -55,6 +56,6 @@ export async function adminCommand(args: ParsedArgs, context: CommandContext): P
       return exitCodes.failed;
     }
   } finally {
-    server.repo.close();
+    await server.repo.close();
   }
 }

@@ -42,10 +42,10 @@ const table = (rows: Record<string, unknown>[], columns: string[]): string =>
   rows.length === 0 ? '(none)' : [columns.join('  '), ...rows.map((row) => columns.map((c) => String(row[c] ?? '-')).join('  '))].join('\n');
 
 /** Runs `body` on an open database and prints its result; a 404 from the services is exit 1. */
-async function withDatabase(args: ParsedArgs, context: CommandContext, body: (server: ServerContext) => { json: unknown; text: string }): Promise<number> {
+async function withDatabase(args: ParsedArgs, context: CommandContext, body: (server: ServerContext) => Promise<{ json: unknown; text: string }>): Promise<number> {
   const server = openContext(args);
   try {
-    const { json, text } = body(server);
+    const { json, text } = await body(server);
     context.out(args.flags.has('json') ? JSON.stringify(json) : text);
     return exitCodes.ok;
   } catch (error) {
@@ -57,7 +57,7 @@ async function withDatabase(args: ParsedArgs, context: CommandContext, body: (se
     }
     throw error;
   } finally {
-    server.repo.close();
+    await server.repo.close();
   }
 }
 
@@ -68,10 +68,10 @@ export async function workspaceCommand(args: ParsedArgs, context: CommandContext
     const name = stringFlag(args, 'name', '');
     if (name.length === 0 || name.length > 200) throw new UsageError('workspace create needs --name (1..200 characters)');
     const doors = intFlag(args, 'doors', 0, 0, 500);
-    return withDatabase(args, context, (server) => {
+    return withDatabase(args, context, async (server) => {
       const company = args.flags.get('company');
-      const workspace = createTenantWorkspace(server, { name, companyName: typeof company === 'string' ? company : undefined, isSandbox: !args.flags.has('production'), doors });
-      const key = createApiKey(server, workspace.workspace_id, 'first key');
+      const workspace = await createTenantWorkspace(server, { name, companyName: typeof company === 'string' ? company : undefined, isSandbox: !args.flags.has('production'), doors });
+      const key = await createApiKey(server, workspace.workspace_id, 'first key');
       context.log.info({ workspaceId: workspace.workspace_id, doors }, 'workspace created');
       return {
         json: { workspace_id: workspace.workspace_id, name: workspace.name, doors, api_key: { ...apiKeyJson(key.row), token: key.secret } },
@@ -81,8 +81,8 @@ export async function workspaceCommand(args: ParsedArgs, context: CommandContext
   }
   if (action === 'list') {
     rejectUnknownFlags(args, ['db', 'json', 'log-level']);
-    return withDatabase(args, context, (server) => {
-      const rows = server.repo.accessKeys.listWorkspaces().map((w) => ({ workspace_id: w.workspace_id, name: w.name, created_at: w.created_at, is_sandbox: w.is_sandbox === 1 }));
+    return withDatabase(args, context, async (server) => {
+      const rows = (await server.repo.accessKeys.listWorkspaces()).map((w) => ({ workspace_id: w.workspace_id, name: w.name, created_at: w.created_at, is_sandbox: w.is_sandbox === 1 }));
       return { json: { workspaces: rows }, text: table(rows, ['workspace_id', 'name', 'created_at']) };
     });
   }
@@ -95,24 +95,24 @@ export async function keyCommand(args: ParsedArgs, context: CommandContext): Pro
   if (action === 'create') {
     const workspaceId = workspaceFlag(args);
     const name = args.flags.get('name');
-    return withDatabase(args, context, (server) => {
-      const { secret, row } = createApiKey(server, workspaceId, typeof name === 'string' ? name : null);
+    return withDatabase(args, context, async (server) => {
+      const { secret, row } = await createApiKey(server, workspaceId, typeof name === 'string' ? name : null);
       return { json: { api_key: { ...apiKeyJson(row), token: secret } }, text: `API key  ${row.api_key_id}\n${secret}  (shown once)` };
     });
   }
   if (action === 'list') {
     const workspaceId = workspaceFlag(args);
-    return withDatabase(args, context, (server) => {
-      workspaceOf(server, workspaceId);
-      const rows = server.repo.accessKeys.listApiKeys(workspaceId).map(apiKeyJson);
+    return withDatabase(args, context, async (server) => {
+      await workspaceOf(server, workspaceId);
+      const rows = (await server.repo.accessKeys.listApiKeys(workspaceId)).map(apiKeyJson);
       return { json: { api_keys: rows }, text: table(rows, ['api_key_id', 'short_token', 'name', 'created_at']) };
     });
   }
   if (action === 'revoke') {
     const workspaceId = workspaceFlag(args);
     const apiKeyId = uuidArg(id, 'the API key id');
-    return withDatabase(args, context, (server) => {
-      revokeApiKey(server, workspaceId, apiKeyId);
+    return withDatabase(args, context, async (server) => {
+      await revokeApiKey(server, workspaceId, apiKeyId);
       return { json: { revoked: apiKeyId }, text: `revoked API key ${apiKeyId}` };
     });
   }
@@ -124,21 +124,21 @@ export async function tokenCommand(args: ParsedArgs, context: CommandContext): P
   rejectUnknownFlags(args, ['name', 'db', 'json', 'log-level']);
   if (action === 'create') {
     const name = args.flags.get('name');
-    return withDatabase(args, context, (server) => {
-      const { secret, row } = createPersonalAccessToken(server, typeof name === 'string' ? name : null);
+    return withDatabase(args, context, async (server) => {
+      const { secret, row } = await createPersonalAccessToken(server, typeof name === 'string' ? name : null);
       return { json: { personal_access_token: { ...personalAccessTokenJson(row), token: secret } }, text: `personal access token  ${row.personal_access_token_id}\n${secret}  (shown once)` };
     });
   }
   if (action === 'list') {
-    return withDatabase(args, context, (server) => {
-      const rows = server.repo.accessKeys.listPersonalAccessTokens().map(personalAccessTokenJson);
+    return withDatabase(args, context, async (server) => {
+      const rows = (await server.repo.accessKeys.listPersonalAccessTokens()).map(personalAccessTokenJson);
       return { json: { personal_access_tokens: rows }, text: table(rows, ['personal_access_token_id', 'short_token', 'name', 'created_at']) };
     });
   }
   if (action === 'revoke') {
     const tokenId = uuidArg(id, 'the token id');
-    return withDatabase(args, context, (server) => {
-      revokePersonalAccessToken(server, tokenId);
+    return withDatabase(args, context, async (server) => {
+      await revokePersonalAccessToken(server, tokenId);
       return { json: { revoked: tokenId }, text: `revoked personal access token ${tokenId}` };
     });
   }

@@ -40,3 +40,19 @@ export function nowIso(context: ServerContext): string {
 export function nowS(context: ServerContext): number {
   return Math.floor(context.clock() / 1000);
 }
+
+/**
+ * Runs `fn` in one repository transaction, handing it a context whose `repo` is the transaction:
+ * everything `fn` (and what it calls with that context) reads and writes commits together.
+ */
+export function inTransaction<T>(context: ServerContext, fn: (context: ServerContext) => Promise<T>): Promise<T> {
+  return context.repo.transaction((tx) => fn(tx === context.repo ? context : { ...context, repo: tx }));
+}
+
+/** `items.map(fn)` for an async `fn`, one item after another (a transaction's statements run in order). */
+export async function mapInOrder<T, U>(items: Iterable<T>, fn: (item: T, index: number) => Promise<U>): Promise<U[]> {
+  const out: U[] = [];
+  let index = 0;
+  for (const item of items) out.push(await fn(item, index++));
+  return out;
+}

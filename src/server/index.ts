@@ -80,13 +80,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const host = options.host ?? '127.0.0.1';
   const context = createServerContext({ dbPath, logLevel: options.logLevel ?? 'info', ...(options.clock ? { clock: options.clock } : {}), ...(options.logDestination ? { logDestination: options.logDestination } : {}), phoneChangeLimits: options.phoneChangeLimits });
   let apiKey: string | undefined;
-  let workspaceId = context.repo.directory.firstWorkspace()?.workspace_id;
+  let workspaceId = (await context.repo.directory.firstWorkspace())?.workspace_id;
   if (workspaceId === undefined && options.provisionDemo !== false) {
-    ({ workspaceId, apiKey } = provisionDemoHotel(context));
+    ({ workspaceId, apiKey } = await provisionDemoHotel(context));
   } else if (workspaceId !== undefined) {
-    apiKey = mintApiKey(context, workspaceId);
+    apiKey = await mintApiKey(context, workspaceId);
   }
-  const property = startVirtualProperty(context, { seed: 1, ...(options.lockConfigOf ? { lockConfigOf: options.lockConfigOf } : {}), ...(options.hardwareOf ? { hardwareOf: options.hardwareOf } : {}) });
+  const property = await startVirtualProperty(context, { seed: 1, ...(options.lockConfigOf ? { lockConfigOf: options.lockConfigOf } : {}), ...(options.hardwareOf ? { hardwareOf: options.hardwareOf } : {}) });
   const app = buildApp(context);
   const dashboardSessions = createDashboardSessions(context);
   registerDashboardRoutes(app, context, property, dashboardSessions, { ...dashboardStreamLimitsDefault, ...options.dashboardStreams }); // needs the virtual doors, which buildApp does not see
@@ -95,21 +95,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     await app.listen({ port: options.port ?? 3000, host });
   } catch (error) {
     await app.close();
-    context.repo.close();
+    await context.repo.close();
     throw error;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 3000);
   const url = `http://${host}:${port}`;
   context.config.publicBaseUrl = url;
-  const guest = workspaceId === undefined ? undefined : context.repo.identities.getUserIdentityByKey(workspaceId, demoGuestKey);
-  const guestKey = guest === undefined ? undefined : context.repo.identities.latestInstantKeyOf(guest.user_identity_id);
+  const guest = workspaceId === undefined ? undefined : await context.repo.identities.getUserIdentityByKey(workspaceId, demoGuestKey);
+  const guestKey = guest === undefined ? undefined : await context.repo.identities.latestInstantKeyOf(guest.user_identity_id);
   const running: RunningServer = {
     url, port, apiKey, workspaceId, context, property,
     instantKeyUrl: guestKey === undefined ? undefined : instantKeyUrl(context, guestKey.instant_key_id),
     async close() {
       await app.close();
-      context.repo.close();
+      await context.repo.close();
     },
   };
   context.log.info({ url, workspaceId }, 'latchkey API listening');

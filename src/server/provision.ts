@@ -7,7 +7,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { p256SecretFromSeed } from '../protocol/crypto/provider.ts';
-import { nowIso, nowS, type ServerContext } from './context.ts';
+import { inTransaction, mapInOrder, nowIso, nowS, type ServerContext } from './context.ts';
 import { hashToken, newApiKey } from './issuance/tokens.ts';
 import { createProfile, uploadLogo } from './services/customization.ts';
 import { createGrant } from './services/grants.ts';
@@ -19,14 +19,14 @@ export interface EntranceSpec {
 }
 
 /** Call inside a transaction. */
-export function addEntrance(context: ServerContext, workspaceId: string, acsSystemId: string, spec: EntranceSpec): string {
+export async function addEntrance(context: ServerContext, workspaceId: string, acsSystemId: string, spec: EntranceSpec): Promise<string> {
   const { crypto } = context.issuer;
   const lockId = new Uint8Array(randomBytes(8));
   const signingSecret = new Uint8Array(randomBytes(32));
   const agreementSecret = p256SecretFromSeed(new Uint8Array(randomBytes(48)));
   const certificate = context.issuer.lockCertificate(lockId, crypto.publicKeyOf('EdDSA', signingSecret), crypto.publicKeyOf('ES256', agreementSecret), nowS(context));
   const id = randomUUID();
-  context.repo.directory.insertEntrance(
+  await context.repo.directory.insertEntrance(
     { acs_entrance_id: id, workspace_id: workspaceId, acs_system_id: acsSystemId, display_name: spec.name, is_shared: spec.shared ? 1 : 0, lock_id: lockId, certificate, door_sequence: 1, update_version: 0, update_bytes: null, created_at: nowIso(context), sequence_floor: 0, update_ceiling: 0, update_epoch: 0, admin_update: null },
     { acs_entrance_id: id, signing_secret: signingSecret, agreement_secret: agreementSecret },
   );
@@ -34,20 +34,20 @@ export function addEntrance(context: ServerContext, workspaceId: string, acsSyst
 }
 
 /** A workspace with one ACS system; returns its ids and a fresh API key (shown once, stored hashed). */
-export function createWorkspace(context: ServerContext, name: string): { workspaceId: string; acsSystemId: string; apiKey: string } {
-  return context.repo.transaction(() => {
+export async function createWorkspace(context: ServerContext, name: string): Promise<{ workspaceId: string; acsSystemId: string; apiKey: string }> {
+  return inTransaction(context, async (context) => {
     const workspaceId = randomUUID();
     const acsSystemId = randomUUID();
     const at = nowIso(context);
-    context.repo.directory.insertWorkspace({ workspace_id: workspaceId, name, company_name: name, is_sandbox: 1, created_at: at });
-    context.repo.directory.insertAcsSystem({ acs_system_id: acsSystemId, workspace_id: workspaceId, connected_account_id: randomUUID(), name: `${name} locks`, time_zone: 'UTC', created_at: at });
-    return { workspaceId, acsSystemId, apiKey: mintApiKey(context, workspaceId) };
+    await context.repo.directory.insertWorkspace({ workspace_id: workspaceId, name, company_name: name, is_sandbox: 1, created_at: at });
+    await context.repo.directory.insertAcsSystem({ acs_system_id: acsSystemId, workspace_id: workspaceId, connected_account_id: randomUUID(), name: `${name} locks`, time_zone: 'UTC', created_at: at });
+    return { workspaceId, acsSystemId, apiKey: await mintApiKey(context, workspaceId) };
   });
 }
 
-export function mintApiKey(context: ServerContext, workspaceId: string): string {
+export async function mintApiKey(context: ServerContext, workspaceId: string): Promise<string> {
   const apiKey = newApiKey();
-  context.repo.transaction(() => context.repo.directory.insertApiKey(hashToken(apiKey), workspaceId, nowIso(context), { shortToken: apiKey.slice(0, 13), name: 'latchkey up' }));
+  await inTransaction(context, async (context) => context.repo.directory.insertApiKey(hashToken(apiKey), workspaceId, nowIso(context), { shortToken: apiKey.slice(0, 13), name: 'latchkey up' }));
   return apiKey;
 }
 
@@ -69,33 +69,33 @@ const demoLogoSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height=
 </svg>
 `;
 
-export function provisionDemoHotel(context: ServerContext, layout: HotelLayout = { floors: 3, roomsPerFloor: 4 }): { workspaceId: string; apiKey: string } {
-  const { workspaceId, acsSystemId, apiKey } = createWorkspace(context, 'Latchkey Demo Hotel');
-  context.repo.transaction(() => {
+export async function provisionDemoHotel(context: ServerContext, layout: HotelLayout = { floors: 3, roomsPerFloor: 4 }): Promise<{ workspaceId: string; apiKey: string }> {
+  const { workspaceId, acsSystemId, apiKey } = await createWorkspace(context, 'Latchkey Demo Hotel');
+  await inTransaction(context, async (context) => {
     const { directory } = context.repo;
-    const space = (name: string, entranceIds: string[]): string => {
+    const space = async (name: string, entranceIds: string[]): Promise<string> => {
       const spaceId = randomUUID();
-      directory.insertSpace({ space_id: spaceId, workspace_id: workspaceId, name, space_key: name.toLowerCase().replaceAll(' ', '-'), created_at: nowIso(context) });
-      directory.addSpaceEntrances(spaceId, entranceIds);
+      await directory.insertSpace({ space_id: spaceId, workspace_id: workspaceId, name, space_key: name.toLowerCase().replaceAll(' ', '-'), created_at: nowIso(context) });
+      await directory.addSpaceEntrances(spaceId, entranceIds);
       return spaceId;
     };
-    const common = ['Lobby', 'Elevator', 'Gym'].map((name) => addEntrance(context, workspaceId, acsSystemId, { name, shared: true }));
-    const commonSpace = space('Common areas', common);
+    const common = await mapInOrder(['Lobby', 'Elevator', 'Gym'], (name) => addEntrance(context, workspaceId, acsSystemId, { name, shared: true }));
+    const commonSpace = await space('Common areas', common);
     let firstRoom: string | undefined;
     for (let floor = 1; floor <= layout.floors; floor++) {
       const rooms: string[] = [];
-      for (let room = 1; room <= layout.roomsPerFloor; room++) rooms.push(addEntrance(context, workspaceId, acsSystemId, { name: `Room ${floor}${String(room).padStart(2, '0')}`, shared: false }));
+      for (let room = 1; room <= layout.roomsPerFloor; room++) rooms.push(await addEntrance(context, workspaceId, acsSystemId, { name: `Room ${floor}${String(room).padStart(2, '0')}`, shared: false }));
       firstRoom ??= rooms[0];
-      space(`Floor ${floor}`, rooms);
+      await space(`Floor ${floor}`, rooms);
     }
-    const guest = createUserIdentity(context, workspaceId, { full_name: 'Jane Doe', email_address: 'jane@example.com', user_identity_key: demoGuestKey });
+    const guest = await createUserIdentity(context, workspaceId, { full_name: 'Jane Doe', email_address: 'jane@example.com', user_identity_key: demoGuestKey });
     const now = context.clock();
-    createGrant(context, workspaceId, {
+    await createGrant(context, workspaceId, {
       userIdentityId: guest.user_identity_id, acsEntranceIds: firstRoom ? [firstRoom] : [], spaceIds: [commonSpace], modes: ['mobile_key'],
       startsAt: new Date(now - 3600_000).toISOString(), endsAt: new Date(now + 3 * 86400_000).toISOString(), name: 'Demo stay',
     });
   });
-  const look = createProfile(context, workspaceId, { name: 'Latchkey Demo Hotel', primary_color: demoLook.primary, secondary_color: demoLook.secondary });
-  uploadLogo(context, workspaceId, look.customization_profile_id, new TextEncoder().encode(demoLogoSvg));
+  const look = await createProfile(context, workspaceId, { name: 'Latchkey Demo Hotel', primary_color: demoLook.primary, secondary_color: demoLook.secondary });
+  await uploadLogo(context, workspaceId, look.customization_profile_id, new TextEncoder().encode(demoLogoSvg));
   return { workspaceId, apiKey };
 }

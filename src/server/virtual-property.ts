@@ -55,12 +55,12 @@ export interface VirtualPropertyOptions extends Partial<RadioOptions> {
   positionOf?: (door: { name: string; acsEntranceId: string; index: number }) => Position | undefined;
 }
 
-export function startVirtualProperty(context: ServerContext, options: VirtualPropertyOptions): VirtualProperty {
+export async function startVirtualProperty(context: ServerContext, options: VirtualPropertyOptions): Promise<VirtualProperty> {
   const { lockConfigOf, hardwareOf, positionOf, ...radioOptions } = options;
   const radio = new VirtualRadio(radioOptions);
   const random = createSeededRandom(options.seed);
   const doors = new Map<string, VirtualDoor>();
-  context.repo.directory.allVirtualLocks().forEach((row, index) => {
+  (await context.repo.directory.allVirtualLocks()).forEach((row, index) => {
     const lockRandom = random.fork(`lock:${row.acs_entrance_id}`);
     const lock = new Lock({
       identity: { lockId: row.lock_id, signingSecret: row.signing_secret, agreementSecret: row.agreement_secret },
@@ -80,9 +80,9 @@ export function startVirtualProperty(context: ServerContext, options: VirtualPro
   return {
     radio,
     doors,
-    maintenanceSync() {
+    async maintenanceSync() {
       for (const door of doors.values()) {
-        const entrance = context.repo.directory.entranceById(door.acsEntranceId);
+        const entrance = await context.repo.directory.entranceById(door.acsEntranceId);
         // A reset the lock missed goes first: the routine update of its epoch is refused before it.
         for (const update of entrance ? doorUpdates(entrance) : []) radio.stepLock(door.deviceId, { type: 'maintenance_update', update });
       }

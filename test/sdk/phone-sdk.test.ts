@@ -42,7 +42,7 @@ const model = corridorRssiModel(createSeededRandom(18), {}, 1.2);
 beforeAll(async () => {
   server = await startTestServer({ clock: () => (property ? property.radio.now() : radioDefaults.epochMs) });
   let far = 0;
-  property = startVirtualProperty(server.context, {
+  property = await startVirtualProperty(server.context, {
     seed: 18,
     epochMs: radioDefaults.epochMs,
     rssiModel: model,
@@ -115,7 +115,7 @@ describe('latchkey/phone end to end', () => {
     // Equally close means equally loud: the same floor without per-link shadowing (with it, two
     // readers 0.3 m apart often differ by more than the margin, and the louder one is not a guess).
     const twin = corridorRssiModel(createSeededRandom(19), { shadowingSigmaDb: 0 }, 1.2);
-    const even = startVirtualProperty(server.context, { seed: 19, epochMs: radioDefaults.epochMs, rssiModel: twin, positionOf: (door) => layout[door.name] ?? { xM: 1_000 + 40 * door.index, yM: 500 } });
+    const even = await startVirtualProperty(server.context, { seed: 19, epochMs: radioDefaults.epochMs, rssiModel: twin, positionOf: (door) => layout[door.name] ?? { xM: 1_000 + 40 * door.index, yM: 500 } });
     const random = createSeededRandom(1818).fork('jane-3');
     const phone = createPhone({ endpoint: server.url, clientSessionToken: token, store: new MemoryCredentialStore(), transport: even.radio.transportFor('jane-3'), random: (n) => random.bytes(n) });
     const entrances = await phone.sync();

@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Seam } from 'seam';
+import { inTransaction } from '../../src/server/context.ts';
 import type { RunningServer } from '../../src/server/index.ts';
 import { addEntrance, createWorkspace } from '../../src/server/provision.ts';
 import type { VirtualDoor } from '../../src/server/virtual-property.ts';
@@ -111,10 +112,10 @@ describe('audit upload', () => {
     expect((answer.body['results'] as { result: string; error_code?: string }[]).map((r) => `${r.result}:${r.error_code}`)).toEqual(['refused:invalid_input', 'refused:invalid_input']);
     // Fill this phone up to the cap directly in the store; the next claim is refused, nothing is written.
     const { audit } = server.context.repo;
-    const phoneRow = server.context.repo.identities.getPhone(server.workspaceId!, phone.deviceId)!;
-    server.context.repo.transaction(() => {
-      for (let i = audit.recordCountOf(phone.deviceId); i < auditRecordsPerPhoneMax; i++) {
-        audit.insertRecord({
+    const phoneRow = (await server.context.repo.identities.getPhone(server.workspaceId!, phone.deviceId))!;
+    await server.context.repo.transaction(async (tx) => {
+      for (let i = await tx.audit.recordCountOf(phone.deviceId); i < auditRecordsPerPhoneMax; i++) {
+        await tx.audit.insertRecord({
           audit_record_id: newRecordId(), workspace_id: phoneRow.workspace_id, device_id: phone.deviceId, user_identity_id: phoneRow.user_identity_id, acs_entrance_id: room.acsEntranceId,
           occurred_at: claim.occurred_at, created_at: claim.occurred_at, path: 'resume', outcome: 'unlocked', error_code: null, verified_by_lock: 0, transcript_hash: null, evidence: null,
         });
@@ -122,7 +123,7 @@ describe('audit upload', () => {
     });
     const capped = await upload(phone, [{ ...claim, id: newRecordId() }]);
     expect(capped.body['results']).toEqual([expect.objectContaining({ result: 'refused', error_code: 'rate_limited' })]);
-    expect(audit.recordCountOf(phone.deviceId)).toBe(auditRecordsPerPhoneMax);
+    expect(await audit.recordCountOf(phone.deviceId)).toBe(auditRecordsPerPhoneMax);
   });
 
   it('refuses a forged signature, a lied status and evidence of another credential, and stores none of them', async () => {
@@ -210,14 +211,14 @@ describe('audit upload', () => {
     const record = recordOf(await phone.unlockAt(room.position, room.lockId), room);
     expect((await upload(phone, [record], { dropped_total: 7 })).body['dropped_total']).toBe(7);
     expect((await upload(phone, [record], { dropped_total: 3 })).body['dropped_total']).toBe(7);
-    expect(server.context.repo.audit.droppedOf(phone.deviceId)).toBe(7);
+    expect(await server.context.repo.audit.droppedOf(phone.deviceId)).toBe(7);
   });
 });
 
 describe('malformed uploads', () => {
   let phone: TestPhone;
   let record: AuditRecordJson;
-  const rowCount = () => (server.context.repo.audit.listEvents(server.workspaceId!, {}, { limit: 1000, offset: 0 }).rows.length);
+  const rowCount = async () => ((await server.context.repo.audit.listEvents(server.workspaceId!, {}, { limit: 1000, offset: 0 })).rows.length);
 
   beforeAll(async () => {
     const room = doors.get('Room 302')!;
@@ -229,7 +230,7 @@ describe('malformed uploads', () => {
   const hostileJson: unknown[] = [null, true, 0, -1, 1.5, 1e308, '', 'x', 'x'.repeat(5000), '====', [], [1], {}, { a: 1 }, '__proto__', '2026-13-45T99:00:00Z'];
 
   it('every hostile value in every field of a record or its evidence is a 400 with validation_errors (or, if well-formed, a refusal), and nothing is written', async () => {
-    const before = rowCount();
+    const before = await rowCount();
     const fields = Object.keys(record).filter((key) => key !== 'evidence');
     expect(fields).toEqual(['id', 'acs_entrance_id', 'lock_id', 'occurred_at', 'path', 'outcome', 'code']);
     const evidenceFields = Object.keys(record.evidence!);
@@ -261,11 +262,11 @@ describe('malformed uploads', () => {
     }
     expect(checked).toBeGreaterThan(hostileJson.length * 10);
     expect(refusedCount).toBeLessThan(10); // only numbers in number fields get this far
-    expect(rowCount()).toBe(before);
+    expect(await rowCount()).toBe(before);
   });
 
   it('bad batches and bodies: 400 invalid_input, never 500', async () => {
-    const before = rowCount();
+    const before = await rowCount();
     const many = Array.from({ length: 51 }, () => ({ ...record, id: newRecordId() }));
     const cases: { name: string; body?: unknown; rawBody?: string; contentType?: string }[] = [
       { name: 'no records', body: { device_id: phone.deviceId } },
@@ -300,7 +301,7 @@ describe('malformed uploads', () => {
       expect(answer.status, bad.name).toBe(400);
       expect((answer.body['error'] as { type: string }).type, bad.name).toBe('invalid_input');
     }
-    expect(rowCount()).toBe(before);
+    expect(await rowCount()).toBe(before);
   });
 });
 
@@ -347,8 +348,8 @@ describe('events/list', () => {
   });
 
   it("another workspace's key sees none of these events", async () => {
-    const other = createWorkspace(server.context, 'Audit Other Hotel');
-    server.context.repo.transaction(() => addEntrance(server.context, other.workspaceId, other.acsSystemId, { name: 'Other door', shared: false }));
+    const other = await createWorkspace(server.context, 'Audit Other Hotel');
+    await inTransaction(server.context, (context) => addEntrance(context, other.workspaceId, other.acsSystemId, { name: 'Other door', shared: false }));
     const mine = (await listEvents()).body['events'] as { event_id: string }[];
     expect(mine.length).toBeGreaterThan(0);
     const theirs = await listEvents({}, other.apiKey);

@@ -224,7 +224,7 @@ describe('a client-session token', () => {
   });
 
   it('is invisible to another workspace, and revoking a link\'s session stops its API use, registration and sync at once', async () => {
-    const other = createWorkspace(server.context, 'Other Hotel');
+    const other = await createWorkspace(server.context, 'Other Hotel');
     const stranger = validated(new Seam({ apiKey: other.apiKey, endpoint: server.url }));
     const annKey = (await admin.instantKeys.list({ user_identity_id: ann.identityId }))[0]!;
     await expect(stranger.clientSessions.get({ client_session_id: annKey.client_session_id })).rejects.toMatchObject({ statusCode: 404 });

@@ -136,7 +136,7 @@ describe('customization profiles', () => {
 
   it("another workspace's profile is not found, for reading, updating, uploading or a link", async () => {
     const mine = await seam.workspaces.customizationProfiles.create({ name: 'Mine', primary_color: '#123456' });
-    const other = createWorkspace(server.context, 'Other Hotel');
+    const other = await createWorkspace(server.context, 'Other Hotel');
     const id = mine.customization_profile_id;
     expect((await call(server.url, '/workspaces/customization_profiles/get', { token: other.apiKey, body: { customization_profile_id: id } })).status).toBe(404);
     expect((await call(server.url, '/workspaces/customization_profiles/update', { token: other.apiKey, body: { customization_profile_id: id, primary_color: '#000000' } })).status).toBe(404);

@@ -24,26 +24,26 @@ afterAll(async () => {
 const requestWithCookie = (setCookie: string): FastifyRequest => ({ headers: { cookie: setCookie.split(';')[0]! } }) as unknown as FastifyRequest;
 
 describe('dashboard tickets are bounded per workspace', () => {
-  it('another tenant signing in 1001 times does not sign this one out; it evicts only its own oldest tickets', () => {
+  it('another tenant signing in 1001 times does not sign this one out; it evicts only its own oldest tickets', async () => {
     const sessions = createDashboardSessions(server.context);
-    const mine = sessions.signIn(server.apiKey!);
-    const other = createWorkspace(server.context, 'Noisy Inn');
+    const mine = await sessions.signIn(server.apiKey!);
+    const other = await createWorkspace(server.context, 'Noisy Inn');
     const otherCookies: string[] = [];
-    for (let i = 0; i < 1001; i++) otherCookies.push(sessions.signIn(other.apiKey));
-    expect(sessions.workspaceOf(requestWithCookie(mine))).toBe(server.workspaceId);
+    for (let i = 0; i < 1001; i++) otherCookies.push(await sessions.signIn(other.apiKey));
+    expect(await sessions.workspaceOf(requestWithCookie(mine))).toBe(server.workspaceId);
     // The other tenant keeps its newest 50 and lost its older ones.
-    expect(sessions.workspaceOf(requestWithCookie(otherCookies.at(-1)!))).toBe(other.workspaceId);
-    expect(sessions.workspaceOf(requestWithCookie(otherCookies.at(-dashboardSessionsPerWorkspaceMax)!))).toBe(other.workspaceId);
-    expect(() => sessions.workspaceOf(requestWithCookie(otherCookies.at(-dashboardSessionsPerWorkspaceMax - 1)!))).toThrow();
-    expect(() => sessions.workspaceOf(requestWithCookie(otherCookies[0]!))).toThrow();
+    expect(await sessions.workspaceOf(requestWithCookie(otherCookies.at(-1)!))).toBe(other.workspaceId);
+    expect(await sessions.workspaceOf(requestWithCookie(otherCookies.at(-dashboardSessionsPerWorkspaceMax)!))).toBe(other.workspaceId);
+    await expect(sessions.workspaceOf(requestWithCookie(otherCookies.at(-dashboardSessionsPerWorkspaceMax - 1)!))).rejects.toThrow();
+    await expect(sessions.workspaceOf(requestWithCookie(otherCookies[0]!))).rejects.toThrow();
   });
 
-  it('a workspace\'s 51st sign-in evicts its own oldest', () => {
+  it('a workspace\'s 51st sign-in evicts its own oldest', async () => {
     const sessions = createDashboardSessions(server.context);
     const cookies: string[] = [];
-    for (let i = 0; i <= dashboardSessionsPerWorkspaceMax; i++) cookies.push(sessions.signIn(server.apiKey!));
-    expect(() => sessions.workspaceOf(requestWithCookie(cookies[0]!))).toThrow();
-    expect(sessions.workspaceOf(requestWithCookie(cookies[1]!))).toBe(server.workspaceId);
+    for (let i = 0; i <= dashboardSessionsPerWorkspaceMax; i++) cookies.push(await sessions.signIn(server.apiKey!));
+    await expect(sessions.workspaceOf(requestWithCookie(cookies[0]!))).rejects.toThrow();
+    expect(await sessions.workspaceOf(requestWithCookie(cookies[1]!))).toBe(server.workspaceId);
   });
 });
 

@@ -23,12 +23,12 @@ afterAll(async () => { await ctx.server.close(); });
 const guestShare = 32;
 const identityShare = 4;
 
-function floorOf(door: VirtualDoor): number {
-  return ctx.server.context.repo.directory.entranceById(door.acsEntranceId)!.sequence_floor;
+async function floorOf(door: VirtualDoor): Promise<number> {
+  return (await ctx.server.context.repo.directory.entranceById(door.acsEntranceId))!.sequence_floor;
 }
-function liveAt(door: VirtualDoor): number {
+async function liveAt(door: VirtualDoor): Promise<number> {
   const { context } = ctx.server;
-  const entrance = context.repo.directory.entranceById(door.acsEntranceId)!;
+  const entrance = (await context.repo.directory.entranceById(door.acsEntranceId))!;
   return context.repo.grants.liveRevocationCountOfLock(door.acsEntranceId, Math.floor(context.clock() / 1000) - limits.revocationRetentionS, entrance.sequence_floor);
 }
 
@@ -72,7 +72,7 @@ it('twelve bookings churning phones at the Lobby inside their budgets never rais
   // The party's stays end in 3 h: their revocations expire then (+ retention), and the allowance refills.
   const tokens: string[] = [];
   for (let i = 0; i < 12; i++) tokens.push(await booking(`party-${i}`, [lobby], 3 * 3600_000));
-  const floorBefore = floorOf(lobby);
+  const floorBefore = await floorOf(lobby);
   const outcomes = new Map<string, number>();
   let refusal: { status: number; body: Record<string, unknown> } | undefined;
   for (let hour = 0; hour < 3; hour++) {
@@ -84,8 +84,8 @@ it('twelve bookings churning phones at the Lobby inside their budgets never rais
         const key = `deactivate ${d.status} ${errorType(d.body) ?? ''}`;
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
         if (d.status !== 200) refusal ??= d;
-        expect(floorOf(lobby)).toBe(floorBefore);
-        expect(liveAt(lobby)).toBeLessThanOrEqual(guestShare);
+        expect(await floorOf(lobby)).toBe(floorBefore);
+        expect(await liveAt(lobby)).toBeLessThanOrEqual(guestShare);
       }
     }
     await server.property.radio.advance(3600_000 + 1000);
@@ -104,10 +104,10 @@ it('twelve bookings churning phones at the Lobby inside their budgets never rais
   expect((await carrier.unlockAt(lobby.position, lobby.lockId)).outcome).toBe('unlocked');
   await server.property.radio.advance(lobby.lock.config.failureWindowMs);
   phone.wallet!.tickets.clear();
-  expect({ floor: floorOf(lobby), outcome: (await phone.unlockAt(lobby.position, lobby.lockId)).outcome }).toEqual({ floor: floorBefore, outcome: 'unlocked' });
+  expect({ floor: await floorOf(lobby), outcome: (await phone.unlockAt(lobby.position, lobby.lockId)).outcome }).toEqual({ floor: floorBefore, outcome: 'unlocked' });
   // The party's stays have ended (3 h) and their revocations' retention passed: another guest may deactivate at the Lobby again.
   await server.property.radio.advance(limits.revocationRetentionS * 1000);
-  expect(liveAt(lobby)).toBe(0);
+  expect(await liveAt(lobby)).toBe(0);
   const late = await booking('late guest', [lobby]);
   expect((await deactivate(late, await newPhone(late))).status).toBe(200);
 });
@@ -122,11 +122,11 @@ it('one identity exhausts only its own share at a door: its 5th deactivation is 
   const refused = await deactivate(greedy, kept);
   expect({ status: refused.status, type: errorType(refused.body) }).toEqual({ status: 429, type: 'door_revocations_rate_limited' });
   // Nothing was written: the phone is still active and its credentials live.
-  expect(ctx.server.context.repo.identities.getPhone((ctx.server.context.repo.directory.entranceById(gym.acsEntranceId)!).workspace_id, kept)).toBeDefined();
-  expect(liveAt(gym)).toBe(identityShare);
+  expect(await ctx.server.context.repo.identities.getPhone((await ctx.server.context.repo.directory.entranceById(gym.acsEntranceId))!.workspace_id, kept)).toBeDefined();
+  expect(await liveAt(gym)).toBe(identityShare);
   expect((await deactivate(other, await newPhone(other))).status).toBe(200);
   expect((await deactivate(ctx.server.apiKey!, kept)).status).toBe(200);
-  expect(liveAt(gym)).toBe(identityShare + 2);
+  expect(await liveAt(gym)).toBe(identityShare + 2);
 });
 
 it('parallel guest deactivations at a door one short of the guests\' share: exactly one passes', async () => {
@@ -138,7 +138,7 @@ it('parallel guest deactivations at a door one short of the guests\' share: exac
     for (let j = 0; j < 5 && filler.length < guestShare - 1; j++) filler.push(await newPhone(token));
   }
   for (const deviceId of filler) expect((await deactivate(ctx.server.apiKey!, deviceId)).status).toBe(200);
-  expect(liveAt(elevator)).toBe(guestShare - 1);
+  expect(await liveAt(elevator)).toBe(guestShare - 1);
   const racers: [string, string][] = [];
   for (let i = 0; i < 6; i++) {
     const token = await booking(`racer-${i}`, [elevator]);
@@ -146,17 +146,17 @@ it('parallel guest deactivations at a door one short of the guests\' share: exac
   }
   const results = await Promise.all(racers.map(([token, deviceId]) => deactivate(token, deviceId)));
   expect(results.map((r) => r.status).sort()).toEqual([200, 429, 429, 429, 429, 429]);
-  expect(liveAt(elevator)).toBe(guestShare);
+  expect(await liveAt(elevator)).toBe(guestShare);
 });
 
 it('an operator\'s deactivations still raise the floor when the door\'s list overflows one update', async () => {
   const room = ctx.doors.get('Room 104') as VirtualDoor;
-  const floorBefore = floorOf(room);
+  const floorBefore = await floorOf(room);
   const phones: string[] = [];
   for (let i = 0; phones.length <= updateRevocationsMax; i++) {
     const token = await booking(`operator-cleanup-${i}`, [room]);
     for (let j = 0; j < 5 && phones.length <= updateRevocationsMax; j++) phones.push(await newPhone(token));
   }
   for (const deviceId of phones) expect((await deactivate(ctx.server.apiKey!, deviceId)).status).toBe(200);
-  expect(floorOf(room)).toBeGreaterThan(floorBefore);
+  expect(await floorOf(room)).toBeGreaterThan(floorBefore);
 });

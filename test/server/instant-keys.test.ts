@@ -5,6 +5,7 @@
  * phone stops syncing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inTransaction } from '../../src/server/context.ts';
 import type { RunningServer } from '../../src/server/index.ts';
 import { addEntrance } from '../../src/server/provision.ts';
 import { call, newHolder, registerPhone, startTestServer, type TestHolder } from './helpers.ts';
@@ -101,8 +102,8 @@ describe('instant key links', () => {
 
   it('issues at the bounds of the time range and splits grants over 16 doors into several credentials', async () => {
     const system = ((await call(server.url, '/acs/systems/list', { token: key, body: {} })).body['acs_systems'] as { acs_system_id: string }[])[0]!;
-    server.context.repo.transaction(() => {
-      for (let i = 0; i < 5; i++) addEntrance(server.context, server.workspaceId!, system.acs_system_id, { name: `Annex ${i}`, shared: false });
+    await inTransaction(server.context, async (context) => {
+      for (let i = 0; i < 5; i++) await addEntrance(context, server.workspaceId!, system.acs_system_id, { name: `Annex ${i}`, shared: false });
     });
     const all = ((await call(server.url, '/acs/entrances/list', { token: key, body: {} })).body['acs_entrances'] as { acs_entrance_id: string }[]).map((e) => e.acs_entrance_id);
     expect(all).toHaveLength(20);

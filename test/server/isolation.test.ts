@@ -4,6 +4,7 @@
  * its own identity's phones.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inTransaction } from '../../src/server/context.ts';
 import type { RunningServer } from '../../src/server/index.ts';
 import { addEntrance, createWorkspace } from '../../src/server/provision.ts';
 import { call, newHolder, registerPhone, startTestServer } from './helpers.ts';
@@ -16,9 +17,9 @@ const a: Record<string, string> = {};
 beforeAll(async () => {
   server = await startTestServer();
   keyA = server.apiKey!;
-  const b = createWorkspace(server.context, 'Other Hotel');
+  const b = await createWorkspace(server.context, 'Other Hotel');
   keyB = b.apiKey;
-  server.context.repo.transaction(() => addEntrance(server.context, b.workspaceId, b.acsSystemId, { name: 'Other door', shared: false }));
+  await inTransaction(server.context, (context) => addEntrance(context, b.workspaceId, b.acsSystemId, { name: 'Other door', shared: false }));
   const entrances = (await call(server.url, '/acs/entrances/list', { token: keyA, body: {} })).body['acs_entrances'] as { acs_entrance_id: string }[];
   a['entrance'] = entrances[0]!.acs_entrance_id;
   const grant = (await call(server.url, '/access_grants/create', {

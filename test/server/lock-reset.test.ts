@@ -67,7 +67,7 @@ describe('a thief with the issuer key, then an administration reset', () => {
     expect((await phone.unlockAt(door.position, door.lockId)).outcome).toBe('unlocked');
 
     // The thief: a routine update (no time, no keys, epoch 0) with everything at the top.
-    const entrance = server.context.repo.directory.entranceById(door.acsEntranceId)!;
+    const entrance = (await server.context.repo.directory.entranceById(door.acsEntranceId))!;
     const theft = issueLockUpdate(server.context.issuer.crypto, server.context.secrets.issuer, {
       issuer: issuerName, issuedAtS: 0, lockId: door.lockId, version: top, revoked: [], sequenceFloor: top, sequenceCeiling: top,
     });
@@ -82,7 +82,7 @@ describe('a thief with the issuer key, then an administration reset', () => {
     const strangerPath = join(dir, 'stranger.json');
     writeFileSync(strangerPath, JSON.stringify({ algorithm: 'EdDSA', kid: Buffer.from(stranger.kid).toString('base64url'), secret_key: Buffer.from(stranger.secretKey).toString('base64url') }), { mode: 0o600 });
     expect((await cli(['admin', 'reset', '--door', 'Room 101', '--db', dbPath, '--admin-key', strangerPath, '--log-level', 'silent'])).code).toBe(1);
-    expect(server.context.repo.directory.entranceById(door.acsEntranceId)!.admin_update).toBeNull();
+    expect((await server.context.repo.directory.entranceById(door.acsEntranceId))!.admin_update).toBeNull();
     expect((await cli(['admin', 'reset', '--door', 'No Such Room', '--db', dbPath, '--log-level', 'silent'])).code).toBe(2);
 
     // The operator's reset, with the key from <db>.admin-key.json.
@@ -115,7 +115,7 @@ describe('a thief with the issuer key, then an administration reset', () => {
     await new TestPhone({ id: 'reset-other', seed: 4243, crypto: server.context.issuer.crypto, radio: server.property.radio }).openAndRegister(server.url, other.instant_key_url);
     const { status } = await fetch(`${server.url}/access_grants/delete`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ access_grant_id: other.access_grant_id }) });
     expect(status).toBe(200);
-    const routine = verifyLockUpdate(server.context.issuer.crypto, server.context.repo.directory.entranceById(door.acsEntranceId)!.update_bytes!, server.context.issuer.trusted);
+    const routine = verifyLockUpdate(server.context.issuer.crypto, (await server.context.repo.directory.entranceById(door.acsEntranceId))!.update_bytes!, server.context.issuer.trusted);
     expect(routine.epoch).toBe(1);
   });
 });

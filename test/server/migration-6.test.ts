@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'latchkey-migration-6-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('migration 6', () => {
-  it('carries version-5 client sessions and API keys over', () => {
+  it('carries version-5 client sessions and API keys over', async () => {
     const path = join(dir, 'v5.db');
     const old = new Database(path);
     for (const migration of migrations.filter((m) => m.version <= 5)) old.exec(migration.sql);
@@ -30,17 +30,17 @@ describe('migration 6', () => {
 
     const repo = openRepository(path);
     try {
-      expect(repo.sessions.identityIdsOfSession('33333333-3333-4333-8333-333333333333')).toEqual(['22222222-2222-4222-8222-222222222222']);
-      expect(repo.identities.clientSessionByTokenHash(hashToken('seam_cst1_old'))?.client_session_id).toBe('33333333-3333-4333-8333-333333333333');
-      expect(repo.directory.workspaceIdOfKey(hashToken('seam_lk1_old'))).toBe('11111111-1111-4111-8111-111111111111');
-      const [key] = repo.accessKeys.listApiKeys('11111111-1111-4111-8111-111111111111');
+      expect(await repo.sessions.identityIdsOfSession('33333333-3333-4333-8333-333333333333')).toEqual(['22222222-2222-4222-8222-222222222222']);
+      expect((await repo.identities.clientSessionByTokenHash(hashToken('seam_cst1_old')))?.client_session_id).toBe('33333333-3333-4333-8333-333333333333');
+      expect(await repo.directory.workspaceIdOfKey(hashToken('seam_lk1_old'))).toBe('11111111-1111-4111-8111-111111111111');
+      const [key] = await repo.accessKeys.listApiKeys('11111111-1111-4111-8111-111111111111');
       expect(key!.api_key_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      repo.transaction(() => repo.accessKeys.revokeApiKey(key!.api_key_id, at));
-      expect(repo.directory.workspaceIdOfKey(hashToken('seam_lk1_old'))).toBeUndefined();
-      repo.transaction(() => repo.sessions.revokeClientSession('33333333-3333-4333-8333-333333333333', at));
-      expect(repo.identities.clientSessionByTokenHash(hashToken('seam_cst1_old'))).toBeUndefined();
+      await repo.transaction((tx) => tx.accessKeys.revokeApiKey(key!.api_key_id, at));
+      expect(await repo.directory.workspaceIdOfKey(hashToken('seam_lk1_old'))).toBeUndefined();
+      await repo.transaction((tx) => tx.sessions.revokeClientSession('33333333-3333-4333-8333-333333333333', at));
+      expect(await repo.identities.clientSessionByTokenHash(hashToken('seam_cst1_old'))).toBeUndefined();
     } finally {
-      repo.close();
+      await repo.close();
     }
   });
 });

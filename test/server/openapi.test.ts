@@ -59,10 +59,10 @@ describe('/openapi.json', () => {
     expect(JSON.parse(JSON.stringify(buildOpenApi()))).toEqual(committed);
   });
 
-  it('lists exactly the Seam routes the server registers', () => {
+  it('lists exactly the Seam routes the server registers', async () => {
     const context = createServerContext({ dbPath: ':memory:', logLevel: 'silent' });
     const registered = apiPathsOf(buildApp(context)).filter((path) => !latchkeyOnlyEndpoints.includes(path)).sort();
-    context.repo.close();
+    await context.repo.close();
     expect(Object.keys(served.paths).sort()).toEqual(registered);
   });
 

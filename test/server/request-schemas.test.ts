@@ -141,10 +141,10 @@ describe('the generated request schemas', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('exist for exactly the Seam routes the server registers', () => {
+  it('exist for exactly the Seam routes the server registers', async () => {
     const context = createServerContext({ dbPath: ':memory:', logLevel: 'silent' });
     const registered = apiPathsOf(buildApp(context)).filter((path) => !latchkeyOnlyEndpoints.includes(path)).sort();
-    context.repo.close();
+    await context.repo.close();
     expect(Object.keys(committed).sort()).toEqual(registered);
   });
 

@@ -55,12 +55,12 @@ describe('space_key is unique among a workspace\'s live spaces', () => {
     expect((await call(server.url, '/spaces/create', { token, body: { name: 'Annex 2', space_key: 'annex' } })).status).toBe(200);
   });
 
-  it('the unique index holds even below the API (migration 8)', () => {
+  it('the unique index holds even below the API (migration 8)', async () => {
     const { directory } = server.context.repo;
     const workspaceId = server.workspaceId!;
     const at = new Date().toISOString();
-    directory.insertSpace({ space_id: '7b0f3c1e-0000-4000-8000-000000000001', workspace_id: workspaceId, name: 'x', space_key: 'raw-key', created_at: at });
-    expect(() => directory.insertSpace({ space_id: '7b0f3c1e-0000-4000-8000-000000000002', workspace_id: workspaceId, name: 'y', space_key: 'raw-key', created_at: at })).toThrow(/UNIQUE/);
+    await directory.insertSpace({ space_id: '7b0f3c1e-0000-4000-8000-000000000001', workspace_id: workspaceId, name: 'x', space_key: 'raw-key', created_at: at });
+    await expect(directory.insertSpace({ space_id: '7b0f3c1e-0000-4000-8000-000000000002', workspace_id: workspaceId, name: 'y', space_key: 'raw-key', created_at: at })).rejects.toThrow(/UNIQUE/);
   });
 });
 
@@ -79,7 +79,7 @@ describe('migration 8 on a database holding duplicate space keys', () => {
     old.close();
   }
 
-  it('refuses to start, naming the key and the spaces, and changes nothing', () => {
+  it('refuses to start, naming the key and the spaces, and changes nothing', async () => {
     const path = join(dir, 'dup.db');
     version7Database(path);
     expect(() => openRepository(path)).toThrow(/space_key "pool" is held by spaces aaaaaaaa-0000-4000-8000-000000000001, aaaaaaaa-0000-4000-8000-000000000002/);
@@ -91,9 +91,9 @@ describe('migration 8 on a database holding duplicate space keys', () => {
     db.close();
     const repo = openRepository(path);
     try {
-      expect(repo.directory.listSpaces('11111111-1111-4111-8111-111111111111', {}).length).toBe(3);
+      expect((await repo.directory.listSpaces('11111111-1111-4111-8111-111111111111', {})).length).toBe(3);
     } finally {
-      repo.close();
+      await repo.close();
     }
     const after = new Database(path);
     expect(after.pragma('user_version', { simple: true })).toBe(Math.max(...migrations.map((m) => m.version))); // migrated to the newest

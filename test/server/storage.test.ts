@@ -30,20 +30,47 @@ describe('repository', () => {
     again.close();
   });
 
-  it('rolls a throwing transaction back completely and enforces foreign keys', () => {
+  it('rolls a throwing transaction back completely and enforces foreign keys', async () => {
     const repo = createRepository(openDatabase(':memory:'));
     const at = '2026-01-01T00:00:00.000Z';
-    expect(() =>
-      repo.transaction(() => {
-        repo.directory.insertWorkspace({ workspace_id: 'w1', name: 'W', company_name: 'W', is_sandbox: 1, created_at: at });
-        repo.directory.insertApiKey('hash', 'w1', at);
+    await expect(
+      repo.transaction(async (tx) => {
+        await tx.directory.insertWorkspace({ workspace_id: 'w1', name: 'W', company_name: 'W', is_sandbox: 1, created_at: at });
+        await tx.directory.insertApiKey('hash', 'w1', at);
         throw new Error('boom after two writes');
       }),
-    ).toThrow('boom');
-    expect(repo.directory.getWorkspace('w1')).toBeUndefined();
-    expect(repo.directory.workspaceIdOfKey('hash')).toBeUndefined();
-    expect(() => repo.directory.insertApiKey('hash', 'no-such-workspace', at)).toThrow(/FOREIGN KEY/);
-    repo.close();
+    ).rejects.toThrow('boom');
+    expect(await repo.directory.getWorkspace('w1')).toBeUndefined();
+    expect(await repo.directory.workspaceIdOfKey('hash')).toBeUndefined();
+    await expect(repo.directory.insertApiKey('hash', 'no-such-workspace', at)).rejects.toThrow(/FOREIGN KEY/);
+    await repo.close();
+  });
+
+  it('serialises transactions: a call outside one waits for its commit (no uncommitted reads), and the outer repository is refused inside one', async () => {
+    const repo = createRepository(openDatabase(':memory:'));
+    const at = '2026-01-01T00:00:00.000Z';
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const events: string[] = [];
+    const writer = repo.transaction(async (tx) => {
+      await tx.directory.insertWorkspace({ workspace_id: 'w1', name: 'W', company_name: 'W', is_sandbox: 1, created_at: at });
+      events.push('inserted');
+      await held; // the transaction stays open across an await, as a PostgreSQL one would
+      await expect(repo.directory.getWorkspace('w1')).rejects.toThrow(/outer repository inside a transaction/);
+      events.push('committing');
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['inserted']);
+    const reader = repo.directory.getWorkspace('w1').then((row) => (events.push(`read ${row?.workspace_id ?? 'nothing'}`), row));
+    const second = repo.transaction(async (tx) => {
+      events.push(`second sees ${(await tx.directory.getWorkspace('w1'))?.workspace_id ?? 'nothing'}`);
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['inserted']);
+    release();
+    await Promise.all([writer, reader, second]);
+    expect(events).toEqual(['inserted', 'committing', 'read w1', 'second sees w1']);
+    await repo.close();
   });
 });
 

@@ -51,7 +51,7 @@ function timingOf(header: string | undefined, name: string): string | undefined 
 }
 
 async function generateLink(options: Record<string, unknown> = {}): Promise<{ id: string; path: string; url: string }> {
-  const guest = server.context.repo.identities.getUserIdentityByKey(server.workspaceId!, 'demo-guest')!;
+  const guest = (await server.context.repo.identities.getUserIdentityByKey(server.workspaceId!, 'demo-guest'))!;
   const made = await call(server.url, '/user_identities/generate_instant_key', { token: server.apiKey, body: { user_identity_id: guest.user_identity_id, ...options } });
   const key = made.body['instant_key'] as { instant_key_id: string; instant_key_url: string };
   return { id: key.instant_key_id, url: key.instant_key_url, path: new URL(key.instant_key_url).pathname };
@@ -133,12 +133,12 @@ describe('the page, compressed and revalidated', () => {
 describe('a first visit: the page comes with the link opened', () => {
   it('HEAD, Range, conditional and fetch() requests never open the link: no session moved on, no challenge made', async () => {
     const link = await generateLink();
-    const key = server.context.repo.identities.instantKeyById(link.id)!;
-    const expiry = () => server.context.repo.identities.getClientSession(key.workspace_id, key.client_session_id)!.expires_at;
+    const key = (await server.context.repo.identities.instantKeyById(link.id))!;
+    const expiry = async () => (await server.context.repo.identities.getClientSession(key.workspace_id, key.client_session_id))!.expires_at;
     const guest = await get(link.path); // the guest's own first visit: opened, a challenge to sign
     const token = timingOf(guest.headers['server-timing'], 'lk-session')!;
     const challenge = timingOf(guest.headers['server-timing'], 'lk-challenge')!;
-    const before = expiry();
+    const before = await expiry();
     const clock = server.context.clock;
     (server.context as { clock: () => number }).clock = () => clock() + 86_400_000; // any touch would move the deadline a day on
     try {
@@ -166,7 +166,7 @@ describe('a first visit: the page comes with the link opened', () => {
           expect(answer.headers['server-timing'], what).toBeUndefined();
         }
       }
-      expect(expiry()).toBe(before);
+      expect(await expiry()).toBe(before);
     } finally {
       (server.context as { clock: () => number }).clock = clock;
     }

@@ -47,10 +47,10 @@ async function post(path: string, body: Record<string, unknown>) {
 }
 
 describe('the field table (src/server/http/fields.ts)', () => {
-  it('covers every registered Seam route, and each spec field of it exactly once', () => {
+  it('covers every registered Seam route, and each spec field of it exactly once', async () => {
     const context = createServerContext({ dbPath: ':memory:', logLevel: 'silent' });
     const paths = apiPathsOf(buildApp(context));
-    context.repo.close();
+    await context.repo.close();
     expect(paths.length).toBeGreaterThan(30);
     const problems: string[] = [];
     for (const path of paths) {

@@ -150,7 +150,7 @@ it('a page that stays open uploads on its own when the network comes back (no re
   const events = await eventsOf(room.acsEntranceId);
   expect(events).toHaveLength(before.length + 1);
   expect(events[0]).toMatchObject({ event_type: 'lock.unlocked', verified_by_lock: true });
-  expect(server.context.repo.audit.droppedOf(deviceId)).toBe(1);
+  expect(await server.context.repo.audit.droppedOf(deviceId)).toBe(1);
   expect(front.requests.filter((request) => request === 'POST /instant_key_app/audit').length).toBeGreaterThanOrEqual(10);
   expect(bridge.errors).toEqual([]);
 });

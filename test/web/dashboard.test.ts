@@ -76,9 +76,9 @@ it('lists every door live and shows Room 101 change to Unlocked when the guest u
   // Relocks not before the lock's own deadline, and from it exactly. The page shows the server's
   // door view at the server clock; read here at an injected clock 1 ms before and at the deadline
   // (no wall clock), at once: the simulator's relock timer steps the lock unlockMs later.
-  const room101At = (nowMs: number) => dashboardDoors({ ...server.context, clock: () => nowMs }, server.property, server.workspaceId!).find((door) => door.name === 'Room 101');
-  expect(room101At(relockAtMs - 1)).toMatchObject({ locked: false, relocks_at: new Date(relockAtMs).toISOString(), unlock_count: 1 });
-  expect(room101At(relockAtMs)).toMatchObject({ locked: true, relocks_at: null, unlock_count: 1 });
+  const room101At = async (nowMs: number) => (await dashboardDoors({ ...server.context, clock: () => nowMs }, server.property, server.workspaceId!)).find((door) => door.name === 'Room 101');
+  expect(await room101At(relockAtMs - 1)).toMatchObject({ locked: false, relocks_at: new Date(relockAtMs).toISOString(), unlock_count: 1 });
+  expect(await room101At(relockAtMs)).toMatchObject({ locked: true, relocks_at: null, unlock_count: 1 });
 
   await dashboard.waitForSelector('tr[data-door="Room 101"][data-state="unlocked"]', { timeout: 5_000 });
   expect(await dashboard.textContent('tr[data-door="Room 101"] .state')).toBe('Unlocked');

@@ -55,7 +55,7 @@ describe('Instant Key page: Web Bluetooth unlock in Chromium', () => {
     page = browser.page;
     bridge = rig.bridge!;
     // The demo guest holds Room 101 + common areas; give her more stays to refuse in each way.
-    const guest = server.context.repo.identities.getUserIdentityByKey(server.workspaceId!, 'demo-guest')!;
+    const guest = (await server.context.repo.identities.getUserIdentityByKey(server.workspaceId!, 'demo-guest'))!;
     const now = Date.now();
     revokedGrantId = await grant(guest.user_identity_id, 'Room 202', now - hourMs, now + 24 * hourMs);
     await grant(guest.user_identity_id, 'Room 201', now - 2 * hourMs, now + hourMs); // the lock will be 2 h ahead: after checkout
@@ -160,7 +160,7 @@ describe('Instant Key page: Web Bluetooth unlock in Chromium', () => {
 
   it('a grant revoked mid-stay → the lock refuses: revoked', async () => {
     await api('/access_grants/delete', { access_grant_id: revokedGrantId });
-    const entrance = server.context.repo.directory.entranceById(door('Room 202').acsEntranceId)!;
+    const entrance = (await server.context.repo.directory.entranceById(door('Room 202').acsEntranceId))!;
     const applied = bridge.maintenanceUpdate(address['Room 202']!, new Uint8Array(entrance.update_bytes!));
     expect(applied.some((output) => output.type === 'audit' && output.record.event === 'update_applied')).toBe(true);
     bridge.standAt(address['Room 202']);

@@ -82,7 +82,7 @@ describe('Instant Key shared to a second device', () => {
     first = browser.page;
     bridge = await CdpBluetoothBridge.attach(browser.browser, first);
     await bridge.addLock(roomAddress, room101().lock);
-    guestId = server.context.repo.identities.getUserIdentityByKey(server.workspaceId!, 'demo-guest')!.user_identity_id;
+    guestId = (await server.context.repo.identities.getUserIdentityByKey(server.workspaceId!, 'demo-guest'))!.user_identity_id;
     const { instant_key } = await api<{ instant_key: { instant_key_url: string } }>('/user_identities/generate_instant_key', { user_identity_id: guestId, max_use_count: 2 });
     linkPath = new URL(instant_key.instant_key_url).pathname;
   }, 60_000);
@@ -129,7 +129,7 @@ describe('Instant Key shared to a second device', () => {
     await api('/phones/deactivate', { device_id: secondId });
     expect(await phoneIds()).not.toContain(secondId);
     expect(await phoneIds()).toContain(await deviceIdOf(first));
-    const entrance = server.context.repo.directory.entranceById(room101().acsEntranceId)!;
+    const entrance = (await server.context.repo.directory.entranceById(room101().acsEntranceId))!;
     const applied = bridge.maintenanceUpdate(roomAddress, new Uint8Array(entrance.update_bytes!));
     expect(applied.some((output) => output.type === 'audit' && output.record.event === 'update_applied')).toBe(true);
     const actuations = room101().lock.actuations;

@@ -39,7 +39,7 @@ it("a second hotel's link on the same phone: its own page, its own colours, one-
   const { server, front, browser } = rig;
   const { page, context } = browser;
   const profile = (await api('/workspaces/customization_profiles/create', { name: 'Harbour Inn', primary_color: otherLook.primary, secondary_color: otherLook.secondary }))['customization_profile'] as { customization_profile_id: string };
-  const guest = server.context.repo.identities.getUserIdentityByKey(server.workspaceId!, 'demo-guest')!;
+  const guest = (await server.context.repo.identities.getUserIdentityByKey(server.workspaceId!, 'demo-guest'))!;
   const made = (await api('/user_identities/generate_instant_key', { user_identity_id: guest.user_identity_id, customization_profile_id: profile.customization_profile_id }))['instant_key'] as { instant_key_url: string };
   const linkA = rig.link;
   const linkB = front.url + new URL(made.instant_key_url).pathname;

@@ -35,14 +35,14 @@ it('33 operator deactivations of staff phones block every guest self-service dea
     }
   }
   await radio.advance(30 * 86400_000);
-  const floor = server.context.repo.directory.entranceById(lobby)!.sequence_floor;
+  const floor = (await server.context.repo.directory.entranceById(lobby))!.sequence_floor;
   // A fresh guest, 30 days later, loses a phone.
   const g = await grant('guest', ['Lobby', 'Room 101']);
   const token = (await call(server.url, '/instant_key_app/open', { body: { instant_key_url: g.instant_key_url } })).body['client_session_token'] as string;
   const reg = await registerPhone(server.url, token, newHolder());
   expect(reg.status).toBe(200);
   const d = await call(server.url, '/phones/deactivate', { token, body: { device_id: (reg.body['phone'] as { device_id: string }).device_id } });
-  expect(server.context.repo.directory.entranceById(lobby)!.sequence_floor).toBe(floor);
+  expect((await server.context.repo.directory.entranceById(lobby))!.sequence_floor).toBe(floor);
   // Expected: 200 (no guest has revoked anything at the Lobby). Observed: 429 door_revocations_rate_limited.
   expect({ status: d.status, error: (d.body['error'] as { type?: string } | undefined)?.type }).toEqual({ status: 200, error: undefined });
 });

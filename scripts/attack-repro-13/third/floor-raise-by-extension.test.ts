@@ -26,10 +26,10 @@ it('a party keeping 5 phones per booking makes one routine stay extension raise 
     const token = (await call(server.url, '/instant_key_app/open', { body: { instant_key_url: g.instant_key_url } })).body['client_session_token'] as string;
     for (let p = 0; p < 5; p++) expect((await registerPhone(server.url, token, newHolder())).status).toBe(200);
   }
-  const floorBefore = server.context.repo.directory.entranceById(lobby)!.sequence_floor;
+  const floorBefore = (await server.context.repo.directory.entranceById(lobby))!.sequence_floor;
   const newEnd = new Date(server.property.radio.now() + 3 * 86400_000).toISOString();
   for (const id of party) expect((await call(server.url, '/access_grants/update', { token: server.apiKey!, body: { access_grant_id: id, ends_at: newEnd } })).status).toBe(200);
-  const floorAfter = server.context.repo.directory.entranceById(lobby)!.sequence_floor;
+  const floorAfter = (await server.context.repo.directory.entranceById(lobby))!.sequence_floor;
   // Expected: unchanged. Observed: raised (50 live revocations > 48).
   expect(floorAfter).toBe(floorBefore);
 });

@@ -21,20 +21,20 @@ export type Caller =
 export const personalAccessTokenPrefix = 'seam_at';
 export const clientSessionPrefix = 'seam_cst';
 
-export function callerOfRequest(context: ServerContext, request: FastifyRequest): Caller {
+export async function callerOfRequest(context: ServerContext, request: FastifyRequest): Promise<Caller> {
   const token = bearerToken(request);
   if (token === undefined) throw unauthorized('missing Authorization: Bearer <api key>');
-  if (token.startsWith(clientSessionPrefix)) return { kind: 'client_session', ...clientSessionCaller(context, token) };
+  if (token.startsWith(clientSessionPrefix)) return { kind: 'client_session', ...await clientSessionCaller(context, token) };
   if (token.startsWith(personalAccessTokenPrefix)) {
-    const row = context.repo.accessKeys.liveTokenByHash(hashToken(token));
+    const row = await context.repo.accessKeys.liveTokenByHash(hashToken(token));
     if (row === undefined) throw unauthorized('unknown or revoked personal access token');
     const header = request.headers['seam-workspace'];
     if (header === undefined) return { kind: 'personal_access_token', tokenId: row.personal_access_token_id, workspaceId: undefined };
-    const owned = typeof header === 'string' && context.repo.accessKeys.workspacesOfToken(row.personal_access_token_id).some((w) => w.workspace_id === header);
+    const owned = typeof header === 'string' && (await context.repo.accessKeys.workspacesOfToken(row.personal_access_token_id)).some((w) => w.workspace_id === header);
     if (!owned) throw unauthorized('the seam-workspace header names no workspace this personal access token created');
     return { kind: 'personal_access_token', tokenId: row.personal_access_token_id, workspaceId: header as string };
   }
-  return { kind: 'api_key', workspaceId: workspaceOfApiKey(context, token) };
+  return { kind: 'api_key', workspaceId: await workspaceOfApiKey(context, token) };
 }
 
 /**
@@ -49,17 +49,17 @@ export function callerRoute<K extends Caller['kind']>(
   context: ServerContext,
   path: string,
   accepted: readonly K[],
-  handler: (caller: Extract<Caller, { kind: K }>, input: Record<string, unknown>) => Record<string, unknown>,
+  handler: (caller: Extract<Caller, { kind: K }>, input: Record<string, unknown>) => Promise<Record<string, unknown>>,
 ): void {
   if ((accepted as readonly string[]).includes('client_session')) callerRoutesOpenToClientSessions.add(path);
   app.route({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: path,
     handler: async (request, reply) => {
-      const caller = callerOfRequest(context, request);
+      const caller = await callerOfRequest(context, request);
       if (!(accepted as readonly string[]).includes(caller.kind)) throw unauthorized(`${path} needs ${accepted.join(' or ').replaceAll('_', ' ')}`);
       const { input } = inputOf(request);
-      return reply.code(200).send({ ...handler(caller as Extract<Caller, { kind: K }>, input), ok: true });
+      return reply.code(200).send({ ...(await handler(caller as Extract<Caller, { kind: K }>, input)), ok: true });
     },
   });
 }

@@ -27,7 +27,7 @@ type Result = Record<string, unknown>;
 type Input = Record<string, unknown>;
 
 /** Runs the endpoint's handler (`next`) for a client session, narrowed to what the session may see. */
-export type ScopePolicy = (context: ServerContext, caller: ClientSessionCaller, input: Input, next: (input: Input) => Result) => Result;
+export type ScopePolicy = (context: ServerContext, caller: ClientSessionCaller, input: Input, next: (input: Input) => Promise<Result>) => Promise<Result>;
 
 
 /** Ids the caller asked for, kept only where they are the session's; undefined when not asked. */
@@ -61,42 +61,42 @@ function pinIdentity(caller: ClientSessionCaller, input: Input): Input | undefin
   return { ...input, user_identity_id: caller.userIdentityIds[0] };
 }
 
-function ownsPhone(context: ServerContext, caller: ClientSessionCaller, deviceId: unknown): boolean {
+async function ownsPhone(context: ServerContext, caller: ClientSessionCaller, deviceId: unknown): Promise<boolean> {
   if (typeof deviceId !== 'string') return false;
-  const phone = context.repo.identities.phoneById(deviceId.toLowerCase());
+  const phone = await context.repo.identities.phoneById(deviceId.toLowerCase());
   return phone !== undefined && phone.workspace_id === caller.workspaceId && caller.userIdentityIds.includes(phone.user_identity_id);
 }
 
-function ownsGrant(context: ServerContext, caller: ClientSessionCaller, grantId: unknown): boolean {
+async function ownsGrant(context: ServerContext, caller: ClientSessionCaller, grantId: unknown): Promise<boolean> {
   if (typeof grantId !== 'string') return false;
-  const grant = context.repo.grants.getGrant(caller.workspaceId, grantId.toLowerCase());
+  const grant = await context.repo.grants.getGrant(caller.workspaceId, grantId.toLowerCase());
   return grant !== undefined && caller.userIdentityIds.includes(grant.user_identity_id);
 }
 
 /** Doors of the session's identities' live grants. */
-function ownEntranceIds(context: ServerContext, caller: ClientSessionCaller): string[] {
+async function ownEntranceIds(context: ServerContext, caller: ClientSessionCaller): Promise<string[]> {
   const { grants } = context.repo;
   const ids = new Set<string>();
   for (const identityId of caller.userIdentityIds) {
-    for (const grant of grants.liveGrantsOf(identityId)) for (const door of grants.grantEntrances(grant.access_grant_id)) ids.add(door.acs_entrance_id);
+    for (const grant of await grants.liveGrantsOf(identityId)) for (const door of await grants.grantEntrances(grant.access_grant_id)) ids.add(door.acs_entrance_id);
   }
   return [...ids];
 }
 
 /** The handler's single resource, or 404 when it is not the session's. */
-function checkOne(result: Result, key: string, owned: (item: Record<string, unknown>) => boolean, what: string): Result {
-  const item = result[key] as Record<string, unknown> | undefined;
-  if (item === undefined || !owned(item)) throw notFound(what);
-  return result;
+async function checkOne(result: Result | Promise<Result>, key: string, owned: (item: Record<string, unknown>) => boolean | Promise<boolean>, what: string): Promise<Result> {
+  const item = (await result)[key] as Record<string, unknown> | undefined;
+  if (item === undefined || !(await owned(item))) throw notFound(what);
+  return await result;
 }
 
 /** Where a policy has no identity to act for, lists are empty. */
-const empty = (key: string, paginated = false): Result => ({ [key]: [], ...(paginated ? { pagination: { has_next_page: false, next_page_cursor: null, next_page_url: null } } : {}) });
+const empty = async (key: string, paginated = false): Promise<Result> => ({ [key]: [], ...(paginated ? { pagination: { has_next_page: false, next_page_cursor: null, next_page_url: null } } : {}) });
 
 export const clientSessionScope: ReadonlyMap<string, ScopePolicy> = new Map<string, ScopePolicy>([
-  ['/workspaces/get', (_context, _caller, input, next) => next(input)],
+  ['/workspaces/get', async (_context, _caller, input, next) => next(input)],
 
-  ['/client_sessions/get', (_context, caller, input, next) => {
+  ['/client_sessions/get', async (_context, caller, input, next) => {
     const given = input['client_session_id'];
     if (given !== undefined && (typeof given === 'string' ? given.toLowerCase() : given) !== caller.clientSessionId) throw notFound(`client_session ${String(given)}`);
     // A user_identifier_key names the caller's own session or none (the handler answers 404 when it is not this session's).
@@ -104,63 +104,66 @@ export const clientSessionScope: ReadonlyMap<string, ScopePolicy> = new Map<stri
     return next({ client_session_id: caller.clientSessionId, ...(key !== undefined ? { user_identifier_key: key } : {}) });
   }],
 
-  ['/user_identities/list', (_context, caller, input, next) => next(narrowIds(input, 'user_identity_ids', caller.userIdentityIds))],
-  ['/user_identities/get', (_context, caller, input, next) =>
-    checkOne(next(input), 'user_identity', (item) => caller.userIdentityIds.includes(item['user_identity_id'] as string), 'user_identity')],
+  ['/user_identities/list', async (_context, caller, input, next) => next(narrowIds(input, 'user_identity_ids', caller.userIdentityIds))],
+  ['/user_identities/get', async (_context, caller, input, next) =>
+    checkOne(await next(input), 'user_identity', (item) => caller.userIdentityIds.includes(item['user_identity_id'] as string), 'user_identity')],
 
-  ['/phones/list', (context, caller, input, next) => {
+  ['/phones/list', async (context, caller, input, next) => {
     const owner = input['owner_user_identity_id'];
     if (owner !== undefined && isUuid(owner) && !caller.userIdentityIds.includes(owner.toLowerCase())) throw notFound(`user_identity ${owner}`);
-    const result = next(input);
-    return { ...result, phones: (result['phones'] as Record<string, unknown>[]).filter((phone) => ownsPhone(context, caller, phone['device_id'])) };
+    const result = await next(input);
+    const phones: Record<string, unknown>[] = [];
+    for (const phone of result['phones'] as Record<string, unknown>[]) if (await ownsPhone(context, caller, phone['device_id'])) phones.push(phone);
+    return { ...result, phones };
   }],
-  ['/phones/get', (context, caller, input, next) => {
-    if (isUuid(input['device_id']) && !ownsPhone(context, caller, input['device_id'])) throw notFound(`phone ${input['device_id']}`);
+  ['/phones/get', async (context, caller, input, next) => {
+    if (isUuid(input['device_id']) && !await ownsPhone(context, caller, input['device_id'])) throw notFound(`phone ${input['device_id']}`);
     return next(input);
   }],
-  ['/phones/deactivate', (context, caller, input, next) => {
-    if (isUuid(input['device_id']) && !ownsPhone(context, caller, input['device_id'])) throw notFound(`phone ${input['device_id']}`);
+  ['/phones/deactivate', async (context, caller, input, next) => {
+    if (isUuid(input['device_id']) && !await ownsPhone(context, caller, input['device_id'])) throw notFound(`phone ${input['device_id']}`);
     return next(input);
   }],
 
-  ['/acs/systems/list', (context, caller, input, next) => {
-    const systems = new Set(ownEntranceIds(context, caller).map((id) => context.repo.directory.entranceById(id)!.acs_system_id));
-    const result = next(input);
+  ['/acs/systems/list', async (context, caller, input, next) => {
+    const systems = new Set<string>();
+    for (const id of await ownEntranceIds(context, caller)) systems.add((await context.repo.directory.entranceById(id))!.acs_system_id);
+    const result = await next(input);
     return { ...result, acs_systems: (result['acs_systems'] as Record<string, unknown>[]).filter((system) => systems.has(system['acs_system_id'] as string)) };
   }],
-  ['/acs/entrances/list', (context, caller, input, next) => next(narrowIds(input, 'acs_entrance_ids', ownEntranceIds(context, caller)))],
-  ['/acs/entrances/get', (context, caller, input, next) => {
+  ['/acs/entrances/list', async (context, caller, input, next) => next(narrowIds(input, 'acs_entrance_ids', await ownEntranceIds(context, caller)))],
+  ['/acs/entrances/get', async (context, caller, input, next) => {
     const id = input['acs_entrance_id'];
-    if (isUuid(id) && !ownEntranceIds(context, caller).includes(id.toLowerCase())) throw notFound(`acs_entrance ${id}`);
+    if (isUuid(id) && !(await ownEntranceIds(context, caller)).includes(id.toLowerCase())) throw notFound(`acs_entrance ${id}`);
     return next(input);
   }],
 
-  ['/access_grants/list', (_context, caller, input, next) => {
+  ['/access_grants/list', async (_context, caller, input, next) => {
     const pinned = pinIdentity(caller, input);
-    return pinned === undefined ? empty('access_grants', true) : next(pinned);
+    return pinned === undefined ? await empty('access_grants', true) : await next(pinned);
   }],
-  ['/access_grants/get', (context, caller, input, next) =>
-    checkOne(next(input), 'access_grant', (item) => ownsGrant(context, caller, item['access_grant_id']), 'access_grant')],
-  ['/access_methods/list', (context, caller, input, next) => {
-    if (isUuid(input['access_grant_id']) && !ownsGrant(context, caller, input['access_grant_id'])) throw notFound(`access_grant ${input['access_grant_id']}`);
+  ['/access_grants/get', async (context, caller, input, next) =>
+    checkOne(await next(input), 'access_grant', (item) => ownsGrant(context, caller, item['access_grant_id']), 'access_grant')],
+  ['/access_methods/list', async (context, caller, input, next) => {
+    if (isUuid(input['access_grant_id']) && !await ownsGrant(context, caller, input['access_grant_id'])) throw notFound(`access_grant ${input['access_grant_id']}`);
     return next(input);
   }],
-  ['/access_methods/get', (context, caller, input, next) => {
+  ['/access_methods/get', async (context, caller, input, next) => {
     const id = input['access_method_id'];
-    const method = isUuid(id) ? context.repo.grants.getAccessMethod(caller.workspaceId, id.toLowerCase()) : undefined;
-    if (isUuid(id) && (method === undefined || !ownsGrant(context, caller, method.access_grant_id))) throw notFound(`access_method ${id}`);
+    const method = isUuid(id) ? await context.repo.grants.getAccessMethod(caller.workspaceId, id.toLowerCase()) : undefined;
+    if (isUuid(id) && (method === undefined || !await ownsGrant(context, caller, method.access_grant_id))) throw notFound(`access_method ${id}`);
     return next(input);
   }],
 
-  ['/acs/credentials/list', (_context, caller, input, next) => {
+  ['/acs/credentials/list', async (_context, caller, input, next) => {
     const pinned = pinIdentity(caller, input);
-    return pinned === undefined ? empty('acs_credentials', true) : next(pinned);
+    return pinned === undefined ? await empty('acs_credentials', true) : await next(pinned);
   }],
 
-  ['/events/list', (_context, caller, input, next) => {
+  ['/events/list', async (_context, caller, input, next) => {
     const pinned = pinIdentity(caller, input);
-    return pinned === undefined ? empty('events') : next(pinned);
+    return pinned === undefined ? await empty('events') : await next(pinned);
   }],
-  ['/events/get', (_context, caller, input, next) =>
-    checkOne(next(input), 'event', (item) => caller.userIdentityIds.includes(item['user_identity_id'] as string), 'event')],
+  ['/events/get', async (_context, caller, input, next) =>
+    checkOne(await next(input), 'event', (item) => caller.userIdentityIds.includes(item['user_identity_id'] as string), 'event')],
 ]);

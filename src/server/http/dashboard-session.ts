@@ -32,11 +32,11 @@ interface Ticket {
 
 export interface DashboardSessions {
   /** Checks the API key and mints a ticket; returns the `Set-Cookie` value. */
-  signIn(apiKey: string): string;
+  signIn(apiKey: string): Promise<string>;
   /** Forgets the request's ticket; returns the `Set-Cookie` value that clears the cookie. */
   signOut(request: FastifyRequest): string;
   /** The workspace of `Authorization: Bearer <api key>`, else of the session cookie; 401 otherwise. */
-  workspaceOf(request: FastifyRequest): string;
+  workspaceOf(request: FastifyRequest): Promise<string>;
 }
 
 export function cookieValue(request: FastifyRequest, name: string): string | undefined {
@@ -77,8 +77,8 @@ export function createDashboardSessions(context: ServerContext): DashboardSessio
     }
   };
   return {
-    signIn(apiKey) {
-      const workspaceId = workspaceOfApiKey(context, apiKey);
+    async signIn(apiKey) {
+      const workspaceId = await workspaceOfApiKey(context, apiKey);
       const nowMs = context.clock();
       makeRoom(nowMs, workspaceId);
       const ticket = randomBytes(32).toString('base64url');
@@ -90,13 +90,13 @@ export function createDashboardSessions(context: ServerContext): DashboardSessio
       if (ticket !== undefined) tickets.delete(ticketHash(ticket));
       return cookie('', 0);
     },
-    workspaceOf(request) {
+    async workspaceOf(request) {
       const bearer = bearerToken(request);
       if (bearer !== undefined) return workspaceOfApiKey(context, bearer);
       const value = cookieValue(request, dashboardCookieName);
       const ticket = value === undefined ? undefined : tickets.get(ticketHash(value));
       if (ticket === undefined || ticket.expiresAtMs <= context.clock()) throw unauthorized('sign in to the dashboard (POST /dashboard/session) or send Authorization: Bearer <api key>');
-      const workspaceId = context.repo.directory.workspaceIdOfKey(ticket.apiKeyHash);
+      const workspaceId = await context.repo.directory.workspaceIdOfKey(ticket.apiKeyHash);
       if (workspaceId === undefined) throw unauthorized('the API key this session was made from is no longer valid');
       return workspaceId;
     },

@@ -17,15 +17,15 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 }
 
 /** The workspace of an API key (`seam_…`, not a client-session token or other kind); 401 otherwise. */
-export function workspaceOfApiKey(context: ServerContext, token: string): string {
+export async function workspaceOfApiKey(context: ServerContext, token: string): Promise<string> {
   if (!token.startsWith('seam_') || token.startsWith('seam_cst') || token.startsWith('seam_at') || token.startsWith('seam_pk')) throw unauthorized('an API key (seam_…) is required');
-  const workspaceId = context.repo.directory.workspaceIdOfKey(hashToken(token));
+  const workspaceId = await context.repo.directory.workspaceIdOfKey(hashToken(token));
   if (workspaceId === undefined) throw unauthorized('unknown API key');
   return workspaceId;
 }
 
 /** API keys only, as `Authorization: Bearer` (never in a URL: URLs end up in logs and histories). */
-export function workspaceOfRequest(context: ServerContext, request: FastifyRequest): string {
+export async function workspaceOfRequest(context: ServerContext, request: FastifyRequest): Promise<string> {
   const token = bearerToken(request);
   if (token === undefined) throw unauthorized('missing Authorization: Bearer <api key>');
   return workspaceOfApiKey(context, token);

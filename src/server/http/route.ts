@@ -21,7 +21,7 @@ export interface ApiRequest {
   clientSession?: ClientSessionCaller;
 }
 
-export type ApiHandler = (request: ApiRequest) => Record<string, unknown>;
+export type ApiHandler = (request: ApiRequest) => Promise<Record<string, unknown>>;
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -51,7 +51,7 @@ export function apiRoute(app: FastifyInstance, context: ServerContext, path: str
   apiPaths.set(app, [...apiPathsOf(app), path]);
   const schema = requestSchemaOf(path);
   const preValidation = async (request: FastifyRequest): Promise<void> => {
-    const caller = callerOfRequest(context, request);
+    const caller = await callerOfRequest(context, request);
     refuseOutOfScope(caller, path);
     callers.set(request, caller);
     if (schema === undefined) return;
@@ -61,10 +61,10 @@ export function apiRoute(app: FastifyInstance, context: ServerContext, path: str
     refuseUnimplementedFields(path, validatedInputOf(request));
   };
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-    const caller = callers.get(request) ?? callerOfRequest(context, request);
+    const caller = callers.get(request) ?? await callerOfRequest(context, request);
     const input = schema === undefined ? inputOf(request).input : validatedInputOf(request);
     refuseUnimplementedFields(path, input);
-    const result = runAsCaller(context, caller, path, input, handler);
+    const result = await runAsCaller(context, caller, path, input, handler);
     const pagination = result['pagination'] as { next_page_cursor?: string | null; next_page_url?: string | null } | undefined;
     if (typeof pagination?.next_page_cursor === 'string') pagination.next_page_url = nextPageUrl(context.config.publicBaseUrl, path, input, pagination.next_page_cursor);
     return reply.code(200).send({ ...result, ok: true });
@@ -110,7 +110,7 @@ export function nextPageUrl(baseUrl: string, path: string, input: Record<string,
  * its workspaces) runs any workspace endpoint; a client session runs only the endpoints in
  * `clientSessionScope`, through that endpoint's narrowing policy; anything else is 401.
  */
-function runAsCaller(context: ServerContext, caller: Caller, path: string, input: Record<string, unknown>, handler: ApiHandler): Record<string, unknown> {
+async function runAsCaller(context: ServerContext, caller: Caller, path: string, input: Record<string, unknown>, handler: ApiHandler): Promise<Record<string, unknown>> {
   refuseOutOfScope(caller, path);
   if (caller.kind === 'client_session') return clientSessionScope.get(path)!(context, caller, input, (narrowed) => handler({ workspaceId: caller.workspaceId, input: narrowed, clientSession: caller }));
   return handler({ workspaceId: caller.workspaceId!, input });

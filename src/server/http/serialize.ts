@@ -38,15 +38,15 @@ export function acsSystemJson(row: AcsSystemRow) {
   };
 }
 
-export function entranceJson(context: ServerContext, row: EntranceRow) {
-  const system = context.repo.directory.getAcsSystem(row.workspace_id, row.acs_system_id);
+export async function entranceJson(context: ServerContext, row: EntranceRow) {
+  const system = await context.repo.directory.getAcsSystem(row.workspace_id, row.acs_system_id);
   return {
     acs_entrance_id: row.acs_entrance_id,
     acs_system_id: row.acs_system_id,
     connected_account_id: system?.connected_account_id ?? row.acs_system_id,
     display_name: row.display_name,
     created_at: row.created_at,
-    space_ids: context.repo.directory.spaceIdsOfEntrance(row.acs_entrance_id),
+    space_ids: await context.repo.directory.spaceIdsOfEntrance(row.acs_entrance_id),
     can_unlock_with_mobile_key: true,
     can_unlock_with_card: false,
     can_unlock_with_code: false,
@@ -54,7 +54,7 @@ export function entranceJson(context: ServerContext, row: EntranceRow) {
   };
 }
 
-export function spaceJson(context: ServerContext, row: SpaceRow) {
+export async function spaceJson(context: ServerContext, row: SpaceRow) {
   return {
     space_id: row.space_id,
     workspace_id: row.workspace_id,
@@ -62,7 +62,7 @@ export function spaceJson(context: ServerContext, row: SpaceRow) {
     display_name: row.name,
     created_at: row.created_at,
     device_count: 0,
-    acs_entrance_count: context.repo.directory.entranceIdsOfSpace(row.space_id).length,
+    acs_entrance_count: (await context.repo.directory.entranceIdsOfSpace(row.space_id)).length,
     ...(row.space_key !== null ? { space_key: row.space_key } : {}),
   };
 }
@@ -88,16 +88,16 @@ export function instantKeyUrl(context: ServerContext, instantKeyId: string): str
 }
 
 /** A link expires with the last grant of its identity (or its default lifetime with no grant). */
-export function instantKeyExpiresAt(context: ServerContext, row: InstantKeyRow): string {
+export async function instantKeyExpiresAt(context: ServerContext, row: InstantKeyRow): Promise<string> {
   let latest: string | undefined;
-  for (const grant of context.repo.grants.liveGrantsOf(row.user_identity_id)) {
+  for (const grant of await context.repo.grants.liveGrantsOf(row.user_identity_id)) {
     const end = grant.ends_at ?? row.default_expires_at;
     if (latest === undefined || end > latest) latest = end;
   }
   return latest ?? row.default_expires_at;
 }
 
-export function instantKeyJson(context: ServerContext, row: InstantKeyRow) {
+export async function instantKeyJson(context: ServerContext, row: InstantKeyRow) {
   return {
     instant_key_id: row.instant_key_id,
     workspace_id: row.workspace_id,
@@ -105,15 +105,15 @@ export function instantKeyJson(context: ServerContext, row: InstantKeyRow) {
     client_session_id: row.client_session_id,
     instant_key_url: instantKeyUrl(context, row.instant_key_id),
     created_at: row.created_at,
-    expires_at: instantKeyExpiresAt(context, row),
-    customization: customizationJson(context, profileForInstantKey(context, row)),
+    expires_at: await instantKeyExpiresAt(context, row),
+    customization: customizationJson(context, await profileForInstantKey(context, row)),
     ...(row.customization_profile_id !== null ? { customization_profile_id: row.customization_profile_id } : {}),
   };
 }
 
-export function accessMethodJson(context: ServerContext, row: AccessMethodRow) {
-  const grant = context.repo.grants.getGrant(row.workspace_id, row.access_grant_id);
-  const instantKeyId = liveInstantKey(context, grant?.instant_key_id ?? null) ? grant!.instant_key_id : null;
+export async function accessMethodJson(context: ServerContext, row: AccessMethodRow) {
+  const grant = await context.repo.grants.getGrant(row.workspace_id, row.access_grant_id);
+  const instantKeyId = await liveInstantKey(context, grant?.instant_key_id ?? null) ? grant!.instant_key_id : null;
   return {
     access_method_id: row.access_method_id,
     workspace_id: row.workspace_id,
@@ -127,9 +127,9 @@ export function accessMethodJson(context: ServerContext, row: AccessMethodRow) {
   };
 }
 
-export function accessGrantJson(context: ServerContext, row: AccessGrantRow) {
-  const methods = context.repo.grants.accessMethodsOf(row.access_grant_id);
-  const spaceIds = context.repo.grants.grantSpaceIds(row.access_grant_id);
+export async function accessGrantJson(context: ServerContext, row: AccessGrantRow) {
+  const methods = await context.repo.grants.accessMethodsOf(row.access_grant_id);
+  const spaceIds = await context.repo.grants.grantSpaceIds(row.access_grant_id);
   const modes = [...new Set(methods.map((m) => m.mode))];
   return {
     access_grant_id: row.access_grant_id,
@@ -151,19 +151,19 @@ export function accessGrantJson(context: ServerContext, row: AccessGrantRow) {
     warnings: [],
     ...(row.access_grant_key !== null ? { access_grant_key: row.access_grant_key } : {}),
     ...(row.reservation_key !== null ? { reservation_key: row.reservation_key } : {}),
-    ...(liveInstantKey(context, row.instant_key_id) ? { instant_key_url: instantKeyUrl(context, row.instant_key_id!) } : {}),
+    ...(await liveInstantKey(context, row.instant_key_id) ? { instant_key_url: instantKeyUrl(context, row.instant_key_id!) } : {}),
   };
 }
 
-function liveInstantKey(context: ServerContext, instantKeyId: string | null): boolean {
-  return instantKeyId !== null && context.repo.identities.instantKeyById(instantKeyId)?.revoked_at === null;
+async function liveInstantKey(context: ServerContext, instantKeyId: string | null): Promise<boolean> {
+  return instantKeyId !== null && (await context.repo.identities.instantKeyById(instantKeyId))?.revoked_at === null;
 }
 
 export function displayNameOfMode(mode: string): string {
   return mode === 'mobile_key' ? 'Mobile Key' : mode === 'code' ? 'PIN Code' : 'Card';
 }
 
-export function clientSessionJson(context: ServerContext, row: ClientSessionRow) {
+export async function clientSessionJson(context: ServerContext, row: ClientSessionRow) {
   return {
     client_session_id: row.client_session_id,
     workspace_id: row.workspace_id,
@@ -171,10 +171,10 @@ export function clientSessionJson(context: ServerContext, row: ClientSessionRow)
     expires_at: row.expires_at,
     token: clientSessionToken(context.secrets.tokenSecret, row.client_session_id),
     user_identifier_key: row.user_identifier_key,
-    device_count: context.repo.sessions.phoneCountOfSession(row.client_session_id),
+    device_count: await context.repo.sessions.phoneCountOfSession(row.client_session_id),
     connected_account_ids: [],
     connect_webview_ids: [],
-    user_identity_ids: context.repo.sessions.identityIdsOfSession(row.client_session_id),
+    user_identity_ids: await context.repo.sessions.identityIdsOfSession(row.client_session_id),
     ...(row.user_identity_id !== null ? { user_identity_id: row.user_identity_id } : {}),
     ...(row.customer_key !== null ? { customer_key: row.customer_key } : {}),
   };

@@ -38,14 +38,14 @@ export function acsCredentialJson(row: CredentialViewRow) {
 }
 
 export function registerAcsCredentialRoutes(app: FastifyInstance, context: ServerContext): void {
-  apiRoute(app, context, '/acs/credentials/list', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/acs/credentials/list', async ({ workspaceId, input }) => {
     const q = checkInput(input, {
       user_identity_id: { kind: 'uuid' }, acs_system_id: { kind: 'uuid' }, acs_user_id: { kind: 'uuid' }, created_before: { kind: 'datetime' },
       is_multi_phone_sync_credential: { kind: 'bool' }, search: { kind: 'string', max: 200 },
       limit: { kind: 'int', min: 1, max: 1000 }, page_cursor: { kind: 'string', max: 64, nullable: true },
     });
     if (q.acs_user_id !== undefined || q.is_multi_phone_sync_credential === true) return { acs_credentials: [], pagination: paginationJson(undefined) };
-    const page = context.repo.credentialViews.listCredentials(workspaceId, q, pageRequest(q));
+    const page = await context.repo.credentialViews.listCredentials(workspaceId, q, pageRequest(q));
     return { acs_credentials: page.rows.map(acsCredentialJson), pagination: paginationJson(page.nextOffset) };
   });
 }

@@ -7,7 +7,7 @@
  * (http/client-session-scope.ts); the others need an API key.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ServerContext } from '../context.ts';
+import { mapInOrder, type ServerContext } from '../context.ts';
 import { invalidInput, notFound } from '../http/errors.ts';
 import { checkInput } from '../http/input.ts';
 import { apiRoute } from '../http/route.ts';
@@ -30,56 +30,56 @@ function identityIdsOf(q: { user_identity_id?: string | undefined; user_identity
 export function registerClientSessionRoutes(app: FastifyInstance, context: ServerContext): void {
   const { sessions } = context.repo;
 
-  apiRoute(app, context, '/client_sessions/create', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/client_sessions/create', async ({ workspaceId, input }) => {
     const q = checkInput(input, { ...identityFields, ...connectFields, customer_key: { kind: 'string', min: 1, max: 200 }, expires_at: { kind: 'datetime' } });
-    const row = createSession(context, workspaceId, { userIdentityIds: identityIdsOf(q), userIdentifierKey: q.user_identifier_key, customerKey: q.customer_key, expiresAt: q.expires_at });
-    return { client_session: clientSessionJson(context, row) };
+    const row = await createSession(context, workspaceId, { userIdentityIds: identityIdsOf(q), userIdentifierKey: q.user_identifier_key, customerKey: q.customer_key, expiresAt: q.expires_at });
+    return { client_session: await clientSessionJson(context, row) };
   });
 
-  apiRoute(app, context, '/client_sessions/get_or_create', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/client_sessions/get_or_create', async ({ workspaceId, input }) => {
     const q = checkInput(input, { ...identityFields, ...connectFields, expires_at: { kind: 'datetime' } });
-    const row = getOrCreateSession(context, workspaceId, { userIdentityIds: identityIdsOf(q), userIdentifierKey: q.user_identifier_key, expiresAt: q.expires_at });
-    return { client_session: clientSessionJson(context, row) };
+    const row = await getOrCreateSession(context, workspaceId, { userIdentityIds: identityIdsOf(q), userIdentifierKey: q.user_identifier_key, expiresAt: q.expires_at });
+    return { client_session: await clientSessionJson(context, row) };
   });
 
-  apiRoute(app, context, '/client_sessions/get', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/client_sessions/get', async ({ workspaceId, input }) => {
     const q = checkInput(input, { client_session_id: { kind: 'uuid' }, user_identifier_key: { kind: 'string', min: 1, max: 200 } });
     if (q.client_session_id !== undefined) {
-      const row = sessionOf(context, workspaceId, q.client_session_id);
+      const row = await sessionOf(context, workspaceId, q.client_session_id);
       if (q.user_identifier_key !== undefined && row.user_identifier_key !== q.user_identifier_key) throw notFound(`client_session ${q.client_session_id}`);
-      return { client_session: clientSessionJson(context, row) };
+      return { client_session: await clientSessionJson(context, row) };
     }
     if (q.user_identifier_key === undefined) throw invalidInput('client_session_id or user_identifier_key is required', [{ path: 'client_session_id', message: 'client_session_id or user_identifier_key is required' }]);
-    const rows = sessions.listClientSessions(workspaceId, { user_identifier_key: q.user_identifier_key });
+    const rows = await sessions.listClientSessions(workspaceId, { user_identifier_key: q.user_identifier_key });
     const row = rows[rows.length - 1];
     if (row === undefined) throw notFound('client_session');
-    return { client_session: clientSessionJson(context, row) };
+    return { client_session: await clientSessionJson(context, row) };
   });
 
-  apiRoute(app, context, '/client_sessions/list', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/client_sessions/list', async ({ workspaceId, input }) => {
     const q = checkInput(input, {
       client_session_id: { kind: 'uuid' }, user_identifier_key: { kind: 'string', min: 1, max: 200 }, user_identity_id: { kind: 'uuid' },
       without_user_identifier_key: { kind: 'bool' }, connect_webview_id: { kind: 'uuid' },
     });
     if (q.connect_webview_id !== undefined) return { client_sessions: [] }; // no Connect Webviews in latchkey: no session has one
-    return { client_sessions: sessions.listClientSessions(workspaceId, q).map((row) => clientSessionJson(context, row)) };
+    return { client_sessions: await mapInOrder((await sessions.listClientSessions(workspaceId, q)), (row) => clientSessionJson(context, row)) };
   });
 
-  apiRoute(app, context, '/client_sessions/grant_access', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/client_sessions/grant_access', async ({ workspaceId, input }) => {
     const q = checkInput(input, { ...identityFields, ...connectFields, client_session_id: { kind: 'uuid', required: true } });
-    grantSessionAccess(context, workspaceId, q.client_session_id, { userIdentityIds: identityIdsOf(q), userIdentifierKey: q.user_identifier_key });
-    return { client_session: clientSessionJson(context, sessionOf(context, workspaceId, q.client_session_id)) };
+    await grantSessionAccess(context, workspaceId, q.client_session_id, { userIdentityIds: identityIdsOf(q), userIdentifierKey: q.user_identifier_key });
+    return { client_session: await clientSessionJson(context, await sessionOf(context, workspaceId, q.client_session_id)) };
   });
 
-  apiRoute(app, context, '/client_sessions/revoke', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/client_sessions/revoke', async ({ workspaceId, input }) => {
     const { client_session_id } = checkInput(input, { client_session_id: { kind: 'uuid', required: true } });
-    revokeSession(context, workspaceId, client_session_id);
+    await revokeSession(context, workspaceId, client_session_id);
     return {};
   });
 
-  apiRoute(app, context, '/client_sessions/delete', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/client_sessions/delete', async ({ workspaceId, input }) => {
     const { client_session_id } = checkInput(input, { client_session_id: { kind: 'uuid', required: true } });
-    deleteSession(context, workspaceId, client_session_id);
+    await deleteSession(context, workspaceId, client_session_id);
     return {};
   });
 }

@@ -42,20 +42,20 @@ async function readLogoForm(body: unknown, contentType: string | undefined, quer
 }
 
 export function registerCustomizationRoutes(app: FastifyInstance, context: ServerContext): void {
-  apiRoute(app, context, '/workspaces/customization_profiles/create', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/workspaces/customization_profiles/create', async ({ workspaceId, input }) => {
     const q = checkInput(input, profileFields);
-    return { customization_profile: profileJson(context, createProfile(context, workspaceId, q)) };
+    return { customization_profile: profileJson(context, await createProfile(context, workspaceId, q)) };
   });
-  apiRoute(app, context, '/workspaces/customization_profiles/get', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/workspaces/customization_profiles/get', async ({ workspaceId, input }) => {
     const { customization_profile_id } = checkInput(input, idField);
-    return { customization_profile: profileJson(context, profileOf(context, workspaceId, customization_profile_id)) };
+    return { customization_profile: profileJson(context, await profileOf(context, workspaceId, customization_profile_id)) };
   });
-  apiRoute(app, context, '/workspaces/customization_profiles/list', ({ workspaceId }) => ({
-    customization_profiles: context.repo.customization.listProfiles(workspaceId).map((row) => profileJson(context, row)),
+  apiRoute(app, context, '/workspaces/customization_profiles/list', async ({ workspaceId }) => ({
+    customization_profiles: (await context.repo.customization.listProfiles(workspaceId)).map((row) => profileJson(context, row)),
   }));
-  apiRoute(app, context, '/workspaces/customization_profiles/update', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/workspaces/customization_profiles/update', async ({ workspaceId, input }) => {
     const q = checkInput(input, { ...idField, ...profileFields });
-    updateProfile(context, workspaceId, q.customization_profile_id, q);
+    await updateProfile(context, workspaceId, q.customization_profile_id, q);
     return {};
   });
 
@@ -63,16 +63,16 @@ export function registerCustomizationRoutes(app: FastifyInstance, context: Serve
   void app.register(async (scope) => {
     scope.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: logoBytesMax + 16 * 1024 }, (_request, body, done) => done(null, body));
     scope.post('/workspaces/customization_profiles/upload_images', async (request) => {
-      const workspaceId = workspaceOfRequest(context, request);
+      const workspaceId = await workspaceOfRequest(context, request);
       const { id, bytes } = await readLogoForm(request.body, request.headers['content-type'], request.query);
-      uploadLogo(context, workspaceId, id, bytes);
+      await uploadLogo(context, workspaceId, id, bytes);
       return { ok: true };
     });
   });
 
   app.get(`${logoPathPrefix}:id/:version`, async (request, reply) => {
     const { id, version } = request.params as { id: string; version: string };
-    const logo = isUuid(id) ? context.repo.customization.logoOf(id.toLowerCase()) : undefined;
+    const logo = isUuid(id) ? await context.repo.customization.logoOf(id.toLowerCase()) : undefined;
     if (logo === undefined || logo.logo_sha256.slice(0, 16) !== version) return reply.callNotFound();
     return reply
       .headers({

@@ -72,11 +72,11 @@ export interface DashboardDoor {
   last_events: { sequence: number; at: string; event: string; code?: string }[];
 }
 
-export function dashboardDoors(context: ServerContext, property: VirtualProperty, workspaceId: string): DashboardDoor[] {
+export async function dashboardDoors(context: ServerContext, property: VirtualProperty, workspaceId: string): Promise<DashboardDoor[]> {
   const doors: DashboardDoor[] = [];
   const nowMs = context.clock();
   for (const door of property.doors.values()) {
-    if (context.repo.directory.getEntrance(workspaceId, door.acsEntranceId) === undefined) continue;
+    if (await context.repo.directory.getEntrance(workspaceId, door.acsEntranceId) === undefined) continue;
     const unlocked = door.lock.isUnlockedAt(nowMs);
     const { percent, millivolts, low, depleted } = door.lock.battery;
     doors.push({
@@ -274,7 +274,7 @@ export function registerDashboardRoutes(
   streamLimits: DashboardStreamLimits = dashboardStreamLimitsDefault,
 ): void {
   const streams = new Set<() => void>();
-  const workspaceOf = (request: FastifyRequest): string => sessions.workspaceOf(request);
+  const workspaceOf = (request: FastifyRequest): Promise<string> => sessions.workspaceOf(request);
   /** One poll per workspace with open streams; each subscriber remembers the last snapshot it was sent. */
   interface Subscriber {
     request: FastifyRequest;
@@ -283,18 +283,18 @@ export function registerDashboardRoutes(
     end: () => void;
   }
   const hubs = new Map<string, { subscribers: Set<Subscriber>; poll: ReturnType<typeof setInterval> }>();
-  const deliver = (workspaceId: string, subscribers: Iterable<Subscriber>) => {
+  const deliver = async (workspaceId: string, subscribers: Iterable<Subscriber>) => {
     let snapshot: string | undefined;
     for (const subscriber of [...subscribers]) {
       // The key or the sign-in behind this stream may have been revoked or expired since it opened:
       // the stream ends with it, as the next request would (attack 13, finding 2).
       try {
-        workspaceOf(subscriber.request);
+        await workspaceOf(subscriber.request);
       } catch {
         subscriber.end();
         continue;
       }
-      snapshot ??= JSON.stringify(dashboardDoors(context, property, workspaceId));
+      snapshot ??= JSON.stringify(await dashboardDoors(context, property, workspaceId));
       if (snapshot === subscriber.last) continue;
       subscriber.last = snapshot;
       subscriber.response.write(`event: doors\ndata: ${snapshot}\n\n`);
@@ -306,7 +306,7 @@ export function registerDashboardRoutes(
 
   app.get('/dashboard', async (request, reply) => {
     try {
-      workspaceOf(request);
+      await workspaceOf(request);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       return reply.code(401).headers(pageHeaders).send(signInHtml('Sign in with an API key of the workspace.'));
@@ -320,7 +320,7 @@ export function registerDashboardRoutes(
     if (!sameOrigin(request)) return reply.code(403).headers(pageHeaders).send(signInHtml('Sign-in from another site refused.'));
     let setCookie: string;
     try {
-      setCookie = sessions.signIn(key);
+      setCookie = await sessions.signIn(key);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       return reply.code(401).headers(pageHeaders).send(signInHtml('That API key was not accepted.'));
@@ -334,12 +334,12 @@ export function registerDashboardRoutes(
   app.get('/dashboard/app.js', async (_request, reply) => reply.code(200).headers({ 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff' }).send(pageScript));
 
   app.get('/dashboard/doors', async (request, reply) => {
-    const workspaceId = workspaceOf(request);
-    return reply.code(200).send({ doors: dashboardDoors(context, property, workspaceId), ok: true });
+    const workspaceId = await workspaceOf(request);
+    return reply.code(200).send({ doors: await dashboardDoors(context, property, workspaceId), ok: true });
   });
 
   app.get('/dashboard/events', async (request: FastifyRequest, reply: FastifyReply) => {
-    const workspaceId = workspaceOf(request);
+    const workspaceId = await workspaceOf(request);
     const hub = hubs.get(workspaceId);
     if ((hub?.subscribers.size ?? 0) >= streamLimits.perWorkspaceMax) {
       throw new ApiError('dashboard_streams_limit_reached', `this workspace already has ${hub!.subscribers.size} open dashboard streams (at most ${streamLimits.perWorkspaceMax}): close one first`);
@@ -371,12 +371,12 @@ export function registerDashboardRoutes(
     let current = hubs.get(workspaceId);
     if (current === undefined) {
       const subscribers = new Set<Subscriber>();
-      current = { subscribers, poll: setInterval(() => deliver(workspaceId, subscribers), pollMs) };
+      current = { subscribers, poll: setInterval(() => void deliver(workspaceId, subscribers).catch((error: unknown) => context.log.error({ err: error }, 'dashboard stream: delivery failed')), pollMs) };
       hubs.set(workspaceId, current);
     }
     current.subscribers.add(subscriber);
     streams.add(subscriber.end);
     request.raw.on('close', subscriber.end);
-    deliver(workspaceId, [subscriber]);
+    await deliver(workspaceId, [subscriber]);
   });
 }

@@ -8,7 +8,7 @@
  * uploaded it) and, on a refusal, `error_code` (src/protocol/errors.ts).
  */
 import type { FastifyInstance } from 'fastify';
-import type { ServerContext } from '../context.ts';
+import { mapInOrder, type ServerContext } from '../context.ts';
 import { invalidInput, notFound } from '../http/errors.ts';
 import { checkInput, normaliseDatetime } from '../http/input.ts';
 import { apiRoute } from '../http/route.ts';
@@ -85,7 +85,7 @@ export function decodeEventCursor(cursor: string): EventPosition {
 export function registerEventRoutes(app: FastifyInstance, context: ServerContext): void {
   const { audit, directory } = context.repo;
 
-  apiRoute(app, context, '/events/list', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/events/list', async ({ workspaceId, input }) => {
     const q = checkInput(
       input,
       {
@@ -122,7 +122,7 @@ export function registerEventRoutes(app: FastifyInstance, context: ServerContext
     narrow(q.device_id !== undefined ? [q.device_id] : undefined);
     narrow(q.device_ids);
     const spaces = [...(q.space_id !== undefined ? [q.space_id] : []), ...(q.space_ids ?? [])];
-    if (spaces.length > 0) narrow([...new Set(spaces.flatMap((id) => directory.entranceIdsOfSpace(id)))]);
+    if (spaces.length > 0) narrow([...new Set((await mapInOrder(spaces, (id) => directory.entranceIdsOfSpace(id))).flat())]);
     const systems = q.acs_system_id !== undefined || q.acs_system_ids !== undefined ? [...(q.acs_system_id !== undefined ? [q.acs_system_id] : []), ...(q.acs_system_ids ?? [])] : undefined;
     const filter: AuditEventFilter = {
       ...timeWindow(input, q.since),
@@ -134,17 +134,17 @@ export function registerEventRoutes(app: FastifyInstance, context: ServerContext
       audit_record_ids: q.event_ids,
       after,
     };
-    const page = audit.listEvents(workspaceId, filter, { limit: q.limit ?? 500, offset: q.unstable_offset ?? 0 });
+    const page = await audit.listEvents(workspaceId, filter, { limit: q.limit ?? 500, offset: q.unstable_offset ?? 0 });
     const last = page.rows.at(-1);
     // next_page_url is filled in by apiRoute from the request.
     const pagination = page.nextOffset === undefined || last === undefined ? noMore : { has_next_page: true, next_page_cursor: encodeEventCursor({ created_at: last.created_at, rowid: last.event_rowid }), next_page_url: null };
     return { events: page.rows.map(eventJson), pagination };
   });
 
-  apiRoute(app, context, '/events/get', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/events/get', async ({ workspaceId, input }) => {
     const q = checkInput(input, { event_id: { kind: 'uuid' }, device_id: { kind: 'uuid' }, event_type: { kind: 'string', min: 1, max: 100 } });
     if (q.event_id === undefined) throw invalidInput('event_id is required', [{ path: 'event_id', message: 'is required' }]);
-    const [row] = audit.listEvents(workspaceId, { audit_record_ids: [q.event_id] }, { limit: 1, offset: 0 }).rows;
+    const [row] = (await audit.listEvents(workspaceId, { audit_record_ids: [q.event_id] }, { limit: 1, offset: 0 })).rows;
     if (row === undefined || (q.device_id !== undefined && row.acs_entrance_id !== q.device_id) || (q.event_type !== undefined && eventTypeOfOutcome[row.outcome] !== q.event_type)) throw notFound(`event ${q.event_id}`);
     return { event: eventJson(row) };
   });

@@ -1,6 +1,6 @@
 /** Seam endpoints: access_grants/*, access_methods/*. */
 import type { FastifyInstance } from 'fastify';
-import { nowIso, type ServerContext } from '../context.ts';
+import { inTransaction, mapInOrder, nowIso, type ServerContext } from '../context.ts';
 import { invalidInput, notFound } from '../http/errors.ts';
 import { checkInput } from '../http/input.ts';
 import { apiRoute, pageRequest, paginationJson } from '../http/route.ts';
@@ -14,7 +14,7 @@ const pageSpec = { limit: { kind: 'int', min: 1, max: 1000 }, page_cursor: { kin
 export function registerGrantRoutes(app: FastifyInstance, context: ServerContext): void {
   const { grants } = context.repo;
 
-  apiRoute(app, context, '/access_grants/create', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/access_grants/create', async ({ workspaceId, input }) => {
     const q = checkInput(input, {
       user_identity_id: { kind: 'uuid' },
       user_identity: { kind: 'object' },
@@ -41,73 +41,73 @@ export function registerGrantRoutes(app: FastifyInstance, context: ServerContext
     // location_ids is Seam's older name for space_ids; space_keys name spaces by their key.
     const spaceIds = new Set([...(q.space_ids ?? []), ...(q.location_ids ?? [])]);
     for (const key of q.space_keys ?? []) {
-      const spaces = context.repo.directory.listSpaces(workspaceId, { space_key: key });
+      const spaces = await context.repo.directory.listSpaces(workspaceId, { space_key: key });
       if (spaces.length === 0) throw notFound(`space with space_key ${key}`);
       for (const space of spaces) spaceIds.add(space.space_id);
     }
-    const row = createGrant(context, workspaceId, {
+    const row = await createGrant(context, workspaceId, {
       userIdentityId: q.user_identity_id, userIdentity, acsEntranceIds: q.acs_entrance_ids ?? [], spaceIds: [...spaceIds], modes,
       startsAt: q.starts_at, endsAt: q.ends_at, name: q.name, accessGrantKey: q.access_grant_key, reservationKey: q.reservation_key,
     });
-    return { access_grant: accessGrantJson(context, row) };
+    return { access_grant: await accessGrantJson(context, row) };
   });
 
-  apiRoute(app, context, '/access_grants/get', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/access_grants/get', async ({ workspaceId, input }) => {
     const q = checkInput(input, { access_grant_id: { kind: 'uuid' }, access_grant_key: { kind: 'string', min: 1, max: 200 } });
     if (q.access_grant_id === undefined && q.access_grant_key === undefined) throw invalidInput('access_grant_id is required', [{ path: 'access_grant_id', message: 'is required' }]);
-    const row = q.access_grant_id !== undefined ? grants.getGrant(workspaceId, q.access_grant_id) : grants.getGrantByKey(workspaceId, q.access_grant_key!);
+    const row = q.access_grant_id !== undefined ? await grants.getGrant(workspaceId, q.access_grant_id) : await grants.getGrantByKey(workspaceId, q.access_grant_key!);
     if (row === undefined) throw notFound('access_grant');
-    return { access_grant: accessGrantJson(context, row) };
+    return { access_grant: await accessGrantJson(context, row) };
   });
 
-  apiRoute(app, context, '/access_grants/list', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/access_grants/list', async ({ workspaceId, input }) => {
     const q = checkInput(input, {
       ...pageSpec, user_identity_id: { kind: 'uuid' }, acs_entrance_id: { kind: 'uuid' }, acs_system_id: { kind: 'uuid' }, space_id: { kind: 'uuid' },
       location_id: { kind: 'uuid' }, access_grant_ids: { kind: 'uuid_array' }, access_grant_key: { kind: 'string', max: 200 }, reservation_key: { kind: 'string', max: 200 },
     });
     // location_id is Seam's older name for a space id; given both, a grant must name both.
     const spaceIds = [...new Set([q.space_id, q.location_id].filter((id) => id !== undefined))];
-    const page = spaceIds.length > 1 ? { rows: [], nextOffset: undefined } : grants.listGrants(workspaceId, { ...q, space_id: spaceIds[0] }, pageRequest(q));
-    return { access_grants: page.rows.map((row) => accessGrantJson(context, row)), pagination: paginationJson(page.nextOffset) };
+    const page = spaceIds.length > 1 ? { rows: [], nextOffset: undefined } : await grants.listGrants(workspaceId, { ...q, space_id: spaceIds[0] }, pageRequest(q));
+    return { access_grants: await mapInOrder(page.rows, (row) => accessGrantJson(context, row)), pagination: paginationJson(page.nextOffset) };
   });
 
-  apiRoute(app, context, '/access_grants/update', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/access_grants/update', async ({ workspaceId, input }) => {
     const q = checkInput(input, { access_grant_id: { kind: 'uuid', required: true }, name: { kind: 'string', max: 200 }, starts_at: { kind: 'datetime' }, ends_at: { kind: 'datetime' } });
-    updateGrant(context, workspaceId, q.access_grant_id, { name: q.name, startsAt: q.starts_at, endsAt: q.ends_at });
+    await updateGrant(context, workspaceId, q.access_grant_id, { name: q.name, startsAt: q.starts_at, endsAt: q.ends_at });
     return {};
   });
 
-  apiRoute(app, context, '/access_grants/delete', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/access_grants/delete', async ({ workspaceId, input }) => {
     const { access_grant_id } = checkInput(input, { access_grant_id: { kind: 'uuid', required: true } });
-    deleteGrant(context, workspaceId, access_grant_id);
+    await deleteGrant(context, workspaceId, access_grant_id);
     return {};
   });
 
-  apiRoute(app, context, '/access_methods/list', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/access_methods/list', async ({ workspaceId, input }) => {
     const q = checkInput(input, { access_grant_id: { kind: 'uuid', required: true }, acs_entrance_id: { kind: 'uuid' }, space_id: { kind: 'uuid' } });
-    if (grants.getGrant(workspaceId, q.access_grant_id) === undefined) throw notFound(`access_grant ${q.access_grant_id}`);
+    if (await grants.getGrant(workspaceId, q.access_grant_id) === undefined) throw notFound(`access_grant ${q.access_grant_id}`);
     // Every access method of a grant opens every door of the grant: the entrance (or any entrance
     // of the space) must be one of the grant's, else no method of it applies there.
-    const doors = new Set(grants.grantEntrances(q.access_grant_id).map((door) => door.acs_entrance_id));
+    const doors = new Set((await grants.grantEntrances(q.access_grant_id)).map((door) => door.acs_entrance_id));
     const atEntrance = q.acs_entrance_id === undefined || doors.has(q.acs_entrance_id);
-    const inSpace = q.space_id === undefined || context.repo.directory.entranceIdsOfSpace(q.space_id).some((id) => doors.has(id));
-    const methods = atEntrance && inSpace ? grants.accessMethodsOf(q.access_grant_id) : [];
-    return { access_methods: methods.map((row) => accessMethodJson(context, row)) };
+    const inSpace = q.space_id === undefined || (await context.repo.directory.entranceIdsOfSpace(q.space_id)).some((id) => doors.has(id));
+    const methods = atEntrance && inSpace ? await grants.accessMethodsOf(q.access_grant_id) : [];
+    return { access_methods: await mapInOrder(methods, (row) => accessMethodJson(context, row)) };
   });
-  apiRoute(app, context, '/access_methods/get', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/access_methods/get', async ({ workspaceId, input }) => {
     const { access_method_id } = checkInput(input, { access_method_id: { kind: 'uuid', required: true } });
-    const row = grants.getAccessMethod(workspaceId, access_method_id);
+    const row = await grants.getAccessMethod(workspaceId, access_method_id);
     if (row === undefined) throw notFound(`access_method ${access_method_id}`);
-    return { access_method: accessMethodJson(context, row) };
+    return { access_method: await accessMethodJson(context, row) };
   });
-  apiRoute(app, context, '/access_methods/delete', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/access_methods/delete', async ({ workspaceId, input }) => {
     const { access_method_id } = checkInput(input, { access_method_id: { kind: 'uuid', required: true } });
-    context.repo.transaction(() => {
-      const row = grants.getAccessMethod(workspaceId, access_method_id);
+    await inTransaction(context, async (context) => {
+      const row = await context.repo.grants.getAccessMethod(workspaceId, access_method_id);
       if (row === undefined) throw notFound(`access_method ${access_method_id}`);
-      grants.deleteAccessMethod(access_method_id, nowIso(context));
+      await context.repo.grants.deleteAccessMethod(access_method_id, nowIso(context));
       // Without a mobile key method the grant's phone credentials must die too.
-      if (!grants.accessMethodsOf(row.access_grant_id).some((m) => m.mode === 'mobile_key')) revokeCredentials(context, grants.liveCredentialsOfGrant(row.access_grant_id));
+      if (!(await context.repo.grants.accessMethodsOf(row.access_grant_id)).some((m) => m.mode === 'mobile_key')) await revokeCredentials(context, await context.repo.grants.liveCredentialsOfGrant(row.access_grant_id));
     });
     return {};
   });

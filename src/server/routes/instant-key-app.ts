@@ -18,7 +18,7 @@ import { chooseEncoding, serveWebApp, webAppScriptPath, type PageExtras } from '
 import { iconPath } from '../../web/page-html.ts';
 import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
 import { customizationJson, profileForInstantKey } from '../services/customization.ts';
-import type { ServerContext } from '../context.ts';
+import { mapInOrder, type ServerContext } from '../context.ts';
 import { checkInput } from '../http/input.ts';
 import { bearerToken, inputOf } from '../http/route.ts';
 import { phoneJson } from '../http/serialize.ts';
@@ -31,7 +31,7 @@ import { registrationChallengeBytes } from '../../phone/registration-proof.ts';
 export function registerInstantKeyAppRoutes(app: FastifyInstance, context: ServerContext): void {
   // The guest's page (its bundle inlined), the service worker, manifest and icon (src/web/serve.ts).
   const serveApp = async (request: FastifyRequest, reply: FastifyReply) => {
-    const served = await serveWebApp({ method: request.method, url: request.url, headers: request.headers }, { extras: pageExtras(context, request) });
+    const served = await serveWebApp({ method: request.method, url: request.url, headers: request.headers }, { extras: await pageExtras(context, request) });
     if (served === undefined) return reply.callNotFound();
     return reply.code(served.status).headers(served.headers).send(served.body);
   };
@@ -42,7 +42,7 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
 
   app.post('/instant_key_app/open', async (request) => {
     const q = checkInput(inputOf(request).input, { instant_key_url: { kind: 'string', required: true, min: 1, max: 500 } });
-    const key = openInstantKey(context, q.instant_key_url);
+    const key = await openInstantKey(context, q.instant_key_url);
     return {
       client_session_token: clientSessionToken(context.secrets.tokenSecret, key.client_session_id),
       instant_key_id: key.instant_key_id,
@@ -52,15 +52,15 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
   });
 
   app.post('/instant_key_app/phones/challenge', async (request) => {
-    const session = sessionFromToken(context, bearerToken(request));
+    const session = await sessionFromToken(context, bearerToken(request));
     checkInput(inputOf(request).input, {});
-    return { ...issueRegistrationChallenge(context, session), ok: true };
+    return { ...await issueRegistrationChallenge(context, session), ok: true };
   });
 
   // The phone proves it holds the key it registers (services/registration.ts).
   app.post('/instant_key_app/phones/register', async (request, reply) => {
     const token = bearerToken(request);
-    const session = sessionFromToken(context, token);
+    const session = await sessionFromToken(context, token);
     const q = checkInput(inputOf(request).input, {
       public_key: { kind: 'string', required: true, min: 1, max: 100 },
       challenge: { kind: 'string', required: true, min: 1, max: 100 },
@@ -71,23 +71,23 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
     const publicKey = parseHolderKey(q.public_key);
     const challenge = parseFixedBase64Url(q.challenge, registrationChallengeBytes, 'challenge');
     const signature = parseFixedBase64Url(q.signature, 64, 'signature');
-    checkPossession(context, session, token!, { publicKey, challenge, signature });
+    await checkPossession(context, session, token!, { publicKey, challenge, signature });
     const deviceType = q.device_type === 'android_phone' ? 'android_phone' : 'ios_phone';
-    const { phone, bundle } = registerPhone(context, session, { publicKey, displayName: q.display_name, deviceType });
-    return compressedJson(request, reply, { phone: phoneJson(phone), bundle: withSharedDoors(context, bundle), ok: true });
+    const { phone, bundle } = await registerPhone(context, session, { publicKey, displayName: q.display_name, deviceType });
+    return compressedJson(request, reply, { phone: phoneJson(phone), bundle: await withSharedDoors(context, bundle), ok: true });
   });
 
   app.post('/instant_key_app/sync', async (request, reply) => {
-    const session = sessionFromToken(context, bearerToken(request));
+    const session = await sessionFromToken(context, bearerToken(request));
     const q = checkInput(inputOf(request).input, { device_id: { kind: 'uuid', required: true } });
-    return compressedJson(request, reply, { bundle: withSharedDoors(context, syncPhone(context, session, q.device_id)), ok: true });
+    return compressedJson(request, reply, { bundle: await withSharedDoors(context, await syncPhone(context, session, q.device_id)), ok: true });
   });
 
   // The phone's queued unlock attempts (services/audit.ts): checked, stored, acknowledged per record.
   app.post('/instant_key_app/audit', async (request) => {
-    const session = sessionFromToken(context, bearerToken(request), { forAudit: true });
+    const session = await sessionFromToken(context, bearerToken(request), { forAudit: true });
     const upload = parseAuditUpload(inputOf(request).input);
-    return { ...acceptAuditUpload(context, session, upload), ok: true };
+    return { ...await acceptAuditUpload(context, session, upload), ok: true };
   });
 }
 
@@ -96,17 +96,17 @@ export function registerInstantKeyAppRoutes(app: FastifyInstance, context: Serve
  * opened, with exactly the checks of POST open and phones/challenge. Anything refused leaves the page
  * to call open itself, which then says why.
  */
-function pageExtras(context: ServerContext, request: FastifyRequest): PageExtras | undefined {
+async function pageExtras(context: ServerContext, request: FastifyRequest): Promise<PageExtras | undefined> {
   const code = (request.params as { code?: string }).code;
   if (code === undefined || !/^[A-Za-z0-9_-]{1,200}$/.test(code)) return undefined;
-  const key = context.repo.identities.instantKeyByCodeHash(hashToken(codeFromInstantKeyUrl(code)));
+  const key = await context.repo.identities.instantKeyByCodeHash(hashToken(codeFromInstantKeyUrl(code)));
   if (key === undefined) return undefined;
-  const customization = customizationJson(context, profileForInstantKey(context, key));
+  const customization = customizationJson(context, await profileForInstantKey(context, key));
   if (!opensTheLink(request)) return { customization };
   try {
-    const opened = openInstantKey(context, code);
+    const opened = await openInstantKey(context, code);
     const token = clientSessionToken(context.secrets.tokenSecret, opened.client_session_id);
-    const issued = issueRegistrationChallenge(context, sessionFromToken(context, token), 'page');
+    const issued = await issueRegistrationChallenge(context, await sessionFromToken(context, token), 'page');
     // Page loads' challenge budget spent (link previews, reloads): the page asks for its own.
     if (issued === undefined) return { customization };
     return { customization, opened: { token, challenge: issued.challenge } };
@@ -160,6 +160,6 @@ function compressedJson(request: FastifyRequest, reply: FastifyReply, body: unkn
 }
 
 /** Each door of a bundle says whether it is shared (lobby, lift, gym): the page lists the guest's own room first. */
-function withSharedDoors<T extends { lock_certificates: { acs_entrance_id: string }[] }>(context: ServerContext, bundle: T): T {
-  return { ...bundle, lock_certificates: bundle.lock_certificates.map((door) => ({ ...door, is_shared: context.repo.directory.entranceById(door.acs_entrance_id)?.is_shared === 1 })) };
+async function withSharedDoors<T extends { lock_certificates: { acs_entrance_id: string }[] }>(context: ServerContext, bundle: T): Promise<T> {
+  return { ...bundle, lock_certificates: await mapInOrder(bundle.lock_certificates, async (door) => ({ ...door, is_shared: (await context.repo.directory.entranceById(door.acs_entrance_id))?.is_shared === 1 })) };
 }

@@ -56,7 +56,7 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
   app.addHook('preClose', async () => {
     for (const socket of sockets.clients) socket.terminate();
   });
-  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  app.server.on('upgrade', async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node watches no errors on a socket handed to 'upgrade': a reset must not end the process.
     socket.on('error', () => socket.destroy());
     const refuse = (status: string) => {
@@ -70,17 +70,23 @@ export function registerSimulatorRoutes(app: FastifyInstance, context: ServerCon
     }
     if (url.pathname !== '/sim/ws') return refuse('404 Not Found');
     const token = url.searchParams.get('token');
-    const session = tokens.live(token);
+    let session: Awaited<ReturnType<typeof tokens.live>>;
+    try {
+      session = await tokens.live(token);
+    } catch (error) {
+      context.log.error({ err: error }, 'simulator socket: token check failed');
+      return refuse('503 Service Unavailable');
+    }
     if (token === null || session === undefined) return refuse('401 Unauthorized');
     sockets.handleUpgrade(request, socket, head, (ws) => serveSimulatorSocket(ws, token, session, { context, tokens, scheduler, operations }));
   });
 
   app.get('/sim/links', async (request) => {
-    const workspaceId = dashboardSessions.workspaceOf(request);
+    const workspaceId = await dashboardSessions.workspaceOf(request);
     const links: { user_identity_id: string; full_name: string | null; simulator_url: string }[] = [];
-    const identities = context.repo.identities.listUserIdentities(workspaceId, {}, { limit: 100, offset: 0 }).rows;
+    const identities = (await context.repo.identities.listUserIdentities(workspaceId, {}, { limit: 100, offset: 0 })).rows;
     for (const identity of identities) {
-      const key = context.repo.identities.latestInstantKeyOf(identity.user_identity_id);
+      const key = await context.repo.identities.latestInstantKeyOf(identity.user_identity_id);
       if (key === undefined) continue;
       const token = tokens.tokenFor(workspaceId, key.instant_key_id, (session) => radio.placePhone(session.phoneId, away));
       links.push({ user_identity_id: identity.user_identity_id, full_name: identity.full_name, simulator_url: `${instantKeyUrl(context, key.instant_key_id)}?sim=${token}` });

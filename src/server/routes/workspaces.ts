@@ -23,35 +23,35 @@ import { apiKeyJson, createApiKey, createTenantWorkspace, revokeApiKey, workspac
 const webviewFields = ['connect_webview_customization', 'webview_logo_shape', 'webview_primary_button_color', 'webview_primary_button_text_color', 'webview_success_message'];
 
 export function registerWorkspaceRoutes(app: FastifyInstance, context: ServerContext): void {
-  callerRoute(app, context, '/workspaces/create', ['personal_access_token'], (caller, input) => {
+  callerRoute(app, context, '/workspaces/create', ['personal_access_token'], async (caller, input) => {
     const refused = webviewFields.filter((name) => input[name] !== undefined);
     if (refused.length > 0) throw invalidInput(`latchkey has no Connect Webviews: ${refused.join(', ')} not supported`, refused.map((path) => ({ path, message: 'not supported (no Connect Webviews)' })));
     const q = checkInput(input, {
       name: { kind: 'string', required: true, min: 1, max: 200 }, company_name: { kind: 'string', min: 1, max: 200 },
       connect_partner_name: { kind: 'string', min: 1, max: 200, nullable: true }, is_sandbox: { kind: 'bool' },
     });
-    const row = createTenantWorkspace(context, { name: q.name, companyName: q.company_name ?? q.connect_partner_name ?? undefined, isSandbox: q.is_sandbox, createdByTokenId: caller.tokenId });
+    const row = await createTenantWorkspace(context, { name: q.name, companyName: q.company_name ?? q.connect_partner_name ?? undefined, isSandbox: q.is_sandbox, createdByTokenId: caller.tokenId });
     return { workspace: workspaceJson(row) };
   });
 
-  callerRoute(app, context, '/workspaces/list', ['personal_access_token', 'api_key', 'client_session'], (caller, input) => {
+  callerRoute(app, context, '/workspaces/list', ['personal_access_token', 'api_key', 'client_session'], async (caller, input) => {
     checkInput(input, {});
-    const rows = caller.kind === 'personal_access_token' ? context.repo.accessKeys.workspacesOfToken(caller.tokenId) : [workspaceOf(context, caller.workspaceId)];
+    const rows = caller.kind === 'personal_access_token' ? await context.repo.accessKeys.workspacesOfToken(caller.tokenId) : [await workspaceOf(context, caller.workspaceId)];
     return { workspaces: rows.map(workspaceJson) };
   });
 
-  apiRoute(app, context, '/api_keys/create', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/api_keys/create', async ({ workspaceId, input }) => {
     const q = checkInput(input, { name: { kind: 'string', min: 1, max: 200 } });
-    const { secret, row } = createApiKey(context, workspaceId, q.name);
+    const { secret, row } = await createApiKey(context, workspaceId, q.name);
     return { api_key: { ...apiKeyJson(row), token: secret } };
   });
-  apiRoute(app, context, '/api_keys/list', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/api_keys/list', async ({ workspaceId, input }) => {
     checkInput(input, {});
-    return { api_keys: context.repo.accessKeys.listApiKeys(workspaceId).map(apiKeyJson) };
+    return { api_keys: (await context.repo.accessKeys.listApiKeys(workspaceId)).map(apiKeyJson) };
   });
-  apiRoute(app, context, '/api_keys/revoke', ({ workspaceId, input }) => {
+  apiRoute(app, context, '/api_keys/revoke', async ({ workspaceId, input }) => {
     const { api_key_id } = checkInput(input, { api_key_id: { kind: 'uuid', required: true } });
-    revokeApiKey(context, workspaceId, api_key_id);
+    await revokeApiKey(context, workspaceId, api_key_id);
     return {};
   });
 }

@@ -19,7 +19,7 @@ import { challengeForm, commitmentBytes, ephemeralKeyBytes, type ChallengeForm }
 import { certifiedKeysHash } from '../../protocol/unlock/key-schedule.ts';
 import { statusUnlocked } from '../../protocol/unlock/messages.ts';
 import { verifyLockEvidence, type LockEvidence } from '../../protocol/unlock/phone-exchange.ts';
-import { nowIso, type ServerContext } from '../context.ts';
+import { inTransaction, mapInOrder, nowIso, type ServerContext } from '../context.ts';
 import { ApiError, invalidInput, notFound, type ValidationError } from '../http/errors.ts';
 import { checkInput, isPlainObject } from '../http/input.ts';
 import type { AuditRecordRow, ClientSessionRow, EntranceRow } from '../repository/index.ts';
@@ -189,17 +189,17 @@ function evidenceJson(evidence: LockEvidence): string {
 type Phone = { device_id: string; workspace_id: string; user_identity_id: string; created_at: string };
 
 /** One record, inside the batch's transaction. */
-function acceptRecord(context: ServerContext, phone: Phone, record: AuditRecordInput, at: string): AuditRecordResult {
+async function acceptRecord(context: ServerContext, phone: Phone, record: AuditRecordInput, at: string): Promise<AuditRecordResult> {
   const { audit, directory } = context.repo;
   const refused = (code: ErrorCode): AuditRecordResult => ({ id: record.id, result: 'refused', error_code: code });
-  const existing = audit.getRecord(record.id);
+  const existing = await audit.getRecord(record.id);
   if (existing !== undefined) return existing.device_id === phone.device_id ? { id: record.id, result: 'duplicate', verified_by_lock: existing.verified_by_lock === 1 } : refused('invalid_input');
   // Not before the phone existed, not in the future (with clock skew either way).
   const occurredMs = Date.parse(record.occurred_at);
   if (occurredMs > Date.parse(at) + auditClockSkewMs || occurredMs < Date.parse(phone.created_at) - auditClockSkewMs) return refused('invalid_input');
-  if (audit.recordCountOf(phone.device_id) >= auditRecordsPerPhoneMax) return refused('rate_limited');
-  const entrance = directory.entranceById(record.acs_entrance_id);
-  const held = entrance === undefined || entrance.workspace_id !== phone.workspace_id ? [] : audit.credentialsOfPhoneForDoor(phone.device_id, entrance.acs_entrance_id);
+  if (await audit.recordCountOf(phone.device_id) >= auditRecordsPerPhoneMax) return refused('rate_limited');
+  const entrance = await directory.entranceById(record.acs_entrance_id);
+  const held = entrance === undefined || entrance.workspace_id !== phone.workspace_id ? [] : await audit.credentialsOfPhoneForDoor(phone.device_id, entrance.acs_entrance_id);
   if (entrance === undefined || held.length === 0 || !equalBytes(entrance.lock_id, record.lock_id)) return refused('credential_wrong_door');
   let transcriptHash: string | null = null;
   let evidence: LockEvidence | undefined;
@@ -213,7 +213,7 @@ function acceptRecord(context: ServerContext, phone: Phone, record: AuditRecordI
     const th2 = statusMatches(record, evidence.status) ? verifyLockEvidence(context.issuer.crypto, evidence, cert) : undefined;
     if (th2 === undefined) return refused('lock_proof_invalid');
     transcriptHash = toHex(th2);
-    const same = audit.recordByTranscriptHash(transcriptHash);
+    const same = await audit.recordByTranscriptHash(transcriptHash);
     if (same !== undefined) return same.device_id === phone.device_id ? { id: record.id, result: 'duplicate', verified_by_lock: true } : refused('invalid_input');
     // The lock's own clock reading is under its signature: it, not the phone, says when it happened.
     if (evidence.lockTimeS > 0) occurredAt = new Date(evidence.lockTimeS * 1000).toISOString();
@@ -225,7 +225,7 @@ function acceptRecord(context: ServerContext, phone: Phone, record: AuditRecordI
     acs_entrance_id: entrance.acs_entrance_id, occurred_at: occurredAt, created_at: at, path: record.path, outcome: record.outcome,
     error_code: record.code, verified_by_lock: evidence !== undefined ? 1 : 0, transcript_hash: transcriptHash, evidence: evidence !== undefined ? evidenceJson(evidence) : null,
   };
-  audit.insertRecord(row);
+  await audit.insertRecord(row);
   return { id: record.id, result: 'stored', verified_by_lock: evidence !== undefined };
 }
 
@@ -235,12 +235,12 @@ function acceptRecord(context: ServerContext, phone: Phone, record: AuditRecordI
  * phone (or the same exchange under another id) answers 'duplicate'.
  */
 export function acceptAuditUpload(context: ServerContext, session: ClientSessionRow & { user_identity_id: string }, upload: ReturnType<typeof parseAuditUpload>) {
-  return context.repo.transaction(() => {
-    const phone = context.repo.identities.getPhone(session.workspace_id, upload.deviceId);
+  return inTransaction(context, async (context) => {
+    const phone = await context.repo.identities.getPhone(session.workspace_id, upload.deviceId);
     if (phone === undefined || phone.user_identity_id !== session.user_identity_id || phone.deactivated_at !== null) throw notFound(`phone ${upload.deviceId}`);
     const at = nowIso(context);
-    const results = upload.records.map((record) => acceptRecord(context, phone, record, at));
-    const droppedTotal = context.repo.audit.recordDropped(phone.device_id, upload.droppedTotal, at);
+    const results = await mapInOrder(upload.records, (record) => acceptRecord(context, phone, record, at));
+    const droppedTotal = await context.repo.audit.recordDropped(phone.device_id, upload.droppedTotal, at);
     return { results, dropped_total: droppedTotal };
   });
 }

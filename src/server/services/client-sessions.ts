@@ -9,7 +9,7 @@
  * (services/instant-keys.ts) unless `expires_at` says otherwise; an Instant Key link's session lives
  * by its link and idle deadline (services/phones.ts).
  */
-import { nowIso, type ServerContext } from '../context.ts';
+import { inTransaction, nowIso, type ServerContext } from '../context.ts';
 import { invalidInput, notFound, unauthorized } from '../http/errors.ts';
 import { hashToken } from '../issuance/tokens.ts';
 import type { ClientSessionRow } from '../repository/index.ts';
@@ -28,16 +28,16 @@ export interface SessionIdentityInput {
   userIdentifierKey?: string | undefined;
 }
 
-function liveIdentity(context: ServerContext, workspaceId: string, id: string): void {
-  if (context.repo.identities.getUserIdentity(workspaceId, id) === undefined) throw notFound(`user_identity ${id}`);
+async function liveIdentity(context: ServerContext, workspaceId: string, id: string): Promise<void> {
+  if (await context.repo.identities.getUserIdentity(workspaceId, id) === undefined) throw notFound(`user_identity ${id}`);
 }
 
 function futureExpiry(context: ServerContext, expiresAt: string | undefined): void {
   if (expiresAt !== undefined && Date.parse(expiresAt) <= context.clock()) throw invalidInput('expires_at must be in the future', [{ path: 'expires_at', message: 'must be in the future' }]);
 }
 
-export function sessionOf(context: ServerContext, workspaceId: string, clientSessionId: string): ClientSessionRow {
-  const row = context.repo.identities.getClientSession(workspaceId, clientSessionId);
+export async function sessionOf(context: ServerContext, workspaceId: string, clientSessionId: string): Promise<ClientSessionRow> {
+  const row = await context.repo.identities.getClientSession(workspaceId, clientSessionId);
   if (row === undefined) throw notFound(`client_session ${clientSessionId}`);
   return row;
 }
@@ -46,32 +46,32 @@ export function createSession(
   context: ServerContext,
   workspaceId: string,
   input: SessionIdentityInput & { customerKey?: string | undefined; expiresAt?: string | undefined },
-): ClientSessionRow {
+): Promise<ClientSessionRow> {
   futureExpiry(context, input.expiresAt);
-  return context.repo.transaction(() => {
-    for (const id of input.userIdentityIds) liveIdentity(context, workspaceId, id);
+  return inTransaction(context, async (context) => {
+    for (const id of input.userIdentityIds) await liveIdentity(context, workspaceId, id);
     const [first, ...rest] = input.userIdentityIds;
-    const row = createClientSession(context, workspaceId, {
+    const row = await createClientSession(context, workspaceId, {
       userIdentityId: first ?? null, userIdentifierKey: input.userIdentifierKey ?? null, customerKey: input.customerKey ?? null, ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
     });
-    for (const id of rest) context.repo.sessions.addSessionIdentity(row.client_session_id, id, row.created_at);
+    for (const id of rest) await context.repo.sessions.addSessionIdentity(row.client_session_id, id, row.created_at);
     return row;
   });
 }
 
 /** Adds identities (and a user_identifier_key) to a session. A revoked session stays revoked. */
-function associate(context: ServerContext, session: ClientSessionRow, input: SessionIdentityInput): void {
+async function associate(context: ServerContext, session: ClientSessionRow, input: SessionIdentityInput): Promise<void> {
   const { sessions } = context.repo;
   for (const id of input.userIdentityIds) {
-    liveIdentity(context, session.workspace_id, id);
-    sessions.addSessionIdentity(session.client_session_id, id, nowIso(context));
-    sessions.setPrimaryIdentityIfNone(session.client_session_id, id);
+    await liveIdentity(context, session.workspace_id, id);
+    await sessions.addSessionIdentity(session.client_session_id, id, nowIso(context));
+    await sessions.setPrimaryIdentityIfNone(session.client_session_id, id);
   }
   if (input.userIdentifierKey !== undefined && input.userIdentifierKey !== session.user_identifier_key) {
     if (session.user_identifier_key !== null) {
       throw invalidInput('the client session already has another user_identifier_key', [{ path: 'user_identifier_key', message: 'differs from the session\'s user_identifier_key' }]);
     }
-    sessions.setUserIdentifierKey(session.client_session_id, input.userIdentifierKey);
+    await sessions.setUserIdentifierKey(session.client_session_id, input.userIdentifierKey);
   }
 }
 
@@ -80,50 +80,50 @@ function associate(context: ServerContext, session: ClientSessionRow, input: Ses
  * identities added and `expires_at` applied; or a new session. Link sessions are never returned:
  * they die with their link.
  */
-export function getOrCreateSession(context: ServerContext, workspaceId: string, input: SessionIdentityInput & { expiresAt?: string | undefined }): ClientSessionRow {
+export async function getOrCreateSession(context: ServerContext, workspaceId: string, input: SessionIdentityInput & { expiresAt?: string | undefined }): Promise<ClientSessionRow> {
   futureExpiry(context, input.expiresAt);
   if (input.userIdentifierKey === undefined && input.userIdentityIds.length === 0) {
     throw invalidInput('user_identifier_key or user_identity_id is required', [{ path: 'user_identifier_key', message: 'user_identifier_key or user_identity_id is required' }]);
   }
-  return context.repo.transaction(() => {
+  return inTransaction(context, async (context) => {
     const { sessions } = context.repo;
     const now = nowIso(context);
-    for (const id of input.userIdentityIds) liveIdentity(context, workspaceId, id);
+    for (const id of input.userIdentityIds) await liveIdentity(context, workspaceId, id);
     const existing = input.userIdentifierKey !== undefined
-      ? sessions.liveSessionByUserIdentifierKey(workspaceId, input.userIdentifierKey, now)
-      : sessions.liveApiSessionOfIdentity(workspaceId, input.userIdentityIds[0]!, now);
-    if (existing === undefined || context.repo.identities.instantKeyOfSession(existing.client_session_id) !== undefined) {
+      ? await sessions.liveSessionByUserIdentifierKey(workspaceId, input.userIdentifierKey, now)
+      : await sessions.liveApiSessionOfIdentity(workspaceId, input.userIdentityIds[0]!, now);
+    if (existing === undefined || await context.repo.identities.instantKeyOfSession(existing.client_session_id) !== undefined) {
       return createSession(context, workspaceId, { ...input });
     }
-    associate(context, existing, input);
-    if (input.expiresAt !== undefined) context.repo.identities.setClientSessionExpiry(existing.client_session_id, input.expiresAt);
+    await associate(context, existing, input);
+    if (input.expiresAt !== undefined) await context.repo.identities.setClientSessionExpiry(existing.client_session_id, input.expiresAt);
     return sessionOf(context, workspaceId, existing.client_session_id);
   });
 }
 
-export function grantSessionAccess(context: ServerContext, workspaceId: string, clientSessionId: string, input: SessionIdentityInput): void {
-  context.repo.transaction(() => {
-    const session = sessionOf(context, workspaceId, clientSessionId);
+export async function grantSessionAccess(context: ServerContext, workspaceId: string, clientSessionId: string, input: SessionIdentityInput): Promise<void> {
+  await inTransaction(context, async (context) => {
+    const session = await sessionOf(context, workspaceId, clientSessionId);
     if (session.revoked_at != null) throw invalidInput('the client session is revoked', [{ path: 'client_session_id', message: 'is revoked' }]);
-    if (context.repo.identities.instantKeyOfSession(clientSessionId) !== undefined && input.userIdentityIds.some((id) => id !== session.user_identity_id)) {
+    if (await context.repo.identities.instantKeyOfSession(clientSessionId) !== undefined && input.userIdentityIds.some((id) => id !== session.user_identity_id)) {
       // A link's session acts for the link's identity only: the link's holder must not gain another guest's keys.
       throw invalidInput('an Instant Key link\'s client session acts for its own user identity only', [{ path: 'user_identity_id', message: 'not the identity of this Instant Key link' }]);
     }
-    associate(context, session, input);
+    await associate(context, session, input);
   });
 }
 
-export function revokeSession(context: ServerContext, workspaceId: string, clientSessionId: string): void {
-  context.repo.transaction(() => {
-    sessionOf(context, workspaceId, clientSessionId);
-    context.repo.sessions.revokeClientSession(clientSessionId, nowIso(context));
+export async function revokeSession(context: ServerContext, workspaceId: string, clientSessionId: string): Promise<void> {
+  await inTransaction(context, async (context) => {
+    await sessionOf(context, workspaceId, clientSessionId);
+    await context.repo.sessions.revokeClientSession(clientSessionId, nowIso(context));
   });
 }
 
-export function deleteSession(context: ServerContext, workspaceId: string, clientSessionId: string): void {
-  context.repo.transaction(() => {
-    sessionOf(context, workspaceId, clientSessionId);
-    context.repo.sessions.deleteClientSession(clientSessionId, nowIso(context));
+export async function deleteSession(context: ServerContext, workspaceId: string, clientSessionId: string): Promise<void> {
+  await inTransaction(context, async (context) => {
+    await sessionOf(context, workspaceId, clientSessionId);
+    await context.repo.sessions.deleteClientSession(clientSessionId, nowIso(context));
   });
 }
 
@@ -132,10 +132,10 @@ export function deleteSession(context: ServerContext, workspaceId: string, clien
  * Instant Key link's session also goes through the link's checks (services/phones.ts: revoked,
  * expired, identity deleted, grants gone), which move its idle deadline on.
  */
-export function clientSessionCaller(context: ServerContext, token: string): ClientSessionCaller {
+export async function clientSessionCaller(context: ServerContext, token: string): Promise<ClientSessionCaller> {
   const { identities, sessions } = context.repo;
-  const session = identities.clientSessionByTokenHash(hashToken(token));
+  const session = await identities.clientSessionByTokenHash(hashToken(token));
   if (session === undefined || session.expires_at <= nowIso(context)) throw unauthorized('client session token is unknown, expired or revoked');
-  if (identities.instantKeyOfSession(session.client_session_id) !== undefined) sessionFromToken(context, token);
-  return { workspaceId: session.workspace_id, clientSessionId: session.client_session_id, userIdentityIds: sessions.identityIdsOfSession(session.client_session_id) };
+  if (await identities.instantKeyOfSession(session.client_session_id) !== undefined) await sessionFromToken(context, token);
+  return { workspaceId: session.workspace_id, clientSessionId: session.client_session_id, userIdentityIds: await sessions.identityIdsOfSession(session.client_session_id) };
 }

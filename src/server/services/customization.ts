@@ -10,7 +10,7 @@
  * CSP that stops an SVG from running anything.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { nowIso, type ServerContext } from '../context.ts';
+import { inTransaction, nowIso, type ServerContext } from '../context.ts';
 import { invalidInput, notFound } from '../http/errors.ts';
 import type { CustomizationProfileRow, InstantKeyRow } from '../repository/index.ts';
 
@@ -39,7 +39,7 @@ export interface ProfileInput {
   secondary_color?: string | undefined;
 }
 
-export function createProfile(context: ServerContext, workspaceId: string, input: ProfileInput): CustomizationProfileRow {
+export async function createProfile(context: ServerContext, workspaceId: string, input: ProfileInput): Promise<CustomizationProfileRow> {
   const row: CustomizationProfileRow = {
     customization_profile_id: randomUUID(),
     workspace_id: workspaceId,
@@ -50,22 +50,22 @@ export function createProfile(context: ServerContext, workspaceId: string, input
     logo_sha256: null,
     created_at: nowIso(context),
   };
-  context.repo.customization.insertProfile(row);
+  await context.repo.customization.insertProfile(row);
   return row;
 }
 
-export function profileOf(context: ServerContext, workspaceId: string, id: string): CustomizationProfileRow {
-  const row = context.repo.customization.getProfile(workspaceId, id);
+export async function profileOf(context: ServerContext, workspaceId: string, id: string): Promise<CustomizationProfileRow> {
+  const row = await context.repo.customization.getProfile(workspaceId, id);
   if (row === undefined) throw notFound(`customization_profile ${id}`);
   return row;
 }
 
-export function updateProfile(context: ServerContext, workspaceId: string, id: string, input: ProfileInput): void {
+export async function updateProfile(context: ServerContext, workspaceId: string, id: string, input: ProfileInput): Promise<void> {
   const primary = colourField('primary_color', input.primary_color);
   const secondary = colourField('secondary_color', input.secondary_color);
-  context.repo.transaction(() => {
-    profileOf(context, workspaceId, id);
-    context.repo.customization.updateProfile(id, { name: input.name, primary_color: primary, secondary_color: secondary });
+  await inTransaction(context, async (context) => {
+    await profileOf(context, workspaceId, id);
+    await context.repo.customization.updateProfile(id, { name: input.name, primary_color: primary, secondary_color: secondary });
   });
 }
 
@@ -107,15 +107,15 @@ function isSvgDocument(text: string): boolean {
   return /^<svg[\s>]/i.test(text.slice(at, at + 5)) && text.trimEnd().toLowerCase().endsWith('</svg>');
 }
 
-export function uploadLogo(context: ServerContext, workspaceId: string, id: string, bytes: Uint8Array): CustomizationProfileRow {
+export async function uploadLogo(context: ServerContext, workspaceId: string, id: string, bytes: Uint8Array): Promise<CustomizationProfileRow> {
   if (bytes.length === 0) throw invalidInput('logo is empty', [{ path: 'logo', message: 'empty file' }]);
   if (bytes.length > logoBytesMax) throw invalidInput(`logo is larger than ${logoBytesMax} bytes`, [{ path: 'logo', message: `at most ${logoBytesMax} bytes` }]);
   const type = sniffLogo(bytes);
   if (type === undefined) throw invalidInput('logo must be a PNG, JPEG, GIF, WebP or SVG image', [{ path: 'logo', message: 'not a PNG, JPEG, GIF, WebP or SVG image' }]);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return context.repo.transaction(() => {
-    profileOf(context, workspaceId, id);
-    context.repo.customization.setLogo(id, { bytes, type, sha256 });
+  return inTransaction(context, async (context) => {
+    await profileOf(context, workspaceId, id);
+    await context.repo.customization.setLogo(id, { bytes, type, sha256 });
     return profileOf(context, workspaceId, id);
   });
 }
@@ -127,9 +127,9 @@ export function logoUrl(context: ServerContext, row: CustomizationProfileRow): s
 }
 
 /** The profile a guest's page uses: the link's own, else the workspace's first, else none. */
-export function profileForInstantKey(context: ServerContext, key: Pick<InstantKeyRow, 'workspace_id' | 'customization_profile_id'>): CustomizationProfileRow | undefined {
-  const own = key.customization_profile_id === null ? undefined : context.repo.customization.getProfile(key.workspace_id, key.customization_profile_id);
-  return own ?? context.repo.customization.defaultProfile(key.workspace_id);
+export async function profileForInstantKey(context: ServerContext, key: Pick<InstantKeyRow, 'workspace_id' | 'customization_profile_id'>): Promise<CustomizationProfileRow | undefined> {
+  const own = key.customization_profile_id === null ? undefined : await context.repo.customization.getProfile(key.workspace_id, key.customization_profile_id);
+  return own ?? await context.repo.customization.defaultProfile(key.workspace_id);
 }
 
 /** The `customization` object of an instant key (Seam) and of the app's sync bundle. */

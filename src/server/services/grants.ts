@@ -6,7 +6,7 @@
  * (revokes every credential issued for it → signed lock updates).
  */
 import { randomUUID } from 'node:crypto';
-import { nowIso, type ServerContext } from '../context.ts';
+import { inTransaction, nowIso, type ServerContext } from '../context.ts';
 import { conflict, invalidInput, notFound } from '../http/errors.ts';
 import type { AccessGrantRow, GrantEntranceRow } from '../repository/index.ts';
 import { instantKeyForGrant } from './instant-keys.ts';
@@ -28,42 +28,42 @@ export interface CreateGrantInput {
 
 export const supportedModes = ['mobile_key'] as const;
 
-export function createGrant(context: ServerContext, workspaceId: string, input: CreateGrantInput): AccessGrantRow {
-  const { directory, grants, identities } = context.repo;
+export async function createGrant(context: ServerContext, workspaceId: string, input: CreateGrantInput): Promise<AccessGrantRow> {
   const now = nowIso(context);
   const startsAt = input.startsAt ?? now;
   checkWindow(startsAt, input.endsAt);
   for (const mode of input.modes) if (mode !== 'mobile_key') throw invalidInput(`requested_access_methods: mode '${mode}' is not supported by latchkey (only mobile_key)`, [{ path: 'requested_access_methods', message: 'only mobile_key is supported' }]);
-  return context.repo.transaction(() => {
-    if (input.accessGrantKey !== undefined && grants.getGrantByKey(workspaceId, input.accessGrantKey) !== undefined) {
+  return inTransaction(context, async (context) => {
+    const { directory, grants, identities } = context.repo;
+    if (input.accessGrantKey !== undefined && await grants.getGrantByKey(workspaceId, input.accessGrantKey) !== undefined) {
       throw conflict('access_grant_key');
     }
     const entranceIds = new Set<string>();
     for (const id of input.acsEntranceIds) {
-      if (directory.getEntrance(workspaceId, id) === undefined) throw notFound(`acs_entrance ${id}`);
+      if (await directory.getEntrance(workspaceId, id) === undefined) throw notFound(`acs_entrance ${id}`);
       entranceIds.add(id);
     }
     for (const id of input.spaceIds) {
-      if (directory.getSpace(workspaceId, id) === undefined) throw notFound(`space ${id}`);
-      for (const entranceId of directory.entranceIdsOfSpace(id)) entranceIds.add(entranceId);
+      if (await directory.getSpace(workspaceId, id) === undefined) throw notFound(`space ${id}`);
+      for (const entranceId of await directory.entranceIdsOfSpace(id)) entranceIds.add(entranceId);
     }
     if (entranceIds.size === 0) throw invalidInput('the grant names no entrance (acs_entrance_ids and space_ids are empty or the spaces hold no entrance)', [{ path: 'acs_entrance_ids', message: 'no entrance' }]);
     let userIdentityId = input.userIdentityId;
     if (userIdentityId !== undefined) {
-      if (identities.getUserIdentity(workspaceId, userIdentityId) === undefined) throw notFound(`user_identity ${userIdentityId}`);
+      if (await identities.getUserIdentity(workspaceId, userIdentityId) === undefined) throw notFound(`user_identity ${userIdentityId}`);
     } else {
-      userIdentityId = createUserIdentity(context, workspaceId, input.userIdentity ?? {}).user_identity_id;
+      userIdentityId = (await createUserIdentity(context, workspaceId, input.userIdentity ?? {})).user_identity_id;
     }
     const doors: GrantEntranceRow[] = [];
     const accessGrantId = randomUUID();
     for (const entranceId of entranceIds) {
-      const entrance = directory.entranceById(entranceId)!;
+      const entrance = (await directory.entranceById(entranceId))!;
       // A new occupant of an exclusive door (a room) supersedes earlier credentials for it;
       // shared doors (lobby, gym) keep one sequence so guests never knock each other out.
-      const sequence = entrance.is_shared === 1 ? entrance.door_sequence : directory.bumpDoorSequence(entranceId);
+      const sequence = entrance.is_shared === 1 ? entrance.door_sequence : await directory.bumpDoorSequence(entranceId);
       doors.push({ access_grant_id: accessGrantId, acs_entrance_id: entranceId, door_sequence: sequence });
     }
-    const instantKey = input.modes.includes('mobile_key') ? instantKeyForGrant(context, workspaceId, userIdentityId) : undefined;
+    const instantKey = input.modes.includes('mobile_key') ? await instantKeyForGrant(context, workspaceId, userIdentityId) : undefined;
     const row: AccessGrantRow = {
       access_grant_id: accessGrantId,
       workspace_id: workspaceId,
@@ -77,9 +77,9 @@ export function createGrant(context: ServerContext, workspaceId: string, input: 
       revision: 1,
       created_at: now,
     };
-    grants.insertGrant(row, doors, input.spaceIds);
+    await grants.insertGrant(row, doors, input.spaceIds);
     for (const mode of new Set(input.modes)) {
-      grants.insertAccessMethod({ access_method_id: randomUUID(), workspace_id: workspaceId, access_grant_id: accessGrantId, mode, display_name: 'Mobile Key', created_at: now, issued_at: now });
+      await grants.insertAccessMethod({ access_method_id: randomUUID(), workspace_id: workspaceId, access_grant_id: accessGrantId, mode, display_name: 'Mobile Key', created_at: now, issued_at: now });
     }
     return row;
   });
@@ -91,23 +91,23 @@ export function checkWindow(startsAt: string, endsAt: string | null | undefined)
   }
 }
 
-export function updateGrant(context: ServerContext, workspaceId: string, id: string, changes: { name?: string | undefined; startsAt?: string | undefined; endsAt?: string | undefined }): void {
-  context.repo.transaction(() => {
-    const grant = context.repo.grants.getGrant(workspaceId, id);
+export async function updateGrant(context: ServerContext, workspaceId: string, id: string, changes: { name?: string | undefined; startsAt?: string | undefined; endsAt?: string | undefined }): Promise<void> {
+  await inTransaction(context, async (context) => {
+    const grant = await context.repo.grants.getGrant(workspaceId, id);
     if (grant === undefined) throw notFound(`access_grant ${id}`);
     const startsAt = changes.startsAt ?? grant.starts_at;
     const endsAt = changes.endsAt ?? grant.ends_at;
     checkWindow(startsAt, endsAt);
     const windowChanged = startsAt !== grant.starts_at || endsAt !== grant.ends_at;
-    context.repo.grants.updateGrant(id, { name: changes.name, starts_at: changes.startsAt, ends_at: changes.endsAt }, windowChanged);
-    if (windowChanged) revokeCredentials(context, context.repo.grants.liveCredentialsOfGrant(id));
+    await context.repo.grants.updateGrant(id, { name: changes.name, starts_at: changes.startsAt, ends_at: changes.endsAt }, windowChanged);
+    if (windowChanged) await revokeCredentials(context, await context.repo.grants.liveCredentialsOfGrant(id));
   });
 }
 
-export function deleteGrant(context: ServerContext, workspaceId: string, id: string): void {
-  context.repo.transaction(() => {
-    const grant = context.repo.grants.getGrant(workspaceId, id);
+export async function deleteGrant(context: ServerContext, workspaceId: string, id: string): Promise<void> {
+  await inTransaction(context, async (context) => {
+    const grant = await context.repo.grants.getGrant(workspaceId, id);
     if (grant === undefined) throw notFound(`access_grant ${id}`);
-    deleteGrantRow(context, grant);
+    await deleteGrantRow(context, grant);
   });
 }

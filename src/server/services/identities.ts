@@ -4,7 +4,7 @@
  * phones, in one transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { nowIso, type ServerContext } from '../context.ts';
+import { inTransaction, nowIso, type ServerContext } from '../context.ts';
 import { conflict, notFound } from '../http/errors.ts';
 import type { UserIdentityRow } from '../repository/index.ts';
 import { deleteGrantRow, revokeCredentials } from './revocation.ts';
@@ -16,15 +16,15 @@ export interface IdentityFields {
   user_identity_key?: string | null | undefined;
 }
 
-function checkKeyFree(context: ServerContext, workspaceId: string, key: string | null | undefined, selfId?: string): void {
+async function checkKeyFree(context: ServerContext, workspaceId: string, key: string | null | undefined, selfId?: string): Promise<void> {
   if (key === undefined || key === null) return;
-  const holder = context.repo.identities.getUserIdentityByKey(workspaceId, key);
+  const holder = await context.repo.identities.getUserIdentityByKey(workspaceId, key);
   if (holder !== undefined && holder.user_identity_id !== selfId) throw conflict('user_identity_key');
 }
 
 /** Call inside a transaction. */
-export function createUserIdentity(context: ServerContext, workspaceId: string, fields: IdentityFields): UserIdentityRow {
-  checkKeyFree(context, workspaceId, fields.user_identity_key);
+export async function createUserIdentity(context: ServerContext, workspaceId: string, fields: IdentityFields): Promise<UserIdentityRow> {
+  await checkKeyFree(context, workspaceId, fields.user_identity_key);
   const row: UserIdentityRow = {
     user_identity_id: randomUUID(),
     workspace_id: workspaceId,
@@ -34,29 +34,29 @@ export function createUserIdentity(context: ServerContext, workspaceId: string, 
     full_name: fields.full_name ?? null,
     created_at: nowIso(context),
   };
-  context.repo.identities.insertUserIdentity(row);
+  await context.repo.identities.insertUserIdentity(row);
   return row;
 }
 
-export function updateUserIdentity(context: ServerContext, workspaceId: string, id: string, fields: IdentityFields): void {
-  context.repo.transaction(() => {
-    if (context.repo.identities.getUserIdentity(workspaceId, id) === undefined) throw notFound(`user_identity ${id}`);
-    checkKeyFree(context, workspaceId, fields.user_identity_key, id);
-    context.repo.identities.updateUserIdentity(id, fields);
+export async function updateUserIdentity(context: ServerContext, workspaceId: string, id: string, fields: IdentityFields): Promise<void> {
+  await inTransaction(context, async (context) => {
+    if (await context.repo.identities.getUserIdentity(workspaceId, id) === undefined) throw notFound(`user_identity ${id}`);
+    await checkKeyFree(context, workspaceId, fields.user_identity_key, id);
+    await context.repo.identities.updateUserIdentity(id, fields);
   });
 }
 
-export function deleteUserIdentity(context: ServerContext, workspaceId: string, id: string): void {
-  context.repo.transaction(() => {
+export async function deleteUserIdentity(context: ServerContext, workspaceId: string, id: string): Promise<void> {
+  await inTransaction(context, async (context) => {
     const { identities, grants } = context.repo;
-    if (identities.getUserIdentity(workspaceId, id) === undefined) throw notFound(`user_identity ${id}`);
+    if (await identities.getUserIdentity(workspaceId, id) === undefined) throw notFound(`user_identity ${id}`);
     const at = nowIso(context);
-    for (const grant of grants.liveGrantsOf(id)) deleteGrantRow(context, grant);
-    for (const phone of identities.activePhonesOf(id)) {
-      identities.deactivatePhone(phone.device_id, at, 'operator');
-      revokeCredentials(context, grants.liveCredentialsOfPhone(phone.device_id));
+    for (const grant of await grants.liveGrantsOf(id)) await deleteGrantRow(context, grant);
+    for (const phone of await identities.activePhonesOf(id)) {
+      await identities.deactivatePhone(phone.device_id, at, 'operator');
+      await revokeCredentials(context, await grants.liveCredentialsOfPhone(phone.device_id));
     }
-    identities.revokeInstantKeysOf(id, at);
-    identities.deleteUserIdentity(id, at);
+    await identities.revokeInstantKeysOf(id, at);
+    await identities.deleteUserIdentity(id, at);
   });
 }

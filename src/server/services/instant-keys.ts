@@ -12,11 +12,11 @@ export const clientSessionLifetimeMs = 365 * 86400_000;
 /** A link with no grant yet (generate_instant_key) lives this long. */
 export const instantKeyDefaultLifetimeMs = 86400_000;
 
-export function createClientSession(
+export async function createClientSession(
   context: ServerContext,
   workspaceId: string,
   options: { userIdentityId: string | null; userIdentifierKey?: string | null; customerKey?: string | null; expiresAt?: string },
-): ClientSessionRow {
+): Promise<ClientSessionRow> {
   const id = randomUUID();
   const row: ClientSessionRow = {
     client_session_id: id,
@@ -28,18 +28,18 @@ export function createClientSession(
     created_at: nowIso(context),
     expires_at: options.expiresAt ?? new Date(context.clock() + clientSessionLifetimeMs).toISOString(),
   };
-  context.repo.identities.insertClientSession(row);
-  if (options.userIdentityId !== null) context.repo.sessions.addSessionIdentity(id, options.userIdentityId, row.created_at);
+  await context.repo.identities.insertClientSession(row);
+  if (options.userIdentityId !== null) await context.repo.sessions.addSessionIdentity(id, options.userIdentityId, row.created_at);
   return row;
 }
 
-export function createInstantKey(
+export async function createInstantKey(
   context: ServerContext,
   workspaceId: string,
   userIdentityId: string,
   options: { maxUseCount?: number | undefined; customizationProfileId?: string | undefined } = {},
-): InstantKeyRow {
-  const session = createClientSession(context, workspaceId, { userIdentityId });
+): Promise<InstantKeyRow> {
+  const session = await createClientSession(context, workspaceId, { userIdentityId });
   const id = randomUUID();
   const row: InstantKeyRow = {
     instant_key_id: id,
@@ -55,7 +55,7 @@ export function createInstantKey(
     revoked_at: null,
   };
   row.code_hash = codeHashOf(context, id);
-  context.repo.identities.insertInstantKey(row);
+  await context.repo.identities.insertInstantKey(row);
   return row;
 }
 
@@ -64,6 +64,6 @@ export function codeHashOf(context: ServerContext, instantKeyId: string): string
   return hashToken(instantKeyCode(context.secrets.tokenSecret, instantKeyId));
 }
 
-export function instantKeyForGrant(context: ServerContext, workspaceId: string, userIdentityId: string): InstantKeyRow {
-  return context.repo.identities.latestInstantKeyOf(userIdentityId) ?? createInstantKey(context, workspaceId, userIdentityId);
+export async function instantKeyForGrant(context: ServerContext, workspaceId: string, userIdentityId: string): Promise<InstantKeyRow> {
+  return await context.repo.identities.latestInstantKeyOf(userIdentityId) ?? await createInstantKey(context, workspaceId, userIdentityId);
 }

@@ -37,21 +37,21 @@ export class NotLockAdminKeyError extends Error {
 }
 
 /** Signs and stores a reset for one door; call inside a transaction. */
-export function resetDoor(context: ServerContext, entranceId: string, adminKey: IssuerSigningKey): ResetResult {
+export async function resetDoor(context: ServerContext, entranceId: string, adminKey: IssuerSigningKey): Promise<ResetResult> {
   const trusted = context.secrets.lockAdmin;
   const offered = publicPart(adminKey);
   if (offered.algorithm !== trusted.algorithm || !equalBytes(offered.kid, trusted.kid) || !equalBytes(offered.publicKey, trusted.publicKey)) throw new NotLockAdminKeyError();
   const { directory } = context.repo;
-  const before = directory.entranceById(entranceId);
+  const before = await directory.entranceById(entranceId);
   if (before === undefined) throw new Error(`no entrance ${entranceId}`);
-  directory.raiseSequenceFloor(entranceId, before.door_sequence);
-  const { entrance, door } = doorSnapshot(context, entranceId);
+  await directory.raiseSequenceFloor(entranceId, before.door_sequence);
+  const { entrance, door } = await doorSnapshot(context, entranceId);
   const epoch = entrance.update_epoch + 1;
   const version = entrance.update_version + 1;
   const reset = { ...door, epoch };
   const bytes = signDoorUpdate(context.issuer.crypto, adminKey, entrance.lock_id, version, reset, nowS(context));
-  directory.setAdminUpdate(entranceId, epoch, bytes);
-  directory.setLockUpdate(entranceId, version, bytes, reset.sequenceCeiling);
+  await directory.setAdminUpdate(entranceId, epoch, bytes);
+  await directory.setLockUpdate(entranceId, version, bytes, reset.sequenceCeiling);
   context.log.info({ acs_entrance_id: entranceId, epoch, version }, 'door reset signed with the lock-administration key');
   return { acs_entrance_id: entranceId, display_name: entrance.display_name, epoch, version, sequence_floor: reset.sequenceFloor, sequence_ceiling: reset.sequenceCeiling, revoked: reset.revoked.length };
 }

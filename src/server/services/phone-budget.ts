@@ -59,25 +59,25 @@ const hourMs = 3600_000;
 const dayMs = 24 * hourMs;
 
 /** 429 `phone_changes_rate_limited` when one more change would exceed the identity's hourly or daily budget. */
-export function checkPhoneChangeBudget(context: ServerContext, userIdentityId: string): void {
+export async function checkPhoneChangeBudget(context: ServerContext, userIdentityId: string): Promise<void> {
   const limits = context.config.phoneChangeLimits;
   const nowMs = context.clock();
   const { identities } = context.repo;
-  const lastHour = identities.phoneChangesSince(userIdentityId, new Date(nowMs - hourMs).toISOString());
+  const lastHour = await identities.phoneChangesSince(userIdentityId, new Date(nowMs - hourMs).toISOString());
   if (lastHour >= limits.changesPerHourMax) {
     throw new ApiError('phone_changes_rate_limited', `this user identity changed its phones ${lastHour} times in the last hour (at most ${limits.changesPerHourMax}); try again later`);
   }
-  const lastDay = identities.phoneChangesSince(userIdentityId, new Date(nowMs - dayMs).toISOString());
+  const lastDay = await identities.phoneChangesSince(userIdentityId, new Date(nowMs - dayMs).toISOString());
   if (lastDay >= limits.changesPerDayMax) {
     throw new ApiError('phone_changes_rate_limited', `this user identity changed its phones ${lastDay} times in the last 24 hours (at most ${limits.changesPerDayMax}); try again later`);
   }
 }
 
 /** 409 `phone_limit_reached` when a link without `max_use_count` already has its most active phones. */
-export function checkActivePhonesOfLink(context: ServerContext, instantKey: { instant_key_id: string; max_use_count: number | null }): void {
+export async function checkActivePhonesOfLink(context: ServerContext, instantKey: { instant_key_id: string; max_use_count: number | null }): Promise<void> {
   if (instantKey.max_use_count !== null) return;
   const max = context.config.phoneChangeLimits.activePhonesPerUnlimitedLinkMax;
-  const active = context.repo.identities.phonesOfInstantKey(instantKey.instant_key_id).length;
+  const active = (await context.repo.identities.phonesOfInstantKey(instantKey.instant_key_id)).length;
   if (active >= max) {
     throw new ApiError('phone_limit_reached', `this Instant Key already has ${active} active phones (at most ${max}): deactivate one first`);
   }
@@ -91,26 +91,26 @@ export function checkActivePhonesOfLink(context: ServerContext, instantKey: { in
  * `limits.revocationRetentionS`, and only when the credential holds a sequence at or above the
  * door's floor. Call inside the transaction that revokes, before anything is written.
  */
-export function checkDoorRevocationAllowance(context: ServerContext, userIdentityId: string, credentials: readonly CredentialRow[]): void {
+export async function checkDoorRevocationAllowance(context: ServerContext, userIdentityId: string, credentials: readonly CredentialRow[]): Promise<void> {
   const { grants, directory } = context.repo;
   const { guestRevocationsPerDoorMax, guestRevocationsPerIdentityPerDoorMax } = context.config.phoneChangeLimits;
   const keptAfterS = nowS(context) - limits.revocationRetentionS;
   const adding = new Map<string, { floor: number; count: number }>();
   for (const credential of credentials) {
     if (credential.expires_at_s <= keptAfterS) continue;
-    for (const door of grants.credentialDoors(credential.credential_id)) {
-      const entry = adding.get(door.acs_entrance_id) ?? { floor: directory.entranceById(door.acs_entrance_id)?.sequence_floor ?? Infinity, count: 0 };
+    for (const door of await grants.credentialDoors(credential.credential_id)) {
+      const entry = adding.get(door.acs_entrance_id) ?? { floor: (await directory.entranceById(door.acs_entrance_id))?.sequence_floor ?? Infinity, count: 0 };
       if (door.door_sequence >= entry.floor) entry.count += 1;
       adding.set(door.acs_entrance_id, entry);
     }
   }
   for (const [entranceId, { floor, count }] of adding) {
     if (count === 0) continue;
-    const atDoor = grants.liveRevocationCountOfLock(entranceId, keptAfterS, floor);
+    const atDoor = await grants.liveRevocationCountOfLock(entranceId, keptAfterS, floor);
     if (atDoor + count > guestRevocationsPerDoorMax) {
       throw new ApiError('door_revocations_rate_limited', `door ${entranceId} already lists ${atDoor} revoked credentials; deactivating this phone would add ${count} (guests may take it to ${guestRevocationsPerDoorMax}): ask the property to deactivate it, or try again later`);
     }
-    const own = grants.liveGuestRevocationCountOfIdentity(entranceId, userIdentityId, keptAfterS, floor);
+    const own = await grants.liveGuestRevocationCountOfIdentity(entranceId, userIdentityId, keptAfterS, floor);
     if (own + count > guestRevocationsPerIdentityPerDoorMax) {
       throw new ApiError('door_revocations_rate_limited', `this user identity's deactivated phones already hold ${own} revocations at door ${entranceId}; deactivating this phone would add ${count} (at most ${guestRevocationsPerIdentityPerDoorMax}): ask the property to deactivate it, or try again after the stay`);
     }

@@ -8,11 +8,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { limits } from '../../protocol/limits.ts';
-import { nowIso, nowS, type ServerContext } from '../context.ts';
+import { inTransaction, mapInOrder, nowIso, nowS, type ServerContext } from '../context.ts';
 import { invalidInput, notFound, unauthorized } from '../http/errors.ts';
 import { instantKeyExpiresAt } from '../http/serialize.ts';
 import { codeFromInstantKeyUrl, hashToken } from '../issuance/tokens.ts';
-import type { AccessGrantRow, ClientSessionRow, CredentialRow, InstantKeyRow, PhoneRow } from '../repository/index.ts';
+import type { AccessGrantRow, ClientSessionRow, CredentialRow, EntranceRow, InstantKeyRow, PhoneRow } from '../repository/index.ts';
 import { customizationJson, profileForInstantKey } from './customization.ts';
 import { checkActivePhonesOfLink, checkDoorRevocationAllowance, checkPhoneChangeBudget } from './phone-budget.ts';
 import { doorUpdates, refreshLockUpdate, revokeCredentials } from './revocation.ts';
@@ -51,10 +51,10 @@ export function parseHolderKey(text: string): Uint8Array {
 }
 
 /** Why a link no longer hands anything out, or undefined while it lives. */
-function linkRefusal(context: ServerContext, key: InstantKeyRow): string | undefined {
+async function linkRefusal(context: ServerContext, key: InstantKeyRow): Promise<string | undefined> {
   if (key.revoked_at !== null) return 'revoked';
-  if (context.repo.identities.getUserIdentity(key.workspace_id, key.user_identity_id) === undefined) return 'for a deleted user identity';
-  if (instantKeyExpiresAt(context, key) <= nowIso(context)) return 'expired';
+  if (await context.repo.identities.getUserIdentity(key.workspace_id, key.user_identity_id) === undefined) return 'for a deleted user identity';
+  if (await instantKeyExpiresAt(context, key) <= nowIso(context)) return 'expired';
   return undefined;
 }
 
@@ -63,25 +63,25 @@ function linkRefusal(context: ServerContext, key: InstantKeyRow): string | undef
  * ended, or without a mobile key). A link made before any grant (`generate_instant_key`) lives
  * by its own default expiry instead.
  */
-function grantsGone(context: ServerContext, userIdentityId: string): boolean {
+async function grantsGone(context: ServerContext, userIdentityId: string): Promise<boolean> {
   const { grants } = context.repo;
-  return grants.hadAnyGrant(userIdentityId) && !grants.liveGrantsOf(userIdentityId).some((grant) => isActive(context, grant));
+  return await grants.hadAnyGrant(userIdentityId) && !(await grants.liveGrantsOf(userIdentityId)).some((grant) => isActive(context, grant));
 }
 
-function touchLinkSession(context: ServerContext, clientSessionId: string): void {
-  context.repo.identities.setClientSessionExpiry(clientSessionId, new Date(context.clock() + linkSessionIdleMaxMs).toISOString());
+async function touchLinkSession(context: ServerContext, clientSessionId: string): Promise<void> {
+  await context.repo.identities.setClientSessionExpiry(clientSessionId, new Date(context.clock() + linkSessionIdleMaxMs).toISOString());
 }
 
-export function openInstantKey(context: ServerContext, urlOrCode: string) {
-  const key = context.repo.identities.instantKeyByCodeHash(hashToken(codeFromInstantKeyUrl(urlOrCode)));
+export async function openInstantKey(context: ServerContext, urlOrCode: string) {
+  const key = await context.repo.identities.instantKeyByCodeHash(hashToken(codeFromInstantKeyUrl(urlOrCode)));
   if (key === undefined) throw notFound('instant_key');
-  const refusal = linkRefusal(context, key);
+  const refusal = await linkRefusal(context, key);
   if (refusal !== undefined) throw notFound(`instant_key (${refusal})`);
   // client_sessions/revoke or /delete of the link's session ends the link for the app, too.
-  const session = context.repo.identities.getClientSession(key.workspace_id, key.client_session_id);
+  const session = await context.repo.identities.getClientSession(key.workspace_id, key.client_session_id);
   if (session === undefined || (session.revoked_at ?? null) !== null) throw notFound('instant_key (its client session was revoked)');
   if (key.max_use_count !== null && key.use_count >= key.max_use_count) throw invalidInput('instant key has reached its max_use_count', [{ path: 'instant_key_url', message: 'max_use_count reached' }]);
-  touchLinkSession(context, key.client_session_id);
+  await touchLinkSession(context, key.client_session_id);
   return key;
 }
 
@@ -92,18 +92,18 @@ export function openInstantKey(context: ServerContext, urlOrCode: string) {
  * what locks answered) asks only that the link was not revoked: a guest's last unlocks may reach
  * the server after the stay has ended.
  */
-export function sessionFromToken(context: ServerContext, token: string | undefined, options: { forAudit?: boolean } = {}): AppSession {
+export async function sessionFromToken(context: ServerContext, token: string | undefined, options: { forAudit?: boolean } = {}): Promise<AppSession> {
   const { identities } = context.repo;
-  const session = token === undefined ? undefined : identities.clientSessionByTokenHash(hashToken(token));
+  const session = token === undefined ? undefined : await identities.clientSessionByTokenHash(hashToken(token));
   if (session === undefined || session.expires_at <= nowIso(context) || session.user_identity_id === null) throw unauthorized('client session token required');
-  if (identities.getUserIdentity(session.workspace_id, session.user_identity_id) === undefined) throw unauthorized('client session identity deleted');
-  const instantKey = identities.instantKeyOfSession(session.client_session_id);
+  if (await identities.getUserIdentity(session.workspace_id, session.user_identity_id) === undefined) throw unauthorized('client session identity deleted');
+  const instantKey = await identities.instantKeyOfSession(session.client_session_id);
   if (instantKey !== undefined) {
     const refusal = options.forAudit
       ? (instantKey.revoked_at !== null ? 'revoked' : undefined)
-      : (linkRefusal(context, instantKey) ?? (grantsGone(context, session.user_identity_id) ? 'without a grant left' : undefined));
+      : (await linkRefusal(context, instantKey) ?? (await grantsGone(context, session.user_identity_id) ? 'without a grant left' : undefined));
     if (refusal !== undefined) throw unauthorized(`the Instant Key link of this session is ${refusal}`);
-    touchLinkSession(context, session.client_session_id);
+    await touchLinkSession(context, session.client_session_id);
   }
   return { ...session, user_identity_id: session.user_identity_id, instantKey };
 }
@@ -116,25 +116,25 @@ export function sessionFromToken(context: ServerContext, token: string | undefin
  * proved possession again (checkPossession), so only its holder gets that phone back.
  */
 export function registerPhone(context: ServerContext, session: AppSession, input: { publicKey: Uint8Array; displayName?: string | undefined; deviceType?: string | undefined }) {
-  return context.repo.transaction(() => {
+  return inTransaction(context, async (context) => {
     const { identities } = context.repo;
     // Read again inside the transaction: two registrations racing for the last use see each other.
-    const instantKey = session.instantKey === undefined ? undefined : identities.instantKeyById(session.instantKey.instant_key_id);
+    const instantKey = session.instantKey === undefined ? undefined : await identities.instantKeyById(session.instantKey.instant_key_id);
     if (instantKey !== undefined) {
-      const refusal = linkRefusal(context, instantKey);
+      const refusal = await linkRefusal(context, instantKey);
       if (refusal !== undefined) throw unauthorized(`the Instant Key link of this session is ${refusal}`);
     }
     const linkId = instantKey?.instant_key_id ?? null;
-    const already = identities.activePhonesOf(session.user_identity_id).find(
+    const already = (await identities.activePhonesOf(session.user_identity_id)).find(
       (phone) => phone.workspace_id === session.workspace_id && phone.instant_key_id === linkId && Buffer.from(phone.public_key).equals(Buffer.from(input.publicKey)),
     );
-    if (already !== undefined) return { phone: already, bundle: syncBundle(context, already) };
+    if (already !== undefined) return { phone: already, bundle: await syncBundle(context, already) };
     if (instantKey !== undefined) {
       if (instantKey.max_use_count !== null && instantKey.use_count >= instantKey.max_use_count) throw invalidInput('instant key has reached its max_use_count', [{ path: 'public_key', message: 'max_use_count reached' }]);
-      checkActivePhonesOfLink(context, instantKey);
+      await checkActivePhonesOfLink(context, instantKey);
     }
-    checkPhoneChangeBudget(context, session.user_identity_id);
-    if (instantKey !== undefined) identities.countInstantKeyUse(instantKey.instant_key_id);
+    await checkPhoneChangeBudget(context, session.user_identity_id);
+    if (instantKey !== undefined) await identities.countInstantKeyUse(instantKey.instant_key_id);
     const phone: PhoneRow = {
       device_id: randomUUID(),
       workspace_id: session.workspace_id,
@@ -146,53 +146,53 @@ export function registerPhone(context: ServerContext, session: AppSession, input
       created_at: nowIso(context),
       deactivated_at: null,
     };
-    identities.insertPhone(phone);
-    return { phone, bundle: syncBundle(context, phone) };
+    await identities.insertPhone(phone);
+    return { phone, bundle: await syncBundle(context, phone) };
   });
 }
 
 export function syncPhone(context: ServerContext, session: AppSession, deviceId: string) {
-  return context.repo.transaction(() => {
-    const phone = context.repo.identities.getPhone(session.workspace_id, deviceId);
+  return inTransaction(context, async (context) => {
+    const phone = await context.repo.identities.getPhone(session.workspace_id, deviceId);
     if (phone === undefined || phone.user_identity_id !== session.user_identity_id) throw notFound(`phone ${deviceId}`);
     return syncBundle(context, phone);
   });
 }
 
 /** `byGuest`: a client session asks (the phone-change budget and the door's revocation allowance apply: services/phone-budget.ts); an API key is never refused. */
-export function deactivatePhone(context: ServerContext, workspaceId: string, deviceId: string, options: { byGuest?: boolean } = {}): void {
-  context.repo.transaction(() => {
-    const phone = context.repo.identities.getPhone(workspaceId, deviceId);
+export async function deactivatePhone(context: ServerContext, workspaceId: string, deviceId: string, options: { byGuest?: boolean } = {}): Promise<void> {
+  await inTransaction(context, async (context) => {
+    const phone = await context.repo.identities.getPhone(workspaceId, deviceId);
     if (phone === undefined) throw notFound(`phone ${deviceId}`);
-    const credentials = context.repo.grants.liveCredentialsOfPhone(deviceId);
+    const credentials = await context.repo.grants.liveCredentialsOfPhone(deviceId);
     if (options.byGuest === true) {
-      checkPhoneChangeBudget(context, phone.user_identity_id);
-      checkDoorRevocationAllowance(context, phone.user_identity_id, credentials); // per door: services/phone-budget.ts
+      await checkPhoneChangeBudget(context, phone.user_identity_id);
+      await checkDoorRevocationAllowance(context, phone.user_identity_id, credentials); // per door: services/phone-budget.ts
     }
-    context.repo.identities.deactivatePhone(deviceId, nowIso(context), options.byGuest === true ? 'guest' : 'operator');
-    revokeCredentials(context, credentials);
+    await context.repo.identities.deactivatePhone(deviceId, nowIso(context), options.byGuest === true ? 'guest' : 'operator');
+    await revokeCredentials(context, credentials);
   });
 }
 
 /** Revokes a link: it no longer opens, and the phones that registered through it lose their credentials. */
-export function revokeInstantKey(context: ServerContext, workspaceId: string, instantKeyId: string): void {
-  context.repo.transaction(() => {
+export async function revokeInstantKey(context: ServerContext, workspaceId: string, instantKeyId: string): Promise<void> {
+  await inTransaction(context, async (context) => {
     const { identities, grants } = context.repo;
-    if (identities.getInstantKey(workspaceId, instantKeyId) === undefined) throw notFound(`instant_key ${instantKeyId}`);
+    if (await identities.getInstantKey(workspaceId, instantKeyId) === undefined) throw notFound(`instant_key ${instantKeyId}`);
     const at = nowIso(context);
-    identities.revokeInstantKey(instantKeyId, at);
-    const key = identities.instantKeyById(instantKeyId)!;
-    identities.setClientSessionExpiry(key.client_session_id, at); // its session dies with it (sessionFromToken also checks the link)
-    for (const phone of identities.phonesOfInstantKey(instantKeyId)) {
-      identities.deactivatePhone(phone.device_id, at, 'operator');
-      revokeCredentials(context, grants.liveCredentialsOfPhone(phone.device_id));
+    await identities.revokeInstantKey(instantKeyId, at);
+    const key = (await identities.instantKeyById(instantKeyId))!;
+    await identities.setClientSessionExpiry(key.client_session_id, at); // its session dies with it (sessionFromToken also checks the link)
+    for (const phone of await identities.phonesOfInstantKey(instantKeyId)) {
+      await identities.deactivatePhone(phone.device_id, at, 'operator');
+      await revokeCredentials(context, await grants.liveCredentialsOfPhone(phone.device_id));
     }
   });
 }
 
-function isActive(context: ServerContext, grant: AccessGrantRow): boolean {
+async function isActive(context: ServerContext, grant: AccessGrantRow): Promise<boolean> {
   if (grant.ends_at !== null && grant.ends_at <= nowIso(context)) return false;
-  return context.repo.grants.accessMethodsOf(grant.access_grant_id).some((method) => method.mode === 'mobile_key');
+  return (await context.repo.grants.accessMethodsOf(grant.access_grant_id)).some((method) => method.mode === 'mobile_key');
 }
 
 /**
@@ -200,20 +200,20 @@ function isActive(context: ServerContext, grant: AccessGrantRow): boolean {
  * with a mobile key) get credentials; a held credential is current while its grant revision is and
  * it was not replaced after a floor raise (services/revocation.ts), else a new one is issued.
  */
-function syncBundle(context: ServerContext, phone: PhoneRow) {
+async function syncBundle(context: ServerContext, phone: PhoneRow) {
   const { grants, directory } = context.repo;
-  const held = grants.liveCredentialsOfPhone(phone.device_id);
+  const held = await grants.liveCredentialsOfPhone(phone.device_id);
   const credentials: CredentialRow[] = [];
-  for (const grant of grants.liveGrantsOf(phone.user_identity_id)) {
-    if (!isActive(context, grant)) continue;
+  for (const grant of await grants.liveGrantsOf(phone.user_identity_id)) {
+    if (!await isActive(context, grant)) continue;
     const current = held.filter((c) => c.access_grant_id === grant.access_grant_id && c.grant_revision === grant.revision && c.replaced_at === null);
-    credentials.push(...(current.length > 0 ? current : issueForGrant(context, phone, grant)));
+    credentials.push(...(current.length > 0 ? current : await issueForGrant(context, phone, grant)));
   }
-  const doors = doorsCoveredByUpdates(context, credentials);
+  const doors = await doorsCoveredByUpdates(context, credentials);
   return {
     device_id: phone.device_id,
     user_identity_id: phone.user_identity_id,
-    credentials: credentials.map((c) => ({ credential_id: c.credential_id, access_grant_id: c.access_grant_id, acs_entrance_ids: grants.doorsOfCredential(c.credential_id), expires_at: new Date(c.expires_at_s * 1000).toISOString(), credential: b64(c.bytes) })),
+    credentials: await mapInOrder(credentials, async (c) => ({ credential_id: c.credential_id, access_grant_id: c.access_grant_id, acs_entrance_ids: await grants.doorsOfCredential(c.credential_id), expires_at: new Date(c.expires_at_s * 1000).toISOString(), credential: b64(c.bytes) })),
     lock_certificates: doors.map((d) => ({ acs_entrance_id: d.acs_entrance_id, display_name: d.display_name, lock_id: b64(d.lock_id), certificate: b64(d.certificate) })),
     // Per door, a reset the lock may have missed, then the current update (services/revocation.ts doorUpdates).
     lock_updates: doors.flatMap((d) => doorUpdates(d).map((update) => {
@@ -222,7 +222,7 @@ function syncBundle(context: ServerContext, phone: PhoneRow) {
     })),
     trusted_issuers: context.issuer.trusted.map((k) => ({ kid: b64(k.kid), algorithm: k.algorithm, public_key: b64(k.publicKey) })),
     update_keys: [context.secrets.lockAdmin].map((k) => ({ kid: b64(k.kid), algorithm: k.algorithm, public_key: b64(k.publicKey) })),
-    customization: customizationOfPhone(context, phone),
+    customization: await customizationOfPhone(context, phone),
   };
 }
 
@@ -231,34 +231,39 @@ function syncBundle(context: ServerContext, phone: PhoneRow) {
  * highest sequence the credentials hold there (re-signed when it does not): a lock raises its floor
  * on an unlock only up to the ceiling it was told, so the phone must carry one that covers its key.
  */
-function doorsCoveredByUpdates(context: ServerContext, credentials: readonly CredentialRow[]) {
+async function doorsCoveredByUpdates(context: ServerContext, credentials: readonly CredentialRow[]) {
   const { grants, directory } = context.repo;
   const needed = new Map<string, number>();
   for (const credential of credentials) {
-    for (const door of grants.credentialDoors(credential.credential_id)) needed.set(door.acs_entrance_id, Math.max(needed.get(door.acs_entrance_id) ?? 0, door.door_sequence));
+    for (const door of await grants.credentialDoors(credential.credential_id)) needed.set(door.acs_entrance_id, Math.max(needed.get(door.acs_entrance_id) ?? 0, door.door_sequence));
   }
-  return [...needed].map(([entranceId, sequence]) => {
-    const door = directory.entranceById(entranceId)!;
-    if (door.update_bytes !== null && door.update_ceiling >= sequence) return door;
-    refreshLockUpdate(context, entranceId);
-    return directory.entranceById(entranceId)!;
-  });
+  const doors: EntranceRow[] = [];
+  for (const [entranceId, sequence] of needed) {
+    const door = (await directory.entranceById(entranceId))!;
+    if (door.update_bytes !== null && door.update_ceiling >= sequence) {
+      doors.push(door);
+      continue;
+    }
+    await refreshLockUpdate(context, entranceId);
+    doors.push((await directory.entranceById(entranceId))!);
+  }
+  return doors;
 }
 
 /** The look of the page this phone opened: its link's profile, else the workspace's (services/customization.ts). */
-function customizationOfPhone(context: ServerContext, phone: PhoneRow) {
-  const key = phone.instant_key_id === null ? undefined : context.repo.identities.instantKeyById(phone.instant_key_id);
-  const profile = profileForInstantKey(context, key ?? { workspace_id: phone.workspace_id, customization_profile_id: null });
+async function customizationOfPhone(context: ServerContext, phone: PhoneRow) {
+  const key = phone.instant_key_id === null ? undefined : await context.repo.identities.instantKeyById(phone.instant_key_id);
+  const profile = await profileForInstantKey(context, key ?? { workspace_id: phone.workspace_id, customization_profile_id: null });
   return { ...(profile?.name ? { name: profile.name } : {}), ...customizationJson(context, profile) };
 }
 
-function issueForGrant(context: ServerContext, phone: PhoneRow, grant: AccessGrantRow): CredentialRow[] {
+async function issueForGrant(context: ServerContext, phone: PhoneRow, grant: AccessGrantRow): Promise<CredentialRow[]> {
   const { grants, directory } = context.repo;
   // Anything this phone held for an older revision of the grant is dead now. Credentials replaced
   // after a floor raise are not revoked: they are dead at that door by floor and elsewhere grant
   // what the replacement grants to the same key (revoking them would only fill other doors' lists).
-  revokeCredentials(context, grants.liveCredentialsOfPhone(phone.device_id).filter((c) => c.access_grant_id === grant.access_grant_id && c.grant_revision !== grant.revision));
-  const doors = grants.grantEntrances(grant.access_grant_id);
+  await revokeCredentials(context, (await grants.liveCredentialsOfPhone(phone.device_id)).filter((c) => c.access_grant_id === grant.access_grant_id && c.grant_revision !== grant.revision));
+  const doors = await grants.grantEntrances(grant.access_grant_id);
   const notBeforeS = Math.floor(Date.parse(grant.starts_at) / 1000);
   const expiresAtS = grant.ends_at !== null ? Math.floor(Date.parse(grant.ends_at) / 1000) : notBeforeS + defaultLifetimeS;
   const issued: CredentialRow[] = [];
@@ -273,13 +278,13 @@ function issueForGrant(context: ServerContext, phone: PhoneRow, grant: AccessGra
       issuedAtS: nowS(context),
       holderKey: phone.public_key,
       grantId: fromHex(grant.access_grant_id.replaceAll('-', '')),
-      doors: chunk.map((door) => ({ lockId: directory.entranceById(door.acs_entrance_id)!.lock_id, sequence: door.door_sequence })),
+      doors: await mapInOrder(chunk, async (door) => ({ lockId: (await directory.entranceById(door.acs_entrance_id))!.lock_id, sequence: door.door_sequence })),
     });
     const row: CredentialRow = {
       credential_id: toHex(credentialId), workspace_id: phone.workspace_id, device_id: phone.device_id, access_grant_id: grant.access_grant_id,
       grant_revision: grant.revision, bytes, expires_at_s: expiresAtS, issued_at: nowIso(context), revoked_at: null, replaced_at: null,
     };
-    grants.insertCredential(row, chunk.map((door) => ({ acs_entrance_id: door.acs_entrance_id, door_sequence: door.door_sequence })));
+    await grants.insertCredential(row, chunk.map((door) => ({ acs_entrance_id: door.acs_entrance_id, door_sequence: door.door_sequence })));
     issued.push(row);
   }
   return issued;

@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { registrationChallengeBytes, registrationSignedBytes } from '../../phone/registration-proof.ts';
-import { nowIso, type ServerContext } from '../context.ts';
+import { inTransaction, nowIso, type ServerContext } from '../context.ts';
 import { invalidInput } from '../http/errors.ts';
 import type { AppSession } from './phones.ts';
 
@@ -25,12 +25,12 @@ export const registrationChallengesPerPageMax = 4;
 const challengeHash = (challenge: Uint8Array): string => createHash('sha256').update(challenge).digest('hex');
 
 /** A fresh challenge for `session`. From a page load (`source: 'page'`): undefined once the page budget is spent. */
-export function issueRegistrationChallenge(context: ServerContext, session: AppSession): { challenge: string; expires_at: string };
-export function issueRegistrationChallenge(context: ServerContext, session: AppSession, source: 'page'): { challenge: string; expires_at: string } | undefined;
-export function issueRegistrationChallenge(context: ServerContext, session: AppSession, source: 'api' | 'page' = 'api'): { challenge: string; expires_at: string } | undefined {
+export function issueRegistrationChallenge(context: ServerContext, session: AppSession): Promise<{ challenge: string; expires_at: string }>;
+export function issueRegistrationChallenge(context: ServerContext, session: AppSession, source: 'page'): Promise<{ challenge: string; expires_at: string } | undefined>;
+export async function issueRegistrationChallenge(context: ServerContext, session: AppSession, source: 'api' | 'page' = 'api'): Promise<{ challenge: string; expires_at: string } | undefined> {
   const challenge = new Uint8Array(randomBytes(registrationChallengeBytes));
   const expiresAt = new Date(context.clock() + registrationChallengeLifetimeMs).toISOString();
-  const stored = context.repo.transaction(() =>
+  const stored = await inTransaction(context, async (context) =>
     context.repo.identities.insertRegistrationChallenge(
       { challenge_hash: challengeHash(challenge), client_session_id: session.client_session_id, created_at: nowIso(context), expires_at: expiresAt, source },
       { perSessionMax: registrationChallengesPerSessionMax, pageMax: registrationChallengesPerPageMax },
@@ -53,8 +53,8 @@ export function parseFixedBase64Url(text: string, lengthBytes: number, field: st
  * Consumes the challenge (in its own transaction, so a failed proof still uses it up) and verifies
  * the holder key's signature; throws 400 `invalid_input` naming `challenge` or `signature`.
  */
-export function checkPossession(context: ServerContext, session: AppSession, token: string, input: { publicKey: Uint8Array; challenge: Uint8Array; signature: Uint8Array }): void {
-  const fresh = context.repo.transaction(() => context.repo.identities.takeRegistrationChallenge(challengeHash(input.challenge), session.client_session_id, nowIso(context)));
+export async function checkPossession(context: ServerContext, session: AppSession, token: string, input: { publicKey: Uint8Array; challenge: Uint8Array; signature: Uint8Array }): Promise<void> {
+  const fresh = await inTransaction(context, async (context) => context.repo.identities.takeRegistrationChallenge(challengeHash(input.challenge), session.client_session_id, nowIso(context)));
   if (!fresh) throw invalidInput('challenge is unknown, used, expired or from another session: ask POST /instant_key_app/phones/challenge for a new one', [{ path: 'challenge', message: 'not a live challenge of this session' }]);
   const crypto = context.issuer.crypto;
   const message = registrationSignedBytes(crypto, { challenge: input.challenge, sessionToken: token, holderPublicKey: input.publicKey });

@@ -29,43 +29,43 @@ import { nowIso, nowS, type ServerContext } from '../context.ts';
 import { updateRevocationsMax, type DoorUpdateState } from '../issuance/issuer.ts';
 import type { AccessGrantRow, CredentialRow, EntranceRow } from '../repository/index.ts';
 
-export function revokeCredentials(context: ServerContext, credentials: readonly CredentialRow[]): void {
+export async function revokeCredentials(context: ServerContext, credentials: readonly CredentialRow[]): Promise<void> {
   const { grants } = context.repo;
   const at = nowIso(context);
   const touched = new Set<string>();
   for (const credential of credentials) {
-    grants.markCredentialRevoked(credential.credential_id, at);
-    for (const entranceId of grants.doorsOfCredential(credential.credential_id)) {
-      grants.insertRevocation(entranceId, credential.credential_id, credential.expires_at_s);
+    await grants.markCredentialRevoked(credential.credential_id, at);
+    for (const entranceId of await grants.doorsOfCredential(credential.credential_id)) {
+      await grants.insertRevocation(entranceId, credential.credential_id, credential.expires_at_s);
       touched.add(entranceId);
     }
   }
-  for (const entranceId of touched) refreshLockUpdate(context, entranceId);
+  for (const entranceId of touched) await refreshLockUpdate(context, entranceId);
 }
 
 /**
  * Re-signs one door's update under the next version: its live revocations, floor and ceiling,
  * raising the floor first when the live list would overflow one update.
  */
-export function refreshLockUpdate(context: ServerContext, entranceId: string): void {
-  const { entrance, door } = doorSnapshot(context, entranceId);
+export async function refreshLockUpdate(context: ServerContext, entranceId: string): Promise<void> {
+  const { entrance, door } = await doorSnapshot(context, entranceId);
   const version = entrance.update_version + 1;
-  context.repo.directory.setLockUpdate(entranceId, version, context.issuer.lockUpdate(entrance.lock_id, version, door, nowS(context)), entrance.door_sequence);
+  await context.repo.directory.setLockUpdate(entranceId, version, context.issuer.lockUpdate(entrance.lock_id, version, door, nowS(context)), entrance.door_sequence);
 }
 
 /** The door's row and what its next update says: epoch, live revocations (the floor raised first if they overflow one update), floor, ceiling. */
-export function doorSnapshot(context: ServerContext, entranceId: string): { entrance: EntranceRow; door: DoorUpdateState } {
+export async function doorSnapshot(context: ServerContext, entranceId: string): Promise<{ entrance: EntranceRow; door: DoorUpdateState }> {
   const { directory, grants } = context.repo;
-  let entrance = directory.entranceById(entranceId);
+  let entrance = await directory.entranceById(entranceId);
   assert(entrance !== undefined, `entrance ${entranceId} exists`);
   const now = nowS(context);
   // Listed past expiry for limits.revocationRetentionS (why: limits.ts).
   const live = (door: EntranceRow) => grants.liveRevocationsOfLock(entranceId, now - limits.revocationRetentionS, door.sequence_floor, updateRevocationsMax + 1);
-  let revoked = live(entrance);
+  let revoked = await live(entrance);
   if (revoked.length > updateRevocationsMax) {
-    raiseDoorFloor(context, entrance);
-    entrance = directory.entranceById(entranceId)!;
-    revoked = live(entrance);
+    await raiseDoorFloor(context, entrance);
+    entrance = (await directory.entranceById(entranceId))!;
+    revoked = await live(entrance);
     assert(revoked.length === 0, 'a raised floor is above every sequence issued for the door');
   }
   const door = {
@@ -101,9 +101,9 @@ export function doorUpdates(entrance: Pick<EntranceRow, 'admin_update' | 'update
  * the lock is moved too, below that later one: it may open again until the later one next unlocks
  * (its stay entitles it to), and is superseded again then.
  */
-function raiseDoorFloor(context: ServerContext, entrance: EntranceRow): void {
+async function raiseDoorFloor(context: ServerContext, entrance: EntranceRow): Promise<void> {
   const { directory, grants } = context.repo;
-  const held = grants.liveSequencesAtDoor(entrance.acs_entrance_id);
+  const held = await grants.liveSequencesAtDoor(entrance.acs_entrance_id);
   const nowSeconds = nowS(context);
   const mayHaveOpenedBy = nowSeconds + limits.revocationRetentionS;
   let from = 0;
@@ -115,9 +115,9 @@ function raiseDoorFloor(context: ServerContext, entrance: EntranceRow): void {
   const floor = entrance.door_sequence + 1;
   const top = floor + Math.max(0, moving.length - 1);
   // New sequences are all above every old one, so the moves cannot collide.
-  moving.forEach((row, index) => grants.moveGrantSequences(entrance.acs_entrance_id, row.door_sequence, floor + index));
-  directory.raiseDoorFloor(entrance.acs_entrance_id, floor, top);
-  grants.markReplacedBelowFloor(entrance.acs_entrance_id, floor, nowIso(context));
+  for (const [index, row] of moving.entries()) await grants.moveGrantSequences(entrance.acs_entrance_id, row.door_sequence, floor + index);
+  await directory.raiseDoorFloor(entrance.acs_entrance_id, floor, top);
+  await grants.markReplacedBelowFloor(entrance.acs_entrance_id, floor, nowIso(context));
   context.log.info({ acs_entrance_id: entrance.acs_entrance_id, sequence_floor: floor, moved: moving.length }, 'door revocations overflow one update: floor raised');
 }
 
@@ -126,7 +126,7 @@ function raiseDoorFloor(context: ServerContext, entrance: EntranceRow): void {
  * in grants.ts, so that identities.ts (deleting an identity deletes its grants) and grants.ts
  * (creating a grant may create an identity) do not import each other.
  */
-export function deleteGrantRow(context: ServerContext, grant: AccessGrantRow): void {
-  context.repo.grants.deleteGrant(grant.access_grant_id, nowIso(context));
-  revokeCredentials(context, context.repo.grants.liveCredentialsOfGrant(grant.access_grant_id));
+export async function deleteGrantRow(context: ServerContext, grant: AccessGrantRow): Promise<void> {
+  await context.repo.grants.deleteGrant(grant.access_grant_id, nowIso(context));
+  await revokeCredentials(context, await context.repo.grants.liveCredentialsOfGrant(grant.access_grant_id));
 }

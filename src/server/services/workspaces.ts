@@ -7,7 +7,7 @@
  * on the next request (lookups skip revoked rows).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { nowIso, type ServerContext } from '../context.ts';
+import { inTransaction, nowIso, type ServerContext } from '../context.ts';
 import { notFound } from '../http/errors.ts';
 import { hashToken, newApiKey } from '../issuance/tokens.ts';
 import { addEntrance } from '../provision.ts';
@@ -26,57 +26,57 @@ export interface NewWorkspace {
   doors?: number | undefined;
 }
 
-export function createTenantWorkspace(context: ServerContext, input: NewWorkspace): WorkspaceRow {
-  return context.repo.transaction(() => {
+export async function createTenantWorkspace(context: ServerContext, input: NewWorkspace): Promise<WorkspaceRow> {
+  return inTransaction(context, async (context) => {
     const { directory } = context.repo;
     const at = nowIso(context);
     const row: WorkspaceRow = {
       workspace_id: randomUUID(), name: input.name, company_name: input.companyName ?? input.name, is_sandbox: input.isSandbox === false ? 0 : 1,
       created_at: at, created_by_token_id: input.createdByTokenId ?? null,
     };
-    directory.insertWorkspace(row);
+    await directory.insertWorkspace(row);
     const acsSystemId = randomUUID();
-    directory.insertAcsSystem({ acs_system_id: acsSystemId, workspace_id: row.workspace_id, connected_account_id: randomUUID(), name: `${input.name} locks`, time_zone: 'UTC', created_at: at });
-    for (let i = 1; i <= (input.doors ?? 0); i++) addEntrance(context, row.workspace_id, acsSystemId, { name: `Door ${i}`, shared: false });
+    await directory.insertAcsSystem({ acs_system_id: acsSystemId, workspace_id: row.workspace_id, connected_account_id: randomUUID(), name: `${input.name} locks`, time_zone: 'UTC', created_at: at });
+    for (let i = 1; i <= (input.doors ?? 0); i++) await addEntrance(context, row.workspace_id, acsSystemId, { name: `Door ${i}`, shared: false });
     return row;
   });
 }
 
-export function workspaceOf(context: ServerContext, workspaceId: string): WorkspaceRow {
-  const row = context.repo.directory.getWorkspace(workspaceId);
+export async function workspaceOf(context: ServerContext, workspaceId: string): Promise<WorkspaceRow> {
+  const row = await context.repo.directory.getWorkspace(workspaceId);
   if (row === undefined) throw notFound(`workspace ${workspaceId}`);
   return row;
 }
 
 /** A new API key for the workspace: the secret (shown once) and its listing row. */
-export function createApiKey(context: ServerContext, workspaceId: string, name?: string | null): { secret: string; row: ApiKeyRow } {
+export async function createApiKey(context: ServerContext, workspaceId: string, name?: string | null): Promise<{ secret: string; row: ApiKeyRow }> {
   const secret = newApiKey();
   const row: ApiKeyRow = { api_key_id: randomUUID(), workspace_id: workspaceId, name: name ?? null, short_token: shortTokenOf(secret, 'seam_lk1_'.length), created_at: nowIso(context), revoked_at: null };
-  context.repo.transaction(() => {
-    workspaceOf(context, workspaceId);
-    context.repo.directory.insertApiKey(hashToken(secret), workspaceId, row.created_at, { apiKeyId: row.api_key_id, name: row.name, shortToken: row.short_token });
+  await inTransaction(context, async (context) => {
+    await workspaceOf(context, workspaceId);
+    await context.repo.directory.insertApiKey(hashToken(secret), workspaceId, row.created_at, { apiKeyId: row.api_key_id, name: row.name, shortToken: row.short_token });
   });
   return { secret, row };
 }
 
-export function revokeApiKey(context: ServerContext, workspaceId: string, apiKeyId: string): void {
-  context.repo.transaction(() => {
-    if (context.repo.accessKeys.getApiKey(workspaceId, apiKeyId) === undefined) throw notFound(`api_key ${apiKeyId}`);
-    context.repo.accessKeys.revokeApiKey(apiKeyId, nowIso(context));
+export async function revokeApiKey(context: ServerContext, workspaceId: string, apiKeyId: string): Promise<void> {
+  await inTransaction(context, async (context) => {
+    if (await context.repo.accessKeys.getApiKey(workspaceId, apiKeyId) === undefined) throw notFound(`api_key ${apiKeyId}`);
+    await context.repo.accessKeys.revokeApiKey(apiKeyId, nowIso(context));
   });
 }
 
-export function createPersonalAccessToken(context: ServerContext, name?: string | null): { secret: string; row: PersonalAccessTokenRow } {
+export async function createPersonalAccessToken(context: ServerContext, name?: string | null): Promise<{ secret: string; row: PersonalAccessTokenRow }> {
   const secret = `${personalAccessTokenPrefix}${randomBytes(24).toString('base64url')}`;
   const row: PersonalAccessTokenRow = { personal_access_token_id: randomUUID(), name: name ?? null, short_token: shortTokenOf(secret, personalAccessTokenPrefix.length), created_at: nowIso(context), revoked_at: null };
-  context.repo.transaction(() => context.repo.accessKeys.insertPersonalAccessToken({ ...row, token_hash: hashToken(secret) }));
+  await inTransaction(context, async (context) => context.repo.accessKeys.insertPersonalAccessToken({ ...row, token_hash: hashToken(secret) }));
   return { secret, row };
 }
 
-export function revokePersonalAccessToken(context: ServerContext, id: string): void {
-  context.repo.transaction(() => {
-    if (context.repo.accessKeys.getPersonalAccessToken(id) === undefined) throw notFound(`personal_access_token ${id}`);
-    context.repo.accessKeys.revokePersonalAccessToken(id, nowIso(context));
+export async function revokePersonalAccessToken(context: ServerContext, id: string): Promise<void> {
+  await inTransaction(context, async (context) => {
+    if (await context.repo.accessKeys.getPersonalAccessToken(id) === undefined) throw notFound(`personal_access_token ${id}`);
+    await context.repo.accessKeys.revokePersonalAccessToken(id, nowIso(context));
   });
 }
 

@@ -51,20 +51,21 @@ export function simulatorOperations(context: ServerContext, property: VirtualPro
   const radio = property.radio;
   let nextConnection = 1;
   /** The workspace's virtual doors, by name. */
-  const doorsOf = (workspaceId: string) =>
-    [...property.doors.values()]
-      .filter((door) => context.repo.directory.getEntrance(workspaceId, door.acsEntranceId) !== undefined)
-      .sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  const doorsOf = async (workspaceId: string) => {
+    const doors = [];
+    for (const door of property.doors.values()) if ((await context.repo.directory.getEntrance(workspaceId, door.acsEntranceId)) !== undefined) doors.push(door);
+    return doors.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  };
 
   return {
-    session: ({ session }) => ({ doors: doorsOf(session.workspaceId).map((door) => ({ device_id: door.deviceId, name: door.name })), standing: session.standing ?? null }),
-    stand({ session }, input) {
+    session: async ({ session }) => ({ doors: (await doorsOf(session.workspaceId)).map((door) => ({ device_id: door.deviceId, name: door.name })), standing: session.standing ?? null }),
+    async stand({ session }, input) {
       const deviceId = input.device_id;
       if (deviceId === null) {
         session.standing = undefined;
         radio.placePhone(session.phoneId, away);
       } else {
-        const door = doorsOf(session.workspaceId).find((d) => d.deviceId === deviceId);
+        const door = (await doorsOf(session.workspaceId)).find((d) => d.deviceId === deviceId);
         if (door === undefined) throw notFound('virtual door');
         const touch = input.touch;
         if (touch !== undefined && typeof touch !== 'boolean') throw invalidInput('touch must be a boolean', [{ path: 'touch', message: 'invalid' }]);
@@ -74,18 +75,18 @@ export function simulatorOperations(context: ServerContext, property: VirtualPro
       }
       return { standing: session.standing ?? null };
     },
-    scan({ session }, input) {
+    async scan({ session }, input) {
       const durationMs = integer(input, 'duration_ms', 1, maxScanMs);
-      const visible = new Set(doorsOf(session.workspaceId).map((door) => door.deviceId));
+      const visible = new Set((await doorsOf(session.workspaceId)).map((door) => door.deviceId));
       return scheduler.call(async () => {
         const adverts = await radio.runUntil(radio.transportFor(session.phoneId).scan(durationMs));
         return { advertisements: adverts.filter((a) => visible.has(a.deviceId)).map((a) => ({ device_id: a.deviceId, lock_id: b64url(a.lockId), rssi_dbm: a.rssiDbm })) };
       });
     },
-    connect(client, input) {
+    async connect(client, input) {
       const { session } = client;
       const deviceId = input.device_id;
-      if (typeof deviceId !== 'string' || !doorsOf(session.workspaceId).some((door) => door.deviceId === deviceId)) throw notFound('virtual door');
+      if (typeof deviceId !== 'string' || !(await doorsOf(session.workspaceId)).some((door) => door.deviceId === deviceId)) throw notFound('virtual door');
       const mtu = integer(input, 'mtu', 23, 517);
       const timeoutMs = integer(input, 'timeout_ms', 1, 30_000);
       return scheduler.call(async () => {

@@ -46,7 +46,7 @@ export function serveSimulatorSocket(socket: WebSocket, token: string, session: 
       client.inFlight++;
       try {
         const { operation, input } = parseFrame(data, isBinary, deps.operations, (parsed) => (id = parsed));
-        if (deps.tokens.live(token) === undefined) {
+        if (await deps.tokens.live(token) === undefined) {
           socket.close(4401, 'this Instant Key was revoked');
           return;
         }

@@ -24,10 +24,10 @@ export class SimulatorTokens {
   }
 
   /** The session of a token, while its Instant Key lives (a revoked link ends its simulator). */
-  live(token: string | null | undefined): SimSession | undefined {
+  async live(token: string | null | undefined): Promise<SimSession | undefined> {
     const session = token ? this.sessions.get(token) : undefined;
     if (session === undefined) return undefined;
-    return this.context.repo.identities.instantKeyById(session.instantKeyId)?.revoked_at === null ? session : undefined;
+    return (await this.context.repo.identities.instantKeyById(session.instantKeyId))?.revoked_at === null ? session : undefined;
   }
 
   /** The token of an Instant Key (one per key); `created` places its new phone. */
