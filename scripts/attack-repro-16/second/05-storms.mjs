@@ -8,6 +8,7 @@ const out = {};
 for (let i = 0; i < 150; i++) {
   await new Promise((res) => { const s = net.connect(p0, '127.0.0.1', () => { if (i % 3 === 0) s.write(Buffer.from([1, 3, 0x0c])); if (i % 3 === 1) s.write(Buffer.from([2, 0x40, 0x00, 0xff, 0x00, 1, 2])); s.destroy(); res(); }); s.on('error', res); });
 }
+await sleep(500); // let the server see the storm's closes (06: immediate reconnects are refused)
 // (b) two hosts on one controller: the second must be refused, the first keep working.
 const periph = await (await H4Host.tcp(p0, undefined, 'periph')).init();
 const intruder = await H4Host.tcp(p0, undefined, 'intruder');
