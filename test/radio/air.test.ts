@@ -88,3 +88,43 @@ describe('one air model, two clocks', () => {
     expect(new Set(noisy)).toEqual(new Set([-76, -75, -74, -73, -72]));
   });
 });
+
+/** A link with supervision timeout `supervisionMs` and loss `loss`, on virtual time; returns its log. */
+function supervised(loss: { numerator: number; denominator: number }, supervisionMs: number, sends: Array<{ atMs: number; side: Side }>, seed: number): Log {
+  const { clock, run } = virtualClock();
+  const log: Log = [];
+  const events = new ConnectionEvents<string>({
+    clock, anchorMs: 0, intervalMs: 7.5, packetsPerEventMax: 6, supervisionTimeoutMs: supervisionMs, loss,
+    random: createSeededRandom(seed).fork('link'), centralContinuesEvent: false,
+    hooks: {
+      deliver: (from: Side, item) => log.push(`${clock.now()} ${from} got ${item}`),
+      supervisionTimeout: () => log.push(`${clock.now()} timeout`),
+    },
+  });
+  sends.forEach(({ atMs, side }, i) => clock.at(atMs, () => events.enqueue(side, `m${i}`, 20, 27)));
+  run(10_000);
+  return log;
+}
+
+describe('supervision timeout (second attack on issue 16: the timer restarts on any packet heard; idle events are heard)', () => {
+  it('an idle link does not die on the first loss after a quiet spell longer than the timeout', () => {
+    // 800 ms quiet, then one PDU from the central at 1/2 loss: a loss costs an interval, not the link.
+    for (let seed = 1; seed <= 40; seed++) {
+      const log = supervised({ numerator: 1, denominator: 2 }, 500, [{ atMs: 800, side: 'central' }], seed);
+      expect(log.filter((line) => line.endsWith('timeout')), `seed ${seed}`).toEqual([]);
+      expect(log.some((line) => line.endsWith('got m0')), `seed ${seed}`).toBe(true);
+    }
+  });
+
+  it('a busy lossy link lives while packets get through, and dies when nothing does for longer than the timeout', () => {
+    // The peripheral sends every 5 ms at 1/2 loss: the central's empty packets are heard every event.
+    const busy = Array.from({ length: 200 }, (_, i) => ({ atMs: 800 + 5 * i, side: 'peripheral' as Side }));
+    for (let seed = 1; seed <= 20; seed++) expect(supervised({ numerator: 1, denominator: 2 }, 500, busy, seed).filter((l) => l.endsWith('timeout')), `seed ${seed}`).toEqual([]);
+    // Every packet lost (central sending; nothing ever heard): the link ends once the timeout has passed.
+    const dead = supervised({ numerator: 1, denominator: 1 }, 100, [{ atMs: 800, side: 'central' }], 1);
+    expect(dead.filter((line) => line.endsWith('timeout'))).toHaveLength(1);
+    const at = Number(dead.find((line) => line.endsWith('timeout'))!.split(' ')[0]);
+    expect(at).toBeGreaterThan(800 + 100 - 7.5);
+    expect(at).toBeLessThan(800 + 100 + 2 * 7.5);
+  });
+});

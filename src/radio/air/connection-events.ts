@@ -9,8 +9,9 @@
  * nothing to send sends one empty packet (counted on air, never lost). Each packet is lost with
  * the ratio `loss`, drawn from the injected seeded stream; a loss ends the event and the packet
  * goes again in the next one (FIFO per direction: the LL acknowledges and retransmits, Core v5.4
- * Vol 6 Part B §4.5.9). An event that ends on a loss more than `supervisionTimeoutMs` after the
- * last event fully heard ends the link (supervision timeout). With `centralContinuesEvent` the
+ * Vol 6 Part B §4.5.9). An event in which no packet got through, more than `supervisionTimeoutMs`
+ * after the last packet that did, ends the link (supervision timeout); idle events between the
+ * ones run count as heard (their empty packets are never lost). With `centralContinuesEvent` the
  * central may answer, within the same event, what it just received (MD bit, §4.5.6): the engine
  * lets the central's code run (`settle`) and gives it the rest of the event.
  */
@@ -97,6 +98,7 @@ export class ConnectionEvents<T> {
   #eventScheduled = false;
   #generation = 0;
   #lastHeardMs: number;
+  #receivedThisEvent = false;
 
   constructor(options: ConnectionEventsOptions<T>) {
     this.#options = options;
@@ -180,16 +182,24 @@ export class ConnectionEvents<T> {
     if (!this.open) return;
     // eventScheduled stays true while the event runs, so packets queued meanwhile do not schedule
     // a duplicate event; scheduleEvent() at the end picks them up.
+    // Events between the previous one run and this one were idle, not absent: both sides exchanged
+    // empty packets there (never lost in this model), so the link was heard up to the event before
+    // this one (second attack on issue 16: an idle link died on its first loss after a quiet spell).
+    if (index - this.#lastEventIndex > 1) this.#lastHeardMs = Math.max(this.#lastHeardMs, this.#anchorMs + (index - 1) * this.#intervalMs);
     this.#lastEventIndex = index;
     this.#sentThisEvent = 0;
+    this.#receivedThisEvent = false;
     const generation = this.#generation;
-    let heard = this.#transmit('central', index) && this.#transmit('peripheral', index);
-    if (heard && this.#options.centralContinuesEvent) {
+    let complete = this.#transmit('central', index) && this.#transmit('peripheral', index);
+    if (complete && this.#options.centralContinuesEvent) {
       this.#inEvent = true;
       await this.#options.settle?.();
       this.#inEvent = false;
-      heard = this.#transmit('central', index, true);
+      complete = this.#transmit('central', index, true);
     }
+    // The supervision timer restarts on any packet received correctly (Core v5.4 Vol 6 Part B
+    // §4.5.2), not only on an event without a loss: a busy lossy link that gets packets through lives.
+    const heard = this.#receivedThisEvent;
     // A retime() during the event (a connection update arriving) has scheduled the next event itself.
     if (!this.open || generation !== this.#generation) return;
     this.#eventScheduled = false;
@@ -221,6 +231,7 @@ export class ConnectionEvents<T> {
       }
       queue.shift();
       sent++;
+      this.#receivedThisEvent = true;
       if (hooks.sent !== undefined && !hooks.sent(side)) return false;
       if (packet.last) hooks.deliver(side, packet.item);
     }
@@ -228,6 +239,7 @@ export class ConnectionEvents<T> {
     if (sent === start && !continuation) {
       this.stats.packets++;
       this.stats.bytesOnAir += llOverheadBytes; // empty PDU keeps the event going
+      this.#receivedThisEvent = true; // never lost: the other side heard it
       if (tally) tally.llPackets++;
     }
     return true;
