@@ -336,8 +336,8 @@ describe('seeded loss', () => {
     expect(lossyRun(6).arrivalsMs).not.toEqual(first.arrivalsMs);
   });
 
-  it('heavy loss ends the connection with Connection Timeout on both sides (supervision timeout)', () => {
-    const { host, scheduler } = world({ seed: 11, lossRatio: { numerator: 9, denominator: 10 } });
+  it('heavy loss (99 %: nothing heard for longer than the supervision timeout) ends the connection with Connection Timeout on both sides (supervision timeout)', () => {
+    const { host, scheduler } = world({ seed: 11, lossRatio: { numerator: 99, denominator: 100 } });
     const peripheral = host('peripheral');
     const central = host('central');
     advertise(peripheral);
