@@ -179,6 +179,19 @@ describe('init sequence', () => {
     const returned = a.events.at(-1)?.parameters.Return_Parameters as Uint8Array;
     expect(returned[0]).toBe(HciStatus.InvalidHciCommandParameters);
   });
+
+  it('refuses a supervision timeout not larger than (1 + latency) × interval max × 2 (§7.8.12; second attack on issue 16)', () => {
+    const { host } = world();
+    const a = host('a');
+    const base = { LE_Scan_Interval: 0x60, LE_Scan_Window: 0x30, Initiator_Filter_Policy: 0, Peer_Address_Type: 0, Peer_Address: '00:00:00:00:00:01', Own_Address_Type: 0, Connection_Interval_Min: 6, Max_Latency: 0, Min_CE_Length: 4, Max_CE_Length: 6 };
+    // 100 ms interval max (0x50 × 1.25 ms): 200 ms is the bound; 200 ms (0x14) is refused, 210 ms taken.
+    const refused = a.send('HCI_LE_Create_Connection', { ...base, Connection_Interval_Max: 0x50, Supervision_Timeout: 0x14 });
+    expect(refused.parameters.Status).toBe(HciStatus.InvalidHciCommandParameters);
+    const latency = a.send('HCI_LE_Create_Connection', { ...base, Connection_Interval_Max: 0x50, Max_Latency: 1, Supervision_Timeout: 0x15 });
+    expect(latency.parameters.Status).toBe(HciStatus.InvalidHciCommandParameters);
+    const taken = a.send('HCI_LE_Create_Connection', { ...base, Connection_Interval_Max: 0x50, Supervision_Timeout: 0x15 });
+    expect(taken.parameters.Status).toBe(HciStatus.Success);
+  });
 });
 
 describe('advertising and scanning', () => {

@@ -78,8 +78,11 @@ function addressTypeOk(value: number): boolean {
 }
 
 function connectionParametersValid(p: CreateConnectionParameters | CommandParameters<'HCI_LE_Connection_Update'>): boolean {
-  // §7.8.12: intervals 0x0006..0x0C80, latency ≤ 0x01F3, timeout 0x000A..0x0C80.
+  // §7.8.12: intervals 0x0006..0x0C80, latency ≤ 0x01F3, timeout 0x000A..0x0C80, and the timeout
+  // (10 ms units) larger than (1 + Max_Latency) × Connection_Interval_Max (1.25 ms units) × 2 in ms
+  // (second attack on issue 16: a 100 ms timeout with a 4 s interval was accepted).
   return (
+    p.Supervision_Timeout * 10 > (1 + p.Max_Latency) * p.Connection_Interval_Max * 1.25 * 2 &&
     p.Connection_Interval_Min >= 0x0006 &&
     p.Connection_Interval_Max <= 0x0c80 &&
     p.Connection_Interval_Min <= p.Connection_Interval_Max &&
