@@ -28,7 +28,7 @@ Usage:
   latchkey bench [--quick] [--json] [--out bench/results.json] | --hardware profile|file.json
   latchkey ble run [--doors N] [--attempts M] [--seed N] [--capture FILE] [--lock-hci SPEC] [--phone-hci SPEC] [--json]
             SPEC: virtual | tcp:HOST:PORT | serial:/dev/PATH[@BAUD] | usb:VID:PID[:BUS:ADDR] | hciN  (docs/HIL.md)
-  latchkey hci serve --controllers N [--port BASE] [--pty] [--acl-buffer LENGTH:COUNT] [--zero-address] [--zephyr] [--reassemble] [--capture FILE] [--json]
+  latchkey hci serve --controllers N [--host 127.0.0.1] [--port BASE] [--pty [--pty-dir DIR]] [--acl-buffer LENGTH:COUNT] [--zero-address] [--zephyr] [--reassemble] [--seed N] [--loss N/D] [--capture FILE] [--json]
   latchkey scenario run <files or dirs> [--seed N] [--transport virtual|ble [--lock-hci SPEC] [--phone-hci SPEC]] [--hardware profile|file.json] [--junit out.xml] [--json]
   latchkey fuzz [--seconds N] [--seed N] [--target credential|messages|lock|all] [--json] [--canary] | --replay FILE
   latchkey admin reset --door <acs_entrance_id|name> [--db ./latchkey.db] [--admin-key FILE] [--json]

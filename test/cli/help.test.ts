@@ -22,3 +22,16 @@ describe('latchkey up --help', () => {
     expect(text).toMatch(/default: warn, for `up`: info/);
   });
 });
+
+describe('latchkey help: hci serve', () => {
+  it('names every flag hci serve accepts (second attack on issue 16: --seed, --loss, --host were missing)', async () => {
+    const { hciFlags } = await import('../../src/cli/hci.ts');
+    let text = '';
+    await main(['help'], (line) => {
+      text += `${line}\n`;
+    });
+    const serveLine = text.split('\n').find((line) => line.trim().startsWith('latchkey hci serve '));
+    expect(serveLine).toBeDefined();
+    for (const flag of hciFlags.filter((f) => f !== 'log-level')) expect(serveLine, flag).toContain(`--${flag}`);
+  });
+});
