@@ -235,6 +235,20 @@ describe('latchkey hci serve endpoints', () => {
     expect(server.stats[0]).toMatchObject({ clientsServed: 2, clientsRefused: 1 });
   });
 
+  it('serves a host that closes and reconnects at once, before its old close is seen (second attack on issue 16)', async () => {
+    const server = await serve({ controllers: 1 });
+    let served = 0;
+    for (let attempt = 0; attempt < 40; attempt += 1) {
+      const socket = await raw(server.controllers[0]!.tcp);
+      const outcome = Promise.race([once(socket, 'data').then(() => 'served'), once(socket, 'close').then(() => 'refused')]);
+      socket.write(Uint8Array.of(0x01, 0x03, 0x0c, 0x00)); // HCI_Reset
+      if ((await outcome) === 'served') served += 1;
+      socket.end(); // and reconnect immediately
+    }
+    expect(served).toBe(40);
+    expect(server.stats[0]!.clientsRefused).toBe(0);
+  });
+
   it("forgets a vendor-written BD_ADDR on HCI_Reset and on a power cycle, as a controller does (attack on issue 16, F4)", async () => {
     const server = await serve({ zeroAddress: true, zephyrVendorCommands: true, controllers: 1 });
     const readAddress = async (socket: Socket): Promise<number[]> => {

@@ -92,6 +92,9 @@ export interface HciServer {
   close(): Promise<void>;
 }
 
+/** How long a new TCP client waits for the previous one's close before it is refused (one host per controller). */
+export const reconnectGraceMs = 250;
+
 /** A way in to a controller; the owner also gets the controller's output. */
 interface Endpoint {
   readonly kind: 'tcp' | 'pty';
@@ -187,7 +190,8 @@ export async function startHciServer(options: HciServeOptions): Promise<HciServe
       };
 
       let client: Socket | null = null;
-      const server = createServer((socket) => {
+      const admit = (socket: Socket): void => {
+        if (socket.destroyed) return;
         const ptyActive = owner !== null && owner === ptyEndpoint && nowMs() - ptyLastPacketMs < ptyIdleMsMax;
         if (client !== null || ptyActive) {
           counters.clientsRefused += 1;
@@ -227,6 +231,23 @@ export async function startHciServer(options: HciServeOptions): Promise<HciServe
           release(endpoint);
           log('info', {}, 'client gone: controller power-cycled');
         });
+        socket.resume();
+      };
+      const server = createServer((socket) => {
+        socket.pause();
+        const previous = client;
+        if (previous === null) return admit(socket);
+        // A host that closes and reconnects at once (a restarted host, the next scenario of a run)
+        // can arrive before its old connection's close is seen: wait a moment for that close before
+        // refusing (second attack on issue 16: 10 of 40 immediate reconnects were refused).
+        const decide = (): void => {
+          clearTimeout(timer);
+          previous.off('close', onClose);
+          admit(socket);
+        };
+        const onClose = (): void => void setImmediate(decide);
+        const timer = setTimeout(decide, reconnectGraceMs);
+        previous.once('close', onClose);
       });
       servers.push(server);
       await new Promise<void>((resolve, reject) => {
