@@ -60,6 +60,11 @@ r['LE signalling unknown code'] = await (async () => { try { const f = await hos
 for (const [k, v] of Object.entries(r)) console.log(k.padEnd(34), v);
 console.log('disconnect events:', host.events.filter((e: any) => e.code === 0x05).map((e: any) => e.p.toString('hex')), 'acl frames in:', host.acl.length);
 if (process.argv[2] !== 'skip-truncated') {
+  // The link may still be up (the fix keeps it): disconnect, then the lock must advertise again.
+  r['read after the truncated PDU'] = hex(await att([0x0a, 3, 0]));
+  console.log('read after the truncated PDU:', r['read after the truncated PDU']);
+  host.cmdNoWait(0x0406, Buffer.from([h & 0xff, h >> 8, 0x13]));
+  await sleep(500);
   host.events.length = 0;
   await host.cmd(0x200c, Buffer.from([1, 0]));
   const again = await host.wait(() => host.events.find((e: any) => e.code === 0x3e && e.p[0] === 0x02 && e.p[2] === 0x00), 8000, 'adv report').then(() => true, () => false);

@@ -13,6 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { EventCode } from '../codec/constants.ts';
+import { createAttGuard } from './att-guard.ts';
 
 /** The two-method packet contract between a host socket and whatever carries its packets. */
 export interface HciSocketBackend {
@@ -71,6 +72,7 @@ const silentBackend: HciSocketBackend = { open() {}, send() {}, pause() {}, clos
 export class VirtualBluetoothHciSocket extends EventEmitter {
   #backend: HciSocketBackend | null = null;
   #filter: SocketFilter | null = null;
+  readonly #attGuard = createAttGuard();
   #started = false;
   #deviceId = 0;
 
@@ -123,6 +125,7 @@ export class VirtualBluetoothHciSocket extends EventEmitter {
     this.#started = true;
     this.#backend.open((h4) => {
       if (!passesFilter(this.#filter, h4)) return;
+      if (!this.#attGuard.admit(h4)) return; // a malformed ATT PDU would crash bleno (att-guard.ts)
       this.emit('data', Buffer.from(h4.buffer, h4.byteOffset, h4.byteLength));
     });
   }

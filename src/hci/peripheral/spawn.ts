@@ -96,6 +96,7 @@ export function spawnPeripheralWorker(
   });
   const handle = new EventEmitter() as PeripheralHandle & { label: string; worker: Worker; ready: Promise<string> };
   let stopping = false;
+  let ready = false;
   handle.label = options.label;
   handle.worker = worker;
   handle.ready = new Promise<string>((resolve, reject) => {
@@ -105,11 +106,17 @@ export function spawnPeripheralWorker(
       action();
     };
     worker.on('message', (message: PeripheralWorkerMessage) => {
-      if (message.type === 'ready') settle(() => resolve(message.address));
+      if (message.type === 'ready') settle(() => ((ready = true), resolve(message.address)));
       if (message.type === 'failed') settle(() => reject(new Error(`${options.label}: ${message.message}`)));
       handle.emit(message.type, message);
     });
-    worker.on('error', (error) => settle(() => reject(error)));
+    worker.on('error', (error) => {
+      // After 'ready' nobody awaits `ready`: a worker that dies then must not vanish silently (second
+      // attack on issue 16: bleno threw on a malformed ATT PDU and the lock left the air unnoticed).
+      if (ready) process.stderr.write(`latchkey: peripheral ${options.label} crashed: ${error instanceof Error ? error.message : String(error)}\n`);
+      handle.emit('crash', error);
+      settle(() => reject(error));
+    });
     worker.on('exit', (code) => {
       settle(() => reject(new Error(`${options.label}: worker exited (${code})`)));
       if (!stopping) handle.emit('exit', code);
