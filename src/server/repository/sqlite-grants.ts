@@ -123,14 +123,30 @@ export function createGrantStore(sql: Sql) {
         entranceId, keptAfterS, floor,
       )?.n ?? 0,
     /**
-     * Of those, the ones a guest's own deactivations of this identity's phones made (services/phone-budget.ts,
+     * Of those, the ones guests' own deactivations made (any identity; services/phone-budget.ts, the
+     * door's guest share): operators' revocations do not use up the guests' share (third attack on
+     * issue 13: front-desk work blocked every guest's lost-phone deactivation at a door).
+     */
+    liveGuestRevocationCountOfLock: (entranceId: string, keptAfterS: number, floor: number) =>
+      sql.get<{ n: number }>(
+        `SELECT COUNT(DISTINCT r.credential_id) AS n FROM lock_revocations r
+         JOIN credential_doors cd ON cd.credential_id = r.credential_id AND cd.acs_entrance_id = r.acs_entrance_id
+         JOIN credentials c ON c.credential_id = r.credential_id
+         JOIN phones p ON p.device_id = c.device_id
+         WHERE r.acs_entrance_id = ? AND r.expires_at_s > ? AND cd.door_sequence >= ?
+         AND p.deactivated_at IS NOT NULL AND (p.deactivated_by IS NULL OR p.deactivated_by <> 'operator')
+         AND c.revoked_at >= p.deactivated_at`,
+        entranceId, keptAfterS, floor,
+      )?.n ?? 0,
+    /**
+     * The phones whose live revocations at this door a guest's own deactivations of this identity's phones made (services/phone-budget.ts,
      * per-identity share of a door): credentials revoked at or after their phone's deactivation by a
      * client session (NULL = older rows, counted as the guest's, as the phone-change budget does), not
      * of a link revoked since (a leaked link's holder does not spend the guest's share).
      */
-    liveGuestRevocationCountOfIdentity: (entranceId: string, userIdentityId: string, keptAfterS: number, floor: number) =>
+    liveGuestPhoneCountOfIdentity: (entranceId: string, userIdentityId: string, keptAfterS: number, floor: number) =>
       sql.get<{ n: number }>(
-        `SELECT COUNT(DISTINCT r.credential_id) AS n FROM lock_revocations r
+        `SELECT COUNT(DISTINCT p.device_id) AS n FROM lock_revocations r
          JOIN credential_doors cd ON cd.credential_id = r.credential_id AND cd.acs_entrance_id = r.acs_entrance_id
          JOIN credentials c ON c.credential_id = r.credential_id
          JOIN phones p ON p.device_id = c.device_id

@@ -86,7 +86,7 @@ export async function checkActivePhonesOfLink(context: ServerContext, instantKey
 /**
  * 429 `door_revocations_rate_limited` when revoking `credentials` (a guest deactivating a phone of
  * `userIdentityId`) would take a door's live revocation list above the guests' share, or this
- * identity's own revocations there above its share. Counts what the door's next update would list
+ * identity's own deactivated phones there above its share. Counts what the door's next update would list
  * (services/revocation.ts doorSnapshot): an entry is live until its credential's expiry plus
  * `limits.revocationRetentionS`, and only when the credential holds a sequence at or above the
  * door's floor. Call inside the transaction that revokes, before anything is written.
@@ -106,13 +106,18 @@ export async function checkDoorRevocationAllowance(context: ServerContext, userI
   }
   for (const [entranceId, { floor, count }] of adding) {
     if (count === 0) continue;
-    const atDoor = await grants.liveRevocationCountOfLock(entranceId, keptAfterS, floor);
+    // Only guests' entries count against the guests' share (operators' do not use it up): guests
+    // alone stay below one update's capacity, so only operators' entries crowding the list can make
+    // a guest's deactivation raise the floor (third attack on issue 13).
+    const atDoor = await grants.liveGuestRevocationCountOfLock(entranceId, keptAfterS, floor);
     if (atDoor + count > guestRevocationsPerDoorMax) {
-      throw new ApiError('door_revocations_rate_limited', `door ${entranceId} already lists ${atDoor} revoked credentials; deactivating this phone would add ${count} (guests may take it to ${guestRevocationsPerDoorMax}): ask the property to deactivate it, or try again later`);
+      throw new ApiError('door_revocations_rate_limited', `guests' deactivated phones already hold ${atDoor} revocations at door ${entranceId}; deactivating this phone would add ${count} (guests may take it to ${guestRevocationsPerDoorMax}): ask the property to deactivate it, or try again later`);
     }
-    const own = await grants.liveGuestRevocationCountOfIdentity(entranceId, userIdentityId, keptAfterS, floor);
-    if (own + count > guestRevocationsPerIdentityPerDoorMax) {
-      throw new ApiError('door_revocations_rate_limited', `this user identity's deactivated phones already hold ${own} revocations at door ${entranceId}; deactivating this phone would add ${count} (at most ${guestRevocationsPerIdentityPerDoorMax}): ask the property to deactivate it, or try again after the stay`);
+    // Per identity, phones count, not credentials: a guest with several grants at a door (a room
+    // and a suite, each naming the Lobby) spends one of its share per phone (third attack on issue 13).
+    const own = await grants.liveGuestPhoneCountOfIdentity(entranceId, userIdentityId, keptAfterS, floor);
+    if (own + 1 > guestRevocationsPerIdentityPerDoorMax) {
+      throw new ApiError('door_revocations_rate_limited', `this user identity has already deactivated ${own} phones holding live revocations at door ${entranceId} (at most ${guestRevocationsPerIdentityPerDoorMax}): ask the property to deactivate it, or try again after the stay`);
     }
   }
 }
