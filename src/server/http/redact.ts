@@ -68,8 +68,18 @@ export function redactUrl(url: string): string {
     if (next === decoded) break;
     decoded = next;
   }
-  return redactSecrets(decoded);
+  // What copy-paste from chats and e-mails slips into a secret (a zero-width space, a bidi mark, a
+  // line break, a space) split it where the patterns stopped, and the rest was logged (third attack
+  // on issue 13): such characters are dropped from the logged URL, and after `/ik/` or a `seam`
+  // prefix everything up to the next `/ ? & # =` (or `\`) is masked, whatever its alphabet.
+  const visible = decoded.replace(/[\p{Cf}\p{Cc}\p{Z}\s]/gu, '');
+  return redactSecrets(visible).replace(urlSecretTail, (_match, head: string) => `${head}${redacted}`).replace(seamAnything, `seam_${redacted}`);
 }
+
+/** `/ik/<anything up to a delimiter>` (not `/ik/logo/…`, `/ik/sw.js`) in an already decoded URL. */
+const urlSecretTail = new RegExp(String.raw`([/\\]ik[/\\]+)(?!logo[/\\]|sw\.js|\[redacted\])[^/\\?&#=]+`, 'gi');
+/** `seam` then at least 6 characters that are not a delimiter (a key whose separators are foreign characters). */
+const seamAnything = /seam(?!_\[redacted\])[^/\\?&#=]{6,}/gi;
 
 /** The request fields a log line keeps: method and redacted, decoded URL (no headers: they carry tokens and cookies). */
 export function requestForLog(request: { method: string; url: string; id?: unknown }): { method: string; url: string; id?: unknown } {
