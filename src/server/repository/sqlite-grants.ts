@@ -95,6 +95,10 @@ export function createGrantStore(sql: Sql) {
     liveCredentialsOfPhone: (deviceId: string) => sql.all<CredentialRow>('SELECT * FROM credentials WHERE device_id = ? AND revoked_at IS NULL ORDER BY rowid', deviceId),
     liveCredentialsOfGrant: (grantId: string) => sql.all<CredentialRow>('SELECT * FROM credentials WHERE access_grant_id = ? AND revoked_at IS NULL ORDER BY rowid', grantId),
     doorsOfCredential: (credentialId: string) => sql.all<{ acs_entrance_id: string }>('SELECT acs_entrance_id FROM credential_doors WHERE credential_id = ?', credentialId).map((r) => r.acs_entrance_id),
+    /** A grant's window only widened: its live credentials stay valid (their window lies inside the new one) but are replaced at the next sync. */
+    markGrantCredentialsReplaced(grantId: string, at: string): void {
+      sql.run('UPDATE credentials SET replaced_at = ? WHERE access_grant_id = ? AND revoked_at IS NULL AND replaced_at IS NULL', at, grantId);
+    },
     markCredentialRevoked(credentialId: string, at: string): void {
       sql.run('UPDATE credentials SET revoked_at = ? WHERE credential_id = ?', at, credentialId);
     },

@@ -2,7 +2,8 @@
  * Access grant lifecycle with its issuance effects, each call inside one transaction:
  * create (identity inline or by id, entrances from ids and spaces, per-door supersede sequence
  * bump for exclusive doors, access methods, Instant Key), update (a new validity window bumps the
- * grant revision and revokes its credentials; phones get fresh ones on their next sync), delete
+ * grant revision; a narrowed or moved window revokes its credentials, a window that only widened
+ * marks them replaced; phones get fresh ones on their next sync), delete
  * (revokes every credential issued for it → signed lock updates).
  */
 import { randomUUID } from 'node:crypto';
@@ -100,8 +101,21 @@ export async function updateGrant(context: ServerContext, workspaceId: string, i
     checkWindow(startsAt, endsAt);
     const windowChanged = startsAt !== grant.starts_at || endsAt !== grant.ends_at;
     await context.repo.grants.updateGrant(id, { name: changes.name, starts_at: changes.startsAt, ends_at: changes.endsAt }, windowChanged);
-    if (windowChanged) await revokeCredentials(context, await context.repo.grants.liveCredentialsOfGrant(id));
+    if (windowChanged && windowOnlyWidened(grant, startsAt, endsAt)) {
+      // Nothing the old credentials grant is taken away: revoking them would only fill the doors'
+      // revocation lists (10 bookings × 5 phones, each stay extended a night, raised the Lobby's
+      // floor: third attack on issue 13). They are replaced at the next sync, not revoked; a later
+      // narrowing revokes them with the rest (liveCredentialsOfGrant includes replaced ones).
+      await context.repo.grants.markGrantCredentialsReplaced(id, nowIso(context));
+    } else if (windowChanged) await revokeCredentials(context, await context.repo.grants.liveCredentialsOfGrant(id));
   });
+}
+
+/** True when the new window contains the old one (starts no later, ends no earlier; no end contains any end). */
+function windowOnlyWidened(grant: AccessGrantRow, startsAt: string, endsAt: string | null): boolean {
+  if (Date.parse(startsAt) > Date.parse(grant.starts_at)) return false;
+  if (endsAt === null) return true;
+  return grant.ends_at !== null && Date.parse(endsAt) >= Date.parse(grant.ends_at);
 }
 
 export async function deleteGrant(context: ServerContext, workspaceId: string, id: string): Promise<void> {

@@ -262,7 +262,8 @@ async function issueForGrant(context: ServerContext, phone: PhoneRow, grant: Acc
   // Anything this phone held for an older revision of the grant is dead now. Credentials replaced
   // after a floor raise are not revoked: they are dead at that door by floor and elsewhere grant
   // what the replacement grants to the same key (revoking them would only fill other doors' lists).
-  await revokeCredentials(context, (await grants.liveCredentialsOfPhone(phone.device_id)).filter((c) => c.access_grant_id === grant.access_grant_id && c.grant_revision !== grant.revision));
+  // Ones replaced because the window only widened are not revoked either (services/grants.ts updateGrant).
+  await revokeCredentials(context, (await grants.liveCredentialsOfPhone(phone.device_id)).filter((c) => c.access_grant_id === grant.access_grant_id && c.grant_revision !== grant.revision && c.replaced_at === null));
   const doors = await grants.grantEntrances(grant.access_grant_id);
   const notBeforeS = Math.floor(Date.parse(grant.starts_at) / 1000);
   const expiresAtS = grant.ends_at !== null ? Math.floor(Date.parse(grant.ends_at) / 1000) : notBeforeS + defaultLifetimeS;
