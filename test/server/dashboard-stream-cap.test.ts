@@ -69,3 +69,34 @@ it('the server as a whole holds at most its total', async () => {
     await small.close();
   }
 });
+
+it('one account (the token that created the workspaces) holds at most its share, so another tenant still gets a stream (third attack on issue 13)', async () => {
+  const small = await startTestServer({ dashboardStreams: { perWorkspaceMax: 2, totalMax: 8, perAccountMax: 4 } });
+  try {
+    const { createPersonalAccessToken } = await import('../../src/server/services/workspaces.ts');
+    const pat = (await createPersonalAccessToken(small.context, 'flood')).secret;
+    const post = async (path: string, token: string, body: object, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${small.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      return (await response.json()) as Record<string, Record<string, string>>;
+    };
+    const statuses: number[] = [];
+    const held: { close: () => void }[] = [];
+    for (let w = 0; w < 4; w++) {
+      const workspace = await post('/workspaces/create', pat, { name: `flood ${w}` });
+      const key = await post('/api_keys/create', pat, { name: 'k' }, { 'seam-workspace': workspace['workspace']!['workspace_id']! });
+      for (let i = 0; i < 2; i++) {
+        const stream = await openStream({ ...small, apiKey: key['api_key']!['token']! } as RunningServer);
+        statuses.push(stream.status);
+        held.push(stream);
+      }
+    }
+    // 4 of the flood's 8 streams opened (the account's share), so the server's 8 are not all taken.
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+    const victim = await openStream(small);
+    expect(victim.status).toBe(200);
+    victim.close();
+    for (const stream of held) stream.close();
+  } finally {
+    await small.close();
+  }
+});

@@ -46,9 +46,15 @@ export interface DashboardStreamLimits {
   perWorkspaceMax: number;
   /** Open streams the whole server holds. */
   totalMax: number;
+  /**
+   * Open streams of one account: the personal access token that created the workspaces (a
+   * workspace nobody created through the API is its own account). One token creating 33 workspaces
+   * filled the server's whole `totalMax` (third attack on issue 13).
+   */
+  perAccountMax?: number;
 }
 
-export const dashboardStreamLimitsDefault: Readonly<DashboardStreamLimits> = Object.freeze({ perWorkspaceMax: 8, totalMax: 256 });
+export const dashboardStreamLimitsDefault: Readonly<DashboardStreamLimits> = Object.freeze({ perWorkspaceMax: 8, totalMax: 256, perAccountMax: 32 });
 const auditShown = 5;
 
 export interface DashboardBattery {
@@ -274,6 +280,8 @@ export function registerDashboardRoutes(
   streamLimits: DashboardStreamLimits = dashboardStreamLimitsDefault,
 ): void {
   const streams = new Set<() => void>();
+  /** Open streams per account (DashboardStreamLimits.perAccountMax). */
+  const accountStreams = new Map<string, number>();
   const workspaceOf = (request: FastifyRequest): Promise<string> => sessions.workspaceOf(request);
   /** One poll per workspace with open streams; each subscriber remembers the last snapshot it was sent. */
   interface Subscriber {
@@ -344,15 +352,22 @@ export function registerDashboardRoutes(
     if ((hub?.subscribers.size ?? 0) >= streamLimits.perWorkspaceMax) {
       throw new ApiError('dashboard_streams_limit_reached', `this workspace already has ${hub!.subscribers.size} open dashboard streams (at most ${streamLimits.perWorkspaceMax}): close one first`);
     }
+    const account = (await context.repo.directory.getWorkspace(workspaceId))?.created_by_token_id ?? workspaceId;
+    const accountMax = streamLimits.perAccountMax ?? dashboardStreamLimitsDefault.perAccountMax!;
+    if ((accountStreams.get(account) ?? 0) >= accountMax) {
+      throw new ApiError('dashboard_streams_limit_reached', `this account's workspaces already have ${accountStreams.get(account)} open dashboard streams (at most ${accountMax}): close one first`);
+    }
     if (streams.size >= streamLimits.totalMax) {
       throw new ApiError('dashboard_streams_limit_reached', `the server already has ${streams.size} open dashboard streams (at most ${streamLimits.totalMax}); try again later`);
     }
+    accountStreams.set(account, (accountStreams.get(account) ?? 0) + 1);
     reply.hijack();
     const response = reply.raw;
     // Written on the raw socket (reply.hijack): Fastify's onSend hooks do not run, so the headers
     // every other response gets (no framing, the request id) are set here, with the stream's own.
     response.writeHead(200, { ...streamHeaders, 'seam-request-id': request.id });
     const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), heartbeatMs);
+    let ended = false;
     const subscriber: Subscriber = {
       request,
       response,
@@ -360,6 +375,12 @@ export function registerDashboardRoutes(
       end: () => {
         clearInterval(heartbeat);
         streams.delete(subscriber.end);
+        if (!ended) {
+          ended = true;
+          const left = (accountStreams.get(account) ?? 1) - 1;
+          if (left <= 0) accountStreams.delete(account);
+          else accountStreams.set(account, left);
+        }
         const current = hubs.get(workspaceId);
         if (current !== undefined && current.subscribers.delete(subscriber) && current.subscribers.size === 0) {
           clearInterval(current.poll);
