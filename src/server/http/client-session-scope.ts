@@ -162,7 +162,7 @@ export const clientSessionScope: ReadonlyMap<string, ScopePolicy> = new Map<stri
 
   ['/events/list', async (_context, caller, input, next) => {
     const pinned = pinIdentity(caller, input);
-    return pinned === undefined ? await empty('events') : await next(pinned);
+    return pinned === undefined ? await empty('events', true) : await next(pinned);
   }],
   ['/events/get', async (_context, caller, input, next) =>
     checkOne(await next(input), 'event', (item) => caller.userIdentityIds.includes(item['user_identity_id'] as string), 'event')],
