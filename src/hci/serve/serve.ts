@@ -240,7 +240,10 @@ export async function startHciServer(options: HciServeOptions): Promise<HciServe
         // A host that closes and reconnects at once (a restarted host, the next scenario of a run)
         // can arrive before its old connection's close is seen: wait a moment for that close before
         // refusing (second attack on issue 16: 10 of 40 immediate reconnects were refused).
+        let decided = false;
         const decide = (): void => {
+          if (decided) return; // the close and the timer may both fire: admit once
+          decided = true;
           clearTimeout(timer);
           previous.off('close', onClose);
           admit(socket);
