@@ -32,7 +32,7 @@ const model = corridorRssiModel(createSeededRandom(18), {}, 1.2);
 beforeAll(async () => {
   server = await startTestServer({ clock: () => (property ? property.radio.now() : radioDefaults.epochMs) });
   let far = 0;
-  property = startVirtualProperty(server.context, { seed: 18, epochMs: radioDefaults.epochMs, rssiModel: model, positionOf: (door) => layout[door.name] ?? { xM: 1_000 + 40 * far++, yM: 500 } });
+  property = await startVirtualProperty(server.context, { seed: 18, epochMs: radioDefaults.epochMs, rssiModel: model, positionOf: (door) => layout[door.name] ?? { xM: 1_000 + 40 * far++, yM: 500 } });
   const seam = new Seam({ apiKey: server.apiKey!, endpoint: server.url });
   const guest = await seam.userIdentities.create({ full_name: 'Jane Doe' });
   const entrances = await seam.acs.entrances.list();
